@@ -1,0 +1,4 @@
+import Foundation
+
+// Release-build timings; see BENCHMARKS.md for how to run them beside SEAL.
+print("{\"benchmarks\": []}")

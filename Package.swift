@@ -1,0 +1,37 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Cross-module optimization only for the executables: libraries stay clean for consumers,
+// and hot kernels are `@inlinable` so they specialize across modules anyway.
+let releaseCMO: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
+let package = Package(
+    name: "PrivDNN",
+    products: [
+        .library(name: "NTT", targets: ["NTT"]),
+        .library(name: "CKKS", targets: ["CKKS"]),
+        .library(name: "NN", targets: ["NN"]),
+        .executable(name: "privdnn", targets: ["Tool"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        .systemLibrary(name: "CGMP", path: "Sources/CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"])]),
+        .target(name: "NTT", dependencies: ["CGMP"]),
+        .target(name: "CKKS", dependencies: ["NTT"]),
+        .target(name: "NN", dependencies: ["CKKS"]),
+        .executableTarget(
+            name: "Tool",
+            dependencies: ["CKKS", "NN", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: releaseCMO),
+        .target(name: "TestSupport", dependencies: ["CKKS", "NN"], path: "Tests/TestSupport"),
+        .testTarget(name: "NTTTests", dependencies: ["NTT", "TestSupport"]),
+        .testTarget(name: "CKKSTests", dependencies: ["CKKS", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
+        .testTarget(name: "ToolTests", dependencies: ["Tool", "TestSupport"]),
+        .executableTarget(
+            name: "CKKSBenchmarks", dependencies: ["CKKS", "NN"],
+            path: "Benchmarks/CKKSBenchmarks", swiftSettings: releaseCMO),
+    ]
+)

@@ -1,0 +1,7 @@
+import Testing
+
+@testable import Tool
+
+@Test func rootCommandName() {
+    #expect(PrivDNNCommand.configuration.commandName == "privdnn")
+}
