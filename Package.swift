@@ -18,9 +18,13 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CGMP", path: "Sources/CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "NTT", dependencies: ["CGMP"]),
-        .target(name: "CKKS", dependencies: ["NTT"]),
-        .target(name: "NN", dependencies: ["CKKS"]),
+        .target(name: "CKKS", dependencies: ["NTT", "CZlib", "CZstd"]),
+        .target(name: "NN", dependencies: ["CKKS", "CZlib", "COpenBLAS"]),
         .executableTarget(
             name: "Tool",
             dependencies: ["CKKS", "NN", .product(name: "ArgumentParser", package: "swift-argument-parser")],
