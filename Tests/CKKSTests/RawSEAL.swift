@@ -48,3 +48,40 @@ struct RawCiphertext {
         return result
     }
 }
+
+/// SEAL files under `vectors/` as the library's containers (until the loaders are used everywhere).
+struct SEALFiles {
+    let context: CKKSContext
+    let folder: String
+
+    func level(primeCount: Int) throws -> ContextData {
+        try #require(context.chain.first { $0.coeffModulus.count == primeCount })
+    }
+
+    func ciphertext(_ file: String) throws -> Ciphertext {
+        let raw = try RawCiphertext(folder + file)
+        return Ciphertext(
+            parmsID: try level(primeCount: raw.primeCount).parmsID, size: raw.size, polyModulusDegree: raw.degree,
+            coeffModulusSize: raw.primeCount, scale: raw.scale, data: raw.words)
+    }
+
+    func plaintext(_ file: String) throws -> Plaintext {
+        let (scale, words) = plaintextWords(try RepositoryPaths.vector(folder + file))
+        let n = context.parameters.polyModulusDegree
+        return Plaintext(parmsID: try level(primeCount: words.count / n).parmsID, scale: scale, data: words)
+    }
+
+    func keys(_ file: String) throws -> KSwitchKeys {
+        let key = context.keyContextData
+        return KSwitchKeys(
+            parmsID: key.parmsID,
+            data: try RawCiphertext.keys(folder + file).map { row in
+                row.map {
+                    PublicKey(
+                        data: Ciphertext(
+                            parmsID: key.parmsID, size: 2, polyModulusDegree: $0.degree,
+                            coeffModulusSize: $0.primeCount, scale: 1, data: $0.words))
+                }
+            })
+    }
+}

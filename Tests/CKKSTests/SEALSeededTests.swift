@@ -17,34 +17,10 @@ import Testing
         factory = UniformRandomGeneratorFactory(type: .blake2xb, defaultSeed: seed)
     }
 
-    func ciphertext(_ file: String) throws -> Ciphertext {
-        let raw = try RawCiphertext("seal-4.1.2-seeded/" + file)
-        let level = try #require(context.chain.first { $0.coeffModulus.count == raw.primeCount })
-        return Ciphertext(
-            parmsID: level.parmsID, size: raw.size, polyModulusDegree: raw.degree, coeffModulusSize: raw.primeCount,
-            scale: raw.scale, data: raw.words)
-    }
-
-    func plaintext(_ file: String) throws -> Plaintext {
-        let (scale, words) = plaintextWords(try RepositoryPaths.vector("seal-4.1.2-seeded/" + file))
-        let level = try #require(context.chain.first { $0.coeffModulus.count * 8192 == words.count })
-        return Plaintext(parmsID: level.parmsID, scale: scale, data: words)
-    }
-
-    func keys(_ file: String) throws -> KSwitchKeys {
-        let raw = try RawCiphertext.keys("seal-4.1.2-seeded/" + file)
-        let key = context.keyContextData
-        return KSwitchKeys(
-            parmsID: key.parmsID,
-            data: raw.map { row in
-                row.map {
-                    PublicKey(
-                        data: Ciphertext(
-                            parmsID: key.parmsID, size: 2, polyModulusDegree: 8192, coeffModulusSize: 4, scale: 1,
-                            data: $0.words))
-                }
-            })
-    }
+    var files: SEALFiles { SEALFiles(context: context, folder: "seal-4.1.2-seeded/") }
+    func ciphertext(_ file: String) throws -> Ciphertext { try files.ciphertext(file) }
+    func plaintext(_ file: String) throws -> Plaintext { try files.plaintext(file) }
+    func keys(_ file: String) throws -> KSwitchKeys { try files.keys(file) }
 
     @Test func keyGenerationAndEncryptionReproduceSEAL() throws {
         let keygen = KeyGenerator(context: context, factory: factory)
