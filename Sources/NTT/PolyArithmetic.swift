@@ -124,4 +124,21 @@ public enum PolyArithmetic {
             output[i] = scalar.multiplyMod(a[i], modulus: modulus)
         }
     }
+
+    /// output[i] = a[i] mod q for words of any size (moving a row to another prime).
+    ///
+    /// - Parameters:
+    ///   - a: `count` words.
+    ///   - output: `count` words, may alias `a`.
+    ///   - count: the row length.
+    ///   - modulus: q.
+    /// - Note: SEAL: util/polyarithsmallmod.h `modulo_poly_coeffs`
+    @inlinable
+    public static func reduce(
+        _ a: UnsafePointer<UInt64>, into output: UnsafeMutablePointer<UInt64>, count: Int, modulus: Modulus
+    ) {
+        for i in 0..<count {
+            output[i] = modulus.reduce(a[i])
+        }
+    }
 }

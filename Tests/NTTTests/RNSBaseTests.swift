@@ -44,7 +44,8 @@ final class Mpz {
         for i in 0..<4 {
             let punctured = Mpz.product(moduli.enumerated().filter { $0.offset != i }.map(\.element.value))
             #expect(base.puncturedProducts[i] == punctured.words(4))
-            #expect(moduli[i].multiplyMod(base.inversePuncturedProducts[i].operand, punctured.mod(moduli[i].value)) == 1)
+            #expect(
+                moduli[i].multiplyMod(base.inversePuncturedProducts[i].operand, punctured.mod(moduli[i].value)) == 1)
         }
         #expect(throws: NTTError.moduliNotCoprime(15, 21)) { try RNSBase([try Modulus(15), try Modulus(21)]) }
         #expect(throws: NTTError.invalidModulusCount(0)) { try RNSBase([]) }
