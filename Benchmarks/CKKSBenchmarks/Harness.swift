@@ -128,7 +128,8 @@ enum Harness {
             let selected = groups.flatMap { $0.benchmarks(quick: options.quick) }.filter { options.selects($0.name) }
             for benchmark in selected {
                 let result = try measure(benchmark, options: options)
-                let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .withoutEscapingSlashes])
+                let data = try JSONSerialization.data(
+                    withJSONObject: result, options: [.sortedKeys, .withoutEscapingSlashes])
                 print(String(decoding: data, as: UTF8.self))
             }
             return 0
