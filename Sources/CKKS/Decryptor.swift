@@ -29,30 +29,30 @@ public struct Decryptor: Sendable {
         let level = try CiphertextValidation.level(of: encrypted, in: context, name: "ciphertext")
         let n = level.polyModulusDegree
         let k = level.coeffModulus.count
-        var plain = [UInt64](repeating: 0, count: n * k)
+        var plain = Array(encrypted.data[0..<(n * k)])
         let s = secretKey.data.data
-        var power = Array(s[0..<(n * k)])
+        // s^p for p ≥ 2 is only needed for ciphertexts that were not relinearized.
+        var power = encrypted.size > 2 ? Array(s[0..<(n * k)]) : []
         plain.withUnsafeMutableBufferPointer { m in
             encrypted.data.withUnsafeBufferPointer { c in
-                guard let mBase = m.baseAddress, let cBase = c.baseAddress else { return }
-                mBase.update(from: cBase, count: n * k)
-                for p in 1..<encrypted.size {
-                    if p > 1 {
-                        power.withUnsafeMutableBufferPointer { w in
-                            s.withUnsafeBufferPointer { sb in
-                                guard let wBase = w.baseAddress, let sBase = sb.baseAddress else { return }
+                s.withUnsafeBufferPointer { sb in
+                    power.withUnsafeMutableBufferPointer { w in
+                        guard let mBase = m.baseAddress, let cBase = c.baseAddress, let sBase = sb.baseAddress else {
+                            return
+                        }
+                        for p in 1..<encrypted.size {
+                            var factor = UnsafePointer(sBase)
+                            if p > 1, let wBase = w.baseAddress {
                                 for (j, q) in level.coeffModulus.enumerated() {
                                     PolyArithmetic.multiply(
                                         wBase + j * n, sBase + j * n, into: wBase + j * n, count: n, modulus: q)
                                 }
+                                factor = UnsafePointer(wBase)
                             }
-                        }
-                    }
-                    power.withUnsafeBufferPointer { w in
-                        guard let wBase = w.baseAddress else { return }
-                        for (j, q) in level.coeffModulus.enumerated() {
-                            PolyArithmetic.multiplyAdd(
-                                cBase + (p * k + j) * n, wBase + j * n, into: mBase + j * n, count: n, modulus: q)
+                            for (j, q) in level.coeffModulus.enumerated() {
+                                PolyArithmetic.multiplyAdd(
+                                    cBase + (p * k + j) * n, factor + j * n, into: mBase + j * n, count: n, modulus: q)
+                            }
                         }
                     }
                 }

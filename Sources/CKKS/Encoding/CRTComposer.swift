@@ -64,44 +64,87 @@ struct CRTComposer: Sendable {
         return r
     }
 
-    /// Composes the residues `residues[j * stride]` (j < k) into `out` (k words).
+    /// Composes every coefficient of `degree` prime-major rows and hands each result to `body` in order.
+    ///
+    /// All constants are fetched once; the per-coefficient work is k Shoup products and k² word products. For two
+    /// primes X = x0 + q0·((x1 − x0)·q0^-1 mod q1) is computed directly in 128 bits.
     /// - Parameters:
-    ///   - residues: points at residue 0; residue j lives `j * stride` words later, each in [0, q_j).
-    ///   - stride: the distance between rows (the ring degree).
-    ///   - out: k words, overwritten with X in [0, Q).
-    func compose(_ residues: UnsafePointer<UInt64>, stride: Int, into out: UnsafeMutablePointer<UInt64>) {
+    ///   - rows: k rows of `degree` residues, row j modulo q_j.
+    ///   - degree: N.
+    ///   - body: receives the coefficient index and X as k little-endian words (valid during the call).
+    func forEachComposed(
+        _ rows: UnsafePointer<UInt64>, degree n: Int, _ body: (Int, UnsafePointer<UInt64>) -> Void
+    ) {
         let k = moduli.count
+        let out = UnsafeMutablePointer<UInt64>.allocate(capacity: k)
+        defer { out.deallocate() }
         if k == 1 {
-            out[0] = residues[0]
+            for i in 0..<n {
+                out[0] = rows[i]
+                body(i, out)
+            }
             return
         }
-        out.update(repeating: 0, count: k)
-        product.withUnsafeBufferPointer { q in
-            puncturedProducts.withUnsafeBufferPointer { punctured in
-                for j in 0..<k {
-                    let y = inversePunctured[j].multiplyMod(residues[j * stride], modulus: moduli[j])
-                    // out += y · (Q/q_j), then reduce mod Q once (both terms are < Q).
-                    var carry: UInt64 = 0
-                    var addCarry = false
-                    for w in 0..<k {
-                        let p = punctured[j * k + w].multipliedFullWidth(by: y)
-                        let (t, o1) = p.low.addingReportingOverflow(carry)
-                        carry = p.high &+ (o1 ? 1 : 0)
-                        let (s, o2) = out[w].addingReportingOverflow(t)
-                        let (s2, o3) = s.addingReportingOverflow(addCarry ? 1 : 0)
-                        out[w] = s2
-                        addCarry = o2 || o3
-                    }
-                    if addCarry || !Self.isLess(out, q.baseAddress.unsafelyUnwrapped, count: k) {
-                        var borrow = false
-                        for w in 0..<k {
-                            let (d, b1) = out[w].subtractingReportingOverflow(q[w])
-                            let (d2, b2) = d.subtractingReportingOverflow(borrow ? 1 : 0)
-                            out[w] = d2
-                            borrow = b1 || b2
+        if k == 2 {
+            let q0 = moduli[0]
+            let q1 = moduli[1]
+            // (Q/q1)^-1 mod q1 = q0^-1 mod q1.
+            let inverse = inversePunctured[1]
+            for i in 0..<n {
+                let x0 = rows[i]
+                let difference = q1.subMod(rows[n + i], q1.reduce(x0))
+                let v = inverse.multiplyMod(difference, modulus: q1)
+                let p = v.multipliedFullWidth(by: q0.value)
+                let (low, overflow) = p.low.addingReportingOverflow(x0)
+                out[0] = low
+                out[1] = p.high &+ (overflow ? 1 : 0)
+                body(i, out)
+            }
+            return
+        }
+        moduli.withUnsafeBufferPointer { m in
+            inversePunctured.withUnsafeBufferPointer { inverses in
+                product.withUnsafeBufferPointer { qBuffer in
+                    puncturedProducts.withUnsafeBufferPointer { puncturedBuffer in
+                        guard let q = qBuffer.baseAddress, let punctured = puncturedBuffer.baseAddress else { return }
+                        for i in 0..<n {
+                            out.update(repeating: 0, count: k)
+                            for j in 0..<k {
+                                let y = inverses[j].multiplyMod(rows[j * n + i], modulus: m[j])
+                                Self.addProduct(out, punctured + j * k, y, modulus: q, count: k)
+                            }
+                            body(i, out)
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// `out ← (out + a·y) mod Q` for k-word `out < Q` and `a·y < Q`.
+    @inline(__always)
+    private static func addProduct(
+        _ out: UnsafeMutablePointer<UInt64>, _ a: UnsafePointer<UInt64>, _ y: UInt64, modulus q: UnsafePointer<UInt64>,
+        count k: Int
+    ) {
+        var carry: UInt64 = 0
+        var addCarry: UInt64 = 0
+        for w in 0..<k {
+            let p = a[w].multipliedFullWidth(by: y)
+            let (t, o1) = p.low.addingReportingOverflow(carry)
+            carry = p.high &+ (o1 ? 1 : 0)
+            let (s, o2) = out[w].addingReportingOverflow(t)
+            let (s2, o3) = s.addingReportingOverflow(addCarry)
+            out[w] = s2
+            addCarry = (o2 ? 1 : 0) | (o3 ? 1 : 0)
+        }
+        if addCarry != 0 || !isLess(out, q, count: k) {
+            var borrow: UInt64 = 0
+            for w in 0..<k {
+                let (d, b1) = out[w].subtractingReportingOverflow(q[w])
+                let (d2, b2) = d.subtractingReportingOverflow(borrow)
+                out[w] = d2
+                borrow = (b1 ? 1 : 0) | (b2 ? 1 : 0)
             }
         }
     }

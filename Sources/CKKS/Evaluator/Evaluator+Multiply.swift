@@ -9,6 +9,10 @@ extension Evaluator {
         let k = level.coeffModulus.count
         let outSize = a.size + b.size - 1
         var out = [UInt64](repeating: 0, count: outSize * n * k)
+        if a.size == 2 && b.size == 2 {
+            tensor2x2(a.data, b.data, into: &out, level: level)
+            return out
+        }
         out.withUnsafeMutableBufferPointer { o in
             a.data.withUnsafeBufferPointer { x in
                 b.data.withUnsafeBufferPointer { y in
@@ -42,6 +46,33 @@ extension Evaluator {
             }
         }
         return out
+    }
+
+    /// The common 2×2 case: (a0·b0, a0·b1 + a1·b0, a1·b1), the middle sum reduced once from 128 bits.
+    private static func tensor2x2(_ a: [UInt64], _ b: [UInt64], into out: inout [UInt64], level: ContextData) {
+        let n = level.polyModulusDegree
+        let k = level.coeffModulus.count
+        let poly = n * k
+        out.withUnsafeMutableBufferPointer { o in
+            a.withUnsafeBufferPointer { x in
+                b.withUnsafeBufferPointer { y in
+                    guard let d0 = o.baseAddress, let a0 = x.baseAddress, let b0 = y.baseAddress else { return }
+                    let (d1, d2, a1, b1) = (d0 + poly, d0 + 2 * poly, a0 + poly, b0 + poly)
+                    for (j, q) in level.coeffModulus.enumerated() {
+                        for c in (j * n)..<((j + 1) * n) {
+                            let (x0, x1, y0, y1) = (a0[c], a1[c], b0[c], b1[c])
+                            d0[c] = q.multiplyMod(x0, y0)
+                            var high: UInt64 = 0
+                            var low: UInt64 = 0
+                            WideAccumulator.add(x0, y1, high: &high, low: &low)
+                            WideAccumulator.add(x1, y0, high: &high, low: &low)
+                            d1[c] = q.reduce(high: high, low: low)
+                            d2[c] = q.multiplyMod(x1, y1)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Multiplies `encrypted` by `other` in place (`multiply_inplace`): the size grows to size1 + size2 − 1 and the

@@ -9,14 +9,17 @@ extension Evaluator {
         return next
     }
 
-    /// Keeps the first `k − 1` rows of every polynomial and moves the ciphertext to `next`.
+    /// Keeps the first `k − 1` rows of every polynomial (moved down in place) and moves the ciphertext to `next`.
     private static func dropLastRow(_ encrypted: inout Ciphertext, from level: ContextData, to next: ContextData) {
         let n = level.polyModulusDegree
         let k = level.coeffModulus.count
-        var data = [UInt64]()
-        data.reserveCapacity(encrypted.size * n * (k - 1))
-        for p in 0..<encrypted.size { data += encrypted.data[(p * k * n)..<((p * k + k - 1) * n)] }
-        encrypted.data = data
+        let size = encrypted.size
+        encrypted.data.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            // Regions may overlap; update(from:count:) copies like memmove.
+            for p in 1..<size { (base + p * (k - 1) * n).update(from: base + p * k * n, count: (k - 1) * n) }
+        }
+        encrypted.data.removeLast(size * n)
         encrypted.parmsID = next.parmsID
         encrypted.coeffModulusSize = k - 1
     }
