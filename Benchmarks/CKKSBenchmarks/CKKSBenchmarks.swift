@@ -70,6 +70,8 @@ enum CKKSBenchmarks: BenchmarkGroup {
             add("EncryptPublic") { try $0.encryptor.encrypt($0.plain) }
             add("EncryptSymmetric") { try $0.encryptor.encryptSymmetric($0.plain) }
             add("DecryptDecode") { try $0.encoder.decode($0.decryptor.decrypt($0.c1)) }
+            add("Decrypt") { try $0.decryptor.decrypt($0.c1) }
+            add("Decode") { try $0.encoder.decode($0.plain) }
             add("Add") { try $0.evaluator.add($0.c1, $0.c2) }
             add("MultiplyPlain") { try $0.evaluator.multiplyPlain($0.c1, $0.plain) }
             add("Multiply") { try $0.evaluator.multiply($0.c1, $0.c2) }
