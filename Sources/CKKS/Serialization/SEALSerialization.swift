@@ -1,0 +1,166 @@
+/// The framing every SEAL object shares: a ``SEALHeader``, then the members, possibly compressed as one stream.
+/// Nested objects (moduli, arrays, PRNG info, the public keys inside key-switching keys) carry their own
+/// uncompressed headers with the same version bytes.
+/// - Note: SEAL: serialization.cpp `Serialization::Save`, `Serialization::Load`.
+public enum SEALSerialization {
+    /// Writes one object: header, then `members` (compressed as a whole if `comprMode` asks).
+    /// - Parameters:
+    ///   - writer: where the object goes.
+    ///   - version: the header version, also passed to `members` for nested headers.
+    ///   - comprMode: the compression mode of this object (nested objects are always `.none`).
+    ///   - members: writes the members into a fresh writer.
+    /// - Throws: ``CKKSError/invalidArgument(_:)`` if the compressor fails.
+    public static func saveObject(
+        into writer: inout ByteWriter, version: SEALVersion, comprMode: ComprMode = .none,
+        members: (inout ByteWriter) throws -> Void
+    ) throws {
+        var body = ByteWriter()
+        try members(&body)
+        let payload = try SEALCompression.compress(body.bytes, mode: comprMode)
+        let header = SEALHeader(version: version, comprMode: comprMode, size: UInt64(SEALHeader.byteCount + payload.count))
+        writer.write(bytes: header.bytes)
+        writer.write(bytes: payload)
+    }
+
+    /// Writes an uncompressed object whose members never fail, e.g. a nested one.
+    static func saveNested(into writer: inout ByteWriter, version: SEALVersion, members: (inout ByteWriter) -> Void) {
+        var body = ByteWriter()
+        members(&body)
+        writer.write(bytes: SEALHeader(version: version, comprMode: .none, size: UInt64(16 + body.bytes.count)).bytes)
+        writer.write(bytes: body.bytes)
+    }
+
+    /// Reads one object at the reader's position: checks the header, inflates if needed, hands `members` a
+    /// reader over exactly the member bytes, and for uncompressed objects checks that `members` consumed them
+    /// all (SEAL's "invalid data size").
+    /// - Parameters:
+    ///   - reader: positioned at the object's header; advanced past the object.
+    ///   - object: what is being read, for error messages.
+    ///   - members: parses the members; gets the header for its version bytes.
+    /// - Returns: What `members` returns.
+    /// - Throws: ``CKKSError`` for a bad header, a truncated stream, corrupt compressed data or a size mismatch.
+    public static func loadObject<T>(
+        from reader: inout ByteReader, object: String, members: (inout ByteReader, SEALHeader) throws -> T
+    ) throws -> T {
+        let saved = reader.object
+        reader.object = object
+        defer { reader.object = saved }
+        let start = reader.offset
+        let header = try SEALHeader.parse(&reader)
+        guard header.size >= UInt64(SEALHeader.byteCount), let total = Int(exactly: header.size) else {
+            throw CKKSError.invalidData(object: object, reason: "header size \(header.size) is smaller than the header")
+        }
+        let payloadCount = total - SEALHeader.byteCount
+        try reader.require(payloadCount)
+        let payloadStart = reader.offset
+        try reader.skip(payloadCount)
+        switch header.comprMode {
+        case .none:
+            var body = ByteReader(reader.bytes, object: object, start: payloadStart, end: payloadStart + payloadCount)
+            let value = try members(&body, header)
+            guard body.remaining == 0 else {
+                throw CKKSError.sizeMismatch(
+                    object: object, field: "header size", expected: body.offset - start, found: total)
+            }
+            return value
+        case .zlib, .zstd:
+            let inflated = try SEALCompression.decompress(
+                reader.bytes[payloadStart..<payloadStart + payloadCount], mode: header.comprMode, object: object)
+            var body = ByteReader(inflated, object: object)
+            return try members(&body, header)
+        }
+    }
+
+    /// Reads one object from the start of `bytes` (trailing bytes are ignored, as SEAL's stream loads do).
+    /// - Parameters:
+    ///   - bytes: the serialized object.
+    ///   - object: what is being read, for error messages.
+    ///   - members: parses the members.
+    /// - Returns: What `members` returns.
+    /// - Throws: As ``loadObject(from:object:members:)``.
+    public static func load<T>(
+        _ bytes: [UInt8], object: String, members: (inout ByteReader, SEALHeader) throws -> T
+    ) throws -> T {
+        var reader = ByteReader(bytes, object: object)
+        return try loadObject(from: &reader, object: object, members: members)
+    }
+
+    /// Saves one object into new bytes.
+    /// - Parameters:
+    ///   - version: header version.
+    ///   - comprMode: compression mode.
+    ///   - members: writes the members.
+    /// - Returns: The serialized object.
+    /// - Throws: ``CKKSError/invalidArgument(_:)`` if the compressor fails.
+    public static func save(
+        version: SEALVersion, comprMode: ComprMode, members: (inout ByteWriter) throws -> Void
+    ) throws -> [UInt8] {
+        var writer = ByteWriter()
+        try saveObject(into: &writer, version: version, comprMode: comprMode, members: members)
+        return writer.bytes
+    }
+
+    // MARK: nested objects shared by several types
+
+    /// A `Modulus` object: one u64 value (`Modulus::save_members`).
+    static func writeModulus(_ value: UInt64, into writer: inout ByteWriter, version: SEALVersion) {
+        saveNested(into: &writer, version: version) { $0.write(value) }
+    }
+
+    /// Reads a `Modulus` object's value; SEAL accepts 0 (unset) or 2 ... 2^61 - 1.
+    static func readModulusValue(from reader: inout ByteReader) throws -> UInt64 {
+        let object = reader.object
+        return try loadObject(from: &reader, object: "\(object) modulus") { body, _ in
+            let value = try body.readUInt64()
+            guard value == 0 || (value >= 2 && value >> 61 == 0) else {
+                throw CKKSError.invalidData(object: body.object, reason: "value \(value) is not 0 or 2...2^61-1")
+            }
+            return value
+        }
+    }
+
+    /// A `DynArray<uint64_t>` object: u64 count, then the words.
+    static func writeDynArray(_ words: ArraySlice<UInt64>, into writer: inout ByteWriter, version: SEALVersion) {
+        saveNested(into: &writer, version: version) { body in
+            body.write(UInt64(words.count))
+            body.write(words: Array(words))
+        }
+    }
+
+    /// Reads a `DynArray<uint64_t>` whose count may not exceed `maxCount` (SEAL's guard against huge
+    /// allocations from corrupt counts).
+    static func readDynArray(from reader: inout ByteReader, maxCount: Int) throws -> [UInt64] {
+        let object = reader.object
+        return try loadObject(from: &reader, object: "\(object) data") { body, _ in
+            let count = try body.readCount("word count")
+            guard count <= maxCount else {
+                throw CKKSError.sizeMismatch(object: body.object, field: "word count", expected: maxCount, found: count)
+            }
+            return try body.readWords(count)
+        }
+    }
+
+    /// A `UniformRandomGeneratorInfo` object: u8 `prng_type`, then the 64-byte seed (81 bytes in all).
+    static func writePRNGInfo(_ info: UniformRandomGeneratorInfo, into writer: inout ByteWriter, version: SEALVersion) {
+        saveNested(into: &writer, version: version) { body in
+            body.write(info.type.rawValue)
+            body.write(words: info.seed.words)
+        }
+    }
+
+    /// Reads a `UniformRandomGeneratorInfo` object (SEAL 3.6 and later); a 3.4/3.5 file stores only the raw
+    /// 64-byte seed of a BLAKE2Xb stream.
+    static func readPRNGInfo(from reader: inout ByteReader, header: SEALHeader) throws -> UniformRandomGeneratorInfo {
+        if header.versionMajor == 3 && header.versionMinor < 6 {
+            return UniformRandomGeneratorInfo(type: .blake2xb, seed: PRNGSeed(unchecked: try reader.readWords(8)))
+        }
+        let object = reader.object
+        return try loadObject(from: &reader, object: "\(object) PRNG info") { body, _ in
+            let rawType = try body.readUInt8()
+            guard let type = PRNGType(rawValue: rawType), type != .unknown else {
+                throw CKKSError.invalidData(object: body.object, reason: "unsupported prng_type \(rawType)")
+            }
+            return UniformRandomGeneratorInfo(type: type, seed: PRNGSeed(unchecked: try body.readWords(8)))
+        }
+    }
+}
