@@ -1,7 +1,7 @@
 import CKKS
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Byte-for-byte round trips of SEAL 4.1.2's own files (vectors/seal-4.1.2-seeded, N = 8192, {60, 40, 40, 60}).
 enum SEALVectors {

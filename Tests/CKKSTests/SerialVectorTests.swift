@@ -1,8 +1,8 @@
 import CKKS
 import Foundation
 import NTT
-import Testing
 import TestSupport
+import Testing
 
 /// vectors/serial (gen_serial.py): seal-python 4.4 parameter files, and SEAL 4.3 objects in every compression
 /// mode (zstd written by SEAL itself, none and the 4.4 re-save by SEAL, zlib framed per SEAL's rules).
@@ -21,7 +21,8 @@ enum SerialVectors {
         try JSONDecoder().decode([String: ParamCase].self, from: RepositoryPaths.vector("serial/params.json"))
     }
 
-    static let context: CKKSContext = try! CKKSContext(try! EncryptionParameters(serialized: try! bytes("parms_none.bin")))
+    static let context: CKKSContext = try! CKKSContext(
+        try! EncryptionParameters(serialized: try! bytes("parms_none.bin")))
 }
 
 @Test func parameterFilesAreByteIdenticalToSealPython() throws {

@@ -21,7 +21,10 @@ struct SerializationErrorTests {
     }
 
     @Test func truncated() {
-        #expect(throws: CKKSError.truncated(object: "ciphertext", needed: ctBytes.count - 16, available: ctBytes.count - 116)) {
+        #expect(
+            throws: CKKSError.truncated(
+                object: "ciphertext", needed: ctBytes.count - 16, available: ctBytes.count - 116)
+        ) {
             try loadCt(Array(ctBytes.dropLast(100)))
         }
         #expect(throws: CKKSError.truncated(object: "ciphertext", needed: 16, available: 5)) {
@@ -46,25 +49,35 @@ struct SerializationErrorTests {
         // The header promises more bytes than the members use.
         var padded = ctBytes + [0, 0, 0, 0]
         setWord(&padded, at: 8, UInt64(padded.count))
-        #expect(throws: CKKSError.sizeMismatch(object: "ciphertext", field: "header size", expected: ctBytes.count, found: padded.count)) {
+        #expect(
+            throws: CKKSError.sizeMismatch(
+                object: "ciphertext", field: "header size", expected: ctBytes.count, found: padded.count)
+        ) {
             try loadCt(padded)
         }
         // k that does not match the level.
         var k = ctBytes
         setWord(&k, at: 65, 2)
-        #expect(throws: CKKSError.sizeMismatch(object: "ciphertext", field: "coeff_modulus_size", expected: 3, found: 2)) {
+        #expect(
+            throws: CKKSError.sizeMismatch(object: "ciphertext", field: "coeff_modulus_size", expected: 3, found: 2)
+        ) {
             try loadCt(k)
         }
         // A plaintext whose coeff_count is not N k.
         var pt = try SEALVectors.bytes("pt1.bin")
         setWord(&pt, at: 48, 8192)
-        #expect(throws: CKKSError.sizeMismatch(object: "plaintext", field: "coeff_count", expected: 3 * 8192, found: 8192)) {
+        #expect(
+            throws: CKKSError.sizeMismatch(object: "plaintext", field: "coeff_count", expected: 3 * 8192, found: 8192)
+        ) {
             try Plaintext(serialized: pt, context: context)
         }
         // A ciphertext size that its data does not fill (size 3, data of 2).
         var size = ctBytes
         setWord(&size, at: 49, 3)
-        #expect(throws: CKKSError.sizeMismatch(object: "ciphertext", field: "word count", expected: 3 * 3 * 8192, found: 2 * 3 * 8192)) {
+        #expect(
+            throws: CKKSError.sizeMismatch(
+                object: "ciphertext", field: "word count", expected: 3 * 3 * 8192, found: 2 * 3 * 8192)
+        ) {
             try loadCt(size)
         }
         var bad = ctBytes
@@ -94,7 +107,9 @@ struct SerializationErrorTests {
         // Relinearization keys with 2 keys where the decomposition needs 3.
         var rk = try RelinKeys(serialized: SEALVectors.bytes("rk_seeded.bin"), context: context)
         rk.keys.data[0].removeLast()
-        #expect(throws: CKKSError.sizeMismatch(object: "relinearization keys", field: "key count", expected: 3, found: 2)) {
+        #expect(
+            throws: CKKSError.sizeMismatch(object: "relinearization keys", field: "key count", expected: 3, found: 2)
+        ) {
             try RelinKeys(serialized: rk.serialized(), context: context)
         }
         // A public key of size 3.
@@ -109,7 +124,10 @@ struct SerializationErrorTests {
     @Test func unreducedWordsAndBadMetadata() throws {
         var word = ctBytes
         setWord(&word, at: 113 + 8 * 5, UInt64.max)
-        #expect(throws: CKKSError.invalidData(object: "ciphertext", reason: "word 5 of row 0 is not reduced modulo 1152921504606748673")) {
+        #expect(
+            throws: CKKSError.invalidData(
+                object: "ciphertext", reason: "word 5 of row 0 is not reduced modulo 1152921504606748673")
+        ) {
             try loadCt(word)
         }
         var scale = ctBytes
@@ -117,7 +135,9 @@ struct SerializationErrorTests {
         #expect(throws: CKKSError.self) { try loadCt(scale) }
         var cf = ctBytes
         setWord(&cf, at: 81, 2)
-        #expect(throws: CKKSError.invalidData(object: "ciphertext", reason: "correction factor 2 is not 1")) { try loadCt(cf) }
+        #expect(throws: CKKSError.invalidData(object: "ciphertext", reason: "correction factor 2 is not 1")) {
+            try loadCt(cf)
+        }
         var ntt = ctBytes
         ntt[48] = 0
         #expect(throws: CKKSError.self) { try loadCt(ntt) }
@@ -144,7 +164,9 @@ struct SerializationErrorTests {
         #expect(throws: CKKSError.self) { try EncryptionParameters(serialized: degree) }
         var zero = parms
         setWord(&zero, at: 16 + 17 + 16, 0)
-        #expect(throws: CKKSError.invalidData(object: "encryption parameters", reason: "coefficient modulus 0 is not set")) {
+        #expect(
+            throws: CKKSError.invalidData(object: "encryption parameters", reason: "coefficient modulus 0 is not set")
+        ) {
             try EncryptionParameters(serialized: zero)
         }
     }
@@ -196,17 +218,20 @@ struct SerializationErrorTests {
     for field in [UInt64(2), 8192, 3] { seeded.write(field) }
     seeded.write(full.scale)
     let c0 = Array(full.data[full.polynomialRange(0)])
-    seeded.write(bytes: SEALHeader(versionMajor: 3, versionMinor: 5, comprMode: .none, size: UInt64(24 + 8 * c0.count)).bytes)
+    seeded.write(
+        bytes: SEALHeader(versionMajor: 3, versionMinor: 5, comprMode: .none, size: UInt64(24 + 8 * c0.count)).bytes)
     seeded.write(UInt64(c0.count))
     seeded.write(words: c0)
     seeded.write(words: seed.words)
-    let file35 = SEALHeader(versionMajor: 3, versionMinor: 5, comprMode: .none, size: UInt64(16 + seeded.bytes.count)).bytes
+    let file35 =
+        SEALHeader(versionMajor: 3, versionMinor: 5, comprMode: .none, size: UInt64(16 + seeded.bytes.count)).bytes
         + seeded.bytes
     let loaded = try Ciphertext(serialized: file35, context: context)
     var rng = SEALPRNG(type: .blake2xb, seed: seed)
     var c1 = [UInt64](repeating: 0, count: c0.count)
     c1.withUnsafeMutableBufferPointer {
-        RLWESampler.sampleUniformSEAL35(into: $0, degree: 8192, moduli: context.firstContextData.coeffModulus, using: &rng)
+        RLWESampler.sampleUniformSEAL35(
+            into: $0, degree: 8192, moduli: context.firstContextData.coeffModulus, using: &rng)
     }
     #expect(Array(loaded.data[loaded.polynomialRange(1)]) == c1)
     #expect(Array(loaded.data[loaded.polynomialRange(0)]) == c0)

@@ -1,7 +1,7 @@
 import CKKS
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Tool
 

@@ -88,7 +88,8 @@ extension GaloisKeys: SEALLoadable {
         let keys = try KSwitchKeys.load(from: &reader, context: context, object: objectName)
         let n = context.parameters.polyModulusDegree
         guard keys.data.count <= n else {
-            throw CKKSError.sizeMismatch(object: objectName, field: "key list count", expected: n, found: keys.data.count)
+            throw CKKSError.sizeMismatch(
+                object: objectName, field: "key list count", expected: n, found: keys.data.count)
         }
         return GaloisKeys(keys: keys)
     }

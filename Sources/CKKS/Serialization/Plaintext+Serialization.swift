@@ -28,7 +28,8 @@ extension Plaintext: SEALLoadable {
         let coeffCount = try reader.readCount("coeff_count")
         let scale = try reader.readDouble()
         guard !parmsID.isZero else {
-            throw CKKSError.invalidData(object: object, reason: "parms_id is zero (coefficient form), CKKS needs NTT form")
+            throw CKKSError.invalidData(
+                object: object, reason: "parms_id is zero (coefficient form), CKKS needs NTT form")
         }
         let level = try SEALValidation.level(parmsID, context: context, object: object, allowKeyLevel: keyLevel)
         if keyLevel && parmsID != context.keyParmsID {

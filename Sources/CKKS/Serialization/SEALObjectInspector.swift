@@ -60,7 +60,8 @@ public enum SEALObjectInspector {
         var headerReader = ByteReader(bytes, object: "SEAL object")
         let header = try SEALHeader.parse(&headerReader)
         if let parms = try? EncryptionParameters(serialized: bytes) {
-            var s = SEALObjectSummary(header: header, type: .encryptionParameters, candidates: [.encryptionParameters], validated: true)
+            var s = SEALObjectSummary(
+                header: header, type: .encryptionParameters, candidates: [.encryptionParameters], validated: true)
             s.polyModulusDegree = parms.polyModulusDegree
             s.coeffModulusSize = parms.coeffModulus.count
             s.coeffModulus = parms.coeffModulus.map(\.value)
@@ -149,7 +150,8 @@ public enum SEALObjectInspector {
     private static func layout(_ reader: inout ByteReader, header: SEALHeader) throws -> SEALObjectSummary {
         let start = reader
         if var r = Optional(start), let s = try? ciphertextLayout(&r, header: header), r.remaining == 0 {
-            var summary = SEALObjectSummary(header: header, type: .ciphertext, candidates: [.ciphertext, .publicKey], validated: false)
+            var summary = SEALObjectSummary(
+                header: header, type: .ciphertext, candidates: [.ciphertext, .publicKey], validated: false)
             summary.parmsID = s.parmsID
             summary.scale = s.scale
             summary.size = s.size
@@ -160,7 +162,8 @@ public enum SEALObjectInspector {
             return summary
         }
         if var r = Optional(start), let s = try? plaintextLayout(&r), r.remaining == 0 {
-            var summary = SEALObjectSummary(header: header, type: .plaintext, candidates: [.plaintext, .secretKey], validated: false)
+            var summary = SEALObjectSummary(
+                header: header, type: .plaintext, candidates: [.plaintext, .secretKey], validated: false)
             summary.parmsID = s.parmsID
             summary.scale = s.scale
             reader = r
@@ -208,7 +211,8 @@ public enum SEALObjectInspector {
             _ = try SEALSerialization.readPRNGInfo(from: &reader, header: header)
             seeded = true
         }
-        return CiphertextLayout(parmsID: parmsID, size: size, degree: degree, limbs: limbs, scale: scale, seeded: seeded)
+        return CiphertextLayout(
+            parmsID: parmsID, size: size, degree: degree, limbs: limbs, scale: scale, seeded: seeded)
     }
 
     private static func plaintextLayout(_ reader: inout ByteReader) throws -> (parmsID: ParmsID, scale: Double) {

@@ -10,6 +10,7 @@ public protocol SEALSerializable: Sendable {
     /// - Parameters:
     ///   - writer: the destination.
     ///   - version: the version written into nested headers.
+    /// - Throws: ``CKKSError`` if a nested object cannot be written.
     func saveMembers(into writer: inout ByteWriter, version: SEALVersion) throws
 }
 
@@ -42,13 +43,16 @@ extension SEALSerializable {
         do {
             try Data(bytes).write(to: URL(fileURLWithPath: path))
         } catch {
-            throw CKKSError.fileError(path: path, reason: "cannot write \(Self.objectName): \(error.localizedDescription)")
+            throw CKKSError.fileError(
+                path: path, reason: "cannot write \(Self.objectName): \(error.localizedDescription)")
         }
     }
 
     /// Appends this object, header included and uncompressed, as a nested object.
     func saveNested(into writer: inout ByteWriter, version: SEALVersion) throws {
-        try SEALSerialization.saveObject(into: &writer, version: version) { try saveMembers(into: &$0, version: version) }
+        try SEALSerialization.saveObject(into: &writer, version: version) {
+            try saveMembers(into: &$0, version: version)
+        }
     }
 }
 
@@ -60,6 +64,7 @@ public protocol SEALLoadable: SEALSerializable {
     ///   - header: the object's header.
     ///   - context: the parameters the object must belong to.
     /// - Returns: The object.
+    /// - Throws: ``CKKSError`` naming what is wrong with the bytes.
     static func loadMembers(from reader: inout ByteReader, header: SEALHeader, context: CKKSContext) throws -> Self
 }
 

@@ -76,7 +76,8 @@ struct CKKSParamsCommand: ParsableCommand {
         let context = try CKKSContext(parms, securityLevel: security.level)
         try parms.save(toFile: out, version: sealVersion)
         let bitsTotal = context.keyContextData.totalCoeffModulusBitCount
-        print("wrote \(out): CKKS N=\(degree), \(sizes.count) primes (\(bitsTotal) bits), key parms_id \(parms.parmsID)")
+        print(
+            "wrote \(out): CKKS N=\(degree), \(sizes.count) primes (\(bitsTotal) bits), key parms_id \(parms.parmsID)")
     }
 
     /// The one line a failure prints (what ArgumentParser writes after `Error: `).
@@ -88,7 +89,9 @@ struct CKKSParamsCommand: ParsableCommand {
             .map { $0.trimmingCharacters(in: .whitespaces) }
         var sizes: [Int] = []
         for part in parts {
-            guard let size = Int(part) else { throw ToolError("--bits: '\(part)' is not a bit size (expected e.g. 60,40,40,60)") }
+            guard let size = Int(part) else {
+                throw ToolError("--bits: '\(part)' is not a bit size (expected e.g. 60,40,40,60)")
+            }
             sizes.append(size)
         }
         return sizes
@@ -133,7 +136,8 @@ struct CKKSInspectCommand: ParsableCommand {
 /// Reads a whole file, or fails with one line naming it.
 func readFile(_ path: String) throws -> [UInt8] {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw ToolError("\(path): " + (FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file"))
+        throw ToolError(
+            "\(path): " + (FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file"))
     }
     return [UInt8](data)
 }
