@@ -21,7 +21,8 @@ func sealSeededInputs() -> (v1: [Complex64], v2: [Complex64]) {
         let scale = 0x1p20
         let values = (0..<encoder.slotCount).map { Complex64(sin(Double($0)), cos(0.5 * Double($0))) }
         let decoded = try encoder.decodeComplex(encoder.encode(values, scale: scale))
-        let worst = zip(decoded, values).map { max(($0.real - $1.real).magnitude, ($0.imaginary - $1.imaginary).magnitude) }
+        let worst =
+            zip(decoded, values).map { max(($0.real - $1.real).magnitude, ($0.imaginary - $1.imaginary).magnitude) }
             .max() ?? 1
         // Rounding to integers at scale 2^20 costs at most about N/2^20 per slot.
         #expect(worst < Double(degree) / scale)

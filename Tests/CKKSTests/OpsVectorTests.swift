@@ -5,7 +5,7 @@ import Testing
 
 @testable import CKKS
 
-/// vectors/ops/n4096 (seal-python 4.4): encodes, every evaluator operation, decryption and decoding.
+/// The vectors in ops/n4096, made by seal-python 4.4: encodes, every evaluator operation, decryption, decoding.
 /// The parts of inputs.json the tests read. JSONDecoder parses doubles exactly (JSONSerialization does not).
 struct OpsInputs: Decodable {
     struct ComplexArray: Decodable {
@@ -81,12 +81,15 @@ struct OpsInputs: Decodable {
             operands.steps = words.count > 1 ? Int(words[1]) : nil
             if names[0].hasPrefix("pt") {
                 // A plaintext modulus switch.
-                #expect(try evaluator.modSwitchToNext(files.plaintext(names[0])) == files.plaintext(op.file), "\(op.file)")
+                #expect(
+                    try evaluator.modSwitchToNext(files.plaintext(names[0])) == files.plaintext(op.file), "\(op.file)")
                 checked += 1
                 continue
             }
             for name in names where !name.hasPrefix("rk") && !name.hasPrefix("gk") {
-                if name.hasPrefix("pt") { operands.plain = try files.plaintext(name) } else {
+                if name.hasPrefix("pt") {
+                    operands.plain = try files.plaintext(name)
+                } else {
                     operands.ciphertexts.append(try files.ciphertext(name))
                 }
             }

@@ -69,7 +69,8 @@ import Testing
         #expect(try evaluator.multiplyPlain(c1, plaintext("pt2.bin")) == ciphertext("ev_mulplain.bin"))
         let switched = try evaluator.modSwitchToNext(c1)
         #expect(switched == (try ciphertext("ev_modswitch.bin")))
-        #expect(try evaluator.rotateVector(switched, steps: 1, galoisKeys: galoisKeys) == ciphertext("ev_rot1_level1.bin"))
+        #expect(
+            try evaluator.rotateVector(switched, steps: 1, galoisKeys: galoisKeys) == ciphertext("ev_rot1_level1.bin"))
 
         let keygenSecret = SecretKey(data: try plaintext("sk.bin"))
         let decryptor = try Decryptor(context: context, secretKey: keygenSecret)
@@ -78,10 +79,11 @@ import Testing
         // The decoded product approximates v1·v2 slot-wise.
         let decoded = try CKKSEncoder(context: context).decodeComplex(decrypted)
         let (v1, v2) = sealSeededInputs()
-        let worst = zip(decoded, zip(v1, v2)).map { (z, pair) in
-            let expected = pair.0 * pair.1
-            return max((z.real - expected.real).magnitude, (z.imaginary - expected.imaginary).magnitude)
-        }.max() ?? 1
+        let worst =
+            zip(decoded, zip(v1, v2)).map { (z, pair) in
+                let expected = pair.0 * pair.1
+                return max((z.real - expected.real).magnitude, (z.imaginary - expected.imaginary).magnitude)
+            }.max() ?? 1
         #expect(worst < 1e-4)
     }
 }

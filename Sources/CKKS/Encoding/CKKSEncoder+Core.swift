@@ -1,3 +1,5 @@
+import NTT
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import NTT
 
 /// The encoder's arithmetic on bare word arrays of one level, independent of the container types.
 /// - Note: SEAL: ckks.cpp `encode_internal`, `decode_internal`
@@ -39,7 +40,8 @@ extension EncoderFFT {
         for z in work { maxCoefficient = Swift.max(maxCoefficient, z.real.magnitude) }
         let bitCount = Int(ceil(log2(Swift.max(maxCoefficient, 1.0)))) + 1
         guard maxCoefficient.isFinite, bitCount < level.totalBitCount else {
-            throw CKKSError.invalidArgument("encoded values are too large for the level's \(level.totalBitCount)-bit modulus")
+            throw CKKSError.invalidArgument(
+                "encoded values are too large for the level's \(level.totalBitCount)-bit modulus")
         }
         let k = level.moduli.count
         var words = [UInt64](repeating: 0, count: n * k)
