@@ -5,8 +5,9 @@ import Testing
 
 @testable import CKKS
 
-/// The vectors in ops/n4096, made by seal-python 4.4: encodes, every evaluator operation, decryption, decoding.
-/// The parts of inputs.json the tests read. JSONDecoder parses doubles exactly (JSONSerialization does not).
+/// The parts of inputs.json the tests read.
+///
+/// JSONDecoder parses doubles exactly (JSONSerialization does not).
 struct OpsInputs: Decodable {
     struct ComplexArray: Decodable {
         let real: [Double]
@@ -42,6 +43,7 @@ struct OpsInputs: Decodable {
     }
 }
 
+/// The vectors in ops/n4096, made by seal-python 4.4: encodes, every evaluator operation, decryption, decoding.
 @Suite struct OpsVectorTests {
     let context: CKKSContext
     let files: SEALFiles
