@@ -53,6 +53,10 @@ func sealSeededInputs() -> (v1: [Complex64], v2: [Complex64]) {
         #expect(throws: CKKSError.scaleOutOfBounds(0x1p70)) { try encoder.encode([1.0], scale: 0x1p70) }
         #expect(throws: CKKSError.scaleOutOfBounds(-1)) { try encoder.encode([1.0], scale: -1) }
         #expect(throws: CKKSError.self) { try encoder.encode([1e30], scale: 0x1p40) }
+        // Overflowing the FFT to infinity or NaN is "too large", not a crash.
+        #expect(throws: CKKSError.self) { try encoder.encode([1e300, -1e300], scale: 0x1p40) }
+        #expect(throws: CKKSError.self) { try encoder.encode(Complex64(1e308, 1e308), scale: 0x1p40) }
+        #expect(throws: CKKSError.self) { try encoder.encode(1e300, scale: 0x1p40) }
         #expect(throws: CKKSError.self) { try encoder.encode(1e30, scale: 0x1p40) }
         #expect(throws: CKKSError.self) { try encoder.encode(Double.infinity, scale: 0x1p40) }
         var plain = try encoder.encode([1.0], scale: 0x1p30)

@@ -37,9 +37,13 @@ extension EncoderFFT {
             inverseTransform(base, scalar: scale / Double(n))
         }
         var maxCoefficient = 0.0
-        for z in work { maxCoefficient = Swift.max(maxCoefficient, z.real.magnitude) }
-        let bitCount = Int(ceil(log2(Swift.max(maxCoefficient, 1.0)))) + 1
-        guard maxCoefficient.isFinite, bitCount < level.totalBitCount else {
+        var allFinite = true
+        for z in work {
+            allFinite = allFinite && z.real.isFinite
+            maxCoefficient = Swift.max(maxCoefficient, z.real.magnitude)
+        }
+        // Huge inputs can overflow the FFT to ±inf or NaN; those are "too large" as well (and must not reach log2).
+        guard allFinite, Int(ceil(log2(Swift.max(maxCoefficient, 1.0)))) + 1 < level.totalBitCount else {
             throw CKKSError.invalidArgument(
                 "encoded values are too large for the level's \(level.totalBitCount)-bit modulus")
         }
