@@ -67,6 +67,10 @@ import Testing
         let relinearized = try evaluator.relinearize(sum, relinKeys: keygen.createRelinKeys())
         #expect(relinearized.size == 2)
         let rescaled = try evaluator.rescaleToNext(relinearized)
+        var viaTarget = relinearized
+        try evaluator.rescaleToInPlace(&viaTarget, parmsID: context.lastParmsID)
+        #expect(viaTarget == rescaled)
+        #expect(throws: CKKSError.self) { try evaluator.rescaleToInPlace(&viaTarget, parmsID: context.firstParmsID) }
         let q = Double(context.firstContextData.coeffModulus[1].value)
         #expect(rescaled.scale == 0x1p60 / q)
         let values = try decrypt(rescaled)
