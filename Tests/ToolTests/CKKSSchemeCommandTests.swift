@@ -94,6 +94,8 @@ import Testing
         try close("conj.ct", x)
         let squared = try decrypt(params, keys + "secret.key", path("sq.ct"))
         #expect(abs(squared[0] - 2.25) < 1e-2)
+        let attributes = try FileManager.default.attributesOfItem(atPath: keys + "secret.key")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
         // keygen follows the parameters file's version (4.1 here).
         #expect(try bytes(keys + "secret.key")[4] == 1)
     }
