@@ -8,7 +8,10 @@ struct CKKSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ckks",
         abstract: "Create and inspect SEAL-compatible CKKS files.",
-        subcommands: [CKKSParamsCommand.self, CKKSInspectCommand.self]
+        subcommands: [
+            CKKSParamsCommand.self, CKKSInspectCommand.self, CKKSKeygenCommand.self, CKKSEncodeCommand.self,
+            CKKSEncryptCommand.self, CKKSDecryptCommand.self, CKKSEvalCommand.self,
+        ]
     )
 }
 
