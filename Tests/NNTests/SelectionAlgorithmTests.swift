@@ -108,6 +108,12 @@ final class AnalyticEvaluator: SelectionEvaluator {
         #expect(closing.original.roundedAccuracy == 99.4)
         let rank = try #require(ExhaustiveSearch.rank(of: selection, among: rows, base: 99.36))
         #expect(rank.of == 96 && rank.rank >= 1)
+        // Sharded runs reproduce the same rows with global indices, across a category boundary.
+        let search = ExhaustiveSearch(grid: .mnist)
+        let shard = try search.run(on: AnalyticEvaluator.mnistShaped(), indices: 90..<100)
+        #expect(shard.map(\.index) == Array(90..<100))
+        #expect(Array(shard.prefix(6)) == Array(rows[90..<96]))
+        #expect(shard[6].selection == (try SelectedNeurons([1: [0], 2: [0, 1]])))
     }
 
     @Test func stepsTiesFullLayersAndAmend() throws {
