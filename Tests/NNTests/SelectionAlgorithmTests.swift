@@ -183,3 +183,18 @@ final class AnalyticEvaluator: SelectionEvaluator {
         #expect(timed.trials >= 1)
     }
 }
+
+@Suite struct AmendSeriesTests {
+    @Test func percentSeriesIsNested() throws {
+        let evaluator = AnalyticEvaluator.mnistShaped()
+        let series = try GreedySelection.percentSeries(
+            percents: [20, 50, 100], base: 99.36, evaluator: evaluator)
+        #expect(series.map(\.percent) == [20, 50, 100])
+        // 20 % of (6, 16) is (1, 3); 50 % is (3, 8); 100 % is everything.
+        #expect(series.map { [$0.selection[1].count, $0.selection[2].count] } == [[1, 3], [3, 8], [6, 16]])
+        for (smaller, larger) in zip(series, series.dropFirst()) {
+            #expect(Set(smaller.selection[1]).isSubset(of: Set(larger.selection[1])))
+            #expect(Set(smaller.selection[2]).isSubset(of: Set(larger.selection[2])))
+        }
+    }
+}
