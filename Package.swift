@@ -24,7 +24,9 @@ let package = Package(
             name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "NTT", dependencies: ["CGMP"]),
         .target(name: "CKKS", dependencies: ["NTT", "CZlib", "CZstd"]),
-        .target(name: "NN", dependencies: ["CKKS", "CZlib", "COpenBLAS"]),
+        .systemLibrary(
+            name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .target(name: "NN", dependencies: ["CKKS", "CZlib", "COpenBLAS", "CJPEG"]),
         .executableTarget(
             name: "Tool",
             dependencies: ["CKKS", "NN", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+@testable import NN
+
+@Suite struct PPMTests {
+    @Test func roundTripWithComments() throws {
+        let image = Fixtures.rgb(width: 5, height: 3, seed: 1)
+        #expect(try PPM.decode(PPM.encode(image), file: "x") == image)
+        let commented = Array("P6 # made by a test\n5\t3\n# maxval next\n255\n".utf8) + image.pixels
+        #expect(try PPM.decode(commented, file: "x") == image)
+    }
+
+    @Test func sixteenBitAndSmallMaxvalAreRescaled() throws {
+        let wide = Array("P6 1 1 65535\n".utf8) + [0xff, 0xff, 0x80, 0x00, 0x00, 0x00]
+        #expect(try PPM.decode(wide, file: "x").pixels == [255, 128, 0])
+        let small = Array("P6 1 1 15\n".utf8) + [15, 8, 0]
+        #expect(try PPM.decode(small, file: "x").pixels == [255, 136, 0])
+    }
+
+    @Test func badFilesAreReported() {
+        #expect(throws: DataFileError(file: "a.ppm", problem: "not a binary PPM image (expected magic P6)")) {
+            try PPM.decode(Array("P3 1 1 255 0 0 0".utf8), file: "a.ppm")
+        }
+        #expect(throws: DataFileError(file: "b.ppm", problem: "malformed PPM header: missing height")) {
+            try PPM.decode(Array("P6 4 x".utf8), file: "b.ppm")
+        }
+        #expect(throws: DataFileError(file: "c.ppm", problem: "truncated: 5 pixel bytes, 2×1 needs 6")) {
+            try PPM.decode(Array("P6 2 1 255\n".utf8) + [1, 2, 3, 4, 5], file: "c.ppm")
+        }
+        #expect(throws: DataFileError(file: "d.ppm", problem: "PPM maxval 0 outside 1...65535")) {
+            try PPM.decode(Array("P6 2 1 0\n".utf8), file: "d.ppm")
+        }
+    }
+}
+
+@Suite struct JPEGTests {
+    @Test func decodesWhatLibjpegEncoded() throws {
+        let image = Fixtures.smooth(width: 24, height: 16, seed: 2)
+        let bytes = try JPEG.encode(image, quality: 95)
+        let decoded = try JPEG.decode(bytes, file: "x.jpg")
+        #expect(decoded.width == 24 && decoded.height == 16 && decoded.channels == 3)
+        let meanError =
+            zip(decoded.pixels, image.pixels).reduce(0.0) { $0 + abs(Double($1.0) - Double($1.1)) }
+            / Double(image.pixels.count)
+        #expect(meanError < 2)
+    }
+
+    @Test func truncatedJPEGIsReported() throws {
+        let bytes = try JPEG.encode(Fixtures.rgb(width: 32, height: 32, seed: 3))
+        let error = try #require(throws: DataFileError.self) {
+            try JPEG.decode(Array(bytes.prefix(bytes.count / 2)), file: "cut.JPEG")
+        }
+        #expect(error.file == "cut.JPEG")
+        #expect(error.problem.contains("Premature end of JPEG file"))
+    }
+
+    @Test func foreignAndCorruptFilesAreReported() throws {
+        #expect(throws: DataFileError(file: "x.JPEG", problem: "not a JPEG image (no SOI marker FF D8)")) {
+            try JPEG.decode(Array("P6 1 1 255\n".utf8), file: "x.JPEG")
+        }
+        var bytes = try JPEG.encode(Fixtures.rgb(width: 16, height: 16, seed: 4))
+        for i in 2..<min(bytes.count, 200) { bytes[i] = 0x11 }
+        let error = try #require(throws: DataFileError.self) { try JPEG.decode(bytes, file: "bad.JPEG") }
+        #expect(error.problem.hasPrefix("corrupt JPEG"))
+    }
+}
+
+@Suite struct ResizeTests {
+    /// The pattern the PIL reference values below were computed from.
+    static func referenceImage(width: Int, height: Int, formula: (Int, Int, Int) -> Int) -> RGBImage {
+        var pixels: [UInt8] = []
+        for y in 0..<height {
+            for x in 0..<width { for c in 0..<3 { pixels.append(UInt8(formula(x, y, c) % 256)) } }
+        }
+        return RGBImage(width: width, height: height, channels: 3, pixels: pixels)
+    }
+
+    @Test func matchesPILBilinear() {
+        // Expected values: PIL 11 `Image.frombytes("RGB", …).resize(size, Image.BILINEAR)` on the same pattern.
+        let image = Self.referenceImage(width: 45, height: 37) { x, y, c in (x * 7 + y * 13 + c * 50 + (x * y) % 17) * 3
+        }
+        let down = Resize.bilinear(image, width: 32, height: 32)
+        #expect(Array(down.pixels.prefix(12)) == [14, 164, 58, 41, 191, 85, 72, 184, 116, 103, 208, 147])
+        #expect(down.pixels.reduce(0) { $0 + Int($1) } == 392_536)
+        let up = Resize.bilinear(image, width: 50, height: 60)
+        #expect(Array(up.pixels.prefix(12)) == [0, 150, 44, 18, 168, 62, 37, 187, 81, 56, 206, 100])
+        #expect(up.pixels.reduce(0) { $0 + Int($1) } == 1_150_647)
+        let small = Self.referenceImage(width: 20, height: 15) { x, y, c in (x * 11 + y * 5 + c * 30) * 5 }
+        #expect(Resize.bilinear(small, width: 32, height: 32).pixels.reduce(0) { $0 + Int($1) } == 390_166)
+    }
+
+    @Test func sameSizeIsIdentityAndCropClamps() {
+        let image = Fixtures.rgb(width: 6, height: 4, seed: 5)
+        #expect(Resize.bilinear(image, width: 6, height: 4) == image)
+        let crop = image.cropped(x0: 4, y0: 1, x1: 10, y1: 3)
+        #expect(crop.width == 2 && crop.height == 2)
+        #expect(Array(crop.pixels.prefix(3)) == Array(image.pixels[((1 * 6 + 4) * 3)..<((1 * 6 + 4) * 3 + 3)]))
+    }
+}
