@@ -26,8 +26,8 @@ public final class Trainer {
     public let recipe: TrainingRecipe
     /// The optimiser over every model parameter (spec §12 item 11: all of them, unlike the original).
     public let optimizer: any Optimizer
-    /// The per-batch augmentation (``Augmentation/none`` reproduces the original recipe).
-    public let augmentation: Augmentation
+    /// The per-batch augmentation (``BatchAugmentation/none`` reproduces the original recipe).
+    public let augmentation: BatchAugmentation
     private var generator: Xoshiro256
     private let schedule: CosineAnnealing
 
@@ -37,7 +37,7 @@ public final class Trainer {
     ///   - recipe: the recipe; `recipe.epochs` is the cosine period.
     ///   - seed: seeds the shuffling and the augmentation.
     ///   - augmentation: what to do to each batch.
-    public init(model: Model, recipe: TrainingRecipe, seed: UInt64, augmentation: Augmentation = .none) {
+    public init(model: Model, recipe: TrainingRecipe, seed: UInt64, augmentation: BatchAugmentation = .none) {
         self.model = model
         self.recipe = recipe
         self.augmentation = augmentation
