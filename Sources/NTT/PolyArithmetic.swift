@@ -1,0 +1,183 @@
+/// Element-wise kernels on one row of residues (`count` words mod one q), the building blocks of `RNSPoly`
+/// arithmetic; CKKS calls them directly on ciphertext storage.
+///
+/// Inputs are canonical residues in `[0, q)` and so are outputs; `output` may alias either input.
+/// - Note: SEAL: util/polyarithsmallmod.h
+public enum PolyArithmetic {
+    /// output[i] = a[i] + b[i] mod q.
+    ///
+    /// - Parameters:
+    ///   - a: `count` residues.
+    ///   - b: `count` residues.
+    ///   - output: `count` words, may alias `a` or `b`.
+    ///   - count: the row length.
+    ///   - modulus: q.
+    /// - Note: SEAL: util/polyarithsmallmod.h `add_poly_coeffmod`
+    @inlinable
+    public static func add(
+        _ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>, into output: UnsafeMutablePointer<UInt64>,
+        count: Int, modulus: Modulus
+    ) {
+        let q = modulus.value
+        for i in 0..<count {
+            assert(a[i] < q && b[i] < q)
+            let s = a[i] &+ b[i]
+            output[i] = s >= q ? s &- q : s
+        }
+    }
+
+    /// output[i] = a[i] − b[i] mod q.
+    ///
+    /// - Parameters:
+    ///   - a: `count` residues.
+    ///   - b: `count` residues.
+    ///   - output: `count` words, may alias `a` or `b`.
+    ///   - count: the row length.
+    ///   - modulus: q.
+    /// - Note: SEAL: util/polyarithsmallmod.h `sub_poly_coeffmod`
+    @inlinable
+    public static func subtract(
+        _ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>, into output: UnsafeMutablePointer<UInt64>,
+        count: Int, modulus: Modulus
+    ) {
+        let q = modulus.value
+        for i in 0..<count {
+            assert(a[i] < q && b[i] < q)
+            let d = a[i] &- b[i]
+            output[i] = a[i] < b[i] ? d &+ q : d
+        }
+    }
+
+    /// output[i] = −a[i] mod q (0 stays 0).
+    ///
+    /// - Parameters:
+    ///   - a: `count` residues.
+    ///   - output: `count` words, may alias `a`.
+    ///   - count: the row length.
+    ///   - modulus: q.
+    /// - Note: SEAL: util/polyarithsmallmod.h `negate_poly_coeffmod`
+    @inlinable
+    public static func negate(
+        _ a: UnsafePointer<UInt64>, into output: UnsafeMutablePointer<UInt64>, count: Int, modulus: Modulus
+    ) {
+        let q = modulus.value
+        for i in 0..<count {
+            assert(a[i] < q)
+            output[i] = a[i] == 0 ? 0 : q &- a[i]
+        }
+    }
+
+    /// output[i] = a[i] · b[i] mod q (the dyadic product of NTT-form rows).
+    ///
+    /// - Parameters:
+    ///   - a: `count` residues.
+    ///   - b: `count` residues.
+    ///   - output: `count` words, may alias `a` or `b`.
+    ///   - count: the row length.
+    ///   - modulus: q.
+    /// - Note: SEAL: util/polyarithsmallmod.h `dyadic_product_coeffmod`
+    @inlinable
+    public static func multiply(
+        _ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>, into output: UnsafeMutablePointer<UInt64>,
+        count: Int, modulus: Modulus
+    ) {
+        for i in 0..<count {
+            output[i] = modulus.multiplyMod(a[i], b[i])
+        }
+    }
+
+    /// output[i] += a[i] · b[i] mod q.
+    ///
+    /// - Parameters:
+    ///   - a: `count` residues.
+    ///   - b: `count` residues.
+    ///   - output: `count` residues, updated in place.
+    ///   - count: the row length.
+    ///   - modulus: q.
+    @inlinable
+    public static func multiplyAdd(
+        _ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>, into output: UnsafeMutablePointer<UInt64>,
+        count: Int, modulus: Modulus
+    ) {
+        let q = modulus.value
+        for i in 0..<count {
+            let s = output[i] &+ modulus.multiplyMod(a[i], b[i])
+            output[i] = s >= q ? s &- q : s
+        }
+    }
+
+    /// output[i] = a[i] · w mod q for a fixed residue w.
+    ///
+    /// - Parameters:
+    ///   - a: `count` words (any value; the Shoup product reduces them).
+    ///   - scalar: w with its Shoup quotient for q.
+    ///   - output: `count` words, may alias `a`.
+    ///   - count: the row length.
+    ///   - modulus: q.
+    /// - Note: SEAL: util/polyarithsmallmod.h `multiply_poly_scalar_coeffmod`
+    @inlinable
+    public static func multiply(
+        _ a: UnsafePointer<UInt64>, by scalar: ShoupOperand, into output: UnsafeMutablePointer<UInt64>,
+        count: Int, modulus: Modulus
+    ) {
+        for i in 0..<count {
+            output[i] = scalar.multiplyMod(a[i], modulus: modulus)
+        }
+    }
+
+    /// output[i] = a[i] mod q for words of any size (moving a row to another prime).
+    ///
+    /// - Parameters:
+    ///   - a: `count` words.
+    ///   - output: `count` words, may alias `a`.
+    ///   - count: the row length.
+    ///   - modulus: q.
+    /// - Note: SEAL: util/polyarithsmallmod.h `modulo_poly_coeffs`
+    @inlinable
+    public static func reduce(
+        _ a: UnsafePointer<UInt64>, into output: UnsafeMutablePointer<UInt64>, count: Int, modulus: Modulus
+    ) {
+        for i in 0..<count {
+            output[i] = modulus.reduce(a[i])
+        }
+    }
+
+    /// accumulator[i] += a[i] · b[i] as exact 128-bit sums, with no reduction (lazy dot products).
+    ///
+    /// With residues below 2^61 each product is below 2^122, so at least 64 products can be summed before a
+    /// `reduce(wide:into:count:modulus:)`; callers must reduce before that bound.
+    /// - Parameters:
+    ///   - a: `count` residues.
+    ///   - b: `count` residues.
+    ///   - accumulator: `count` 128-bit sums, updated in place.
+    ///   - count: the row length.
+    /// - Note: SEAL: evaluator.cpp `switch_key_inplace` (the lazy `t_poly_lazy` accumulation)
+    @inlinable
+    public static func multiplyAccumulateWide(
+        _ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>, into accumulator: UnsafeMutablePointer<UInt128>,
+        count: Int
+    ) {
+        for i in 0..<count {
+            let p = a[i].multipliedFullWidth(by: b[i])
+            accumulator[i] &+= UInt128(p.high) << 64 | UInt128(p.low)
+        }
+    }
+
+    /// output[i] = accumulator[i] mod q, the final Barrett step of a lazy dot product.
+    ///
+    /// - Parameters:
+    ///   - accumulator: `count` 128-bit sums.
+    ///   - output: `count` words.
+    ///   - count: the row length.
+    ///   - modulus: q.
+    /// - Note: SEAL: util/uintarithsmallmod.h `barrett_reduce_128`
+    @inlinable
+    public static func reduce(
+        wide accumulator: UnsafePointer<UInt128>, into output: UnsafeMutablePointer<UInt64>, count: Int,
+        modulus: Modulus
+    ) {
+        for i in 0..<count {
+            output[i] = modulus.reduce(accumulator[i])
+        }
+    }
+}
