@@ -9,6 +9,7 @@ struct PrivDNNCommand: ParsableCommand {
         subcommands: [
             TrainCommand.self,
             TestCommand.self,
+            SelectCommand.self,
             CKKSCommand.self,
         ]
     )
