@@ -23,6 +23,18 @@ public enum CKKSError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownParmsID(object: String, parmsID: ParmsID)
     /// A file could not be read or written: the path and the system's reason.
     case fileError(path: String, reason: String)
+    /// A CKKS scale that is not positive, not finite, or too large for the level's modulus.
+    case scaleOutOfBounds(Double)
+    /// Two operands whose scales differ (SEAL's `are_close` test fails): the two scales.
+    case scaleMismatch(Double, Double)
+    /// Two operands at different levels, or an operand at a level the operation cannot use.
+    case parameterMismatch(String)
+    /// A rescale or modulus switch asked of a ciphertext already at the last level.
+    case endOfModulusChain
+    /// A rotation or automorphism whose Galois key is absent: the step (or nil) and the Galois element.
+    case missingGaloisKey(step: Int?, element: UInt64)
+    /// An operation whose result would be transparent (every polynomial but c0 is zero).
+    case transparentResult
 
     /// A human-readable one-line message.
     public var description: String {
@@ -40,6 +52,15 @@ public enum CKKSError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(object) \(field) is \(found), expected \(expected)"
         case .unknownParmsID(let object, let parmsID): "\(object) parms_id \(parmsID) is not in the context"
         case .fileError(let path, let reason): "\(path): \(reason)"
+        case .scaleOutOfBounds(let scale): "scale \(scale) is out of bounds for the modulus"
+        case .scaleMismatch(let a, let b): "scale mismatch: \(a) vs \(b)"
+        case .parameterMismatch(let why): "parameter mismatch: \(why)"
+        case .endOfModulusChain: "end of modulus switching chain reached: the ciphertext is at the last level"
+        case .missingGaloisKey(let step, let element):
+            if let step { "Galois key for rotation step \(step) (element \(element)) is not present" } else {
+                "Galois key for element \(element) is not present"
+            }
+        case .transparentResult: "result ciphertext is transparent"
         }
     }
 }

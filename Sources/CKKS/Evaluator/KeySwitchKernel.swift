@@ -1,0 +1,134 @@
+import NTT
+
+/// SEAL's hybrid key switching on bare word arrays: adds ⟨decompose(T), key⟩ / P (rounded) into (c0, c1).
+///
+/// The target T (NTT form over q_0..q_{ℓ-1}) is split into non-centred RNS digits t_J = INTT_{q_J}(T_J). For every
+/// output prime r_I ∈ {q_0..q_{ℓ-1}, P} the digit is lifted as NTT_{r_I}(t_J mod r_I) (or T_J itself when I = J),
+/// multiplied by key row I (row K−1 for P) and accumulated in 128 bits; the sum is divided by P with rounding.
+/// All workspace is allocated once per call, never inside the loops.
+/// - Note: SEAL: evaluator.cpp `Evaluator::switch_key_inplace`
+struct KeySwitchKernel: Sendable {
+    /// All key-level primes q_0..q_{K-2}, P.
+    let keyModuli: [Modulus]
+    /// Their NTT tables.
+    let keyTables: [NTTTables]
+    /// Division by P with rounding over q_0..q_{ℓ-1}, P, indexed by ℓ − 1.
+    let modDown: [DivideAndRoundLast]
+
+    /// Precomputes the mod-down constants for every data level.
+    /// - Parameters:
+    ///   - keyModuli: the key level's primes (at least two; the last is P).
+    ///   - keyTables: their NTT tables.
+    init(keyModuli: [Modulus], keyTables: [NTTTables]) {
+        self.keyModuli = keyModuli
+        self.keyTables = keyTables
+        let k = keyModuli.count
+        modDown = (1..<k).map { l in
+            DivideAndRoundLast(
+                moduli: Array(keyModuli[0..<l]) + [keyModuli[k - 1]], tables: Array(keyTables[0..<l]) + [keyTables[k - 1]])
+        }
+    }
+
+    /// Adds the key-switched `target` into `c0` and `c1`.
+    /// - Parameters:
+    ///   - target: ℓ NTT-form rows over q_0..q_{ℓ-1} (canonical).
+    ///   - level: ℓ, the number of primes of the ciphertext's level (1 ≤ ℓ ≤ K−1).
+    ///   - degree: N.
+    ///   - keys: at least ℓ key ciphertexts, each two polynomials of K rows (c0 rows then c1 rows).
+    ///   - c0: ℓ rows, updated in place.
+    ///   - c1: ℓ rows, updated in place.
+    func apply(
+        target: UnsafePointer<UInt64>, level l: Int, degree n: Int, keys: [UnsafePointer<UInt64>],
+        c0: UnsafeMutablePointer<UInt64>, c1: UnsafeMutablePointer<UInt64>
+    ) {
+        let bigK = keyModuli.count
+        assert(l >= 1 && l < bigK && keys.count >= l)
+        // Workspace: digits t_J (ℓ rows), lifted digits for one output prime (ℓ rows), products (2 × (ℓ+1) rows),
+        // and one row of scratch for the mod-down.
+        let workspace = UnsafeMutablePointer<UInt64>.allocate(capacity: (4 * l + 3) * n)
+        defer { workspace.deallocate() }
+        let digits = workspace
+        let lifted = digits + l * n
+        let product0 = lifted + l * n
+        let product1 = product0 + (l + 1) * n
+        let scratch = product1 + (l + 1) * n
+        digits.update(from: target, count: l * n)
+        for j in 0..<l { keyTables[j].inverse(digits + j * n) }
+
+        let operands = UnsafeMutablePointer<UnsafePointer<UInt64>>.allocate(capacity: l)
+        defer { operands.deallocate() }
+        for i in 0...l {
+            let keyRow = i == l ? bigK - 1 : i
+            let r = keyModuli[keyRow]
+            for j in 0..<l {
+                if i == j {
+                    operands[j] = target + j * n
+                    continue
+                }
+                let source = digits + j * n
+                let destination = lifted + j * n
+                if keyModuli[j].value <= r.value {
+                    destination.update(from: source, count: n)
+                } else {
+                    for c in 0..<n { destination[c] = r.reduce(source[c]) }
+                }
+                keyTables[keyRow].forwardLazy(destination)  // [0, 4r)
+                operands[j] = UnsafePointer(destination)
+            }
+            Self.multiplyAccumulate(
+                operands: operands, count: l, keys: keys, keyRowOffset: keyRow * n, componentOffset: bigK * n,
+                modulus: r, degree: n, out0: product0 + i * n, out1: product1 + i * n)
+        }
+        let down = modDown[l - 1]
+        down.apply(product0, degree: n, scratch: scratch)
+        down.apply(product1, degree: n, scratch: scratch)
+        for j in 0..<l {
+            let q = keyModuli[j]
+            for c in 0..<n {
+                c0[j * n + c] = q.addMod(c0[j * n + c], product0[j * n + c])
+                c1[j * n + c] = q.addMod(c1[j * n + c], product1[j * n + c])
+            }
+        }
+    }
+
+    /// out_comp[c] = Σ_J operand_J[c] · key_J.comp[row][c] mod r, with 128-bit lazy sums (reduced every 8 terms).
+    @inline(__always)
+    static func multiplyAccumulate(
+        operands: UnsafeMutablePointer<UnsafePointer<UInt64>>, count l: Int, keys: [UnsafePointer<UInt64>],
+        keyRowOffset: Int, componentOffset: Int, modulus r: Modulus, degree n: Int,
+        out0: UnsafeMutablePointer<UInt64>, out1: UnsafeMutablePointer<UInt64>
+    ) {
+        keys.withUnsafeBufferPointer { keyPointers in
+            for c in 0..<n {
+                var high0: UInt64 = 0
+                var low0: UInt64 = 0
+                var high1: UInt64 = 0
+                var low1: UInt64 = 0
+                var pending = 0
+                for j in 0..<l {
+                    let x = operands[j][c]
+                    let key = keyPointers[j] + keyRowOffset + c
+                    let p0 = x.multipliedFullWidth(by: key[0])
+                    let p1 = x.multipliedFullWidth(by: key[componentOffset])
+                    let (s0, o0) = low0.addingReportingOverflow(p0.low)
+                    low0 = s0
+                    high0 = high0 &+ p0.high &+ (o0 ? 1 : 0)
+                    let (s1, o1) = low1.addingReportingOverflow(p1.low)
+                    low1 = s1
+                    high1 = high1 &+ p1.high &+ (o1 ? 1 : 0)
+                    pending += 1
+                    // Products are below 4r·r < 2^124; fold after 8 of them so the sum stays below 2^128.
+                    if pending == 8 {
+                        low0 = r.reduce(high: high0, low: low0)
+                        high0 = 0
+                        low1 = r.reduce(high: high1, low: low1)
+                        high1 = 0
+                        pending = 0
+                    }
+                }
+                out0[c] = r.reduce(high: high0, low: low0)
+                out1[c] = r.reduce(high: high1, low: low1)
+            }
+        }
+    }
+}
