@@ -1,0 +1,86 @@
+import CKKS
+import Foundation
+import NN
+import TestSupport
+import Testing
+
+@testable import PrivateInference
+
+/// A few real MNIST test images through the encrypted pipeline at a small ring, against the plaintext
+/// "separate" model.
+@Suite struct EncryptedPipelineTests {
+    static func images(_ count: Int) throws -> LabeledImages {
+        let test = try Dataset.mnist.load(.test, root: RepositoryPaths.data.appendingPathComponent("mnist"))
+        return test.subset(Array(0..<count))
+    }
+
+    static func smallContext() throws -> HEContext {
+        let parms = try EncryptionParameters(polyModulusDegree: 4096, bitSizes: [60, 60, 60, 60, 60])
+        return try HEContext(parameters: parms, securityLevel: .none)
+    }
+
+    @Test func pooledKernelsMatchConvThenPool() throws {
+        let model = Model(.lenet5MNIST, seed: 7)
+        let kernels = try PooledKernels(model: model, normalization: .unit)
+        let images = try Self.images(2)
+        let x = Tensor(shape: [2, 1, 28, 28], data: images.floats(at: 0..<2))
+        let reference = model.network.forward(x, from: 0, through: 1, training: false)  // conv1 → pool
+        for b in 0..<2 {
+            for f in 0..<6 {
+                for y in 0..<12 {
+                    for xx in 0..<12 {
+                        var sum = kernels.conv1Bias[f]
+                        for t in 0..<36 {
+                            let byte = images.pixels[b * 784 + (2 * y + t / 6) * 28 + 2 * xx + t % 6]
+                            sum += kernels.conv1[f][t] * Double(byte)
+                        }
+                        let expected = Double(reference.data[((b * 6 + f) * 12 + y) * 12 + xx])
+                        #expect(abs(sum - expected) < 1e-4)
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func encryptedConvMatchesSeparateModel() throws {
+        let context = try Self.smallContext()
+        let model = Model(.lenet5MNIST, seed: 3)
+        let selection = FilterSelection([1: [1, 4], 2: [2, 9]])
+        let kernels = try PooledKernels(model: model, normalization: .unit)
+        let bounds = kernels.bounds(conv2Filters: selection[2])
+        let q = (0..<4).map { context.prime($0) }
+        let plan = ScalePlan(primes: q, conv1Bound: bounds.conv1, squareBound: bounds.square, resultBound: bounds.result)
+        let keys = context.generateKeys()
+        let weights = context.encryptWeights(
+            kernels, conv1Filters: selection[1], conv2Filters: selection[2], plan: plan, secret: keys.secret)
+        let count = 3
+        let images = try Self.images(count)
+        let x = Tensor(shape: [count, 1, 28, 28], data: images.floats(at: 0..<count))
+        let activations = model.network.forward(x, from: 0, through: 2, training: false)
+        try model.applyMask(selection, mode: .separate)
+        let reference = model.network.forward(x, from: 0, through: 4, training: false)
+        let evaluator = UserEvaluator(
+            context: context, plan: plan, weights: weights, relinKeys: keys.relinKeys, kernel: 5, inputSide: 28,
+            pooled1Side: 12, pooled2Side: 4, conv1Channels: 6)
+        var times = PhaseTimes()
+        let outputs = try evaluator.evaluate(
+            pixels: images.pixels, activations: activations.data, count: count, times: &times)
+        #expect(outputs.count == 2)
+        var worst = 0.0
+        for (i, o) in selection[2].enumerated() {
+            for pos in 0..<16 {
+                let ct = outputs[i][pos]
+                #expect(ct.primes == 1)
+                #expect(abs(ct.scale / plan.resultScale - 1) < 1e-12)
+                let values = context.decodeCoefficients(
+                    context.decryptToCoefficients(ct, secret: keys.secret), primes: 1, scale: ct.scale)
+                for b in 0..<count {
+                    let expected = Double(reference.data[(b * 16 + o) * 16 + pos])
+                    worst = max(worst, abs(values[b] - expected))
+                }
+            }
+        }
+        print("encrypted pipeline: max abs error \(worst)")
+        #expect(worst < 1e-3, "max |encrypted − plaintext| = \(worst)")
+    }
+}
