@@ -19,6 +19,37 @@ import Testing
         return try HEContext(parameters: parms, securityLevel: .none)
     }
 
+    /// Keys, encrypted weights and an evaluator for `model` and `selection` at the small ring.
+    struct Fixture {
+        let context: HEContext
+        let kernels: PooledKernels
+        let plan: ScalePlan
+        let keys: OwnerKeyMaterial
+        let evaluator: UserEvaluator
+
+        init(model: Model, selection: FilterSelection) throws {
+            context = try EncryptedPipelineTests.smallContext()
+            kernels = try PooledKernels(model: model, normalization: .unit)
+            keys = context.generateKeys()
+            let (plan, weights) = context.prepare(kernels, selection: selection, secret: keys.secret)
+            self.plan = plan
+            evaluator = UserEvaluator(
+                context: context, plan: plan, weights: weights, relinKeys: keys.relinKeys, kernel: 5, inputSide: 28,
+                pooled1Side: 12, pooled2Side: 4, conv1Channels: 6)
+        }
+
+        /// Plaintext activations and the encrypted outputs for the first `count` test images.
+        func run(_ model: Model, count: Int) throws -> (LabeledImages, Tensor, [[Cipher]]) {
+            let images = try EncryptedPipelineTests.images(count)
+            let x = Tensor(shape: [count, 1, 28, 28], data: images.floats(at: 0..<count))
+            let activations = model.network.forward(x, from: 0, through: 2, training: false)
+            var times = PhaseTimes()
+            let outputs = try evaluator.evaluate(
+                pixels: images.pixels, activations: activations.data, count: count, times: &times)
+            return (images, x, outputs)
+        }
+    }
+
     @Test func pooledKernelsMatchConvThenPool() throws {
         let model = Model(.lenet5MNIST, seed: 7)
         let kernels = try PooledKernels(model: model, normalization: .unit)
@@ -43,28 +74,14 @@ import Testing
     }
 
     @Test func encryptedConvMatchesSeparateModel() throws {
-        let context = try Self.smallContext()
         let model = Model(.lenet5MNIST, seed: 3)
         let selection = FilterSelection([1: [1, 4], 2: [2, 9]])
-        let kernels = try PooledKernels(model: model, normalization: .unit)
-        let bounds = kernels.bounds(conv2Filters: selection[2])
-        let q = (0..<4).map { context.prime($0) }
-        let plan = ScalePlan(primes: q, conv1Bound: bounds.conv1, squareBound: bounds.square, resultBound: bounds.result)
-        let keys = context.generateKeys()
-        let weights = context.encryptWeights(
-            kernels, conv1Filters: selection[1], conv2Filters: selection[2], plan: plan, secret: keys.secret)
+        let fixture = try Fixture(model: model, selection: selection)
+        let (context, plan, keys) = (fixture.context, fixture.plan, fixture.keys)
         let count = 3
-        let images = try Self.images(count)
-        let x = Tensor(shape: [count, 1, 28, 28], data: images.floats(at: 0..<count))
-        let activations = model.network.forward(x, from: 0, through: 2, training: false)
+        let (_, x, outputs) = try fixture.run(model, count: count)
         try model.applyMask(selection, mode: .separate)
         let reference = model.network.forward(x, from: 0, through: 4, training: false)
-        let evaluator = UserEvaluator(
-            context: context, plan: plan, weights: weights, relinKeys: keys.relinKeys, kernel: 5, inputSide: 28,
-            pooled1Side: 12, pooled2Side: 4, conv1Channels: 6)
-        var times = PhaseTimes()
-        let outputs = try evaluator.evaluate(
-            pixels: images.pixels, activations: activations.data, count: count, times: &times)
         #expect(outputs.count == 2)
         var worst = 0.0
         for (i, o) in selection[2].enumerated() {

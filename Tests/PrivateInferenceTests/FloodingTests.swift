@@ -15,25 +15,13 @@ import Testing
     /// Runs the pipeline on real MNIST images and measures max |e| over all coefficients of every result
     /// ciphertext, against the exact double-precision message polynomial.
     @Test func pipelineErrorStaysBelowTheFloodingBound() throws {
-        let context = try EncryptedPipelineTests.smallContext()
         let model = Model(.lenet5MNIST, seed: 11)
         let selection = FilterSelection([1: [0, 3], 2: [5]])
-        let kernels = try PooledKernels(model: model, normalization: .unit)
-        let b = kernels.bounds(conv2Filters: selection[2])
-        let plan = ScalePlan(
-            primes: (0..<4).map { context.prime($0) }, conv1Bound: b.conv1, squareBound: b.square, resultBound: b.result)
-        let keys = context.generateKeys()
-        let weights = context.encryptWeights(
-            kernels, conv1Filters: selection[1], conv2Filters: selection[2], plan: plan, secret: keys.secret)
+        let fixture = try EncryptedPipelineTests.Fixture(model: model, selection: selection)
+        let (context, kernels, plan, keys) = (fixture.context, fixture.kernels, fixture.plan, fixture.keys)
         let count = 4
-        let images = try EncryptedPipelineTests.images(count)
-        let x = Tensor(shape: [count, 1, 28, 28], data: images.floats(at: 0..<count))
+        let (images, x, outputs) = try fixture.run(model, count: count)
         let activations = model.network.forward(x, from: 0, through: 2, training: false)
-        let evaluator = UserEvaluator(
-            context: context, plan: plan, weights: weights, relinKeys: keys.relinKeys, kernel: 5, inputSide: 28,
-            pooled1Side: 12, pooled2Side: 4, conv1Channels: 6)
-        var times = PhaseTimes()
-        let outputs = try evaluator.evaluate(pixels: images.pixels, activations: activations.data, count: count, times: &times)
         let slots = context.degree / 2
         // Exact reference in doubles for every slot (slots ≥ count hold all-zero images).
         func pooledConv1(_ image: Int, _ f: Int, _ y: Int, _ xx: Int) -> Double {

@@ -1,4 +1,5 @@
 import Foundation
+import NN
 
 /// The owner's encrypted filters: every scalar of the pooled kernels of the selected filters (and each bias)
 /// as a symmetric ciphertext in seeded form, at the level where the pipeline uses it.
@@ -30,5 +31,19 @@ extension HEContext {
             return Workers.map(values.count) { encryptConstantSeeded(values[$0].0, scale: values[$0].1, primes: k2, secret: secret) }
         }
         return EncryptedWeights(conv1Filters: conv1Filters, conv2Filters: conv2Filters, conv1: conv1, conv2: conv2)
+    }
+}
+
+extension HEContext {
+    /// The owner's packaging step in memory: the scale plan from the worst-case bounds of `selection`, and
+    /// the encrypted filters.
+    func prepare(_ kernels: PooledKernels, selection: FilterSelection, secret: SecretKeyWords) -> (ScalePlan, EncryptedWeights) {
+        let bounds = kernels.bounds(conv2Filters: selection[2])
+        let plan = ScalePlan(
+            primes: (0..<4).map { prime($0) }, conv1Bound: bounds.conv1, squareBound: bounds.square,
+            resultBound: bounds.result)
+        let weights = encryptWeights(
+            kernels, conv1Filters: selection[1], conv2Filters: selection[2], plan: plan, secret: secret)
+        return (plan, weights)
     }
 }

@@ -55,12 +55,7 @@ public enum OwnerRole {
         }
 
         let kernels = try PooledKernels(model: model, normalization: normalization)
-        let bounds = kernels.bounds(conv2Filters: selection[2])
-        let plan = ScalePlan(
-            primes: (0..<4).map { context.prime($0) }, conv1Bound: bounds.conv1, squareBound: bounds.square,
-            resultBound: bounds.result)
-        let weights = context.encryptWeights(
-            kernels, conv1Filters: selection[1], conv2Filters: selection[2], plan: plan, secret: store.keys.secret)
+        let (plan, weights) = context.prepare(kernels, selection: selection, secret: store.keys.secret)
         let remainder = try ModelFile.remainder(of: model, selection: selection)
 
         let dir = try AtomicWrite.temporaryDirectory(beside: out)
@@ -76,20 +71,13 @@ public enum OwnerRole {
         var rk: [UInt8] = []
         WordCoding.append(store.keys.relinKeys.words, to: &rk)
         try put(PackageFiles.relinKeys, try ExchangeFile(kind: .relinKeys, parmsID: keyParms, fields: ["keyID": store.keyID], payload: rk).bytes())
-        try put(
-            PackageFiles.conv1,
-            try ExchangeFile(
-                kind: .encryptedWeights, parmsID: context.parmsIDs[PipelineLevels.conv1Primes].description,
-                fields: ["layer": "1", "filters": selection[1].map(String.init).joined(separator: ",")],
-                payload: weights.payload(layer: 1)
-            ).bytes())
-        try put(
-            PackageFiles.conv2,
-            try ExchangeFile(
-                kind: .encryptedWeights, parmsID: context.parmsIDs[PipelineLevels.conv2Primes].description,
-                fields: ["layer": "2", "filters": selection[2].map(String.init).joined(separator: ",")],
-                payload: weights.payload(layer: 2)
-            ).bytes())
+        for (layer, name, primes) in [(1, PackageFiles.conv1, PipelineLevels.conv1Primes), (2, PackageFiles.conv2, PipelineLevels.conv2Primes)] {
+            let file = ExchangeFile(
+                kind: .encryptedWeights, parmsID: context.parmsIDs[primes].description,
+                fields: ["layer": String(layer), "filters": selection[layer].map(String.init).joined(separator: ",")],
+                payload: weights.payload(layer: layer))
+            try put(name, try file.bytes())
+        }
         try put(PackageFiles.remainder, try ModelFile.bytes(remainder))
         try put(PackageFiles.selection, Array(selectionJSON.utf8))
         let manifest = PackageManifest(
