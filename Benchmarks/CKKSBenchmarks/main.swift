@@ -1,4 +1,6 @@
 import Foundation
 
-// Release-build timings; see BENCHMARKS.md for how to run them beside SEAL.
-print("{\"benchmarks\": []}")
+// Release-build timings as JSON lines; see BENCHMARKS.md for running them beside SEAL.
+// Each file adds its group here: NTTBenchmarks, later CKKSBenchmarks and NNBenchmarks.
+let groups: [any BenchmarkGroup.Type] = [NTTBenchmarks.self, CKKSBenchmarks.self]
+exit(Harness.main(groups: groups, arguments: CommandLine.arguments))

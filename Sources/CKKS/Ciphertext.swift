@@ -26,7 +26,12 @@ public struct Ciphertext: Sendable, Hashable {
         didSet { seed = nil }
     }
     /// The public seed c1 was sampled from (``RLWESampler/sampleUniform(into:degree:moduli:using:)`` over
-    /// this level's primes), if known; makes ``serialized(version:comprMode:)`` write the seeded form.
+    /// this level's primes, already the NTT-form words), if known; makes ``serialized(version:comprMode:)``
+    /// write the seeded form.
+    ///
+    /// A symmetric encryptor sets it last, after writing ``data``:
+    /// `let publicSeed = PRNGSeed(drawingFrom: &bootstrap)`, `var cprng = UniformRandomGeneratorFactory.default
+    /// .create(seed: publicSeed)`, sample c1 from `cprng`, compute c0, then `ciphertext.seed = cprng.info`.
     public var seed: UniformRandomGeneratorInfo?
 
     /// A ciphertext from its parts.

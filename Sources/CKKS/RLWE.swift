@@ -49,6 +49,30 @@ enum RLWE {
         return (words, seed)
     }
 
+    /// ``encryptZeroSymmetric(secret:moduli:tables:degree:factory:)`` at a chain level, as a size-2 ciphertext with
+    /// scale 1 that remembers its public seed when `seeded`.
+    /// - Parameters:
+    ///   - secretKey: the secret key (key level; its first rows serve lower levels).
+    ///   - level: the level to encrypt at.
+    ///   - factory: the random source.
+    ///   - seeded: whether to keep the seed for SEAL's seeded form.
+    /// - Returns: the ciphertext.
+    static func symmetricZero(
+        secretKey: SecretKey, level: ContextData, factory: UniformRandomGeneratorFactory, seeded: Bool
+    ) -> Ciphertext {
+        let n = level.polyModulusDegree
+        let (words, seed) = secretKey.data.data.withUnsafeBufferPointer { s in
+            encryptZeroSymmetric(
+                secret: s.baseAddress.unsafelyUnwrapped, moduli: level.coeffModulus, tables: level.nttTables, degree: n,
+                factory: factory)
+        }
+        var ciphertext = Ciphertext(
+            parmsID: level.parmsID, size: 2, polyModulusDegree: n, coeffModulusSize: level.coeffModulus.count,
+            scale: 1.0, data: words)
+        if seeded { ciphertext.seed = UniformRandomGeneratorInfo(type: .blake2xb, seed: seed) }
+        return ciphertext
+    }
+
     /// A public-key encryption of zero: `(u·pk0 + e0, u·pk1 + e1)` over `moduli` (the level above the target,
     /// or the target itself at the key level), then, if `modDown` is given, divided by its last prime with
     /// rounding. The stream order is u (ternary), e0, e1.

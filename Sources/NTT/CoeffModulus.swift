@@ -50,7 +50,9 @@ public enum CoeffModulus {
         result.reserveCapacity(bitSizes.count)
         for size in bitSizes {
             // Non-nil: `table` holds exactly `counts[size]` primes for every size in `bitSizes`.
-            guard let prime = table[size]?.popLast() else { throw NTTError.notEnoughPrimes(bitSize: size, degree: degree) }
+            guard let prime = table[size]?.popLast() else {
+                throw NTTError.notEnoughPrimes(bitSize: size, degree: degree)
+            }
             result.append(prime)
         }
         return result

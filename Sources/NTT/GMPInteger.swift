@@ -69,17 +69,12 @@ package final class GMPInteger {
     /// self ← self · b.
     package func multiply(by b: UInt64) { __gmpz_mul_ui(pointer, pointer, UInt(b)) }
 
+    /// self ← ⌊self / 2⌋.
+    package func divideByTwo() { __gmpz_fdiv_q_2exp(pointer, pointer, 1) }
+
     /// self ← self mod m (non-negative result).
     package func reduce(modulo m: GMPInteger) { __gmpz_mod(pointer, pointer, m.pointer) }
 
     /// self mod m for a word m.
     package func remainder(dividingBy m: UInt64) -> UInt64 { UInt64(__gmpz_fdiv_ui(pointer, UInt(m))) }
-
-    /// self ← self − m if self ≥ m.
-    package func subtractIfAtLeast(_ m: GMPInteger) {
-        if __gmpz_cmp(pointer, m.pointer) >= 0 { __gmpz_sub(pointer, pointer, m.pointer) }
-    }
-
-    /// The comparison of self with another value: negative, zero or positive.
-    package func compare(_ other: GMPInteger) -> Int { Int(__gmpz_cmp(pointer, other.pointer)) }
 }

@@ -89,7 +89,7 @@ enum NTTKernels {
         w: UInt64, wq: UInt64, q: UInt64, twoQ: UInt64
     ) {
         let x0 = x.pointee
-        let u = x0 >= twoQ ? x0 &- twoQ : x0
+        let u = x0.subtractingIfExceeds(twoQ)
         let y0 = y.pointee
         let v = y0 &* w &- y0.multipliedFullWidth(by: wq).high &* q
         assert(u < twoQ && v < twoQ)
@@ -100,8 +100,7 @@ enum NTTKernels {
     /// Folds a word from `[0, 4q)` into `[0, q)`.
     @inlinable @inline(__always)
     static func reduceFromFourQ(_ x: UInt64, q: UInt64, twoQ: UInt64) -> UInt64 {
-        let a = x >= twoQ ? x &- twoQ : x
-        return a >= q ? a &- q : a
+        x.subtractingIfExceeds(twoQ).subtractingIfExceeds(q)
     }
 
     /// The forward transform: stages m = 1, 2, …, N/2 with gap N/(2m), root of block i at table pair m + i.
@@ -116,9 +115,9 @@ enum NTTKernels {
         // Wide stages: long contiguous runs under one root, unrolled by four.
         while gap >= 4 {
             for i in 0..<m {
-                let w = roots[2 * (m + i)]
-                let wq = roots[2 * (m + i) + 1]
-                var x = a + 2 * i * gap
+                let w = roots[2 &* (m &+ i)]
+                let wq = roots[2 &* (m &+ i) &+ 1]
+                var x = a + 2 &* i &* gap
                 var y = x + gap
                 var j = 0
                 while j < gap {
@@ -136,9 +135,9 @@ enum NTTKernels {
         }
         if gap == 2 {
             for i in 0..<m {
-                let w = roots[2 * (m + i)]
-                let wq = roots[2 * (m + i) + 1]
-                let x = a + 4 * i
+                let w = roots[2 &* (m &+ i)]
+                let wq = roots[2 &* (m &+ i) &+ 1]
+                let x = a + 4 &* i
                 forwardButterfly(x, x + 2, w: w, wq: wq, q: q, twoQ: twoQ)
                 forwardButterfly(x + 1, x + 3, w: w, wq: wq, q: q, twoQ: twoQ)
             }
@@ -148,9 +147,9 @@ enum NTTKernels {
         if gap == 1 {
             // Last stage: one butterfly per root; the reducing variant folds both outputs here.
             for i in 0..<m {
-                let w = roots[2 * (m + i)]
-                let wq = roots[2 * (m + i) + 1]
-                let x = a + 2 * i
+                let w = roots[2 &* (m &+ i)]
+                let wq = roots[2 &* (m &+ i) &+ 1]
+                let x = a + 2 &* i
                 forwardButterfly(x, x + 1, w: w, wq: wq, q: q, twoQ: twoQ)
                 if reduce {
                     x[0] = reduceFromFourQ(x[0], q: q, twoQ: twoQ)
@@ -170,7 +169,7 @@ enum NTTKernels {
         let v = y.pointee
         assert(u < twoQ && v < twoQ)
         let s = u &+ v
-        x.pointee = s >= twoQ ? s &- twoQ : s
+        x.pointee = s.subtractingIfExceeds(twoQ)
         let d = u &- v &+ twoQ
         y.pointee = d &* w &- d.multipliedFullWidth(by: wq).high &* q
     }
@@ -190,8 +189,8 @@ enum NTTKernels {
         if m > 1 {
             // gap 1
             for i in 0..<m {
-                let x = a + 2 * i
-                inverseButterfly(x, x + 1, w: roots[2 * rootIndex], wq: roots[2 * rootIndex + 1], q: q, twoQ: twoQ)
+                let x = a + 2 &* i
+                inverseButterfly(x, x + 1, w: roots[2 &* rootIndex], wq: roots[2 &* rootIndex &+ 1], q: q, twoQ: twoQ)
                 rootIndex += 1
             }
             m >>= 1
@@ -200,9 +199,9 @@ enum NTTKernels {
         if m > 1 {
             // gap 2
             for i in 0..<m {
-                let w = roots[2 * rootIndex]
-                let wq = roots[2 * rootIndex + 1]
-                let x = a + 4 * i
+                let w = roots[2 &* rootIndex]
+                let wq = roots[2 &* rootIndex &+ 1]
+                let x = a + 4 &* i
                 inverseButterfly(x, x + 2, w: w, wq: wq, q: q, twoQ: twoQ)
                 inverseButterfly(x + 1, x + 3, w: w, wq: wq, q: q, twoQ: twoQ)
                 rootIndex += 1
@@ -212,9 +211,9 @@ enum NTTKernels {
         }
         while m > 1 {
             for i in 0..<m {
-                let w = roots[2 * rootIndex]
-                let wq = roots[2 * rootIndex + 1]
-                var x = a + 2 * i * gap
+                let w = roots[2 &* rootIndex]
+                let wq = roots[2 &* rootIndex &+ 1]
+                var x = a + 2 &* i &* gap
                 var y = x + gap
                 var j = 0
                 while j < gap {
@@ -239,19 +238,19 @@ enum NTTKernels {
         let wSQ = lastRootScaled.quotient
         for j in 0..<half {
             let u = a[j]
-            let v = a[j + half]
+            let v = a[j &+ half]
             assert(u < twoQ && v < twoQ)
             var s = u &+ v
-            s = s >= twoQ ? s &- twoQ : s
+            s = s.subtractingIfExceeds(twoQ)
             let d = u &- v &+ twoQ
             var x = s &* nInv &- s.multipliedFullWidth(by: nInvQ).high &* q
             var y = d &* wS &- d.multipliedFullWidth(by: wSQ).high &* q
             if reduce {
-                x = x >= q ? x &- q : x
-                y = y >= q ? y &- q : y
+                x = x.subtractingIfExceeds(q)
+                y = y.subtractingIfExceeds(q)
             }
             a[j] = x
-            a[j + half] = y
+            a[j &+ half] = y
         }
     }
 }

@@ -8,6 +8,9 @@ public final class RNSBase: Sendable {
     public let moduli: [Modulus]
     /// Q = ∏ q_i as `count` little-endian words (SEAL's `base_prod_`).
     public let product: [UInt64]
+    /// (Q + 1) / 2 as `count` little-endian words: composed values at or above it stand for negative numbers
+    /// (SEAL's `ContextData::upper_half_threshold`, used by CKKS decoding).
+    public let upperHalfThreshold: [UInt64]
     /// Q / q_i as `count` little-endian words each (SEAL's `punctured_prod_array_`).
     public let puncturedProducts: [[UInt64]]
     /// (Q / q_i)^-1 mod q_i with Shoup quotients (SEAL's `inv_punctured_prod_mod_base_array_`).
@@ -47,6 +50,9 @@ public final class RNSBase: Sendable {
         }
         self.moduli = moduli
         product = q.words(count: k)
+        q.addProduct(GMPInteger(words: [1]), 1)
+        q.divideByTwo()
+        upperHalfThreshold = q.words(count: k)
         puncturedProducts = punctured
         inversePuncturedProducts = inverses
     }

@@ -71,7 +71,9 @@ extension RNSPoly {
         a.coefficients.withUnsafeBufferPointer { aWords in
             b.coefficients.withUnsafeBufferPointer { bWords in
                 coefficients.withUnsafeMutableBufferPointer { out in
-                    guard let x = aWords.baseAddress, let y = bWords.baseAddress, let z = out.baseAddress else { return }
+                    guard let x = aWords.baseAddress, let y = bWords.baseAddress, let z = out.baseAddress else {
+                        return
+                    }
                     for j in 0..<k {
                         PolyArithmetic.multiplyAdd(x + j * n, y + j * n, into: z + j * n, count: n, modulus: moduli[j])
                     }

@@ -61,9 +61,10 @@ public enum RNSTool {
     ///   - scratch: `degree` words of scratch space.
     @inlinable
     public static func divideAndRoundQLastNTT(
-        _ input: UnsafeMutablePointer<UInt64>, degree n: Int, moduli: [Modulus], tables: [NTTTables],
+        _ input: UnsafeMutablePointer<UInt64>, degree: Int, moduli: [Modulus], tables: [NTTTables],
         inverses: [ShoupOperand], output: UnsafeMutablePointer<UInt64>, scratch: UnsafeMutablePointer<UInt64>
     ) {
+        let n = degree
         let last = moduli.count - 1
         let qLast = moduli[last]
         let half = qLast.value >> 1

@@ -26,7 +26,8 @@ import Testing
     #expect(try GaloisKeys.index(galoisElement: 10923) == 5461)
     #expect(try GaloisKeys.index(galoisElement: 16383) == 8191)
     #expect(throws: CKKSError.self) { try GaloisKeys.index(galoisElement: 4) }
-    let key = PublicKey(data: Ciphertext(parmsID: .zero, size: 2, polyModulusDegree: 1, coeffModulusSize: 1, scale: 1, data: [0, 0]))
+    let key = PublicKey(
+        data: Ciphertext(parmsID: .zero, size: 2, polyModulusDegree: 1, coeffModulusSize: 1, scale: 1, data: [0, 0]))
     var outer = [[PublicKey]](repeating: [], count: 8)
     outer[1] = [key]
     outer[7] = [key]

@@ -1,7 +1,7 @@
 import CKKS
 import NTT
-import Testing
 import TestSupport
+import Testing
 
 /// The sampler known answers of vectors/seal-4.1.2-seeded: N = 1024, two primes, fixed KAT seed.
 let samplerModuli = [try! Modulus(0xf83_e0f8_3e0e_b001), try! Modulus(0xfff_ffff_ffff_c001)]

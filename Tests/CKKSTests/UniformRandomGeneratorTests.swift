@@ -1,7 +1,7 @@
 import CKKS
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The seed SEAL's fixed-seed vectors use: word i = 0x0101010101010101 * (i + 1).
 let katSeed = try! PRNGSeed(words: (0..<8).map { 0x0101_0101_0101_0101 &* UInt64($0 + 1) })

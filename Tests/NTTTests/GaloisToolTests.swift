@@ -65,7 +65,8 @@ import Testing
             var viaCoefficients = [UInt64](repeating: 0, count: degree)
             a.withUnsafeBufferPointer { input in
                 viaCoefficients.withUnsafeMutableBufferPointer { output in
-                    GaloisTool.applyGalois(input.baseAddress!, element: g, degree: degree, modulus: modulus, into: output.baseAddress!)
+                    GaloisTool.applyGalois(
+                        input.baseAddress!, element: g, degree: degree, modulus: modulus, into: output.baseAddress!)
                 }
             }
             #expect(viaCoefficients == naive)

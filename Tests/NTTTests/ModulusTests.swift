@@ -43,7 +43,9 @@ import Testing
             }
             for edge: UInt64 in [0, 1, q - 1, q, q + 1, UInt64.max, UInt64.max - 1] {
                 #expect(m.reduce(edge) == edge % q)
-                #expect(m.reduce(UInt128(edge) << 64 | UInt128(edge)) == UInt64((UInt128(edge) << 64 | UInt128(edge)) % UInt128(q)))
+                #expect(
+                    m.reduce(UInt128(edge) << 64 | UInt128(edge))
+                        == UInt64((UInt128(edge) << 64 | UInt128(edge)) % UInt128(q)))
             }
             #expect(m.negateMod(0) == 0)
         }

@@ -12,7 +12,9 @@ import Testing
         let points: [UInt64] = [2, 15, 8, 9]
         let m = tables.modulus
         let expected = points.map { x in
-            [1, 2, 3, 4].enumerated().reduce(UInt64(0)) { m.addMod($0, m.multiplyMod($1.element, m.powMod(x, UInt64($1.offset)))) }
+            [1, 2, 3, 4].enumerated().reduce(UInt64(0)) {
+                m.addMod($0, m.multiplyMod($1.element, m.powMod(x, UInt64($1.offset))))
+            }
         }
         #expect(values == expected)
         tables.inverse(&values)
@@ -33,7 +35,9 @@ import Testing
         #expect(throws: NTTError.invalidDegree(12)) { try NTTTables(degree: 12, modulus: try Modulus(12289)) }
     }
 
-    @Test(arguments: [(2, 17), (8, 17), (64, 12289), (256, 0xfffff4c001), (1024, 0xffffffffffe8001), (512, 0x1fffffffffe00001)])
+    @Test(arguments: [
+        (2, 17), (8, 17), (64, 12289), (256, 0xfffff4c001), (1024, 0xffffffffffe8001), (512, 0x1fffffffffe00001),
+    ])
     func nttMatchesNaiveConvolution(degree: Int, prime: UInt64) throws {
         let modulus = try Modulus(prime)
         let tables = try NTTTables(degree: degree, modulus: modulus)

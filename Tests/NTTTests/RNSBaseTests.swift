@@ -41,10 +41,15 @@ final class Mpz {
         let moduli = try CoeffModulus.create(degree: 1024, bitSizes: [60, 40, 40, 60])
         let base = try RNSBase(moduli)
         #expect(base.product == Mpz.product(moduli.map(\.value)).words(4))
+        let threshold = Mpz.product(moduli.map(\.value))
+        __gmpz_add_ui(threshold.p, threshold.p, 1)
+        __gmpz_tdiv_q_ui(threshold.p, threshold.p, 2)
+        #expect(base.upperHalfThreshold == threshold.words(4))
         for i in 0..<4 {
             let punctured = Mpz.product(moduli.enumerated().filter { $0.offset != i }.map(\.element.value))
             #expect(base.puncturedProducts[i] == punctured.words(4))
-            #expect(moduli[i].multiplyMod(base.inversePuncturedProducts[i].operand, punctured.mod(moduli[i].value)) == 1)
+            #expect(
+                moduli[i].multiplyMod(base.inversePuncturedProducts[i].operand, punctured.mod(moduli[i].value)) == 1)
         }
         #expect(throws: NTTError.moduliNotCoprime(15, 21)) { try RNSBase([try Modulus(15), try Modulus(21)]) }
         #expect(throws: NTTError.invalidModulusCount(0)) { try RNSBase([]) }

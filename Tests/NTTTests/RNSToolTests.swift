@@ -98,3 +98,54 @@ struct SavedCiphertext {
         }
     }
 }
+
+@Suite struct ModDownTests {
+    /// The raw kernel as key switching uses it: rows (acc_0, acc_1, acc_P) with a separate output, then
+    /// checked against GMP's round(acc / P) and against the in-place rescale of the same rows.
+    @Test func modDownBySpecialPrimeIntoSeparateOutput() throws {
+        let degree = 256
+        let moduli = try CoeffModulus.create(degree: degree, bitSizes: [40, 40, 60])
+        let tables = try moduli.map { try NTTTables(degree: degree, modulus: $0) }
+        let inverses = try RNSTool.invQLastModQ(moduli)
+        let base = try RNSBase(moduli)
+        let q = Mpz.product(moduli.map(\.value))
+        var rng = SplitMix64(seed: 51)
+        let values = (0..<degree).map { _ in Mpz.random(below: q, words: 3, using: &rng) }
+        var poly = base.decompose(words: values.flatMap { $0.words(3) }, degree: degree)
+        poly.forwardNTT(tables: tables)
+        var rows = poly.coefficients
+        var output = [UInt64](repeating: 0, count: 2 * degree)
+        var scratch = [UInt64](repeating: 0, count: degree)
+        rows.withUnsafeMutableBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { out in
+                scratch.withUnsafeMutableBufferPointer { temp in
+                    RNSTool.divideAndRoundQLastNTT(
+                        input.baseAddress!, degree: degree, moduli: moduli, tables: tables, inverses: inverses,
+                        output: out.baseAddress!, scratch: temp.baseAddress!)
+                }
+            }
+        }
+        #expect(rows[..<(2 * degree)] == poly.coefficients[..<(2 * degree)])  // input rows 0, 1 untouched
+        var expected = poly
+        RNSTool.divideAndRoundQLastNTTInPlace(&expected, moduli: moduli, tables: tables, inverses: inverses)
+        #expect(output == expected.coefficients)
+        var coefficients = RNSPoly(coefficients: output, degree: degree, isNTTForm: true)
+        coefficients.inverseNTT(tables: tables)
+        let p = moduli[2].value
+        for i in 0..<degree {
+            let r = Mpz()
+            __gmpz_add_ui(r.p, values[i].p, UInt(p >> 1))
+            __gmpz_fdiv_q_ui(r.p, r.p, UInt(p))
+            for j in 0..<2 { #expect(coefficients.coefficients[j * degree + i] == r.mod(moduli[j].value)) }
+        }
+        // Moving a row to another prime: reduce, as key switching does before its NTT.
+        var moved = [UInt64](repeating: 0, count: degree)
+        poly.coefficients.withUnsafeBufferPointer { src in
+            moved.withUnsafeMutableBufferPointer { dst in
+                PolyArithmetic.reduce(
+                    src.baseAddress! + 2 * degree, into: dst.baseAddress!, count: degree, modulus: moduli[0])
+            }
+        }
+        #expect(moved == poly.limb(2).map { $0 % moduli[0].value })
+    }
+}

@@ -56,7 +56,9 @@ struct PairVectors: Decodable {
     static func words(_ file: String) throws -> [UInt64] {
         let data = try RepositoryPaths.vector("ntt/" + file)
         return data.withUnsafeBytes { raw in
-            (0..<(raw.count / 8)).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self)) }
+            (0..<(raw.count / 8)).map {
+                UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))
+            }
         }
     }
 }

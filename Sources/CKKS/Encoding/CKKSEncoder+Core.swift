@@ -113,33 +113,34 @@ extension EncoderFFT {
         copy.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             for j in 0..<k { level.tables[j].inverse(base + j * n) }
-            let x = UnsafeMutablePointer<UInt64>.allocate(capacity: k)
-            defer { x.deallocate() }
             composer.product.withUnsafeBufferPointer { qBuffer in
                 composer.upperHalfThreshold.withUnsafeBufferPointer { halfBuffer in
-                    guard let q = qBuffer.baseAddress, let half = halfBuffer.baseAddress else { return }
-                    for i in 0..<n {
-                        composer.compose(base + i, stride: n, into: x)
-                        var acc = 0.0
-                        var scaled = invScale
-                        if !CRTComposer.isLess(x, half, count: k) {
-                            for j in 0..<k {
-                                if x[j] > q[j] {
-                                    let diff = x[j] - q[j]
-                                    acc += diff != 0 ? Double(diff) * scaled : 0.0
-                                } else {
-                                    let diff = q[j] - x[j]
-                                    acc -= diff != 0 ? Double(diff) * scaled : 0.0
+                    res.withUnsafeMutableBufferPointer { resBuffer in
+                        guard let q = qBuffer.baseAddress, let half = halfBuffer.baseAddress,
+                            let out = resBuffer.baseAddress
+                        else { return }
+                        composer.forEachComposed(base, degree: n) { i, x in
+                            var acc = 0.0
+                            var scaled = invScale
+                            if !CRTComposer.isLess(x, half, count: k) {
+                                for j in 0..<k {
+                                    if x[j] > q[j] {
+                                        let diff = x[j] - q[j]
+                                        acc += diff != 0 ? Double(diff) * scaled : 0.0
+                                    } else {
+                                        let diff = q[j] - x[j]
+                                        acc -= diff != 0 ? Double(diff) * scaled : 0.0
+                                    }
+                                    scaled *= twoPow64
                                 }
-                                scaled *= twoPow64
+                            } else {
+                                for j in 0..<k {
+                                    acc += x[j] != 0 ? Double(x[j]) * scaled : 0.0
+                                    scaled *= twoPow64
+                                }
                             }
-                        } else {
-                            for j in 0..<k {
-                                acc += x[j] != 0 ? Double(x[j]) * scaled : 0.0
-                                scaled *= twoPow64
-                            }
+                            out[i] = Complex64(acc, 0)
                         }
-                        res[i] = Complex64(acc, 0)
                     }
                 }
             }

@@ -1,9 +1,10 @@
 import NTT
 
-/// Exact CRT composition of one coefficient's residues into a multi-word integer in [0, Q), for decoding.
+/// Exact CRT composition of residues into multi-word integers in [0, Q), for decoding.
 ///
-/// X = Σ_j ((x_j · (Q/q_j)^-1) mod q_j) · (Q/q_j), summed modulo Q word by word. The primes are ≤ 61 bits, so every
-/// partial sum fits in k words.
+/// Garner's mixed-radix form: digits v_j with X = v_0 + q_0·(v_1 + q_1·(v_2 + …)), each v_j < q_j computed by
+/// word-size modular arithmetic, then evaluated by Horner's rule in k words. The result is exact and below Q
+/// without any multi-word reduction, so it equals SEAL's `compose_array` (which sums Σ x̃_j·(Q/q_j) mod Q).
 /// - Note: SEAL: util/rns.cpp `RNSBase::compose_array`
 struct CRTComposer: Sendable {
     /// The primes q_0..q_{k-1}.
@@ -12,10 +13,8 @@ struct CRTComposer: Sendable {
     let product: [UInt64]
     /// (Q + 1) / 2 as k words: composed values at or above it are negative.
     let upperHalfThreshold: [UInt64]
-    /// Q/q_j as k words each, row j at `[j*k ..< (j+1)*k]`.
-    let puncturedProducts: [UInt64]
-    /// (Q/q_j)^-1 mod q_j with its Shoup quotient.
-    let inversePunctured: [ShoupOperand]
+    /// q_i^-1 mod q_j for i < j, at `[i * k + j]` (Shoup form).
+    let inverses: [ShoupOperand]
 
     /// Precomputes the composition constants.
     /// - Parameter moduli: pairwise coprime primes (a valid CKKS level).
@@ -24,17 +23,7 @@ struct CRTComposer: Sendable {
         let k = moduli.count
         var q = [UInt64](repeating: 0, count: k)
         q[0] = 1
-        var punctured = [UInt64](repeating: 0, count: k * k)
-        var inverses: [ShoupOperand] = []
-        for j in 0..<k {
-            var pj = [UInt64](repeating: 0, count: k)
-            pj[0] = 1
-            for (i, m) in moduli.enumerated() where i != j { Self.multiply(&pj, by: m.value) }
-            punctured.replaceSubrange((j * k)..<((j + 1) * k), with: pj)
-            let residue = Self.remainder(pj, modulus: moduli[j])
-            inverses.append(ShoupOperand(moduli[j].inverse(residue) ?? 0, modulus: moduli[j]))
-            Self.multiply(&q, by: moduli[j].value)
-        }
+        for m in moduli { Self.multiplyAdd(&q, by: m.value, adding: 0) }
         product = q
         // (Q + 1) / 2: Q is odd, so this is Q >> 1 plus one.
         var half = [UInt64](repeating: 0, count: k)
@@ -42,14 +31,21 @@ struct CRTComposer: Sendable {
         var carry: UInt64 = 1
         for i in 0..<k where carry != 0 { (half[i], carry) = (half[i] &+ carry, half[i] == .max ? 1 : 0) }
         upperHalfThreshold = half
-        puncturedProducts = punctured
-        inversePunctured = inverses
+        var table = [ShoupOperand](repeating: ShoupOperand(operand: 0, quotient: 0), count: k * k)
+        for j in 0..<k {
+            for i in 0..<j {
+                let qj = moduli[j]
+                table[i * k + j] = ShoupOperand(qj.inverse(qj.reduce(moduli[i].value)) ?? 0, modulus: qj)
+            }
+        }
+        inverses = table
     }
 
-    /// `value ← value · factor` for a k-word value that does not overflow.
-    private static func multiply(_ value: inout [UInt64], by factor: UInt64) {
-        var carry: UInt64 = 0
-        for i in value.indices {
+    /// `value ← value · factor + addend` for a k-word value that does not overflow.
+    @inline(__always)
+    private static func multiplyAdd(_ value: UnsafeMutablePointer<UInt64>, count: Int, by factor: UInt64, adding: UInt64) {
+        var carry = adding
+        for i in 0..<count {
             let p = value[i].multipliedFullWidth(by: factor)
             let (low, overflow) = p.low.addingReportingOverflow(carry)
             value[i] = low
@@ -57,50 +53,48 @@ struct CRTComposer: Sendable {
         }
     }
 
-    /// A multi-word value modulo one prime (Horner from the top word).
-    private static func remainder(_ value: [UInt64], modulus: Modulus) -> UInt64 {
-        var r: UInt64 = 0
-        for word in value.reversed() { r = modulus.reduce(high: r, low: word) }
-        return r
+    private static func multiplyAdd(_ value: inout [UInt64], by factor: UInt64, adding: UInt64) {
+        value.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            multiplyAdd(base, count: buffer.count, by: factor, adding: adding)
+        }
     }
 
-    /// Composes the residues `residues[j * stride]` (j < k) into `out` (k words).
+    /// Composes every coefficient of `degree` prime-major rows and hands each result to `body` in order.
     /// - Parameters:
-    ///   - residues: points at residue 0; residue j lives `j * stride` words later, each in [0, q_j).
-    ///   - stride: the distance between rows (the ring degree).
-    ///   - out: k words, overwritten with X in [0, Q).
-    func compose(_ residues: UnsafePointer<UInt64>, stride: Int, into out: UnsafeMutablePointer<UInt64>) {
+    ///   - rows: k rows of `degree` residues, row j modulo q_j (canonical).
+    ///   - degree: N.
+    ///   - body: receives the coefficient index and X as k little-endian words (valid during the call).
+    func forEachComposed(
+        _ rows: UnsafePointer<UInt64>, degree n: Int, _ body: (Int, UnsafePointer<UInt64>) -> Void
+    ) {
         let k = moduli.count
-        if k == 1 {
-            out[0] = residues[0]
-            return
-        }
-        out.update(repeating: 0, count: k)
-        product.withUnsafeBufferPointer { q in
-            puncturedProducts.withUnsafeBufferPointer { punctured in
-                for j in 0..<k {
-                    let y = inversePunctured[j].multiplyMod(residues[j * stride], modulus: moduli[j])
-                    // out += y · (Q/q_j), then reduce mod Q once (both terms are < Q).
-                    var carry: UInt64 = 0
-                    var addCarry = false
-                    for w in 0..<k {
-                        let p = punctured[j * k + w].multipliedFullWidth(by: y)
-                        let (t, o1) = p.low.addingReportingOverflow(carry)
-                        carry = p.high &+ (o1 ? 1 : 0)
-                        let (s, o2) = out[w].addingReportingOverflow(t)
-                        let (s2, o3) = s.addingReportingOverflow(addCarry ? 1 : 0)
-                        out[w] = s2
-                        addCarry = o2 || o3
-                    }
-                    if addCarry || !Self.isLess(out, q.baseAddress.unsafelyUnwrapped, count: k) {
-                        var borrow = false
-                        for w in 0..<k {
-                            let (d, b1) = out[w].subtractingReportingOverflow(q[w])
-                            let (d2, b2) = d.subtractingReportingOverflow(borrow ? 1 : 0)
-                            out[w] = d2
-                            borrow = b1 || b2
+        let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * k)
+        defer { scratch.deallocate() }
+        let digits = scratch
+        let out = scratch + k
+        moduli.withUnsafeBufferPointer { m in
+            inverses.withUnsafeBufferPointer { inv in
+                for i in 0..<n {
+                    // Mixed-radix digits: v_j = (…((x_j − v_0)·q_0^-1 − v_1)·q_1^-1 …) mod q_j.
+                    for j in 0..<k {
+                        let qj = m[j]
+                        var v = rows[j * n + i]
+                        for t in 0..<j {
+                            let vt = digits[t] < qj.value ? digits[t] : qj.reduce(digits[t])
+                            v = inv[t * k + j].multiplyMod(qj.subMod(v, vt), modulus: qj)
                         }
+                        digits[j] = v
                     }
+                    // Horner: X = v_{k-1}; X = X·q_i + v_i for i = k−2 … 0.
+                    out.update(repeating: 0, count: k)
+                    out[0] = digits[k - 1]
+                    var t = k - 2
+                    while t >= 0 {
+                        Self.multiplyAdd(out, count: k, by: m[t].value, adding: digits[t])
+                        t -= 1
+                    }
+                    body(i, out)
                 }
             }
         }

@@ -12,12 +12,12 @@ struct EncodingLevel: Sendable {
     /// Exact CRT composition for decoding.
     let composer: CRTComposer
 
-    /// Derives the level data from the primes and their tables.
-    init(moduli: [Modulus], tables: [NTTTables]) {
-        self.moduli = moduli
-        self.tables = tables
+    /// The encoding data of a chain level.
+    /// - Parameter contextData: the level.
+    init(_ contextData: ContextData) {
+        moduli = contextData.coeffModulus
+        tables = contextData.nttTables
+        totalBitCount = contextData.totalCoeffModulusBitCount
         composer = CRTComposer(moduli: moduli)
-        let top = composer.product.lastIndex { $0 != 0 } ?? 0
-        totalBitCount = top * 64 + (64 - composer.product[top].leadingZeroBitCount)
     }
 }

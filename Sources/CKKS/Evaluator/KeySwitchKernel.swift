@@ -16,16 +16,16 @@ struct KeySwitchKernel: Sendable {
     let modDown: [DivideAndRoundLast]
 
     /// Precomputes the mod-down constants for every data level.
-    /// - Parameters:
-    ///   - keyModuli: the key level's primes (at least two; the last is P).
-    ///   - keyTables: their NTT tables.
-    init(keyModuli: [Modulus], keyTables: [NTTTables]) {
-        self.keyModuli = keyModuli
-        self.keyTables = keyTables
+    /// - Parameter keyLevel: the key level (at least two primes; the last is P).
+    init(keyLevel: ContextData) {
+        keyModuli = keyLevel.coeffModulus
+        keyTables = keyLevel.nttTables
         let k = keyModuli.count
-        modDown = (1..<k).map { l in
+        // P^-1 mod q_i for the key level's primes serves every prefix q_0..q_{ℓ-1}.
+        modDown = (1..<k).map { [keyModuli, keyTables] l in
             DivideAndRoundLast(
-                moduli: Array(keyModuli[0..<l]) + [keyModuli[k - 1]], tables: Array(keyTables[0..<l]) + [keyTables[k - 1]])
+                moduli: Array(keyModuli[0..<l]) + [keyModuli[k - 1]], tables: Array(keyTables[0..<l]) + [keyTables[k - 1]],
+                inverses: keyLevel.inverseLastModulusModQ)
         }
     }
 
@@ -108,14 +108,8 @@ struct KeySwitchKernel: Sendable {
                 for j in 0..<l {
                     let x = operands[j][c]
                     let key = keyPointers[j] + keyRowOffset + c
-                    let p0 = x.multipliedFullWidth(by: key[0])
-                    let p1 = x.multipliedFullWidth(by: key[componentOffset])
-                    let (s0, o0) = low0.addingReportingOverflow(p0.low)
-                    low0 = s0
-                    high0 = high0 &+ p0.high &+ (o0 ? 1 : 0)
-                    let (s1, o1) = low1.addingReportingOverflow(p1.low)
-                    low1 = s1
-                    high1 = high1 &+ p1.high &+ (o1 ? 1 : 0)
+                    WideAccumulator.add(x, key[0], high: &high0, low: &low0)
+                    WideAccumulator.add(x, key[componentOffset], high: &high1, low: &low1)
                     pending += 1
                     // Products are below 4r·r < 2^124; fold after 8 of them so the sum stays below 2^128.
                     if pending == 8 {
@@ -130,5 +124,17 @@ struct KeySwitchKernel: Sendable {
                 out1[c] = r.reduce(high: high1, low: low1)
             }
         }
+    }
+}
+
+/// A 128-bit multiply-accumulate in two words, for lazy sums of products reduced once at the end.
+enum WideAccumulator {
+    /// (high, low) += a·b, wrapping modulo 2^128 (callers bound the number of terms so it never wraps).
+    @inline(__always)
+    static func add(_ a: UInt64, _ b: UInt64, high: inout UInt64, low: inout UInt64) {
+        let p = a.multipliedFullWidth(by: b)
+        let (sum, overflow) = low.addingReportingOverflow(p.low)
+        low = sum
+        high = high &+ p.high &+ (overflow ? 1 : 0)
     }
 }

@@ -36,6 +36,13 @@ public struct PRNGSeed: Sendable, Hashable {
         return PRNGSeed(unchecked: (0..<wordCount).map { _ in system.next() })
     }
 
+    /// A seed drawn as the next 64 bytes of `rng`: how SEAL's symmetric encryption takes the public seed of c1
+    /// from its bootstrap PRNG (`encrypt_zero_symmetric`); the rest of that stream then feeds the noise.
+    /// - Parameter rng: the bootstrap generator; advanced by 64 bytes.
+    public init(drawingFrom rng: inout some UniformRandomGenerator) {
+        self.init(unchecked: (0..<Self.wordCount).map { _ in rng.nextUInt64() })
+    }
+
     init(unchecked words: [UInt64]) {
         assert(words.count == Self.wordCount)
         self.words = words

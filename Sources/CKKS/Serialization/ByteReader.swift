@@ -79,8 +79,9 @@ public struct ByteReader: Sendable {
     /// cause a huge allocation).
     public mutating func readWords(_ count: Int) throws -> [UInt64] {
         guard count <= remaining / 8 else {
-            throw CKKSError.truncated(object: object, needed: count.multipliedReportingOverflow(by: 8).partialValue,
-                                      available: remaining)
+            throw CKKSError.truncated(
+                object: object, needed: count.multipliedReportingOverflow(by: 8).partialValue,
+                available: remaining)
         }
         let start = offset
         let words = [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in

@@ -6,8 +6,8 @@ import CZstd
 /// Compressed bytes depend on the library version and level, so only decompression must match SEAL; the
 /// compressors use SEAL's settings (zlib `Z_DEFAULT_COMPRESSION`, zstd level 3) for files SEAL can read.
 enum SEALCompression {
-    /// The largest inflated member stream accepted, a guard against decompression bombs (SEAL's largest
-    /// objects, Galois keys at N = 32768, are far below it).
+    /// The largest inflated member stream accepted, a guard against decompression bombs. SEAL's largest objects
+    /// (every Galois key at N = 32768 with a 881-bit modulus, about 3.5 GiB) stay below it.
     static let maxInflatedByteCount = 1 << 34
 
     static func compress(_ input: [UInt8], mode: ComprMode) throws -> [UInt8] {

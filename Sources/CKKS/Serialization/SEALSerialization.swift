@@ -17,7 +17,8 @@ public enum SEALSerialization {
         var body = ByteWriter()
         try members(&body)
         let payload = try SEALCompression.compress(body.bytes, mode: comprMode)
-        let header = SEALHeader(version: version, comprMode: comprMode, size: UInt64(SEALHeader.byteCount + payload.count))
+        let header = SEALHeader(
+            version: version, comprMode: comprMode, size: UInt64(SEALHeader.byteCount + payload.count))
         writer.write(bytes: header.bytes)
         writer.write(bytes: payload)
     }

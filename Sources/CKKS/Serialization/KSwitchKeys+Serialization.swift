@@ -1,0 +1,96 @@
+extension KSwitchKeys: SEALLoadable {
+    /// "key-switching keys".
+    public static var objectName: String { "key-switching keys" }
+
+    /// Writes parms_id (32), the outer count (u64), then per entry its key count (u64) and that many complete
+    /// ``PublicKey`` objects, each with its own uncompressed header.
+    /// - Note: SEAL: kswitchkeys.cpp `KSwitchKeys::save_members`.
+    public func saveMembers(into writer: inout ByteWriter, version: SEALVersion) throws {
+        writer.write(words: parmsID.words)
+        writer.write(UInt64(data.count))
+        for keys in data {
+            writer.write(UInt64(keys.count))
+            for key in keys { try key.saveNested(into: &writer, version: version) }
+        }
+    }
+
+    /// Parses key-switching keys at the key level; each non-empty entry must hold one public key per prime of
+    /// the first data level.
+    /// - Throws: ``CKKSError`` for another parms_id, a wrong key count, or an invalid public key.
+    public static func loadMembers(from reader: inout ByteReader, header: SEALHeader, context: CKKSContext) throws
+        -> KSwitchKeys
+    {
+        try load(from: &reader, context: context, object: objectName)
+    }
+
+    static func load(from reader: inout ByteReader, context: CKKSContext, object: String) throws -> KSwitchKeys {
+        let parmsID = try SEALValidation.parmsID(&reader)
+        guard context.contextData(for: parmsID) != nil else {
+            throw CKKSError.unknownParmsID(object: object, parmsID: parmsID)
+        }
+        guard parmsID == context.keyParmsID else {
+            throw CKKSError.invalidData(object: object, reason: "parms_id is not the key level")
+        }
+        let decompositionCount = context.firstContextData.coeffModulus.count
+        let outer = try reader.readCount("key list count")
+        // Each entry takes at least its 8-byte count, which bounds the allocation by the input size.
+        guard outer <= reader.remaining / 8 else {
+            throw CKKSError.truncated(object: object, needed: 8 * outer, available: reader.remaining)
+        }
+        var data: [[PublicKey]] = []
+        data.reserveCapacity(outer)
+        for _ in 0..<outer {
+            let count = try reader.readCount("key count")
+            guard count == 0 || count == decompositionCount else {
+                throw CKKSError.sizeMismatch(
+                    object: object, field: "key count", expected: decompositionCount, found: count)
+            }
+            var keys: [PublicKey] = []
+            for _ in 0..<count { keys.append(try PublicKey.loadNested(from: &reader, context: context)) }
+            data.append(keys)
+        }
+        return KSwitchKeys(parmsID: parmsID, data: data)
+    }
+}
+
+extension RelinKeys: SEALLoadable {
+    /// "relinearization keys".
+    public static var objectName: String { "relinearization keys" }
+
+    /// Writes the underlying ``KSwitchKeys`` (RelinKeys adds no fields).
+    public func saveMembers(into writer: inout ByteWriter, version: SEALVersion) throws {
+        try keys.saveMembers(into: &writer, version: version)
+    }
+
+    /// Parses relinearization keys as ``KSwitchKeys``.
+    /// - Throws: ``CKKSError`` as for key-switching keys.
+    public static func loadMembers(from reader: inout ByteReader, header: SEALHeader, context: CKKSContext) throws
+        -> RelinKeys
+    {
+        RelinKeys(keys: try KSwitchKeys.load(from: &reader, context: context, object: objectName))
+    }
+}
+
+extension GaloisKeys: SEALLoadable {
+    /// "Galois keys".
+    public static var objectName: String { "Galois keys" }
+
+    /// Writes the underlying ``KSwitchKeys`` (GaloisKeys adds no fields).
+    public func saveMembers(into writer: inout ByteWriter, version: SEALVersion) throws {
+        try keys.saveMembers(into: &writer, version: version)
+    }
+
+    /// Parses Galois keys as ``KSwitchKeys``; the outer list may be at most N long (elements are below 2N).
+    /// - Throws: ``CKKSError`` as for key-switching keys, or for an outer list longer than N.
+    public static func loadMembers(from reader: inout ByteReader, header: SEALHeader, context: CKKSContext) throws
+        -> GaloisKeys
+    {
+        let keys = try KSwitchKeys.load(from: &reader, context: context, object: objectName)
+        let n = context.parameters.polyModulusDegree
+        guard keys.data.count <= n else {
+            throw CKKSError.sizeMismatch(
+                object: objectName, field: "key list count", expected: n, found: keys.data.count)
+        }
+        return GaloisKeys(keys: keys)
+    }
+}
