@@ -35,10 +35,10 @@ import Testing
     @Test func validationAgainstLayerSizes() throws {
         let sizes = [6, 16]
         try SelectedNeurons([1: [0, 5], 2: [15]]).validate(layerSizes: sizes)
-        #expect(throws: NNError.shapeMismatch("selection layer 1: filter 6 outside 0..<6")) {
+        #expect(throws: NNError.invalidSelection("selection layer 1: filter 6 outside 0..<6")) {
             try SelectedNeurons([1: [6]]).validate(layerSizes: sizes)
         }
-        #expect(throws: NNError.shapeMismatch("selection layer 3: the model has 2 selectable layers")) {
+        #expect(throws: NNError.invalidSelection("selection layer 3: the model has 2 selectable layers")) {
             try SelectedNeurons([3: [0]]).validate(layerSizes: sizes)
         }
         #expect(throws: NNError.self) { try SelectedNeurons([0: [1]]) }

@@ -11,19 +11,19 @@ public struct SelectedNeurons: Hashable, Sendable, Codable, CustomStringConverti
 
     /// Creates a selection, sorting each layer's indices.
     ///
-    /// - Throws: ``NNError/shapeMismatch(_:)`` for a layer number below 1, a negative index or a repeated index.
+    /// - Throws: ``NNError.invalidSelection(_:)`` for a layer number below 1, a negative index or a repeated index.
     public init(_ layers: [Int: [Int]] = [:]) throws {
         var clean: [Int: [Int]] = [:]
         for (layer, filters) in layers {
             guard layer >= 1 else {
-                throw NNError.shapeMismatch("selection layer \(layer): layers are numbered from 1")
+                throw NNError.invalidSelection("selection layer \(layer): layers are numbered from 1")
             }
             let sorted = filters.sorted()
             if let negative = sorted.first, negative < 0 {
-                throw NNError.shapeMismatch("selection layer \(layer): negative filter index \(negative)")
+                throw NNError.invalidSelection("selection layer \(layer): negative filter index \(negative)")
             }
             for (a, b) in zip(sorted, sorted.dropFirst()) where a == b {
-                throw NNError.shapeMismatch("selection layer \(layer): filter \(a) listed twice")
+                throw NNError.invalidSelection("selection layer \(layer): filter \(a) listed twice")
             }
             clean[layer] = sorted
         }
@@ -54,7 +54,7 @@ public struct SelectedNeurons: Hashable, Sendable, Codable, CustomStringConverti
 
     /// This selection with `filters` added to `layer`.
     ///
-    /// - Throws: ``NNError/shapeMismatch(_:)`` if a filter is already selected or negative.
+    /// - Throws: ``NNError.invalidSelection(_:)`` if a filter is already selected or negative.
     public func adding(_ filters: [Int], toLayer layer: Int) throws -> SelectedNeurons {
         var copy = layers
         copy[layer, default: []] += filters
@@ -64,15 +64,15 @@ public struct SelectedNeurons: Hashable, Sendable, Codable, CustomStringConverti
     /// Checks every layer and index against the model's conv layer widths.
     ///
     /// - Parameter layerSizes: output filters per encryptable layer; `layerSizes[0]` is layer 1's.
-    /// - Throws: ``NNError/shapeMismatch(_:)`` naming the first layer that does not exist or index out of range.
+    /// - Throws: ``NNError.invalidSelection(_:)`` naming the first layer that does not exist or index out of range.
     public func validate(layerSizes: [Int]) throws {
         for layer in layerNumbers {
             guard layer <= layerSizes.count else {
-                throw NNError.shapeMismatch(
+                throw NNError.invalidSelection(
                     "selection layer \(layer): the model has \(layerSizes.count) selectable layers")
             }
             if let last = self[layer].last, last >= layerSizes[layer - 1] {
-                throw NNError.shapeMismatch(
+                throw NNError.invalidSelection(
                     "selection layer \(layer): filter \(last) outside 0..<\(layerSizes[layer - 1])")
             }
         }

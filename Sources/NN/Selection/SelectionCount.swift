@@ -12,14 +12,14 @@ public enum SelectionCount: Hashable, Sendable {
     ///
     /// - Parameter layerSizes: output filters `N_l` of each layer to select in, first to last.
     /// - Returns: one count per layer.
-    /// - Throws: ``NNError/shapeMismatch(_:)`` when a percentage is outside 0...100 or a count is below 1 or
+    /// - Throws: ``NNError.invalidSelection(_:)`` when a percentage is outside 0...100 or a count is below 1 or
     ///   above its layer's width.
     public func counts(layerSizes: [Int]) throws -> [Int] {
         var counts: [Int] = []
         switch self {
         case .percent(let percent):
             guard (0...100).contains(percent) else {
-                throw NNError.shapeMismatch("selection percentage \(percent) outside 0...100")
+                throw NNError.invalidSelection("selection percentage \(percent) outside 0...100")
             }
             counts = layerSizes.map { max(1, $0 * percent / 100) }
         case .adding(let first, let add):
@@ -36,7 +36,7 @@ public enum SelectionCount: Hashable, Sendable {
             }
         }
         for (index, (n, size)) in zip(counts, layerSizes).enumerated() where n < 1 || n > size {
-            throw NNError.shapeMismatch("selecting \(n) filters in selectable layer \(index + 1) of width \(size)")
+            throw NNError.invalidSelection("selecting \(n) filters in selectable layer \(index + 1) of width \(size)")
         }
         return counts
     }
