@@ -30,8 +30,8 @@ import Testing
         init(model: Model, selection: FilterSelection) throws {
             context = try EncryptedPipelineTests.smallContext()
             kernels = try PooledKernels(model: model, normalization: .unit)
-            keys = context.generateKeys()
-            let (plan, weights) = context.prepare(kernels, selection: selection, secret: keys.secret)
+            keys = try context.generateKeys()
+            let (plan, weights) = try context.prepare(kernels, selection: selection, secret: keys.secret)
             self.plan = plan
             evaluator = UserEvaluator(
                 context: context, plan: plan, weights: weights, relinKeys: keys.relinKeys, kernel: 5, inputSide: 28,
@@ -39,7 +39,7 @@ import Testing
         }
 
         /// Plaintext activations and the encrypted outputs for the first `count` test images.
-        func run(_ model: Model, count: Int) throws -> (LabeledImages, Tensor, [[Cipher]]) {
+        func run(_ model: Model, count: Int) throws -> (LabeledImages, Tensor, [[Ciphertext]]) {
             let images = try EncryptedPipelineTests.images(count)
             let x = Tensor(shape: [count, 1, 28, 28], data: images.floats(at: 0..<count))
             let activations = model.network.forward(x, from: 0, through: 2, training: false)
@@ -83,14 +83,15 @@ import Testing
         try model.applyMask(selection, mode: .separate)
         let reference = model.network.forward(x, from: 0, through: 4, training: false)
         #expect(outputs.count == 2)
+        let decryptor = try Decryptor(context: context.ckks, secretKey: keys.secret)
         var worst = 0.0
         for (i, o) in selection[2].enumerated() {
             for pos in 0..<16 {
                 let ct = outputs[i][pos]
-                #expect(ct.primes == 1)
+                #expect(ct.coeffModulusSize == 1)
                 #expect(abs(ct.scale / plan.resultScale - 1) < 1e-12)
-                let values = context.decodeCoefficients(
-                    context.decryptToCoefficients(ct, secret: keys.secret), primes: 1, scale: ct.scale)
+                let values = try context.decodeCoefficients(
+                    try context.decryptToCoefficients(ct, decryptor: decryptor), primes: 1, scale: ct.scale)
                 for b in 0..<count {
                     let expected = Double(reference.data[(b * 16 + o) * 16 + pos])
                     worst = max(worst, abs(values[b] - expected))

@@ -31,6 +31,7 @@ import Testing
             }
             return sum
         }
+        let decryptor = try Decryptor(context: context.ckks, secretKey: keys.secret)
         var worst = 0.0
         let q0 = context.keyModuli[0].value
         for pos in 0..<16 {
@@ -55,9 +56,9 @@ import Testing
                 }
                 values[image] = sum
             }
-            var ideal = try context.level(1).encode(values, scale: outputs[0][pos].scale)
+            var ideal = try context.encodeWords(values, scale: outputs[0][pos].scale, primes: 1)
             ideal.withUnsafeMutableBufferPointer { if let p = $0.baseAddress { context.keyTables[0].inverse(p) } }
-            let decrypted = context.decryptToCoefficients(outputs[0][pos], secret: keys.secret)
+            let decrypted = try context.decryptToCoefficients(outputs[0][pos], decryptor: decryptor)
             for i in 0..<context.degree {
                 worst = max(worst, abs(Self.centered(decrypted[i], q0) - Self.centered(ideal[i], q0)))
             }
@@ -73,16 +74,17 @@ extension FloodingTests {
     /// Σ over coefficients of the 2×bins chi-square statistic comparing flooded decryptions of the same message
     /// under two keys (each key's ciphertext has its own key-dependent error).
     static func chiSquare(sigma: Double, samples: Int, coefficients: Int, bins: Int) throws -> (statistic: Double, df: Int) {
-        let parms = try EncryptionParameters(polyModulusDegree: 1024, bitSizes: [50, 50, 50])
+        let parms = try EncryptionParameters(polyModulusDegree: 1024, bitSizes: [50, 50, 50, 50, 50])
         let context = try HEContext(parameters: parms, securityLevel: .none)
         let q = context.keyModuli[0]
         var decryptions: [[UInt64]] = []
         for _ in 0..<2 {
-            let keys = context.generateKeys()
-            let seeded = context.encryptConstantSeeded(0.5, scale: exp2(30), primes: 2, secret: keys.secret)
-            var ct = Cipher(words: context.expand(seeded, primes: 2), size: 2, primes: 2, scale: exp2(30))
-            context.dropPrimes(&ct, to: 1)
-            decryptions.append(context.decryptToCoefficients(ct, secret: keys.secret))
+            let keys = try context.generateKeys()
+            let encryptor = try Encryptor(context: context.ckks, secretKey: keys.secret)
+            var ct = try context.encryptConstant(0.5, scale: exp2(30), primes: 2, encryptor: encryptor)
+            try context.evaluator.modSwitchToInPlace(&ct, parmsID: context.parmsIDs[1])
+            decryptions.append(
+                try context.decryptToCoefficients(ct, decryptor: Decryptor(context: context.ckks, secretKey: keys.secret)))
         }
         // Bin edges: quantiles of N(0, σ²) (flooding dominates), via the inverse error function's table.
         let z: [Double] = [-1.2816, -0.8416, -0.5244, -0.2533, 0, 0.2533, 0.5244, 0.8416, 1.2816]

@@ -14,7 +14,7 @@ struct UserEvaluator {
     let context: HEContext
     let plan: ScalePlan
     let weights: EncryptedWeights
-    let relinKeys: RelinKeyWords
+    let relinKeys: RelinKeys
     /// conv kernel size k (pooled kernels are (k+1)², stride 2).
     let kernel: Int
     /// Input side (28), pooled conv1 side (12), pooled conv2 side (4).
@@ -34,7 +34,7 @@ struct UserEvaluator {
     ///   - count: images in the batch (≤ N/2).
     ///   - times: receives conv1, activation and conv2 times.
     /// - Returns: per selected conv2 filter, its pooled outputs (row-major) at one prime and `resultScale`.
-    func evaluate(pixels: [UInt8], activations: [Float], count: Int, times: inout PhaseTimes) throws -> [[Cipher]] {
+    func evaluate(pixels: [UInt8], activations: [Float], count: Int, times: inout PhaseTimes) throws -> [[Ciphertext]] {
         guard count > 0, count <= context.degree / 2 else {
             throw InferenceError.invalidArgument("a batch holds 1…\(context.degree / 2) images, got \(count)")
         }
@@ -43,18 +43,15 @@ struct UserEvaluator {
     }
 
     /// Squared pooled conv1 outputs of every selected conv1 filter: `[filter][row·side + col]` at 2 primes.
-    func encryptedActivations(pixels: [UInt8], count: Int, times: inout PhaseTimes) throws -> [[Cipher]] {
+    func encryptedActivations(pixels: [UInt8], count: Int, times: inout PhaseTimes) throws -> [[Ciphertext]] {
         let filters = weights.conv1Filters.count
         guard filters > 0, !weights.conv2Filters.isEmpty else { return [] }
         let n = context.degree
         let k1 = PipelineLevels.conv1Primes
-        let level = context.level(k1)
         let side = inputSide, p1 = pooled1Side, window = kernel + 1
-        let expanded = times.measure("conv1") {
-            weights.conv1.map { filter in Workers.map(filter.count) { context.expand(filter[$0], primes: k1) } }
-        }
+        let filterWeights = try times.measure("conv1") { try (0..<filters).map { try weights.filter(1, $0) } }
         var band: [Int: [[UInt64]]] = [:]  // input row → encoded positions
-        var squares = [[Cipher?]](repeating: [Cipher?](repeating: nil, count: p1 * p1), count: filters)
+        var squares = [[Ciphertext?]](repeating: [Ciphertext?](repeating: nil, count: p1 * p1), count: filters)
         for y in 0..<p1 {
             let rows = (2 * y)..<(2 * y + window)
             let missing = rows.filter { band[$0] == nil }
@@ -63,36 +60,36 @@ struct UserEvaluator {
                     let row = missing[item / side], col = item % side
                     var values = [Double](repeating: 0, count: count)
                     for b in 0..<count { values[b] = Double(pixels[b * side * side + row * side + col]) }
-                    return Result { try level.encode(values, scale: plan.inputScale) }
+                    return Result { try context.encodeWords(values, scale: plan.inputScale, primes: k1) }
                 }.map { try $0.get() }
             }
             for (i, row) in missing.enumerated() { band[row] = Array(encoded[(i * side)..<((i + 1) * side)]) }
             for old in band.keys where old < 2 * y { band[old] = nil }
             let bandCopy = band
-            let pooled = times.measure("conv1") {
-                Workers.map(filters * p1) { item -> Cipher in
+            let pooled = try times.measure("conv1") {
+                try Workers.map(filters * p1) { item -> Result<Ciphertext, Error> in
                     let f = item / p1, x = item % p1
-                    var ct = Cipher(
-                        words: [UInt64](repeating: 0, count: 2 * k1 * n), size: 2, primes: k1,
-                        scale: plan.inputScale * plan.conv1WeightScale)
+                    var ct = context.zeroCiphertext(size: 2, primes: k1, scale: plan.inputScale * plan.conv1WeightScale)
                     withProducts(
                         count: taps,
-                        weight: { t in expanded[f][t] },
+                        weight: { t in filterWeights[f][t].data },
                         input: { t in bandCopy[2 * y + t / window]?[2 * x + t % window] ?? [] }
                     ) { terms in
-                        ct.words.withUnsafeMutableBufferPointer { out in
+                        ct.data.withUnsafeMutableBufferPointer { out in
                             guard let base = out.baseAddress else { return }
                             LazyAccumulator.sum(
                                 terms, primes: k1, degree: n, moduli: context.moduli(k1), outSize: 2, into: base)
                         }
                     }
-                    context.add(expanded[f][taps], components: 2, into: &ct)
-                    context.rescale(&ct)
-                    return ct
-                }
+                    return Result {
+                        try context.evaluator.addInPlace(&ct, filterWeights[f][taps])
+                        try context.evaluator.rescaleToNextInPlace(&ct)
+                        return ct
+                    }
+                }.map { try $0.get() }
             }
-            let squared = times.measure("activation") {
-                Workers.map(pooled.count) { square(pooled[$0]) }
+            let squared = try times.measure("activation") {
+                try Workers.map(pooled.count) { i in Result { try square(pooled[i]) } }.map { try $0.get() }
             }
             for (item, ct) in squared.enumerated() { squares[item / p1][y * p1 + item % p1] = ct }
         }
@@ -100,24 +97,15 @@ struct UserEvaluator {
     }
 
     /// ct², relinearized and rescaled.
-    func square(_ input: Cipher) -> Cipher {
-        let n = context.degree, k = input.primes
-        var out = Cipher(words: [UInt64](repeating: 0, count: 3 * k * n), size: 3, primes: k, scale: input.scale * input.scale)
-        input.words.withUnsafeBufferPointer { w in
-            guard let base = w.baseAddress else { return }
-            let term = ProductTerm(weight: base, input: base, inputIsCipher: true)
-            out.words.withUnsafeMutableBufferPointer { o in
-                guard let ob = o.baseAddress else { return }
-                LazyAccumulator.sum([term], primes: k, degree: n, moduli: context.moduli(k), outSize: 3, into: ob)
-            }
-        }
-        context.relinearize(&out, keys: relinKeys)
-        context.rescale(&out)
+    func square(_ input: Ciphertext) throws -> Ciphertext {
+        var out = try context.evaluator.square(input)
+        try context.evaluator.relinearizeInPlace(&out, relinKeys: relinKeys)
+        try context.evaluator.rescaleToNextInPlace(&out)
         return out
     }
 
     /// The selected conv2 filters' pooled outputs.
-    func conv2(squares: [[Cipher]], activations: [Float], count: Int) throws -> [[Cipher]] {
+    func conv2(squares: [[Ciphertext]], activations: [Float], count: Int) throws -> [[Ciphertext]] {
         let n = context.degree
         let k2 = PipelineLevels.conv2Primes
         let p1 = pooled1Side, p2 = pooled2Side, window = kernel + 1
@@ -125,24 +113,23 @@ struct UserEvaluator {
         let plainChannels = (0..<conv1Channels).filter { encryptedChannel[$0] == nil }
         guard !weights.conv2Filters.isEmpty else { return [] }
         // Encode every plaintext channel's activations once, shared by all encrypted conv2 filters.
-        let level = context.level(k2)
         let plane = p1 * p1
         let encodedPlain = try Workers.map(plainChannels.count * plane) { item -> Result<[UInt64], Error> in
             let c = plainChannels[item / plane], pos = item % plane
             var values = [Double](repeating: 0, count: count)
             for b in 0..<count { values[b] = Double(activations[(b * conv1Channels + c) * plane + pos]) }
-            return Result { try level.encode(values, scale: plan.squareScale) }
+            return Result { try context.encodeWords(values, scale: plan.squareScale, primes: k2) }
         }.map { try $0.get() }
         let plainIndex = Dictionary(uniqueKeysWithValues: plainChannels.enumerated().map { ($1, $0) })
         let hasEncryptedInputs = !weights.conv1Filters.isEmpty
-        return weights.conv2.map { filter in
-            let expanded = Workers.map(filter.count) { context.expand(filter[$0], primes: k2) }
-            return Workers.map(p2 * p2) { pos -> Cipher in
+        return try weights.conv2Filters.indices.map { index in
+            let ciphertexts = try weights.filter(2, index)
+            let expanded = ciphertexts.map(\.data)
+            let biasCiphertext = ciphertexts.last
+            return try Workers.map(p2 * p2) { pos -> Result<Ciphertext, Error> in
                 let y = pos / p2, x = pos % p2
                 let size = hasEncryptedInputs ? 3 : 2
-                var ct = Cipher(
-                    words: [UInt64](repeating: 0, count: size * k2 * n), size: size, primes: k2,
-                    scale: plan.squareScale * plan.conv2WeightScale)
+                var ct = context.zeroCiphertext(size: size, primes: k2, scale: plan.squareScale * plan.conv2WeightScale)
                 let termCount = conv1Channels * taps
                 withProducts(
                     count: termCount,
@@ -150,21 +137,23 @@ struct UserEvaluator {
                     input: { t in
                         let c = t / taps, tap = t % taps
                         let at = (2 * y + tap / window) * p1 + 2 * x + tap % window
-                        if let e = encryptedChannel[c] { return squares[e][at].words }
+                        if let e = encryptedChannel[c] { return squares[e][at].data }
                         return encodedPlain[(plainIndex[c] ?? 0) * plane + at]
                     },
                     isCipher: { encryptedChannel[$0 / taps] != nil }
                 ) { terms in
-                    ct.words.withUnsafeMutableBufferPointer { out in
+                    ct.data.withUnsafeMutableBufferPointer { out in
                         guard let base = out.baseAddress else { return }
                         LazyAccumulator.sum(terms, primes: k2, degree: n, moduli: context.moduli(k2), outSize: size, into: base)
                     }
                 }
-                context.add(expanded[termCount], components: 2, into: &ct)
-                context.relinearize(&ct, keys: relinKeys)
-                context.rescale(&ct)
-                return ct
-            }
+                return Result {
+                    if let biasCiphertext { try context.evaluator.addInPlace(&ct, biasCiphertext) }
+                    if ct.size == 3 { try context.evaluator.relinearizeInPlace(&ct, relinKeys: relinKeys) }
+                    try context.evaluator.rescaleToNextInPlace(&ct)
+                    return ct
+                }
+            }.map { try $0.get() }
         }
     }
 

@@ -57,7 +57,8 @@ struct ParameterRecord: Codable, Sendable, Equatable {
 }
 
 /// The owner's key store: the secret key (only here), the public and relinearization keys, and a record of
-/// the parameters and the key id (hash of the public key).
+/// the parameters and the key id (hash of the public key). Keys are SEAL-serialized inside the exchange
+/// container (version, parms_id, content hash).
 struct OwnerKeyStore {
     struct Record: Codable {
         var parameters: ParameterRecord
@@ -72,6 +73,9 @@ struct OwnerKeyStore {
 
     static func recordURL(_ dir: URL) -> URL { dir.appendingPathComponent("keystore.json") }
 
+    /// The key id: BLAKE2b-256 of the SEAL-serialized public key.
+    static func keyID(_ publicKey: PublicKey) throws -> String { ContentHasher.hash(try publicKey.serialized()) }
+
     /// Loads the store in `dir` if it exists for `context`'s parameters; otherwise generates keys and writes it.
     static func loadOrCreate(_ dir: URL, context: HEContext, security: SecurityLevel) throws -> OwnerKeyStore {
         if FileManager.default.fileExists(atPath: recordURL(dir).path) {
@@ -79,21 +83,18 @@ struct OwnerKeyStore {
             if store.context.parameters.parmsID == context.parameters.parmsID { return store }
         }
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let keys = context.generateKeys()
-        let parms = context.parmsIDs[context.keyModuli.count].description
-        var pkBytes: [UInt8] = []
-        WordCoding.append(keys.publicKey.words, to: &pkBytes)
-        let keyID = ContentHasher.hash(pkBytes)
-        var secretBytes: [UInt8] = []
-        WordCoding.append(keys.secret.words, to: &secretBytes)
-        var relinBytes: [UInt8] = []
-        WordCoding.append(keys.relinKeys.words, to: &relinBytes)
-        try ExchangeFile(kind: .secretKey, parmsID: parms, fields: ["keyID": keyID], payload: secretBytes)
-            .write(to: dir.appendingPathComponent("secret.key"))
-        try ExchangeFile(kind: .publicKey, parmsID: parms, fields: ["keyID": keyID], payload: pkBytes)
-            .write(to: dir.appendingPathComponent("public.key"))
-        try ExchangeFile(kind: .relinKeys, parmsID: parms, fields: ["keyID": keyID], payload: relinBytes)
-            .write(to: dir.appendingPathComponent("relin.keys"))
+        let keys = try context.generateKeys()
+        let parms = context.parameters.parmsID.description
+        let keyID = try keyID(keys.publicKey)
+        let files: [(String, ExchangeFile.Kind, [UInt8])] = [
+            ("secret.key", .secretKey, try keys.secret.serialized()),
+            ("public.key", .publicKey, try keys.publicKey.serialized()),
+            ("relin.keys", .relinKeys, try keys.relinKeys.serialized()),
+        ]
+        for (name, kind, bytes) in files {
+            try ExchangeFile(kind: kind, parmsID: parms, fields: ["keyID": keyID], payload: bytes)
+                .write(to: dir.appendingPathComponent(name))
+        }
         let record = Record(
             parameters: ParameterRecord(context: context, security: security), keyID: keyID, flooding: .standard)
         try AtomicWrite.write(Array(try JSONEncoder().encode(record)), to: recordURL(dir))
@@ -111,23 +112,34 @@ struct OwnerKeyStore {
             throw InferenceError.badFile(path: recordPath, reason: "unreadable key store record")
         }
         let context = try record.parameters.makeContext(path: recordPath)
-        let parms = context.parmsIDs[context.keyModuli.count].description
-        let n = context.degree, bigK = context.keyModuli.count
-        func words(_ name: String, _ kind: ExchangeFile.Kind, count: Int) throws -> [UInt64] {
+        let parms = context.parameters.parmsID.description
+        func payload(_ name: String, _ kind: ExchangeFile.Kind) throws -> (URL, [UInt8]) {
             let url = dir.appendingPathComponent(name)
             let file = try ExchangeFile.read(url, kind: kind, parmsID: parms)
-            guard file.payload.count == count * 8 else {
-                throw InferenceError.badFile(path: url.path, reason: "holds \(file.payload.count / 8) words, expected \(count)")
-            }
             guard file.header.fields["keyID"] == record.keyID else {
                 throw InferenceError.mismatch(path: url.path, reason: "belongs to another key (key id differs)")
             }
-            return WordCoding.words(file.payload[...])
+            return (url, file.payload)
         }
+        let (secretURL, secretBytes) = try payload("secret.key", .secretKey)
+        let (publicURL, publicBytes) = try payload("public.key", .publicKey)
+        let (relinURL, relinBytes) = try payload("relin.keys", .relinKeys)
         let keys = OwnerKeyMaterial(
-            secret: SecretKeyWords(words: try words("secret.key", .secretKey, count: bigK * n)),
-            publicKey: PublicKeyWords(words: try words("public.key", .publicKey, count: 2 * bigK * n)),
-            relinKeys: RelinKeyWords(words: try words("relin.keys", .relinKeys, count: (bigK - 1) * 2 * bigK * n)))
+            secret: try SEALObject.load(SecretKey.self, secretBytes, context: context, path: secretURL.path),
+            publicKey: try SEALObject.load(PublicKey.self, publicBytes, context: context, path: publicURL.path),
+            relinKeys: try SEALObject.load(RelinKeys.self, relinBytes, context: context, path: relinURL.path))
         return OwnerKeyStore(context: context, keys: keys, keyID: record.keyID, flooding: record.flooding)
+    }
+}
+
+/// SEAL-format objects inside exchange files.
+enum SEALObject {
+    /// Loads a SEAL object, turning SEAL's errors into one naming the file (never the key material).
+    static func load<T: SEALLoadable>(_ type: T.Type, _ bytes: [UInt8], context: HEContext, path: String) throws -> T {
+        do {
+            return try T(serialized: bytes, context: context.ckks)
+        } catch {
+            throw InferenceError.badFile(path: path, reason: "invalid SEAL \(T.objectName): \(error)")
+        }
     }
 }

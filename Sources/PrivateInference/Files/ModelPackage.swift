@@ -33,8 +33,8 @@ enum PackageFiles {
     static let manifest = "manifest.json"
     static let publicKey = "public.key"
     static let relinKeys = "relin.keys"
-    static let conv1 = "conv1.enc"
-    static let conv2 = "conv2.enc"
+    /// The encrypted filter `filter` of `layer`: one file per filter, so the user loads one at a time.
+    static func filter(layer: Int, filter: Int) -> String { "conv\(layer)-filter\(filter).enc" }
     static let remainder = "remainder.safetensors"
     static let selection = "selection.json"
 }
@@ -46,8 +46,8 @@ struct LoadedPackage {
     let manifestHash: String
     let context: HEContext
     let weights: EncryptedWeights
-    let relinKeys: RelinKeyWords
-    let publicKey: PublicKeyWords
+    let relinKeys: RelinKeys
+    let publicKey: PublicKey
     /// The plaintext remainder (encrypted filters zeroed, the separate rule applied).
     let remainder: Model
     let geometry: PooledGeometry
@@ -129,43 +129,35 @@ enum ModelFile {
     }
 }
 
-extension EncryptedWeights {
-    /// Payload: for each selected filter, its ciphertexts' c0 words and 64-byte seeds.
-    func payload(layer: Int) -> [UInt8] {
+/// Encrypted-filter files: per ciphertext, its SEAL serialization (seeded form) prefixed by its byte length.
+enum FilterFile {
+    static func payload(_ ciphertexts: [Ciphertext]) throws -> [UInt8] {
         var out: [UInt8] = []
-        for filter in layer == 1 ? conv1 : conv2 {
-            for ct in filter {
-                WordCoding.append(ct.c0, to: &out)
-                out += ct.seed.bytes
-            }
+        for ct in ciphertexts {
+            let bytes = try ct.serialized()
+            withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { out += $0 }
+            out += bytes
         }
         return out
     }
 
-    /// Parses a layer's payload.
-    static func parse(
-        _ bytes: [UInt8], filters: Int, perFilter: Int, primes: Int, degree: Int, path: String
-    ) throws -> [[SeededCipher]] {
-        let ctBytes = primes * degree * 8 + 64
-        guard bytes.count == filters * perFilter * ctBytes else {
-            throw InferenceError.badFile(
-                path: path, reason: "holds \(bytes.count) bytes, expected \(filters * perFilter * ctBytes)")
-        }
+    static func parse(_ bytes: [UInt8], count: Int, primes: Int, context: HEContext, path: String) throws -> [Ciphertext] {
         var offset = 0
-        var result: [[SeededCipher]] = []
-        for _ in 0..<filters {
-            var filter: [SeededCipher] = []
-            for _ in 0..<perFilter {
-                let c0 = try WordCoding.read(bytes, offset: &offset, count: primes * degree, path: path)
-                let seedWords = try WordCoding.read(bytes, offset: &offset, count: 8, path: path)
-                let seed: PRNGSeed
-                do { seed = try PRNGSeed(words: seedWords) } catch {
-                    throw InferenceError.badFile(path: path, reason: "bad seed")
-                }
-                filter.append(SeededCipher(c0: c0, seed: seed))
+        var result: [Ciphertext] = []
+        for _ in 0..<count {
+            let length = try WordCoding.read(bytes, offset: &offset, count: 1, path: path)[0]
+            guard length <= UInt64(bytes.count - offset) else {
+                throw InferenceError.badFile(path: path, reason: "truncated ciphertext")
             }
-            result.append(filter)
+            let end = offset + Int(length)
+            let ct = try SEALObject.load(Ciphertext.self, Array(bytes[offset..<end]), context: context, path: path)
+            guard ct.parmsID == context.parmsIDs[primes], ct.size == 2 else {
+                throw InferenceError.mismatch(path: path, reason: "ciphertext is not at the expected level")
+            }
+            result.append(ct)
+            offset = end
         }
+        guard offset == bytes.count else { throw InferenceError.badFile(path: path, reason: "trailing bytes") }
         return result
     }
 }

@@ -55,7 +55,8 @@ public enum OwnerRole {
         }
 
         let kernels = try PooledKernels(model: model, normalization: normalization)
-        let (plan, weights) = context.prepare(kernels, selection: selection, secret: store.keys.secret)
+        let plan = context.plan(kernels, selection: selection)
+        let encryptor = try Encryptor(context: context.ckks, secretKey: store.keys.secret)
         let remainder = try ModelFile.remainder(of: model, selection: selection)
 
         let dir = try AtomicWrite.temporaryDirectory(beside: out)
@@ -64,19 +65,22 @@ public enum OwnerRole {
             try AtomicWrite.write(bytes, to: dir.appendingPathComponent(name))
             files[name] = ContentHasher.hash(bytes)
         }
-        let keyParms = context.parmsIDs[context.keyModuli.count].description
-        var pk: [UInt8] = []
-        WordCoding.append(store.keys.publicKey.words, to: &pk)
-        try put(PackageFiles.publicKey, try ExchangeFile(kind: .publicKey, parmsID: keyParms, fields: ["keyID": store.keyID], payload: pk).bytes())
-        var rk: [UInt8] = []
-        WordCoding.append(store.keys.relinKeys.words, to: &rk)
-        try put(PackageFiles.relinKeys, try ExchangeFile(kind: .relinKeys, parmsID: keyParms, fields: ["keyID": store.keyID], payload: rk).bytes())
-        for (layer, name, primes) in [(1, PackageFiles.conv1, PipelineLevels.conv1Primes), (2, PackageFiles.conv2, PipelineLevels.conv2Primes)] {
-            let file = ExchangeFile(
-                kind: .encryptedWeights, parmsID: context.parmsIDs[primes].description,
-                fields: ["layer": String(layer), "filters": selection[layer].map(String.init).joined(separator: ",")],
-                payload: weights.payload(layer: layer))
-            try put(name, try file.bytes())
+        let keyParms = context.parameters.parmsID.description
+        for (name, kind, bytes) in [
+            (PackageFiles.publicKey, ExchangeFile.Kind.publicKey, try store.keys.publicKey.serialized()),
+            (PackageFiles.relinKeys, .relinKeys, try store.keys.relinKeys.serialized()),
+        ] {
+            try put(name, try ExchangeFile(kind: kind, parmsID: keyParms, fields: ["keyID": store.keyID], payload: bytes).bytes())
+        }
+        for (layer, primes) in [(1, PipelineLevels.conv1Primes), (2, PipelineLevels.conv2Primes)] {
+            for filter in selection[layer] {
+                let ciphertexts = try context.encryptFilter(kernels, layer: layer, filter: filter, plan: plan, encryptor: encryptor)
+                let file = ExchangeFile(
+                    kind: .encryptedWeights, parmsID: context.parmsIDs[primes].description,
+                    fields: ["layer": String(layer), "filter": String(filter), "ciphertexts": String(ciphertexts.count)],
+                    payload: try FilterFile.payload(ciphertexts))
+                try put(PackageFiles.filter(layer: layer, filter: filter), try file.bytes())
+            }
         }
         try put(PackageFiles.remainder, try ModelFile.bytes(remainder))
         try put(PackageFiles.selection, Array(selectionJSON.utf8))
@@ -102,6 +106,7 @@ public enum OwnerRole {
             let store = try OwnerKeyStore.load(keys)
             let context = store.context
             let finalParms = context.parmsIDs[PipelineLevels.finalPrimes].description
+            let decryptor = try Decryptor(context: context.ckks, secretKey: store.keys.secret)
             let file = try ExchangeFile.read(request, kind: .request, parmsID: finalParms)
             let path = request.path
             guard try file.field("keyID", path: path) == store.keyID else {
@@ -115,14 +120,16 @@ public enum OwnerRole {
             }
             let sigma = store.flooding.sigma(resultScale: scale)
             let payload = file.payload
-            let polys = Workers.map(count) { i -> [UInt64] in
-                var offset = i * 2 * n * 8
-                let words = (try? WordCoding.read(payload, offset: &offset, count: 2 * n, path: path)) ?? []
-                let ct = Cipher(words: words, size: 2, primes: 1, scale: scale)
-                var poly = context.decryptToCoefficients(ct, secret: store.keys.secret)
-                Flooding.add(sigma: sigma, to: &poly, modulus: context.keyModuli[0])
-                return poly
-            }
+            let polys = try Workers.map(count) { i -> Result<[UInt64], Error> in
+                Result {
+                    var offset = i * 2 * n * 8
+                    var ct = context.zeroCiphertext(size: 2, primes: 1, scale: scale)
+                    ct.data = try WordCoding.read(payload, offset: &offset, count: 2 * n, path: path)
+                    var poly = try context.decryptToCoefficients(ct, decryptor: decryptor)
+                    Flooding.add(sigma: sigma, to: &poly, modulus: context.keyModuli[0])
+                    return poly
+                }
+            }.map { try $0.get() }
             var out: [UInt8] = []
             for p in polys { WordCoding.append(p, to: &out) }
             try ExchangeFile(
@@ -164,6 +171,12 @@ public enum OwnerRole {
 
 /// Flooding noise: rounded Gaussians from a CSPRNG (BLAKE2Xb seeded from the OS).
 enum Flooding {
+    /// An integral double (|v| < 2^63) modulo q.
+    static func reduce(_ v: Double, _ q: Modulus) -> UInt64 {
+        let r = q.reduce(UInt64(min(v.magnitude, 9.2e18)))
+        return v < 0 ? q.negateMod(r) : r
+    }
+
     /// Adds round(N(0, σ²)) to every coefficient of a one-prime polynomial.
     static func add(sigma: Double, to poly: inout [UInt64], modulus q: Modulus) {
         var prng = UniformRandomGeneratorFactory.default.create()
@@ -174,7 +187,7 @@ enum Flooding {
             let u2 = Double(prng.nextUInt64() >> 11) / 9_007_199_254_740_992.0
             let radius = sigma * (-2 * log(u1)).squareRoot()
             for z in [radius * cos(2 * .pi * u2), radius * sin(2 * .pi * u2)] where i < poly.count {
-                poly[i] = q.addMod(poly[i], SchemeKernels.reduce(z.rounded(), modulus: q))
+                poly[i] = q.addMod(poly[i], reduce(z.rounded(), q))
                 i += 1
             }
         }

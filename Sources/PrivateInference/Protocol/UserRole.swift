@@ -66,45 +66,55 @@ public enum UserRole {
             }
             return b
         }
-        let context = try manifest.parameters.makeContext(path: dir.appendingPathComponent(PackageFiles.manifest).path)
-        let keyParms = context.parmsIDs[context.keyModuli.count].description
+        let manifestPath = dir.appendingPathComponent(PackageFiles.manifest).path
+        let context = try manifest.parameters.makeContext(path: manifestPath)
+        let keyParms = context.parameters.parmsID.description
         guard keyParms == manifest.parmsID else {
-            throw InferenceError.mismatch(
-                path: dir.appendingPathComponent(PackageFiles.manifest).path, reason: "parms_id does not match its parameters")
+            throw InferenceError.mismatch(path: manifestPath, reason: "parms_id does not match its parameters")
         }
-        let n = context.degree, bigK = context.keyModuli.count
-        func keyWords(_ name: String, _ kind: ExchangeFile.Kind, count: Int) throws -> [UInt64] {
+        func keyPayload(_ name: String, _ kind: ExchangeFile.Kind) throws -> [UInt8] {
             let path = dir.appendingPathComponent(name).path
             let file = try ExchangeFile.parse(try bytes(name), path: path)
-            guard file.header.kind == kind, file.header.parmsID == keyParms, file.payload.count == count * 8 else {
-                throw InferenceError.mismatch(path: path, reason: "kind, parms_id or size does not fit the manifest")
+            guard file.header.kind == kind, file.header.parmsID == keyParms, file.header.fields["keyID"] == manifest.keyID else {
+                throw InferenceError.mismatch(path: path, reason: "kind, parms_id or key id does not fit the manifest")
             }
-            return WordCoding.words(file.payload[...])
+            return file.payload
         }
-        let pk = try keyWords(PackageFiles.publicKey, .publicKey, count: 2 * bigK * n)
-        let rk = try keyWords(PackageFiles.relinKeys, .relinKeys, count: (bigK - 1) * 2 * bigK * n)
-        let remainder = try ModelFile.load(dir.appendingPathComponent(PackageFiles.remainder))
+        let pkPath = dir.appendingPathComponent(PackageFiles.publicKey).path
+        let pk = try SEALObject.load(PublicKey.self, try keyPayload(PackageFiles.publicKey, .publicKey), context: context, path: pkPath)
+        guard try OwnerKeyStore.keyID(pk) == manifest.keyID else {
+            throw InferenceError.mismatch(path: pkPath, reason: "public key does not match the manifest's key id")
+        }
+        let rk = try SEALObject.load(
+            RelinKeys.self, try keyPayload(PackageFiles.relinKeys, .relinKeys), context: context,
+            path: dir.appendingPathComponent(PackageFiles.relinKeys).path)
         _ = try bytes(PackageFiles.remainder)
+        let remainder = try ModelFile.load(dir.appendingPathComponent(PackageFiles.remainder))
         let geometry = PooledGeometry(model: remainder)
         let selection1 = manifest.selection["1"] ?? [], selection2 = manifest.selection["2"] ?? []
-        func layer(_ name: String, _ number: Int, filters: [Int], perFilter: Int, primes: Int) throws -> [[SeededCipher]] {
-            let path = dir.appendingPathComponent(name).path
-            let file = try ExchangeFile.parse(try bytes(name), path: path)
-            guard file.header.kind == .encryptedWeights, file.header.parmsID == context.parmsIDs[primes].description,
-                file.header.fields["filters"] == filters.map(String.init).joined(separator: ",")
-            else { throw InferenceError.mismatch(path: path, reason: "kind, parms_id or filters do not fit the manifest") }
-            return try EncryptedWeights.parse(
-                file.payload, filters: filters.count, perFilter: perFilter, primes: primes, degree: n, path: path)
+        let files = manifest.files
+        let perFilter = [1: geometry.taps + 1, 2: geometry.conv1Channels * geometry.taps + 1]
+        let weights = EncryptedWeights(conv1Filters: selection1, conv2Filters: selection2) { layer, index in
+            let filter = (layer == 1 ? selection1 : selection2)[index]
+            let name = PackageFiles.filter(layer: layer, filter: filter)
+            let url = dir.appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw InferenceError.badFile(path: url.path, reason: "missing from the package")
+            }
+            let raw = [UInt8](data)
+            guard files[name] == ContentHasher.hash(raw) else {
+                throw InferenceError.badFile(path: url.path, reason: "content hash differs from the manifest")
+            }
+            let primes = layer == 1 ? PipelineLevels.conv1Primes : PipelineLevels.conv2Primes
+            let file = try ExchangeFile.parse(raw, path: url.path)
+            guard file.header.kind == .encryptedWeights, file.header.parmsID == context.parmsIDs[primes].description else {
+                throw InferenceError.mismatch(path: url.path, reason: "kind or parms_id does not fit the manifest")
+            }
+            return try FilterFile.parse(file.payload, count: perFilter[layer] ?? 0, primes: primes, context: context, path: url.path)
         }
-        let weights = EncryptedWeights(
-            conv1Filters: selection1, conv2Filters: selection2,
-            conv1: try layer(PackageFiles.conv1, 1, filters: selection1, perFilter: geometry.taps + 1, primes: PipelineLevels.conv1Primes),
-            conv2: try layer(
-                PackageFiles.conv2, 2, filters: selection2, perFilter: geometry.conv1Channels * geometry.taps + 1,
-                primes: PipelineLevels.conv2Primes))
         return LoadedPackage(
             manifest: manifest, manifestHash: ContentHasher.hash(manifestBytes), context: context, weights: weights,
-            relinKeys: RelinKeyWords(words: rk), publicKey: PublicKeyWords(words: pk), remainder: remainder, geometry: geometry)
+            relinKeys: rk, publicKey: pk, remainder: remainder, geometry: geometry)
     }
 
     /// Evaluates the package on `count` images and writes the re-randomized, masked request (and its private
@@ -140,19 +150,24 @@ public enum UserRole {
         let flat = outputs.flatMap { $0 }
         let n = context.degree
         let q0 = context.keyModuli[0]
-        let protected = times.measure("protect") {
-            Workers.map(flat.count) { i -> (ct: [UInt64], mask: [UInt64]) in
-                var ct = flat[i]
-                // Re-randomize: the owner made every weight ciphertext and knows their random parts.
-                context.add(context.encryptZero(publicKey: pkg.publicKey, primes: 1), components: 2, into: &ct)
-                // Mask with a uniform plaintext polynomial r (kept by the user): the owner sees m + r.
-                var prng = UniformRandomGeneratorFactory.default.create()
-                let r = RLWESampler.uniform(degree: n, moduli: [q0], using: &prng)
-                var rNTT = r
-                rNTT.withUnsafeMutableBufferPointer { b in if let p = b.baseAddress { context.keyTables[0].forward(p) } }
-                for c in 0..<n { ct.words[c] = q0.addMod(ct.words[c], rNTT[c]) }
-                return (ct.words, r)
-            }
+        let encryptor = try Encryptor(context: context.ckks, publicKey: pkg.publicKey)
+        let protected = try times.measure("protect") {
+            try Workers.map(flat.count) { i -> Result<(ct: [UInt64], mask: [UInt64]), Error> in
+                Result {
+                    var ct = flat[i]
+                    // Re-randomize: the owner made every weight ciphertext and knows their random parts.
+                    var zero = try encryptor.encryptZero(parmsID: context.parmsIDs[PipelineLevels.finalPrimes])
+                    zero.scale = ct.scale
+                    try context.evaluator.addInPlace(&ct, zero)
+                    // Mask with a uniform plaintext polynomial r (kept by the user): the owner sees m + r.
+                    var prng = UniformRandomGeneratorFactory.default.create()
+                    let r = RLWESampler.uniform(degree: n, moduli: [q0], using: &prng)
+                    var rNTT = r
+                    rNTT.withUnsafeMutableBufferPointer { b in if let p = b.baseAddress { context.keyTables[0].forward(p) } }
+                    for c in 0..<n { ct.data[c] = q0.addMod(ct.data[c], rNTT[c]) }
+                    return (ct.data, r)
+                }
+            }.map { try $0.get() }
         }
         var payload: [UInt8] = []
         payload.reserveCapacity(flat.count * 2 * n * 8)
@@ -226,14 +241,16 @@ public enum UserRole {
         else { throw InferenceError.badFile(path: response.path, reason: "sizes do not fit the request") }
         let q0 = context.keyModuli[0]
         let respPayload = resp.payload, privPayload = priv.payload
-        let decoded = Workers.map(cts) { i -> [Double] in
-            var offset = i * n * 8
-            let m = (try? WordCoding.read(respPayload, offset: &offset, count: n, path: "")) ?? []
-            offset = i * n * 8
-            let r = (try? WordCoding.read(privPayload, offset: &offset, count: n, path: "")) ?? []
-            let v = (0..<n).map { q0.subMod(m[$0], r[$0]) }
-            return Array(context.decodeCoefficients(v, primes: 1, scale: scale).prefix(count))
-        }
+        let decoded = try Workers.map(cts) { i -> Result<[Double], Error> in
+            Result {
+                var offset = i * n * 8
+                let m = try WordCoding.read(respPayload, offset: &offset, count: n, path: response.path)
+                offset = i * n * 8
+                let r = try WordCoding.read(privPayload, offset: &offset, count: n, path: privateURL.path)
+                let v = (0..<n).map { q0.subMod(m[$0], r[$0]) }
+                return Array(try context.decodeCoefficients(v, primes: 1, scale: scale).prefix(count))
+            }
+        }.map { try $0.get() }
         var pooled = [Float](repeating: 0, count: plainCount)
         privPayload.withUnsafeBytes { raw in
             let base = raw.baseAddress.map { $0 + cts * n * 8 }
