@@ -23,6 +23,11 @@ struct UserEvaluator {
     let pooled2Side: Int
     /// conv1 output channels.
     let conv1Channels: Int
+    /// Called after each pooled conv1 row and each conv2 filter (``progressSteps`` calls per batch).
+    var progress: (@Sendable () -> Void)? = nil
+
+    /// Progress ticks per batch.
+    var progressSteps: Int { (weights.conv1Filters.isEmpty ? 0 : pooled1Side) + weights.conv2Filters.count }
 
     var taps: Int { (kernel + 1) * (kernel + 1) }
 
@@ -92,6 +97,7 @@ struct UserEvaluator {
                 try Workers.map(pooled.count) { i in Result { try square(pooled[i]) } }.map { try $0.get() }
             }
             for (item, ct) in squared.enumerated() { squares[item / p1][y * p1 + item % p1] = ct }
+            progress?()
         }
         return squares.map { $0.compactMap { $0 } }
     }
@@ -123,6 +129,7 @@ struct UserEvaluator {
         let plainIndex = Dictionary(uniqueKeysWithValues: plainChannels.enumerated().map { ($1, $0) })
         let hasEncryptedInputs = !weights.conv1Filters.isEmpty
         return try weights.conv2Filters.indices.map { index in
+            defer { progress?() }
             let ciphertexts = try weights.filter(2, index)
             let expanded = ciphertexts.map(\.data)
             let biasCiphertext = ciphertexts.last

@@ -40,11 +40,11 @@ public enum ExchangeRun {
     ///   - parameters: explicit parameters (tests).
     ///   - security: security level for explicit parameters.
     ///   - workDirectory: where the parties' directories go (a fresh temporary directory if nil).
-    ///   - progress: called with (images done, total).
+    ///   - progress: called with (steps done, total steps) as the encrypted layers advance.
     public static func run(
         modelURL: URL, selection: FilterSelection, images: LabeledImages, preset: ParameterPreset = .auto,
         parameters: EncryptionParameters? = nil, security: SecurityLevel = .tc128, normalization: Normalization = .unit,
-        workDirectory: URL? = nil, progress: ((Int, Int) -> Void)? = nil
+        workDirectory: URL? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> InferenceReport {
         let start = DispatchTime.now().uptimeNanoseconds
         let root = workDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-\(UUID().uuidString)")
@@ -65,20 +65,21 @@ public enum ExchangeRun {
         var logits: [Float] = []
         var requestBytes = 0, responseBytes = 0
         var done = 0
-        progress?(0, images.count)
+        let batches = (images.count + batch - 1) / batch
+        let perBatch = (pkg.weights.conv1Filters.isEmpty ? 0 : pkg.geometry.pooled1Side) + pkg.weights.conv2Filters.count
+        let counter = StepCounter(total: batches * perBatch, report: progress)
         while done < images.count {
             let count = min(batch, images.count - done)
             let request = userDir.appendingPathComponent("request-\(done)")
             let response = ownerDir.appendingPathComponent("response-\(done)")
             let pixels = Array(images.pixels[(done * side)..<((done + count) * side)])
-            try UserRole.infer(pkg, pixels: pixels, count: count, out: request, times: &phases)
+            try UserRole.infer(pkg, pixels: pixels, count: count, out: request, times: &phases, progress: { counter.tick() })
             phases.merge(try OwnerRole.decrypt(keys: ownerDir.appendingPathComponent("keys"), request: request, response: response))
             let result = try phases.measure("finish") { try UserRole.finish(pkg, request: request, response: response) }
             logits += result.data
             requestBytes += fileSize(request)
             responseBytes += fileSize(response)
             done += count
-            progress?(done, images.count)
         }
         let model = try ModelFile.load(modelURL)
         let x = Tensor(shape: [images.count, 1, pkg.geometry.inputSide, pkg.geometry.inputSide], data: images.floats(at: 0..<images.count, normalization: normalization))

@@ -32,7 +32,8 @@ public enum OwnerRole {
     /// - Throws: ``InferenceError`` naming the file at fault.
     public static func package(
         modelURL: URL, selection: FilterSelection, out: URL, preset: ParameterPreset, keys: URL,
-        normalization: Normalization = .unit, parameters: EncryptionParameters? = nil, security: SecurityLevel = .tc128
+        normalization: Normalization = .unit, parameters: EncryptionParameters? = nil, security: SecurityLevel = .tc128,
+        cache: URL? = nil
     ) throws -> PackageSummary {
         var times = PhaseTimes()
         let start = DispatchTime.now().uptimeNanoseconds
@@ -51,6 +52,11 @@ public enum OwnerRole {
         hasher.update("\(normalization.mean)\(normalization.std)")
         let cacheKey = hasher.finalize()
         if let existing = try? UserRole.readManifest(out), existing.cacheKey == cacheKey {
+            return PackageSummary(directory: out, reused: true, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
+        }
+        let cached = cache.map { PackageCache.entry($0, key: cacheKey) }
+        if let cached, let entry = try? UserRole.readManifest(cached), entry.cacheKey == cacheKey {
+            try PackageCache.copy(cached, to: out)
             return PackageSummary(directory: out, reused: true, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
         }
 
@@ -94,6 +100,7 @@ public enum OwnerRole {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         try AtomicWrite.write(Array(try encoder.encode(manifest)), to: dir.appendingPathComponent(PackageFiles.manifest))
         try AtomicWrite.commitDirectory(dir, to: out)
+        if let cached { try? PackageCache.copy(out, to: cached) }
         times.seconds["package"] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return PackageSummary(directory: out, reused: false, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
     }
@@ -191,5 +198,53 @@ enum Flooding {
                 i += 1
             }
         }
+    }
+}
+
+/// The package cache: `<root>/packages/<cache key>/`, filled atomically; `privdnn clean` removes the root.
+public enum PackageCache {
+    /// `$PRIVDNN_CACHE`, else `~/.cache/privdnn`.
+    public static var defaultRoot: URL {
+        if let custom = ProcessInfo.processInfo.environment["PRIVDNN_CACHE"], !custom.isEmpty {
+            return URL(fileURLWithPath: custom)
+        }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/privdnn")
+    }
+
+    static func entry(_ root: URL, key: String) -> URL {
+        root.appendingPathComponent("packages").appendingPathComponent(key)
+    }
+
+    /// Copies a package directory into place atomically (temporary sibling, then rename).
+    static func copy(_ source: URL, to destination: URL) throws {
+        try? FileManager.default.createDirectory(
+            at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let temporary = try AtomicWrite.temporaryDirectory(beside: destination)
+        do {
+            for name in try FileManager.default.contentsOfDirectory(atPath: source.path) where !name.hasPrefix(".") {
+                try FileManager.default.copyItem(
+                    at: source.appendingPathComponent(name), to: temporary.appendingPathComponent(name))
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw InferenceError.badFile(path: destination.path, reason: "cannot copy the cached package")
+        }
+        try AtomicWrite.commitDirectory(temporary, to: destination)
+    }
+
+    /// Removes the cache root.
+    /// - Returns: the bytes freed.
+    public static func clean(_ root: URL = defaultRoot) throws -> Int {
+        guard FileManager.default.fileExists(atPath: root.path) else { return 0 }
+        var bytes = 0
+        if let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.fileSizeKey]) {
+            for case let url as URL in walker {
+                bytes += (try? url.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0
+            }
+        }
+        do { try FileManager.default.removeItem(at: root) } catch {
+            throw InferenceError.badFile(path: root.path, reason: "cannot remove the cache")
+        }
+        return bytes
     }
 }

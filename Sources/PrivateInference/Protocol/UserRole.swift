@@ -125,14 +125,22 @@ public enum UserRole {
     ///   - count: the number of images (≤ N/2).
     ///   - out: the request file.
     /// - Returns: per-phase times (load, plain, conv1, activation, conv2, protect).
-    public static func infer(package: URL, pixels: [UInt8], count: Int, out: URL) throws -> PhaseTimes {
+    ///   - progress: called with (steps done, total steps).
+    public static func infer(
+        package: URL, pixels: [UInt8], count: Int, out: URL, progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) throws -> PhaseTimes {
         var times = PhaseTimes()
         let pkg = try times.measure("load") { try load(package) }
-        try infer(pkg, pixels: pixels, count: count, out: out, times: &times)
+        let total = (pkg.weights.conv1Filters.isEmpty ? 0 : pkg.geometry.pooled1Side) + pkg.weights.conv2Filters.count
+        let counter = StepCounter(total: total, report: progress)
+        try infer(pkg, pixels: pixels, count: count, out: out, times: &times, progress: { counter.tick() })
         return times
     }
 
-    static func infer(_ pkg: LoadedPackage, pixels: [UInt8], count: Int, out: URL, times: inout PhaseTimes) throws {
+    static func infer(
+        _ pkg: LoadedPackage, pixels: [UInt8], count: Int, out: URL, times: inout PhaseTimes,
+        progress: (@Sendable () -> Void)? = nil
+    ) throws {
         let g = pkg.geometry
         let context = pkg.context
         guard count > 0, pixels.count == count * g.inputSide * g.inputSide else {
@@ -145,7 +153,7 @@ public enum UserRole {
         let evaluator = UserEvaluator(
             context: context, plan: pkg.plan, weights: pkg.weights, relinKeys: pkg.relinKeys, kernel: g.kernel,
             inputSide: g.inputSide, pooled1Side: g.pooled1Side, pooled2Side: g.pooled2Side,
-            conv1Channels: g.conv1Channels)
+            conv1Channels: g.conv1Channels, progress: progress)
         let outputs = try evaluator.evaluate(pixels: pixels, activations: activations.data, count: count, times: &times)
         let flat = outputs.flatMap { $0 }
         let n = context.degree
@@ -264,5 +272,26 @@ public enum UserRole {
         }
         let x = Tensor(shape: [count, g.conv2Channels, g.pooled2Side, g.pooled2Side], data: pooled)
         return pkg.remainder.network.forward(x, from: ModelFile.conv2Index(pkg.remainder) + 2, training: false)
+    }
+}
+
+/// Counts progress ticks from worker threads and forwards (done, total).
+final class StepCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = 0
+    let total: Int
+    let report: (@Sendable (Int, Int) -> Void)?
+
+    init(total: Int, report: (@Sendable (Int, Int) -> Void)?) {
+        self.total = total
+        self.report = report
+    }
+
+    func tick() {
+        lock.lock()
+        done += 1
+        let now = done
+        lock.unlock()
+        report?(now, total)
     }
 }
