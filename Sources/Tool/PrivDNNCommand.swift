@@ -7,7 +7,8 @@ struct PrivDNNCommand: ParsableCommand {
         abstract: "Privacy-preserving DNN inference with partial CKKS encryption (a Swift PrivDNN).",
         version: "0.1.0",
         subcommands: [
-            CKKSCommand.self, OwnerCommand.self, UserCommand.self, InferenceCommand.self, CleanCommand.self,
+            CKKSCommand.self, TrainCommand.self, TestCommand.self, OwnerCommand.self, UserCommand.self,
+            InferenceCommand.self, CleanCommand.self,
         ]
     )
 }
