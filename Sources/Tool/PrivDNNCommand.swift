@@ -7,10 +7,16 @@ struct PrivDNNCommand: ParsableCommand {
         abstract: "Privacy-preserving DNN inference with partial CKKS encryption (a Swift PrivDNN).",
         version: "0.1.0",
         subcommands: [
+        subcommands: [
             TrainCommand.self,
             TestCommand.self,
             SelectCommand.self,
+            OwnerCommand.self,
+            UserCommand.self,
+            InferenceCommand.self,
+            CleanCommand.self,
             CKKSCommand.self,
+        ]
         ]
     )
 }
