@@ -7,7 +7,6 @@ struct PrivDNNCommand: ParsableCommand {
         abstract: "Privacy-preserving DNN inference with partial CKKS encryption (a Swift PrivDNN).",
         version: "0.1.0",
         subcommands: [
-        subcommands: [
             TrainCommand.self,
             TestCommand.self,
             SelectCommand.self,
@@ -16,7 +15,6 @@ struct PrivDNNCommand: ParsableCommand {
             InferenceCommand.self,
             CleanCommand.self,
             CKKSCommand.self,
-        ]
         ]
     )
 }
