@@ -125,3 +125,19 @@ import Testing
         }
     }
 }
+
+@Suite struct SafetensorsModelTests {
+    @Test func modelStateDictRoundTrip() throws {
+        let model = Model(.lenet5MNIST, seed: 3)
+        let file = Safetensors(stateDict: model.stateDict())
+        #expect(file.metadata == ["format": "pt"])
+        #expect(file.tensors["conv1.weight"]?.shape == [6, 1, 5, 5])
+        let folder = try TemporaryFolder()
+        let url = folder.url.appendingPathComponent("MNIST.safetensors")
+        try file.write(to: url)
+        let other = Model(.lenet5MNIST, seed: 4)
+        #expect(other.stateDict().map(\.1) != model.stateDict().map(\.1))
+        try other.load(try Safetensors(contentsOf: url).floatTensors(file: url.path))
+        #expect(other.stateDict().map(\.1) == model.stateDict().map(\.1))
+    }
+}

@@ -1,0 +1,38 @@
+/// Pruning selection (spec §7.4, `select_neurons_v3`), which costs no evaluation.
+///
+/// Each layer independently keeps its `n_l` strongest filters under a data-free criterion (the closing test
+/// adds three evaluations).
+public struct PruningSelection: Sendable {
+    /// Filters to select per layer, from ``firstLayer`` on.
+    public var counts: [Int]
+    /// The first layer to select in.
+    public var firstLayer: Int
+    /// L2 norm (PFEC, the one the original wires to the CLI) or FPGM.
+    public var criterion: PruningCriterion
+
+    /// Configures a pruning selection.
+    public init(counts: [Int], criterion: PruningCriterion = .l2, firstLayer: Int = 1) {
+        self.counts = counts
+        self.criterion = criterion
+        self.firstLayer = firstLayer
+    }
+
+    /// Selects the strongest filters of each layer.
+    ///
+    /// - Parameter evaluator: supplies the filter weights.
+    /// - Returns: the selection, indices ascending (earlier layers empty).
+    /// - Throws: ``NNError/invalidSelection(_:)`` when the counts do not fit the model.
+    public func run(on evaluator: some SelectionEvaluator) throws -> SelectedNeurons {
+        let sizes = evaluator.layerSizes
+        var layers: [Int: [Int]] = [:]
+        for layer in 1..<max(1, firstLayer) { layers[layer] = [] }
+        for (offset, n) in counts.enumerated() {
+            let layer = firstLayer + offset
+            guard layer >= 1, layer <= sizes.count, n >= 0, n <= sizes[layer - 1] else {
+                throw NNError.invalidSelection("cannot select \(n) filters in layer \(layer)")
+            }
+            layers[layer] = criterion.strongest(n, of: evaluator.filterWeights(layer: layer))
+        }
+        return try SelectedNeurons(layers)
+    }
+}
