@@ -6,6 +6,6 @@ struct PrivDNNCommand: ParsableCommand {
         commandName: "privdnn",
         abstract: "Privacy-preserving DNN inference with partial CKKS encryption (a Swift PrivDNN).",
         version: "0.1.0",
-        subcommands: [RecoverCommand.self]
+        subcommands: [TrainCommand.self, TestCommand.self, RecoverCommand.self]
     )
 }

@@ -31,6 +31,14 @@ import Testing
         for label in test.labels { counts[Int(label)] += 1 }
         #expect(counts == [513, 568, 534, 472, 489, 460, 465, 488, 489, 522])
         #expect(Array(test.labels.prefix(10)) == [3, 6, 9, 3, 7, 7, 8, 0, 2, 5])
+        let (images, labels) = try Dataset.mnist.tensors(.test, root: Self.mnistRoot)
+        #expect(images.shape == [5000, 1, 28, 28] && labels == test.intLabels)
+        #expect(images.data.allSatisfy { $0 >= 0 && $0 <= 1 } && images.data.contains(1))
+    }
+
+    @Test func architectures() {
+        #expect(Dataset.allCases.map(\.architecture.rawValue) == Dataset.allCases.map(\.rawValue))
+        #expect(Dataset.emnist.architecture.classes == Dataset.emnist.outputCount)
     }
 
     @Test func namesAndFacts() {

@@ -103,3 +103,13 @@ import Testing
         }
     }
 }
+
+@Suite struct GzipTests {
+    @Test func concatenatedMembersDecodeToTheConcatenation() throws {
+        let first = Array("first member, ".utf8)
+        let second = [UInt8](repeating: 7, count: 300_000)
+        let joined = try Gzip.compress(first) + Gzip.compress(second)
+        #expect(try Gzip.decompress(joined, file: "x.gz") == first + second)
+        #expect(try Gzip.decompress(try Gzip.compress([]), file: "e.gz") == [])
+    }
+}

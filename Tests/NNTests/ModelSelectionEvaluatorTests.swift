@@ -35,6 +35,9 @@ import Testing
             model.clearMasks()
             #expect(try evaluator.evaluate(selection, mode: mode) == direct)
         }
+        let uncached = try ModelSelectionEvaluator(
+            model: model, images: images, labels: test.intLabels, cacheConv1: false)
+        #expect(try uncached.evaluate(selection, mode: .remove) == evaluator.evaluate(selection, mode: .remove))
         // Removing every conv1 filter leaves only biases: the prediction is constant, so accuracy collapses.
         let allRemoved = try evaluator.evaluate(try SelectedNeurons([1: Array(0..<6)]), mode: .remove)
         #expect(allRemoved.accuracy < 30)

@@ -160,3 +160,27 @@ final class Collected<T: Sendable>: Sendable {
         #expect(SVGPlot.number(1e300) == "10000000")
     }
 }
+
+@Suite struct SelectionPlotsTests {
+    @Test func recoveryFigureFromSpecData() throws {
+        // Spec §10.5, CIFAR-10 columns.
+        let percents = stride(from: 50.0, through: 100, by: 5).map { $0 }
+        let aS = [90.78, 90.76, 90.64, 90.54, 90.68, 90.52, 90.56, 90.46, 90.26, 90.48, 90.22]
+        let aR = [55.90, 52.50, 43.68, 44.06, 43.74, 24.90, 18.48, 13.38, 9.82, 9.78, 9.78]
+        let aRec = [83.60, 83.24, 80.90, 79.66, 78.66, 58.20, 43.14, 39.42, 34.12, 35.02, 30.18]
+        let points = (0..<11).map { (percents[$0], SelectionAccuracies(separate: aS[$0], remove: aR[$0])) }
+        let plot = SelectionPlots.accuracyVersusEncrypted(
+            dataset: "CIFAR-10", points: points, recovered: aRec, scratch: 49.94)
+        let document = try SVGPlotTests.parse(plot.render())
+        #expect(try SVGPlotTests.nodes(document, "//*[local-name()='g'][@class='series']").count == 3)
+        #expect(try SVGPlotTests.nodes(document, "//*[local-name()='circle']").count == 33)
+        #expect(try SVGPlotTests.nodes(document, "//*[local-name()='g'][@class='reference-line']").count == 1)
+        let time = SelectionPlots.timeVersusEncrypted([
+            "GTSRB": [(50, 54_185), (100, 108_762)], "CIFAR-10": [(50, 31_097), (100, 60_940)],
+        ])
+        let names = try SVGPlotTests.nodes(
+            try SVGPlotTests.parse(time.render()), "//*[local-name()='g'][@class='series']/@data-name"
+        ).compactMap(\.stringValue)
+        #expect(names == ["CIFAR-10", "GTSRB"])
+    }
+}

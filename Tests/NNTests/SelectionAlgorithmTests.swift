@@ -108,6 +108,12 @@ final class AnalyticEvaluator: SelectionEvaluator {
         #expect(closing.original.roundedAccuracy == 99.4)
         let rank = try #require(ExhaustiveSearch.rank(of: selection, among: rows, base: 99.36))
         #expect(rank.of == 96 && rank.rank >= 1)
+        // Sharded runs reproduce the same rows with global indices, across a category boundary.
+        let search = ExhaustiveSearch(grid: .mnist)
+        let shard = try search.run(on: AnalyticEvaluator.mnistShaped(), indices: 90..<100)
+        #expect(shard.map(\.index) == Array(90..<100))
+        #expect(Array(shard.prefix(6)) == Array(rows[90..<96]))
+        #expect(shard[6].selection == (try SelectedNeurons([1: [0], 2: [0, 1]])))
     }
 
     @Test func stepsTiesFullLayersAndAmend() throws {
@@ -175,5 +181,20 @@ final class AnalyticEvaluator: SelectionEvaluator {
         let timed = try RandomSelection(counts: [1, 1], base: 99.36, budget: .seconds(0.05), seed: 2)
             .run(on: AnalyticEvaluator.mnistShaped())
         #expect(timed.trials >= 1)
+    }
+}
+
+@Suite struct AmendSeriesTests {
+    @Test func percentSeriesIsNested() throws {
+        let evaluator = AnalyticEvaluator.mnistShaped()
+        let series = try GreedySelection.percentSeries(
+            percents: [20, 50, 100], base: 99.36, evaluator: evaluator)
+        #expect(series.map(\.percent) == [20, 50, 100])
+        // 20 % of (6, 16) is (1, 3); 50 % is (3, 8); 100 % is everything.
+        #expect(series.map { [$0.selection[1].count, $0.selection[2].count] } == [[1, 3], [3, 8], [6, 16]])
+        for (smaller, larger) in zip(series, series.dropFirst()) {
+            #expect(Set(smaller.selection[1]).isSubset(of: Set(larger.selection[1])))
+            #expect(Set(smaller.selection[2]).isSubset(of: Set(larger.selection[2])))
+        }
     }
 }

@@ -124,7 +124,9 @@ public struct SafetensorsTensor: Equatable, Sendable {
 /// `{"dtype", "shape", "data_offsets": [begin, end]}` (offsets relative to the data region), plus an optional
 /// `"__metadata__"` string map; then the data region, tensors back to back with no gaps. Writers order tensors by
 /// descending dtype then name, emit compact JSON in that order (metadata first) and pad the header with spaces to a
-/// multiple of 8 bytes, so files written here are byte-identical to `safetensors.torch.save_file`'s.
+/// multiple of 8 bytes, so files written here are byte-identical to `safetensors.torch.save_file`'s. (Metadata keys
+/// are written sorted; the reference keeps them in a hash map, so only one-key metadata such as PyTorch's has a
+/// fixed order there.)
 /// Names are PyTorch state-dict keys such as `conv1.weight`.
 public struct Safetensors: Equatable, Sendable {
     /// The tensors by name.

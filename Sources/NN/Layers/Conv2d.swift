@@ -26,6 +26,8 @@ public final class Conv2d: Layer {
     public var weightMask: [Float]? {
         didSet { precondition(weightMask.map { $0.count == weight.value.count } ?? true, "weightMask length") }
     }
+    /// Whether ``backward(_:)`` computes dLoss/dInput; the first layer of a network skips it (returns zeros).
+    public var computesInputGradient = true
     private var cachedInput: Tensor?
 
     /// Creates the layer with PyTorch's default initialisation: weights and bias uniform in ±1/√fan_in.
@@ -170,7 +172,8 @@ public final class Conv2d: Layer {
                                     let dWp = dWAll + chunk * cout * patch
                                     let dBp = dBAll + chunk * cout
                                     var col = [Float](repeating: 0, count: patch * maxImages * pixels)
-                                    var dcol = [Float](repeating: 0, count: patch * maxImages * pixels)
+                                    var dcol = [Float](
+                                        repeating: 0, count: computesInputGradient ? patch * maxImages * pixels : 1)
                                     var dyP = [Float](repeating: 0, count: cout * maxImages * pixels)
                                     col.withUnsafeMutableBufferPointer { colBuf in
                                         dcol.withUnsafeMutableBufferPointer { dcolBuf in
@@ -202,11 +205,14 @@ public final class Conv2d: Layer {
                                                         transposeA: false, transposeB: true, m: cout, n: patch,
                                                         k: columns, a: gp, lda: columns, b: cp, ldb: columns,
                                                         beta: 1, c: dWp, ldc: patch)
-                                                    sgemm(
-                                                        transposeA: true, transposeB: false, m: patch, n: columns,
-                                                        k: cout, a: wp, lda: patch, b: gp, ldb: columns,
-                                                        beta: 0, c: dcp, ldc: columns)
-                                                    g.col2im(dcp, images: images, into: dx + start * g.channels * g.inPixels)
+                                                    if computesInputGradient {
+                                                        sgemm(
+                                                            transposeA: true, transposeB: false, m: patch,
+                                                            n: columns, k: cout, a: wp, lda: patch, b: gp,
+                                                            ldb: columns, beta: 0, c: dcp, ldc: columns)
+                                                        g.col2im(
+                                                            dcp, images: images, into: dx + start * g.channels * g.inPixels)
+                                                    }
                                                     start += images
                                                 }
                                             }

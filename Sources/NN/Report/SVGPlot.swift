@@ -272,7 +272,8 @@ public struct SVGPlot: Sendable {
         let last = (range.upperBound / step).rounded(.up) * step
         var ticks: [Double] = []
         var k = 0.0
-        while first + k * step <= last + step * 1e-9 {
+        // The cap only matters for degenerate ranges (values so large that the step underflows their precision).
+        while first + k * step <= last + step * 1e-9, ticks.count < 100 {
             let value = first + k * step
             ticks.append(abs(value) < step * 1e-9 ? 0 : value)
             k += 1

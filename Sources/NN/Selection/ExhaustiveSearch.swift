@@ -24,12 +24,14 @@ public struct ExhaustiveSearch: Sendable {
     /// - Parameters:
     ///   - evaluator: the model and evaluation images.
     ///   - categories: which (i, j) categories; `nil` for the whole grid.
+    ///   - indices: which rows of that enumeration to score, for splitting the days-long MNIST/EMNIST runs across
+    ///     processes or resuming one; `nil` for all. Row indices stay global.
     ///   - progress: one tick per evaluation.
-    /// - Returns: one row per selection, in enumeration order.
+    /// - Returns: one row per scored selection, in enumeration order.
     /// - Throws: ``NNError/invalidSelection(_:)`` when the grid does not fit the model.
     public func run(
         on evaluator: some SelectionEvaluator, categories: [ExhaustiveGrid.Category]? = nil,
-        progress: ProgressReporter? = nil
+        indices: Range<Int>? = nil, progress: ProgressReporter? = nil
     ) throws -> [Row] {
         let sizes = evaluator.layerSizes
         guard sizes.count >= 2, sizes[0] == grid.layer1Size, sizes[1] == grid.layer2Size else {
@@ -37,11 +39,22 @@ public struct ExhaustiveSearch: Sendable {
                 "grid of \(grid.layer1Size)×\(grid.layer2Size) filters for a model with \(sizes)")
         }
         var rows: [Row] = []
+        var index = 0
         for category in categories ?? grid.categories {
+            // Skip whole categories outside the requested rows without enumerating them.
+            if let indices, index + category.combinations <= indices.lowerBound {
+                index += category.combinations
+                continue
+            }
             for selection in grid.selections(in: category) {
+                defer { index += 1 }
+                if let indices {
+                    if index < indices.lowerBound { continue }
+                    if index >= indices.upperBound { return rows }
+                }
                 let accuracies = try evaluator.accuracies(selection)
                 progress?.advance(by: 2)
-                rows.append(Row(index: rows.count, selection: selection, accuracies: accuracies))
+                rows.append(Row(index: index, selection: selection, accuracies: accuracies))
             }
         }
         return rows
@@ -52,7 +65,7 @@ public struct ExhaustiveSearch: Sendable {
     ///
     /// - Parameters:
     ///   - selection: a selection present in `rows`.
-    ///   - rows: the output of ``run(on:categories:progress:)``.
+    ///   - rows: the output of ``run(on:categories:indices:progress:)``.
     ///   - base: A_base in percent.
     /// - Returns: `(rank, categorySize)`, or `nil` if the selection is not among the rows.
     public static func rank(of selection: SelectedNeurons, among rows: [Row], base: Double) -> (rank: Int, of: Int)? {

@@ -141,4 +141,38 @@ public struct GreedySelection: Sendable {
         }
         return try SelectedNeurons(layers)
     }
+
+    /// The nested selections of the 50–100 % experiments (§7.6, `select_neurons_v2_amend`).
+    ///
+    /// Each percentage continues greedy from the previous percentage's selection, so every selection contains the
+    /// one before it (the original wrote them to `selected_neurons_<P>%.json`).
+    /// - Parameters:
+    ///   - percents: ascending percentages, e.g. `stride(from: 50, through: 100, by: 5)`.
+    ///   - base: A_base in percent.
+    ///   - evaluator: the model and evaluation images.
+    ///   - layerCount: consecutive layers to select in, from `firstLayer`.
+    ///   - firstLayer: the first layer number.
+    ///   - progress: one tick per evaluation.
+    /// - Returns: `(percent, selection)` pairs in the order given.
+    /// - Throws: ``NNError/invalidSelection(_:)`` for percentages or layers that do not fit the model.
+    public static func percentSeries(
+        percents: [Int], base: Double, evaluator: some SelectionEvaluator, layerCount: Int = 2, firstLayer: Int = 1,
+        progress: ProgressReporter? = nil
+    ) throws -> [(percent: Int, selection: SelectedNeurons)] {
+        let sizes = evaluator.layerSizes
+        guard firstLayer >= 1, layerCount >= 1, firstLayer + layerCount - 1 <= sizes.count else {
+            throw NNError.invalidSelection("layers \(firstLayer)..<\(firstLayer + layerCount) of \(sizes.count)")
+        }
+        let widths = Array(sizes[(firstLayer - 1)..<(firstLayer - 1 + layerCount)])
+        var series: [(percent: Int, selection: SelectedNeurons)] = []
+        var previous: SelectedNeurons?
+        for percent in percents {
+            let counts = try SelectionCount.percent(percent).counts(layerSizes: widths)
+            let greedy = GreedySelection(counts: counts, base: base, firstLayer: firstLayer)
+            let selection = try greedy.run(on: evaluator, startingFrom: previous, progress: progress)
+            series.append((percent, selection))
+            previous = selection
+        }
+        return series
+    }
 }

@@ -40,13 +40,16 @@ extension SelectedNeurons {
 
 /// A ``SelectionEvaluator`` over a ``Model`` and a fixed set of labelled images.
 ///
-/// conv1's raw outputs are computed once; each evaluation then runs the masked network from there, which is
-/// exact because neither mask changes conv1's unmasked output. Not thread-safe (the model holds the masks).
+/// By default conv1's raw outputs are computed once and each evaluation runs the masked network from there, which
+/// is exact because neither mask changes conv1's unmasked output. The cache holds N × C₁ × H₁ × W₁ floats
+/// (about 2.2 GB for the GTSRB test half); pass `cacheConv1: false` to recompute conv1 instead. Not thread-safe
+/// (the model holds the masks).
 public final class ModelSelectionEvaluator: SelectionEvaluator {
     /// The model; its masks are cleared after every evaluation.
     public let model: Model
     private let labels: [Int]
-    private let conv1Output: Tensor
+    private let input: Tensor
+    private let inputIsConv1Output: Bool
     /// Evaluations run so far.
     public private(set) var evaluationCount = 0
 
@@ -56,14 +59,16 @@ public final class ModelSelectionEvaluator: SelectionEvaluator {
     ///   - model: a trained model.
     ///   - images: `[N, C, H, W]` evaluation images (the validate or test half).
     ///   - labels: their labels.
+    ///   - cacheConv1: keep conv1's outputs between evaluations (faster, more memory).
     /// - Throws: ``NNError/datasetMismatch(_:)`` when the images or labels do not fit the model.
-    public init(model: Model, images: Tensor, labels: [Int]) throws {
+    public init(model: Model, images: Tensor, labels: [Int], cacheConv1: Bool = true) throws {
         try model.validateInput(images)
         try model.validateLabels(labels, count: images.shape[0])
         self.model = model
         self.labels = labels
         model.clearMasks()
-        conv1Output = model.conv1Outputs(images)
+        input = cacheConv1 ? model.conv1Outputs(images) : images
+        inputIsConv1Output = cacheConv1
     }
 
     /// `[conv1 filters, conv2 filters]`.
@@ -81,8 +86,8 @@ public final class ModelSelectionEvaluator: SelectionEvaluator {
         }
         defer { model.clearMasks() }
         evaluationCount += 1
-        return Evaluation.score(
-            logits: model.logits(fromConv1: conv1Output), labels: labels, topK: model.architecture.topK)
+        let logits = inputIsConv1Output ? model.logits(fromConv1: input) : model.logits(input)
+        return Evaluation.score(logits: logits, labels: labels, topK: model.architecture.topK)
     }
 
     /// Each filter's weights of conv1 (`layer` 1) or conv2 (`layer` 2), flattened.
