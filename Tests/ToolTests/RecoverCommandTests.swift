@@ -11,7 +11,7 @@ import Testing
 
     @Test func argumentsAreChecked() throws {
         let parsed = try RecoverCommand.parse(["--attack", "scratch", "--dataset", "MNIST", "--epochs", "3"])
-        #expect(parsed.attack == .scratch && parsed.epochs == 3 && parsed.seed == 0)
+        #expect(parsed.attack == .scratch && parsed.dataset == .mnist && parsed.epochs == 3 && parsed.seed == 0)
         let rejected: [[String]] = [
             ["--attack", "model", "--dataset", "mnist"],  // no model
             ["--attack", "model", "--dataset", "mnist", "--model", "m.safetensors"],  // no selection
@@ -50,8 +50,8 @@ import Testing
                 "--selection", selectionFile.path, "--samples", "50", "--epochs", "1", "--test-limit", "100",
             ]).run()
         }
-        let bad = try #require(throws: DataFileError.self) { try run(garbage) }
-        #expect(bad.file == garbage.path)
+        let bad = try #require(throws: CommandError.self) { try run(garbage) }
+        #expect(bad.description.hasPrefix(garbage.path))
         // conv2 has filters 0..<16: the selection file is named with the problem.
         let outOfRange = try #require(throws: DataFileError.self) { try run(modelFile) }
         #expect(outOfRange.file == selectionFile.path && outOfRange.problem.contains("16"))

@@ -29,7 +29,7 @@ struct RecoverCommand: ParsableCommand {
     var attack: Attack
 
     @Option(help: "The data set (mnist, emnist, gtsrb, cifar10, tinyimagenet).")
-    var dataset: String
+    var dataset: Dataset
 
     @Option(help: "The data set's folder (default: data/<dataset>).")
     var dataRoot: String?
@@ -86,7 +86,6 @@ struct RecoverCommand: ParsableCommand {
     var json = false
 
     mutating func validate() throws {
-        guard Dataset(name: dataset) != nil else { throw ValidationError("unknown data set '\(dataset)'") }
         if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if let scratchEpochs, scratchEpochs < 1 { throw ValidationError("--scratch-epochs must be at least 1") }
@@ -105,9 +104,7 @@ struct RecoverCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let dataset = Dataset(name: dataset), let architecture = Architecture(rawValue: dataset.rawValue) else {
-            throw ValidationError("unknown data set '\(self.dataset)'")
-        }
+        let architecture = dataset.architecture
         let root = dataRoot.map { URL(fileURLWithPath: $0) }
         let report: AttackReport
         switch attack {
@@ -200,15 +197,7 @@ struct RecoverCommand: ParsableCommand {
     }
 
     private func loadModel(_ architecture: Architecture) throws -> Model {
-        let path = model ?? ""
-        let file = try Safetensors(contentsOf: URL(fileURLWithPath: path))
-        let model = Model(architecture)
-        do {
-            try model.load(try file.floatTensors(file: path))
-        } catch let error as NNError {
-            throw DataFileError(file: path, problem: "not a \(architecture.datasetName) model: \(error)")
-        }
-        return model
+        try ModelFiles.load(model ?? "", architecture: architecture)
     }
 
     private func loadSelection(_ model: Model) throws -> SelectedNeurons {
@@ -243,19 +232,15 @@ enum AttackReport {
     }
 
     var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let data: Data?
+        let line: String?
         switch self {
-        case .scratch(let r): data = try? encoder.encode(Tagged(attack: "scratch", result: r))
-        case .model(let r): data = try? encoder.encode(Tagged(attack: "model", result: r))
-        case .sweep(let r): data = try? encoder.encode(Tagged(attack: "sweep", result: r))
-        case .input(let r): data = try? encoder.encode(Tagged(attack: "input", result: r))
-        case .obfuscation(let r): data = try? encoder.encode(Tagged(attack: "obfuscation", result: r))
+        case .scratch(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "scratch", result: r))
+        case .model(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "model", result: r))
+        case .sweep(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "sweep", result: r))
+        case .input(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "input", result: r))
+        case .obfuscation(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "obfuscation", result: r))
         }
-        return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return line ?? "{}"
     }
 
     var text: String {
