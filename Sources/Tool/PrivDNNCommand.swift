@@ -10,6 +10,7 @@ struct PrivDNNCommand: ParsableCommand {
             TrainCommand.self,
             TestCommand.self,
             SelectCommand.self,
+            RecoverCommand.self,
             OwnerCommand.self,
             UserCommand.self,
             InferenceCommand.self,

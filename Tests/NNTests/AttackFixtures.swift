@@ -2,7 +2,9 @@ import Foundation
 import NN
 import TestSupport
 
-/// Real-MNIST fixtures shared by the attack tests: a LeNet-5 trained briefly on part of the training split, and
+/// Real-MNIST fixtures shared by the attack tests.
+///
+/// A LeNet-5 trained briefly on part of the training split, and
 /// the attack data (thief samples from validate, a slice of test). Built once per test process.
 enum AttackFixtures {
     static let root = RepositoryPaths.data.appendingPathComponent("mnist")

@@ -96,6 +96,10 @@ public struct InputRecoveryAttack: Sendable {
                 "\(model.architecture.datasetName): conv2 is inside a block; not supported")
         }
         model.clearMasks()
+        // The gradient with respect to the images is the whole point here; models normally skip it at conv1.
+        let savedFlag = model.conv1.computesInputGradient
+        model.conv1.computesInputGradient = true
+        defer { model.conv1.computesInputGradient = savedFlag }
         let prefix = Array(model.network.entries[0...end].map(\.layer))
         let observedSet = Array(Set(channels)).sorted()
         let truth = LayerChain.forward(prefix, images, training: false)
