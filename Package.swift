@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "NTT", targets: ["NTT"]),
         .library(name: "CKKS", targets: ["CKKS"]),
         .library(name: "NN", targets: ["NN"]),
+        .library(name: "PrivateInference", targets: ["PrivateInference"]),
         .executable(name: "privdnn", targets: ["Tool"]),
     ],
     dependencies: [
@@ -27,14 +28,16 @@ let package = Package(
         .systemLibrary(
             name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .target(name: "NN", dependencies: ["CKKS", "CZlib", "COpenBLAS", "CJPEG"]),
+        .target(name: "PrivateInference", dependencies: ["CKKS", "NN"]),
         .executableTarget(
             name: "Tool",
-            dependencies: ["CKKS", "NN", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["CKKS", "NN", "PrivateInference", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: releaseCMO),
         .target(name: "TestSupport", dependencies: ["CKKS", "NN"], path: "Tests/TestSupport"),
         .testTarget(name: "NTTTests", dependencies: ["NTT", "TestSupport"]),
         .testTarget(name: "CKKSTests", dependencies: ["CKKS", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
+        .testTarget(name: "PrivateInferenceTests", dependencies: ["PrivateInference", "TestSupport"]),
         .testTarget(name: "ToolTests", dependencies: ["Tool", "TestSupport"]),
         .executableTarget(
             name: "CKKSBenchmarks", dependencies: ["CKKS", "NN"],

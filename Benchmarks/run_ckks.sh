@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Times the Swift CKKS operations (release build) and SEAL's (seal-python 4.4.0) in the same session, one
 # operation at a time and alternating the two libraries (the machine is shared, so this keeps both under the
-# same load), and prints the ratios Swift / SEAL.
+# same load), and prints the ratios Swift / SEAL of the medians and of the fastest samples (on a loaded
+# machine the minimum is the steadier estimate).
 # Usage: Benchmarks/run_ckks.sh [--quick]     (--quick: N = 8192 only, fewer samples)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,12 +26,13 @@ python3 - "$out/swift.jsonl" "$out/seal.jsonl" <<'PY'
 import json, sys
 swift = {r["name"]: r for r in map(json.loads, open(sys.argv[1]))}
 seal = {r["name"]: r for r in map(json.loads, open(sys.argv[2]))}
-print("| benchmark | Swift µs | SEAL µs | ratio Swift/SEAL |")
-print("| --- | ---: | ---: | ---: |")
+print("| benchmark | Swift median µs | SEAL median µs | ratio | Swift min µs | SEAL min µs | ratio of mins |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 for name, s in seal.items():
     mine = swift.get(name)
     if mine is None:
         continue
     a, b = mine["median_ns"] / 1000, s["median_ns"] / 1000
-    print(f"| {name} | {a:.0f} | {b:.0f} | {a / b:.2f} |")
+    c, d = mine["min_ns"] / 1000, s["min_ns"] / 1000
+    print(f"| {name} | {a:.0f} | {b:.0f} | {a / b:.2f} | {c:.0f} | {d:.0f} | {c / d:.2f} |")
 PY

@@ -30,7 +30,8 @@ enum CKKSBenchmarks: BenchmarkGroup {
             context = try CKKSContext(EncryptionParameters(polyModulusDegree: degree, bitSizes: bitSizes))
             encoder = CKKSEncoder(context: context)
             let keygen = KeyGenerator(context: context)
-            encryptor = try Encryptor(context: context, publicKey: keygen.createPublicKey(), secretKey: keygen.secretKey)
+            encryptor = try Encryptor(
+                context: context, publicKey: keygen.createPublicKey(), secretKey: keygen.secretKey)
             decryptor = try Decryptor(context: context, secretKey: keygen.secretKey)
             evaluator = Evaluator(context: context)
             relinKeys = try keygen.createRelinKeys()
@@ -70,6 +71,8 @@ enum CKKSBenchmarks: BenchmarkGroup {
             add("EncryptPublic") { try $0.encryptor.encrypt($0.plain) }
             add("EncryptSymmetric") { try $0.encryptor.encryptSymmetric($0.plain) }
             add("DecryptDecode") { try $0.encoder.decode($0.decryptor.decrypt($0.c1)) }
+            add("Decrypt") { try $0.decryptor.decrypt($0.c1) }
+            add("Decode") { try $0.encoder.decode($0.plain) }
             add("Add") { try $0.evaluator.add($0.c1, $0.c2) }
             add("MultiplyPlain") { try $0.evaluator.multiplyPlain($0.c1, $0.plain) }
             add("Multiply") { try $0.evaluator.multiply($0.c1, $0.c2) }

@@ -52,7 +52,8 @@ public struct Encryptor: Sendable {
         }
         let expected = level.polyModulusDegree * level.coeffModulus.count
         guard plain.data.count == expected else {
-            throw CKKSError.sizeMismatch(object: "plaintext", field: "coeff_count", expected: expected, found: plain.data.count)
+            throw CKKSError.sizeMismatch(
+                object: "plaintext", field: "coeff_count", expected: expected, found: plain.data.count)
         }
         guard plain.scale > 0, plain.scale.isFinite else { throw CKKSError.scaleOutOfBounds(plain.scale) }
         return level
@@ -96,7 +97,9 @@ public struct Encryptor: Sendable {
             data: words)
     }
 
-    /// Encrypts with the public key (`encrypt`). The output is never seeded.
+    /// Encrypts with the public key (`encrypt`).
+    ///
+    /// The output is never seeded.
     /// - Parameter plain: an NTT-form plaintext at a data level.
     /// - Returns: a size-2 ciphertext with the plaintext's level and scale.
     /// - Throws: ``CKKSError`` without a public key or for an invalid plaintext.

@@ -6,6 +6,15 @@ struct PrivDNNCommand: ParsableCommand {
         commandName: "privdnn",
         abstract: "Privacy-preserving DNN inference with partial CKKS encryption (a Swift PrivDNN).",
         version: "0.1.0",
-        subcommands: [CKKSCommand.self, SelectCommand.self]
+        subcommands: [
+            TrainCommand.self,
+            TestCommand.self,
+            SelectCommand.self,
+            OwnerCommand.self,
+            UserCommand.self,
+            InferenceCommand.self,
+            CleanCommand.self,
+            CKKSCommand.self,
+        ]
     )
 }

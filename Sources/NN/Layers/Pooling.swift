@@ -105,7 +105,8 @@ public final class MaxPool2d: PoolingLayer {
             output.data.withUnsafeMutableBufferPointer { yBuf in
                 where_.withUnsafeMutableBufferPointer { aBuf in
                     guard let x = xBuf.baseAddress, let y = yBuf.baseAddress else { return }
-                    let a = aBuf.baseAddress
+                    // An empty array may still hand out a (shared) base address: only record in training.
+                    let a = training ? aBuf.baseAddress : nil
                     Parallelism.forEachChunk(planes, minimumChunk: 64) { _, range in
                         for plane in range {
                             let src = x + plane * h * w

@@ -26,6 +26,8 @@ public final class Trainer {
     public let recipe: TrainingRecipe
     /// The optimiser over every model parameter (spec §12 item 11: all of them, unlike the original).
     public let optimizer: any Optimizer
+    /// The per-batch augmentation (``BatchAugmentation/none`` reproduces the original recipe).
+    public let augmentation: BatchAugmentation
     private var generator: Xoshiro256
     private let schedule: CosineAnnealing
 
@@ -33,10 +35,12 @@ public final class Trainer {
     /// - Parameters:
     ///   - model: the model (its parameters are updated in place).
     ///   - recipe: the recipe; `recipe.epochs` is the cosine period.
-    ///   - seed: seeds the shuffling.
-    public init(model: Model, recipe: TrainingRecipe, seed: UInt64) {
+    ///   - seed: seeds the shuffling and the augmentation.
+    ///   - augmentation: what to do to each batch.
+    public init(model: Model, recipe: TrainingRecipe, seed: UInt64, augmentation: BatchAugmentation = .none) {
         self.model = model
         self.recipe = recipe
+        self.augmentation = augmentation
         optimizer = recipe.makeOptimizer(model.parameters)
         generator = Xoshiro256(seed: seed ^ 0x5348_5546_464C_4500)  // "SHUFFLE": distinct from the init stream
         schedule = CosineAnnealing(initial: recipe.learningRate, periodEpochs: recipe.epochs)
@@ -61,7 +65,8 @@ public final class Trainer {
         while start < n {
             let end = min(n, start + recipe.batchSize)
             let batchIndices = order[start..<end]
-            let batch = images.gather(batchIndices)
+            var batch = images.gather(batchIndices)
+            augmentation.apply(to: &batch, generator: &generator)
             let batchLabels = batchIndices.map { labels[$0] }
             optimizer.zeroGrad()
             let logits = model.forward(batch, training: true)

@@ -1,0 +1,43 @@
+import CKKS
+import Foundation
+
+/// BLAKE2b-256 content hashes (hex), for file integrity, cache keys and key ids.
+public struct ContentHasher: Sendable {
+    private var state: Blake2b
+
+    /// A fresh 32-byte BLAKE2b state.
+    public init() {
+        // A 32-byte unkeyed digest is always a valid BLAKE2b configuration; the init only throws for bad sizes.
+        guard let fresh = try? Blake2b(digestByteCount: 32) else { preconditionFailure("BLAKE2b-256 is valid") }
+        state = fresh
+    }
+
+    /// Absorbs bytes.
+    public mutating func update(_ bytes: [UInt8]) { state.update(bytes) }
+
+    /// Absorbs a string's UTF-8 bytes followed by a separator byte.
+    public mutating func update(_ text: String) {
+        state.update(Array(text.utf8) + [0])
+    }
+
+    /// The hex digest.
+    public mutating func finalize() -> String { ContentHasher.hex(state.finalize()) }
+
+    /// The hex BLAKE2b-256 of `bytes`.
+    public static func hash(_ bytes: [UInt8]) -> String {
+        var h = ContentHasher()
+        h.update(bytes)
+        return h.finalize()
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef")
+        var out = ""
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
+        return out
+    }
+}

@@ -1,0 +1,163 @@
+import CKKS
+import Foundation
+import NN
+
+/// The package manifest (`manifest.json`): what the user needs to know about the package, and the content
+/// hash of every other file in it.
+struct PackageManifest: Codable, Sendable {
+    static let format = "privdnn-package"
+    static let currentVersion = 1
+
+    var format: String
+    var version: Int
+    /// Key-level parms_id (hex).
+    var parmsID: String
+    var parameters: ParameterRecord
+    var plan: ScalePlan
+    var flooding: FloodingParameters
+    /// `{"1": [...], "2": [...]}`.
+    var selection: [String: [Int]]
+    var architecture: String
+    var normalizationMean: [Float]
+    var normalizationStd: [Float]
+    /// BLAKE2b-256 of the public key words: which owner key this package belongs to.
+    var keyID: String
+    /// Hash of (model file, selection, parameters, key id): the cache key.
+    var cacheKey: String
+    /// File name → BLAKE2b-256 of its bytes.
+    var files: [String: String]
+}
+
+/// The files of a package directory.
+enum PackageFiles {
+    static let manifest = "manifest.json"
+    static let publicKey = "public.key"
+    static let relinKeys = "relin.keys"
+    /// The encrypted filter `filter` of `layer`: one file per filter, so the user loads one at a time.
+    static func filter(layer: Int, filter: Int) -> String { "conv\(layer)-filter\(filter).enc" }
+    static let remainder = "remainder.safetensors"
+    static let selection = "selection.json"
+}
+
+/// A package as the user loads it.
+struct LoadedPackage {
+    let manifest: PackageManifest
+    /// BLAKE2b-256 of manifest.json: requests and responses are bound to it.
+    let manifestHash: String
+    let context: HEContext
+    let weights: EncryptedWeights
+    let relinKeys: RelinKeys
+    let publicKey: PublicKey
+    /// The plaintext remainder (encrypted filters zeroed, the separate rule applied).
+    let remainder: Model
+    let geometry: PooledGeometry
+
+    var plan: ScalePlan { manifest.plan }
+}
+
+/// Shapes of the pooled pipeline (known to both parties).
+struct PooledGeometry: Sendable {
+    var kernel: Int
+    var inputSide: Int
+    var conv1Channels: Int
+    var conv2Channels: Int
+    var pooled1Side: Int { (inputSide - kernel + 1) / 2 }
+    var pooled2Side: Int { (pooled1Side - kernel + 1) / 2 }
+    var taps: Int { (kernel + 1) * (kernel + 1) }
+
+    init(model: Model) {
+        kernel = model.conv1.kernelSize
+        inputSide = model.inputShape[1]
+        conv1Channels = model.conv1.outChannels
+        conv2Channels = model.conv2.outChannels
+    }
+}
+
+/// Model file helpers.
+enum ModelFile {
+    /// Loads a LeNet-5 safetensors file (MNIST or EMNIST variant, by shape).
+    static func load(_ url: URL) throws -> Model {
+        let file = try Safetensors(contentsOf: url)
+        var tensors: [String: Tensor] = [:]
+        for (name, t) in file.tensors { tensors[name] = Tensor(shape: t.shape, data: try t.floats()) }
+        var lastError: Error = InferenceError.unsupportedModel("\(url.path): no tensors")
+        for architecture in [Architecture.lenet5MNIST, .lenet5EMNIST] {
+            let model = Model(architecture)
+            do {
+                try model.load(tensors)
+                return model
+            } catch {
+                lastError = error
+            }
+        }
+        throw InferenceError.unsupportedModel("\(url.path): not a LeNet-5 model (\(lastError))")
+    }
+
+    /// The model's tensors as safetensors bytes.
+    static func bytes(_ model: Model) throws -> [UInt8] {
+        var file = Safetensors()
+        for (name, tensor) in model.stateDict() { try file.setFloats(name, tensor.data, shape: tensor.shape) }
+        return file.serialized()
+    }
+
+    /// A copy of `model` with the selected filters' weights and biases zeroed and the separate rule applied to
+    /// conv2's weights: exactly what the user may see.
+    static func remainder(of model: Model, selection: FilterSelection) throws -> Model {
+        let copy = Model(model.architecture)
+        try copy.load(Dictionary(uniqueKeysWithValues: model.stateDict()))
+        let k2 = copy.conv2.kernelSize * copy.conv2.kernelSize
+        let cin = copy.conv2.inChannels
+        let k1 = copy.conv1.kernelSize * copy.conv1.kernelSize * copy.conv1.inChannels
+        for f in selection[1] {
+            for i in 0..<k1 { copy.conv1.weight.value.data[f * k1 + i] = 0 }
+            copy.conv1.bias?.value.data[f] = 0
+        }
+        for o in 0..<copy.conv2.outChannels {
+            if selection[2].contains(o) {
+                for i in 0..<(cin * k2) { copy.conv2.weight.value.data[o * cin * k2 + i] = 0 }
+                copy.conv2.bias?.value.data[o] = 0
+            } else {
+                for c in selection[1] { for i in 0..<k2 { copy.conv2.weight.value.data[(o * cin + c) * k2 + i] = 0 } }
+            }
+        }
+        return copy
+    }
+
+    /// Index of conv2 in the network.
+    static func conv2Index(_ model: Model) -> Int {
+        model.network.entries.firstIndex { $0.name == "conv2" } ?? 3
+    }
+}
+
+/// Encrypted-filter files: per ciphertext, its SEAL serialization (seeded form) prefixed by its byte length.
+enum FilterFile {
+    static func payload(_ ciphertexts: [Ciphertext]) throws -> [UInt8] {
+        var out: [UInt8] = []
+        for ct in ciphertexts {
+            let bytes = try ct.serialized()
+            withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { out += $0 }
+            out += bytes
+        }
+        return out
+    }
+
+    static func parse(_ bytes: [UInt8], count: Int, primes: Int, context: HEContext, path: String) throws -> [Ciphertext] {
+        var offset = 0
+        var result: [Ciphertext] = []
+        for _ in 0..<count {
+            let length = try WordCoding.read(bytes, offset: &offset, count: 1, path: path)[0]
+            guard length <= UInt64(bytes.count - offset) else {
+                throw InferenceError.badFile(path: path, reason: "truncated ciphertext")
+            }
+            let end = offset + Int(length)
+            let ct = try SEALObject.load(Ciphertext.self, Array(bytes[offset..<end]), context: context, path: path)
+            guard ct.parmsID == context.parmsIDs[primes], ct.size == 2 else {
+                throw InferenceError.mismatch(path: path, reason: "ciphertext is not at the expected level")
+            }
+            result.append(ct)
+            offset = end
+        }
+        guard offset == bytes.count else { throw InferenceError.badFile(path: path, reason: "trailing bytes") }
+        return result
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import NN
+
+/// The plaintext weights of the two encryptable LeNet-5 layers rewritten for the encrypted pipeline.
+///
+/// Each conv (k×k, stride 1, no padding) followed by 2×2 average pooling equals one (k+1)×(k+1) convolution
+/// with stride 2 whose kernel is ¼ of the conv kernel convolved with a 2×2 box: 36 taps per pooled output
+/// instead of 4 × 25 products and 3 additions, and 4× fewer ciphertexts to rescale, square and decrypt.
+/// conv1 also absorbs the input transform (bytes / 255, then mean/std), so inputs are encoded as raw bytes.
+struct PooledKernels: Sendable {
+    /// conv1's kernel size k; pooled kernels are (k+1)².
+    let kernel: Int
+    /// Input image side (28).
+    let inputSide: Int
+    /// conv1 output channels.
+    let conv1Channels: Int
+    /// conv2 output channels.
+    let conv2Channels: Int
+    /// `conv1[f]`: (k+1)² pooled taps of filter f, on raw bytes.
+    let conv1: [[Double]]
+    /// conv1 biases with the input shift folded in.
+    let conv1Bias: [Double]
+    /// `conv2[o][c]`: (k+1)² pooled taps of filter o on input channel c.
+    let conv2: [[[Double]]]
+    /// conv2 biases.
+    let conv2Bias: [Double]
+
+    /// Side of the pooled conv1 output (12).
+    var pooled1Side: Int { (inputSide - kernel + 1) / 2 }
+    /// Side of the pooled conv2 output (4).
+    var pooled2Side: Int { (pooled1Side - kernel + 1) / 2 }
+    /// Taps per pooled kernel.
+    var taps: Int { (kernel + 1) * (kernel + 1) }
+
+    /// Rewrites a LeNet-5 model's conv1/conv2.
+    /// - Throws: ``InferenceError/unsupportedModel(_:)`` for networks other than the LeNet-5 variants.
+    init(model: Model, normalization: Normalization) throws {
+        guard model.architecture == .lenet5MNIST || model.architecture == .lenet5EMNIST else {
+            throw InferenceError.unsupportedModel("encrypted inference supports the LeNet-5 networks, not \(model.architecture.rawValue)")
+        }
+        let c1 = model.conv1, c2 = model.conv2
+        guard c1.stride == 1, c1.padding == 0, c2.stride == 1, c2.padding == 0, c1.kernelSize == c2.kernelSize,
+            c1.inChannels == 1, let b1 = c1.bias?.value.data, let b2 = c2.bias?.value.data
+        else { throw InferenceError.unsupportedModel("conv1/conv2 must be unpadded stride-1 convs with biases") }
+        let k = c1.kernelSize
+        kernel = k
+        inputSide = model.inputShape[1]
+        conv1Channels = c1.outChannels
+        conv2Channels = c2.outChannels
+        // ToTensor (bytes / 255) then Normalize: x = byte / (255·std) − mean / std.
+        let std = Double(normalization.std.first ?? 1), mean = Double(normalization.mean.first ?? 0)
+        let scale = 1 / (255 * std)
+        let shift = -mean / std
+        let w1 = c1.weight.value.data.map(Double.init)
+        var k1: [[Double]] = []
+        var bias1: [Double] = []
+        for f in 0..<c1.outChannels {
+            let pooled = Self.pool(Array(w1[(f * k * k)..<((f + 1) * k * k)]), k)
+            k1.append(pooled.map { $0 * scale })
+            bias1.append(Double(b1[f]) + shift * pooled.reduce(0, +))
+        }
+        conv1 = k1
+        conv1Bias = bias1
+        let w2 = c2.weight.value.data.map(Double.init)
+        conv2 = (0..<c2.outChannels).map { o in
+            (0..<c2.inChannels).map { c in
+                let base = (o * c2.inChannels + c) * k * k
+                return Self.pool(Array(w2[base..<(base + k * k)]), k)
+            }
+        }
+        conv2Bias = b2.map(Double.init)
+    }
+
+    /// ¼ · (w ⋆ 2×2 box): the (k+1)² kernel of conv-then-average-pool.
+    static func pool(_ w: [Double], _ k: Int) -> [Double] {
+        let side = k + 1
+        var out = [Double](repeating: 0, count: side * side)
+        for a in 0..<k {
+            for b in 0..<k {
+                for da in 0..<2 { for db in 0..<2 { out[(a + da) * side + b + db] += 0.25 * w[a * k + b] } }
+            }
+        }
+        return out
+    }
+
+    /// Worst-case bounds over every input of bytes 0…255: |pooled conv1| per channel, the squared activations
+    /// entering conv2, and |pooled conv2| of the filters `conv2Filters`.
+    func bounds(conv2Filters: [Int]) -> (conv1: Double, square: Double, result: Double) {
+        let channel1 = (0..<conv1Channels).map { f in abs(conv1Bias[f]) + 255 * conv1[f].reduce(0) { $0 + abs($1) } }
+        let square = channel1.map { $0 * $0 }
+        var result = 0.0
+        for o in conv2Filters {
+            var sum = abs(conv2Bias[o])
+            for c in 0..<conv1Channels { sum += square[c] * conv2[o][c].reduce(0) { $0 + abs($1) } }
+            result = max(result, sum)
+        }
+        return (channel1.max() ?? 0, square.max() ?? 0, result)
+    }
+}

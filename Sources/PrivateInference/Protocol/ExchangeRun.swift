@@ -1,0 +1,118 @@
+import CKKS
+import Foundation
+import NN
+import NTT
+
+/// The outcome of a full owner/user exchange over a set of labelled images.
+public struct InferenceReport: Sendable, Codable {
+    /// Images evaluated.
+    public var images: Int
+    /// A_o: the plaintext model.
+    public var accuracyPlain: Double
+    /// A_s: the plaintext "separate" model (what the encrypted pipeline computes).
+    public var accuracySeparate: Double
+    /// Accuracy of the encrypted exchange's predictions.
+    public var accuracyEncrypted: Double
+    /// Fraction of images whose encrypted prediction equals the separate model's.
+    public var agreement: Double
+    /// max |encrypted logit − separate logit| over all images and classes.
+    public var maxLogitDifference: Double
+    /// Seconds per phase (package, load, plain, conv1, activation, conv2, protect, decrypt, finish).
+    public var phases: PhaseTimes
+    /// Wall time of the whole exchange.
+    public var secondsTotal: Double
+    /// Peak resident memory of the process (VmHWM).
+    public var peakRSSBytes: Int
+    /// Package, request and response sizes.
+    public var packageBytes: Int
+    public var requestBytes: Int
+    public var responseBytes: Int
+}
+
+/// Runs both roles with separate key stores in a temporary directory, as two parties would.
+public enum ExchangeRun {
+    /// Packages, evaluates, decrypts and finishes, then compares with the plaintext models.
+    /// - Parameters:
+    ///   - modelURL: the trained LeNet-5.
+    ///   - selection: encrypted filters.
+    ///   - images: labelled images (batched by N/2 per request).
+    ///   - preset: CKKS parameters.
+    ///   - parameters: explicit parameters (tests).
+    ///   - security: security level for explicit parameters.
+    ///   - workDirectory: where the parties' directories go (a fresh temporary directory if nil).
+    ///   - progress: called with (steps done, total steps) as the encrypted layers advance.
+    public static func run(
+        modelURL: URL, selection: FilterSelection, images: LabeledImages, preset: ParameterPreset = .auto,
+        parameters: EncryptionParameters? = nil, security: SecurityLevel = .tc128, normalization: Normalization = .unit,
+        workDirectory: URL? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) throws -> InferenceReport {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let root = workDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-\(UUID().uuidString)")
+        let ownerDir = root.appendingPathComponent("owner"), userDir = root.appendingPathComponent("user")
+        try? FileManager.default.createDirectory(at: ownerDir, withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(at: userDir, withIntermediateDirectories: true)
+        defer { if workDirectory == nil { try? FileManager.default.removeItem(at: root) } }
+        var phases = PhaseTimes()
+        let package = userDir.appendingPathComponent("package")
+        let summary = try OwnerRole.package(
+            modelURL: modelURL, selection: selection, out: package, preset: preset,
+            keys: ownerDir.appendingPathComponent("keys"), normalization: normalization, parameters: parameters,
+            security: security)
+        phases.merge(summary.times)
+        let pkg = try phases.measure("load") { try UserRole.load(package) }
+        let batch = pkg.context.degree / 2
+        let side = pkg.geometry.inputSide * pkg.geometry.inputSide
+        var logits: [Float] = []
+        var requestBytes = 0, responseBytes = 0
+        var done = 0
+        let batches = (images.count + batch - 1) / batch
+        let perBatch = (pkg.weights.conv1Filters.isEmpty ? 0 : pkg.geometry.pooled1Side) + pkg.weights.conv2Filters.count
+        let counter = StepCounter(total: batches * perBatch, report: progress)
+        while done < images.count {
+            let count = min(batch, images.count - done)
+            let request = userDir.appendingPathComponent("request-\(done)")
+            let response = ownerDir.appendingPathComponent("response-\(done)")
+            let pixels = Array(images.pixels[(done * side)..<((done + count) * side)])
+            try UserRole.infer(pkg, pixels: pixels, count: count, out: request, times: &phases, progress: { counter.tick() })
+            phases.merge(try OwnerRole.decrypt(keys: ownerDir.appendingPathComponent("keys"), request: request, response: response))
+            let result = try phases.measure("finish") { try UserRole.finish(pkg, request: request, response: response) }
+            logits += result.data
+            requestBytes += fileSize(request)
+            responseBytes += fileSize(response)
+            done += count
+        }
+        let model = try ModelFile.load(modelURL)
+        let x = Tensor(shape: [images.count, 1, pkg.geometry.inputSide, pkg.geometry.inputSide], data: images.floats(at: 0..<images.count, normalization: normalization))
+        let plain = model.logits(x)
+        try model.applyMask(selection, mode: .separate)
+        let separate = model.logits(x)
+        let classes = plain.shape[1]
+        func argmax(_ data: [Float], _ i: Int) -> Int {
+            var best = 0
+            for c in 1..<classes where data[i * classes + c] > data[i * classes + best] { best = c }
+            return best
+        }
+        var correctPlain = 0, correctSeparate = 0, correctEncrypted = 0, agree = 0
+        var maxDiff = 0.0
+        for i in 0..<images.count {
+            let label = Int(images.labels[i])
+            let e = argmax(logits, i), s = argmax(separate.data, i)
+            if argmax(plain.data, i) == label { correctPlain += 1 }
+            if s == label { correctSeparate += 1 }
+            if e == label { correctEncrypted += 1 }
+            if e == s { agree += 1 }
+            for c in 0..<classes { maxDiff = max(maxDiff, Double(abs(logits[i * classes + c] - separate.data[i * classes + c]))) }
+        }
+        let total = Double(images.count)
+        return InferenceReport(
+            images: images.count, accuracyPlain: 100 * Double(correctPlain) / total,
+            accuracySeparate: 100 * Double(correctSeparate) / total, accuracyEncrypted: 100 * Double(correctEncrypted) / total,
+            agreement: 100 * Double(agree) / total, maxLogitDifference: maxDiff, phases: phases,
+            secondsTotal: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, peakRSSBytes: PeakMemory.bytes(),
+            packageBytes: summary.bytes, requestBytes: requestBytes, responseBytes: responseBytes)
+    }
+
+    static func fileSize(_ url: URL) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+}

@@ -1,0 +1,250 @@
+import CKKS
+import Foundation
+import NN
+import NTT
+
+/// What `owner package` reports.
+public struct PackageSummary: Sendable {
+    /// The package directory.
+    public var directory: URL
+    /// Whether an up-to-date package was found and reused.
+    public var reused: Bool
+    /// The cache key.
+    public var cacheKey: String
+    /// Package size in bytes.
+    public var bytes: Int
+    /// Phase times (`package`).
+    public var times: PhaseTimes
+}
+
+/// The model owner's side of the protocol: packaging and flooded decryption. The secret key never leaves
+/// the key store.
+public enum OwnerRole {
+    /// Writes a model package (or reuses an up-to-date one) and creates the key store if needed.
+    /// - Parameters:
+    ///   - modelURL: a LeNet-5 safetensors file.
+    ///   - selection: the encrypted filters.
+    ///   - out: the package directory (replaced atomically).
+    ///   - preset: CKKS parameters.
+    ///   - keys: the owner's key store directory.
+    ///   - normalization: the dataset's input transform.
+    ///   - parameters: explicit parameters instead of the preset (tests: small rings with security none).
+    /// - Throws: ``InferenceError`` naming the file at fault.
+    public static func package(
+        modelURL: URL, selection: FilterSelection, out: URL, preset: ParameterPreset, keys: URL,
+        normalization: Normalization = .unit, parameters: EncryptionParameters? = nil, security: SecurityLevel = .tc128,
+        cache: URL? = nil
+    ) throws -> PackageSummary {
+        var times = PhaseTimes()
+        let start = DispatchTime.now().uptimeNanoseconds
+        let model = try ModelFile.load(modelURL)
+        try validate(selection, model: model)
+        let context = try HEContext(parameters: parameters ?? preset.encryptionParameters(), securityLevel: security)
+        let store = try OwnerKeyStore.loadOrCreate(keys, context: context, security: security)
+        let modelBytes = [UInt8](FileManager.default.contents(atPath: modelURL.path) ?? Data())
+        let selectionJSON = canonicalJSON(selection)
+        var hasher = ContentHasher()
+        hasher.update(modelBytes)
+        hasher.update(selectionJSON)
+        hasher.update(context.keyModuli.map { String($0.value) }.joined(separator: ","))
+        hasher.update(String(context.degree))
+        hasher.update(store.keyID)
+        hasher.update("\(normalization.mean)\(normalization.std)")
+        let cacheKey = hasher.finalize()
+        if let existing = try? UserRole.readManifest(out), existing.cacheKey == cacheKey {
+            return PackageSummary(directory: out, reused: true, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
+        }
+        let cached = cache.map { PackageCache.entry($0, key: cacheKey) }
+        if let cached, let entry = try? UserRole.readManifest(cached), entry.cacheKey == cacheKey {
+            try PackageCache.copy(cached, to: out)
+            return PackageSummary(directory: out, reused: true, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
+        }
+
+        let kernels = try PooledKernels(model: model, normalization: normalization)
+        let plan = context.plan(kernels, selection: selection)
+        let encryptor = try Encryptor(context: context.ckks, secretKey: store.keys.secret)
+        let remainder = try ModelFile.remainder(of: model, selection: selection)
+
+        let dir = try AtomicWrite.temporaryDirectory(beside: out)
+        var files: [String: String] = [:]
+        func put(_ name: String, _ bytes: [UInt8]) throws {
+            try AtomicWrite.write(bytes, to: dir.appendingPathComponent(name))
+            files[name] = ContentHasher.hash(bytes)
+        }
+        let keyParms = context.parameters.parmsID.description
+        for (name, kind, bytes) in [
+            (PackageFiles.publicKey, ExchangeFile.Kind.publicKey, try store.keys.publicKey.serialized()),
+            (PackageFiles.relinKeys, .relinKeys, try store.keys.relinKeys.serialized()),
+        ] {
+            try put(name, try ExchangeFile(kind: kind, parmsID: keyParms, fields: ["keyID": store.keyID], payload: bytes).bytes())
+        }
+        for (layer, primes) in [(1, PipelineLevels.conv1Primes), (2, PipelineLevels.conv2Primes)] {
+            for filter in selection[layer] {
+                let ciphertexts = try context.encryptFilter(kernels, layer: layer, filter: filter, plan: plan, encryptor: encryptor)
+                let file = ExchangeFile(
+                    kind: .encryptedWeights, parmsID: context.parmsIDs[primes].description,
+                    fields: ["layer": String(layer), "filter": String(filter), "ciphertexts": String(ciphertexts.count)],
+                    payload: try FilterFile.payload(ciphertexts))
+                try put(PackageFiles.filter(layer: layer, filter: filter), try file.bytes())
+            }
+        }
+        try put(PackageFiles.remainder, try ModelFile.bytes(remainder))
+        try put(PackageFiles.selection, Array(selectionJSON.utf8))
+        let manifest = PackageManifest(
+            format: PackageManifest.format, version: PackageManifest.currentVersion, parmsID: keyParms,
+            parameters: ParameterRecord(context: context, security: security), plan: plan, flooding: store.flooding,
+            selection: Dictionary(uniqueKeysWithValues: selection.filters.map { (String($0.key), $0.value.sorted()) }),
+            architecture: model.architecture.rawValue, normalizationMean: normalization.mean,
+            normalizationStd: normalization.std, keyID: store.keyID, cacheKey: cacheKey, files: files)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try AtomicWrite.write(Array(try encoder.encode(manifest)), to: dir.appendingPathComponent(PackageFiles.manifest))
+        try AtomicWrite.commitDirectory(dir, to: out)
+        if let cached { try? PackageCache.copy(out, to: cached) }
+        times.seconds["package"] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return PackageSummary(directory: out, reused: false, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
+    }
+
+    /// Decrypts a request to flooded plaintext polynomials and writes the response.
+    /// - Throws: ``InferenceError`` for a bad or mismatched request or key store.
+    public static func decrypt(keys: URL, request: URL, response: URL) throws -> PhaseTimes {
+        var times = PhaseTimes()
+        try times.measure("decrypt") {
+            let store = try OwnerKeyStore.load(keys)
+            let context = store.context
+            let finalParms = context.parmsIDs[PipelineLevels.finalPrimes].description
+            let decryptor = try Decryptor(context: context.ckks, secretKey: store.keys.secret)
+            let file = try ExchangeFile.read(request, kind: .request, parmsID: finalParms)
+            let path = request.path
+            guard try file.field("keyID", path: path) == store.keyID else {
+                throw InferenceError.mismatch(path: path, reason: "was made for another owner key (key id differs)")
+            }
+            let scale = try RequestCoding.scale(file, path: path)
+            let n = context.degree
+            let count = file.payload.count / (2 * n * 8)
+            guard count * 2 * n * 8 == file.payload.count, count > 0 else {
+                throw InferenceError.badFile(path: path, reason: "payload is not a whole number of ciphertexts")
+            }
+            let sigma = store.flooding.sigma(resultScale: scale)
+            let payload = file.payload
+            let polys = try Workers.map(count) { i -> Result<[UInt64], Error> in
+                Result {
+                    var offset = i * 2 * n * 8
+                    var ct = context.zeroCiphertext(size: 2, primes: 1, scale: scale)
+                    ct.data = try WordCoding.read(payload, offset: &offset, count: 2 * n, path: path)
+                    var poly = try context.decryptToCoefficients(ct, decryptor: decryptor)
+                    Flooding.add(sigma: sigma, to: &poly, modulus: context.keyModuli[0])
+                    return poly
+                }
+            }.map { try $0.get() }
+            var out: [UInt8] = []
+            for p in polys { WordCoding.append(p, to: &out) }
+            try ExchangeFile(
+                kind: .response, parmsID: finalParms,
+                fields: ["requestHash": file.header.payloadHash, "ciphertexts": String(count)], payload: out
+            ).write(to: response)
+        }
+        return times
+    }
+
+    static func validate(_ selection: FilterSelection, model: Model) throws {
+        for (layer, filters) in selection.filters {
+            guard layer == 1 || layer == 2 else {
+                throw InferenceError.invalidArgument("selection layer \(layer): only conv1 (1) and conv2 (2) can be encrypted")
+            }
+            let count = layer == 1 ? model.conv1.outChannels : model.conv2.outChannels
+            if let bad = filters.first(where: { $0 < 0 || $0 >= count }) {
+                throw InferenceError.invalidArgument("selection layer \(layer): filter \(bad) is not in 0..<\(count)")
+            }
+        }
+        guard !selection[2].isEmpty else {
+            throw InferenceError.invalidArgument("the selection encrypts no conv2 filter: nothing would be sent to the owner")
+        }
+    }
+
+    static func canonicalJSON(_ selection: FilterSelection) -> String {
+        let parts = selection.filters.keys.sorted().map { "\"\($0)\": [\((selection.filters[$0] ?? []).sorted().map(String.init).joined(separator: ", "))]" }
+        return "{" + parts.joined(separator: ", ") + "}"
+    }
+
+    static func directoryBytes(_ url: URL) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        return names.reduce(0) { sum, name in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: url.appendingPathComponent(name).path)
+            return sum + ((attributes?[.size] as? NSNumber)?.intValue ?? 0)
+        }
+    }
+}
+
+/// Flooding noise: rounded Gaussians from a CSPRNG (BLAKE2Xb seeded from the OS).
+enum Flooding {
+    /// An integral double (|v| < 2^63) modulo q.
+    static func reduce(_ v: Double, _ q: Modulus) -> UInt64 {
+        let r = q.reduce(UInt64(min(v.magnitude, 9.2e18)))
+        return v < 0 ? q.negateMod(r) : r
+    }
+
+    /// Adds round(N(0, σ²)) to every coefficient of a one-prime polynomial.
+    static func add(sigma: Double, to poly: inout [UInt64], modulus q: Modulus) {
+        var prng = UniformRandomGeneratorFactory.default.create()
+        var i = 0
+        while i < poly.count {
+            // Box–Muller with 53-bit uniforms in (0, 1].
+            let u1 = (Double(prng.nextUInt64() >> 11) + 1) / 9_007_199_254_740_992.0
+            let u2 = Double(prng.nextUInt64() >> 11) / 9_007_199_254_740_992.0
+            let radius = sigma * (-2 * log(u1)).squareRoot()
+            for z in [radius * cos(2 * .pi * u2), radius * sin(2 * .pi * u2)] where i < poly.count {
+                poly[i] = q.addMod(poly[i], reduce(z.rounded(), q))
+                i += 1
+            }
+        }
+    }
+}
+
+/// The package cache: `<root>/packages/<cache key>/`, filled atomically; `privdnn clean` removes the root.
+public enum PackageCache {
+    /// `$PRIVDNN_CACHE`, else `~/.cache/privdnn`.
+    public static var defaultRoot: URL {
+        if let custom = ProcessInfo.processInfo.environment["PRIVDNN_CACHE"], !custom.isEmpty {
+            return URL(fileURLWithPath: custom)
+        }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/privdnn")
+    }
+
+    static func entry(_ root: URL, key: String) -> URL {
+        root.appendingPathComponent("packages").appendingPathComponent(key)
+    }
+
+    /// Copies a package directory into place atomically (temporary sibling, then rename).
+    static func copy(_ source: URL, to destination: URL) throws {
+        try? FileManager.default.createDirectory(
+            at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let temporary = try AtomicWrite.temporaryDirectory(beside: destination)
+        do {
+            for name in try FileManager.default.contentsOfDirectory(atPath: source.path) where !name.hasPrefix(".") {
+                try FileManager.default.copyItem(
+                    at: source.appendingPathComponent(name), to: temporary.appendingPathComponent(name))
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw InferenceError.badFile(path: destination.path, reason: "cannot copy the cached package")
+        }
+        try AtomicWrite.commitDirectory(temporary, to: destination)
+    }
+
+    /// Removes the cache root.
+    /// - Returns: the bytes freed.
+    public static func clean(_ root: URL = defaultRoot) throws -> Int {
+        guard FileManager.default.fileExists(atPath: root.path) else { return 0 }
+        var bytes = 0
+        if let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.fileSizeKey]) {
+            for case let url as URL in walker {
+                bytes += (try? url.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0
+            }
+        }
+        do { try FileManager.default.removeItem(at: root) } catch {
+            throw InferenceError.badFile(path: root.path, reason: "cannot remove the cache")
+        }
+        return bytes
+    }
+}

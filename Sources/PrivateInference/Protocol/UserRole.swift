@@ -1,0 +1,297 @@
+import CKKS
+import Foundation
+import NN
+import NTT
+
+/// Header fields of requests (shared by both roles).
+enum RequestCoding {
+    static func scale(_ file: ExchangeFile, path: String) throws -> Double {
+        guard let bits = UInt64(try file.field("scaleBits", path: path), radix: 16) else {
+            throw InferenceError.badFile(path: path, reason: "bad scaleBits")
+        }
+        let scale = Double(bitPattern: bits)
+        guard scale.isFinite, scale > 0 else { throw InferenceError.badFile(path: path, reason: "bad scale") }
+        return scale
+    }
+
+    /// The user's private side file of a request: the masks and the plaintext part of the result.
+    static func privateURL(_ request: URL) -> URL {
+        request.deletingLastPathComponent().appendingPathComponent(request.lastPathComponent + ".private")
+    }
+}
+
+/// The user's side of the protocol: mixed plaintext/encrypted evaluation, re-randomization and masking, and
+/// finishing the network after the owner's response. Never reads a secret key.
+public enum UserRole {
+    /// Reads and checks a package's manifest.
+    static func readManifest(_ dir: URL) throws -> PackageManifest {
+        let url = dir.appendingPathComponent(PackageFiles.manifest)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw InferenceError.badFile(path: url.path, reason: "no package manifest")
+        }
+        let manifest: PackageManifest
+        do { manifest = try JSONDecoder().decode(PackageManifest.self, from: data) } catch {
+            throw InferenceError.badFile(path: url.path, reason: "unreadable manifest")
+        }
+        guard manifest.format == PackageManifest.format, manifest.version == PackageManifest.currentVersion else {
+            throw InferenceError.badFile(path: url.path, reason: "not a version-\(PackageManifest.currentVersion) privdnn package")
+        }
+        return manifest
+    }
+
+    /// Loads a package, verifying every file's hash and refusing any secret key.
+    static func load(_ dir: URL) throws -> LoadedPackage {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        for name in names {
+            let url = dir.appendingPathComponent(name)
+            if name.lowercased().contains("secret") { throw InferenceError.secretKeyInPackage(path: url.path) }
+            if let handle = FileHandle(forReadingAtPath: url.path) {
+                let head = handle.readData(ofLength: 4096)
+                try? handle.close()
+                if head.starts(with: ExchangeFile.magic), String(decoding: head, as: UTF8.self).contains("\"secret-key\"") {
+                    throw InferenceError.secretKeyInPackage(path: url.path)
+                }
+            }
+        }
+        let manifest = try readManifest(dir)
+        let manifestBytes = [UInt8](FileManager.default.contents(atPath: dir.appendingPathComponent(PackageFiles.manifest).path) ?? Data())
+        func bytes(_ name: String) throws -> [UInt8] {
+            let url = dir.appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw InferenceError.badFile(path: url.path, reason: "missing from the package")
+            }
+            let b = [UInt8](data)
+            guard manifest.files[name] == ContentHasher.hash(b) else {
+                throw InferenceError.badFile(path: url.path, reason: "content hash differs from the manifest")
+            }
+            return b
+        }
+        let manifestPath = dir.appendingPathComponent(PackageFiles.manifest).path
+        let context = try manifest.parameters.makeContext(path: manifestPath)
+        let keyParms = context.parameters.parmsID.description
+        guard keyParms == manifest.parmsID else {
+            throw InferenceError.mismatch(path: manifestPath, reason: "parms_id does not match its parameters")
+        }
+        func keyPayload(_ name: String, _ kind: ExchangeFile.Kind) throws -> [UInt8] {
+            let path = dir.appendingPathComponent(name).path
+            let file = try ExchangeFile.parse(try bytes(name), path: path)
+            guard file.header.kind == kind, file.header.parmsID == keyParms, file.header.fields["keyID"] == manifest.keyID else {
+                throw InferenceError.mismatch(path: path, reason: "kind, parms_id or key id does not fit the manifest")
+            }
+            return file.payload
+        }
+        let pkPath = dir.appendingPathComponent(PackageFiles.publicKey).path
+        let pk = try SEALObject.load(PublicKey.self, try keyPayload(PackageFiles.publicKey, .publicKey), context: context, path: pkPath)
+        guard try OwnerKeyStore.keyID(pk) == manifest.keyID else {
+            throw InferenceError.mismatch(path: pkPath, reason: "public key does not match the manifest's key id")
+        }
+        let rk = try SEALObject.load(
+            RelinKeys.self, try keyPayload(PackageFiles.relinKeys, .relinKeys), context: context,
+            path: dir.appendingPathComponent(PackageFiles.relinKeys).path)
+        _ = try bytes(PackageFiles.remainder)
+        let remainder = try ModelFile.load(dir.appendingPathComponent(PackageFiles.remainder))
+        let geometry = PooledGeometry(model: remainder)
+        let selection1 = manifest.selection["1"] ?? [], selection2 = manifest.selection["2"] ?? []
+        let files = manifest.files
+        let perFilter = [1: geometry.taps + 1, 2: geometry.conv1Channels * geometry.taps + 1]
+        let weights = EncryptedWeights(conv1Filters: selection1, conv2Filters: selection2) { layer, index in
+            let filter = (layer == 1 ? selection1 : selection2)[index]
+            let name = PackageFiles.filter(layer: layer, filter: filter)
+            let url = dir.appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw InferenceError.badFile(path: url.path, reason: "missing from the package")
+            }
+            let raw = [UInt8](data)
+            guard files[name] == ContentHasher.hash(raw) else {
+                throw InferenceError.badFile(path: url.path, reason: "content hash differs from the manifest")
+            }
+            let primes = layer == 1 ? PipelineLevels.conv1Primes : PipelineLevels.conv2Primes
+            let file = try ExchangeFile.parse(raw, path: url.path)
+            guard file.header.kind == .encryptedWeights, file.header.parmsID == context.parmsIDs[primes].description else {
+                throw InferenceError.mismatch(path: url.path, reason: "kind or parms_id does not fit the manifest")
+            }
+            return try FilterFile.parse(file.payload, count: perFilter[layer] ?? 0, primes: primes, context: context, path: url.path)
+        }
+        return LoadedPackage(
+            manifest: manifest, manifestHash: ContentHasher.hash(manifestBytes), context: context, weights: weights,
+            relinKeys: rk, publicKey: pk, remainder: remainder, geometry: geometry)
+    }
+
+    /// Evaluates the package on `count` images and writes the re-randomized, masked request (and its private
+    /// side file `REQ.private`).
+    /// - Parameters:
+    ///   - package: the package directory.
+    ///   - pixels: `count · H · W` raw bytes.
+    ///   - count: the number of images (≤ N/2).
+    ///   - out: the request file.
+    /// - Returns: per-phase times (load, plain, conv1, activation, conv2, protect).
+    ///   - progress: called with (steps done, total steps).
+    public static func infer(
+        package: URL, pixels: [UInt8], count: Int, out: URL, progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) throws -> PhaseTimes {
+        var times = PhaseTimes()
+        let pkg = try times.measure("load") { try load(package) }
+        let total = (pkg.weights.conv1Filters.isEmpty ? 0 : pkg.geometry.pooled1Side) + pkg.weights.conv2Filters.count
+        let counter = StepCounter(total: total, report: progress)
+        try infer(pkg, pixels: pixels, count: count, out: out, times: &times, progress: { counter.tick() })
+        return times
+    }
+
+    static func infer(
+        _ pkg: LoadedPackage, pixels: [UInt8], count: Int, out: URL, times: inout PhaseTimes,
+        progress: (@Sendable () -> Void)? = nil
+    ) throws {
+        let g = pkg.geometry
+        let context = pkg.context
+        guard count > 0, pixels.count == count * g.inputSide * g.inputSide else {
+            throw InferenceError.invalidArgument("expected \(count) images of \(g.inputSide)×\(g.inputSide) bytes")
+        }
+        guard count <= context.degree / 2 else {
+            throw InferenceError.invalidArgument("at most \(context.degree / 2) images per request (slots), got \(count)")
+        }
+        let (activations, plainResult) = times.measure("plain") { plainPart(pkg, pixels: pixels, count: count) }
+        let evaluator = UserEvaluator(
+            context: context, plan: pkg.plan, weights: pkg.weights, relinKeys: pkg.relinKeys, kernel: g.kernel,
+            inputSide: g.inputSide, pooled1Side: g.pooled1Side, pooled2Side: g.pooled2Side,
+            conv1Channels: g.conv1Channels, progress: progress)
+        let outputs = try evaluator.evaluate(pixels: pixels, activations: activations.data, count: count, times: &times)
+        let flat = outputs.flatMap { $0 }
+        let n = context.degree
+        let q0 = context.keyModuli[0]
+        let encryptor = try Encryptor(context: context.ckks, publicKey: pkg.publicKey)
+        let protected = try times.measure("protect") {
+            try Workers.map(flat.count) { i -> Result<(ct: [UInt64], mask: [UInt64]), Error> in
+                Result {
+                    var ct = flat[i]
+                    // Re-randomize: the owner made every weight ciphertext and knows their random parts.
+                    var zero = try encryptor.encryptZero(parmsID: context.parmsIDs[PipelineLevels.finalPrimes])
+                    zero.scale = ct.scale
+                    try context.evaluator.addInPlace(&ct, zero)
+                    // Mask with a uniform plaintext polynomial r (kept by the user): the owner sees m + r.
+                    var prng = UniformRandomGeneratorFactory.default.create()
+                    let r = RLWESampler.uniform(degree: n, moduli: [q0], using: &prng)
+                    var rNTT = r
+                    rNTT.withUnsafeMutableBufferPointer { b in if let p = b.baseAddress { context.keyTables[0].forward(p) } }
+                    for c in 0..<n { ct.data[c] = q0.addMod(ct.data[c], rNTT[c]) }
+                    return (ct.data, r)
+                }
+            }.map { try $0.get() }
+        }
+        var payload: [UInt8] = []
+        payload.reserveCapacity(flat.count * 2 * n * 8)
+        for p in protected { WordCoding.append(p.ct, to: &payload) }
+        let finalParms = context.parmsIDs[PipelineLevels.finalPrimes].description
+        let request = ExchangeFile(
+            kind: .request, parmsID: finalParms,
+            fields: [
+                "keyID": pkg.manifest.keyID, "packageHash": pkg.manifestHash, "images": String(count),
+                "filters": pkg.weights.conv2Filters.map(String.init).joined(separator: ","),
+                "positions": String(g.pooled2Side * g.pooled2Side),
+                "scaleBits": String((flat.first?.scale ?? pkg.plan.resultScale).bitPattern, radix: 16),
+            ], payload: payload)
+        try request.write(to: out)
+        var secret: [UInt8] = []
+        for p in protected { WordCoding.append(p.mask, to: &secret) }
+        plainResult.data.withUnsafeBytes { secret += $0 }
+        try ExchangeFile(
+            kind: .requestPrivate, parmsID: finalParms,
+            fields: ["requestHash": request.header.payloadHash, "images": String(count)], payload: secret
+        ).write(to: RequestCoding.privateURL(out))
+    }
+
+    /// The plaintext filters: squared pooled conv1 activations `[B, C1, p1, p1]` and the pooled conv2 outputs
+    /// `[B, C2, p2, p2]` (encrypted filters' channels are zero there).
+    static func plainPart(_ pkg: LoadedPackage, pixels: [UInt8], count: Int) -> (Tensor, Tensor) {
+        let side = pkg.geometry.inputSide
+        let std = Double(pkg.manifest.normalizationStd.first ?? 1), mean = Double(pkg.manifest.normalizationMean.first ?? 0)
+        let x = Tensor(shape: [count, 1, side, side], data: pixels.map { Float((Double($0) / 255 - mean) / std) })
+        let c2 = ModelFile.conv2Index(pkg.remainder)
+        let activations = pkg.remainder.network.forward(x, from: 0, through: c2 - 1, training: false)
+        let pooled = pkg.remainder.network.forward(activations, from: c2, through: c2 + 1, training: false)
+        return (activations, pooled)
+    }
+
+    /// Unmasks and decodes the owner's response and completes the network.
+    /// - Returns: logits `[B, classes]` and the decoded encrypted channels' values.
+    public static func finish(package: URL, request: URL, response: URL) throws -> (logits: Tensor, times: PhaseTimes) {
+        var times = PhaseTimes()
+        let pkg = try times.measure("load") { try load(package) }
+        let logits = try times.measure("finish") { try finish(pkg, request: request, response: response) }
+        return (logits, times)
+    }
+
+    static func finish(_ pkg: LoadedPackage, request: URL, response: URL) throws -> Tensor {
+        let context = pkg.context
+        let finalParms = context.parmsIDs[PipelineLevels.finalPrimes].description
+        let req = try ExchangeFile.read(request, kind: .request, parmsID: finalParms)
+        guard try req.field("packageHash", path: request.path) == pkg.manifestHash else {
+            throw InferenceError.mismatch(path: request.path, reason: "was made from a different package")
+        }
+        let privateURL = RequestCoding.privateURL(request)
+        let priv = try ExchangeFile.read(privateURL, kind: .requestPrivate, parmsID: finalParms)
+        guard try priv.field("requestHash", path: privateURL.path) == req.header.payloadHash else {
+            throw InferenceError.mismatch(path: privateURL.path, reason: "belongs to a different request")
+        }
+        let resp = try ExchangeFile.read(response, kind: .response, parmsID: finalParms)
+        guard try resp.field("requestHash", path: response.path) == req.header.payloadHash else {
+            throw InferenceError.mismatch(path: response.path, reason: "answers a different request")
+        }
+        let count = try req.intField("images", path: request.path)
+        let scale = try RequestCoding.scale(req, path: request.path)
+        let g = pkg.geometry
+        let n = context.degree
+        let positions = g.pooled2Side * g.pooled2Side
+        let filters = pkg.weights.conv2Filters
+        let cts = filters.count * positions
+        let plainCount = count * g.conv2Channels * positions
+        guard count > 0, count <= n / 2, resp.payload.count == cts * n * 8,
+            priv.payload.count == cts * n * 8 + plainCount * 4
+        else { throw InferenceError.badFile(path: response.path, reason: "sizes do not fit the request") }
+        let q0 = context.keyModuli[0]
+        let respPayload = resp.payload, privPayload = priv.payload
+        let decoded = try Workers.map(cts) { i -> Result<[Double], Error> in
+            Result {
+                var offset = i * n * 8
+                let m = try WordCoding.read(respPayload, offset: &offset, count: n, path: response.path)
+                offset = i * n * 8
+                let r = try WordCoding.read(privPayload, offset: &offset, count: n, path: privateURL.path)
+                let v = (0..<n).map { q0.subMod(m[$0], r[$0]) }
+                return Array(try context.decodeCoefficients(v, primes: 1, scale: scale).prefix(count))
+            }
+        }.map { try $0.get() }
+        var pooled = [Float](repeating: 0, count: plainCount)
+        privPayload.withUnsafeBytes { raw in
+            let base = raw.baseAddress.map { $0 + cts * n * 8 }
+            if let base { pooled.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: base, count: plainCount * 4)) } }
+        }
+        for (fi, o) in filters.enumerated() {
+            for pos in 0..<positions {
+                let values = decoded[fi * positions + pos]
+                for b in 0..<count { pooled[(b * g.conv2Channels + o) * positions + pos] = Float(values[b]) }
+            }
+        }
+        let x = Tensor(shape: [count, g.conv2Channels, g.pooled2Side, g.pooled2Side], data: pooled)
+        return pkg.remainder.network.forward(x, from: ModelFile.conv2Index(pkg.remainder) + 2, training: false)
+    }
+}
+
+/// Counts progress ticks from worker threads and forwards (done, total).
+final class StepCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = 0
+    let total: Int
+    let report: (@Sendable (Int, Int) -> Void)?
+
+    init(total: Int, report: (@Sendable (Int, Int) -> Void)?) {
+        self.total = total
+        self.report = report
+    }
+
+    func tick() {
+        lock.lock()
+        done += 1
+        let now = done
+        lock.unlock()
+        report?(now, total)
+    }
+}

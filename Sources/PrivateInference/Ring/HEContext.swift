@@ -1,0 +1,79 @@
+import CKKS
+import NTT
+
+/// One CKKS parameter set prepared for the inference engine: SEAL's context, encoder and evaluator, plus the
+/// primes and NTT tables the engine's own multiply-accumulate kernel needs.
+///
+/// Levels are named by their prime count k: a ciphertext "at k primes" lives modulo q_0 ⋯ q_{k-1}. The key level
+/// has K = `keyModuli.count` primes (the data primes followed by the special prime P).
+public final class HEContext: Sendable {
+    /// SEAL's context (key level and the whole modulus chain).
+    public let ckks: CKKSContext
+    /// The encoder.
+    let encoder: CKKSEncoder
+    /// The evaluator (relinearization, rescale, mod-switch, additions), bit-exact with SEAL.
+    let evaluator: Evaluator
+    /// N.
+    public let degree: Int
+    /// q_0 ⋯ q_{K-2}, P.
+    let keyModuli: [Modulus]
+    /// Their NTT tables.
+    let keyTables: [NTTTables]
+    /// `parmsIDs[k]`: SEAL's parms_id of the level with k primes (k = K is the key level).
+    public let parmsIDs: [ParmsID]
+
+    /// Validates the parameters (SEAL's checks, including the security bound) and prepares every level.
+    /// - Parameters:
+    ///   - parameters: degree and primes (the last is the special prime).
+    ///   - securityLevel: `.none` only for toy parameters in tests.
+    /// - Throws: `CKKSError.invalidParameters` for unusable or insecure parameters.
+    public init(parameters: EncryptionParameters, securityLevel: SecurityLevel = .tc128) throws {
+        let context = try CKKSContext(parameters, securityLevel: securityLevel)
+        let bigK = parameters.coeffModulus.count
+        guard bigK >= PipelineLevels.conv1Primes + 1 else {
+            throw CKKSError.invalidParameters(
+                "the pipeline needs \(PipelineLevels.conv1Primes) data primes and a special prime, got \(bigK) primes")
+        }
+        ckks = context
+        encoder = CKKSEncoder(context: context)
+        evaluator = Evaluator(context: context)
+        degree = parameters.polyModulusDegree
+        keyModuli = parameters.coeffModulus
+        keyTables = context.keyContextData.nttTables
+        var ids = [ParmsID](repeating: .zero, count: bigK + 1)
+        for data in context.chain { ids[data.coeffModulus.count] = data.parmsID }
+        parmsIDs = ids
+    }
+
+    /// The key-level parameters.
+    public var parameters: EncryptionParameters { ckks.parameters }
+
+    /// The primes of the level with k primes.
+    func moduli(_ k: Int) -> [Modulus] { Array(keyModuli.prefix(k)) }
+
+    /// q_i as a Double.
+    func prime(_ i: Int) -> Double { Double(keyModuli[i].value) }
+
+    /// An all-zero ciphertext of `size` polynomials at k primes and `scale`.
+    func zeroCiphertext(size: Int, primes k: Int, scale: Double) -> Ciphertext {
+        Ciphertext(
+            parmsID: parmsIDs[k], size: size, polyModulusDegree: degree, coeffModulusSize: k, scale: scale,
+            data: [UInt64](repeating: 0, count: size * k * degree))
+    }
+
+    /// The words of real slot values encoded at `scale` on k primes (NTT form).
+    func encodeWords(_ values: [Double], scale: Double, primes k: Int) throws -> [UInt64] {
+        try encoder.encode(values, scale: scale, parmsID: parmsIDs[k]).data
+    }
+
+    /// Decodes a coefficient-form plaintext polynomial at k primes and `scale` into the real slot values.
+    func decodeCoefficients(_ coefficients: [UInt64], primes k: Int, scale: Double) throws -> [Double] {
+        var words = coefficients
+        let n = degree
+        words.withUnsafeMutableBufferPointer { b in
+            guard let base = b.baseAddress else { return }
+            for j in 0..<k { keyTables[j].forward(base + j * n) }
+        }
+        return try encoder.decode(Plaintext(parmsID: parmsIDs[k], scale: scale, data: words))
+    }
+}

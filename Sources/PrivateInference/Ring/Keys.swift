@@ -1,0 +1,36 @@
+import CKKS
+import NTT
+
+/// Key material the owner creates once per key store (SEAL's key types).
+struct OwnerKeyMaterial: Sendable {
+    var secret: SecretKey
+    var publicKey: PublicKey
+    var relinKeys: RelinKeys
+}
+
+extension HEContext {
+    /// Generates a fresh secret key, public key and relinearization keys from OS randomness.
+    func generateKeys() throws -> OwnerKeyMaterial {
+        let generator = KeyGenerator(context: ckks)
+        return OwnerKeyMaterial(
+            secret: generator.secretKey, publicKey: generator.createPublicKey(),
+            relinKeys: try generator.createRelinKeys())
+    }
+
+    /// Symmetric encryption of the constant `value` at `scale` on k primes, keeping the seed so that it saves
+    /// in SEAL's seeded (half-size) form.
+    func encryptConstant(_ value: Double, scale: Double, primes k: Int, encryptor: Encryptor) throws -> Ciphertext {
+        try encryptor.encryptSymmetric(encoder.encode(value, scale: scale, parmsID: parmsIDs[k]), seeded: true)
+    }
+
+    /// Decrypts to the coefficient-form plaintext polynomial `c0 + c1·s` (k rows).
+    func decryptToCoefficients(_ ct: Ciphertext, decryptor: Decryptor) throws -> [UInt64] {
+        var words = try decryptor.decrypt(ct).data
+        let n = degree
+        words.withUnsafeMutableBufferPointer { b in
+            guard let base = b.baseAddress else { return }
+            for j in 0..<ct.coeffModulusSize { keyTables[j].inverse(base + j * n) }
+        }
+        return words
+    }
+}

@@ -1,0 +1,95 @@
+import NTT
+
+/// One product of a sum of products: an encrypted weight (two components) times a plaintext or a
+/// two-component ciphertext, all NTT form at the same k primes.
+struct ProductTerm {
+    /// The weight ciphertext: component c, prime j at `weight + (c·k + j)·N`.
+    let weight: UnsafePointer<UInt64>
+    /// The input: a plaintext (prime j at `input + j·N`) or a ciphertext laid out like `weight`.
+    let input: UnsafePointer<UInt64>
+    /// Whether `input` is a ciphertext (the product then has three components).
+    let inputIsCipher: Bool
+}
+
+/// Sums of dyadic products with lazy 128-bit accumulation: one Barrett reduction per output word (plus a fold
+/// every 14 products), instead of one reduction and one addition per product.
+enum LazyAccumulator {
+    /// Coefficients per block: the six accumulator rows of a block stay in L1.
+    static let block = 256
+
+    /// Writes Σ terms into `out` (`outSize` components of k·N words): component 0 = Σ w0·x (or w0·b0),
+    /// 1 = Σ w1·x (or w0·b1 + w1·b0), 2 = Σ w1·b1 (only when some input is a ciphertext, `outSize` = 3).
+    /// - Precondition: every word is canonical (< q_j) and q_j < 2^60, so each product is below 2^120 and
+    ///   16 of them fit in 128 bits.
+    static func sum(
+        _ terms: [ProductTerm], primes k: Int, degree n: Int, moduli: [Modulus], outSize: Int,
+        into out: UnsafeMutablePointer<UInt64>
+    ) {
+        let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 6 * block)
+        defer { scratch.deallocate() }
+        let lo0 = scratch, hi0 = scratch + block, lo1 = scratch + 2 * block, hi1 = scratch + 3 * block
+        let lo2 = scratch + 4 * block, hi2 = scratch + 5 * block
+        for j in 0..<k {
+            let q = moduli[j]
+            var start = 0
+            while start < n {
+                let count = min(block, n - start)
+                scratch.update(repeating: 0, count: 6 * block)
+                var pending = 0
+                for term in terms {
+                    let w0 = term.weight + j * n + start
+                    let w1 = term.weight + (k + j) * n + start
+                    if term.inputIsCipher {
+                        let b0 = term.input + j * n + start
+                        let b1 = term.input + (k + j) * n + start
+                        for i in 0..<count {
+                            let a0 = w0[i], a1 = w1[i], x0 = b0[i], x1 = b1[i]
+                            accumulate(a0.multipliedFullWidth(by: x0), lo0 + i, hi0 + i)
+                            accumulate(a0.multipliedFullWidth(by: x1), lo1 + i, hi1 + i)
+                            accumulate(a1.multipliedFullWidth(by: x0), lo1 + i, hi1 + i)
+                            accumulate(a1.multipliedFullWidth(by: x1), lo2 + i, hi2 + i)
+                        }
+                        pending += 2
+                    } else {
+                        let x = term.input + j * n + start
+                        for i in 0..<count {
+                            let xi = x[i]
+                            accumulate(w0[i].multipliedFullWidth(by: xi), lo0 + i, hi0 + i)
+                            accumulate(w1[i].multipliedFullWidth(by: xi), lo1 + i, hi1 + i)
+                        }
+                        pending += 1
+                    }
+                    if pending >= 14 {
+                        fold(lo0, hi0, count, q)
+                        fold(lo1, hi1, count, q)
+                        if outSize == 3 { fold(lo2, hi2, count, q) }
+                        pending = 0
+                    }
+                }
+                for c in 0..<outSize {
+                    let lo = scratch + 2 * c * block, hi = lo + block
+                    let row = out + (c * k + j) * n + start
+                    for i in 0..<count { row[i] = q.reduce(high: hi[i], low: lo[i]) }
+                }
+                start += count
+            }
+        }
+    }
+
+    @inline(__always)
+    static func accumulate(
+        _ p: (high: UInt64, low: UInt64), _ lo: UnsafeMutablePointer<UInt64>, _ hi: UnsafeMutablePointer<UInt64>
+    ) {
+        let (s, o) = lo.pointee.addingReportingOverflow(p.low)
+        lo.pointee = s
+        hi.pointee = hi.pointee &+ p.high &+ (o ? 1 : 0)
+    }
+
+    @inline(__always)
+    static func fold(_ lo: UnsafeMutablePointer<UInt64>, _ hi: UnsafeMutablePointer<UInt64>, _ count: Int, _ q: Modulus) {
+        for i in 0..<count {
+            lo[i] = q.reduce(high: hi[i], low: lo[i])
+            hi[i] = 0
+        }
+    }
+}

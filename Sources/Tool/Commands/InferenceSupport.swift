@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import NN
+import PrivateInference
+
+extension ParameterPreset: ExpressibleByArgument {}
+
+/// Shared pieces of the owner/user/inference/demo commands.
+enum InferenceSupport {
+    /// Runs `body`, turning library errors into one-line tool errors.
+    static func run<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as InferenceError {
+            throw ToolError(error.description)
+        } catch let error as DataFileError {
+            throw ToolError(String(describing: error))
+        } catch let error as NNError {
+            throw ToolError(String(describing: error))
+        }
+    }
+
+    /// A selection JSON file (`{"1": [..], "2": [..]}`).
+    static func selection(_ path: String) throws -> FilterSelection {
+        let neurons = try run { try SelectedNeurons(contentsOf: URL(fileURLWithPath: path)) }
+        return FilterSelection(neurons.layers)
+    }
+
+    /// MNIST-style IDX image bytes: `count` images from `offset`.
+    static func images(_ path: String, offset: Int, count: Int?) throws -> (pixels: [UInt8], count: Int) {
+        let (dims, bytes) = try run { try IDXLoader.read(URL(fileURLWithPath: path), rank: 3) }
+        let total = dims[0], size = dims[1] * dims[2]
+        guard offset >= 0, offset < total else { throw ToolError("\(path): offset \(offset) outside 0..<\(total)") }
+        let n = min(count ?? (total - offset), total - offset)
+        guard n > 0 else { throw ToolError("\(path): no images selected") }
+        return (Array(bytes[(offset * size)..<((offset + n) * size)]), n)
+    }
+
+    /// A progress callback drawing a bar on a terminal (silent otherwise).
+    static func progress(_ label: String) -> (@Sendable (Int, Int) -> Void, ProgressBox) {
+        let box = ProgressBox(label: label)
+        return ({ done, total in box.update(done, total) }, box)
+    }
+
+    /// Human-readable bytes.
+    static func bytes(_ n: Int) -> String {
+        if n >= 1 << 30 { return String(format: "%.2f GiB", Double(n) / Double(1 << 30)) }
+        if n >= 1 << 20 { return String(format: "%.1f MiB", Double(n) / Double(1 << 20)) }
+        return String(format: "%.1f KiB", Double(n) / 1024)
+    }
+}
+
+/// Lazily creates a ``ProgressReporter`` once the total is known.
+final class ProgressBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var reporter: ProgressReporter?
+    private var last = 0
+    let label: String
+
+    init(label: String) { self.label = label }
+
+    func update(_ done: Int, _ total: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        if reporter == nil { reporter = ProgressReporter(label: label, total: total, unit: "step") }
+        reporter?.advance(by: max(0, done - last))
+        last = max(last, done)
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        reporter?.finish()
+    }
+}

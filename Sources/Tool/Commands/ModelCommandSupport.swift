@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import NN
+
+/// A one-line command failure, printed by ArgumentParser as `Error: <description>` with a non-zero exit.
+struct CommandError: Error, CustomStringConvertible {
+    /// The message.
+    var description: String
+}
+
+extension Dataset: ExpressibleByArgument {
+    /// Parses `mnist`, `EMNIST`, `cifar-10`, ... case-insensitively.
+    public init?(argument: String) {
+        self.init(name: argument)
+    }
+}
+
+extension Dataset.Subset: ExpressibleByArgument {}
+
+/// Loading and saving model files (safetensors state dicts) for the NN commands.
+enum ModelFiles {
+    /// Reads `path` into a fresh model of `architecture`.
+    /// - Throws: ``CommandError`` naming the file when it is unreadable or its tensors do not fit.
+    static func load(_ path: String, architecture: Architecture) throws -> Model {
+        let url = URL(fileURLWithPath: path)
+        let model = Model(architecture)
+        do {
+            let file = try Safetensors(contentsOf: url)
+            try model.load(try file.floatTensors(file: path))
+        } catch let error as NNError {
+            throw CommandError(description: "\(path): not a \(architecture.datasetName) model: \(error)")
+        } catch let error as DataFileError {
+            throw CommandError(description: error.description)
+        }
+        return model
+    }
+
+    /// Writes `model`'s state dict to `path` (PyTorch-compatible names, `F32`), with `metadata`.
+    static func save(_ model: Model, to path: String, metadata: [String: String]) throws {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent()
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var all = metadata
+        all["format"] = "pt"
+        all["architecture"] = model.architecture.rawValue
+        try Safetensors(stateDict: model.stateDict(), metadata: all).write(to: url)
+    }
+
+    /// One JSON object on one line (sorted keys, so output is stable).
+    static func jsonLine(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

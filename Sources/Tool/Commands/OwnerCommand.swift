@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import NN
+import PrivateInference
+
+/// `privdnn owner`: the model owner's side (package, decrypt). Only this side ever reads the secret key.
+struct OwnerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "owner", abstract: "Model owner: write a model package, decrypt user requests.",
+        subcommands: [OwnerPackageCommand.self, OwnerDecryptCommand.self])
+}
+
+/// `privdnn owner package`.
+struct OwnerPackageCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "package",
+        abstract: "Encrypt the selected filters and write a model package (no secret key in it).")
+
+    @Option(help: "Trained LeNet-5 safetensors file.") var model: String
+    @Option(help: "Selection JSON ({\"1\": [..], \"2\": [..]}).") var selection: String
+    @Option(help: "Package directory to write (replaced atomically).") var out: String
+    @Option(help: "CKKS parameters: auto (N 16384, 4×60-bit) or privdnn (the original's).") var params: ParameterPreset = .auto
+    @Option(help: "The owner's key store (created if missing; holds the secret key).") var keys: String
+    @Option(help: "Dataset whose input normalization the model expects.") var dataset: String = "mnist"
+    @Flag(help: "Do not use the package cache.") var noCache = false
+
+    func run() throws {
+        let selection = try InferenceSupport.selection(selection)
+        guard let data = Dataset(name: dataset) else { throw ToolError("unknown dataset \(dataset)") }
+        let summary = try InferenceSupport.run {
+            try OwnerRole.package(
+                modelURL: URL(fileURLWithPath: model), selection: selection, out: URL(fileURLWithPath: out),
+                preset: params, keys: URL(fileURLWithPath: keys), normalization: data.normalization,
+                cache: noCache ? nil : PackageCache.defaultRoot)
+        }
+        print(
+            "\(summary.reused ? "reused" : "wrote") \(out) (\(InferenceSupport.bytes(summary.bytes)), cache key "
+                + "\(summary.cacheKey.prefix(16))…)")
+    }
+}
+
+/// `privdnn owner decrypt`.
+struct OwnerDecryptCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decrypt", abstract: "Decrypt a request to flooded plaintext polynomials (the response).")
+
+    @Option(help: "The owner's key store.") var keys: String
+    @Option(name: .customLong("in"), help: "Request file from `user infer`.") var input: String
+    @Option(help: "Response file to write.") var out: String
+
+    func run() throws {
+        let times = try InferenceSupport.run {
+            try OwnerRole.decrypt(keys: URL(fileURLWithPath: keys), request: URL(fileURLWithPath: input), response: URL(fileURLWithPath: out))
+        }
+        print(String(format: "wrote %@ (decrypt %.2f s)", out, times.total))
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import NN
+import PrivateInference
+
+/// `privdnn user`: the data holder's side (infer, finish). Never reads a secret key.
+struct UserCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "User: evaluate a package on private images, finish with the owner's response.",
+        subcommands: [UserInferCommand.self, UserFinishCommand.self])
+}
+
+/// `privdnn user infer`.
+struct UserInferCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infer",
+        abstract: "Run conv1 → pool → square → conv2 in mixed form; write the re-randomized, masked request.")
+
+    @Option(help: "Model package directory.") var package: String
+    @Option(help: "IDX image file (e.g. data/mnist/t10k-images-idx3-ubyte.gz).") var images: String
+    @Option(help: "First image.") var offset = 0
+    @Option(help: "Number of images (default: all from the offset, at most N/2).") var count: Int?
+    @Option(help: "Request file to write (the mask goes to <out>.private).") var out: String
+
+    func run() throws {
+        let (pixels, n) = try InferenceSupport.images(images, offset: offset, count: count)
+        let (progress, box) = InferenceSupport.progress("encrypted layers")
+        let times = try InferenceSupport.run {
+            try UserRole.infer(package: URL(fileURLWithPath: package), pixels: pixels, count: n, out: URL(fileURLWithPath: out), progress: progress)
+        }
+        box.finish()
+        print(String(format: "wrote %@ for %d images (%.2f s)", out, n, times.total))
+    }
+}
+
+/// `privdnn user finish`.
+struct UserFinishCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finish", abstract: "Unmask and decode the response, complete the network, print predictions.")
+
+    @Option(help: "Model package directory.") var package: String
+    @Option(help: "The request file (its .private side file must be beside it).") var request: String
+    @Option(help: "The owner's response file.") var response: String
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        let (logits, _) = try InferenceSupport.run {
+            try UserRole.finish(package: URL(fileURLWithPath: package), request: URL(fileURLWithPath: request), response: URL(fileURLWithPath: response))
+        }
+        let classes = logits.shape[1]
+        let predictions = (0..<logits.shape[0]).map { i in
+            (0..<classes).max { logits.data[i * classes + $0] < logits.data[i * classes + $1] } ?? 0
+        }
+        if json {
+            let object: [String: Any] = ["predictions": predictions, "logits": logits.data.map(Double.init)]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            for (i, p) in predictions.enumerated() { print("\(i)\t\(p)") }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import CKKS
+import Foundation
+import NN
+import TestSupport
+import Testing
+
+@testable import PrivateInference
+
+/// A few real MNIST test images through the encrypted pipeline at a small ring, against the plaintext
+/// "separate" model.
+@Suite struct EncryptedPipelineTests {
+    static func images(_ count: Int) throws -> LabeledImages {
+        let test = try Dataset.mnist.load(.test, root: RepositoryPaths.data.appendingPathComponent("mnist"))
+        return test.subset(Array(0..<count))
+    }
+
+    static func smallContext() throws -> HEContext {
+        let parms = try EncryptionParameters(polyModulusDegree: 4096, bitSizes: [60, 60, 60, 60, 60])
+        return try HEContext(parameters: parms, securityLevel: .none)
+    }
+
+    /// Keys, encrypted weights and an evaluator for `model` and `selection` at the small ring.
+    struct Fixture {
+        let context: HEContext
+        let kernels: PooledKernels
+        let plan: ScalePlan
+        let keys: OwnerKeyMaterial
+        let evaluator: UserEvaluator
+
+        init(model: Model, selection: FilterSelection) throws {
+            context = try EncryptedPipelineTests.smallContext()
+            kernels = try PooledKernels(model: model, normalization: .unit)
+            keys = try context.generateKeys()
+            let (plan, weights) = try context.prepare(kernels, selection: selection, secret: keys.secret)
+            self.plan = plan
+            evaluator = UserEvaluator(
+                context: context, plan: plan, weights: weights, relinKeys: keys.relinKeys, kernel: 5, inputSide: 28,
+                pooled1Side: 12, pooled2Side: 4, conv1Channels: 6)
+        }
+
+        /// Plaintext activations and the encrypted outputs for the first `count` test images.
+        func run(_ model: Model, count: Int) throws -> (LabeledImages, Tensor, [[Ciphertext]]) {
+            let images = try EncryptedPipelineTests.images(count)
+            let x = Tensor(shape: [count, 1, 28, 28], data: images.floats(at: 0..<count))
+            let activations = model.network.forward(x, from: 0, through: 2, training: false)
+            var times = PhaseTimes()
+            let outputs = try evaluator.evaluate(
+                pixels: images.pixels, activations: activations.data, count: count, times: &times)
+            return (images, x, outputs)
+        }
+    }
+
+    @Test func pooledKernelsMatchConvThenPool() throws {
+        let model = Model(.lenet5MNIST, seed: 7)
+        let kernels = try PooledKernels(model: model, normalization: .unit)
+        let images = try Self.images(2)
+        let x = Tensor(shape: [2, 1, 28, 28], data: images.floats(at: 0..<2))
+        let reference = model.network.forward(x, from: 0, through: 1, training: false)  // conv1 → pool
+        for b in 0..<2 {
+            for f in 0..<6 {
+                for y in 0..<12 {
+                    for xx in 0..<12 {
+                        var sum = kernels.conv1Bias[f]
+                        for t in 0..<36 {
+                            let byte = images.pixels[b * 784 + (2 * y + t / 6) * 28 + 2 * xx + t % 6]
+                            sum += kernels.conv1[f][t] * Double(byte)
+                        }
+                        let expected = Double(reference.data[((b * 6 + f) * 12 + y) * 12 + xx])
+                        #expect(abs(sum - expected) < 1e-4)
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func encryptedConvMatchesSeparateModel() throws {
+        let model = Model(.lenet5MNIST, seed: 3)
+        let selection = FilterSelection([1: [1, 4], 2: [2, 9]])
+        let fixture = try Fixture(model: model, selection: selection)
+        let (context, plan, keys) = (fixture.context, fixture.plan, fixture.keys)
+        let count = 3
+        let (_, x, outputs) = try fixture.run(model, count: count)
+        try model.applyMask(selection, mode: .separate)
+        let reference = model.network.forward(x, from: 0, through: 4, training: false)
+        #expect(outputs.count == 2)
+        let decryptor = try Decryptor(context: context.ckks, secretKey: keys.secret)
+        var worst = 0.0
+        for (i, o) in selection[2].enumerated() {
+            for pos in 0..<16 {
+                let ct = outputs[i][pos]
+                #expect(ct.coeffModulusSize == 1)
+                #expect(abs(ct.scale / plan.resultScale - 1) < 1e-12)
+                let values = try context.decodeCoefficients(
+                    try context.decryptToCoefficients(ct, decryptor: decryptor), primes: 1, scale: ct.scale)
+                for b in 0..<count {
+                    let expected = Double(reference.data[(b * 16 + o) * 16 + pos])
+                    worst = max(worst, abs(values[b] - expected))
+                }
+            }
+        }
+        print("encrypted pipeline: max abs error \(worst)")
+        #expect(worst < 1e-3, "max |encrypted − plaintext| = \(worst)")
+    }
+}
