@@ -29,6 +29,26 @@ enum SelectionBenchmarks: BenchmarkGroup {
         return result
     }
 
+    /// Process CPU seconds (user + system) so far: on a shared machine the wall time overstates the work.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        return user + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// Wraps a body so each call also prints its CPU time to stderr as `{"name":…,"cpu_s":…,"wall_s":…}`.
+    static func reportingCPU(_ name: String, _ body: @escaping () -> Void) -> () -> Void {
+        {
+            let cpu = cpuSeconds(), wall = Date()
+            body()
+            let line = String(
+                format: "{\"name\":\"%@\",\"cpu_s\":%.3f,\"wall_s\":%.3f}\n", name, cpuSeconds() - cpu,
+                Date().timeIntervalSince(wall))
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+
     /// The model and the validate half, loaded once.
     nonisolated(unsafe) static var cached: (Model, Tensor, [Int])?
 
@@ -53,7 +73,7 @@ enum SelectionBenchmarks: BenchmarkGroup {
     /// Evaluator set-up, greedy and the closing test: what `privdnn select --algorithm greedy --count 1,1` times.
     static func greedy(factored: Bool) throws -> () -> Void {
         let (model, images, labels) = try inputs()
-        return {
+        return reportingCPU(factored ? "greedy factored" : "greedy masked") {
             do {
                 let evaluator: any SelectionEvaluator =
                     factored
@@ -73,7 +93,7 @@ enum SelectionBenchmarks: BenchmarkGroup {
         let (model, images, labels) = try inputs()
         let evaluator = try LeNetSelectionEvaluator(model: model, images: images, labels: labels)
         let category = try ExhaustiveGrid.mnist.category(layer1Count: layer1, layer2Count: layer2)
-        return {
+        return reportingCPU("exhaustive (\(layer1),\(layer2)) \(rows) rows") {
             do {
                 blackHole(
                     try ExhaustiveSearch(grid: .mnist).run(on: evaluator, categories: [category], indices: 0..<rows))
