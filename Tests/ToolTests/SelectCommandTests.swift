@@ -195,4 +195,50 @@ import Testing
         #expect(error(wide).contains(wide) && error(wide).contains("filter 16 outside 0..<16"))
         #expect(error("/nonexistent/sel.json").contains("/nonexistent/sel.json"))
     }
+
+    @Test func testCommandReportsAStoredSelection() throws {
+        let model = try Self.modelFile.get()
+        let selection = temporaryPath("stored.json"), bad = temporaryPath("bad.json"), wide = temporaryPath("wide.json")
+        defer {
+            for path in [selection, bad, wide] { try? FileManager.default.removeItem(atPath: path) }
+        }
+        try Data("{\"1\": [4], \"2\": [8, 11]}".utf8).write(to: URL(fileURLWithPath: selection))
+        try Data("[1, 2]".utf8).write(to: URL(fileURLWithPath: bad))
+        try Data("{\"1\": [6]}".utf8).write(to: URL(fileURLWithPath: wide))
+        func run(_ file: String, _ extra: [String] = []) throws -> String {
+            let command = try TestCommand.parse(
+                ["--dataset", "mnist", "--model", model, "--data-dir", Self.data, "--selection", file, "--json"] + extra)
+            return try command.selectionOptions.report(command, selection: file)
+        }
+        let text = try run(selection)
+        #expect(!text.contains("\n"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+
+        // The same numbers from the library on the whole test half (5,000 images).
+        let network = Model(.lenet5MNIST)
+        try network.load(try Safetensors(contentsOf: URL(fileURLWithPath: model)).floatTensors(file: model))
+        let test = try Dataset.mnist.load(.test, root: URL(fileURLWithPath: Self.data))
+        let evaluator = try ModelSelectionEvaluator(model: network, images: test.tensor(), labels: test.intLabels)
+        let expected = try evaluator.accuracies(try SelectedNeurons([1: [4], 2: [8, 11]]), includingOriginal: true)
+        #expect(object["accuracy_o"] as? Double == expected.original)
+        #expect(abs((object["accuracy_s"] as? Double ?? -1) - expected.separate) <= 0.02)
+        #expect(abs((object["accuracy_r"] as? Double ?? -1) - expected.remove) <= 0.02)
+        #expect(abs((object["score"] as? Double ?? -9) - expected.point(base: 99.36)) < 0.01)
+        #expect(object["images"] as? Int == 5000)
+        #expect(try run(selection, ["--base", "80"]).contains("\"base\":80"))
+
+        func failure(_ file: String) -> String {
+            do {
+                return try run(file)
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(failure(bad).contains(bad) && failure(bad).contains("not a selection file"))
+        #expect(failure(wide).contains(wide) && failure(wide).contains("filter 6 outside 0..<6"))
+        #expect(failure("/nonexistent/s.json").contains("/nonexistent/s.json"))
+        let noModel = try TestCommand.parse(
+            ["--dataset", "mnist", "--model", "/nonexistent/m.safetensors", "--selection", selection])
+        #expect(throws: ToolError.self) { try noModel.selectionOptions.report(noModel, selection: selection) }
+    }
 }

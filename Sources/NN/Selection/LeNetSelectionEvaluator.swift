@@ -40,6 +40,8 @@ public final class LeNetSelectionEvaluator: SelectionEvaluator {
     /// `F`, `[n][o·p]`: the unmasked squared conv2 features.
     private let fullFeatures: [Float]
     private var originalResult: EvaluationResult?
+    /// Images per tile of the per-selection tail (activations of one tile fit in L2).
+    static let tileRows = 256
     private var state: LayerOneState?
 
     /// What depends only on the layer-1 set.
@@ -323,31 +325,36 @@ public final class LeNetSelectionEvaluator: SelectionEvaluator {
                             nonisolated(unsafe) let out = l
                             let b2 = fc2.bias.value.data, b3 = fc3.bias.value.data
                             Parallelism.forEachChunk(n, minimumChunk: 256) { _, range in
-                                let rows = range.count
-                                var a = [Float](repeating: 0, count: rows * hidden)
-                                var m = [Float](repeating: 0, count: rows * mid)
+                                // Tiles small enough that the sums, activations and both GEMMs stay in cache.
+                                let tile = min(Self.tileRows, range.count)
+                                var a = [Float](repeating: 0, count: tile * hidden)
+                                var m = [Float](repeating: 0, count: tile * mid)
                                 a.withUnsafeMutableBufferPointer { aBuf in
                                     m.withUnsafeMutableBufferPointer { mBuf in
                                         guard let ap = aBuf.baseAddress, let mp = mBuf.baseAddress else { return }
-                                        let count = rows * hidden
-                                        ap.update(from: h + range.lowerBound * hidden, count: count)
-                                        if let q {
-                                            for filter in filters {
-                                                let block = q + (filter * n + range.lowerBound) * hidden
-                                                for e in 0..<count { ap[e] += sign * block[e] }
+                                        var first = range.lowerBound
+                                        while first < range.upperBound {
+                                            let rows = min(tile, range.upperBound - first), count = rows * hidden
+                                            ap.update(from: h + first * hidden, count: count)
+                                            if let q {
+                                                for filter in filters {
+                                                    let block = q + (filter * n + first) * hidden
+                                                    for e in 0..<count { ap[e] += sign * block[e] }
+                                                }
                                             }
+                                            for e in 0..<count where ap[e] < 0 { ap[e] = 0 }
+                                            for r in 0..<rows { (mp + r * mid).update(from: b2, count: mid) }
+                                            sgemm(
+                                                transposeA: false, transposeB: true, m: rows, n: mid, k: hidden,
+                                                a: ap, lda: hidden, b: w2, ldb: hidden, beta: 1, c: mp, ldc: mid)
+                                            for e in 0..<(rows * mid) where mp[e] < 0 { mp[e] = 0 }
+                                            let lp = out + first * classes
+                                            for r in 0..<rows { (lp + r * classes).update(from: b3, count: classes) }
+                                            sgemm(
+                                                transposeA: false, transposeB: true, m: rows, n: classes, k: mid,
+                                                a: mp, lda: mid, b: w3, ldb: mid, beta: 1, c: lp, ldc: classes)
+                                            first += rows
                                         }
-                                        for e in 0..<count where ap[e] < 0 { ap[e] = 0 }
-                                        for r in 0..<rows { (mp + r * mid).update(from: b2, count: mid) }
-                                        sgemm(
-                                            transposeA: false, transposeB: true, m: rows, n: mid, k: hidden,
-                                            a: ap, lda: hidden, b: w2, ldb: hidden, beta: 1, c: mp, ldc: mid)
-                                        for e in 0..<(rows * mid) where mp[e] < 0 { mp[e] = 0 }
-                                        let lp = out + range.lowerBound * classes
-                                        for r in 0..<rows { (lp + r * classes).update(from: b3, count: classes) }
-                                        sgemm(
-                                            transposeA: false, transposeB: true, m: rows, n: classes, k: mid,
-                                            a: mp, lda: mid, b: w3, ldb: mid, beta: 1, c: lp, ldc: classes)
                                     }
                                 }
                             }

@@ -15,21 +15,11 @@ enum SelectionInputs {
     }
 
     /// Loads a safetensors model file for `dataset`'s architecture.
-    /// - Throws: ``ToolError`` naming the file: missing, not safetensors, or tensors of another architecture.
+    /// - Throws: ``ToolError`` or ``CommandError`` naming the file: missing, not safetensors, or tensors of another
+    ///   architecture.
     static func model(_ path: String, dataset: Dataset) throws -> Model {
         guard FileManager.default.fileExists(atPath: path) else { throw ToolError("\(path): no such model file") }
-        do {
-            let file = try Safetensors(contentsOf: URL(fileURLWithPath: path))
-            let model = Model(dataset.architecture)
-            try model.load(try file.floatTensors(file: path))
-            return model
-        } catch let error as DataFileError {
-            throw ToolError(error.description)
-        } catch let error as NNError {
-            throw ToolError("\(path): \(error) (not a \(dataset.displayName) \(dataset.architecture) model)")
-        } catch {
-            throw ToolError("\(path): cannot be read as a model (\(error))")
-        }
+        return try ModelFiles.load(path, architecture: dataset.architecture)
     }
 
     /// The validate or test half as model input, optionally only its first `limit` images.

@@ -23,6 +23,8 @@ struct TestCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
 
+    @OptionGroup var selectionOptions: TestSelectionOptions
+
     /// What `test` reports.
     struct Report: Codable, Equatable {
         /// One row of the per-label table.
@@ -84,6 +86,7 @@ struct TestCommand: ParsableCommand {
     }
 
     func run() throws {
+        if try selectionOptions.runIfRequested(self) { return }
         let report = try evaluate(progress: json ? .silent : .automatic)
         if json {
             print(try ModelFiles.jsonLine(report))
