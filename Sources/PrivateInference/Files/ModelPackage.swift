@@ -143,21 +143,25 @@ enum FilterFile {
 
     static func parse(_ bytes: [UInt8], count: Int, primes: Int, context: HEContext, path: String) throws -> [Ciphertext] {
         var offset = 0
-        var result: [Ciphertext] = []
+        var ranges: [Range<Int>] = []
         for _ in 0..<count {
             let length = try WordCoding.read(bytes, offset: &offset, count: 1, path: path)[0]
             guard length <= UInt64(bytes.count - offset) else {
                 throw InferenceError.badFile(path: path, reason: "truncated ciphertext")
             }
-            let end = offset + Int(length)
-            let ct = try SEALObject.load(Ciphertext.self, Array(bytes[offset..<end]), context: context, path: path)
-            guard ct.parmsID == context.parmsIDs[primes], ct.size == 2 else {
-                throw InferenceError.mismatch(path: path, reason: "ciphertext is not at the expected level")
-            }
-            result.append(ct)
-            offset = end
+            ranges.append(offset..<(offset + Int(length)))
+            offset += Int(length)
         }
         guard offset == bytes.count else { throw InferenceError.badFile(path: path, reason: "trailing bytes") }
-        return result
+        // Expanding the seeded c1 (BLAKE2Xb) dominates loading: do it on every core.
+        return try Workers.map(count) { i in
+            Result { () throws -> Ciphertext in
+                let ct = try SEALObject.load(Ciphertext.self, Array(bytes[ranges[i]]), context: context, path: path)
+                guard ct.parmsID == context.parmsIDs[primes], ct.size == 2 else {
+                    throw InferenceError.mismatch(path: path, reason: "ciphertext is not at the expected level")
+                }
+                return ct
+            }
+        }.map { try $0.get() }
     }
 }
