@@ -8,7 +8,7 @@ struct PrivDNNCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             CKKSCommand.self, TrainCommand.self, TestCommand.self, OwnerCommand.self, UserCommand.self,
-            InferenceCommand.self, CleanCommand.self,
+            InferenceCommand.self, DemoCommand.self, CleanCommand.self,
         ]
     )
 }

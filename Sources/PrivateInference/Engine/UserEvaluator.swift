@@ -24,11 +24,8 @@ struct UserEvaluator {
     let pooled2Side: Int
     /// conv1 output channels.
     let conv1Channels: Int
-    /// Called after each pooled conv1 row and each conv2 filter (``progressSteps`` calls per batch).
+    /// Called after each pooled conv1 row and each conv2 input channel.
     var progress: (@Sendable () -> Void)? = nil
-
-    /// Progress ticks per batch.
-    var progressSteps: Int { (weights.conv1Filters.isEmpty ? 0 : pooled1Side) + weights.conv2Filters.count }
 
     var taps: Int { (kernel + 1) * (kernel + 1) }
 
@@ -56,7 +53,7 @@ struct UserEvaluator {
         let k1 = PipelineLevels.conv1Primes
         let side = inputSide, p1 = pooled1Side, window = kernel + 1
         let filterWeights = try times.measure("conv1.load") {
-            try Workers.map(filters) { i in Result { try weights.filter(1, i).map { WordBuffer($0.data) } } }
+            try Workers.map(filters) { i in Result { try weights.part(1, i, 0).map { WordBuffer($0.data) } } }
                 .map { try $0.get() }
         }
         let conv1Scale = plan.inputScale * plan.conv1WeightScale
@@ -118,52 +115,72 @@ struct UserEvaluator {
         return out
     }
 
-    /// The selected conv2 filters' pooled outputs.
+    /// The selected conv2 filters' pooled outputs, accumulated input channel by input channel so that only one
+    /// channel's encoded activations and one (filter, channel) block of weights are in memory at a time.
     func conv2(squares: [[WordBuffer]], activations: [Float], count: Int, times: inout PhaseTimes) throws -> [[Ciphertext]] {
-        guard !weights.conv2Filters.isEmpty else { return [] }
+        let filters = weights.conv2Filters.count
+        guard filters > 0 else { return [] }
         let n = context.degree
         let k2 = PipelineLevels.conv2Primes
-        let p1 = pooled1Side, p2 = pooled2Side, window = kernel + 1
+        let moduli = context.moduli(k2)
+        let p1 = pooled1Side, p2 = pooled2Side, window = kernel + 1, plane = p1 * p1, outputs = p2 * p2
         let encryptedChannel = Dictionary(uniqueKeysWithValues: weights.conv1Filters.enumerated().map { ($1, $0) })
-        let plainChannels = (0..<conv1Channels).filter { encryptedChannel[$0] == nil }
-        let plane = p1 * p1
-        // Encode every plaintext channel's activations once, shared by all encrypted conv2 filters.
-        let encodedPlain = try times.measure("conv2.encode") {
-            try Workers.map(plainChannels.count * plane) { item -> Result<WordBuffer, Error> in
-                let c = plainChannels[item / plane], pos = item % plane
-                var values = [Double](repeating: 0, count: count)
-                for b in 0..<count { values[b] = Double(activations[(b * conv1Channels + c) * plane + pos]) }
-                return Result { WordBuffer(try context.encodeWords(values, scale: plan.squareScale, primes: k2)) }
-            }.map { try $0.get() }
-        }
-        let plainIndex = Dictionary(uniqueKeysWithValues: plainChannels.enumerated().map { ($1, $0) })
         let size = weights.conv1Filters.isEmpty ? 2 : 3
-        let productScale = plan.squareScale * plan.conv2WeightScale
-        return try weights.conv2Filters.indices.map { index in
+        let totals = (0..<(filters * outputs)).map { _ in WordBuffer(count: size * k2 * n) }
+        for c in 0..<conv1Channels {
             defer { progress?() }
-            let filterWeights = try times.measure("conv2.load") { try weights.filter(2, index).map { WordBuffer($0.data) } }
-            return try times.measure("conv2") {
-                let outputs = (0..<(p2 * p2)).map { pos -> [ProductTerm] in
-                    let y = pos / p2, x = pos % p2
-                    return (0..<(conv1Channels * taps)).map { term in
-                        let c = term / taps, tap = term % taps
-                        let at = (2 * y + tap / window) * p1 + 2 * x + tap % window
-                        let weight = filterWeights[term].pointer
-                        if let e = encryptedChannel[c] {
-                            return ProductTerm(weight: weight, input: squares[e][at].pointer, inputIsCipher: true)
+            let inputs: [WordBuffer]
+            if let e = encryptedChannel[c] {
+                inputs = squares[e]
+            } else {
+                inputs = try times.measure("conv2.encode") {
+                    try Workers.map(plane) { pos -> Result<WordBuffer, Error> in
+                        var values = [Double](repeating: 0, count: count)
+                        for b in 0..<count { values[b] = Double(activations[(b * conv1Channels + c) * plane + pos]) }
+                        return Result { WordBuffer(try context.encodeWords(values, scale: plan.squareScale, primes: k2)) }
+                    }.map { try $0.get() }
+                }
+            }
+            let isCipher = encryptedChannel[c] != nil
+            for index in 0..<filters {
+                let block = try times.measure("conv2.load") { try weights.part(2, index, c).map { WordBuffer($0.data) } }
+                times.measure("conv2") {
+                    let terms = (0..<outputs).map { pos -> [ProductTerm] in
+                        let y = pos / p2, x = pos % p2
+                        return (0..<taps).map { tap in
+                            let at = (2 * y + tap / window) * p1 + 2 * x + tap % window
+                            return ProductTerm(weight: block[tap].pointer, input: inputs[at].pointer, inputIsCipher: isCipher)
                         }
-                        return ProductTerm(weight: weight, input: encodedPlain[(plainIndex[c] ?? 0) * plane + at].pointer, inputIsCipher: false)
+                    }
+                    let partial = terms.map { _ in WordBuffer(count: size * k2 * n) }
+                    withExtendedLifetime((block, inputs)) {
+                        LazyAccumulator.sumAll(
+                            terms, primes: k2, degree: n, moduli: moduli, outSize: isCipher ? 3 : 2,
+                            into: partial.map(\.pointer))
+                    }
+                    // One modular addition per channel folds the channel's sums into the running totals.
+                    Workers.forEach(outputs) { o in
+                        let total = totals[index * outputs + o].pointer, part = partial[o].pointer
+                        for c in 0..<(isCipher ? 3 : 2) {
+                            for j in 0..<k2 {
+                                let q = moduli[j], base = (c * k2 + j) * n
+                                for i in 0..<n { total[base + i] = q.addMod(total[base + i], part[base + i]) }
+                            }
+                        }
                     }
                 }
-                let sums = outputs.map { _ in WordBuffer(count: size * k2 * n) }
-                withExtendedLifetime((filterWeights, squares, encodedPlain)) {
-                    LazyAccumulator.sumAll(
-                        outputs, primes: k2, degree: n, moduli: context.moduli(k2), outSize: size, into: sums.map(\.pointer))
-                }
-                let bias = context.ciphertext(filterWeights[conv1Channels * taps], size: 2, primes: k2, scale: productScale)
-                return try Workers.map(sums.count) { o in
+            }
+        }
+        let productScale = plan.squareScale * plan.conv2WeightScale
+        return try (0..<filters).map { index in
+            // The bias was encrypted at exactly the products' scale.
+            guard let bias = try weights.part(2, index, conv1Channels).first else {
+                throw InferenceError.invalidArgument("filter \(weights.conv2Filters[index]) has no bias ciphertext")
+            }
+            return try times.measure("conv2") {
+                try Workers.map(outputs) { o in
                     Result {
-                        var ct = context.ciphertext(sums[o], size: size, primes: k2, scale: productScale)
+                        var ct = context.ciphertext(totals[index * outputs + o], size: size, primes: k2, scale: productScale)
                         try context.evaluator.addInPlace(&ct, bias)
                         if ct.size == 3 { try context.evaluator.relinearizeInPlace(&ct, relinKeys: relinKeys) }
                         try context.evaluator.rescaleToNextInPlace(&ct)

@@ -33,8 +33,9 @@ enum PackageFiles {
     static let manifest = "manifest.json"
     static let publicKey = "public.key"
     static let relinKeys = "relin.keys"
-    /// The encrypted filter `filter` of `layer`: one file per filter, so the user loads one at a time.
-    static func filter(layer: Int, filter: Int) -> String { "conv\(layer)-filter\(filter).enc" }
+    /// One part of an encrypted filter (conv1: the whole filter; conv2: one input channel, or the bias), so
+    /// the user streams them.
+    static func part(layer: Int, filter: Int, part: Int) -> String { "conv\(layer)-filter\(filter)-part\(part).enc" }
     static let remainder = "remainder.safetensors"
     static let selection = "selection.json"
 }
@@ -64,6 +65,9 @@ struct PooledGeometry: Sendable {
     var pooled1Side: Int { (inputSide - kernel + 1) / 2 }
     var pooled2Side: Int { (pooled1Side - kernel + 1) / 2 }
     var taps: Int { (kernel + 1) * (kernel + 1) }
+
+    /// Progress ticks of one batch: each pooled conv1 row (if conv1 is encrypted), then each conv2 input channel.
+    func progressSteps(conv1Selected: Bool) -> Int { (conv1Selected ? pooled1Side : 0) + conv1Channels }
 
     init(model: Model) {
         kernel = model.conv1.kernelSize
@@ -121,6 +125,22 @@ enum ModelFile {
             }
         }
         return copy
+    }
+
+    /// Images per plaintext forward pass (bounds the im2col buffers).
+    static let chunk = 500
+
+    /// Evaluation-mode logits in chunks of ``chunk`` images.
+    static func logits(_ model: Model, _ images: LabeledImages, normalization: Normalization) -> [Float] {
+        var out: [Float] = []
+        for start in stride(from: 0, to: images.count, by: chunk) {
+            let end = min(images.count, start + chunk)
+            let x = Tensor(
+                shape: [end - start, images.channels, images.height, images.width],
+                data: images.floats(at: start..<end, normalization: normalization))
+            out += model.network.forward(x, training: false).data
+        }
+        return out
     }
 
     /// Index of conv2 in the network.
