@@ -1,0 +1,5 @@
+import Foundation
+
+if CommandLine.arguments.contains("--micro") {
+    try Micro.run()
+}
