@@ -198,3 +198,33 @@ final class AnalyticEvaluator: SelectionEvaluator {
         }
     }
 }
+
+@Suite struct ExhaustiveLogTests {
+    @Test func appendReadAndResume() throws {
+        let folder = try TemporaryFolder()
+        let url = folder.url.appendingPathComponent("MNIST.jsonl")
+        #expect(try ExhaustiveLog.nextIndex(url) == 0)
+        let search = ExhaustiveSearch(grid: .mnist)
+        let evaluator = AnalyticEvaluator.mnistShaped()
+        try ExhaustiveLog.append(try search.run(on: evaluator, indices: 0..<40), to: url)
+        // A run killed mid-line leaves a partial row, which is dropped and redone.
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"index\":40,\"sel".utf8))
+        try handle.close()
+        let next = try ExhaustiveLog.nextIndex(url)
+        #expect(next == 40)
+        try ExhaustiveLog.append(try search.run(on: evaluator, indices: next..<100), to: url)
+        let rows = try ExhaustiveLog.read(url)
+        #expect(rows.map(\.index) == Array(0..<100))
+        #expect(rows == (try search.run(on: AnalyticEvaluator.mnistShaped(), indices: 0..<100)))
+    }
+
+    @Test func corruptLineIsReported() throws {
+        let folder = try TemporaryFolder()
+        let url = try folder.write(Array("{\"index\":0}\nnot json\n".utf8), to: "bad.jsonl")
+        #expect(throws: DataFileError(file: url.path, problem: "line 1 is not an exhaustive-search row")) {
+            try ExhaustiveLog.read(url)
+        }
+    }
+}
