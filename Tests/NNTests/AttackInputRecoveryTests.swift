@@ -6,7 +6,7 @@ import Testing
 @Suite(.serialized) struct AttackInputRecoveryTests {
     @Test func errorFallsAsTheOwnerSeesMoreChannels() throws {
         let model = try AttackFixtures.trainedModel()
-        let data = AttackFixtures.data
+        let data = try AttackFixtures.data
         let images = data.test.images.items(0..<32)
         let attack = InputRecoveryAttack(iterations: 250)
         var errors: [Double] = []
@@ -29,7 +29,7 @@ import Testing
 
     @Test func withoutBlindingNoEstimateIsReportedAndBadChannelsAreRejected() throws {
         let model = try AttackFixtures.trainedModel()
-        let images = AttackFixtures.data.test.images.items(0..<8)
+        let images = try AttackFixtures.data.test.images.items(0..<8)
         let attack = InputRecoveryAttack(iterations: 20, blinding: false)
         let (result, _) = try attack.run(
             model, channels: [3], images: images, reference: images, normalization: .unit)

@@ -3,7 +3,8 @@ import Testing
 
 @testable import NN
 
-/// The attacks' handling of VGG16-CIFAR10's per-channel obscure convs (spec §3.4, §8.4 step 2, §8.6).
+/// The attacks on the larger networks: VGG16-CIFAR10's per-channel obscure convs (spec §3.4, §8.4 step 2, §8.6)
+/// and input recovery through TinyImageNet's ResNet-18, whose conv2 opens a residual block.
 @Suite struct AttackVGGTests {
     @Test func encryptedFiltersIncludeTheObscureKernelsOfSelectedConv2Channels() throws {
         let model = Model(.vgg16CIFAR10, seed: 1)
@@ -40,5 +41,30 @@ import Testing
         let direct = model.logits(images)
         let through = chain.logits(chain.features(images))
         #expect(direct == through, "identity kernels leave the function unchanged")
+    }
+
+    @Test func inputRecoveryReachesConv2InsideTheResNetBlock() throws {
+        let model = Model(.resNet18TinyImageNet, seed: 2)
+        // Non-trivial running statistics, so that a training-mode BatchNorm would differ from the owner's view.
+        guard let bn1 = model.network.entries.first(where: { $0.name == "bn1" })?.layer as? BatchNorm2d else {
+            Issue.record("bn1 missing")
+            return
+        }
+        bn1.runningMean.value.data = (0..<64).map { Float($0 % 7) * 0.05 }
+        bn1.runningVar.value.data = (0..<64).map { 0.5 + Float($0 % 5) * 0.3 }
+        let chain = try LayerChain.throughConv2(model)
+        #expect(chain.count == 4 && chain.last === model.conv2)
+        let images = Tensor(shape: [2, 3, 64, 64], data: (0..<(2 * 3 * 4096)).map { Float(($0 * 37) % 101) / 101 })
+        let manual = model.conv2.forward(
+            Square().forward(
+                bn1.forward(model.conv1.forward(images, training: false), training: false), training: false),
+            training: false)
+        let viaChain = LayerChain.forward(chain, images, training: true)
+        let worst = zip(manual.data, viaChain.data).map { abs($0 - $1) }.max() ?? 1
+        #expect(worst < 1e-4, "the frozen chain computes the evaluation-mode function (max diff \(worst))")
+
+        let (result, _) = try InputRecoveryAttack(iterations: 5, learningRate: 0.02, blinding: false).run(
+            model, channels: [1, 2], images: images, reference: images, normalization: .unit)
+        #expect(result.meanSquaredError < result.initialMeanSquaredError)
     }
 }
