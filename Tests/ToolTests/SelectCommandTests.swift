@@ -27,7 +27,7 @@ import Testing
         let report = temporaryPath("report.json")
         defer { try? FileManager.default.removeItem(atPath: report) }
         let command = try SelectCommand.parse(
-            ["--model", try Self.modelFile.get(), "--data", Self.data, "--limit", "300", "--report", report, "--json"]
+            ["--model", try Self.modelFile.get(), "--data-dir", Self.data, "--limit", "300", "--report", report, "--json"]
                 + arguments)
         try command.run()
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report)))
@@ -151,7 +151,7 @@ import Testing
 
     @Test func badInputGivesOneClearLine() throws {
         let model = try Self.modelFile.get()
-        let common = ["--data", Self.data, "--limit", "50"]
+        let common = ["--data-dir", Self.data, "--limit", "50"]
         let missing = message(["--algorithm", "greedy", "--count", "1,1", "--model", "/nonexistent/m.safetensors"] + common)
         #expect(missing.contains("/nonexistent/m.safetensors") && missing.contains("no such model file"))
 
@@ -171,7 +171,7 @@ import Testing
         #expect(message(["--algorithm", "exhaustive", "--count", "1,1", "--shard", "2/2", "--model", model] + common)
             .contains("--shard"))
         #expect(message(["--algorithm", "bogus", "--count", "1,1", "--model", model]).contains("bogus"))
-        #expect(message(["--algorithm", "greedy", "--count", "1,1", "--model", model, "--data", "/nonexistent"])
+        #expect(message(["--algorithm", "greedy", "--count", "1,1", "--model", model, "--data-dir", "/nonexistent"])
             .contains("/nonexistent"))
         for text in [missing, wrong] { #expect(!text.contains("\n")) }
     }

@@ -28,10 +28,10 @@ struct SelectCommand: ParsableCommand {
     var algorithm: Algorithm
 
     @Option(help: "Data set: mnist, emnist, gtsrb, cifar10, tinyimagenet.")
-    var dataset: String = "mnist"
+    var dataset: Dataset = .mnist
 
-    @Option(help: "Folder of the data set's files (default: data/<dataset>).")
-    var data: String?
+    @Option(help: "The data set folder (default: data/<dataset> under the current directory).")
+    var dataDir: String?
 
     @Option(help: "The trained model (safetensors).")
     var model: String
@@ -117,14 +117,14 @@ struct SelectCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        let set = try SelectionInputs.dataset(dataset)
+        let set = dataset
         let network = try SelectionInputs.model(model, dataset: set)
         let scoring = try SelectionInputs.evaluator(
-            model: network, subset: scoreOn.subset, dataset: set, root: data, limit: limit)
+            model: network, subset: scoreOn.subset, dataset: set, root: dataDir, limit: limit)
         let reporting =
             scoreOn == .test
             ? scoring
-            : try SelectionInputs.evaluator(model: network, subset: .test, dataset: set, root: data, limit: limit)
+            : try SelectionInputs.evaluator(model: network, subset: .test, dataset: set, root: dataDir, limit: limit)
         let accuracyBase = base ?? set.accuracyBase
         var context = RunContext(
             command: self, dataset: set, scoring: scoring, reporting: reporting, base: accuracyBase)
@@ -295,7 +295,7 @@ struct SelectCommand: ParsableCommand {
         case .emnist: grid = .emnist
         default:
             guard count != nil else {
-                throw ToolError("--algorithm exhaustive: \(dataset) has no spec grid; give --count n1,n2")
+                throw ToolError("--algorithm exhaustive: \(dataset.rawValue) has no spec grid; give --count n1,n2")
             }
             grid = ExhaustiveGrid(layer1Size: sizes[0], layer2Size: sizes[1], layer1Counts: 1...1, layer2MaxCount: 1)
         }
