@@ -130,6 +130,12 @@ import Testing
         let again = try select(arguments + ["--shard", "1/2"])
         #expect(again["evaluations"] as? Int == 0)
         #expect(again["rows"] as? Int == 48)
+        // The same log for another shard or category is refused instead of resuming at a wrong row.
+        let common = ["--model", try Self.modelFile.get(), "--data-dir", Self.data, "--limit", "50"]
+        for other in [["--shard", "0/2", "--count", "1,1"], ["--shard", "1/2", "--count", "1,2"]] {
+            let text = message(common + ["--algorithm", "exhaustive", "--log", log] + other)
+            #expect(text.contains(log) && text.contains("not from this run"), "\(other)")
+        }
     }
 
     @Test func amendWritesTheNestedSeries() throws {
@@ -146,6 +152,11 @@ import Testing
         #expect(large[1].count == 2 && large[2].count == 6)
         #expect(Set(small[1]).isSubset(of: large[1]) && Set(small[2]).isSubset(of: large[2]))
         #expect((report["selections"] as? [Any])?.count == 2)
+        // 20 %: (1, 3) from scratch = 6 + 2·(16 + 15 + 14); 40 %: (2, 6) continues = 5 + 2·(13 + 12 + 11).
+        #expect(report["evaluations"] as? Int == 96 + 77)
+        #expect(try SelectCommand.amendEvaluations(percents: [20, 40], layerSizes: [6, 16]) == 173)
+        // The 50…100 % series (a full conv1 at 100 % fills conv2 without evaluation).
+        #expect(try SelectCommand.amendEvaluations(percents: Array(stride(from: 50, through: 100, by: 5)), layerSizes: [6, 16]) == 291)
         #expect(FileManager.default.fileExists(atPath: plots + "/accuracy_vs_encrypted.svg"))
     }
 
