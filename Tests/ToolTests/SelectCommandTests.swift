@@ -27,7 +27,7 @@ import Testing
         let report = temporaryPath("report.json")
         defer { try? FileManager.default.removeItem(atPath: report) }
         let command = try SelectCommand.parse(
-            ["--model", try Self.modelFile.get(), "--data", Self.data, "--limit", "300", "--report", report, "--json"]
+            ["--model", try Self.modelFile.get(), "--data-dir", Self.data, "--limit", "300", "--report", report, "--json"]
                 + arguments)
         try command.run()
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report)))
@@ -130,6 +130,12 @@ import Testing
         let again = try select(arguments + ["--shard", "1/2"])
         #expect(again["evaluations"] as? Int == 0)
         #expect(again["rows"] as? Int == 48)
+        // The same log for another shard or category is refused instead of resuming at a wrong row.
+        let common = ["--model", try Self.modelFile.get(), "--data-dir", Self.data, "--limit", "50"]
+        for other in [["--shard", "0/2", "--count", "1,1"], ["--shard", "1/2", "--count", "1,2"]] {
+            let text = message(common + ["--algorithm", "exhaustive", "--log", log] + other)
+            #expect(text.contains(log) && text.contains("not from this run"), "\(other)")
+        }
     }
 
     @Test func amendWritesTheNestedSeries() throws {
@@ -146,12 +152,17 @@ import Testing
         #expect(large[1].count == 2 && large[2].count == 6)
         #expect(Set(small[1]).isSubset(of: large[1]) && Set(small[2]).isSubset(of: large[2]))
         #expect((report["selections"] as? [Any])?.count == 2)
+        // 20 %: (1, 3) from scratch = 6 + 2·(16 + 15 + 14); 40 %: (2, 6) continues = 5 + 2·(13 + 12 + 11).
+        #expect(report["evaluations"] as? Int == 96 + 77)
+        #expect(try SelectCommand.amendEvaluations(percents: [20, 40], layerSizes: [6, 16]) == 173)
+        // The 50…100 % series (a full conv1 at 100 % fills conv2 without evaluation).
+        #expect(try SelectCommand.amendEvaluations(percents: Array(stride(from: 50, through: 100, by: 5)), layerSizes: [6, 16]) == 291)
         #expect(FileManager.default.fileExists(atPath: plots + "/accuracy_vs_encrypted.svg"))
     }
 
     @Test func badInputGivesOneClearLine() throws {
         let model = try Self.modelFile.get()
-        let common = ["--data", Self.data, "--limit", "50"]
+        let common = ["--data-dir", Self.data, "--limit", "50"]
         let missing = message(["--algorithm", "greedy", "--count", "1,1", "--model", "/nonexistent/m.safetensors"] + common)
         #expect(missing.contains("/nonexistent/m.safetensors") && missing.contains("no such model file"))
 
@@ -171,7 +182,7 @@ import Testing
         #expect(message(["--algorithm", "exhaustive", "--count", "1,1", "--shard", "2/2", "--model", model] + common)
             .contains("--shard"))
         #expect(message(["--algorithm", "bogus", "--count", "1,1", "--model", model]).contains("bogus"))
-        #expect(message(["--algorithm", "greedy", "--count", "1,1", "--model", model, "--data", "/nonexistent"])
+        #expect(message(["--algorithm", "greedy", "--count", "1,1", "--model", model, "--data-dir", "/nonexistent"])
             .contains("/nonexistent"))
         for text in [missing, wrong] { #expect(!text.contains("\n")) }
     }

@@ -28,10 +28,10 @@ struct SelectCommand: ParsableCommand {
     var algorithm: Algorithm
 
     @Option(help: "Data set: mnist, emnist, gtsrb, cifar10, tinyimagenet.")
-    var dataset: String = "mnist"
+    var dataset: Dataset = .mnist
 
-    @Option(help: "Folder of the data set's files (default: data/<dataset>).")
-    var data: String?
+    @Option(help: "The data set folder (default: data/<dataset> under the current directory).")
+    var dataDir: String?
 
     @Option(help: "The trained model (safetensors).")
     var model: String
@@ -117,14 +117,14 @@ struct SelectCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        let set = try SelectionInputs.dataset(dataset)
+        let set = dataset
         let network = try SelectionInputs.model(model, dataset: set)
         let scoring = try SelectionInputs.evaluator(
-            model: network, subset: scoreOn.subset, dataset: set, root: data, limit: limit)
+            model: network, subset: scoreOn.subset, dataset: set, root: dataDir, limit: limit)
         let reporting =
             scoreOn == .test
             ? scoring
-            : try SelectionInputs.evaluator(model: network, subset: .test, dataset: set, root: data, limit: limit)
+            : try SelectionInputs.evaluator(model: network, subset: .test, dataset: set, root: dataDir, limit: limit)
         let accuracyBase = base ?? set.accuracyBase
         var context = RunContext(
             command: self, dataset: set, scoring: scoring, reporting: reporting, base: accuracyBase)
@@ -254,7 +254,8 @@ struct SelectCommand: ParsableCommand {
         guard percents == percents.sorted(), Set(percents).count == percents.count,
             let last = percents.last, last <= 100
         else { throw ToolError("--percent: the amend series must be ascending, distinct and at most 100") }
-        let progress = context.progress("amend", total: 0)
+        let progress = context.progress(
+            "amend", total: try Self.amendEvaluations(percents: percents, layerSizes: evaluator.layerSizes))
         let before = evaluator.evaluationCount
         let series = try run {
             try GreedySelection.percentSeries(
@@ -286,6 +287,24 @@ struct SelectCommand: ParsableCommand {
         return report
     }
 
+    /// Evaluations of the amend series with step 1: each percentage continues from the previous counts; a fully
+    /// selected first layer makes the second fully selected without evaluation.
+    static func amendEvaluations(percents: [Int], layerSizes: [Int]) throws -> Int {
+        var previous = [0, 0], total = 0
+        let widths = Array(layerSizes.prefix(2))
+        for percent in percents {
+            let counts = try SelectionCount.percent(percent).counts(layerSizes: widths)
+            total += (previous[0]..<max(previous[0], counts[0])).reduce(0) { $0 + widths[0] - $1 }
+            if counts[0] < widths[0] {
+                total += 2 * (previous[1]..<max(previous[1], counts[1])).reduce(0) { $0 + widths[1] - $1 }
+                previous = counts
+            } else {
+                previous = widths
+            }
+        }
+        return total
+    }
+
     private func runExhaustive(_ context: inout RunContext) throws -> SelectionRunReport {
         let evaluator = context.scoring
         let sizes = evaluator.layerSizes
@@ -295,7 +314,7 @@ struct SelectCommand: ParsableCommand {
         case .emnist: grid = .emnist
         default:
             guard count != nil else {
-                throw ToolError("--algorithm exhaustive: \(dataset) has no spec grid; give --count n1,n2")
+                throw ToolError("--algorithm exhaustive: \(dataset.rawValue) has no spec grid; give --count n1,n2")
             }
             grid = ExhaustiveGrid(layer1Size: sizes[0], layer2Size: sizes[1], layer1Counts: 1...1, layer2MaxCount: 1)
         }
@@ -318,7 +337,18 @@ struct SelectCommand: ParsableCommand {
         let logURL = URL(fileURLWithPath: logPath)
         let resumeAt: Int
         do {
-            resumeAt = max(rows.lowerBound, try ExhaustiveLog.nextIndex(logURL))
+            let existing = FileManager.default.fileExists(atPath: logPath) ? try ExhaustiveLog.read(logURL) : []
+            // A log of another enumeration (other --count, --shard or data set) would resume at the wrong row.
+            for row in existing {
+                guard rows.contains(row.index), let category = Self.category(of: row.index, in: categories),
+                    row.selection[1].count == category.layer1Count, row.selection[2].count == category.layer2Count
+                else {
+                    throw ToolError(
+                        "\(logPath): row \(row.index) \(row.selection) is not from this run's enumeration "
+                            + "(another --count, --shard or data set?)")
+                }
+            }
+            resumeAt = max(rows.lowerBound, (existing.map(\.index).max() ?? -1) + 1)
         } catch let error as DataFileError {
             throw ToolError(error.description)
         }
@@ -385,6 +415,16 @@ struct SelectCommand: ParsableCommand {
             report.selections = [try context.entry(best, evaluations: used)]
         }
         return report
+    }
+
+    /// The category holding enumeration row `index` (categories in order, rows numbered across them).
+    static func category(of index: Int, in categories: [ExhaustiveGrid.Category]) -> ExhaustiveGrid.Category? {
+        var start = 0
+        for category in categories {
+            if index >= start && index < start + category.combinations { return category }
+            start += category.combinations
+        }
+        return nil
     }
 
     /// `--shard i/n` → (i, n); (0, 1) without the flag.

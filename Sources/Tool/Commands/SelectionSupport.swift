@@ -4,16 +4,6 @@ import NN
 /// Inputs of the selection commands (`select`, `test --selection`): model files, evaluation halves and selection
 /// files, each failing with one line that names the file.
 enum SelectionInputs {
-    /// Parses `--dataset`.
-    /// - Throws: ``ToolError`` listing the known names.
-    static func dataset(_ name: String) throws -> Dataset {
-        guard let dataset = Dataset(name: name) else {
-            throw ToolError(
-                "--dataset: unknown data set '\(name)' (one of \(Dataset.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        return dataset
-    }
-
     /// Loads a safetensors model file for `dataset`'s architecture.
     /// - Throws: ``ToolError`` or ``CommandError`` naming the file: missing, not safetensors, or tensors of another
     ///   architecture.
