@@ -30,7 +30,8 @@ enum CKKSBenchmarks: BenchmarkGroup {
             context = try CKKSContext(EncryptionParameters(polyModulusDegree: degree, bitSizes: bitSizes))
             encoder = CKKSEncoder(context: context)
             let keygen = KeyGenerator(context: context)
-            encryptor = try Encryptor(context: context, publicKey: keygen.createPublicKey(), secretKey: keygen.secretKey)
+            encryptor = try Encryptor(
+                context: context, publicKey: keygen.createPublicKey(), secretKey: keygen.secretKey)
             decryptor = try Decryptor(context: context, secretKey: keygen.secretKey)
             evaluator = Evaluator(context: context)
             relinKeys = try keygen.createRelinKeys()

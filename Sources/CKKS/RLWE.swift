@@ -16,9 +16,10 @@ enum RLWE {
     ///   - factory: the parameters' random generator factory.
     /// - Returns: `2·k·N` words (c0 rows, then c1 rows) and the public seed `a` was expanded from.
     static func encryptZeroSymmetric(
-        secret: UnsafePointer<UInt64>, moduli: [Modulus], tables: [NTTTables], degree n: Int,
+        secret: UnsafePointer<UInt64>, moduli: [Modulus], tables: [NTTTables], degree: Int,
         factory: UniformRandomGeneratorFactory
     ) -> (words: [UInt64], seed: PRNGSeed) {
+        let n = degree
         let k = moduli.count
         var bootstrap = factory.create()
         var seedWords = [UInt64](repeating: 0, count: PRNGSeed.wordCount)
@@ -73,8 +74,9 @@ enum RLWE {
         return ciphertext
     }
 
-    /// A public-key encryption of zero: `(u·pk0 + e0, u·pk1 + e1)` over `moduli` (the level above the target,
-    /// or the target itself at the key level), then, if `modDown` is given, divided by its last prime with
+    /// A public-key encryption of zero: `(u·pk0 + e0, u·pk1 + e1)`.
+    ///
+    /// Computed over `moduli` (the level above the target, or the target itself at the key level), then, if `modDown` is given, divided by its last prime with
     /// rounding. The stream order is u (ternary), e0, e1.
     /// - Parameters:
     ///   - publicKey: the key-level public key words (two polynomials of `publicKeyRows` rows each).
@@ -86,9 +88,10 @@ enum RLWE {
     ///   - factory: the parameters' random generator factory.
     /// - Returns: `2·k′·N` words, k′ = `moduli.count − 1` when `modDown` is given, else `moduli.count`.
     static func encryptZeroAsymmetric(
-        publicKey: UnsafePointer<UInt64>, publicKeyRows: Int, moduli: [Modulus], tables: [NTTTables], degree n: Int,
+        publicKey: UnsafePointer<UInt64>, publicKeyRows: Int, moduli: [Modulus], tables: [NTTTables], degree: Int,
         modDown: DivideAndRoundLast?, factory: UniformRandomGeneratorFactory
     ) -> [UInt64] {
+        let n = degree
         let k = moduli.count
         var prng = factory.create()
         var u = RLWESampler.ternary(degree: n, moduli: moduli, using: &prng)

@@ -7,8 +7,15 @@ struct PrivDNNCommand: ParsableCommand {
         abstract: "Privacy-preserving DNN inference with partial CKKS encryption (a Swift PrivDNN).",
         version: "0.1.0",
         subcommands: [
-            CKKSCommand.self, TrainCommand.self, TestCommand.self, OwnerCommand.self, UserCommand.self,
-            InferenceCommand.self, DemoCommand.self, CleanCommand.self,
+            TrainCommand.self,
+            TestCommand.self,
+            SelectCommand.self,
+            OwnerCommand.self,
+            UserCommand.self,
+            InferenceCommand.self,
+            DemoCommand.self,
+            CleanCommand.self,
+            CKKSCommand.self,
         ]
     )
 }

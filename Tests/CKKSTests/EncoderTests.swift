@@ -21,7 +21,8 @@ func sealSeededInputs() -> (v1: [Complex64], v2: [Complex64]) {
         let scale = 0x1p20
         let values = (0..<encoder.slotCount).map { Complex64(sin(Double($0)), cos(0.5 * Double($0))) }
         let decoded = try encoder.decodeComplex(encoder.encode(values, scale: scale))
-        let worst = zip(decoded, values).map { max(($0.real - $1.real).magnitude, ($0.imaginary - $1.imaginary).magnitude) }
+        let worst =
+            zip(decoded, values).map { max(($0.real - $1.real).magnitude, ($0.imaginary - $1.imaginary).magnitude) }
             .max() ?? 1
         // Rounding to integers at scale 2^20 costs at most about N/2^20 per slot.
         #expect(worst < Double(degree) / scale)
@@ -29,6 +30,18 @@ func sealSeededInputs() -> (v1: [Complex64], v2: [Complex64]) {
         let constant = try encoder.decode(encoder.encode(-0.75, scale: scale))
         #expect(constant.allSatisfy { abs($0 + 0.75) < 1e-5 })
         #expect(try encoder.decode(encoder.encode(0.0, scale: scale)).allSatisfy { $0 == 0 })
+    }
+
+    @Test func encodingAtALowerLevelEqualsDroppingRows() throws {
+        let context = try CKKSContext(
+            EncryptionParameters(polyModulusDegree: 4096, bitSizes: [40, 30, 30, 40]), securityLevel: .none)
+        let encoder = CKKSEncoder(context: context)
+        let evaluator = Evaluator(context: context)
+        let values = (0..<100).map { Complex64(Double($0) / 7, -Double($0) / 3) }
+        let first = try encoder.encode(values, scale: 0x1p30)
+        let last = try encoder.encode(values, scale: 0x1p30, parmsID: context.lastParmsID)
+        #expect(try evaluator.modSwitchToNext(evaluator.modSwitchToNext(first)) == last)
+        #expect(throws: CKKSError.self) { try encoder.encode(values, scale: 0x1p30, parmsID: ParmsID.zero) }
     }
 
     @Test func rootsFollowTheEightfoldSymmetry() {
@@ -52,6 +65,10 @@ func sealSeededInputs() -> (v1: [Complex64], v2: [Complex64]) {
         #expect(throws: CKKSError.scaleOutOfBounds(0x1p70)) { try encoder.encode([1.0], scale: 0x1p70) }
         #expect(throws: CKKSError.scaleOutOfBounds(-1)) { try encoder.encode([1.0], scale: -1) }
         #expect(throws: CKKSError.self) { try encoder.encode([1e30], scale: 0x1p40) }
+        // Overflowing the FFT to infinity or NaN is "too large", not a crash.
+        #expect(throws: CKKSError.self) { try encoder.encode([1e300, -1e300], scale: 0x1p40) }
+        #expect(throws: CKKSError.self) { try encoder.encode(Complex64(1e308, 1e308), scale: 0x1p40) }
+        #expect(throws: CKKSError.self) { try encoder.encode(1e300, scale: 0x1p40) }
         #expect(throws: CKKSError.self) { try encoder.encode(1e30, scale: 0x1p40) }
         #expect(throws: CKKSError.self) { try encoder.encode(Double.infinity, scale: 0x1p40) }
         var plain = try encoder.encode([1.0], scale: 0x1p30)

@@ -38,7 +38,9 @@ import Testing
         #expect(throws: CKKSError.endOfModulusChain) { try evaluator.modSwitchToNext(lower) }
         // 2^30 · 2^30 · 2^30 exceeds the 70-bit first level.
         let square = try evaluator.square(a)
-        #expect(throws: CKKSError.scaleOutOfBounds(0x1p90)) { try evaluator.multiplyPlain(square, encoder.encode([1.0], scale: 0x1p30)) }
+        #expect(throws: CKKSError.scaleOutOfBounds(0x1p90)) {
+            try evaluator.multiplyPlain(square, encoder.encode([1.0], scale: 0x1p30))
+        }
         #expect(throws: CKKSError.transparentResult) { try evaluator.sub(a, a) }
         let galois = try keygen.createGaloisKeys(steps: [1])
         #expect(throws: CKKSError.missingGaloisKey(step: 2, element: 9)) {
@@ -65,6 +67,10 @@ import Testing
         let relinearized = try evaluator.relinearize(sum, relinKeys: keygen.createRelinKeys())
         #expect(relinearized.size == 2)
         let rescaled = try evaluator.rescaleToNext(relinearized)
+        var viaTarget = relinearized
+        try evaluator.rescaleToInPlace(&viaTarget, parmsID: context.lastParmsID)
+        #expect(viaTarget == rescaled)
+        #expect(throws: CKKSError.self) { try evaluator.rescaleToInPlace(&viaTarget, parmsID: context.firstParmsID) }
         let q = Double(context.firstContextData.coeffModulus[1].value)
         #expect(rescaled.scale == 0x1p60 / q)
         let values = try decrypt(rescaled)
@@ -84,18 +90,21 @@ import Testing
         let galois = try keygen.createGaloisKeys()
         // 5 = 4 + 1 and −6 = −8 + 2 come from power-of-two keys.
         for steps in [1, 5, -6, 1000] {
-            let rotated = try encoder.decodeComplex(decryptor.decrypt(evaluator.rotateVector(ciphertext, steps: steps, galoisKeys: galois)))
+            let rotated = try encoder.decodeComplex(
+                decryptor.decrypt(evaluator.rotateVector(ciphertext, steps: steps, galoisKeys: galois)))
             for i in [0, 7, 2047] {
                 let source = ((i + steps) % 2048 + 2048) % 2048
                 #expect(abs(rotated[i].real - Double(source)) < 1e-2, "steps \(steps) slot \(i)")
             }
         }
-        let conjugated = try encoder.decodeComplex(decryptor.decrypt(evaluator.complexConjugate(ciphertext, galoisKeys: galois)))
+        let conjugated = try encoder.decodeComplex(
+            decryptor.decrypt(evaluator.complexConjugate(ciphertext, galoisKeys: galois)))
         #expect(abs(conjugated[10].imaginary - 5) < 1e-2)
         // A Galois element applied directly equals the rotation by its step.
         let element = try GaloisTool.galoisElement(step: 1, degree: 4096)
-        #expect(try evaluator.applyGalois(ciphertext, element: element, galoisKeys: galois)
-            == evaluator.rotateVector(ciphertext, steps: 1, galoisKeys: galois))
+        #expect(
+            try evaluator.applyGalois(ciphertext, element: element, galoisKeys: galois)
+                == evaluator.rotateVector(ciphertext, steps: 1, galoisKeys: galois))
     }
 
     @Test func seededObjectsRoundTripThroughSEALsSeededForm() throws {

@@ -68,7 +68,7 @@ import Testing
         pointFourX.scale = scale
         try evaluator.modSwitchToInPlace(&pointFourX, parmsID: x3.parmsID)
         var one = plainOne
-        while one.parmsID != x3.parmsID { try evaluator.modSwitchToNextInPlace(&one) }
+        try evaluator.modSwitchToInPlace(&one, parmsID: x3.parmsID)
 
         var result = try evaluator.add(x3, pointFourX)
         try evaluator.addPlainInPlace(&result, one)

@@ -5,8 +5,9 @@ import Testing
 
 @testable import CKKS
 
-/// vectors/ops/n4096 (seal-python 4.4): encodes, every evaluator operation, decryption and decoding.
-/// The parts of inputs.json the tests read. JSONDecoder parses doubles exactly (JSONSerialization does not).
+/// The parts of inputs.json the tests read.
+///
+/// JSONDecoder parses doubles exactly (JSONSerialization does not).
 struct OpsInputs: Decodable {
     struct ComplexArray: Decodable {
         let real: [Double]
@@ -42,6 +43,7 @@ struct OpsInputs: Decodable {
     }
 }
 
+/// The vectors in ops/n4096, made by seal-python 4.4: encodes, every evaluator operation, decryption, decoding.
 @Suite struct OpsVectorTests {
     let context: CKKSContext
     let files: SEALFiles
@@ -81,12 +83,15 @@ struct OpsInputs: Decodable {
             operands.steps = words.count > 1 ? Int(words[1]) : nil
             if names[0].hasPrefix("pt") {
                 // A plaintext modulus switch.
-                #expect(try evaluator.modSwitchToNext(files.plaintext(names[0])) == files.plaintext(op.file), "\(op.file)")
+                #expect(
+                    try evaluator.modSwitchToNext(files.plaintext(names[0])) == files.plaintext(op.file), "\(op.file)")
                 checked += 1
                 continue
             }
             for name in names where !name.hasPrefix("rk") && !name.hasPrefix("gk") {
-                if name.hasPrefix("pt") { operands.plain = try files.plaintext(name) } else {
+                if name.hasPrefix("pt") {
+                    operands.plain = try files.plaintext(name)
+                } else {
                     operands.ciphertexts.append(try files.ciphertext(name))
                 }
             }
@@ -102,5 +107,72 @@ struct OpsInputs: Decodable {
         // SEAL's decode of its decryption of c1, to the last bit.
         let decoded = try CKKSEncoder(context: context).decode(decryptor.decrypt(files.ciphertext("c1.bin")))
         #expect(decoded == inputs.decodeDecryptC1)
+    }
+}
+
+/// The vectors in ops/n8192 ([60, 40, 40, 60], scale 2^40): only inputs are committed, SEAL's outputs as sha256
+/// digests of their 4.4 files, which our outputs saved as 4.4 must match.
+@Suite struct LargeOpsVectorTests {
+    struct Digests: Decodable {
+        struct Op: Decodable {
+            let file: String
+            let op: String
+            let inputs: [String]
+            let sha256: String
+        }
+        let ops: [Op]
+        let filesSha256: [String: String]
+        let scale: Double
+        let values: OpsInputs.Values
+    }
+
+    @Test func digestsOfEncodesAndOperationsMatchSEAL() throws {
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let digests = try decoder.decode(Digests.self, from: RepositoryPaths.vector("ops/n8192/inputs.json"))
+        let context = try CKKSContext(EncryptionParameters(polyModulusDegree: 8192, bitSizes: [60, 40, 40, 60]))
+        let files = SEALFiles(context: context, folder: "ops/n8192/")
+        func digest(_ object: some SEALSerializable) throws -> String {
+            SHA256.hex(try object.serialized(version: .v4_4))
+        }
+        let encoder = CKKSEncoder(context: context)
+        let v = digests.values
+        let complex = zip(v.ptComplex.real, v.ptComplex.imag).map { Complex64($0, $1) }
+        #expect(try digest(encoder.encode(v.ptReal, scale: digests.scale)) == digests.filesSha256["pt_real.bin"])
+        #expect(try digest(encoder.encode(complex, scale: digests.scale)) == digests.filesSha256["pt_complex.bin"])
+        #expect(try digest(encoder.encode(v.ptConst, scale: digests.scale)) == digests.filesSha256["pt_const.bin"])
+        let cconst = Complex64(v.ptCconst.real, v.ptCconst.imag)
+        #expect(try digest(encoder.encode(cconst, scale: digests.scale)) == digests.filesSha256["pt_cconst.bin"])
+
+        let evaluator = Evaluator(context: context)
+        var outputs: [String: Ciphertext] = [:]
+        func input(_ name: String) throws -> Ciphertext {
+            if let made = outputs[name] { return made }
+            return try files.ciphertext(name)
+        }
+        var checked = 0
+        for op in digests.ops {
+            let words = op.op.split(separator: " ")
+            guard let operation = EvaluatorOperation(rawValue: String(words[0])) else { continue }
+            if op.inputs[0].hasPrefix("pt") {
+                #expect(try digest(evaluator.modSwitchToNext(files.plaintext(op.inputs[0]))) == op.sha256)
+                checked += 1
+                continue
+            }
+            var operands = EvaluatorOperation.Operands(ciphertexts: [])
+            for name in op.inputs {
+                if name.hasPrefix("pt") {
+                    operands.plain = try files.plaintext(name)
+                } else {
+                    operands.ciphertexts.append(try input(name))
+                }
+            }
+            let result = try operation.apply(evaluator, operands)
+            outputs[op.file] = result
+            #expect(try digest(result) == op.sha256, "\(op.file)")
+            checked += 1
+        }
+        #expect(checked == 11)
     }
 }

@@ -40,6 +40,22 @@ import Testing
         #expect(seeded.isSeeded && seeded.data == symmetric.data)
     }
 
+    @Test func savedKeysAndCiphertextsAreSEALsFilesByteForByte() throws {
+        func file(_ name: String) throws -> [UInt8] { [UInt8](try RepositoryPaths.vector("seal-4.1.2-seeded/" + name)) }
+        let keygen = KeyGenerator(context: context, factory: factory)
+        #expect(try keygen.secretKey.serialized() == file("sk.bin"))
+        #expect(try keygen.createPublicKey().serialized() == file("pk_full.bin"))
+        #expect(try keygen.createPublicKey(seeded: true).serialized() == file("pk_seeded.bin"))
+        #expect(try keygen.createRelinKeys().serialized() == file("rk_full.bin"))
+        #expect(try keygen.createRelinKeys(seeded: true).serialized() == file("rk_seeded.bin"))
+        #expect(try keygen.createGaloisKeys(steps: [1, -1, 0]).serialized() == file("gk_full.bin"))
+        #expect(try keygen.createGaloisKeys(steps: [1], seeded: true).serialized() == file("gk_seeded.bin"))
+        let encryptor = try Encryptor(context: context, secretKey: keygen.secretKey, factory: factory)
+        let pt2 = try plaintext("pt2.bin")
+        #expect(try encryptor.encryptSymmetric(pt2, seeded: true).serialized() == file("ct_sym_seeded.bin"))
+        #expect(try encryptor.encryptSymmetric(pt2).serialized() == file("ct_sym_full.bin"))
+    }
+
     @Test func encoderMatchesSEAL() throws {
         let encoder = CKKSEncoder(context: context)
         let (v1, v2) = sealSeededInputs()
@@ -69,7 +85,8 @@ import Testing
         #expect(try evaluator.multiplyPlain(c1, plaintext("pt2.bin")) == ciphertext("ev_mulplain.bin"))
         let switched = try evaluator.modSwitchToNext(c1)
         #expect(switched == (try ciphertext("ev_modswitch.bin")))
-        #expect(try evaluator.rotateVector(switched, steps: 1, galoisKeys: galoisKeys) == ciphertext("ev_rot1_level1.bin"))
+        #expect(
+            try evaluator.rotateVector(switched, steps: 1, galoisKeys: galoisKeys) == ciphertext("ev_rot1_level1.bin"))
 
         let keygenSecret = SecretKey(data: try plaintext("sk.bin"))
         let decryptor = try Decryptor(context: context, secretKey: keygenSecret)
@@ -78,10 +95,11 @@ import Testing
         // The decoded product approximates v1·v2 slot-wise.
         let decoded = try CKKSEncoder(context: context).decodeComplex(decrypted)
         let (v1, v2) = sealSeededInputs()
-        let worst = zip(decoded, zip(v1, v2)).map { (z, pair) in
-            let expected = pair.0 * pair.1
-            return max((z.real - expected.real).magnitude, (z.imaginary - expected.imaginary).magnitude)
-        }.max() ?? 1
+        let worst =
+            zip(decoded, zip(v1, v2)).map { (z, pair) in
+                let expected = pair.0 * pair.1
+                return max((z.real - expected.real).magnitude, (z.imaginary - expected.imaginary).magnitude)
+            }.max() ?? 1
         #expect(worst < 1e-4)
     }
 }

@@ -56,8 +56,10 @@ import Testing
         for (values, name) in [(xs, "x.ct"), (ys, "y.ct")] {
             try run(
                 CKKSEncryptCommand.self,
-                ["--params", params, "--public-key", keys + "public.key", "--scale", "2^30", "--values", values,
-                 "--out", path(name)])
+                [
+                    "--params", params, "--public-key", keys + "public.key", "--scale", "2^30", "--values", values,
+                    "--out", path(name),
+                ])
         }
         try run(
             CKKSEncodeCommand.self,
@@ -79,7 +81,8 @@ import Testing
         func close(_ file: String, _ expected: [Double], tolerance: Double = 2e-3) throws {
             let got = try decrypt(params, keys + "secret.key", path(file))
             #expect(got.count == 2048)
-            let worst = zip(got, expected + Array(repeating: 0, count: 2048 - expected.count))
+            let worst =
+                zip(got, expected + Array(repeating: 0, count: 2048 - expected.count))
                 .map { ($0 - $1).magnitude }.max() ?? 1
             #expect(worst < tolerance, "\(file): worst error \(worst)")
         }
@@ -91,6 +94,8 @@ import Testing
         try close("conj.ct", x)
         let squared = try decrypt(params, keys + "secret.key", path("sq.ct"))
         #expect(abs(squared[0] - 2.25) < 1e-2)
+        let attributes = try FileManager.default.attributesOfItem(atPath: keys + "secret.key")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
         // keygen follows the parameters file's version (4.1 here).
         #expect(try bytes(keys + "secret.key")[4] == 1)
     }
@@ -138,7 +143,9 @@ import Testing
         let mismatch = eval(["negate", "--in", other])
         #expect(mismatch.contains("ct_pk.bin"))
         // Level exhausted: rescaling twice from the first level of [40, 30, 39].
-        try run(CKKSEvalCommand.self, ["rescale", "--in", n4096 + "/ev_mul.bin", "--params", params, "--out", path("r1.ct")])
+        try run(
+            CKKSEvalCommand.self,
+            ["rescale", "--in", n4096 + "/ev_mul.bin", "--params", params, "--out", path("r1.ct")])
         let exhausted = eval(["rescale", "--in", path("r1.ct")])
         #expect(exhausted.contains("r1.ct") && exhausted.contains("end of modulus switching chain"))
         // Scale out of range, and scales that do not parse.
@@ -154,15 +161,37 @@ import Testing
         #expect(encode("-5").contains("--scale"))
         #expect(encode("2^x").contains("--scale"))
         #expect(encode("2^30") == "no error")
+        // Value files: complex pairs are accepted; anything else, or more values than slots, is refused by name.
+        func encodeFile(_ text: String) throws -> String {
+            let file = try write(text, "values.json")
+            return failure {
+                try run(
+                    CKKSEncodeCommand.self,
+                    ["--params", params, "--scale", "2^30", "--values", file, "--out", path("x.pt")])
+            }
+        }
+        #expect(try encodeFile("[[1.0, -0.5], [2, 0]]") == "no error")
+        #expect(try encodeFile("{\"a\": 1}").contains("values.json"))
+        #expect(try encodeFile("[[1.0, 2.0, 3.0]]").contains("[real, imaginary]"))
+        #expect(
+            try encodeFile("[" + Array(repeating: "1", count: 2049).joined(separator: ",") + "]").contains("2048 slots")
+        )
         // The secret key never appears in messages.
         let wrongKey = failure {
             _ = try decrypt(params, n4096 + "/c1.bin", c1)
         }
         #expect(wrongKey.contains("c1.bin") && !wrongKey.contains("\n"))
         // Missing operands are refused before any file is read.
-        #expect(throws: (any Error).self) { try CKKSEvalCommand.parse(["rotate", "--params", params, "--in", c1, "--out", "x"]) }
-        #expect(throws: (any Error).self) { try CKKSEvalCommand.parse(["add", "--params", params, "--in", c1, "--out", "x"]) }
-        #expect(try CKKSEvalCommand.parse(["rotate", "--steps", "-3", "--params", params, "--in", c1, "--galois-keys", "g", "--out", "x"]).steps == -3)
+        #expect(throws: (any Error).self) {
+            try CKKSEvalCommand.parse(["rotate", "--params", params, "--in", c1, "--out", "x"])
+        }
+        #expect(throws: (any Error).self) {
+            try CKKSEvalCommand.parse(["add", "--params", params, "--in", c1, "--out", "x"])
+        }
+        #expect(
+            try CKKSEvalCommand.parse([
+                "rotate", "--steps", "-3", "--params", params, "--in", c1, "--galois-keys", "g", "--out", "x",
+            ]).steps == -3)
     }
 }
 

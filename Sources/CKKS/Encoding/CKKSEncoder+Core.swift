@@ -1,3 +1,5 @@
+import NTT
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import NTT
 
 /// The encoder's arithmetic on bare word arrays of one level, independent of the container types.
 /// - Note: SEAL: ckks.cpp `encode_internal`, `decode_internal`
@@ -36,10 +37,15 @@ extension EncoderFFT {
             inverseTransform(base, scalar: scale / Double(n))
         }
         var maxCoefficient = 0.0
-        for z in work { maxCoefficient = Swift.max(maxCoefficient, z.real.magnitude) }
-        let bitCount = Int(ceil(log2(Swift.max(maxCoefficient, 1.0)))) + 1
-        guard maxCoefficient.isFinite, bitCount < level.totalBitCount else {
-            throw CKKSError.invalidArgument("encoded values are too large for the level's \(level.totalBitCount)-bit modulus")
+        var allFinite = true
+        for z in work {
+            allFinite = allFinite && z.real.isFinite
+            maxCoefficient = Swift.max(maxCoefficient, z.real.magnitude)
+        }
+        // Huge inputs can overflow the FFT to ±inf or NaN; those are "too large" as well (and must not reach log2).
+        guard allFinite, Int(ceil(log2(Swift.max(maxCoefficient, 1.0)))) + 1 < level.totalBitCount else {
+            throw CKKSError.invalidArgument(
+                "encoded values are too large for the level's \(level.totalBitCount)-bit modulus")
         }
         let k = level.moduli.count
         var words = [UInt64](repeating: 0, count: n * k)

@@ -65,8 +65,10 @@ public final class CKKSEncoder: Sendable {
         try encode([Complex64](repeating: value, count: slotCount), scale: scale, parmsID: parmsID)
     }
 
-    /// Encodes one real number as a constant polynomial (`encode(double)`): every slot holds `value`, and every word
-    /// of prime q_j is round(value·scale) mod q_j. This differs in general from encoding a vector of copies.
+    /// Encodes one real number as a constant polynomial (`encode(double)`).
+    ///
+    /// Every slot holds `value`, and every word of prime q_j is round(value·scale) mod q_j. This differs in general
+    /// from encoding a vector of copies.
     /// - Parameters:
     ///   - value: a finite value.
     ///   - scale: the scale, positive and with `Int(log2(scale))` below the level's modulus bit count.
@@ -75,22 +77,20 @@ public final class CKKSEncoder: Sendable {
     /// - Throws: ``CKKSError`` for a non-finite value, an unknown level, a scale out of bounds, or a value too large.
     public func encode(_ value: Double, scale: Double, parmsID: ParmsID? = nil) throws -> Plaintext {
         let (id, level) = try level(parmsID)
-        return Plaintext(parmsID: id, scale: scale, data: try fft.encodeConstantWords(value, scale: scale, level: level))
+        return Plaintext(
+            parmsID: id, scale: scale, data: try fft.encodeConstantWords(value, scale: scale, level: level))
     }
 
     /// Decodes a plaintext into its N/2 complex slot values (`decode(plain, vector<complex<double>>)`).
     /// - Parameter plain: an NTT-form plaintext of this context with a positive scale.
     /// - Returns: the slot values, bit-exact with SEAL's doubles.
-    /// - Throws: ``CKKSError`` for a plaintext of another context, of the wrong size, or with an invalid scale.
+    /// - Throws: ``CKKSError`` for a plaintext of another context, not in NTT form, of the wrong size, with an invalid
+    ///   scale, or with unreduced words.
     public func decodeComplex(_ plain: Plaintext) throws -> [Complex64] {
+        _ = try CiphertextValidation.level(of: plain, in: context)
         guard let level = levels[plain.parmsID] else {
             throw CKKSError.unknownParmsID(object: "plaintext", parmsID: plain.parmsID)
         }
-        let expected = fft.degree * level.moduli.count
-        guard plain.data.count == expected else {
-            throw CKKSError.sizeMismatch(object: "plaintext", field: "coeff_count", expected: expected, found: plain.data.count)
-        }
-        guard plain.scale > 0, plain.scale.isFinite else { throw CKKSError.scaleOutOfBounds(plain.scale) }
         for (j, q) in level.moduli.enumerated() {
             let row = plain.data[(j * fft.degree)..<((j + 1) * fft.degree)]
             guard row.allSatisfy({ $0 < q.value }) else {

@@ -43,7 +43,9 @@ struct CRTComposer: Sendable {
 
     /// `value ← value · factor + addend` for a k-word value that does not overflow.
     @inline(__always)
-    private static func multiplyAdd(_ value: UnsafeMutablePointer<UInt64>, count: Int, by factor: UInt64, adding: UInt64) {
+    private static func multiplyAdd(
+        _ value: UnsafeMutablePointer<UInt64>, count: Int, by factor: UInt64, adding: UInt64
+    ) {
         var carry = adding
         for i in 0..<count {
             let p = value[i].multipliedFullWidth(by: factor)
@@ -66,8 +68,9 @@ struct CRTComposer: Sendable {
     ///   - degree: N.
     ///   - body: receives the coefficient index and X as k little-endian words (valid during the call).
     func forEachComposed(
-        _ rows: UnsafePointer<UInt64>, degree n: Int, _ body: (Int, UnsafePointer<UInt64>) -> Void
+        _ rows: UnsafePointer<UInt64>, degree: Int, _ body: (Int, UnsafePointer<UInt64>) -> Void
     ) {
+        let n = degree
         let k = moduli.count
         let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * k)
         defer { scratch.deallocate() }

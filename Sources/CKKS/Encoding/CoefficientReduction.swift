@@ -10,6 +10,7 @@ enum CoefficientReduction {
     /// - Parameters:
     ///   - c: an integral, finite double (the result of `rounded()`).
     ///   - modulus: the prime.
+    /// - Returns: the residue in [0, q).
     @inlinable
     static func reduce(_ c: Double, modulus: Modulus) -> UInt64 {
         let magnitude = c.magnitude

@@ -1,3 +1,5 @@
+import NTT
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -5,10 +7,11 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import NTT
 
-/// SEAL's metadata checks for evaluator, decryptor and encoder inputs (`is_metadata_valid_for`,
-/// `is_buffer_valid`): the level exists and is a data level, CKKS NTT form, and sizes that agree with the level.
+/// SEAL's metadata checks for evaluator, decryptor and encoder inputs.
+///
+/// As `is_metadata_valid_for` and `is_buffer_valid`: the level exists and is a data level, CKKS NTT form, and
+/// sizes that agree with the level.
 /// Word ranges are checked when objects are loaded, not here.
 enum CiphertextValidation {
     /// The level of a valid ciphertext.
@@ -37,7 +40,9 @@ enum CiphertextValidation {
             throw CKKSError.sizeMismatch(
                 object: name, field: "data", expected: ciphertext.size * n * k, found: ciphertext.data.count)
         }
-        guard ciphertext.scale > 0, ciphertext.scale.isFinite else { throw CKKSError.scaleOutOfBounds(ciphertext.scale) }
+        guard ciphertext.scale > 0, ciphertext.scale.isFinite else {
+            throw CKKSError.scaleOutOfBounds(ciphertext.scale)
+        }
         return level
     }
 
@@ -54,7 +59,8 @@ enum CiphertextValidation {
         }
         let expected = level.polyModulusDegree * level.coeffModulus.count
         guard plain.data.count == expected else {
-            throw CKKSError.sizeMismatch(object: "plaintext", field: "coeff_count", expected: expected, found: plain.data.count)
+            throw CKKSError.sizeMismatch(
+                object: "plaintext", field: "coeff_count", expected: expected, found: plain.data.count)
         }
         guard plain.scale > 0, plain.scale.isFinite else { throw CKKSError.scaleOutOfBounds(plain.scale) }
         return level

@@ -1,7 +1,9 @@
 import NTT
 
-/// Division by the last prime of a basis with rounding, on NTT-form rows: CKKS rescale, the mod-down of key
-/// switching (by the special prime P) and of public-key encryption. The constants for one basis, applied with
+/// Division by the last prime of a basis with rounding, on NTT-form rows.
+///
+/// Used by CKKS rescale, the mod-down of key switching (by the special prime P) and of public-key encryption. The
+/// constants for one basis, applied with
 /// ``RNSTool/divideAndRoundQLastNTT(_:degree:moduli:tables:inverses:output:scratch:)``.
 /// - Note: SEAL: util/rns.cpp `RNSTool::divide_and_round_q_last_ntt_inplace`, evaluator.cpp `switch_key_inplace`
 struct DivideAndRoundLast: Sendable {
@@ -32,13 +34,15 @@ struct DivideAndRoundLast: Sendable {
             inverses: contextData.inverseLastModulusModQ)
     }
 
-    /// Rewrites rows 0..ℓ-1 of `rows` (ℓ+1 canonical NTT-form rows of `degree` words) as round(x / q_ℓ).
-    /// Row ℓ is destroyed.
+    /// Rewrites rows 0..ℓ-1 of `rows` as round(x / q_ℓ).
+    ///
+    /// `rows` holds ℓ+1 canonical NTT-form rows of `degree` words; row ℓ is destroyed.
     /// - Parameters:
     ///   - rows: ℓ+1 rows, prime-major.
     ///   - degree: N.
     ///   - scratch: N words of workspace.
-    func apply(_ rows: UnsafeMutablePointer<UInt64>, degree n: Int, scratch: UnsafeMutablePointer<UInt64>) {
+    func apply(_ rows: UnsafeMutablePointer<UInt64>, degree: Int, scratch: UnsafeMutablePointer<UInt64>) {
+        let n = degree
         RNSTool.divideAndRoundQLastNTT(
             rows, degree: n, moduli: moduli, tables: tables, inverses: inverses, output: rows, scratch: scratch)
     }

@@ -16,7 +16,9 @@ extension Evaluator {
         out.withUnsafeMutableBufferPointer { o in
             a.data.withUnsafeBufferPointer { x in
                 b.data.withUnsafeBufferPointer { y in
-                    guard let oBase = o.baseAddress, let xBase = x.baseAddress, let yBase = y.baseAddress else { return }
+                    guard let oBase = o.baseAddress, let xBase = x.baseAddress, let yBase = y.baseAddress else {
+                        return
+                    }
                     for (j, q) in level.coeffModulus.enumerated() {
                         for t in 0..<outSize {
                             let destination = oBase + (t * k + j) * n
@@ -75,8 +77,10 @@ extension Evaluator {
         }
     }
 
-    /// Multiplies `encrypted` by `other` in place (`multiply_inplace`): the size grows to size1 + size2 − 1 and the
-    /// scale becomes the product of the scales. Relinearize and rescale afterwards.
+    /// Multiplies `encrypted` by `other` in place (`multiply_inplace`).
+    ///
+    /// The size grows to size1 + size2 − 1 and the scale becomes the product of the scales. Relinearize and
+    /// rescale afterwards.
     /// - Parameters:
     ///   - encrypted: the first operand, replaced by the product.
     ///   - other: the second operand, at the same level.

@@ -91,14 +91,45 @@ extension Evaluator {
     ///   - parmsID: a level at or below the ciphertext's.
     /// - Throws: ``CKKSError`` for an unknown level or one above the ciphertext's.
     public func modSwitchToInPlace(_ encrypted: inout Ciphertext, parmsID: ParmsID) throws {
-        let level = try level(encrypted, "encrypted")
+        try stepDown(&encrypted, from: level(encrypted, "encrypted"), to: parmsID, at: \.parmsID) {
+            try modSwitchToNextInPlace(&$0)
+        }
+    }
+
+    /// Repeats `step` on `value` (at `level`) until its level is `parmsID`, after checking that level is below.
+    private func stepDown<T>(
+        _ value: inout T, from level: ContextData, to parmsID: ParmsID, at current: KeyPath<T, ParmsID>,
+        _ step: (inout T) throws -> Void
+    ) throws {
         guard let target = context.contextData(for: parmsID) else {
             throw CKKSError.unknownParmsID(object: "target level", parmsID: parmsID)
         }
         guard target.chainIndex <= level.chainIndex else {
-            throw CKKSError.parameterMismatch("cannot switch to a higher level")
+            throw CKKSError.parameterMismatch("cannot move to a higher level of the modulus chain")
         }
-        while encrypted.parmsID != parmsID { try modSwitchToNextInPlace(&encrypted) }
+        while value[keyPath: current] != parmsID { try step(&value) }
+    }
+
+    /// Rescales a ciphertext repeatedly until it reaches the level `parmsID` (`rescale_to_inplace`).
+    /// - Parameters:
+    ///   - encrypted: the ciphertext.
+    ///   - parmsID: a level at or below the ciphertext's.
+    /// - Throws: ``CKKSError`` for an unknown level, one above the ciphertext's, or a scale out of bounds.
+    public func rescaleToInPlace(_ encrypted: inout Ciphertext, parmsID: ParmsID) throws {
+        try stepDown(&encrypted, from: level(encrypted, "encrypted"), to: parmsID, at: \.parmsID) {
+            try rescaleToNextInPlace(&$0)
+        }
+    }
+
+    /// Moves a plaintext down to the level `parmsID` by dropping rows (`mod_switch_to_inplace` for plaintexts).
+    /// - Parameters:
+    ///   - plain: an NTT-form plaintext.
+    ///   - parmsID: a level at or below the plaintext's.
+    /// - Throws: ``CKKSError`` for an unknown level, one above the plaintext's, or a scale out of bounds.
+    public func modSwitchToInPlace(_ plain: inout Plaintext, parmsID: ParmsID) throws {
+        try stepDown(&plain, from: CiphertextValidation.level(of: plain, in: context), to: parmsID, at: \.parmsID) {
+            try modSwitchToNextInPlace(&$0)
+        }
     }
 
     /// Moves a plaintext to the next level by dropping its last prime's row (`mod_switch_to_next_inplace`).

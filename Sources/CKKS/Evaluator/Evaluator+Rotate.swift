@@ -65,8 +65,9 @@ extension Evaluator {
         try Self.checkNotTransparent(encrypted)
     }
 
-    /// Rotates the slots of a ciphertext in place (`rotate_vector_inplace`): a positive `steps` moves slot i + steps to
-    /// slot i. Without a key for the step itself, the rotation is composed from the non-adjacent form of `steps`,
+    /// Rotates the slots of a ciphertext in place (`rotate_vector_inplace`).
+    ///
+    /// A positive `steps` moves slot i + steps to slot i. Without a key for the step itself, the rotation is composed from the non-adjacent form of `steps`,
     /// in SEAL's order (which fixes the output words).
     /// - Parameters:
     ///   - encrypted: a size-2 ciphertext.

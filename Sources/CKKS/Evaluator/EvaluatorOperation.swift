@@ -1,5 +1,6 @@
-/// The evaluator operations by their command-line names, with one entry point that checks which operands each
-/// needs. The `privdnn ckks eval` command and the vector tests dispatch through it.
+/// The evaluator operations by their command-line names.
+///
+/// One entry point checks which operands each needs. The `privdnn ckks eval` command and the vector tests dispatch through it.
 public enum EvaluatorOperation: String, CaseIterable, Sendable {
     /// ``Evaluator/add(_:_:)``.
     case add

@@ -24,7 +24,8 @@ struct KeySwitchKernel: Sendable {
         // P^-1 mod q_i for the key level's primes serves every prefix q_0..q_{ℓ-1}.
         modDown = (1..<k).map { [keyModuli, keyTables] l in
             DivideAndRoundLast(
-                moduli: Array(keyModuli[0..<l]) + [keyModuli[k - 1]], tables: Array(keyTables[0..<l]) + [keyTables[k - 1]],
+                moduli: Array(keyModuli[0..<l]) + [keyModuli[k - 1]],
+                tables: Array(keyTables[0..<l]) + [keyTables[k - 1]],
                 inverses: keyLevel.inverseLastModulusModQ)
         }
     }
@@ -38,9 +39,11 @@ struct KeySwitchKernel: Sendable {
     ///   - c0: ℓ rows, updated in place.
     ///   - c1: ℓ rows, updated in place.
     func apply(
-        target: UnsafePointer<UInt64>, level l: Int, degree n: Int, keys: [UnsafePointer<UInt64>],
+        target: UnsafePointer<UInt64>, level: Int, degree: Int, keys: [UnsafePointer<UInt64>],
         c0: UnsafeMutablePointer<UInt64>, c1: UnsafeMutablePointer<UInt64>
     ) {
+        let n = degree
+        let l = level
         let bigK = keyModuli.count
         assert(l >= 1 && l < bigK && keys.count >= l)
         // Workspace: digits t_J (ℓ rows), lifted digits for one output prime (ℓ rows), products (2 × (ℓ+1) rows),
@@ -95,9 +98,10 @@ struct KeySwitchKernel: Sendable {
     @inline(__always)
     static func multiplyAccumulate(
         operands: UnsafeMutablePointer<UnsafePointer<UInt64>>, count l: Int, keys: [UnsafePointer<UInt64>],
-        keyRowOffset: Int, componentOffset: Int, modulus r: Modulus, degree n: Int,
+        keyRowOffset: Int, componentOffset: Int, modulus r: Modulus, degree: Int,
         out0: UnsafeMutablePointer<UInt64>, out1: UnsafeMutablePointer<UInt64>
     ) {
+        let n = degree
         keys.withUnsafeBufferPointer { keyPointers in
             for c in 0..<n {
                 var high0: UInt64 = 0

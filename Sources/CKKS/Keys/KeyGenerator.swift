@@ -101,7 +101,8 @@ public struct KeyGenerator: Sendable {
         for (j, q) in keyLevel.coeffModulus.enumerated() {
             for c in (j * n)..<((j + 1) * n) { square[c] = q.multiplyMod(s[c], s[c]) }
         }
-        return RelinKeys(keys: KSwitchKeys(parmsID: keyLevel.parmsID, data: [keySwitchingKeys(to: square, seeded: seeded)]))
+        return RelinKeys(
+            keys: KSwitchKeys(parmsID: keyLevel.parmsID, data: [keySwitchingKeys(to: square, seeded: seeded)]))
     }
 
     /// Galois keys for explicit Galois elements (`create_galois_keys(galois_elts)`), made in the order given;
@@ -149,7 +150,8 @@ public struct KeyGenerator: Sendable {
         let n = context.keyContextData.polyModulusDegree
         let elements = try steps.map { step in
             do { return try GaloisTool.galoisElement(step: step, degree: n) } catch {
-                throw CKKSError.invalidArgument("rotation step \(step) is out of range for N = \(n) (|step| < \(n / 2))")
+                throw CKKSError.invalidArgument(
+                    "rotation step \(step) is out of range for N = \(n) (|step| < \(n / 2))")
             }
         }
         return try createGaloisKeys(elements: elements, seeded: seeded)

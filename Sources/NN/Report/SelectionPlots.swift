@@ -77,4 +77,34 @@ public enum SelectionPlots {
         }
         return SVGPlot(title: title, xLabel: "A_s (%)", yLabel: "A_r (%)", series: series)
     }
+
+    /// A_s and A_r of one size category against the rank by point, best first (`{MNIST,EMNIST}_accuracy.png`,
+    /// spec §10.3, which draws 100 sampled ranks).
+    ///
+    /// - Parameters:
+    ///   - title: chart title.
+    ///   - rows: the category's exhaustive-search rows.
+    ///   - base: A_base of the point, in percent.
+    ///   - samples: at most this many evenly spaced ranks are drawn (always including the first and last).
+    /// - Returns: the chart.
+    public static func accuracyVersusRank(
+        title: String, rows: [ExhaustiveSearch.Row], base: Double, samples: Int = 100
+    ) -> SVGPlot {
+        let ranked = rows.map { ($0.accuracies, $0.accuracies.point(base: base)) }.sorted { $0.1 > $1.1 }
+        let count = ranked.count, wanted = max(2, samples)
+        let ranks: [Int] =
+            count <= wanted
+            ? Array(0..<count)
+            : Array(Set((0..<wanted).map { $0 * (count - 1) / (wanted - 1) })).sorted()
+        return SVGPlot(
+            title: title, xLabel: "Rank by point (1 = best)", yLabel: "Accuracy (%)",
+            series: [
+                .init(
+                    name: "A_s (deployed)",
+                    points: ranks.map { SVGPlot.Point(Double($0 + 1), ranked[$0].0.separate) }, style: .line),
+                .init(
+                    name: "A_r (encrypted zeroed)",
+                    points: ranks.map { SVGPlot.Point(Double($0 + 1), ranked[$0].0.remove) }, style: .line),
+            ])
+    }
 }

@@ -36,6 +36,18 @@ public struct ExhaustiveGrid: Hashable, Sendable {
         public var combinations: Int
     }
 
+    /// The category of `i` layer-1 and `j` layer-2 filters (any sizes, not only the grid's own).
+    ///
+    /// - Throws: ``NNError/invalidSelection(_:)`` when a size is below 1 or above its layer's width.
+    public func category(layer1Count i: Int, layer2Count j: Int) throws -> Category {
+        guard (1...layer1Size).contains(i), (1...layer2Size).contains(j) else {
+            throw NNError.invalidSelection(
+                "category (\(i), \(j)) outside layer widths (\(layer1Size), \(layer2Size))")
+        }
+        return Category(
+            layer1Count: i, layer2Count: j, combinations: Self.binomial(layer1Size, i) * Self.binomial(layer2Size, j))
+    }
+
     /// The categories in enumeration order: i ascending, then j ascending.
     public var categories: [Category] {
         layer1Counts.flatMap { i in

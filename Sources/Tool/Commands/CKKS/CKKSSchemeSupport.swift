@@ -5,7 +5,9 @@ import Foundation
 /// Shared pieces of the scheme subcommands (keygen, encode, encrypt, decrypt, eval): loading parameters and
 /// objects with errors that name the file, scale and value parsing, and the version written.
 enum CKKSFiles {
-    /// The context of a parameters file. Loading does not re-apply the security table: the file is what it is.
+    /// The context of a parameters file.
+    ///
+    /// Loading does not re-apply the security table: the file is what it is.
     /// - Parameter path: a SEAL `EncryptionParameters` file.
     /// - Returns: the context.
     /// - Throws: ``ToolError`` naming the file and the problem.
