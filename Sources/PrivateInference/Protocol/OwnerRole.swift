@@ -240,9 +240,12 @@ public enum PackageCache {
     public static func clean(_ root: URL = defaultRoot) throws -> Int {
         guard FileManager.default.fileExists(atPath: root.path) else { return 0 }
         var bytes = 0
-        if let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.fileSizeKey]) {
+        if let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey]) {
             for case let url as URL in walker {
-                bytes += (try? url.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0
+                guard let values = try? url.resourceValues(forKeys: [.fileSizeKey, .isRegularFileKey]),
+                    values.isRegularFile == true
+                else { continue }
+                bytes += values.fileSize ?? 0
             }
         }
         do { try FileManager.default.removeItem(at: root) } catch {

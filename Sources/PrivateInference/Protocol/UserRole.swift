@@ -159,7 +159,7 @@ public enum UserRole {
         let flat = outputs.flatMap { $0 }
         let n = context.degree
         let q0 = context.keyModuli[0]
-        let encryptor = try times.measure("protect.encryptor") { try Encryptor(context: context.ckks, publicKey: pkg.publicKey) }
+        let encryptor = try Encryptor(context: context.ckks, publicKey: pkg.publicKey)
         let protected = try times.measure("protect") {
             try Workers.map(flat.count) { i -> Result<(ct: [UInt64], mask: [UInt64]), Error> in
                 Result {
@@ -173,8 +173,10 @@ public enum UserRole {
                     let r = RLWESampler.uniform(degree: n, moduli: [q0], using: &prng)
                     var rNTT = r
                     rNTT.withUnsafeMutableBufferPointer { b in if let p = b.baseAddress { context.keyTables[0].forward(p) } }
-                    for c in 0..<n { ct.data[c] = q0.addMod(ct.data[c], rNTT[c]) }
-                    return (ct.data, r)
+                    // Edit a local copy: `Ciphertext.data` has a didSet, so element writes would copy it each time.
+                    var words = ct.data
+                    for c in 0..<n { words[c] = q0.addMod(words[c], rNTT[c]) }
+                    return (words, r)
                 }
             }.map { try $0.get() }
         }
