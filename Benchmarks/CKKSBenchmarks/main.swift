@@ -8,8 +8,4 @@ let groups: [any BenchmarkGroup.Type] = [
     NNBenchmarks.self,
     SelectionBenchmarks.self,
 ]
-
-// Release-build timings as JSON lines; see BENCHMARKS.md for running them beside SEAL.
-// Each file adds its group here: NTTBenchmarks, later CKKSBenchmarks and NNBenchmarks.
-let groups: [any BenchmarkGroup.Type] = [NTTBenchmarks.self, CKKSBenchmarks.self, NNBenchmarks.self]
 exit(Harness.main(groups: groups, arguments: CommandLine.arguments))
