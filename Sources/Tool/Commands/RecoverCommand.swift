@@ -158,7 +158,9 @@ struct RecoverCommand: ParsableCommand {
             let defence = PolymorphicObfuscation(epochs: epochs ?? 64, variants: variants, seed: seed)
             let progress = ProgressReporter(
                 label: "obfuscation", total: defence.epochs * defence.variants, unit: "epoch")
-            let result = try defence.run(model, channels: channels, train: owner, test: data.test) { _, _ in
+            let result = try defence.run(
+                model, channels: channels, train: owner, test: data.test, validate: data.validate
+            ) { _, _ in
                 progress.advance()
             }
             progress.finish()
