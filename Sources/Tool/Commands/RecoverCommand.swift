@@ -186,13 +186,16 @@ struct RecoverCommand: ParsableCommand {
         guard !parsed.isEmpty, parsed.count == values.count, parsed.allSatisfy({ (1...100).contains($0) }) else {
             throw ValidationError("--sweep needs percentages in 1...100 separated by commas, got '\(percents)'")
         }
-        let state = try loadModel(architecture).stateDict()
+        let loaded = try loadModel(architecture)
+        let state = loaded.stateDict()
         let sweep = RecoverySweep(
             percents: parsed, selector: RecoverySweep.Selector(rawValue: selector) ?? .greedy, attack: attack)
-        let progress = ProgressReporter(label: "sweep", total: parsed.count * attack.epochs, unit: "epoch")
+        let sizes = [loaded.conv1.outChannels, loaded.conv2.outChannels]
+        let progress = ProgressReporter(
+            label: "sweep (select + recover)", total: try sweep.plannedWork(layerSizes: sizes), unit: "step")
         let result = try sweep.run(
-            architecture, state: Dictionary(uniqueKeysWithValues: state), data: data, scratch: scratch
-        ) { _, _ in progress.advance() }
+            architecture, state: Dictionary(uniqueKeysWithValues: state), data: data, scratch: scratch,
+            progress: progress)
         progress.finish()
         if let plot { try result.plot.write(to: URL(fileURLWithPath: plot)) }
         return result
