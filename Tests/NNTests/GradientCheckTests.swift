@@ -113,6 +113,18 @@ import Testing
         #expect(block.namedParameters.map(\.0) == ["conv1.weight", "bn1.weight", "bn1.bias", "conv2.weight", "shortcut.0.weight"])
     }
 
+    @Test func basicBlockWithIdentityShortcutAndReLU() {
+        var g = Xoshiro256(seed: 15)
+        let block = Residual(
+            main: Sequential([
+                ("conv1", Conv2d(2, 2, kernelSize: 3, padding: 1, bias: false, generator: &g)),
+                (nil, Square()),
+                ("conv2", Conv2d(2, 2, kernelSize: 3, padding: 1, bias: false, generator: &g)),
+            ]),
+            shortcut: nil, reluAfterAdd: true)
+        check(block, [2, 2, 5, 5], seed: 16)
+    }
+
     @Test func crossEntropyGradient() {
         var g = Xoshiro256(seed: 13)
         let logits = GradientCheck.randomTensor([3, 5], &g, scale: 2)

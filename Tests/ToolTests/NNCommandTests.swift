@@ -67,7 +67,7 @@ import TestSupport
             try wrong.evaluate(progress: .silent)
         } throws: { error in
             let text = "\(error)"
-            return text.contains(emnist) && text.contains("not a MNIST model") && text.contains("conv1.weight")
+            return text.contains(emnist) && text.contains("does not fit the MNIST model") && text.contains("conv1.weight")
         }
         let garbage = folder.appendingPathComponent("garbage.safetensors")
         try Data("not a safetensors file".utf8).write(to: garbage)

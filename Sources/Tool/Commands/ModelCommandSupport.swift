@@ -28,7 +28,7 @@ enum ModelFiles {
             let file = try Safetensors(contentsOf: url)
             try model.load(try file.floatTensors(file: path))
         } catch let error as NNError {
-            throw CommandError(description: "\(path): not a \(architecture.datasetName) model: \(error)")
+            throw CommandError(description: "\(path): does not fit the \(architecture.datasetName) model: \(error)")
         } catch let error as DataFileError {
             throw CommandError(description: error.description)
         }
