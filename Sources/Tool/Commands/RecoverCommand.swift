@@ -8,16 +8,19 @@ struct RecoverCommand: ParsableCommand {
         commandName: "recover",
         abstract: "Run an attack on a partially encrypted model: scratch (A_t), model (A_rec), input, obfuscation.",
         discussion: """
-            scratch      train a fresh model on --samples validate images (A_t); needs no model or selection.
-            model        re-initialise the selected filters and retrain on --samples validate images with the
-                         encrypted filters at 10x the rate (A_rec); prints A_o, A_s, A_r, A_rec.
-                         With --sweep 10,20,...,100 the attack runs at each share of encrypted filters (greedy
-                         or random selection on the validate half) instead of --selection; --plot writes the
-                         A_s/A_r/A_rec chart with A_o and A_t (--scratch-epochs) as reference lines.
-            input        the owner reconstructs --images test inputs from the decrypted layer-2 channels;
-                         prints the error (MSE, PSNR) against the true images.
-            obfuscation  secret per-channel obscure convs after conv2: re-randomise those of the encrypted
-                         channels and retrain only them, for --variants users, on --samples training images.
+            scratch: train a fresh model on --samples validate images (A_t); needs no model or selection.
+
+            model: re-initialise the selected filters and retrain on --samples validate images, the encrypted \
+            filters at 10x the rate of the rest (A_rec); prints A_o, A_s, A_r and A_rec. With --sweep 10,20,...,100 \
+            the attack runs at each share of encrypted filters instead of --selection (greedy or random selection \
+            on the validate half); --plot writes the A_s/A_r/A_rec chart with A_o and A_t (--scratch-epochs) as \
+            reference lines.
+
+            input: the owner reconstructs --images test inputs from the decrypted layer-2 channels and prints the \
+            error (MSE, PSNR) against the true images.
+
+            obfuscation: secret per-channel obscure convs after conv2; re-randomise those of the encrypted \
+            channels and retrain only them, for --variants users, on --samples training images.
             """)
 
     /// The attacks.
