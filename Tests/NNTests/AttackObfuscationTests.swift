@@ -11,7 +11,7 @@ import Testing
         let plain = try model.evaluate(images: data.test.images, labels: data.test.labels).accuracy
         let channels = [0, 1, 2, 3, 4, 5, 6, 7]
         let result = try PolymorphicObfuscation(epochs: 3, learningRate: 1e-2, variants: 2, seed: 4).run(
-            model, channels: channels, train: data.validate, test: data.test)
+            model, channels: channels, train: data.validate, test: data.test, validate: data.thiefSamples)
         #expect(result.inserted, "LeNet-5 has no obscure convs; identity ones are inserted")
         #expect(result.originalAccuracy == plain, "identity obscure convs do not change the model")
         #expect(result.variants.count == 2)

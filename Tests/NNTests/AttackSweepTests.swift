@@ -11,12 +11,13 @@ import Testing
         // Greedy selection on 1,000 validate images keeps the test fast.
         var data = try AttackFixtures.data
         data.validate = data.validate.subset(0..<1000)
-        var ticks = 0
-        let result = try sweep.run(.lenet5MNIST, state: state, data: data) { _, total in
-            ticks += 1
-            #expect(total == 4)
-        }
-        #expect(ticks == 4)
+        let planned = try sweep.plannedWork(layerSizes: [6, 16])
+        // Greedy at 25% (1 of 6, 4 of 16): 6 + 2·(16+15+14+13); at 100%: 6+5+…+1 for conv1, after which the
+        // full-layer rule selects all of conv2 without evaluations; plus 2 epochs each.
+        #expect(planned == (6 + 116 + 2) + (21 + 2))
+        let progress = ProgressReporter(label: "sweep", total: planned, output: .silent)
+        let result = try sweep.run(.lenet5MNIST, state: state, data: data, progress: progress)
+        #expect(progress.snapshot.completed == planned)
         #expect(result.points.map(\.percent) == [25, 100])
         // 25%: 1 of 6 and 4 of 16 filters; 100%: all 22.
         #expect(result.points[0].selection[1].count == 1 && result.points[0].selection[2].count == 4)

@@ -6,7 +6,8 @@ public struct ObfuscationVariant: Sendable, Codable, Equatable {
     public var seed: UInt64
     /// Test accuracy with the encrypted channels' obscure kernels freshly randomised, in percent.
     public var randomisedAccuracy: Double
-    /// Test accuracy after retraining those kernels (the lowest-loss epoch's), in percent.
+    /// Test accuracy after retraining those kernels, in percent (the kept epoch: best validate accuracy when
+    /// validate images are given, else lowest training loss as in the original).
     public var retrainedAccuracy: Double
     /// Mean cross-entropy per image, one entry per epoch.
     public var losses: [Double]
@@ -40,7 +41,8 @@ public struct ObfuscationResult: Sendable, Codable, Equatable {
 /// layer-2 outputs cannot fit replacement filters that work with another user's model. Networks built without
 /// obscure convs get identity ones inserted after conv2 (the model's function is unchanged). For each variant the
 /// owner re-randomises the obscure kernels of the encrypted channels and retrains only those kernels (Adam,
-/// cosine period twice the epochs as in the original's 64 of 128, keeping the lowest-loss epoch) with every other
+/// cosine period twice the epochs as in the original's 64 of 128, keeping the epoch with the best validate accuracy,
+/// or the lowest training loss as the original did when no validate images are given) with every other
 /// weight, and BatchNorm statistics, frozen. Accuracy recovering for each variant means each user can get a
 /// distinct, equally accurate model.
 public struct PolymorphicObfuscation: Sendable {
@@ -77,12 +79,13 @@ public struct PolymorphicObfuscation: Sendable {
     ///   - channels: the encrypted conv2 channels (layer 2 of the selection).
     ///   - train: the owner's training images.
     ///   - test: the reporting set.
+    ///   - validate: images that choose the kept epoch (spec §12 item 12); `nil` keeps the lowest-loss epoch.
     ///   - progress: called after every epoch with (epochs done, epochs total over all variants).
     /// - Returns: the accuracies and kernels of each variant.
     /// - Throws: ``NNError/shapeMismatch(_:)`` for bad channels or counts or a conv2 inside a block,
     ///   ``NNError/datasetMismatch(_:)`` for data that does not fit.
     public func run(
-        _ model: Model, channels: [Int], train: LabeledTensor, test: LabeledTensor,
+        _ model: Model, channels: [Int], train: LabeledTensor, test: LabeledTensor, validate: LabeledTensor? = nil,
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> ObfuscationResult {
         let started = Date()
@@ -92,7 +95,7 @@ public struct PolymorphicObfuscation: Sendable {
         let selection = try SelectedNeurons([2: channels])
         try model.validate(selection)
         guard !channels.isEmpty else { throw NNError.shapeMismatch("obfuscation needs encrypted conv2 channels") }
-        for data in [train, test] {
+        for data in [train, test] + (validate.map { [$0] } ?? []) {
             try model.validateInput(data.images)
             try model.validateLabels(data.labels, count: data.count)
         }
@@ -101,12 +104,13 @@ public struct PolymorphicObfuscation: Sendable {
         let encrypted = selection[2]
         let trainFeatures = chain.features(train.images)
         let testFeatures = chain.features(test.images)
+        let validateFeatures = validate.map { chain.features($0.images) }
         let originalKernels = chain.obscure.kernels.map(\.value)
         let originalBuffers = model.network.namedBuffers.map(\.1.value)
-        func accuracy() -> Double {
-            Evaluation.score(logits: chain.logits(testFeatures), labels: test.labels, topK: model.architecture.topK)
-                .accuracy
+        func accuracy(_ features: Tensor, _ labels: [Int]) -> Double {
+            Evaluation.score(logits: chain.logits(features), labels: labels, topK: model.architecture.topK).accuracy
         }
+        func accuracy() -> Double { accuracy(testFeatures, test.labels) }
         let original = accuracy()
         var results: [ObfuscationVariant] = []
         for v in 0..<variants {
@@ -122,7 +126,8 @@ public struct PolymorphicObfuscation: Sendable {
             var training = AttackTraining(
                 optimizer: Adam(trained, learningRate: learningRate), period: 2 * epochs, batchSize: batchSize,
                 seed: variantSeed)
-            var best = (loss: Double.infinity, kernels: trained.map(\.value))
+            // Lower is better: minus the validate accuracy, or the training loss.
+            var best = (score: Double.infinity, kernels: trained.map(\.value))
             var losses: [Double] = []
             for epoch in 0..<epochs {
                 let loss = training.trainEpoch(
@@ -131,7 +136,8 @@ public struct PolymorphicObfuscation: Sendable {
                 // Frozen remainder: undo what training-mode passes did to running statistics.
                 for ((_, buffer), saved) in zip(model.network.namedBuffers, originalBuffers) { buffer.value = saved }
                 losses.append(loss)
-                if loss < best.loss { best = (loss, trained.map(\.value)) }
+                let score = validateFeatures.map { -accuracy($0, validate?.labels ?? []) } ?? loss
+                if score < best.score { best = (score, trained.map(\.value)) }
                 progress(v * epochs + epoch + 1, variants * epochs)
             }
             for (kernel, value) in zip(trained, best.kernels) { kernel.value = value }

@@ -91,19 +91,39 @@ public struct RecoverySweep: Sendable {
     ///   - model: the trained model (masks are cleared afterwards).
     ///   - percent: the share of each layer.
     ///   - validate: the owner's selection images.
+    ///   - progress: advanced once per selection evaluation.
     /// - Returns: the selection.
     /// - Throws: ``NNError`` for a percentage outside 1...100.
-    public func selection(for model: Model, percent: Int, validate: LabeledTensor) throws -> SelectedNeurons {
+    public func selection(
+        for model: Model, percent: Int, validate: LabeledTensor, progress: ProgressReporter? = nil
+    ) throws -> SelectedNeurons {
         guard (1...100).contains(percent) else { throw NNError.shapeMismatch("percentage \(percent) outside 1...100") }
         let evaluator = try ModelSelectionEvaluator(model: model, images: validate.images, labels: validate.labels)
         let counts = try SelectionCount.percent(percent).counts(layerSizes: evaluator.layerSizes)
         switch selector {
         case .greedy:
             let base = try evaluator.evaluate(SelectedNeurons(), mode: nil).accuracy
-            return try GreedySelection(counts: counts, base: base).run(on: evaluator)
+            return try GreedySelection(counts: counts, base: base).run(on: evaluator, progress: progress)
         case .random:
             return try RandomSelection(counts: counts, base: 100, budget: .trials(1), seed: attack.seed)
-                .run(on: evaluator).selection
+                .run(on: evaluator, progress: progress).selection
+        }
+    }
+
+    /// The units of work ``run(_:state:data:scratch:progress:)`` reports: selection evaluations plus epochs.
+    /// - Parameter layerSizes: conv1 and conv2 filter counts.
+    /// - Returns: the total for a progress bar.
+    /// - Throws: ``NNError/shapeMismatch(_:)`` for a percentage outside 0...100.
+    public func plannedWork(layerSizes: [Int]) throws -> Int {
+        try percents.reduce(0) { total, percent in
+            let counts = try SelectionCount.percent(percent).counts(layerSizes: layerSizes)
+            // Greedy stops after a fully selected layer (every later layer follows without evaluations).
+            let full = counts.indices.first { counts[$0] == layerSizes[$0] } ?? (counts.count - 1)
+            let evaluations =
+                selector == .greedy
+                ? GreedySelection(counts: Array(counts[...full]), base: 0).plannedEvaluations(layerSizes: layerSizes)
+                : 2
+            return total + evaluations + attack.epochs
         }
     }
 
@@ -113,24 +133,22 @@ public struct RecoverySweep: Sendable {
     ///   - state: the trained model's tensors (each point starts from a fresh copy).
     ///   - data: thief samples, test and validate halves.
     ///   - scratch: A_t to draw as a reference, if measured.
-    ///   - progress: called after every retraining epoch with (epochs done, epochs total).
+    ///   - progress: advanced once per selection evaluation and once per retraining epoch; its total should be
+    ///     ``plannedWork(layerSizes:)``.
     /// - Returns: the points, ascending by percentage.
     /// - Throws: ``NNError`` for tensors or data that do not fit the architecture, or a bad percentage.
     public func run(
         _ architecture: Architecture, state: [String: Tensor], data: AttackData, scratch: ScratchResult? = nil,
-        progress: (Int, Int) -> Void = { _, _ in }
+        progress: ProgressReporter? = nil
     ) throws -> RecoverySweepResult {
         let ordered = percents.sorted()
-        let total = ordered.count * attack.epochs
         var points: [RecoverySweepPoint] = []
-        for (index, percent) in ordered.enumerated() {
+        for percent in ordered {
             let model = Model(architecture)
             try model.load(state)
-            let selection = try selection(for: model, percent: percent, validate: data.validate)
+            let selection = try selection(for: model, percent: percent, validate: data.validate, progress: progress)
             let filters = model.conv1.outChannels + model.conv2.outChannels
-            let recovery = try attack.run(model, selection: selection, data: data) { done, _ in
-                progress(index * attack.epochs + done, total)
-            }
+            let recovery = try attack.run(model, selection: selection, data: data) { _, _ in progress?.advance() }
             points.append(
                 RecoverySweepPoint(
                     percent: percent, encryptedShare: 100 * Double(selection.count) / Double(filters),

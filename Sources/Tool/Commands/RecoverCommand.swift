@@ -8,16 +8,19 @@ struct RecoverCommand: ParsableCommand {
         commandName: "recover",
         abstract: "Run an attack on a partially encrypted model: scratch (A_t), model (A_rec), input, obfuscation.",
         discussion: """
-            scratch      train a fresh model on --samples validate images (A_t); needs no model or selection.
-            model        re-initialise the selected filters and retrain on --samples validate images with the
-                         encrypted filters at 10x the rate (A_rec); prints A_o, A_s, A_r, A_rec.
-                         With --sweep 10,20,...,100 the attack runs at each share of encrypted filters (greedy
-                         or random selection on the validate half) instead of --selection; --plot writes the
-                         A_s/A_r/A_rec chart with A_o and A_t (--scratch-epochs) as reference lines.
-            input        the owner reconstructs --images test inputs from the decrypted layer-2 channels;
-                         prints the error (MSE, PSNR) against the true images.
-            obfuscation  secret per-channel obscure convs after conv2: re-randomise those of the encrypted
-                         channels and retrain only them, for --variants users, on --samples training images.
+            scratch: train a fresh model on --samples validate images (A_t); needs no model or selection.
+
+            model: re-initialise the selected filters and retrain on --samples validate images, the encrypted \
+            filters at 10x the rate of the rest (A_rec); prints A_o, A_s, A_r and A_rec. With --sweep 10,20,...,100 \
+            the attack runs at each share of encrypted filters instead of --selection (greedy or random selection \
+            on the validate half); --plot writes the A_s/A_r/A_rec chart with A_o and A_t (--scratch-epochs) as \
+            reference lines.
+
+            input: the owner reconstructs --images test inputs from the decrypted layer-2 channels and prints the \
+            error (MSE, PSNR) against the true images.
+
+            obfuscation: secret per-channel obscure convs after conv2; re-randomise those of the encrypted \
+            channels and retrain only them, for --variants users, on --samples training images.
             """)
 
     /// The attacks.
@@ -158,7 +161,9 @@ struct RecoverCommand: ParsableCommand {
             let defence = PolymorphicObfuscation(epochs: epochs ?? 64, variants: variants, seed: seed)
             let progress = ProgressReporter(
                 label: "obfuscation", total: defence.epochs * defence.variants, unit: "epoch")
-            let result = try defence.run(model, channels: channels, train: owner, test: data.test) { _, _ in
+            let result = try defence.run(
+                model, channels: channels, train: owner, test: data.test, validate: data.validate
+            ) { _, _ in
                 progress.advance()
             }
             progress.finish()
@@ -184,13 +189,16 @@ struct RecoverCommand: ParsableCommand {
         guard !parsed.isEmpty, parsed.count == values.count, parsed.allSatisfy({ (1...100).contains($0) }) else {
             throw ValidationError("--sweep needs percentages in 1...100 separated by commas, got '\(percents)'")
         }
-        let state = try loadModel(architecture).stateDict()
+        let loaded = try loadModel(architecture)
+        let state = loaded.stateDict()
         let sweep = RecoverySweep(
             percents: parsed, selector: RecoverySweep.Selector(rawValue: selector) ?? .greedy, attack: attack)
-        let progress = ProgressReporter(label: "sweep", total: parsed.count * attack.epochs, unit: "epoch")
+        let sizes = [loaded.conv1.outChannels, loaded.conv2.outChannels]
+        let progress = ProgressReporter(
+            label: "sweep (select + recover)", total: try sweep.plannedWork(layerSizes: sizes), unit: "step")
         let result = try sweep.run(
-            architecture, state: Dictionary(uniqueKeysWithValues: state), data: data, scratch: scratch
-        ) { _, _ in progress.advance() }
+            architecture, state: Dictionary(uniqueKeysWithValues: state), data: data, scratch: scratch,
+            progress: progress)
         progress.finish()
         if let plot { try result.plot.write(to: URL(fileURLWithPath: plot)) }
         return result
