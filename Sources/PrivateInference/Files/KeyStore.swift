@@ -19,6 +19,8 @@ public struct FloodingParameters: Sendable, Codable, Equatable {
     /// measured error ≈ resultScale · 2^-45).
     public static let standard = FloodingParameters(statisticalBits: 20, noiseBoundBitsBelowScale: 40)
 
+    /// The default flooding parameters for a prime chain.
+    ///
     /// The default for a prime chain (bit sizes, special prime last). Smaller rescaling primes mean smaller
     /// scales and fewer bits of precision: β shrinks with the smallest of the three rescaling primes, linearly
     /// between β = 40 at 60 bits (measured 2^-45) and β = 34 at 40 bits (`privdnn`, measured 2^-39.6), both with a
@@ -68,6 +70,8 @@ struct ParameterRecord: Codable, Sendable, Equatable {
     }
 }
 
+/// The owner's key store.
+///
 /// The owner's key store: the secret key (only here), the public and relinearization keys, and a record of
 /// the parameters and the key id (hash of the public key). Keys are SEAL-serialized inside the exchange
 /// container (version, parms_id, content hash).
@@ -118,7 +122,8 @@ struct OwnerKeyStore {
     static func load(_ dir: URL) throws -> OwnerKeyStore {
         let recordPath = recordURL(dir).path
         guard let data = FileManager.default.contents(atPath: recordPath) else {
-            throw InferenceError.badFile(path: recordPath, reason: "no key store here (run `privdnn owner package --keys`)")
+            throw InferenceError.badFile(
+                path: recordPath, reason: "no key store here (run `privdnn owner package --keys`)")
         }
         let record: Record
         do { record = try JSONDecoder().decode(Record.self, from: data) } catch {
