@@ -96,7 +96,13 @@ struct OwnerKeyStore {
     static func loadOrCreate(_ dir: URL, context: HEContext, security: SecurityLevel) throws -> OwnerKeyStore {
         if FileManager.default.fileExists(atPath: recordURL(dir).path) {
             let store = try load(dir)
-            if store.context.parameters.parmsID == context.parameters.parmsID { return store }
+            guard store.context.parameters.parmsID == context.parameters.parmsID else {
+                // Never overwrite an owner's secret key: packages made with it could no longer be decrypted.
+                throw InferenceError.mismatch(
+                    path: recordURL(dir).path,
+                    reason: "holds keys for other CKKS parameters; use another --keys directory for these parameters")
+            }
+            return store
         }
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let keys = try context.generateKeys()
