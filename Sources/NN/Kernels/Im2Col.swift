@@ -82,6 +82,13 @@ struct ConvGeometry: Sendable, Equatable {
                             if iy < 0 || iy >= height { continue }
                             let line = srcRow + oy * ow
                             let dst = plane + iy * width
+                            if stride == 1 {
+                                // The in-bounds run, as in im2col, without a bounds test per element.
+                                let lo = min(ow, max(0, padding - kj)), hi = max(lo, min(ow, width + padding - kj))
+                                let to = dst + (kj - padding)
+                                for ox in lo..<hi { to[ox] += line[ox] }
+                                continue
+                            }
                             for ox in 0..<ow {
                                 let ix = ox * stride - padding + kj
                                 if ix >= 0 && ix < width { dst[ix] += line[ox] }
