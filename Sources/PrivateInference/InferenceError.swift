@@ -1,4 +1,6 @@
-/// Errors of encrypted inference and of the owner/user exchange. Messages name the file or the value at
+/// Errors of encrypted inference and of the owner/user exchange.
+///
+/// Messages name the file or the value at
 /// fault and never contain key material.
 public enum InferenceError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The model cannot be run by the encrypted pipeline.

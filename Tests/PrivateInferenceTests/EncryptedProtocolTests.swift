@@ -86,6 +86,18 @@ import Testing
         #expect(throws: InferenceError.badFile(path: request.path, reason: "content hash mismatch (corrupted file)")) {
             try OwnerRole.decrypt(keys: keys, request: request, response: dir.appendingPathComponent("resp"))
         }
+        // A key store is never overwritten by keys for other parameters.
+        let other8192 = try EncryptionParameters(polyModulusDegree: 8192, bitSizes: [50, 50, 50, 50, 50])
+        #expect(
+            throws: InferenceError.mismatch(
+                path: keys.appendingPathComponent("keystore.json").path,
+                reason: "holds keys for other CKKS parameters; use another --keys directory for these parameters")
+        ) {
+            try OwnerRole.package(
+                modelURL: try Self.modelFile(dir), selection: FilterSelection([1: [1], 2: [2]]),
+                out: dir.appendingPathComponent("pkg2"), preset: .auto, keys: keys, parameters: other8192,
+                security: .none)
+        }
         // A response file given as a request: wrong kind, named.
         let other = dir.appendingPathComponent("req2")
         _ = try UserRole.infer(package: package, pixels: images.pixels, count: 1, out: other)

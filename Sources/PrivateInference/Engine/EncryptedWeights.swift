@@ -2,6 +2,8 @@ import CKKS
 import Foundation
 import NN
 
+/// The owner's encrypted filters.
+///
 /// The owner's encrypted filters: every scalar of the pooled kernels of the selected filters (and each bias)
 /// as a symmetric ciphertext, at the level where the pipeline uses it. Filters are produced on demand (from
 /// the package's per-filter files) so that only one conv2 filter's ciphertexts are in memory at a time.
@@ -10,6 +12,8 @@ struct EncryptedWeights: Sendable {
     var conv1Filters: [Int]
     /// Selected conv2 filters, ascending.
     var conv2Filters: [Int]
+    /// The ciphertexts of one part of a selected filter.
+    ///
     /// The ciphertexts of one part of the `index`-th selected filter of `layer`: for conv1 (part 0) its (k+1)²
     /// taps then the bias (4 primes); for conv2, part c < C1 is the (k+1)² taps on input channel c and part C1
     /// the bias (2 primes). conv2 is split by channel so that the user streams channel by channel.
@@ -27,7 +31,8 @@ extension HEContext {
         let values: [(Double, Double)]
         let primes: Int
         if layer == 1 {
-            values = kernels.conv1[filter].map { ($0, plan.conv1WeightScale) }
+            values =
+                kernels.conv1[filter].map { ($0, plan.conv1WeightScale) }
                 + [(kernels.conv1Bias[filter], plan.inputScale * plan.conv1WeightScale)]
             primes = PipelineLevels.conv1Primes
         } else if part < kernels.conv1Channels {
@@ -52,7 +57,9 @@ extension HEContext {
 
     /// The owner's packaging step in memory (tests and the full-encryption baseline): the plan and every
     /// selected filter encrypted.
-    func prepare(_ kernels: PooledKernels, selection: FilterSelection, secret: SecretKey) throws -> (ScalePlan, EncryptedWeights) {
+    func prepare(_ kernels: PooledKernels, selection: FilterSelection, secret: SecretKey) throws -> (
+        ScalePlan, EncryptedWeights
+    ) {
         let plan = plan(kernels, selection: selection)
         let encryptor = try Encryptor(context: ckks, secretKey: secret)
         func parts(_ layer: Int) throws -> [[[Ciphertext]]] {

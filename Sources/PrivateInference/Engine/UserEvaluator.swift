@@ -37,6 +37,7 @@ struct UserEvaluator {
     ///   - count: images in the batch (≤ N/2).
     ///   - times: receives conv1, activation and conv2 times.
     /// - Returns: per selected conv2 filter, its pooled outputs (row-major) at one prime and `resultScale`.
+    /// - Throws: ``InferenceError`` for a bad batch size; `CKKSError` from the evaluator or a bad filter file.
     func evaluate(pixels: [UInt8], activations: [Float], count: Int, times: inout PhaseTimes) throws -> [[Ciphertext]] {
         guard count > 0, count <= context.degree / 2 else {
             throw InferenceError.invalidArgument("a batch holds 1…\(context.degree / 2) images, got \(count)")
@@ -78,28 +79,35 @@ struct UserEvaluator {
                         outputs.append(
                             try (0..<taps).map { t in
                                 guard let input = band[2 * y + t / window]?[2 * x + t % window] else {
-                                    throw InferenceError.invalidArgument("internal: input row \(2 * y + t / window) not encoded")
+                                    throw InferenceError.invalidArgument(
+                                        "internal: input row \(2 * y + t / window) not encoded")
                                 }
-                                return ProductTerm(weight: filterWeights[f][t].pointer, input: input.pointer, inputIsCipher: false)
+                                return ProductTerm(
+                                    weight: filterWeights[f][t].pointer, input: input.pointer, inputIsCipher: false)
                             })
                     }
                 }
                 let sums = outputs.map { _ in WordBuffer(count: 2 * k1 * n) }
                 withExtendedLifetime((filterWeights, band)) {
                     LazyAccumulator.sumAll(
-                        outputs, primes: k1, degree: n, moduli: context.moduli(k1), outSize: 2, into: sums.map(\.pointer))
+                        outputs, primes: k1, degree: n, moduli: context.moduli(k1), outSize: 2,
+                        into: sums.map(\.pointer))
                 }
                 return try Workers.map(sums.count) { o in
                     Result {
                         var ct = context.ciphertext(sums[o], size: 2, primes: k1, scale: conv1Scale)
-                        try context.evaluator.addInPlace(&ct, context.ciphertext(filterWeights[o / p1][taps], size: 2, primes: k1, scale: conv1Scale))
+                        try context.evaluator.addInPlace(
+                            &ct, context.ciphertext(filterWeights[o / p1][taps], size: 2, primes: k1, scale: conv1Scale)
+                        )
                         try context.evaluator.rescaleToNextInPlace(&ct)
                         return ct
                     }
                 }.map { try $0.get() }
             }
             let squared = try times.measure("activation") {
-                try Workers.map(pooled.count) { i in Result { WordBuffer(try square(pooled[i]).data) } }.map { try $0.get() }
+                try Workers.map(pooled.count) { i in Result { WordBuffer(try square(pooled[i]).data) } }.map {
+                    try $0.get()
+                }
             }
             for (item, ct) in squared.enumerated() { squares[item / p1][y * p1 + item % p1] = ct }
             progress?()
@@ -117,7 +125,9 @@ struct UserEvaluator {
 
     /// The selected conv2 filters' pooled outputs, accumulated input channel by input channel so that only one
     /// channel's encoded activations and one (filter, channel) block of weights are in memory at a time.
-    func conv2(squares: [[WordBuffer]], activations: [Float], count: Int, times: inout PhaseTimes) throws -> [[Ciphertext]] {
+    func conv2(squares: [[WordBuffer]], activations: [Float], count: Int, times: inout PhaseTimes) throws
+        -> [[Ciphertext]]
+    {
         let filters = weights.conv2Filters.count
         guard filters > 0 else { return [] }
         let n = context.degree
@@ -137,19 +147,24 @@ struct UserEvaluator {
                     try Workers.map(plane) { pos -> Result<WordBuffer, Error> in
                         var values = [Double](repeating: 0, count: count)
                         for b in 0..<count { values[b] = Double(activations[(b * conv1Channels + c) * plane + pos]) }
-                        return Result { WordBuffer(try context.encodeWords(values, scale: plan.squareScale, primes: k2)) }
+                        return Result {
+                            WordBuffer(try context.encodeWords(values, scale: plan.squareScale, primes: k2))
+                        }
                     }.map { try $0.get() }
                 }
             }
             let isCipher = encryptedChannel[c] != nil
             for index in 0..<filters {
-                let block = try times.measure("conv2.load") { try weights.part(2, index, c).map { WordBuffer($0.data) } }
+                let block = try times.measure("conv2.load") {
+                    try weights.part(2, index, c).map { WordBuffer($0.data) }
+                }
                 times.measure("conv2") {
                     let terms = (0..<outputs).map { pos -> [ProductTerm] in
                         let y = pos / p2, x = pos % p2
                         return (0..<taps).map { tap in
                             let at = (2 * y + tap / window) * p1 + 2 * x + tap % window
-                            return ProductTerm(weight: block[tap].pointer, input: inputs[at].pointer, inputIsCipher: isCipher)
+                            return ProductTerm(
+                                weight: block[tap].pointer, input: inputs[at].pointer, inputIsCipher: isCipher)
                         }
                     }
                     let partial = terms.map { _ in WordBuffer(count: size * k2 * n) }
@@ -180,7 +195,8 @@ struct UserEvaluator {
             return try times.measure("conv2") {
                 try Workers.map(outputs) { o in
                     Result {
-                        var ct = context.ciphertext(totals[index * outputs + o], size: size, primes: k2, scale: productScale)
+                        var ct = context.ciphertext(
+                            totals[index * outputs + o], size: size, primes: k2, scale: productScale)
                         try context.evaluator.addInPlace(&ct, bias)
                         if ct.size == 3 { try context.evaluator.relinearizeInPlace(&ct, relinKeys: relinKeys) }
                         try context.evaluator.rescaleToNextInPlace(&ct)

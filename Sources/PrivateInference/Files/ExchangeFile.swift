@@ -1,5 +1,7 @@
 import Foundation
 
+/// The container of every file the parties exchange or keep.
+///
 /// The container of every file the two parties exchange or keep: a magic, a JSON header (kind, format
 /// version, parms_id, payload length and BLAKE2b-256 hash, kind-specific fields) and a binary payload of
 /// little-endian words. Reading checks all of it and names the file in every error.
@@ -65,6 +67,7 @@ struct ExchangeFile: Sendable {
     ///   - url: the file.
     ///   - kind: the expected kind.
     ///   - parmsID: the expected parms_id (hex), if known.
+    /// - Returns: the verified file.
     /// - Throws: ``InferenceError/badFile(path:reason:)`` or ``InferenceError/mismatch(path:reason:)``.
     static func read(_ url: URL, kind: Kind, parmsID: String? = nil) throws -> ExchangeFile {
         let path = url.path
@@ -73,7 +76,8 @@ struct ExchangeFile: Sendable {
         }
         let file = try parse([UInt8](data), path: path)
         guard file.header.kind == kind else {
-            throw InferenceError.badFile(path: path, reason: "holds a \(file.header.kind.rawValue), expected a \(kind.rawValue)")
+            throw InferenceError.badFile(
+                path: path, reason: "holds a \(file.header.kind.rawValue), expected a \(kind.rawValue)")
         }
         if let parmsID, parmsID != file.header.parmsID {
             throw InferenceError.mismatch(
@@ -97,12 +101,14 @@ struct ExchangeFile: Sendable {
             throw InferenceError.badFile(path: path, reason: "unreadable header")
         }
         guard header.version == version else {
-            throw InferenceError.badFile(path: path, reason: "format version \(header.version), this build reads \(version)")
+            throw InferenceError.badFile(
+                path: path, reason: "format version \(header.version), this build reads \(version)")
         }
         let payload = Array(bytes[(12 + length)...])
         guard payload.count == header.payloadBytes else {
             throw InferenceError.badFile(
-                path: path, reason: "payload has \(payload.count) bytes, header says \(header.payloadBytes) (truncated?)")
+                path: path,
+                reason: "payload has \(payload.count) bytes, header says \(header.payloadBytes) (truncated?)")
         }
         guard !verifyHash || ContentHasher.hash(payload) == header.payloadHash else {
             throw InferenceError.badFile(path: path, reason: "content hash mismatch (corrupted file)")
@@ -144,7 +150,8 @@ enum WordCoding {
         let count = bytes.count / 8
         var out = [UInt64](repeating: 0, count: count)
         out.withUnsafeMutableBytes { dst in
-            bytes.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[0..<(count * 8)])) }
+            bytes.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[0..<(count * 8)]))
+            }
         }
         return out.map { UInt64(littleEndian: $0) }
     }
@@ -152,7 +159,9 @@ enum WordCoding {
     /// Reads `count` words at `offset`, checking bounds.
     static func read(_ bytes: [UInt8], offset: inout Int, count: Int, path: String) throws -> [UInt64] {
         let end = offset + count * 8
-        guard count >= 0, end <= bytes.count else { throw InferenceError.badFile(path: path, reason: "payload too short") }
+        guard count >= 0, end <= bytes.count else {
+            throw InferenceError.badFile(path: path, reason: "payload too short")
+        }
         defer { offset = end }
         return words(bytes[offset..<end])
     }
@@ -162,7 +171,8 @@ enum WordCoding {
 enum AtomicWrite {
     static func write(_ bytes: [UInt8], to url: URL) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(
-            ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
+            ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+        )
         do {
             try Data(bytes).write(to: temporary)
             if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
@@ -176,7 +186,8 @@ enum AtomicWrite {
     /// A fresh temporary sibling directory of `url` for building a directory that is renamed into place.
     static func temporaryDirectory(beside url: URL) throws -> URL {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(
-            ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
+            ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+        )
         do {
             try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
         } catch {

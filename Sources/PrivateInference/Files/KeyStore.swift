@@ -19,6 +19,8 @@ public struct FloodingParameters: Sendable, Codable, Equatable {
     /// measured error ≈ resultScale · 2^-45).
     public static let standard = FloodingParameters(statisticalBits: 20, noiseBoundBitsBelowScale: 40)
 
+    /// The default flooding parameters for a prime chain.
+    ///
     /// The default for a prime chain (bit sizes, special prime last). Smaller rescaling primes mean smaller
     /// scales and fewer bits of precision: β shrinks with the smallest of the three rescaling primes, linearly
     /// between β = 40 at 60 bits (measured 2^-45) and β = 34 at 40 bits (`privdnn`, measured 2^-39.6), both with a
@@ -68,6 +70,8 @@ struct ParameterRecord: Codable, Sendable, Equatable {
     }
 }
 
+/// The owner's key store.
+///
 /// The owner's key store: the secret key (only here), the public and relinearization keys, and a record of
 /// the parameters and the key id (hash of the public key). Keys are SEAL-serialized inside the exchange
 /// container (version, parms_id, content hash).
@@ -92,7 +96,13 @@ struct OwnerKeyStore {
     static func loadOrCreate(_ dir: URL, context: HEContext, security: SecurityLevel) throws -> OwnerKeyStore {
         if FileManager.default.fileExists(atPath: recordURL(dir).path) {
             let store = try load(dir)
-            if store.context.parameters.parmsID == context.parameters.parmsID { return store }
+            guard store.context.parameters.parmsID == context.parameters.parmsID else {
+                // Never overwrite an owner's secret key: packages made with it could no longer be decrypted.
+                throw InferenceError.mismatch(
+                    path: recordURL(dir).path,
+                    reason: "holds keys for other CKKS parameters; use another --keys directory for these parameters")
+            }
+            return store
         }
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let keys = try context.generateKeys()
@@ -118,7 +128,8 @@ struct OwnerKeyStore {
     static func load(_ dir: URL) throws -> OwnerKeyStore {
         let recordPath = recordURL(dir).path
         guard let data = FileManager.default.contents(atPath: recordPath) else {
-            throw InferenceError.badFile(path: recordPath, reason: "no key store here (run `privdnn owner package --keys`)")
+            throw InferenceError.badFile(
+                path: recordPath, reason: "no key store here (run `privdnn owner package --keys`)")
         }
         let record: Record
         do { record = try JSONDecoder().decode(Record.self, from: data) } catch {

@@ -161,7 +161,9 @@ enum FilterFile {
         return out
     }
 
-    static func parse(_ bytes: [UInt8], count: Int, primes: Int, context: HEContext, path: String) throws -> [Ciphertext] {
+    static func parse(_ bytes: [UInt8], count: Int, primes: Int, context: HEContext, path: String) throws
+        -> [Ciphertext]
+    {
         var offset = 0
         var ranges: [Range<Int>] = []
         for _ in 0..<count {

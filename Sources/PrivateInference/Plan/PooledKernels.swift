@@ -36,7 +36,8 @@ struct PooledKernels: Sendable {
     /// - Throws: ``InferenceError/unsupportedModel(_:)`` for networks other than the LeNet-5 variants.
     init(model: Model, normalization: Normalization) throws {
         guard model.architecture == .lenet5MNIST || model.architecture == .lenet5EMNIST else {
-            throw InferenceError.unsupportedModel("encrypted inference supports the LeNet-5 networks, not \(model.architecture.rawValue)")
+            throw InferenceError.unsupportedModel(
+                "encrypted inference supports the LeNet-5 networks, not \(model.architecture.rawValue)")
         }
         let c1 = model.conv1, c2 = model.conv2
         guard c1.stride == 1, c1.padding == 0, c2.stride == 1, c2.padding == 0, c1.kernelSize == c2.kernelSize,

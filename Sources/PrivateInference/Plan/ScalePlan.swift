@@ -25,7 +25,7 @@ public struct ScalePlan: Sendable, Codable, Equatable {
 
     /// Derives the scales.
     /// - Parameters:
-    ///   - primes: q_0 … q_3 as doubles.
+    ///   - q: q_0 … q_3 as doubles.
     ///   - conv1Bound: max |pooled conv1 output| of any input.
     ///   - squareBound: max |activation| entering conv2 (squared pooled conv1, any channel).
     ///   - resultBound: max |pooled conv2 output| of the encrypted filters.

@@ -23,9 +23,11 @@ public struct InferenceReport: Sendable, Codable {
     public var secondsTotal: Double
     /// Peak resident memory of the process (VmHWM).
     public var peakRSSBytes: Int
-    /// Package, request and response sizes.
+    /// Package size.
     public var packageBytes: Int
+    /// Request size (all batches).
     public var requestBytes: Int
+    /// Response size (all batches).
     public var responseBytes: Int
 }
 
@@ -39,15 +41,20 @@ public enum ExchangeRun {
     ///   - preset: CKKS parameters.
     ///   - parameters: explicit parameters (tests).
     ///   - security: security level for explicit parameters.
+    ///   - normalization: the dataset's input transform.
     ///   - workDirectory: where the parties' directories go (a fresh temporary directory if nil).
     ///   - progress: called with (steps done, total steps) as the encrypted layers advance.
+    /// - Returns: accuracies, agreement, phase times, peak memory and file sizes.
+    /// - Throws: ``InferenceError`` from either role.
     public static func run(
         modelURL: URL, selection: FilterSelection, images: LabeledImages, preset: ParameterPreset = .auto,
         parameters: EncryptionParameters? = nil, security: SecurityLevel = .tc128, normalization: Normalization = .unit,
         workDirectory: URL? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> InferenceReport {
         let start = DispatchTime.now().uptimeNanoseconds
-        let root = workDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-\(UUID().uuidString)")
+        let root =
+            workDirectory
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-\(UUID().uuidString)")
         let ownerDir = root.appendingPathComponent("owner"), userDir = root.appendingPathComponent("user")
         try? FileManager.default.createDirectory(at: ownerDir, withIntermediateDirectories: true)
         try? FileManager.default.createDirectory(at: userDir, withIntermediateDirectories: true)
@@ -73,8 +80,11 @@ public enum ExchangeRun {
             let request = userDir.appendingPathComponent("request-\(done)")
             let response = ownerDir.appendingPathComponent("response-\(done)")
             let pixels = Array(images.pixels[(done * side)..<((done + count) * side)])
-            try UserRole.infer(pkg, pixels: pixels, count: count, out: request, times: &phases, progress: { counter.tick() })
-            phases.merge(try OwnerRole.decrypt(keys: ownerDir.appendingPathComponent("keys"), request: request, response: response))
+            try UserRole.infer(
+                pkg, pixels: pixels, count: count, out: request, times: &phases, progress: { counter.tick() })
+            phases.merge(
+                try OwnerRole.decrypt(
+                    keys: ownerDir.appendingPathComponent("keys"), request: request, response: response))
             let result = try phases.measure("finish") { try UserRole.finish(pkg, request: request, response: response) }
             logits += result.data
             requestBytes += fileSize(request)
@@ -100,12 +110,15 @@ public enum ExchangeRun {
             if s == label { correctSeparate += 1 }
             if e == label { correctEncrypted += 1 }
             if e == s { agree += 1 }
-            for c in 0..<classes { maxDiff = max(maxDiff, Double(abs(logits[i * classes + c] - separate[i * classes + c]))) }
+            for c in 0..<classes {
+                maxDiff = max(maxDiff, Double(abs(logits[i * classes + c] - separate[i * classes + c])))
+            }
         }
         let total = Double(images.count)
         return InferenceReport(
             images: images.count, accuracyPlain: 100 * Double(correctPlain) / total,
-            accuracySeparate: 100 * Double(correctSeparate) / total, accuracyEncrypted: 100 * Double(correctEncrypted) / total,
+            accuracySeparate: 100 * Double(correctSeparate) / total,
+            accuracyEncrypted: 100 * Double(correctEncrypted) / total,
             agreement: 100 * Double(agree) / total, maxLogitDifference: maxDiff, phases: phases,
             secondsTotal: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, peakRSSBytes: PeakMemory.bytes(),
             packageBytes: summary.bytes, requestBytes: requestBytes, responseBytes: responseBytes)

@@ -27,8 +27,14 @@ public struct FullEncryptionEstimate: Sendable, Codable {
 
     /// Times each operation kind at the full-mode parameters and extrapolates.
     /// - Parameters:
-    ///   - conv1Filters, conv2Filters, fcSizes: the network's widths (6, 16, [256, 120, 84, 10] for MNIST).
+    ///   - conv1Filters: conv1 width (6).
+    ///   - conv2Filters: conv2 width (16).
+    ///   - fcSizes: FC widths including the flattened input ([256, 120, 84, 10]).
     ///   - cores: cores the work would spread over.
+    ///   - degree: ring degree of full mode.
+    ///   - bitSizes: prime sizes of full mode (the original's).
+    /// - Returns: the estimated phases, memory and package size, and the operation counts.
+    /// - Throws: `CKKSError` if the parameters are unusable.
     public static func measure(
         conv1Filters: Int = 6, conv2Filters: Int = 16, fcSizes: [Int] = [256, 120, 84, 10], cores: Int = 2,
         degree: Int = 32768, bitSizes: [Int] = [60] + [Int](repeating: 40, count: 12) + [60]
@@ -55,11 +61,14 @@ public struct FullEncryptionEstimate: Sendable, Codable {
         }
         func macTerm(_ k: Int, cipher: Bool) throws -> Double {
             let w = WordBuffer(try fresh(k).data), x = WordBuffer(try fresh(k).data)
-            let terms = [ProductTerm](repeating: ProductTerm(weight: w.pointer, input: x.pointer, inputIsCipher: cipher), count: 16)
+            let terms = [ProductTerm](
+                repeating: ProductTerm(weight: w.pointer, input: x.pointer, inputIsCipher: cipher), count: 16)
             let out = WordBuffer(count: 3 * k * n)
             return withExtendedLifetime((w, x)) {
                 seconds("mac\(k)\(cipher)") {
-                    LazyAccumulator.sum(terms, primes: k, degree: n, moduli: context.moduli(k), outSize: cipher ? 3 : 2, into: out.pointer)
+                    LazyAccumulator.sum(
+                        terms, primes: k, degree: n, moduli: context.moduli(k), outSize: cipher ? 3 : 2,
+                        into: out.pointer)
                 } / 16
             }
         }
@@ -74,7 +83,9 @@ public struct FullEncryptionEstimate: Sendable, Codable {
         }
         func rescaleOnly(_ k: Int) throws -> Double {
             let ct = try fresh(k)
-            return try seconds("rs\(k)") { var c = ct; try context.evaluator.rescaleToNextInPlace(&c) }
+            return try seconds("rs\(k)") {
+                var c = ct; try context.evaluator.rescaleToNextInPlace(&c)
+            }
         }
         func encrypt(_ k: Int) throws -> Double { try seconds("enc\(k)") { _ = try fresh(k) } }
         func encode(_ k: Int) throws -> Double {
@@ -100,7 +111,8 @@ public struct FullEncryptionEstimate: Sendable, Codable {
         phases["activation", default: 0] += Double(conv1Filters * pooled1) * (try relinRescale(k))
         k -= 1
         // conv2: every input channel encrypted.
-        phases["conv2", default: 0] += Double(conv2Filters * pooled2 * conv1Filters * taps) * (try macTerm(k, cipher: true))
+        phases["conv2", default: 0] +=
+            Double(conv2Filters * pooled2 * conv1Filters * taps) * (try macTerm(k, cipher: true))
         phases["conv2", default: 0] += Double(conv2Filters * pooled2) * (try relinRescale(k))
         phases["package", default: 0] += Double(conv2Filters * (conv1Filters * taps + 1)) * (try encrypt(k))
         packageBytes += Double(conv2Filters * (conv1Filters * taps + 1)) * ctBytes(k) / 2
@@ -130,7 +142,8 @@ public struct FullEncryptionEstimate: Sendable, Codable {
         }
         let last = try fresh(max(1, k))
         phases["decrypt"] = Double(fcSizes.last ?? 10) * (try seconds("dec") { _ = try decryptor.decrypt(last) })
-        ops["encrypted weights"] = conv1Filters * (taps + 1) + conv2Filters * (conv1Filters * taps + 1)
+        ops["encrypted weights"] =
+            conv1Filters * (taps + 1) + conv2Filters * (conv1Filters * taps + 1)
             + (1..<fcSizes.count).reduce(0) { $0 + fcSizes[$1] * (fcSizes[$1 - 1] + 1) }
         // Kernels above ran on one core; the work spreads over `cores`.
         for key in phases.keys { phases[key]? /= Double(max(1, cores)) }

@@ -17,6 +17,8 @@ public struct PackageSummary: Sendable {
     public var times: PhaseTimes
 }
 
+/// The model owner's side of the protocol.
+///
 /// The model owner's side of the protocol: packaging and flooded decryption. The secret key never leaves
 /// the key store.
 public enum OwnerRole {
@@ -29,6 +31,9 @@ public enum OwnerRole {
     ///   - keys: the owner's key store directory.
     ///   - normalization: the dataset's input transform.
     ///   - parameters: explicit parameters instead of the preset (tests: small rings with security none).
+    ///   - security: the security level the parameters must meet.
+    ///   - cache: the package cache root, or `nil` for none.
+    /// - Returns: where the package is, whether it was reused, its cache key and size.
     /// - Throws: ``InferenceError`` naming the file at fault.
     public static func package(
         modelURL: URL, selection: FilterSelection, out: URL, preset: ParameterPreset, keys: URL,
@@ -52,12 +57,14 @@ public enum OwnerRole {
         hasher.update("\(normalization.mean)\(normalization.std)")
         let cacheKey = hasher.finalize()
         if let existing = try? UserRole.readManifest(out), existing.cacheKey == cacheKey {
-            return PackageSummary(directory: out, reused: true, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
+            return PackageSummary(
+                directory: out, reused: true, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
         }
         let cached = cache.map { PackageCache.entry($0, key: cacheKey) }
         if let cached, let entry = try? UserRole.readManifest(cached), entry.cacheKey == cacheKey {
             try PackageCache.copy(cached, to: out)
-            return PackageSummary(directory: out, reused: true, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
+            return PackageSummary(
+                directory: out, reused: true, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
         }
 
         let kernels = try PooledKernels(model: model, normalization: normalization)
@@ -76,7 +83,9 @@ public enum OwnerRole {
             (PackageFiles.publicKey, ExchangeFile.Kind.publicKey, try store.keys.publicKey.serialized()),
             (PackageFiles.relinKeys, .relinKeys, try store.keys.relinKeys.serialized()),
         ] {
-            try put(name, try ExchangeFile(kind: kind, parmsID: keyParms, fields: ["keyID": store.keyID], payload: bytes).bytes())
+            try put(
+                name,
+                try ExchangeFile(kind: kind, parmsID: keyParms, fields: ["keyID": store.keyID], payload: bytes).bytes())
         }
         for (layer, primes) in [(1, PipelineLevels.conv1Primes), (2, PipelineLevels.conv2Primes)] {
             for filter in selection[layer] {
@@ -101,11 +110,13 @@ public enum OwnerRole {
             normalizationStd: normalization.std, keyID: store.keyID, cacheKey: cacheKey, files: files)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try AtomicWrite.write(Array(try encoder.encode(manifest)), to: dir.appendingPathComponent(PackageFiles.manifest))
+        try AtomicWrite.write(
+            Array(try encoder.encode(manifest)), to: dir.appendingPathComponent(PackageFiles.manifest))
         try AtomicWrite.commitDirectory(dir, to: out)
         if let cached { try? PackageCache.copy(out, to: cached) }
         times.seconds["package"] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return PackageSummary(directory: out, reused: false, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
+        return PackageSummary(
+            directory: out, reused: false, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
     }
 
     /// Decrypts a request to flooded plaintext polynomials and writes the response.
@@ -153,7 +164,8 @@ public enum OwnerRole {
     static func validate(_ selection: FilterSelection, model: Model) throws {
         for (layer, filters) in selection.filters {
             guard layer == 1 || layer == 2 else {
-                throw InferenceError.invalidArgument("selection layer \(layer): only conv1 (1) and conv2 (2) can be encrypted")
+                throw InferenceError.invalidArgument(
+                    "selection layer \(layer): only conv1 (1) and conv2 (2) can be encrypted")
             }
             let count = layer == 1 ? model.conv1.outChannels : model.conv2.outChannels
             if let bad = filters.first(where: { $0 < 0 || $0 >= count }) {
@@ -161,12 +173,15 @@ public enum OwnerRole {
             }
         }
         guard !selection[2].isEmpty else {
-            throw InferenceError.invalidArgument("the selection encrypts no conv2 filter: nothing would be sent to the owner")
+            throw InferenceError.invalidArgument(
+                "the selection encrypts no conv2 filter: nothing would be sent to the owner")
         }
     }
 
     static func canonicalJSON(_ selection: FilterSelection) -> String {
-        let parts = selection.filters.keys.sorted().map { "\"\($0)\": [\((selection.filters[$0] ?? []).sorted().map(String.init).joined(separator: ", "))]" }
+        let parts = selection.filters.keys.sorted().map {
+            "\"\($0)\": [\((selection.filters[$0] ?? []).sorted().map(String.init).joined(separator: ", "))]"
+        }
         return "{" + parts.joined(separator: ", ") + "}"
     }
 
@@ -240,7 +255,9 @@ public enum PackageCache {
     public static func clean(_ root: URL = defaultRoot) throws -> Int {
         guard FileManager.default.fileExists(atPath: root.path) else { return 0 }
         var bytes = 0
-        if let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey]) {
+        if let walker = FileManager.default.enumerator(
+            at: root, includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey])
+        {
             for case let url as URL in walker {
                 guard let values = try? url.resourceValues(forKeys: [.fileSizeKey, .isRegularFileKey]),
                     values.isRegularFile == true

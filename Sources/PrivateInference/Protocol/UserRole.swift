@@ -20,6 +20,8 @@ enum RequestCoding {
     }
 }
 
+/// The user's side of the protocol.
+///
 /// The user's side of the protocol: mixed plaintext/encrypted evaluation, re-randomization and masking, and
 /// finishing the network after the owner's response. Never reads a secret key.
 public enum UserRole {
@@ -34,7 +36,8 @@ public enum UserRole {
             throw InferenceError.badFile(path: url.path, reason: "unreadable manifest")
         }
         guard manifest.format == PackageManifest.format, manifest.version == PackageManifest.currentVersion else {
-            throw InferenceError.badFile(path: url.path, reason: "not a version-\(PackageManifest.currentVersion) privdnn package")
+            throw InferenceError.badFile(
+                path: url.path, reason: "not a version-\(PackageManifest.currentVersion) privdnn package")
         }
         return manifest
     }
@@ -48,13 +51,16 @@ public enum UserRole {
             if let handle = FileHandle(forReadingAtPath: url.path) {
                 let head = handle.readData(ofLength: 4096)
                 try? handle.close()
-                if head.starts(with: ExchangeFile.magic), String(decoding: head, as: UTF8.self).contains("\"secret-key\"") {
+                if head.starts(with: ExchangeFile.magic),
+                    String(decoding: head, as: UTF8.self).contains("\"secret-key\"")
+                {
                     throw InferenceError.secretKeyInPackage(path: url.path)
                 }
             }
         }
         let manifest = try readManifest(dir)
-        let manifestBytes = [UInt8](FileManager.default.contents(atPath: dir.appendingPathComponent(PackageFiles.manifest).path) ?? Data())
+        let manifestBytes = [UInt8](
+            FileManager.default.contents(atPath: dir.appendingPathComponent(PackageFiles.manifest).path) ?? Data())
         func bytes(_ name: String) throws -> [UInt8] {
             let url = dir.appendingPathComponent(name)
             guard let data = FileManager.default.contents(atPath: url.path) else {
@@ -75,13 +81,16 @@ public enum UserRole {
         func keyPayload(_ name: String, _ kind: ExchangeFile.Kind) throws -> [UInt8] {
             let path = dir.appendingPathComponent(name).path
             let file = try ExchangeFile.parse(try bytes(name), path: path)
-            guard file.header.kind == kind, file.header.parmsID == keyParms, file.header.fields["keyID"] == manifest.keyID else {
+            guard file.header.kind == kind, file.header.parmsID == keyParms,
+                file.header.fields["keyID"] == manifest.keyID
+            else {
                 throw InferenceError.mismatch(path: path, reason: "kind, parms_id or key id does not fit the manifest")
             }
             return file.payload
         }
         let pkPath = dir.appendingPathComponent(PackageFiles.publicKey).path
-        let pk = try SEALObject.load(PublicKey.self, try keyPayload(PackageFiles.publicKey, .publicKey), context: context, path: pkPath)
+        let pk = try SEALObject.load(
+            PublicKey.self, try keyPayload(PackageFiles.publicKey, .publicKey), context: context, path: pkPath)
         guard try OwnerKeyStore.keyID(pk) == manifest.keyID else {
             throw InferenceError.mismatch(path: pkPath, reason: "public key does not match the manifest's key id")
         }
@@ -108,7 +117,8 @@ public enum UserRole {
             }
             let primes = layer == 1 ? PipelineLevels.conv1Primes : PipelineLevels.conv2Primes
             let file = try ExchangeFile.parse(raw, path: url.path, verifyHash: false)  // whole file checked above
-            guard file.header.kind == .encryptedWeights, file.header.parmsID == context.parmsIDs[primes].description else {
+            guard file.header.kind == .encryptedWeights, file.header.parmsID == context.parmsIDs[primes].description
+            else {
                 throw InferenceError.mismatch(path: url.path, reason: "kind or parms_id does not fit the manifest")
             }
             return try FilterFile.parse(file.payload, count: expected, primes: primes, context: context, path: url.path)
@@ -125,8 +135,9 @@ public enum UserRole {
     ///   - pixels: `count · H · W` raw bytes.
     ///   - count: the number of images (≤ N/2).
     ///   - out: the request file.
-    /// - Returns: per-phase times (load, plain, conv1, activation, conv2, protect).
     ///   - progress: called with (steps done, total steps).
+    /// - Returns: per-phase times (load, plain, conv1, activation, conv2, protect).
+    /// - Throws: ``InferenceError`` naming the package file at fault, or for a bad image count.
     public static func infer(
         package: URL, pixels: [UInt8], count: Int, out: URL, progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> PhaseTimes {
@@ -148,7 +159,8 @@ public enum UserRole {
             throw InferenceError.invalidArgument("expected \(count) images of \(g.inputSide)×\(g.inputSide) bytes")
         }
         guard count <= context.degree / 2 else {
-            throw InferenceError.invalidArgument("at most \(context.degree / 2) images per request (slots), got \(count)")
+            throw InferenceError.invalidArgument(
+                "at most \(context.degree / 2) images per request (slots), got \(count)")
         }
         let (activations, plainResult) = times.measure("plain") { plainPart(pkg, pixels: pixels, count: count) }
         let evaluator = UserEvaluator(
@@ -172,7 +184,9 @@ public enum UserRole {
                     var prng = UniformRandomGeneratorFactory.default.create()
                     let r = RLWESampler.uniform(degree: n, moduli: [q0], using: &prng)
                     var rNTT = r
-                    rNTT.withUnsafeMutableBufferPointer { b in if let p = b.baseAddress { context.keyTables[0].forward(p) } }
+                    rNTT.withUnsafeMutableBufferPointer { b in
+                        if let p = b.baseAddress { context.keyTables[0].forward(p) }
+                    }
                     // Edit a local copy: `Ciphertext.data` has a didSet, so element writes would copy it each time.
                     var words = ct.data
                     for c in 0..<n { words[c] = q0.addMod(words[c], rNTT[c]) }
@@ -206,7 +220,8 @@ public enum UserRole {
     /// `[B, C2, p2, p2]` (encrypted filters' channels are zero there).
     static func plainPart(_ pkg: LoadedPackage, pixels: [UInt8], count: Int) -> (Tensor, Tensor) {
         let side = pkg.geometry.inputSide
-        let std = Double(pkg.manifest.normalizationStd.first ?? 1), mean = Double(pkg.manifest.normalizationMean.first ?? 0)
+        let std = Double(pkg.manifest.normalizationStd.first ?? 1),
+            mean = Double(pkg.manifest.normalizationMean.first ?? 0)
         let c2 = ModelFile.conv2Index(pkg.remainder)
         var activations: [Tensor] = [], pooled: [Tensor] = []
         // Chunks of images keep conv1's im2col buffer small (5,000 images at once would need ~290 MB).
@@ -214,7 +229,8 @@ public enum UserRole {
             let end = min(count, start + ModelFile.chunk)
             let x = Tensor(
                 shape: [end - start, 1, side, side],
-                data: pixels[(start * side * side)..<(end * side * side)].map { Float((Double($0) / 255 - mean) / std) })
+                data: pixels[(start * side * side)..<(end * side * side)].map { Float((Double($0) / 255 - mean) / std) }
+            )
             let a = pkg.remainder.network.forward(x, from: 0, through: c2 - 1, training: false)
             activations.append(a)
             pooled.append(pkg.remainder.network.forward(a, from: c2, through: c2 + 1, training: false))
@@ -273,7 +289,11 @@ public enum UserRole {
         var pooled = [Float](repeating: 0, count: plainCount)
         privPayload.withUnsafeBytes { raw in
             let base = raw.baseAddress.map { $0 + cts * n * 8 }
-            if let base { pooled.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: base, count: plainCount * 4)) } }
+            if let base {
+                pooled.withUnsafeMutableBytes {
+                    $0.copyMemory(from: UnsafeRawBufferPointer(start: base, count: plainCount * 4))
+                }
+            }
         }
         for (fi, o) in filters.enumerated() {
             for pos in 0..<positions {

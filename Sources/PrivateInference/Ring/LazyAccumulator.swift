@@ -30,13 +30,16 @@ enum LazyAccumulator {
         for j in 0..<k {
             var start = 0
             while start < n {
-                sumBlock(terms, prime: j, start: start, count: min(block, n - start), primes: k, degree: n,
+                sumBlock(
+                    terms, prime: j, start: start, count: min(block, n - start), primes: k, degree: n,
                     modulus: moduli[j], outSize: outSize, into: out, scratch: scratch)
                 start += block
             }
         }
     }
 
+    /// Many sums at once, cache-blocked.
+    ///
     /// Many sums at once, cache-blocked: work items are (prime, block of coefficients), and each item computes
     /// that block of every output, so a block of every input and weight is loaded from memory once and reused
     /// by all outputs that share it (neighbouring pooled outputs share two thirds of their inputs). Items run
@@ -51,7 +54,8 @@ enum LazyAccumulator {
             let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 6 * block)
             defer { scratch.deallocate() }
             for (o, terms) in outputs.enumerated() {
-                sumBlock(terms, prime: j, start: start, count: min(block, n - start), primes: k, degree: n,
+                sumBlock(
+                    terms, prime: j, start: start, count: min(block, n - start), primes: k, degree: n,
                     modulus: moduli[j], outSize: outSize, into: destinations[o], scratch: scratch)
             }
         }
@@ -114,7 +118,8 @@ enum LazyAccumulator {
     }
 
     @inline(__always)
-    static func fold(_ lo: UnsafeMutablePointer<UInt64>, _ hi: UnsafeMutablePointer<UInt64>, _ count: Int, _ q: Modulus) {
+    static func fold(_ lo: UnsafeMutablePointer<UInt64>, _ hi: UnsafeMutablePointer<UInt64>, _ count: Int, _ q: Modulus)
+    {
         for i in 0..<count {
             lo[i] = q.reduce(high: hi[i], low: lo[i])
             hi[i] = 0

@@ -8,7 +8,8 @@ import PrivateInference
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Greedy-select 1+1 core filters of LeNet5-MNIST, run the encrypted exchange on the test half, report.")
+        abstract: "Greedy-select 1+1 core filters of LeNet5-MNIST, run the encrypted exchange on the test half, report."
+    )
 
     @Option(help: "Trained LeNet-5 MNIST model.") var model = "models/lenet5-mnist.safetensors"
     @Option(help: "MNIST folder (default data/mnist).") var data: String?
@@ -26,7 +27,8 @@ struct DemoCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: model) else {
             throw ToolError("\(model): no such model (train one with `privdnn train --dataset mnist`)")
         }
-        let (net, validate, test) = try InferenceSupport.run { () throws -> (Model, (images: Tensor, labels: [Int]), LabeledImages) in
+        let (net, validate, test) = try InferenceSupport.run {
+            () throws -> (Model, (images: Tensor, labels: [Int]), LabeledImages) in
             let file = try Safetensors(contentsOf: modelURL)
             var tensors: [String: Tensor] = [:]
             for (name, t) in file.tensors { tensors[name] = Tensor(shape: t.shape, data: try t.floats()) }
@@ -42,10 +44,12 @@ struct DemoCommand: ParsableCommand {
             chosen = try InferenceSupport.selection(selection)
         } else {
             chosen = try InferenceSupport.run {
-                let evaluator = try ModelSelectionEvaluator(model: net, images: validate.images, labels: validate.labels)
+                let evaluator = try ModelSelectionEvaluator(
+                    model: net, images: validate.images, labels: validate.labels)
                 let greedy = GreedySelection(counts: [1, 1], base: Dataset.mnist.accuracyBase)
                 let progress = ProgressReporter(
-                    label: "greedy selection", total: greedy.plannedEvaluations(layerSizes: evaluator.layerSizes), unit: "eval")
+                    label: "greedy selection", total: greedy.plannedEvaluations(layerSizes: evaluator.layerSizes),
+                    unit: "eval")
                 let result = try greedy.run(on: evaluator, progress: progress)
                 progress.finish()
                 return result.filterSelection
@@ -57,7 +61,8 @@ struct DemoCommand: ParsableCommand {
         if let limit { images = images.subset(Array(0..<min(limit, images.count))) }
         let accuracies = try InferenceSupport.run { () throws -> SelectionAccuracies in
             let evaluator = try ModelSelectionEvaluator(
-                model: net, images: images.tensor(normalization: Dataset.mnist.normalization), labels: images.labels.map(Int.init))
+                model: net, images: images.tensor(normalization: Dataset.mnist.normalization),
+                labels: images.labels.map(Int.init))
             return try evaluator.accuracies(try SelectedNeurons(chosen.filters), includingOriginal: true)
         }
         // 3. The encrypted exchange.
@@ -92,13 +97,20 @@ struct DemoCommand: ParsableCommand {
             return
         }
         print("selection (greedy on validate)  {\(selectionText)}  in \(String(format: "%.1f", selectionSeconds)) s")
-        print(String(format: "A_o %.2f %%   A_s %.2f %%   A_r %.2f %%", accuracies.original ?? 0, accuracies.separate, accuracies.remove))
+        print(
+            String(
+                format: "A_o %.2f %%   A_s %.2f %%   A_r %.2f %%", accuracies.original ?? 0, accuracies.separate,
+                accuracies.remove))
         print(InferenceReportJSON.table(report))
         if let baseline, let timeSaving, let memorySaving {
-            print(String(format: "full encryption (estimated, N=32768)  %.1f s, peak ≥ %@, package %@",
-                baseline.secondsTotal, InferenceSupport.bytes(Int(baseline.peakBytes)) as NSString,
-                InferenceSupport.bytes(Int(baseline.packageBytes)) as NSString))
-            print(String(format: "saving against full encryption: time %.1f %%, memory %.1f %%", timeSaving, memorySaving))
+            print(
+                String(
+                    format: "full encryption (estimated, N=32768)  %.1f s, peak ≥ %@, package %@",
+                    baseline.secondsTotal, InferenceSupport.bytes(Int(baseline.peakBytes)) as NSString,
+                    InferenceSupport.bytes(Int(baseline.packageBytes)) as NSString))
+            print(
+                String(format: "saving against full encryption: time %.1f %%, memory %.1f %%", timeSaving, memorySaving)
+            )
         }
         print("chart: \(svg)   demo wall time \(String(format: "%.1f", total)) s")
     }
@@ -113,12 +125,18 @@ struct DemoCommand: ParsableCommand {
                 return SVGPlot.Point(Double(i + 1), sum)
             }
         }
-        var series = [SVGPlot.Series(name: "partial (measured)", points: cumulative(report.phases.seconds), style: .lineWithMarkers)]
+        var series = [
+            SVGPlot.Series(
+                name: "partial (measured)", points: cumulative(report.phases.seconds), style: .lineWithMarkers)
+        ]
         if let baseline {
-            series.append(SVGPlot.Series(name: "full (estimated)", points: cumulative(baseline.phases), style: .lineWithMarkers))
+            series.append(
+                SVGPlot.Series(name: "full (estimated)", points: cumulative(baseline.phases), style: .lineWithMarkers))
         }
         return SVGPlot(
-            title: String(format: "PrivDNN LeNet5-MNIST: encrypted %.2f %%, agreement %.2f %%", report.accuracyEncrypted, report.agreement),
+            title: String(
+                format: "PrivDNN LeNet5-MNIST: encrypted %.2f %%, agreement %.2f %%", report.accuracyEncrypted,
+                report.agreement),
             xLabel: "phase (1 package, 2 conv1, 3 activation, 4 conv2, 5 fc, 6 decrypt, 7 finish)",
             yLabel: "cumulative seconds", series: series)
     }

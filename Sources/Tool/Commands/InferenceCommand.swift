@@ -7,7 +7,9 @@ import PrivateInference
 struct InferenceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inference",
-        abstract: "Run the whole owner/user exchange on the test half; report accuracy and agreement with the separate model.")
+        abstract:
+            "Run the whole owner/user exchange on the test half; report accuracy and agreement with the separate model."
+    )
 
     @Option(help: "Dataset (mnist or emnist).") var dataset: String = "mnist"
     @Option(help: "Trained LeNet-5 safetensors file.") var model: String
@@ -51,7 +53,8 @@ enum InferenceReportJSON {
 
     static func encode(_ r: InferenceReport, extra: [String: Any] = [:]) throws -> String {
         let object = dictionary(r).merging(extra) { $1 }
-        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        return String(
+            decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
     }
 
     static func table(_ r: InferenceReport) -> String {
@@ -64,11 +67,16 @@ enum InferenceReportJSON {
             String(format: "max |Δ logit|          %.2e", r.maxLogitDifference),
         ]
         for phase in r.phases.seconds.keys.sorted() {
-            if let s = r.phases.seconds[phase] { lines.append("  " + phase.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %8.3f s", s)) }
+            if let s = r.phases.seconds[phase] {
+                lines.append(
+                    "  " + phase.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %8.3f s", s))
+            }
         }
         lines.append(String(format: "total                  %.2f s", r.secondsTotal))
         lines.append("peak RSS               \(InferenceSupport.bytes(r.peakRSSBytes))")
-        lines.append("package / request / response  \(InferenceSupport.bytes(r.packageBytes)) / \(InferenceSupport.bytes(r.requestBytes)) / \(InferenceSupport.bytes(r.responseBytes))")
+        lines.append(
+            "package / request / response  \(InferenceSupport.bytes(r.packageBytes)) / \(InferenceSupport.bytes(r.requestBytes)) / \(InferenceSupport.bytes(r.responseBytes))"
+        )
         return lines.joined(separator: "\n")
     }
 }

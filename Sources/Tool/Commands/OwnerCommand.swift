@@ -3,6 +3,8 @@ import Foundation
 import NN
 import PrivateInference
 
+/// The `privdnn owner` command group.
+///
 /// `privdnn owner`: the model owner's side (package, decrypt). Only this side ever reads the secret key.
 struct OwnerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,7 +21,8 @@ struct OwnerPackageCommand: ParsableCommand {
     @Option(help: "Trained LeNet-5 safetensors file.") var model: String
     @Option(help: "Selection JSON ({\"1\": [..], \"2\": [..]}).") var selection: String
     @Option(help: "Package directory to write (replaced atomically).") var out: String
-    @Option(help: "CKKS parameters: auto (N 16384, 4×60-bit) or privdnn (the original's).") var params: ParameterPreset = .auto
+    @Option(help: "CKKS parameters: auto (N 16384, 4×60-bit) or privdnn (the original's).") var params:
+        ParameterPreset = .auto
     @Option(help: "The owner's key store (created if missing; holds the secret key).") var keys: String
     @Option(help: "Dataset whose input normalization the model expects.") var dataset: String = "mnist"
     @Flag(help: "Do not use the package cache.") var noCache = false
@@ -50,7 +53,9 @@ struct OwnerDecryptCommand: ParsableCommand {
 
     func run() throws {
         let times = try InferenceSupport.run {
-            try OwnerRole.decrypt(keys: URL(fileURLWithPath: keys), request: URL(fileURLWithPath: input), response: URL(fileURLWithPath: out))
+            try OwnerRole.decrypt(
+                keys: URL(fileURLWithPath: keys), request: URL(fileURLWithPath: input),
+                response: URL(fileURLWithPath: out))
         }
         print(String(format: "wrote %@ (decrypt %.2f s)", out, times.total))
     }

@@ -3,6 +3,8 @@ import Foundation
 import NN
 import PrivateInference
 
+/// The `privdnn user` command group.
+///
 /// `privdnn user`: the data holder's side (infer, finish). Never reads a secret key.
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,7 +28,9 @@ struct UserInferCommand: ParsableCommand {
         let (pixels, n) = try InferenceSupport.images(images, offset: offset, count: count)
         let (progress, box) = InferenceSupport.progress("encrypted layers")
         let times = try InferenceSupport.run {
-            try UserRole.infer(package: URL(fileURLWithPath: package), pixels: pixels, count: n, out: URL(fileURLWithPath: out), progress: progress)
+            try UserRole.infer(
+                package: URL(fileURLWithPath: package), pixels: pixels, count: n, out: URL(fileURLWithPath: out),
+                progress: progress)
         }
         box.finish()
         print(String(format: "wrote %@ for %d images (%.2f s)", out, n, times.total))
@@ -45,7 +49,9 @@ struct UserFinishCommand: ParsableCommand {
 
     func run() throws {
         let (logits, _) = try InferenceSupport.run {
-            try UserRole.finish(package: URL(fileURLWithPath: package), request: URL(fileURLWithPath: request), response: URL(fileURLWithPath: response))
+            try UserRole.finish(
+                package: URL(fileURLWithPath: package), request: URL(fileURLWithPath: request),
+                response: URL(fileURLWithPath: response))
         }
         let classes = logits.shape[1]
         let predictions = (0..<logits.shape[0]).map { i in
