@@ -42,5 +42,8 @@ let package = Package(
         .executableTarget(
             name: "CKKSBenchmarks", dependencies: ["CKKS", "NN"],
             path: "Benchmarks/CKKSBenchmarks", swiftSettings: releaseCMO),
+        .executableTarget(
+            name: "InferenceBenchmarks", dependencies: ["CKKS", "NN", "PrivateInference"],
+            path: "Benchmarks/InferenceBenchmarks", swiftSettings: releaseCMO),
     ]
 )

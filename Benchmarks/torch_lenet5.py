@@ -66,16 +66,29 @@ def read_safetensors(path):
     return tensors
 
 
+def record(name, seconds, units, **extra):
+    """One JSON line in the Swift harness's format (median over the timed repetitions)."""
+    seconds = sorted(seconds)
+    median = seconds[len(seconds) // 2]
+    print(json.dumps({"name": name, "median_ns": round(median * 1e9), "min_ns": round(seconds[0] * 1e9),
+                      "units": units, "median_ns_per_unit": round(median * 1e9 / units),
+                      "samples": len(seconds), **extra}), flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--model", help="our safetensors LeNet5-MNIST file to cross-check")
-    parser.add_argument("--repeat", type=int, default=3, help="forward-pass repetitions (median reported)")
+    parser.add_argument("--epochs", type=int, default=1, help="timed training epochs (median reported)")
+    parser.add_argument("--repeat", type=int, default=5, help="forward-pass repetitions (median reported)")
+    parser.add_argument("--quick", action="store_true", help="train on 1,280 images, as the Swift --quick run")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
 
     train_x, train_y = load_idx("train")
+    if args.quick:
+        train_x, train_y = train_x[:1280], train_y[:1280]
     test_x, test_y = load_idx("t10k")
     order = torch.randperm(len(test_y), generator=torch.Generator().manual_seed(0))
     half = order[len(order) // 2 :]
@@ -84,33 +97,58 @@ def main():
     model = LeNet5()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     model.train()
-    start = time.perf_counter()
-    perm = torch.randperm(len(train_y))
-    for i in range(0, len(perm), 128):
-        idx = perm[i : i + 128]
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(train_x[idx]), train_y[idx])
-        loss.backward()
-        optimizer.step()
-    epoch = time.perf_counter() - start
-    print(json.dumps({"name": "PyTorch/LeNet5-MNIST/train epoch/60000 images/batch 128", "seconds": epoch,
-                      "threads": args.threads, "torch": torch.__version__}))
+
+    def epoch(batches=None):
+        perm = torch.randperm(len(train_y))
+        for count, i in enumerate(range(0, len(perm), 128)):
+            if batches is not None and count >= batches:
+                break
+            idx = perm[i : i + 128]
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(train_x[idx]), train_y[idx])
+            loss.backward()
+            optimizer.step()
+
+    epoch(batches=10)  # warm-up
+    times = []
+    for _ in range(args.epochs):
+        start = time.perf_counter()
+        epoch()
+        times.append(time.perf_counter() - start)
+    record(f"MNIST / LeNet5 / train epoch / {len(train_y)} images / batch 128", times, len(train_y),
+           threads=args.threads, torch=torch.__version__)
 
     model.eval()
-    times = []
     with torch.no_grad():
+        model(test_x)  # warm-up
+        times = []
         for _ in range(args.repeat):
             start = time.perf_counter()
-            logits = model(test_x)
+            model(test_x)
             times.append(time.perf_counter() - start)
-    print(json.dumps({"name": "PyTorch/LeNet5-MNIST/forward/5000 images (test half)",
-                      "seconds": sorted(times)[len(times) // 2], "threads": args.threads}))
+        record("MNIST / LeNet5 / forward / 5000 images (test half)", times, len(test_y), threads=args.threads)
+
+        # The selection hot path: conv1 cached once, conv2 with "separate" zeroed weights, rest of the net.
+        cache = model.conv1(test_x)
+        weight = model.conv2.weight.clone()
+        for o in range(16):
+            if o not in (1, 5, 9):
+                weight[o, [0, 3]] = 0
+        times = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            x = torch.square(F.avg_pool2d(cache, 2))
+            x = torch.square(F.avg_pool2d(F.conv2d(x, weight, model.conv2.bias), 2)).reshape(len(test_y), -1)
+            model.fc3(F.relu(model.fc2(F.relu(model.fc1(x)))))
+            times.append(time.perf_counter() - start)
+        record("MNIST / LeNet5 / masked forward from cached conv1 / 5000 images", times, len(test_y),
+               threads=args.threads)
 
     if args.model:
         model.load_state_dict(read_safetensors(args.model))
         with torch.no_grad():
             correct = (model(test_x).argmax(1) == test_y).sum().item()
-        print(json.dumps({"name": "PyTorch/LeNet5-MNIST/cross-check", "model": args.model,
+        print(json.dumps({"name": "MNIST / LeNet5 / cross-check", "model": args.model,
                           "accuracy": round(100.0 * correct / len(test_y), 2), "samples": len(test_y)}))
 
 

@@ -1,6 +1,11 @@
 import Foundation
 
-// Release-build timings as JSON lines; see BENCHMARKS.md for running them beside SEAL.
-// Each file adds its group here: NTTBenchmarks, later CKKSBenchmarks and NNBenchmarks.
-let groups: [any BenchmarkGroup.Type] = [NTTBenchmarks.self, CKKSBenchmarks.self, SelectionBenchmarks.self]
+// Release-build timings as JSON lines; see BENCHMARKS.md for running them beside SEAL and PyTorch.
+// Each file adds its group here.
+let groups: [any BenchmarkGroup.Type] = [
+    NTTBenchmarks.self,
+    CKKSBenchmarks.self,
+    NNBenchmarks.self,
+    SelectionBenchmarks.self,
+]
 exit(Harness.main(groups: groups, arguments: CommandLine.arguments))

@@ -44,18 +44,10 @@ public struct Encryptor: Sendable {
 
     /// The data level of a plaintext to encrypt, after SEAL's checks.
     private func level(of plain: Plaintext) throws -> ContextData {
-        guard let level = context.contextData(for: plain.parmsID) else {
-            throw CKKSError.unknownParmsID(object: "plaintext", parmsID: plain.parmsID)
-        }
+        let level = try CiphertextValidation.level(of: plain, in: context)
         guard plain.parmsID != context.keyParmsID || !context.usingKeySwitching else {
             throw CKKSError.parameterMismatch("plaintexts at the key level cannot be encrypted")
         }
-        let expected = level.polyModulusDegree * level.coeffModulus.count
-        guard plain.data.count == expected else {
-            throw CKKSError.sizeMismatch(
-                object: "plaintext", field: "coeff_count", expected: expected, found: plain.data.count)
-        }
-        guard plain.scale > 0, plain.scale.isFinite else { throw CKKSError.scaleOutOfBounds(plain.scale) }
         return level
     }
 

@@ -10,9 +10,11 @@ struct PrivDNNCommand: ParsableCommand {
             TrainCommand.self,
             TestCommand.self,
             SelectCommand.self,
+            RecoverCommand.self,
             OwnerCommand.self,
             UserCommand.self,
             InferenceCommand.self,
+            DemoCommand.self,
             CleanCommand.self,
             CKKSCommand.self,
         ]

@@ -32,6 +32,18 @@ func sealSeededInputs() -> (v1: [Complex64], v2: [Complex64]) {
         #expect(try encoder.decode(encoder.encode(0.0, scale: scale)).allSatisfy { $0 == 0 })
     }
 
+    @Test func encodingAtALowerLevelEqualsDroppingRows() throws {
+        let context = try CKKSContext(
+            EncryptionParameters(polyModulusDegree: 4096, bitSizes: [40, 30, 30, 40]), securityLevel: .none)
+        let encoder = CKKSEncoder(context: context)
+        let evaluator = Evaluator(context: context)
+        let values = (0..<100).map { Complex64(Double($0) / 7, -Double($0) / 3) }
+        let first = try encoder.encode(values, scale: 0x1p30)
+        let last = try encoder.encode(values, scale: 0x1p30, parmsID: context.lastParmsID)
+        #expect(try evaluator.modSwitchToNext(evaluator.modSwitchToNext(first)) == last)
+        #expect(throws: CKKSError.self) { try encoder.encode(values, scale: 0x1p30, parmsID: ParmsID.zero) }
+    }
+
     @Test func rootsFollowTheEightfoldSymmetry() {
         let roots = ComplexRoots(degreeOfRoots: 64)
         for j in 0..<64 {

@@ -6,7 +6,7 @@ import Testing
 @Suite(.serialized) struct AttackInputRecoveryTests {
     @Test func errorFallsAsTheOwnerSeesMoreChannels() throws {
         let model = try AttackFixtures.trainedModel()
-        let data = AttackFixtures.data
+        let data = try AttackFixtures.data
         let images = data.test.images.items(0..<32)
         let attack = InputRecoveryAttack(iterations: 250)
         var errors: [Double] = []
@@ -23,12 +23,13 @@ import Testing
             errors.append(result.meanSquaredError)
         }
         #expect(errors[0] > errors[1] && errors[1] > errors[2], "errors \(errors)")
+        #expect(!model.conv1.computesInputGradient, "the model's own setting is restored")
         #expect(errors[2] < 0.02, "16 channels reconstruct the digits (PSNR > 17 dB)")
     }
 
     @Test func withoutBlindingNoEstimateIsReportedAndBadChannelsAreRejected() throws {
         let model = try AttackFixtures.trainedModel()
-        let images = AttackFixtures.data.test.images.items(0..<8)
+        let images = try AttackFixtures.data.test.images.items(0..<8)
         let attack = InputRecoveryAttack(iterations: 20, blinding: false)
         let (result, _) = try attack.run(
             model, channels: [3], images: images, reference: images, normalization: .unit)

@@ -6,7 +6,7 @@ import Testing
 @Suite(.serialized) struct AttackObfuscationTests {
     @Test func variantsDifferAndRecoverTheirAccuracy() throws {
         let model = try AttackFixtures.trainedModel()
-        let data = AttackFixtures.data
+        let data = try AttackFixtures.data
         let before = model.stateDict()
         let plain = try model.evaluate(images: data.test.images, labels: data.test.labels).accuracy
         let channels = [0, 1, 2, 3, 4, 5, 6, 7]

@@ -84,7 +84,7 @@ import Testing
         let (encrypted, optimizer) = try attack.prepare(model, selection: selection)
         let reset = Dictionary(uniqueKeysWithValues: model.stateDict())
         var training = AttackTraining(optimizer: optimizer, period: 1, batchSize: 128, seed: 5)
-        _ = training.trainEpoch(0, model: model, on: AttackFixtures.data.thiefSamples)
+        _ = training.trainEpoch(0, model: model, on: try AttackFixtures.data.thiefSamples)
         let flags = Dictionary(uniqueKeysWithValues: encrypted.parts.map { ($0.name, $0.encrypted) })
         var moved = 0
         for (name, after) in model.stateDict() {
@@ -114,7 +114,7 @@ import Testing
     }
 
     @Test func scratchOnFewSamplesStaysBelowTheOriginal() throws {
-        let data = AttackFixtures.data
+        let data = try AttackFixtures.data
         let original = try AttackFixtures.trainedModel().evaluate(images: data.test.images, labels: data.test.labels)
         var reports: [Int] = []
         let result = try ScratchAttack(architecture: .lenet5MNIST, epochs: 20, seed: 2).run(data) { done, _ in

@@ -5,11 +5,11 @@ import Testing
 /// The recovery sweep over shares of encrypted filters and its chart, on real MNIST.
 @Suite(.serialized) struct AttackSweepTests {
     @Test func sweepMeasuresEachShareAndPlotsIt() throws {
-        let state = Dictionary(uniqueKeysWithValues: AttackFixtures.trainedState)
+        let state = Dictionary(uniqueKeysWithValues: try AttackFixtures.trainedState)
         let sweep = RecoverySweep(
             percents: [100, 25], selector: .greedy, attack: ModelRecoveryAttack(epochs: 2, seed: 1))
         // Greedy selection on 1,000 validate images keeps the test fast.
-        var data = AttackFixtures.data
+        var data = try AttackFixtures.data
         data.validate = data.validate.subset(0..<1000)
         var ticks = 0
         let result = try sweep.run(.lenet5MNIST, state: state, data: data) { _, total in

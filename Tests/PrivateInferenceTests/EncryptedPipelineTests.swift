@@ -14,8 +14,9 @@ import Testing
         return test.subset(Array(0..<count))
     }
 
-    static func smallContext() throws -> HEContext {
-        let parms = try EncryptionParameters(polyModulusDegree: 4096, bitSizes: [60, 60, 60, 60, 60])
+    /// N = 4096 with the `auto` prime sizes (or others).
+    static func smallContext(bitSizes: [Int] = [60, 60, 60, 60, 60]) throws -> HEContext {
+        let parms = try EncryptionParameters(polyModulusDegree: 4096, bitSizes: bitSizes)
         return try HEContext(parameters: parms, securityLevel: .none)
     }
 
@@ -27,8 +28,8 @@ import Testing
         let keys: OwnerKeyMaterial
         let evaluator: UserEvaluator
 
-        init(model: Model, selection: FilterSelection) throws {
-            context = try EncryptedPipelineTests.smallContext()
+        init(model: Model, selection: FilterSelection, bitSizes: [Int] = [60, 60, 60, 60, 60]) throws {
+            context = try EncryptedPipelineTests.smallContext(bitSizes: bitSizes)
             kernels = try PooledKernels(model: model, normalization: .unit)
             keys = try context.generateKeys()
             let (plan, weights) = try context.prepare(kernels, selection: selection, secret: keys.secret)

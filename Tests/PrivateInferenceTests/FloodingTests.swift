@@ -14,10 +14,11 @@ import Testing
 
     /// Runs the pipeline on real MNIST images and measures max |e| over all coefficients of every result
     /// ciphertext, against the exact double-precision message polynomial.
-    @Test func pipelineErrorStaysBelowTheFloodingBound() throws {
+    @Test(arguments: [[60, 60, 60, 60, 60], [60, 40, 40, 40, 40, 60]])
+    func pipelineErrorStaysBelowTheFloodingBound(bitSizes: [Int]) throws {
         let model = Model(.lenet5MNIST, seed: 11)
         let selection = FilterSelection([1: [0, 3], 2: [5]])
-        let fixture = try EncryptedPipelineTests.Fixture(model: model, selection: selection)
+        let fixture = try EncryptedPipelineTests.Fixture(model: model, selection: selection, bitSizes: bitSizes)
         let (context, kernels, plan, keys) = (fixture.context, fixture.kernels, fixture.plan, fixture.keys)
         let count = 4
         let (images, x, outputs) = try fixture.run(model, count: count)
@@ -64,8 +65,8 @@ import Testing
             }
         }
         let beta = log2(plan.resultScale / worst)
-        print("pipeline coefficient error: max |e| = \(worst) = resultScale · 2^-\(beta)")
-        let flooding = FloodingParameters.standard
+        print("pipeline coefficient error \(bitSizes): max |e| = \(worst) = resultScale · 2^-\(beta)")
+        let flooding = FloodingParameters.defaults(for: context.parameters.coeffModulus.map(\.bitCount))
         #expect(beta >= Double(flooding.noiseBoundBitsBelowScale + 4))
     }
 }

@@ -94,6 +94,8 @@ import Testing
         try close("conj.ct", x)
         let squared = try decrypt(params, keys + "secret.key", path("sq.ct"))
         #expect(abs(squared[0] - 2.25) < 1e-2)
+        let attributes = try FileManager.default.attributesOfItem(atPath: keys + "secret.key")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
         // keygen follows the parameters file's version (4.1 here).
         #expect(try bytes(keys + "secret.key")[4] == 1)
     }
@@ -159,6 +161,21 @@ import Testing
         #expect(encode("-5").contains("--scale"))
         #expect(encode("2^x").contains("--scale"))
         #expect(encode("2^30") == "no error")
+        // Value files: complex pairs are accepted; anything else, or more values than slots, is refused by name.
+        func encodeFile(_ text: String) throws -> String {
+            let file = try write(text, "values.json")
+            return failure {
+                try run(
+                    CKKSEncodeCommand.self,
+                    ["--params", params, "--scale", "2^30", "--values", file, "--out", path("x.pt")])
+            }
+        }
+        #expect(try encodeFile("[[1.0, -0.5], [2, 0]]") == "no error")
+        #expect(try encodeFile("{\"a\": 1}").contains("values.json"))
+        #expect(try encodeFile("[[1.0, 2.0, 3.0]]").contains("[real, imaginary]"))
+        #expect(
+            try encodeFile("[" + Array(repeating: "1", count: 2049).joined(separator: ",") + "]").contains("2048 slots")
+        )
         // The secret key never appears in messages.
         let wrongKey = failure {
             _ = try decrypt(params, n4096 + "/c1.bin", c1)

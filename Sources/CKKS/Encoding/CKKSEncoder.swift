@@ -84,17 +84,13 @@ public final class CKKSEncoder: Sendable {
     /// Decodes a plaintext into its N/2 complex slot values (`decode(plain, vector<complex<double>>)`).
     /// - Parameter plain: an NTT-form plaintext of this context with a positive scale.
     /// - Returns: the slot values, bit-exact with SEAL's doubles.
-    /// - Throws: ``CKKSError`` for a plaintext of another context, of the wrong size, or with an invalid scale.
+    /// - Throws: ``CKKSError`` for a plaintext of another context, not in NTT form, of the wrong size, with an invalid
+    ///   scale, or with unreduced words.
     public func decodeComplex(_ plain: Plaintext) throws -> [Complex64] {
+        _ = try CiphertextValidation.level(of: plain, in: context)
         guard let level = levels[plain.parmsID] else {
             throw CKKSError.unknownParmsID(object: "plaintext", parmsID: plain.parmsID)
         }
-        let expected = fft.degree * level.moduli.count
-        guard plain.data.count == expected else {
-            throw CKKSError.sizeMismatch(
-                object: "plaintext", field: "coeff_count", expected: expected, found: plain.data.count)
-        }
-        guard plain.scale > 0, plain.scale.isFinite else { throw CKKSError.scaleOutOfBounds(plain.scale) }
         for (j, q) in level.moduli.enumerated() {
             let row = plain.data[(j * fft.degree)..<((j + 1) * fft.degree)]
             guard row.allSatisfy({ $0 < q.value }) else {

@@ -94,10 +94,19 @@ public enum RLWESampler {
         using rng: inout some UniformRandomGenerator
     ) {
         assert(destination.count == degree * moduli.count)
+        // One draw per coefficient in bulk; a redraw (probability 2^-32 each) takes the next 32-bit word of the
+        // stream, so the draws after the bulk block come straight from the generator, in order.
+        var draws = [UInt32](repeating: 0, count: degree)
+        draws.withUnsafeMutableBytes { rng.generate(into: $0) }
+        var cursor = 0
+        func next(_ rng: inout some UniformRandomGenerator) -> UInt32 {
+            defer { cursor += 1 }
+            return cursor < degree ? UInt32(littleEndian: draws[cursor]) : rng.nextUInt32()
+        }
         for i in 0..<degree {
-            var product = UInt64(rng.nextUInt32()) &* 3
+            var product = UInt64(next(&rng)) &* 3
             while UInt32(truncatingIfNeeded: product) < 1 {
-                product = UInt64(rng.nextUInt32()) &* 3
+                product = UInt64(next(&rng)) &* 3
             }
             let r = product >> 32
             for (j, modulus) in moduli.enumerated() {
@@ -119,11 +128,15 @@ public enum RLWESampler {
         using rng: inout some UniformRandomGenerator
     ) {
         assert(destination.count == degree * moduli.count)
-        var bytes: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0)
+        // Six bytes per coefficient, consumed in order: drawing them all at once reads the same stream.
+        var bytes = [UInt8](repeating: 0, count: 6 * degree)
+        bytes.withUnsafeMutableBytes { rng.generate(into: $0) }
         for i in 0..<degree {
-            withUnsafeMutableBytes(of: &bytes) { rng.generate(into: $0) }
-            let positive = bytes.0.nonzeroBitCount + bytes.1.nonzeroBitCount + (bytes.2 & 0x1F).nonzeroBitCount
-            let negative = bytes.3.nonzeroBitCount + bytes.4.nonzeroBitCount + (bytes.5 & 0x1F).nonzeroBitCount
+            let b = 6 * i
+            let positive =
+                bytes[b].nonzeroBitCount + bytes[b + 1].nonzeroBitCount + (bytes[b + 2] & 0x1F).nonzeroBitCount
+            let negative =
+                bytes[b + 3].nonzeroBitCount + bytes[b + 4].nonzeroBitCount + (bytes[b + 5] & 0x1F).nonzeroBitCount
             let noise = positive - negative
             for (j, modulus) in moduli.enumerated() {
                 destination[j * degree + i] = noise < 0 ? modulus.value - UInt64(-noise) : UInt64(noise)

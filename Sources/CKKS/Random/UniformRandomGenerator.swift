@@ -191,7 +191,13 @@ public struct SEALPRNG: UniformRandomGenerator, Sendable {
         case .shake256:
             buffer = SHAKE256.hash(seedBytes + message, outputByteCount: Self.blockByteCount)
         case .blake2xb, .unknown:
-            buffer = Blake2xb.hash(message, key: seedBytes, outputByteCount: Self.blockByteCount)
+            let block = counter
+            seedBytes.withUnsafeBytes { seed in
+                buffer.withUnsafeMutableBytes { out in
+                    guard let base = out.baseAddress else { return }
+                    Blake2xbBlock.fill(base, seed: seed, counter: block)
+                }
+            }
         }
         counter &+= 1
     }

@@ -55,8 +55,10 @@ public struct EncryptedFilters {
     /// The number of encrypted scalars.
     public var elementCount: Int { parts.reduce(0) { $0 + $1.encrypted.filter { $0 }.count } }
 
-    /// Replaces every encrypted element with a fresh PyTorch-default draw, uniform in ±1/√fan_in (for a conv
-    /// filter: `in·k·k`, the same bound for its bias; for a 1→1 obscure kernel: 1/k). Other elements are kept.
+    /// Replaces every encrypted element with a fresh PyTorch-default draw; other elements are kept.
+    ///
+    /// The draw is uniform in ±1/√fan_in: for a conv filter fan_in is `in·k·k`, with the same bound for its
+    /// bias; for a 1→1 obscure kernel the bound is 1/k.
     /// - Parameter seed: seeds the draw.
     public func reinitialise(seed: UInt64) {
         var generator = Xoshiro256(seed: seed ^ 0x5245_494E_4954_0000)  // "REINIT"

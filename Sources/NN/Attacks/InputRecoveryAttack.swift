@@ -77,7 +77,7 @@ public struct InputRecoveryAttack: Sendable {
     ///   - progress: called every step with (steps done, steps total).
     /// - Returns: the scores and the reconstructed batch (normalised like `images`).
     /// - Throws: ``NNError/invalidSelection(_:)`` for no or bad channels, ``NNError/datasetMismatch(_:)`` for
-    ///   images that do not fit, ``NNError/shapeMismatch(_:)`` for a network whose conv2 is not a top-level layer.
+    ///   images that do not fit, ``NNError/shapeMismatch(_:)`` for a network without a conv2 on its main path.
     public func run(
         _ model: Model, channels: [Int], images: Tensor, reference: Tensor,
         normalization: Normalization,
@@ -91,12 +91,12 @@ public struct InputRecoveryAttack: Sendable {
             throw NNError.invalidSelection("input recovery needs observed conv2 channels")
         }
         guard iterations >= 0 else { throw NNError.shapeMismatch("iterations must be non-negative") }
-        guard let end = model.network.entries.firstIndex(where: { $0.name == "conv2" }) else {
-            throw NNError.shapeMismatch(
-                "\(model.architecture.datasetName): conv2 is inside a block; not supported")
-        }
         model.clearMasks()
-        let prefix = Array(model.network.entries[0...end].map(\.layer))
+        // The gradient with respect to the images is the whole point here; models normally skip it at conv1.
+        let savedFlag = model.conv1.computesInputGradient
+        model.conv1.computesInputGradient = true
+        defer { model.conv1.computesInputGradient = savedFlag }
+        let prefix = try LayerChain.throughConv2(model)
         let observedSet = Array(Set(channels)).sorted()
         let truth = LayerChain.forward(prefix, images, training: false)
         var target = Self.channelSlice(truth, observedSet)

@@ -28,10 +28,11 @@ public struct ModelRecoveryResult: Sendable, Codable, Equatable {
     public var seconds: Double
 }
 
-/// Model recovery (spec §8.4), as intended rather than as the original's HEAD ran it: the thief keeps every
-/// plaintext weight, re-initialises the encrypted filters and retrains the whole model on its few samples, the
-/// encrypted filters at `rateRatio` times the rate of the rest (MNIST: Adam 1e-4 / 1e-5; SGD data sets 5e-3 / 5e-4,
-/// i.e. the recipe's rate / 10 and / 100), cosine schedule with T_max = epochs.
+/// Model recovery (spec §8.4), as intended rather than as the original's HEAD ran it.
+///
+/// The thief keeps every plaintext weight, re-initialises the encrypted filters and retrains the whole model on
+/// its few samples, the encrypted filters at `rateRatio` times the rate of the rest (MNIST: Adam 1e-4 / 1e-5;
+/// SGD data sets 5e-3 / 5e-4, i.e. the recipe's rate / 10 and / 100), cosine schedule with T_max = epochs.
 public struct ModelRecoveryAttack: Sendable {
     /// Epochs (the original uses 64).
     public var epochs: Int

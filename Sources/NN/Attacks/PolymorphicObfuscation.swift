@@ -71,7 +71,7 @@ public struct PolymorphicObfuscation: Sendable {
         self.seed = seed
     }
 
-    /// Builds and measures the variants. The model's own weights are left as they were.
+    /// Builds and measures the variants; the model's own weights are left as they were.
     /// - Parameters:
     ///   - model: the owner's trained model.
     ///   - channels: the encrypted conv2 channels (layer 2 of the selection).

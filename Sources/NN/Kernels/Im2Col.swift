@@ -40,16 +40,18 @@ struct ConvGeometry: Sendable, Equatable {
                             let iy = oy * stride - padding + ki
                             let line = dst + oy * ow
                             if iy < 0 || iy >= height {
-                                line.update(repeating: 0, count: ow)
+                                for ox in 0..<ow { line[ox] = 0 }
                                 continue
                             }
                             let src = plane + iy * width
                             if stride == 1 {
-                                // Contiguous run: zero the padded ends, copy the middle.
-                                let lo = max(0, padding - kj), hi = min(ow, width + padding - kj)
-                                if lo > 0 { line.update(repeating: 0, count: lo) }
-                                if hi > lo { (line + lo).update(from: src + (lo - padding + kj), count: hi - lo) }
-                                if hi < ow { (line + max(hi, 0)).update(repeating: 0, count: ow - max(hi, 0)) }
+                                // Contiguous run: zero the padded ends, copy the middle. Runs are short (8–32
+                                // floats), so plain loops beat memcpy/memset calls.
+                                let lo = min(ow, max(0, padding - kj)), hi = max(lo, min(ow, width + padding - kj))
+                                let from = src + (kj - padding)
+                                for ox in 0..<lo { line[ox] = 0 }
+                                for ox in lo..<hi { line[ox] = from[ox] }
+                                for ox in hi..<ow { line[ox] = 0 }
                             } else {
                                 for ox in 0..<ow {
                                     let ix = ox * stride - padding + kj
@@ -80,6 +82,13 @@ struct ConvGeometry: Sendable, Equatable {
                             if iy < 0 || iy >= height { continue }
                             let line = srcRow + oy * ow
                             let dst = plane + iy * width
+                            if stride == 1 {
+                                // The in-bounds run, as in im2col, without a bounds test per element.
+                                let lo = min(ow, max(0, padding - kj)), hi = max(lo, min(ow, width + padding - kj))
+                                let to = dst + (kj - padding)
+                                for ox in lo..<hi { to[ox] += line[ox] }
+                                continue
+                            }
                             for ox in 0..<ow {
                                 let ix = ox * stride - padding + kj
                                 if ix >= 0 && ix < width { dst[ix] += line[ox] }

@@ -32,6 +32,16 @@ public final class AvgPool2d: PoolingLayer {
                 Parallelism.forEachChunk(planes, minimumChunk: 64) { _, range in
                     for plane in range {
                         let src = x + plane * h * w, dst = y + plane * oh * ow
+                        if k == 2 && s == 2 {
+                            // PrivDNN's 2×2 pools: two row pointers, no inner window loops.
+                            for oy in 0..<oh {
+                                let top = src + 2 * oy * w, bottom = top + w, out = dst + oy * ow
+                                for ox in 0..<ow {
+                                    out[ox] = (top[2 * ox] + top[2 * ox + 1] + bottom[2 * ox] + bottom[2 * ox + 1]) * 0.25
+                                }
+                            }
+                            continue
+                        }
                         for oy in 0..<oh {
                             for ox in 0..<ow {
                                 var sum: Float = 0
@@ -57,12 +67,22 @@ public final class AvgPool2d: PoolingLayer {
         let k = kernelSize, s = stride, h = cachedShape[2], w = cachedShape[3]
         let oh = gradOutput.shape[2], ow = gradOutput.shape[3], planes = gradOutput.shape[0] * gradOutput.shape[1]
         let inv = 1 / Float(k * k)
-        for plane in 0..<planes {
-            for oy in 0..<oh {
-                for ox in 0..<ow {
-                    let g = gradOutput.data[(plane * oh + oy) * ow + ox] * inv
-                    for i in 0..<k {
-                        for j in 0..<k { gradInput.data[(plane * h + oy * s + i) * w + ox * s + j] += g }
+        gradOutput.data.withUnsafeBufferPointer { gBuf in
+            gradInput.data.withUnsafeMutableBufferPointer { dxBuf in
+                guard let gp = gBuf.baseAddress, let dx = dxBuf.baseAddress else { return }
+                // Planes are disjoint in the input gradient even when windows overlap within a plane.
+                Parallelism.forEachChunk(planes, minimumChunk: 64) { _, range in
+                    for plane in range {
+                        let src = gp + plane * oh * ow, dst = dx + plane * h * w
+                        for oy in 0..<oh {
+                            for ox in 0..<ow {
+                                let g = src[oy * ow + ox] * inv
+                                for i in 0..<k {
+                                    let row = dst + (oy * s + i) * w + ox * s
+                                    for j in 0..<k { row[j] += g }
+                                }
+                            }
+                        }
                     }
                 }
             }

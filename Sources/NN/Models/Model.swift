@@ -25,6 +25,8 @@ public final class Model {
         else { preconditionFailure("network \(architecture) lacks conv1/conv2") }
         conv1 = first
         conv2 = second
+        // Nothing upstream of conv1 learns, so its backward skips dLoss/dImages.
+        conv1.computesInputGradient = false
     }
 
     private static func findConv2(in sequential: Sequential) -> Conv2d? {

@@ -10,15 +10,19 @@ struct EncryptedWeights: Sendable {
     var conv1Filters: [Int]
     /// Selected conv2 filters, ascending.
     var conv2Filters: [Int]
-    /// The ciphertexts of the `index`-th selected filter of `layer` (1 or 2): conv1: (k+1)² taps then the bias
-    /// (4 primes); conv2: channel-major taps (C1·(k+1)²) then the bias (2 primes).
-    var filter: @Sendable (_ layer: Int, _ index: Int) throws -> [Ciphertext]
+    /// The ciphertexts of one part of the `index`-th selected filter of `layer`: for conv1 (part 0) its (k+1)²
+    /// taps then the bias (4 primes); for conv2, part c < C1 is the (k+1)² taps on input channel c and part C1
+    /// the bias (2 primes). conv2 is split by channel so that the user streams channel by channel.
+    var part: @Sendable (_ layer: Int, _ index: Int, _ part: Int) throws -> [Ciphertext]
 }
 
 extension HEContext {
-    /// Encrypts one selected filter's pooled kernel and bias at the plan's scales (owner side).
-    func encryptFilter(
-        _ kernels: PooledKernels, layer: Int, filter: Int, plan: ScalePlan, encryptor: Encryptor
+    /// The parts of a filter of `layer` (see ``EncryptedWeights/part``).
+    static func partCount(layer: Int, kernels: PooledKernels) -> Int { layer == 1 ? 1 : kernels.conv1Channels + 1 }
+
+    /// Encrypts one part of a selected filter at the plan's scales (owner side).
+    func encryptPart(
+        _ kernels: PooledKernels, layer: Int, filter: Int, part: Int, plan: ScalePlan, encryptor: Encryptor
     ) throws -> [Ciphertext] {
         let values: [(Double, Double)]
         let primes: Int
@@ -26,9 +30,11 @@ extension HEContext {
             values = kernels.conv1[filter].map { ($0, plan.conv1WeightScale) }
                 + [(kernels.conv1Bias[filter], plan.inputScale * plan.conv1WeightScale)]
             primes = PipelineLevels.conv1Primes
+        } else if part < kernels.conv1Channels {
+            values = kernels.conv2[filter][part].map { ($0, plan.conv2WeightScale) }
+            primes = PipelineLevels.conv2Primes
         } else {
-            values = kernels.conv2[filter].flatMap { $0 }.map { ($0, plan.conv2WeightScale) }
-                + [(kernels.conv2Bias[filter], plan.squareScale * plan.conv2WeightScale)]
+            values = [(kernels.conv2Bias[filter], plan.squareScale * plan.conv2WeightScale)]
             primes = PipelineLevels.conv2Primes
         }
         return try Workers.map(values.count) { i in
@@ -49,10 +55,16 @@ extension HEContext {
     func prepare(_ kernels: PooledKernels, selection: FilterSelection, secret: SecretKey) throws -> (ScalePlan, EncryptedWeights) {
         let plan = plan(kernels, selection: selection)
         let encryptor = try Encryptor(context: ckks, secretKey: secret)
-        let conv1 = try selection[1].map { try encryptFilter(kernels, layer: 1, filter: $0, plan: plan, encryptor: encryptor) }
-        let conv2 = try selection[2].map { try encryptFilter(kernels, layer: 2, filter: $0, plan: plan, encryptor: encryptor) }
-        let weights = EncryptedWeights(conv1Filters: selection[1], conv2Filters: selection[2]) { layer, index in
-            layer == 1 ? conv1[index] : conv2[index]
+        func parts(_ layer: Int) throws -> [[[Ciphertext]]] {
+            try selection[layer].map { f in
+                try (0..<Self.partCount(layer: layer, kernels: kernels)).map {
+                    try encryptPart(kernels, layer: layer, filter: f, part: $0, plan: plan, encryptor: encryptor)
+                }
+            }
+        }
+        let conv1 = try parts(1), conv2 = try parts(2)
+        let weights = EncryptedWeights(conv1Filters: selection[1], conv2Filters: selection[2]) { layer, index, part in
+            layer == 1 ? conv1[index][part] : conv2[index][part]
         }
         return (plan, weights)
     }

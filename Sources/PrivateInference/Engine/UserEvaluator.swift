@@ -9,7 +9,8 @@ import NTT
 /// encrypted conv1 filter; each pooled output is one lazy sum of 36 ct⊙pt products (plus the bias) followed
 /// by one rescale; the square is one tensor product, one relinearization and one rescale; each encrypted
 /// conv2 output is one lazy sum over all input channels (ct⊗ct for encrypted channels, ct⊙pt for plaintext
-/// ones) followed by one relinearization and one rescale. Work items run on every core.
+/// ones) followed by one relinearization and one rescale. Sums are cache-blocked over all outputs of a row (or
+/// of a filter) and every step runs on every core.
 struct UserEvaluator {
     let context: HEContext
     let plan: ScalePlan
@@ -23,11 +24,8 @@ struct UserEvaluator {
     let pooled2Side: Int
     /// conv1 output channels.
     let conv1Channels: Int
-    /// Called after each pooled conv1 row and each conv2 filter (``progressSteps`` calls per batch).
+    /// Called after each pooled conv1 row and each conv2 input channel.
     var progress: (@Sendable () -> Void)? = nil
-
-    /// Progress ticks per batch.
-    var progressSteps: Int { (weights.conv1Filters.isEmpty ? 0 : pooled1Side) + weights.conv2Filters.count }
 
     var taps: Int { (kernel + 1) * (kernel + 1) }
 
@@ -44,57 +42,64 @@ struct UserEvaluator {
             throw InferenceError.invalidArgument("a batch holds 1…\(context.degree / 2) images, got \(count)")
         }
         let squares = try encryptedActivations(pixels: pixels, count: count, times: &times)
-        return try times.measure("conv2") { try conv2(squares: squares, activations: activations, count: count) }
+        return try conv2(squares: squares, activations: activations, count: count, times: &times)
     }
 
     /// Squared pooled conv1 outputs of every selected conv1 filter: `[filter][row·side + col]` at 2 primes.
-    func encryptedActivations(pixels: [UInt8], count: Int, times: inout PhaseTimes) throws -> [[Ciphertext]] {
+    func encryptedActivations(pixels: [UInt8], count: Int, times: inout PhaseTimes) throws -> [[WordBuffer]] {
         let filters = weights.conv1Filters.count
         guard filters > 0, !weights.conv2Filters.isEmpty else { return [] }
         let n = context.degree
         let k1 = PipelineLevels.conv1Primes
         let side = inputSide, p1 = pooled1Side, window = kernel + 1
-        let filterWeights = try times.measure("conv1") { try (0..<filters).map { try weights.filter(1, $0) } }
-        var band: [Int: [[UInt64]]] = [:]  // input row → encoded positions
-        var squares = [[Ciphertext?]](repeating: [Ciphertext?](repeating: nil, count: p1 * p1), count: filters)
+        let filterWeights = try times.measure("conv1.load") {
+            try Workers.map(filters) { i in Result { try weights.part(1, i, 0).map { WordBuffer($0.data) } } }
+                .map { try $0.get() }
+        }
+        let conv1Scale = plan.inputScale * plan.conv1WeightScale
+        var band: [Int: [WordBuffer]] = [:]  // input row → encoded positions (4 primes)
+        var squares = [[WordBuffer?]](repeating: [WordBuffer?](repeating: nil, count: p1 * p1), count: filters)
         for y in 0..<p1 {
-            let rows = (2 * y)..<(2 * y + window)
-            let missing = rows.filter { band[$0] == nil }
-            let encoded = try times.measure("conv1") {
-                try Workers.map(missing.count * side) { item -> Result<[UInt64], Error> in
+            let missing = ((2 * y)..<(2 * y + window)).filter { band[$0] == nil }
+            let encoded = try times.measure("conv1.encode") {
+                try Workers.map(missing.count * side) { item -> Result<WordBuffer, Error> in
                     let row = missing[item / side], col = item % side
                     var values = [Double](repeating: 0, count: count)
                     for b in 0..<count { values[b] = Double(pixels[b * side * side + row * side + col]) }
-                    return Result { try context.encodeWords(values, scale: plan.inputScale, primes: k1) }
+                    return Result { WordBuffer(try context.encodeWords(values, scale: plan.inputScale, primes: k1)) }
                 }.map { try $0.get() }
             }
             for (i, row) in missing.enumerated() { band[row] = Array(encoded[(i * side)..<((i + 1) * side)]) }
             for old in band.keys where old < 2 * y { band[old] = nil }
-            let bandCopy = band
-            let pooled = try times.measure("conv1") {
-                try Workers.map(filters * p1) { item -> Result<Ciphertext, Error> in
-                    let f = item / p1, x = item % p1
-                    var ct = context.zeroCiphertext(size: 2, primes: k1, scale: plan.inputScale * plan.conv1WeightScale)
-                    withProducts(
-                        count: taps,
-                        weight: { t in filterWeights[f][t].data },
-                        input: { t in bandCopy[2 * y + t / window]?[2 * x + t % window] ?? [] }
-                    ) { terms in
-                        ct.data.withUnsafeMutableBufferPointer { out in
-                            guard let base = out.baseAddress else { return }
-                            LazyAccumulator.sum(
-                                terms, primes: k1, degree: n, moduli: context.moduli(k1), outSize: 2, into: base)
-                        }
+            let pooled = try times.measure("conv1") { () throws -> [Ciphertext] in
+                var outputs: [[ProductTerm]] = []
+                for f in 0..<filters {
+                    for x in 0..<p1 {
+                        outputs.append(
+                            try (0..<taps).map { t in
+                                guard let input = band[2 * y + t / window]?[2 * x + t % window] else {
+                                    throw InferenceError.invalidArgument("internal: input row \(2 * y + t / window) not encoded")
+                                }
+                                return ProductTerm(weight: filterWeights[f][t].pointer, input: input.pointer, inputIsCipher: false)
+                            })
                     }
-                    return Result {
-                        try context.evaluator.addInPlace(&ct, filterWeights[f][taps])
+                }
+                let sums = outputs.map { _ in WordBuffer(count: 2 * k1 * n) }
+                withExtendedLifetime((filterWeights, band)) {
+                    LazyAccumulator.sumAll(
+                        outputs, primes: k1, degree: n, moduli: context.moduli(k1), outSize: 2, into: sums.map(\.pointer))
+                }
+                return try Workers.map(sums.count) { o in
+                    Result {
+                        var ct = context.ciphertext(sums[o], size: 2, primes: k1, scale: conv1Scale)
+                        try context.evaluator.addInPlace(&ct, context.ciphertext(filterWeights[o / p1][taps], size: 2, primes: k1, scale: conv1Scale))
                         try context.evaluator.rescaleToNextInPlace(&ct)
                         return ct
                     }
                 }.map { try $0.get() }
             }
             let squared = try times.measure("activation") {
-                try Workers.map(pooled.count) { i in Result { try square(pooled[i]) } }.map { try $0.get() }
+                try Workers.map(pooled.count) { i in Result { WordBuffer(try square(pooled[i]).data) } }.map { try $0.get() }
             }
             for (item, ct) in squared.enumerated() { squares[item / p1][y * p1 + item % p1] = ct }
             progress?()
@@ -110,78 +115,117 @@ struct UserEvaluator {
         return out
     }
 
-    /// The selected conv2 filters' pooled outputs.
-    func conv2(squares: [[Ciphertext]], activations: [Float], count: Int) throws -> [[Ciphertext]] {
+    /// The selected conv2 filters' pooled outputs, accumulated input channel by input channel so that only one
+    /// channel's encoded activations and one (filter, channel) block of weights are in memory at a time.
+    func conv2(squares: [[WordBuffer]], activations: [Float], count: Int, times: inout PhaseTimes) throws -> [[Ciphertext]] {
+        let filters = weights.conv2Filters.count
+        guard filters > 0 else { return [] }
         let n = context.degree
         let k2 = PipelineLevels.conv2Primes
-        let p1 = pooled1Side, p2 = pooled2Side, window = kernel + 1
+        let moduli = context.moduli(k2)
+        let p1 = pooled1Side, p2 = pooled2Side, window = kernel + 1, plane = p1 * p1, outputs = p2 * p2
         let encryptedChannel = Dictionary(uniqueKeysWithValues: weights.conv1Filters.enumerated().map { ($1, $0) })
-        let plainChannels = (0..<conv1Channels).filter { encryptedChannel[$0] == nil }
-        guard !weights.conv2Filters.isEmpty else { return [] }
-        // Encode every plaintext channel's activations once, shared by all encrypted conv2 filters.
-        let plane = p1 * p1
-        let encodedPlain = try Workers.map(plainChannels.count * plane) { item -> Result<[UInt64], Error> in
-            let c = plainChannels[item / plane], pos = item % plane
-            var values = [Double](repeating: 0, count: count)
-            for b in 0..<count { values[b] = Double(activations[(b * conv1Channels + c) * plane + pos]) }
-            return Result { try context.encodeWords(values, scale: plan.squareScale, primes: k2) }
-        }.map { try $0.get() }
-        let plainIndex = Dictionary(uniqueKeysWithValues: plainChannels.enumerated().map { ($1, $0) })
-        let hasEncryptedInputs = !weights.conv1Filters.isEmpty
-        return try weights.conv2Filters.indices.map { index in
+        let size = weights.conv1Filters.isEmpty ? 2 : 3
+        let totals = (0..<(filters * outputs)).map { _ in WordBuffer(count: size * k2 * n) }
+        for c in 0..<conv1Channels {
             defer { progress?() }
-            let ciphertexts = try weights.filter(2, index)
-            let expanded = ciphertexts.map(\.data)
-            let biasCiphertext = ciphertexts.last
-            return try Workers.map(p2 * p2) { pos -> Result<Ciphertext, Error> in
-                let y = pos / p2, x = pos % p2
-                let size = hasEncryptedInputs ? 3 : 2
-                var ct = context.zeroCiphertext(size: size, primes: k2, scale: plan.squareScale * plan.conv2WeightScale)
-                let termCount = conv1Channels * taps
-                withProducts(
-                    count: termCount,
-                    weight: { expanded[$0] },
-                    input: { t in
-                        let c = t / taps, tap = t % taps
-                        let at = (2 * y + tap / window) * p1 + 2 * x + tap % window
-                        if let e = encryptedChannel[c] { return squares[e][at].data }
-                        return encodedPlain[(plainIndex[c] ?? 0) * plane + at]
-                    },
-                    isCipher: { encryptedChannel[$0 / taps] != nil }
-                ) { terms in
-                    ct.data.withUnsafeMutableBufferPointer { out in
-                        guard let base = out.baseAddress else { return }
-                        LazyAccumulator.sum(terms, primes: k2, degree: n, moduli: context.moduli(k2), outSize: size, into: base)
+            let inputs: [WordBuffer]
+            if let e = encryptedChannel[c] {
+                inputs = squares[e]
+            } else {
+                inputs = try times.measure("conv2.encode") {
+                    try Workers.map(plane) { pos -> Result<WordBuffer, Error> in
+                        var values = [Double](repeating: 0, count: count)
+                        for b in 0..<count { values[b] = Double(activations[(b * conv1Channels + c) * plane + pos]) }
+                        return Result { WordBuffer(try context.encodeWords(values, scale: plan.squareScale, primes: k2)) }
+                    }.map { try $0.get() }
+                }
+            }
+            let isCipher = encryptedChannel[c] != nil
+            for index in 0..<filters {
+                let block = try times.measure("conv2.load") { try weights.part(2, index, c).map { WordBuffer($0.data) } }
+                times.measure("conv2") {
+                    let terms = (0..<outputs).map { pos -> [ProductTerm] in
+                        let y = pos / p2, x = pos % p2
+                        return (0..<taps).map { tap in
+                            let at = (2 * y + tap / window) * p1 + 2 * x + tap % window
+                            return ProductTerm(weight: block[tap].pointer, input: inputs[at].pointer, inputIsCipher: isCipher)
+                        }
+                    }
+                    let partial = terms.map { _ in WordBuffer(count: size * k2 * n) }
+                    withExtendedLifetime((block, inputs)) {
+                        LazyAccumulator.sumAll(
+                            terms, primes: k2, degree: n, moduli: moduli, outSize: isCipher ? 3 : 2,
+                            into: partial.map(\.pointer))
+                    }
+                    // One modular addition per channel folds the channel's sums into the running totals.
+                    Workers.forEach(outputs) { o in
+                        let total = totals[index * outputs + o].pointer, part = partial[o].pointer
+                        for c in 0..<(isCipher ? 3 : 2) {
+                            for j in 0..<k2 {
+                                let q = moduli[j], base = (c * k2 + j) * n
+                                for i in 0..<n { total[base + i] = q.addMod(total[base + i], part[base + i]) }
+                            }
+                        }
                     }
                 }
-                return Result {
-                    if let biasCiphertext { try context.evaluator.addInPlace(&ct, biasCiphertext) }
-                    if ct.size == 3 { try context.evaluator.relinearizeInPlace(&ct, relinKeys: relinKeys) }
-                    try context.evaluator.rescaleToNextInPlace(&ct)
-                    return ct
-                }
-            }.map { try $0.get() }
+            }
+        }
+        let productScale = plan.squareScale * plan.conv2WeightScale
+        return try (0..<filters).map { index in
+            // The bias was encrypted at exactly the products' scale.
+            guard let bias = try weights.part(2, index, conv1Channels).first else {
+                throw InferenceError.invalidArgument("filter \(weights.conv2Filters[index]) has no bias ciphertext")
+            }
+            return try times.measure("conv2") {
+                try Workers.map(outputs) { o in
+                    Result {
+                        var ct = context.ciphertext(totals[index * outputs + o], size: size, primes: k2, scale: productScale)
+                        try context.evaluator.addInPlace(&ct, bias)
+                        if ct.size == 3 { try context.evaluator.relinearizeInPlace(&ct, relinKeys: relinKeys) }
+                        try context.evaluator.rescaleToNextInPlace(&ct)
+                        return ct
+                    }
+                }.map { try $0.get() }
+            }
+        }
+    }
+}
+
+/// Words at a stable address for the multiply-accumulate kernel (an owned allocation, freed with the object).
+final class WordBuffer: @unchecked Sendable {
+    /// The first word.
+    let pointer: UnsafeMutablePointer<UInt64>
+    /// The number of words.
+    let count: Int
+
+    /// `count` zero words.
+    init(count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: count)
+        pointer.initialize(repeating: 0, count: count)
+    }
+
+    /// A copy of `words`.
+    init(_ words: [UInt64]) {
+        count = words.count
+        pointer = .allocate(capacity: words.count)
+        words.withUnsafeBufferPointer { b in
+            if let base = b.baseAddress { pointer.initialize(from: base, count: words.count) }
         }
     }
 
-    /// Pins the weight and input arrays of `count` products and hands their pointers to `body`.
-    func withProducts(
-        count: Int, weight: (Int) -> [UInt64], input: (Int) -> [UInt64], isCipher: (Int) -> Bool = { _ in false },
-        _ body: ([ProductTerm]) -> Void
-    ) {
-        // Arrays are immutable here; holding them keeps the storage alive while the raw pointers are used.
-        let weights = (0..<count).map(weight)
-        let inputs = (0..<count).map(input)
-        var terms: [ProductTerm] = []
-        terms.reserveCapacity(count)
-        var pinned: [UnsafeBufferPointer<UInt64>] = []
-        for t in 0..<count {
-            let w = weights[t].withUnsafeBufferPointer { $0 }
-            let x = inputs[t].withUnsafeBufferPointer { $0 }
-            pinned.append(w)
-            guard let wb = w.baseAddress, let xb = x.baseAddress else { continue }
-            terms.append(ProductTerm(weight: wb, input: xb, inputIsCipher: isCipher(t)))
-        }
-        withExtendedLifetime((weights, inputs, pinned)) { body(terms) }
+    deinit { pointer.deallocate() }
+
+    /// The words as an array.
+    var array: [UInt64] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+}
+
+extension HEContext {
+    /// A ciphertext holding a copy of `words`.
+    func ciphertext(_ words: WordBuffer, size: Int, primes k: Int, scale: Double) -> Ciphertext {
+        Ciphertext(
+            parmsID: parmsIDs[k], size: size, polyModulusDegree: degree, coeffModulusSize: k, scale: scale,
+            data: words.array)
     }
 }

@@ -82,8 +82,9 @@ struct ExchangeFile: Sendable {
         return file
     }
 
-    /// Parses bytes, checking magic, version, length and hash.
-    static func parse(_ bytes: [UInt8], path: String) throws -> ExchangeFile {
+    /// Parses bytes, checking magic, version, length and (unless the caller already checked the whole file's
+    /// hash against a manifest) the payload hash.
+    static func parse(_ bytes: [UInt8], path: String, verifyHash: Bool = true) throws -> ExchangeFile {
         guard bytes.count >= 12, Array(bytes[0..<8]) == magic else {
             throw InferenceError.badFile(path: path, reason: "not a privdnn file (bad magic)")
         }
@@ -103,7 +104,7 @@ struct ExchangeFile: Sendable {
             throw InferenceError.badFile(
                 path: path, reason: "payload has \(payload.count) bytes, header says \(header.payloadBytes) (truncated?)")
         }
-        guard ContentHasher.hash(payload) == header.payloadHash else {
+        guard !verifyHash || ContentHasher.hash(payload) == header.payloadHash else {
             throw InferenceError.badFile(path: path, reason: "content hash mismatch (corrupted file)")
         }
         return ExchangeFile(header: header, payload: payload)

@@ -15,8 +15,20 @@ public struct FloodingParameters: Sendable, Codable, Equatable {
     /// β: the error bound B is resultScale · 2^-β.
     public var noiseBoundBitsBelowScale: Int
 
-    /// The owner's default: s = 20 and β = 40 (σ = resultScale · 2^-20; measured error ≈ resultScale · 2^-45), see README "Noise flooding".
+    /// The owner's default for 60-bit rescaling primes (`auto`): s = 20 and β = 40 (σ = resultScale · 2^-20;
+    /// measured error ≈ resultScale · 2^-45).
     public static let standard = FloodingParameters(statisticalBits: 20, noiseBoundBitsBelowScale: 40)
+
+    /// The default for a prime chain (bit sizes, special prime last). Smaller rescaling primes mean smaller
+    /// scales and fewer bits of precision: β shrinks with the smallest of the three rescaling primes, linearly
+    /// between β = 40 at 60 bits (measured 2^-45) and β = 34 at 40 bits (`privdnn`, measured 2^-39.6), both with a
+    /// margin ≥ 2^5 checked by `FloodingTests`, and s with it, keeping σ = resultScale · 2^-20 so that the
+    /// decoded result keeps ~13 bits: s = 20 for `auto`, s = 14 for `privdnn`.
+    public static func defaults(for bitSizes: [Int]) -> FloodingParameters {
+        let smallest = bitSizes.dropLast().dropFirst().prefix(3).min() ?? 60
+        let beta = max(20, 34 + (min(smallest, 60) - 40) * 6 / 20)
+        return FloodingParameters(statisticalBits: beta - 20, noiseBoundBitsBelowScale: beta)
+    }
 
     /// Creates flooding parameters.
     public init(statisticalBits: Int, noiseBoundBitsBelowScale: Int) {
@@ -95,10 +107,11 @@ struct OwnerKeyStore {
             try ExchangeFile(kind: kind, parmsID: parms, fields: ["keyID": keyID], payload: bytes)
                 .write(to: dir.appendingPathComponent(name))
         }
+        let flooding = FloodingParameters.defaults(for: context.keyModuli.map(\.bitCount))
         let record = Record(
-            parameters: ParameterRecord(context: context, security: security), keyID: keyID, flooding: .standard)
+            parameters: ParameterRecord(context: context, security: security), keyID: keyID, flooding: flooding)
         try AtomicWrite.write(Array(try JSONEncoder().encode(record)), to: recordURL(dir))
-        return OwnerKeyStore(context: context, keys: keys, keyID: keyID, flooding: .standard)
+        return OwnerKeyStore(context: context, keys: keys, keyID: keyID, flooding: flooding)
     }
 
     /// Loads an existing store.

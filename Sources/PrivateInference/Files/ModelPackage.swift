@@ -33,8 +33,9 @@ enum PackageFiles {
     static let manifest = "manifest.json"
     static let publicKey = "public.key"
     static let relinKeys = "relin.keys"
-    /// The encrypted filter `filter` of `layer`: one file per filter, so the user loads one at a time.
-    static func filter(layer: Int, filter: Int) -> String { "conv\(layer)-filter\(filter).enc" }
+    /// One part of an encrypted filter (conv1: the whole filter; conv2: one input channel, or the bias), so
+    /// the user streams them.
+    static func part(layer: Int, filter: Int, part: Int) -> String { "conv\(layer)-filter\(filter)-part\(part).enc" }
     static let remainder = "remainder.safetensors"
     static let selection = "selection.json"
 }
@@ -64,6 +65,9 @@ struct PooledGeometry: Sendable {
     var pooled1Side: Int { (inputSide - kernel + 1) / 2 }
     var pooled2Side: Int { (pooled1Side - kernel + 1) / 2 }
     var taps: Int { (kernel + 1) * (kernel + 1) }
+
+    /// Progress ticks of one batch: each pooled conv1 row (if conv1 is encrypted), then each conv2 input channel.
+    func progressSteps(conv1Selected: Bool) -> Int { (conv1Selected ? pooled1Side : 0) + conv1Channels }
 
     init(model: Model) {
         kernel = model.conv1.kernelSize
@@ -123,6 +127,22 @@ enum ModelFile {
         return copy
     }
 
+    /// Images per plaintext forward pass (bounds the im2col buffers).
+    static let chunk = 500
+
+    /// Evaluation-mode logits in chunks of ``chunk`` images.
+    static func logits(_ model: Model, _ images: LabeledImages, normalization: Normalization) -> [Float] {
+        var out: [Float] = []
+        for start in stride(from: 0, to: images.count, by: chunk) {
+            let end = min(images.count, start + chunk)
+            let x = Tensor(
+                shape: [end - start, images.channels, images.height, images.width],
+                data: images.floats(at: start..<end, normalization: normalization))
+            out += model.network.forward(x, training: false).data
+        }
+        return out
+    }
+
     /// Index of conv2 in the network.
     static func conv2Index(_ model: Model) -> Int {
         model.network.entries.firstIndex { $0.name == "conv2" } ?? 3
@@ -143,21 +163,25 @@ enum FilterFile {
 
     static func parse(_ bytes: [UInt8], count: Int, primes: Int, context: HEContext, path: String) throws -> [Ciphertext] {
         var offset = 0
-        var result: [Ciphertext] = []
+        var ranges: [Range<Int>] = []
         for _ in 0..<count {
             let length = try WordCoding.read(bytes, offset: &offset, count: 1, path: path)[0]
             guard length <= UInt64(bytes.count - offset) else {
                 throw InferenceError.badFile(path: path, reason: "truncated ciphertext")
             }
-            let end = offset + Int(length)
-            let ct = try SEALObject.load(Ciphertext.self, Array(bytes[offset..<end]), context: context, path: path)
-            guard ct.parmsID == context.parmsIDs[primes], ct.size == 2 else {
-                throw InferenceError.mismatch(path: path, reason: "ciphertext is not at the expected level")
-            }
-            result.append(ct)
-            offset = end
+            ranges.append(offset..<(offset + Int(length)))
+            offset += Int(length)
         }
         guard offset == bytes.count else { throw InferenceError.badFile(path: path, reason: "trailing bytes") }
-        return result
+        // Expanding the seeded c1 (BLAKE2Xb) dominates loading: do it on every core.
+        return try Workers.map(count) { i in
+            Result { () throws -> Ciphertext in
+                let ct = try SEALObject.load(Ciphertext.self, Array(bytes[ranges[i]]), context: context, path: path)
+                guard ct.parmsID == context.parmsIDs[primes], ct.size == 2 else {
+                    throw InferenceError.mismatch(path: path, reason: "ciphertext is not at the expected level")
+                }
+                return ct
+            }
+        }.map { try $0.get() }
     }
 }

@@ -66,7 +66,7 @@ public enum ExchangeRun {
         var requestBytes = 0, responseBytes = 0
         var done = 0
         let batches = (images.count + batch - 1) / batch
-        let perBatch = (pkg.weights.conv1Filters.isEmpty ? 0 : pkg.geometry.pooled1Side) + pkg.weights.conv2Filters.count
+        let perBatch = pkg.geometry.progressSteps(conv1Selected: !pkg.weights.conv1Filters.isEmpty)
         let counter = StepCounter(total: batches * perBatch, report: progress)
         while done < images.count {
             let count = min(batch, images.count - done)
@@ -82,11 +82,10 @@ public enum ExchangeRun {
             done += count
         }
         let model = try ModelFile.load(modelURL)
-        let x = Tensor(shape: [images.count, 1, pkg.geometry.inputSide, pkg.geometry.inputSide], data: images.floats(at: 0..<images.count, normalization: normalization))
-        let plain = model.logits(x)
+        let plain = ModelFile.logits(model, images, normalization: normalization)
         try model.applyMask(selection, mode: .separate)
-        let separate = model.logits(x)
-        let classes = plain.shape[1]
+        let separate = ModelFile.logits(model, images, normalization: normalization)
+        let classes = plain.count / max(1, images.count)
         func argmax(_ data: [Float], _ i: Int) -> Int {
             var best = 0
             for c in 1..<classes where data[i * classes + c] > data[i * classes + best] { best = c }
@@ -96,12 +95,12 @@ public enum ExchangeRun {
         var maxDiff = 0.0
         for i in 0..<images.count {
             let label = Int(images.labels[i])
-            let e = argmax(logits, i), s = argmax(separate.data, i)
-            if argmax(plain.data, i) == label { correctPlain += 1 }
+            let e = argmax(logits, i), s = argmax(separate, i)
+            if argmax(plain, i) == label { correctPlain += 1 }
             if s == label { correctSeparate += 1 }
             if e == label { correctEncrypted += 1 }
             if e == s { agree += 1 }
-            for c in 0..<classes { maxDiff = max(maxDiff, Double(abs(logits[i * classes + c] - separate.data[i * classes + c]))) }
+            for c in 0..<classes { maxDiff = max(maxDiff, Double(abs(logits[i * classes + c] - separate[i * classes + c]))) }
         }
         let total = Double(images.count)
         return InferenceReport(

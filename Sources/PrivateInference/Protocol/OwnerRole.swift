@@ -80,12 +80,15 @@ public enum OwnerRole {
         }
         for (layer, primes) in [(1, PipelineLevels.conv1Primes), (2, PipelineLevels.conv2Primes)] {
             for filter in selection[layer] {
-                let ciphertexts = try context.encryptFilter(kernels, layer: layer, filter: filter, plan: plan, encryptor: encryptor)
-                let file = ExchangeFile(
-                    kind: .encryptedWeights, parmsID: context.parmsIDs[primes].description,
-                    fields: ["layer": String(layer), "filter": String(filter), "ciphertexts": String(ciphertexts.count)],
-                    payload: try FilterFile.payload(ciphertexts))
-                try put(PackageFiles.filter(layer: layer, filter: filter), try file.bytes())
+                for part in 0..<HEContext.partCount(layer: layer, kernels: kernels) {
+                    let ciphertexts = try context.encryptPart(
+                        kernels, layer: layer, filter: filter, part: part, plan: plan, encryptor: encryptor)
+                    let file = ExchangeFile(
+                        kind: .encryptedWeights, parmsID: context.parmsIDs[primes].description,
+                        fields: ["layer": String(layer), "filter": String(filter), "part": String(part)],
+                        payload: try FilterFile.payload(ciphertexts))
+                    try put(PackageFiles.part(layer: layer, filter: filter, part: part), try file.bytes())
+                }
             }
         }
         try put(PackageFiles.remainder, try ModelFile.bytes(remainder))
@@ -237,9 +240,12 @@ public enum PackageCache {
     public static func clean(_ root: URL = defaultRoot) throws -> Int {
         guard FileManager.default.fileExists(atPath: root.path) else { return 0 }
         var bytes = 0
-        if let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.fileSizeKey]) {
+        if let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey]) {
             for case let url as URL in walker {
-                bytes += (try? url.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0
+                guard let values = try? url.resourceValues(forKeys: [.fileSizeKey, .isRegularFileKey]),
+                    values.isRegularFile == true
+                else { continue }
+                bytes += values.fileSize ?? 0
             }
         }
         do { try FileManager.default.removeItem(at: root) } catch {

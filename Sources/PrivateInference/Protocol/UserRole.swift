@@ -93,10 +93,11 @@ public enum UserRole {
         let geometry = PooledGeometry(model: remainder)
         let selection1 = manifest.selection["1"] ?? [], selection2 = manifest.selection["2"] ?? []
         let files = manifest.files
-        let perFilter = [1: geometry.taps + 1, 2: geometry.conv1Channels * geometry.taps + 1]
-        let weights = EncryptedWeights(conv1Filters: selection1, conv2Filters: selection2) { layer, index in
+        let taps = geometry.taps, channels = geometry.conv1Channels
+        let weights = EncryptedWeights(conv1Filters: selection1, conv2Filters: selection2) { layer, index, part in
             let filter = (layer == 1 ? selection1 : selection2)[index]
-            let name = PackageFiles.filter(layer: layer, filter: filter)
+            let name = PackageFiles.part(layer: layer, filter: filter, part: part)
+            let expected = layer == 1 ? taps + 1 : (part < channels ? taps : 1)
             let url = dir.appendingPathComponent(name)
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 throw InferenceError.badFile(path: url.path, reason: "missing from the package")
@@ -106,11 +107,11 @@ public enum UserRole {
                 throw InferenceError.badFile(path: url.path, reason: "content hash differs from the manifest")
             }
             let primes = layer == 1 ? PipelineLevels.conv1Primes : PipelineLevels.conv2Primes
-            let file = try ExchangeFile.parse(raw, path: url.path)
+            let file = try ExchangeFile.parse(raw, path: url.path, verifyHash: false)  // whole file checked above
             guard file.header.kind == .encryptedWeights, file.header.parmsID == context.parmsIDs[primes].description else {
                 throw InferenceError.mismatch(path: url.path, reason: "kind or parms_id does not fit the manifest")
             }
-            return try FilterFile.parse(file.payload, count: perFilter[layer] ?? 0, primes: primes, context: context, path: url.path)
+            return try FilterFile.parse(file.payload, count: expected, primes: primes, context: context, path: url.path)
         }
         return LoadedPackage(
             manifest: manifest, manifestHash: ContentHasher.hash(manifestBytes), context: context, weights: weights,
@@ -131,7 +132,7 @@ public enum UserRole {
     ) throws -> PhaseTimes {
         var times = PhaseTimes()
         let pkg = try times.measure("load") { try load(package) }
-        let total = (pkg.weights.conv1Filters.isEmpty ? 0 : pkg.geometry.pooled1Side) + pkg.weights.conv2Filters.count
+        let total = pkg.geometry.progressSteps(conv1Selected: !pkg.weights.conv1Filters.isEmpty)
         let counter = StepCounter(total: total, report: progress)
         try infer(pkg, pixels: pixels, count: count, out: out, times: &times, progress: { counter.tick() })
         return times
@@ -172,8 +173,10 @@ public enum UserRole {
                     let r = RLWESampler.uniform(degree: n, moduli: [q0], using: &prng)
                     var rNTT = r
                     rNTT.withUnsafeMutableBufferPointer { b in if let p = b.baseAddress { context.keyTables[0].forward(p) } }
-                    for c in 0..<n { ct.data[c] = q0.addMod(ct.data[c], rNTT[c]) }
-                    return (ct.data, r)
+                    // Edit a local copy: `Ciphertext.data` has a didSet, so element writes would copy it each time.
+                    var words = ct.data
+                    for c in 0..<n { words[c] = q0.addMod(words[c], rNTT[c]) }
+                    return (words, r)
                 }
             }.map { try $0.get() }
         }
@@ -204,11 +207,19 @@ public enum UserRole {
     static func plainPart(_ pkg: LoadedPackage, pixels: [UInt8], count: Int) -> (Tensor, Tensor) {
         let side = pkg.geometry.inputSide
         let std = Double(pkg.manifest.normalizationStd.first ?? 1), mean = Double(pkg.manifest.normalizationMean.first ?? 0)
-        let x = Tensor(shape: [count, 1, side, side], data: pixels.map { Float((Double($0) / 255 - mean) / std) })
         let c2 = ModelFile.conv2Index(pkg.remainder)
-        let activations = pkg.remainder.network.forward(x, from: 0, through: c2 - 1, training: false)
-        let pooled = pkg.remainder.network.forward(activations, from: c2, through: c2 + 1, training: false)
-        return (activations, pooled)
+        var activations: [Tensor] = [], pooled: [Tensor] = []
+        // Chunks of images keep conv1's im2col buffer small (5,000 images at once would need ~290 MB).
+        for start in stride(from: 0, to: count, by: ModelFile.chunk) {
+            let end = min(count, start + ModelFile.chunk)
+            let x = Tensor(
+                shape: [end - start, 1, side, side],
+                data: pixels[(start * side * side)..<(end * side * side)].map { Float((Double($0) / 255 - mean) / std) })
+            let a = pkg.remainder.network.forward(x, from: 0, through: c2 - 1, training: false)
+            activations.append(a)
+            pooled.append(pkg.remainder.network.forward(a, from: c2, through: c2 + 1, training: false))
+        }
+        return (Tensor.concatenate(activations), Tensor.concatenate(pooled))
     }
 
     /// Unmasks and decodes the owner's response and completes the network.

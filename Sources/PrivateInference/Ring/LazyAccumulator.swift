@@ -27,52 +27,80 @@ enum LazyAccumulator {
     ) {
         let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 6 * block)
         defer { scratch.deallocate() }
-        let lo0 = scratch, hi0 = scratch + block, lo1 = scratch + 2 * block, hi1 = scratch + 3 * block
-        let lo2 = scratch + 4 * block, hi2 = scratch + 5 * block
         for j in 0..<k {
-            let q = moduli[j]
             var start = 0
             while start < n {
-                let count = min(block, n - start)
-                scratch.update(repeating: 0, count: 6 * block)
-                var pending = 0
-                for term in terms {
-                    let w0 = term.weight + j * n + start
-                    let w1 = term.weight + (k + j) * n + start
-                    if term.inputIsCipher {
-                        let b0 = term.input + j * n + start
-                        let b1 = term.input + (k + j) * n + start
-                        for i in 0..<count {
-                            let a0 = w0[i], a1 = w1[i], x0 = b0[i], x1 = b1[i]
-                            accumulate(a0.multipliedFullWidth(by: x0), lo0 + i, hi0 + i)
-                            accumulate(a0.multipliedFullWidth(by: x1), lo1 + i, hi1 + i)
-                            accumulate(a1.multipliedFullWidth(by: x0), lo1 + i, hi1 + i)
-                            accumulate(a1.multipliedFullWidth(by: x1), lo2 + i, hi2 + i)
-                        }
-                        pending += 2
-                    } else {
-                        let x = term.input + j * n + start
-                        for i in 0..<count {
-                            let xi = x[i]
-                            accumulate(w0[i].multipliedFullWidth(by: xi), lo0 + i, hi0 + i)
-                            accumulate(w1[i].multipliedFullWidth(by: xi), lo1 + i, hi1 + i)
-                        }
-                        pending += 1
-                    }
-                    if pending >= 14 {
-                        fold(lo0, hi0, count, q)
-                        fold(lo1, hi1, count, q)
-                        if outSize == 3 { fold(lo2, hi2, count, q) }
-                        pending = 0
-                    }
-                }
-                for c in 0..<outSize {
-                    let lo = scratch + 2 * c * block, hi = lo + block
-                    let row = out + (c * k + j) * n + start
-                    for i in 0..<count { row[i] = q.reduce(high: hi[i], low: lo[i]) }
-                }
-                start += count
+                sumBlock(terms, prime: j, start: start, count: min(block, n - start), primes: k, degree: n,
+                    modulus: moduli[j], outSize: outSize, into: out, scratch: scratch)
+                start += block
             }
+        }
+    }
+
+    /// Many sums at once, cache-blocked: work items are (prime, block of coefficients), and each item computes
+    /// that block of every output, so a block of every input and weight is loaded from memory once and reused
+    /// by all outputs that share it (neighbouring pooled outputs share two thirds of their inputs). Items run
+    /// on every core.
+    static func sumAll(
+        _ outputs: [[ProductTerm]], primes k: Int, degree n: Int, moduli: [Modulus], outSize: Int,
+        into destinations: [UnsafeMutablePointer<UInt64>]
+    ) {
+        let blocks = (n + block - 1) / block
+        Workers.forEach(k * blocks) { item in
+            let j = item / blocks, start = (item % blocks) * block
+            let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 6 * block)
+            defer { scratch.deallocate() }
+            for (o, terms) in outputs.enumerated() {
+                sumBlock(terms, prime: j, start: start, count: min(block, n - start), primes: k, degree: n,
+                    modulus: moduli[j], outSize: outSize, into: destinations[o], scratch: scratch)
+            }
+        }
+    }
+
+    /// One block of coefficients of one prime of one sum.
+    @inline(__always)
+    static func sumBlock(
+        _ terms: [ProductTerm], prime j: Int, start: Int, count: Int, primes k: Int, degree n: Int, modulus q: Modulus,
+        outSize: Int, into out: UnsafeMutablePointer<UInt64>, scratch: UnsafeMutablePointer<UInt64>
+    ) {
+        let lo0 = scratch, hi0 = scratch + block, lo1 = scratch + 2 * block, hi1 = scratch + 3 * block
+        let lo2 = scratch + 4 * block, hi2 = scratch + 5 * block
+        scratch.update(repeating: 0, count: 6 * block)
+        var pending = 0
+        for term in terms {
+            let w0 = term.weight + j * n + start
+            let w1 = term.weight + (k + j) * n + start
+            if term.inputIsCipher {
+                let b0 = term.input + j * n + start
+                let b1 = term.input + (k + j) * n + start
+                for i in 0..<count {
+                    let a0 = w0[i], a1 = w1[i], x0 = b0[i], x1 = b1[i]
+                    accumulate(a0.multipliedFullWidth(by: x0), lo0 + i, hi0 + i)
+                    accumulate(a0.multipliedFullWidth(by: x1), lo1 + i, hi1 + i)
+                    accumulate(a1.multipliedFullWidth(by: x0), lo1 + i, hi1 + i)
+                    accumulate(a1.multipliedFullWidth(by: x1), lo2 + i, hi2 + i)
+                }
+                pending += 2
+            } else {
+                let x = term.input + j * n + start
+                for i in 0..<count {
+                    let xi = x[i]
+                    accumulate(w0[i].multipliedFullWidth(by: xi), lo0 + i, hi0 + i)
+                    accumulate(w1[i].multipliedFullWidth(by: xi), lo1 + i, hi1 + i)
+                }
+                pending += 1
+            }
+            if pending >= 14 {
+                fold(lo0, hi0, count, q)
+                fold(lo1, hi1, count, q)
+                if outSize == 3 { fold(lo2, hi2, count, q) }
+                pending = 0
+            }
+        }
+        for c in 0..<outSize {
+            let lo = scratch + 2 * c * block, hi = lo + block
+            let row = out + (c * k + j) * n + start
+            for i in 0..<count { row[i] = q.reduce(high: hi[i], low: lo[i]) }
         }
     }
 

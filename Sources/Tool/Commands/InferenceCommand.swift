@@ -63,8 +63,8 @@ enum InferenceReportJSON {
             String(format: "agreement with A_s     %.2f %%", r.agreement),
             String(format: "max |Δ logit|          %.2e", r.maxLogitDifference),
         ]
-        for phase in ["package", "load", "plain", "conv1", "activation", "conv2", "protect", "decrypt", "finish"] {
-            if let s = r.phases.seconds[phase] { lines.append(String(format: "  %-20@ %8.3f s", phase as NSString, s)) }
+        for phase in r.phases.seconds.keys.sorted() {
+            if let s = r.phases.seconds[phase] { lines.append("  " + phase.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %8.3f s", s)) }
         }
         lines.append(String(format: "total                  %.2f s", r.secondsTotal))
         lines.append("peak RSS               \(InferenceSupport.bytes(r.peakRSSBytes))")

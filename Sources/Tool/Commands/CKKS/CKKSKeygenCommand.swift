@@ -35,6 +35,8 @@ struct CKKSKeygenCommand: ParsableCommand {
         let folder = URL(fileURLWithPath: out)
         func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
         try CKKSFiles.save(keygen.secretKey, to: path("secret.key"), version: writeVersion)
+        // The secret key is readable by its owner only.
+        try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path("secret.key"))
         try CKKSFiles.save(keygen.createPublicKey(), to: path("public.key"), version: writeVersion)
         let galois: GaloisKeys
         do {

@@ -1,0 +1,76 @@
+import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
+import NN
+import PrivateInference
+
+/// Encrypted-inference benchmarks: `--micro` (kernel timings at N = 16384), `--pipeline` (the whole exchange on
+/// the 5,000-image MNIST test half for the selections (1,1), (2,6) and all filters, plus the full-encryption
+/// baseline), each configuration in its own process so that peak RSS (VmHWM) is per configuration.
+/// Results are JSON lines on standard output.
+
+let arguments = CommandLine.arguments
+func value(_ flag: String) -> String? {
+    guard let i = arguments.firstIndex(of: flag), i + 1 < arguments.count else { return nil }
+    return arguments[i + 1]
+}
+
+let selections: [String: FilterSelection] = [
+    "1,1": FilterSelection([1: [0], 2: [0]]),
+    "2,6": FilterSelection([1: [0, 1], 2: Array(0..<6)]),
+    "all": FilterSelection([1: Array(0..<6), 2: Array(0..<16)]),
+]
+
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
+func json(_ object: [String: Any]) -> String {
+    (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+}
+
+if arguments.contains("--micro") {
+    try Micro.run()
+} else if let name = value("--run"), let selection = selections[name] {
+    // One configuration (a child process of --pipeline).
+    let model = URL(fileURLWithPath: value("--model") ?? "models/lenet5-mnist.safetensors")
+    let preset = ParameterPreset(rawValue: value("--params") ?? "auto") ?? .auto
+    var images = try Dataset.mnist.load(.test, root: value("--data").map { URL(fileURLWithPath: $0) })
+    if let limit = value("--limit").flatMap(Int.init) { images = images.subset(Array(0..<min(limit, images.count))) }
+    let report = try ExchangeRun.run(
+        modelURL: model, selection: selection, images: images, preset: preset, normalization: Dataset.mnist.normalization)
+    print(json([
+        "benchmark": "privdnn/\(preset.rawValue)/N=\(preset.shape.degree)/selection=\(name)", "images": report.images,
+        "phases": report.phases.seconds, "seconds_total": report.secondsTotal, "cpu_seconds": cpuSeconds(),
+        "peak_rss_bytes": report.peakRSSBytes, "accuracy_plain": report.accuracyPlain,
+        "accuracy_separate": report.accuracySeparate, "accuracy_encrypted": report.accuracyEncrypted,
+        "agreement": report.agreement, "max_logit_difference": report.maxLogitDifference,
+        "package_bytes": report.packageBytes, "request_bytes": report.requestBytes, "response_bytes": report.responseBytes,
+    ]))
+} else if arguments.contains("--full") {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let estimate = try FullEncryptionEstimate.measure()
+    print(json([
+        "benchmark": "full-encryption/N=32768/estimated", "phases": estimate.phases, "seconds_total": estimate.secondsTotal,
+        "peak_bytes_lower_bound": estimate.peakBytes, "package_bytes": estimate.packageBytes,
+        "operations": estimate.operations, "measurement_seconds": Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
+        "peak_rss_bytes_of_measurement": PeakMemory.bytes(),
+    ]))
+} else if arguments.contains("--pipeline") {
+    // Each configuration in a child process (peak RSS is per process).
+    var forwarded: [String] = []
+    for flag in ["--model", "--data", "--limit", "--params"] { if let v = value(flag) { forwarded += [flag, v] } }
+    let names = (value("--selections") ?? "1,1;2,6;all").split(separator: ";").map(String.init)
+    for configuration in names.map({ ["--run", $0] + forwarded }) + [["--full"]] {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        child.arguments = configuration
+        try child.run()
+        child.waitUntilExit()
+    }
+} else {
+    print("usage: InferenceBenchmarks --micro | --pipeline [--model M] [--data D] [--limit K] [--params auto|privdnn] [--selections '1,1;2,6;all']")
+}

@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import NN
+import PrivateInference
+
+/// `privdnn demo`: the product in one command — greedy (1, 1) selection on the validate half, packaging, the
+/// encrypted owner/user exchange on the test half, a summary table (or JSON) and an SVG chart.
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Greedy-select 1+1 core filters of LeNet5-MNIST, run the encrypted exchange on the test half, report.")
+
+    @Option(help: "Trained LeNet-5 MNIST model.") var model = "models/lenet5-mnist.safetensors"
+    @Option(help: "MNIST folder (default data/mnist).") var data: String?
+    @Option(help: "Use a selection JSON instead of running greedy selection.") var selection: String?
+    @Option(help: "Evaluate only the first K test images.") var limit: Int?
+    @Option(help: "CKKS parameters.") var params: ParameterPreset = .auto
+    @Option(help: "SVG chart to write.") var svg = "privdnn-demo.svg"
+    @Flag(help: "Skip timing the full-encryption baseline.") var noBaseline = false
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let root = data.map { URL(fileURLWithPath: $0) }
+        let modelURL = URL(fileURLWithPath: model)
+        guard FileManager.default.fileExists(atPath: model) else {
+            throw ToolError("\(model): no such model (train one with `privdnn train --dataset mnist`)")
+        }
+        let (net, validate, test) = try InferenceSupport.run { () throws -> (Model, (images: Tensor, labels: [Int]), LabeledImages) in
+            let file = try Safetensors(contentsOf: modelURL)
+            var tensors: [String: Tensor] = [:]
+            for (name, t) in file.tensors { tensors[name] = Tensor(shape: t.shape, data: try t.floats()) }
+            let net = Model(.lenet5MNIST)
+            try net.load(tensors)
+            return (net, try Dataset.mnist.tensors(.validate, root: root), try Dataset.mnist.load(.test, root: root))
+        }
+        // 1. Selection on the validate half (spec §12 item 13: never on the reporting half).
+        let chosen: FilterSelection
+        let selectionSeconds: Double
+        let selectStart = DispatchTime.now().uptimeNanoseconds
+        if let selection {
+            chosen = try InferenceSupport.selection(selection)
+        } else {
+            chosen = try InferenceSupport.run {
+                let evaluator = try ModelSelectionEvaluator(model: net, images: validate.images, labels: validate.labels)
+                let greedy = GreedySelection(counts: [1, 1], base: Dataset.mnist.accuracyBase)
+                let progress = ProgressReporter(
+                    label: "greedy selection", total: greedy.plannedEvaluations(layerSizes: evaluator.layerSizes), unit: "eval")
+                let result = try greedy.run(on: evaluator, progress: progress)
+                progress.finish()
+                return result.filterSelection
+            }
+        }
+        selectionSeconds = Double(DispatchTime.now().uptimeNanoseconds - selectStart) / 1e9
+        // 2. A_o, A_s, A_r on the test half.
+        var images = test
+        if let limit { images = images.subset(Array(0..<min(limit, images.count))) }
+        let accuracies = try InferenceSupport.run { () throws -> SelectionAccuracies in
+            let evaluator = try ModelSelectionEvaluator(
+                model: net, images: images.tensor(normalization: Dataset.mnist.normalization), labels: images.labels.map(Int.init))
+            return try evaluator.accuracies(try SelectedNeurons(chosen.filters), includingOriginal: true)
+        }
+        // 3. The encrypted exchange.
+        let (progress, box) = InferenceSupport.progress("encrypted inference")
+        let report = try InferenceSupport.run {
+            try ExchangeRun.run(
+                modelURL: modelURL, selection: chosen, images: images, preset: params,
+                normalization: Dataset.mnist.normalization, progress: progress)
+        }
+        box.finish()
+        // 4. The full-encryption baseline, timed per operation kind in this process.
+        let baseline = noBaseline ? nil : try InferenceSupport.run { try FullEncryptionEstimate.measure() }
+        let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        try chart(report, baseline).write(to: URL(fileURLWithPath: svg))
+
+        let selectionText = chosen.filters.keys.sorted().map { "\($0): \(chosen[$0])" }.joined(separator: ", ")
+        let timeSaving = baseline.map { 100 * (1 - report.secondsTotal / $0.secondsTotal) }
+        let memorySaving = baseline.map { 100 * (1 - Double(report.peakRSSBytes) / $0.peakBytes) }
+        if json {
+            var extra: [String: Any] = [
+                "selection": Dictionary(uniqueKeysWithValues: chosen.filters.map { (String($0.key), $0.value) }),
+                "accuracy_remove": accuracies.remove, "seconds_selection": selectionSeconds, "seconds_demo": total,
+                "svg": svg,
+            ]
+            if let baseline {
+                extra["full_encryption_seconds"] = baseline.secondsTotal
+                extra["full_encryption_peak_bytes"] = baseline.peakBytes
+                extra["saving_time_percent"] = timeSaving
+                extra["saving_memory_percent"] = memorySaving
+            }
+            print(try InferenceReportJSON.encode(report, extra: extra))
+            return
+        }
+        print("selection (greedy on validate)  {\(selectionText)}  in \(String(format: "%.1f", selectionSeconds)) s")
+        print(String(format: "A_o %.2f %%   A_s %.2f %%   A_r %.2f %%", accuracies.original ?? 0, accuracies.separate, accuracies.remove))
+        print(InferenceReportJSON.table(report))
+        if let baseline, let timeSaving, let memorySaving {
+            print(String(format: "full encryption (estimated, N=32768)  %.1f s, peak ≥ %@, package %@",
+                baseline.secondsTotal, InferenceSupport.bytes(Int(baseline.peakBytes)) as NSString,
+                InferenceSupport.bytes(Int(baseline.packageBytes)) as NSString))
+            print(String(format: "saving against full encryption: time %.1f %%, memory %.1f %%", timeSaving, memorySaving))
+        }
+        print("chart: \(svg)   demo wall time \(String(format: "%.1f", total)) s")
+    }
+
+    /// Cumulative seconds by phase, partial (measured) against full encryption (estimated).
+    func chart(_ report: InferenceReport, _ baseline: FullEncryptionEstimate?) -> SVGPlot {
+        let order = ["package", "conv1", "activation", "conv2", "fc", "decrypt", "finish"]
+        func cumulative(_ seconds: [String: Double]) -> [SVGPlot.Point] {
+            var sum = 0.0
+            return order.enumerated().map { i, phase in
+                sum += seconds.filter { $0.key == phase || $0.key.hasPrefix(phase + ".") }.values.reduce(0, +)
+                return SVGPlot.Point(Double(i + 1), sum)
+            }
+        }
+        var series = [SVGPlot.Series(name: "partial (measured)", points: cumulative(report.phases.seconds), style: .lineWithMarkers)]
+        if let baseline {
+            series.append(SVGPlot.Series(name: "full (estimated)", points: cumulative(baseline.phases), style: .lineWithMarkers))
+        }
+        return SVGPlot(
+            title: String(format: "PrivDNN LeNet5-MNIST: encrypted %.2f %%, agreement %.2f %%", report.accuracyEncrypted, report.agreement),
+            xLabel: "phase (1 package, 2 conv1, 3 activation, 4 conv2, 5 fc, 6 decrypt, 7 finish)",
+            yLabel: "cumulative seconds", series: series)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+@testable import PrivateInference
+@testable import Tool
+
+/// The owner/user commands: parsing, and one-line errors that name the file at fault.
+@Suite struct InferenceCommandTests {
+    @Test func subcommandsParse() throws {
+        let package = try PrivDNNCommand.parseAsRoot([
+            "owner", "package", "--model", "m.safetensors", "--selection", "s.json", "--out", "pkg", "--keys", "k",
+            "--params", "privdnn",
+        ])
+        let owner = try #require(package as? OwnerPackageCommand)
+        #expect(owner.params == .privdnn && owner.out == "pkg" && owner.keys == "k")
+        let infer = try #require(
+            try PrivDNNCommand.parseAsRoot(["user", "infer", "--package", "pkg", "--images", "x.gz", "--out", "req"])
+                as? UserInferCommand)
+        #expect(infer.offset == 0 && infer.count == nil)
+        #expect(try PrivDNNCommand.parseAsRoot(["owner", "decrypt", "--keys", "k", "--in", "req", "--out", "resp"]) is OwnerDecryptCommand)
+        #expect(try PrivDNNCommand.parseAsRoot(["user", "finish", "--package", "p", "--request", "r", "--response", "s", "--json"]) is UserFinishCommand)
+        #expect(try PrivDNNCommand.parseAsRoot(["inference", "--model", "m", "--selection", "s", "--limit", "10"]) is InferenceCommand)
+        #expect(try PrivDNNCommand.parseAsRoot(["demo", "--json", "--no-baseline"]) is DemoCommand)
+        #expect(try PrivDNNCommand.parseAsRoot(["clean"]) is CleanCommand)
+        #expect(throws: (any Error).self) { try PrivDNNCommand.parseAsRoot(["owner", "package", "--params", "huge"]) }
+    }
+
+    @Test func missingFilesAreNamed() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let keys = dir.appendingPathComponent("keys").path
+        let decrypt = try #require(
+            try PrivDNNCommand.parseAsRoot(["owner", "decrypt", "--keys", keys, "--in", "r", "--out", "s"]) as? OwnerDecryptCommand)
+        do {
+            try decrypt.run()
+            Issue.record("decrypt without a key store succeeded")
+        } catch {
+            #expect(String(describing: error).contains("\(keys)/keystore.json"))
+        }
+        let package = dir.appendingPathComponent("pkg").path
+        let finish = try #require(
+            try PrivDNNCommand.parseAsRoot(["user", "finish", "--package", package, "--request", "r", "--response", "s"])
+                as? UserFinishCommand)
+        do {
+            try finish.run()
+            Issue.record("finish without a package succeeded")
+        } catch {
+            #expect(String(describing: error).contains("\(package)/manifest.json"))
+        }
+    }
+
+    @Test func cleanRemovesTheCache() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-cache-\(UUID().uuidString)")
+        let entry = root.appendingPathComponent("packages/abc")
+        try FileManager.default.createDirectory(at: entry, withIntermediateDirectories: true)
+        try Data(repeating: 1, count: 1000).write(to: entry.appendingPathComponent("manifest.json"))
+        #expect(try PackageCache.clean(root) == 1000)
+        #expect(!FileManager.default.fileExists(atPath: root.path))
+        #expect(try PackageCache.clean(root) == 0)
+    }
+}
