@@ -127,8 +127,16 @@ import Testing
             #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
         }
         // A second run resumes: nothing left to score.
-        let again = try select(arguments + ["--shard", "1/2"])
+        let elsewhere = temporaryPath("elsewhere.json")
+        defer { try? FileManager.default.removeItem(atPath: elsewhere) }
+        try Data("{\"1\": [0], \"2\": [0]}".utf8).write(to: URL(fileURLWithPath: elsewhere))
+        let again = try select(arguments + ["--shard", "1/2", "--rank", out, "--rank", elsewhere])
         #expect(again["evaluations"] as? Int == 0)
+        // --rank: the written best is first of its 48 scored rows; row 0 belongs to the other shard.
+        let ranks = try #require(again["ranks"] as? [[String: Any]])
+        #expect(ranks.count == 2)
+        #expect(ranks[0]["rank"] as? Int == 1 && ranks[0]["of"] as? Int == 48)
+        #expect(ranks[1]["rank"] == nil && ranks[1]["file"] as? String == elsewhere)
         #expect(again["rows"] as? Int == 48)
         // The same log for another shard or category is refused instead of resuming at a wrong row.
         let common = ["--model", try Self.modelFile.get(), "--data-dir", Self.data, "--limit", "50"]

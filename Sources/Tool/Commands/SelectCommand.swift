@@ -72,6 +72,9 @@ struct SelectCommand: ParsableCommand {
     @Option(help: "Exhaustive: JSON-lines log of scored rows; an existing log is resumed.")
     var log: String?
 
+    @Option(help: "Exhaustive: rank this selection file among the scored rows of its category (repeatable).")
+    var rank: [String] = []
+
     @Option(help: "Use only the first N images of each half (quick runs).")
     var limit: Int?
 
@@ -108,6 +111,7 @@ struct SelectCommand: ParsableCommand {
         if algorithm != .exhaustive && (shard != nil || log != nil) {
             throw ValidationError("--shard and --log are for --algorithm exhaustive")
         }
+        if algorithm != .exhaustive && !rank.isEmpty { throw ValidationError("--rank is for --algorithm exhaustive") }
         if algorithm != .random && (budgetEvaluations != nil || budgetSeconds != nil) {
             throw ValidationError("--budget-evaluations and --budget-seconds are for --algorithm random")
         }
@@ -382,19 +386,33 @@ struct SelectCommand: ParsableCommand {
         report.log = logPath
         report.shard = "\(index)/\(shards)"
         report.rows = logged.count
+        let ranked = try rank.map { ($0, try SelectionInputs.selection($0, layerSizes: sizes)) }
         var best: SelectedNeurons?
         for category in categories {
             let members = logged.filter {
                 $0.selection[1].count == category.layer1Count && $0.selection[2].count == category.layer2Count
             }
-            let ranked = members.sorted { $0.accuracies.point(base: context.base) > $1.accuracies.point(base: context.base) }
-            guard let top = ranked.first, let bottom = ranked.last else { continue }
+            let byPoint = members.sorted {
+                $0.accuracies.point(base: context.base) > $1.accuracies.point(base: context.base)
+            }
+            guard let top = byPoint.first, let bottom = byPoint.last else { continue }
             report.categories.append(
                 .init(
                     counts: [category.layer1Count, category.layer2Count], combinations: category.combinations,
                     scored: members.count, best: .init(top, base: context.base),
                     worst: .init(bottom, base: context.base)))
             if best == nil { best = top.selection }
+            var highlighted = [("best", top.accuracies), ("worst", bottom.accuracies)]
+            for (file, selection) in ranked
+            where selection[1].count == category.layer1Count && selection[2].count == category.layer2Count {
+                let position = ExhaustiveSearch.rank(of: selection, among: members, base: context.base)
+                let row = members.first { $0.selection == selection }
+                report.ranks.append(
+                    .init(
+                        file: file, selection: selection, rank: position?.rank, of: members.count,
+                        row: row.map { .init($0, base: context.base) }))
+                if let row { highlighted.append((URL(fileURLWithPath: file).lastPathComponent, row.accuracies)) }
+            }
             if let plotDir {
                 let name = "\(category.layer1Count)_\(category.layer2Count)"
                 let title = "\(context.dataset.displayName) (\(category.layer1Count), \(category.layer2Count))"
@@ -404,9 +422,7 @@ struct SelectCommand: ParsableCommand {
                 try SelectionInputs.write(
                     SelectionPlots.separateVersusRemove(
                         title: title + ": A_s vs A_r", rows: members,
-                        highlighted: [
-                            ("best", top.accuracies), ("worst", bottom.accuracies),
-                        ]),
+                        highlighted: highlighted),
                     folder: plotDir, name: "distribution_\(name).svg")
             }
         }
@@ -461,6 +477,8 @@ struct SelectionRunReport: Encodable {
     var seconds: Double
     var selections: [Entry] = []
     var categories: [Category] = []
+    /// Exhaustive: where the `--rank` selections stand in their category (spec §10.2, `analyze_ranking.py`).
+    var ranks: [Rank] = []
     var log: String?
     var shard: String?
     var rows: Int?
@@ -489,6 +507,15 @@ struct SelectionRunReport: Encodable {
         var scored: Int
         var best: Row
         var worst: Row
+    }
+
+    /// One `--rank` file: 1-based rank by point among the scored rows of its category (`nil` if not scored).
+    struct Rank: Encodable {
+        var file: String
+        var selection: SelectedNeurons
+        var rank: Int?
+        var of: Int
+        var row: Row?
     }
 
     struct Row: Encodable {
@@ -528,6 +555,11 @@ struct SelectionRunReport: Encodable {
                 "(\(category.counts[0]), \(category.counts[1])): \(category.scored)/\(category.combinations) scored; best "
                     + "\(category.best.selection) A_s \(category.best.accuracy_s) A_r \(category.best.accuracy_r); worst "
                     + "\(category.worst.selection) A_s \(category.worst.accuracy_s) A_r \(category.worst.accuracy_r)")
+        }
+        for entry in ranks {
+            lines.append(
+                "\(entry.file) \(entry.selection): "
+                    + (entry.rank.map { "rank \($0) of \(entry.of)" } ?? "not among the \(entry.of) scored rows"))
         }
         if let log { lines.append("rows logged in \(log)") }
         return lines.joined(separator: "\n")
