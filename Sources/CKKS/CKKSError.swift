@@ -57,7 +57,9 @@ public enum CKKSError: Error, Equatable, Sendable, CustomStringConvertible {
         case .parameterMismatch(let why): "parameter mismatch: \(why)"
         case .endOfModulusChain: "end of modulus switching chain reached: the ciphertext is at the last level"
         case .missingGaloisKey(let step, let element):
-            if let step { "Galois key for rotation step \(step) (element \(element)) is not present" } else {
+            if let step {
+                "Galois key for rotation step \(step) (element \(element)) is not present"
+            } else {
                 "Galois key for element \(element) is not present"
             }
         case .transparentResult: "result ciphertext is transparent"

@@ -54,7 +54,10 @@ public final class Conv2d: Layer {
         let bound = 1 / Float(fanIn).squareRoot()
         let w = (0..<(outChannels * fanIn)).map { _ in generator.nextSymmetric(bound) }
         weight = Parameter(Tensor(shape: [outChannels, inChannels, kernelSize, kernelSize], data: w))
-        self.bias = bias ? Parameter(Tensor(shape: [outChannels], data: (0..<outChannels).map { _ in generator.nextSymmetric(bound) })) : nil
+        self.bias =
+            bias
+            ? Parameter(
+                Tensor(shape: [outChannels], data: (0..<outChannels).map { _ in generator.nextSymmetric(bound) })) : nil
     }
 
     /// `weight` and (if present) `bias`.

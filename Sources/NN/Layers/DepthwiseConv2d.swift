@@ -27,7 +27,9 @@ public final class DepthwiseConv2d: Layer {
         let taps = kernelSize * kernelSize, bound = 1 / Float(taps).squareRoot()
         kernels = (0..<channels).map { _ in
             Parameter(
-                Tensor(shape: [1, 1, kernelSize, kernelSize], data: (0..<taps).map { _ in generator.nextSymmetric(bound) }))
+                Tensor(
+                    shape: [1, 1, kernelSize, kernelSize], data: (0..<taps).map { _ in generator.nextSymmetric(bound) })
+            )
         }
     }
 

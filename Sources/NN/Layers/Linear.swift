@@ -23,7 +23,8 @@ public final class Linear: Layer {
             Tensor(
                 shape: [outFeatures, inFeatures],
                 data: (0..<(inFeatures * outFeatures)).map { _ in generator.nextSymmetric(bound) }))
-        bias = Parameter(Tensor(shape: [outFeatures], data: (0..<outFeatures).map { _ in generator.nextSymmetric(bound) }))
+        bias = Parameter(
+            Tensor(shape: [outFeatures], data: (0..<outFeatures).map { _ in generator.nextSymmetric(bound) }))
     }
 
     /// `weight` and `bias`.

@@ -37,7 +37,8 @@ public final class AvgPool2d: PoolingLayer {
                             for oy in 0..<oh {
                                 let top = src + 2 * oy * w, bottom = top + w, out = dst + oy * ow
                                 for ox in 0..<ow {
-                                    out[ox] = (top[2 * ox] + top[2 * ox + 1] + bottom[2 * ox] + bottom[2 * ox + 1]) * 0.25
+                                    out[ox] =
+                                        (top[2 * ox] + top[2 * ox + 1] + bottom[2 * ox] + bottom[2 * ox + 1]) * 0.25
                                 }
                             }
                             continue

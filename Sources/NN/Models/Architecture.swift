@@ -58,8 +58,10 @@ public enum Architecture: String, CaseIterable, Sendable, Codable {
     /// The original training recipe (spec §4).
     public var recipe: TrainingRecipe {
         switch self {
-        case .lenet5MNIST: TrainingRecipe(optimizer: .adam, learningRate: 1e-3, momentum: 0, epochs: 128, batchSize: 128)
-        case .lenet5EMNIST: TrainingRecipe(optimizer: .adam, learningRate: 3e-3, momentum: 0, epochs: 128, batchSize: 128)
+        case .lenet5MNIST:
+            TrainingRecipe(optimizer: .adam, learningRate: 1e-3, momentum: 0, epochs: 128, batchSize: 128)
+        case .lenet5EMNIST:
+            TrainingRecipe(optimizer: .adam, learningRate: 3e-3, momentum: 0, epochs: 128, batchSize: 128)
         case .alexNetGTSRB, .vgg16CIFAR10, .resNet18TinyImageNet:
             TrainingRecipe(optimizer: .sgd, learningRate: 5e-2, momentum: 0.9, epochs: 128, batchSize: 128)
         }

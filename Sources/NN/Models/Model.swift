@@ -209,7 +209,9 @@ public final class Model {
             }
         case .separate:
             // Only the consecutive pair (1, 2) exists among encryptable layers.
-            guard let encryptedInputs = selection.filters[1], let encryptedOutputs = selection.filters[2] else { return }
+            guard let encryptedInputs = selection.filters[1], let encryptedOutputs = selection.filters[2] else {
+                return
+            }
             let kept = Set(encryptedOutputs)
             let taps = conv2.kernelSize * conv2.kernelSize, cin = conv2.inChannels
             var mask = [Float](repeating: 1, count: conv2.weight.value.count)

@@ -266,8 +266,11 @@ public final class LeNetSelectionEvaluator: SelectionEvaluator {
         let bias2 = model.conv2.bias?.value.data ?? [Float](repeating: 0, count: c2)
         let g = Self.squaredFeatures(
             contributions, bias: bias2, images: imageCount, c1: c1, c2: c2, plane: plane, removed: removed)
-        var fresh = LayerOneState(removed: removed, features: g, hidden: fc1.forward(
-            Tensor(shape: [imageCount, features], data: g), training: false).data)
+        var fresh = LayerOneState(
+            removed: removed, features: g,
+            hidden: fc1.forward(
+                Tensor(shape: [imageCount, features], data: g), training: false
+            ).data)
         if withTerms { (fresh.removeTerms, fresh.separateTerms) = terms(g) }
         state = fresh
         return fresh

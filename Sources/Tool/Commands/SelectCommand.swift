@@ -107,7 +107,9 @@ struct SelectCommand: ParsableCommand {
         if algorithm != .exhaustive && count == nil && percent == nil {
             throw ValidationError("give --count n1,n2 or --percent p")
         }
-        if algorithm == .exhaustive && percent != nil { throw ValidationError("exhaustive takes --count, not --percent") }
+        if algorithm == .exhaustive && percent != nil {
+            throw ValidationError("exhaustive takes --count, not --percent")
+        }
         if algorithm != .exhaustive && (shard != nil || log != nil) {
             throw ValidationError("--shard and --log are for --algorithm exhaustive")
         }
@@ -214,8 +216,10 @@ struct SelectCommand: ParsableCommand {
                 ? greedy
                 : GreedySelection.pruned(
                     counts: counts, base: context.base, criterion: norm, evaluator: evaluator, step: step)
-            let progress = context.progress(algorithm.rawValue, total: search.plannedEvaluations(
-                layerSizes: evaluator.layerSizes))
+            let progress = context.progress(
+                algorithm.rawValue,
+                total: search.plannedEvaluations(
+                    layerSizes: evaluator.layerSizes))
             selection = try run { try search.run(on: evaluator, progress: progress) }
             progress.finish()
         case .pruning:
@@ -273,7 +277,8 @@ struct SelectCommand: ParsableCommand {
         let widths = Double(evaluator.layerSizes.reduce(0, +))
         for (percent, selection) in series {
             try SelectionInputs.write(
-                selection, to: URL(fileURLWithPath: folder).appendingPathComponent("selected_neurons_\(percent)%.json").path)
+                selection,
+                to: URL(fileURLWithPath: folder).appendingPathComponent("selected_neurons_\(percent)%.json").path)
             var entry = try context.entry(selection, evaluations: 0)
             entry.percent = percent
             report.selections.append(entry)
@@ -417,7 +422,8 @@ struct SelectCommand: ParsableCommand {
                 let name = "\(category.layer1Count)_\(category.layer2Count)"
                 let title = "\(context.dataset.displayName) (\(category.layer1Count), \(category.layer2Count))"
                 try SelectionInputs.write(
-                    SelectionPlots.accuracyVersusRank(title: title + ": accuracy by rank", rows: members, base: context.base),
+                    SelectionPlots.accuracyVersusRank(
+                        title: title + ": accuracy by rank", rows: members, base: context.base),
                     folder: plotDir, name: "accuracy_rank_\(name).svg")
                 try SelectionInputs.write(
                     SelectionPlots.separateVersusRemove(

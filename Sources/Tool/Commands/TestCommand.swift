@@ -93,12 +93,16 @@ struct TestCommand: ParsableCommand {
             return
         }
         let k = report.topK == 1 ? "top-1" : "top-\(report.topK)"
-        print("\(report.dataset) \(report.split) half: \(report.correct)/\(report.samples) correct, \(k) accuracy \(String(format: "%.2f", report.accuracy))%")
+        print(
+            "\(report.dataset) \(report.split) half: \(report.correct)/\(report.samples) correct, \(k) accuracy \(String(format: "%.2f", report.accuracy))%"
+        )
         print("label  name                 samples  correct  accuracy")
         for row in report.perLabel where row.samples > 0 {
             let name = row.name.padding(toLength: 20, withPad: " ", startingAt: 0)
             let accuracy = row.accuracy.map { String(format: "%7.2f%%", $0) } ?? "      -"
-            print(String(format: "%5d  ", row.label) + name + String(format: " %7d  %7d  ", row.samples, row.correct) + accuracy)
+            print(
+                String(format: "%5d  ", row.label) + name + String(format: " %7d  %7d  ", row.samples, row.correct)
+                    + accuracy)
         }
     }
 }

@@ -148,7 +148,9 @@ struct TrainCommand: ParsableCommand {
         if json {
             print(try ModelFiles.jsonLine(summary))
         } else {
-            print("saved \(outputPath) (epoch \(keptEpoch), validate \(String(format: "%.2f", summary.validateAccuracy ?? 0))%)")
+            print(
+                "saved \(outputPath) (epoch \(keptEpoch), validate \(String(format: "%.2f", summary.validateAccuracy ?? 0))%)"
+            )
         }
     }
 }
