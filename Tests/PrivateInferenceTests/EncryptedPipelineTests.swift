@@ -15,7 +15,7 @@ import Testing
     }
 
     /// N = 4096 with the `auto` prime sizes (or others).
-    static func smallContext(bitSizes: [Int] = [60, 60, 60, 60, 60]) throws -> HEContext {
+    static func smallContext(bitSizes: [Int] = [60, 60, 60, 60, 60, 60]) throws -> HEContext {
         let parms = try EncryptionParameters(polyModulusDegree: 4096, bitSizes: bitSizes)
         return try HEContext(parameters: parms, securityLevel: .none)
     }
@@ -28,7 +28,7 @@ import Testing
         let keys: OwnerKeyMaterial
         let evaluator: UserEvaluator
 
-        init(model: Model, selection: FilterSelection, bitSizes: [Int] = [60, 60, 60, 60, 60]) throws {
+        init(model: Model, selection: FilterSelection, bitSizes: [Int] = [60, 60, 60, 60, 60, 60]) throws {
             context = try EncryptedPipelineTests.smallContext(bitSizes: bitSizes)
             kernels = try PooledKernels(model: model, normalization: .unit)
             keys = try context.generateKeys()
@@ -89,10 +89,11 @@ import Testing
         for (i, o) in selection[2].enumerated() {
             for pos in 0..<16 {
                 let ct = outputs[i][pos]
-                #expect(ct.coeffModulusSize == 1)
+                #expect(ct.coeffModulusSize == PipelineLevels.finalPrimes)
                 #expect(abs(ct.scale / plan.resultScale - 1) < 1e-12)
                 let values = try context.decodeCoefficients(
-                    try context.decryptToCoefficients(ct, decryptor: decryptor), primes: 1, scale: ct.scale)
+                    try context.decryptToCoefficients(ct, decryptor: decryptor), primes: PipelineLevels.finalPrimes,
+                    scale: ct.scale)
                 for b in 0..<count {
                     let expected = Double(reference.data[(b * 16 + o) * 16 + pos])
                     worst = max(worst, abs(values[b] - expected))

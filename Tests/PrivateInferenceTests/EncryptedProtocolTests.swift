@@ -9,7 +9,7 @@ import Testing
 /// The owner/user exchange through real files at a small ring.
 @Suite struct EncryptedProtocolTests {
     static func smallParameters() throws -> EncryptionParameters {
-        try EncryptionParameters(polyModulusDegree: 4096, bitSizes: [60, 60, 60, 60, 60])
+        try EncryptionParameters(polyModulusDegree: 4096, bitSizes: [60, 60, 60, 60, 60, 60])
     }
 
     static func modelFile(_ dir: URL, seed: UInt64 = 5) throws -> URL {
@@ -62,6 +62,10 @@ import Testing
         _ = try OwnerRole.decrypt(keys: keys, request: request, response: response)
         let (logits, _) = try UserRole.finish(package: package, request: request, response: response)
         #expect(logits.shape == [2, 10])
+        // The key store counted the 16 decrypted ciphertexts (one conv2 filter) against flooding's t.
+        let budget = try JSONDecoder().decode(
+            DecryptionBudget.self, from: Data(contentsOf: DecryptionBudget.url(keys)))
+        #expect(budget.decrypted == 16)
         // A package with a secret key in it is refused.
         try FileManager.default.copyItem(
             at: keys.appendingPathComponent("secret.key"), to: package.appendingPathComponent("owner.bin"))
@@ -87,7 +91,7 @@ import Testing
             try OwnerRole.decrypt(keys: keys, request: request, response: dir.appendingPathComponent("resp"))
         }
         // A key store is never overwritten by keys for other parameters.
-        let other8192 = try EncryptionParameters(polyModulusDegree: 8192, bitSizes: [50, 50, 50, 50, 50])
+        let other8192 = try EncryptionParameters(polyModulusDegree: 8192, bitSizes: [50, 50, 50, 50, 50, 50])
         #expect(
             throws: InferenceError.mismatch(
                 path: keys.appendingPathComponent("keystore.json").path,

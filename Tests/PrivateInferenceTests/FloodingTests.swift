@@ -7,67 +7,148 @@ import Testing
 
 @testable import PrivateInference
 
-/// Noise flooding: the bound B on the pipeline's own error, and key independence of flooded decryptions.
+/// Noise flooding: the bound B on the pipeline's key-dependent error, the security/precision trade-off, the
+/// sampler, the decryption budget, and key independence of flooded decryptions.
 @Suite struct FloodingTests {
     /// Centered lift of a residue.
     static func centered(_ x: UInt64, _ q: UInt64) -> Double { x > q / 2 ? -Double(q - x) : Double(x) }
 
-    /// Runs the pipeline on real MNIST images and measures max |e| over all coefficients of every result
-    /// ciphertext, against the exact double-precision message polynomial.
-    @Test(arguments: [[60, 60, 60, 60, 60], [60, 40, 40, 40, 40, 60]])
-    func pipelineErrorStaysBelowTheFloodingBound(bitSizes: [Int]) throws {
-        let model = Model(.lenet5MNIST, seed: 11)
-        let selection = FilterSelection([1: [0, 3], 2: [5]])
-        let fixture = try EncryptedPipelineTests.Fixture(model: model, selection: selection, bitSizes: bitSizes)
-        let (context, kernels, plan, keys) = (fixture.context, fixture.kernels, fixture.plan, fixture.keys)
-        let count = 4
-        let (images, x, outputs) = try fixture.run(model, count: count)
-        let activations = model.network.forward(x, from: 0, through: 2, training: false)
-        let slots = context.degree / 2
-        // Exact reference in doubles for every slot (slots ≥ count hold all-zero images).
-        func pooledConv1(_ image: Int, _ f: Int, _ y: Int, _ xx: Int) -> Double {
-            var sum = kernels.conv1Bias[f]
-            if image < count {
-                for t in 0..<36 { sum += kernels.conv1[f][t] * Double(images.pixels[image * 784 + (2 * y + t / 6) * 28 + 2 * xx + t % 6]) }
-            }
-            return sum
-        }
-        let decryptor = try Decryptor(context: context.ckks, secretKey: keys.secret)
-        var worst = 0.0
-        let q0 = context.keyModuli[0].value
-        for pos in 0..<16 {
-            let (y, xx) = (pos / 4, pos % 4)
-            var values = [Double](repeating: 0, count: slots)
-            for image in 0..<slots {
-                var sum = kernels.conv2Bias[5]
-                for c in 0..<6 {
-                    for t in 0..<36 {
-                        let (ay, ax) = (2 * y + t / 6, 2 * xx + t % 6)
-                        let a: Double
-                        if selection[1].contains(c) {
-                            let v = pooledConv1(image, c, ay, ax)
-                            a = v * v
-                        } else if image < count {
-                            a = Double(activations.data[((image * 6 + c) * 12 + ay) * 12 + ax])
-                        } else {
-                            a = 0  // the user encodes only `count` slots of plaintext activations
-                        }
-                        sum += kernels.conv2[5][c][t] * a
-                    }
+    /// The centered integer a − b of two limb-major k-prime polynomials (Garner's mixed radix; exact while
+    /// |a − b| < q_0 / 2, relative to 2^-50 beyond).
+    static func difference(_ a: [UInt64], _ b: [UInt64], moduli: [Modulus]) -> [Double] {
+        let k = moduli.count, n = a.count / k
+        return (0..<n).map { i in
+            var value = 0.0, radix = 1.0
+            var digits: [UInt64] = []
+            for j in 0..<k {
+                let q = moduli[j]
+                var x = q.subMod(a[j * n + i], b[j * n + i])
+                // Subtract the digits found so far (mixed radix), then divide by the product of earlier primes.
+                var weight: UInt64 = 1
+                for (l, d) in digits.enumerated() {
+                    x = q.subMod(x, q.multiplyMod(q.reduce(d), weight))
+                    weight = q.multiplyMod(weight, q.reduce(moduli[l].value))
                 }
-                values[image] = sum
+                let digit = q.multiplyMod(x, q.inverse(weight) ?? 1)
+                digits.append(digit)
+                // The top digit is centered; lower ones are taken as they are (the value is small).
+                let centered = j == k - 1 ? Self.centered(digit, q.value) : Double(digit)
+                value += centered * radix
+                radix *= Double(q.value)
             }
-            var ideal = try context.encodeWords(values, scale: outputs[0][pos].scale, primes: 1)
-            ideal.withUnsafeMutableBufferPointer { if let p = $0.baseAddress { context.keyTables[0].inverse(p) } }
-            let decrypted = try context.decryptToCoefficients(outputs[0][pos], decryptor: decryptor)
-            for i in 0..<context.degree {
-                worst = max(worst, abs(Self.centered(decrypted[i], q0) - Self.centered(ideal[i], q0)))
+            // A small negative value has all-high lower digits: recenter around zero.
+            let total = radix
+            return value > total / 2 ? value - total : (value < -total / 2 ? value + total : value)
+        }
+    }
+
+    /// The committed model on real MNIST at N = 16384 under two independent keys: the key-dependent part of
+    /// every decrypted result (re-randomized as the user sends it), in ℓ2 over the coefficients, must stay ≥ 2^4
+    /// below the flooding bound B, and the flooded results must keep the documented precision.
+    @Test(arguments: [ParameterPreset.auto, .privdnn])
+    func keyDependentErrorStaysBelowTheFloodingBound(preset: ParameterPreset) throws {
+        let model = try ModelFile.load(RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors"))
+        let selection = FilterSelection([1: [0], 2: [15]])
+        let context = try HEContext(parameters: preset.encryptionParameters(), securityLevel: .tc128)
+        let kernels = try PooledKernels(model: model, normalization: .unit)
+        let count = 5000  // the whole test half in one batch, as `privdnn demo` runs it
+        let images = try EncryptedPipelineTests.images(count)
+        let x = Tensor(shape: [count, 1, 28, 28], data: images.floats(at: 0..<count))
+        let activations = model.network.forward(x, from: 0, through: 2, training: false)
+        let kf = PipelineLevels.finalPrimes
+        let moduli = context.moduli(kf)
+        var runs: [[[UInt64]]] = []
+        var plan: ScalePlan?
+        for _ in 0..<2 {
+            let keys = try context.generateKeys()
+            let (p, weights) = try context.prepare(kernels, selection: selection, secret: keys.secret)
+            plan = p
+            let evaluator = UserEvaluator(
+                context: context, plan: p, weights: weights, relinKeys: keys.relinKeys, kernel: 5, inputSide: 28,
+                pooled1Side: 12, pooled2Side: 4, conv1Channels: 6)
+            var times = PhaseTimes()
+            let outputs = try evaluator.evaluate(
+                pixels: images.pixels, activations: activations.data, count: count, times: &times)
+            let encryptor = try Encryptor(context: context.ckks, publicKey: keys.publicKey)
+            let decryptor = try Decryptor(context: context.ckks, secretKey: keys.secret)
+            runs.append(
+                try outputs[0].map { result in
+                    var ct = result
+                    var zero = try encryptor.encryptZero(parmsID: context.parmsIDs[kf])
+                    zero.scale = ct.scale
+                    try context.evaluator.addInPlace(&ct, zero)
+                    return try context.decryptToCoefficients(ct, decryptor: decryptor)
+                })
+        }
+        let scale = try #require(plan).resultScale
+        // The separate model's pooled conv2 outputs of filter 15 (the encrypted channel 0 squared, the rest plain).
+        try model.applyMask(selection, mode: .separate)
+        let reference = model.network.forward(x, from: 0, through: 4, training: false)
+        var worstL2 = 0.0, worstSlot = 0.0, worstFlooded = 0.0
+        let flooding = FloodingParameters.defaults(for: preset.shape.bitSizes)
+        for pos in 0..<16 {
+            let e = Self.difference(runs[0][pos], runs[1][pos], moduli: moduli)
+            worstL2 = max(worstL2, e.reduce(0) { $0 + $1 * $1 }.squareRoot())
+            var flooded = runs[0][pos]
+            Flooding.add(sigma: flooding.sigma(resultScale: scale), to: &flooded, moduli: moduli)
+            let clean = try context.decodeCoefficients(runs[0][pos], primes: kf, scale: scale)
+            let noisy = try context.decodeCoefficients(flooded, primes: kf, scale: scale)
+            for b in 0..<count {
+                let expected = Double(reference.data[(b * 16 + 15) * 16 + pos])
+                worstSlot = max(worstSlot, abs(clean[b] - expected))
+                worstFlooded = max(worstFlooded, abs(noisy[b] - clean[b]))
             }
         }
-        let beta = log2(plan.resultScale / worst)
-        print("pipeline coefficient error \(bitSizes): max |e| = \(worst) = resultScale · 2^-\(beta)")
-        let flooding = FloodingParameters.defaults(for: context.parameters.coeffModulus.map(\.bitCount))
+        let beta = log2(scale / worstL2)
+        let precision = flooding.precisionBits(degree: context.degree)
+        print(
+            "flooding \(preset): resultScale 2^\(log2(scale)), key-dependent ℓ2 error = resultScale · 2^-\(beta) "
+                + "(B = 2^-\(flooding.noiseBoundBitsBelowScale)), s \(flooding.statisticalBits), t \(flooding.maxDecryptions), "
+                + "σ = resultScale · 2^\(log2(flooding.sigma(resultScale: 1))), slot noise σ 2^-\(precision), "
+                + "max |slot − separate| \(worstSlot) before and max |Δ| \(worstFlooded) from flooding")
         #expect(beta >= Double(flooding.noiseBoundBitsBelowScale + 4))
+        #expect(worstSlot < 1e-3)
+        #expect(worstFlooded < 10 * exp2(-precision))
+        if preset == .auto {
+            #expect(flooding.statisticalBits >= 40 && flooding.maxDecryptions >= 1 << 20 && precision >= 21)
+        } else {
+            #expect(flooding.statisticalBits >= 30 && flooding.maxDecryptions >= 1 << 8 && precision >= 13.5)
+        }
+    }
+
+    /// Above 2^45 the sampler must still randomize the low bits (a double alone would add multiples of ~σ·2^-49).
+    @Test func largeSigmaFloodsTheLowBits() throws {
+        let q = try CoeffModulus.create(degree: 1024, bitSizes: [60, 60])
+        var counts = [Int](repeating: 0, count: 64)
+        for _ in 0..<16 {
+            var poly = [UInt64](repeating: 0, count: 2 * 1024)
+            Flooding.add(sigma: exp2(80), to: &poly, moduli: q)
+            let values = Self.difference(poly, [UInt64](repeating: 0, count: 2 * 1024), moduli: q)
+            for i in 0..<1024 {
+                // Both residues hold the same integer (else the CRT value would be ~2^119); its residue's low
+                // 6 bits must be uniform.
+                #expect(abs(values[i]) < 10 * exp2(80))
+                counts[Int(poly[i] % 64)] += 1
+            }
+        }
+        let expected = Double(16 * 1024) / 64
+        let statistic = counts.reduce(0.0) { $0 + pow(Double($1) - expected, 2) / expected }
+        print("low-bit chi-square: \(statistic) (df 63)")
+        #expect(statistic < 63 + 5 * (2 * 63.0).squareRoot())
+    }
+
+    /// The key store refuses decryptions beyond t and never counts a refused request.
+    @Test func decryptionBudgetRefusesBeyondT() throws {
+        let dir = EncryptedProtocolTests.temporary()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let flooding = FloodingParameters(statisticalBits: 40, maxDecryptions: 40, noiseBoundBitsBelowScale: 56)
+        #expect(try DecryptionBudget.reserve(16, dir: dir, keyID: "k", flooding: flooding) == 16)
+        #expect(try DecryptionBudget.reserve(16, dir: dir, keyID: "k", flooding: flooding) == 32)
+        #expect(throws: InferenceError.self) {
+            try DecryptionBudget.reserve(16, dir: dir, keyID: "k", flooding: flooding)
+        }
+        #expect(try DecryptionBudget.reserve(8, dir: dir, keyID: "k", flooding: flooding) == 40)
+        #expect(throws: InferenceError.self) { try DecryptionBudget.reserve(1, dir: dir, keyID: "other", flooding: flooding) }
     }
 }
 
@@ -75,7 +156,7 @@ extension FloodingTests {
     /// Σ over coefficients of the 2×bins chi-square statistic comparing flooded decryptions of the same message
     /// under two keys (each key's ciphertext has its own key-dependent error).
     static func chiSquare(sigma: Double, samples: Int, coefficients: Int, bins: Int) throws -> (statistic: Double, df: Int) {
-        let parms = try EncryptionParameters(polyModulusDegree: 1024, bitSizes: [50, 50, 50, 50, 50])
+        let parms = try EncryptionParameters(polyModulusDegree: 1024, bitSizes: [50, 50, 50, 50, 50, 50])
         let context = try HEContext(parameters: parms, securityLevel: .none)
         let q = context.keyModuli[0]
         var decryptions: [[UInt64]] = []
@@ -94,7 +175,7 @@ extension FloodingTests {
         for key in 0..<2 {
             for _ in 0..<samples {
                 var poly = decryptions[key]
-                Flooding.add(sigma: sigma, to: &poly, modulus: q)
+                Flooding.add(sigma: sigma, to: &poly, moduli: [q])
                 for i in 0..<coefficients {
                     let y = centered(poly[i + 1], q.value)  // coefficient 0 carries the message
                     counts[key][i][z.firstIndex { y < $0 * sigma } ?? z.count] += 1
@@ -116,8 +197,11 @@ extension FloodingTests {
     }
 
     @Test func floodedDecryptionsDoNotDependOnTheKey() throws {
-        // Fresh-encryption errors are below 2^5; flood with s = 20 bits over that bound.
-        let flooded = try Self.chiSquare(sigma: exp2(25), samples: 800, coefficients: 48, bins: 10)
+        // A fresh encryption's error at N = 1024 has ℓ2 norm ≈ 3.2·√1024 ≈ 2^6.7; flood as the owner does with
+        // s = 40, t = 1 over B = 2^7: σ = 2^20 · √12 · 2^7.
+        let flooded = try Self.chiSquare(
+            sigma: FloodingParameters(statisticalBits: 40, maxDecryptions: 1, noiseBoundBitsBelowScale: -7)
+                .sigma(resultScale: 1), samples: 800, coefficients: 48, bins: 10)
         let threshold = Double(flooded.df) + 5 * Double(2 * flooded.df).squareRoot()
         print("chi-square flooded: \(flooded.statistic) (df \(flooded.df), threshold \(threshold))")
         #expect(flooded.statistic < threshold)

@@ -51,8 +51,8 @@ extension HEContext {
     func plan(_ kernels: PooledKernels, selection: FilterSelection) -> ScalePlan {
         let bounds = kernels.bounds(conv2Filters: selection[2])
         return ScalePlan(
-            primes: (0..<4).map { prime($0) }, conv1Bound: bounds.conv1, squareBound: bounds.square,
-            resultBound: bounds.result)
+            primes: (0..<PipelineLevels.conv1Primes).map { prime($0) }, conv1Bound: bounds.conv1,
+            squareBound: bounds.square, resultBound: bounds.result)
     }
 
     /// The owner's packaging step in memory (tests and the full-encryption baseline): the plan and every

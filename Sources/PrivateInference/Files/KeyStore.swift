@@ -2,45 +2,110 @@ import CKKS
 import Foundation
 import NTT
 
-/// How the owner floods decryptions (protocol.md, "Why flooding is needed").
+/// How the owner floods decryptions (protocol.md, "Why flooding is needed"; docs/usage.md, "Re-randomization,
+/// masking, flooding").
 ///
 /// The owner adds to every decrypted coefficient an independent rounded Gaussian of standard deviation
-/// σ = 2^s · B, where B bounds the coefficients of the ciphertext's own error at the decryption level. The
-/// flooded result is then within statistical distance about 2^-s (per coefficient, B/σ) of a distribution that
-/// does not depend on the secret key. B is stated relative to the result scale: B = resultScale · 2^-β,
-/// with β measured by the tests (`FloodingTests`): the measured error stays ≥ 2^4 below B.
+/// σ = 2^(s/2) · √(12·t) · B (Li, Micciancio, Schultz, Sorrell, CRYPTO 2022; OpenFHE's NOISE_FLOODING_DECRYPT
+/// uses the same σ with t = its number of adversarial queries). B bounds the ℓ2 norm, over the N coefficients,
+/// of the key-dependent part of one decrypted ciphertext's error (what depends on the secret key and the
+/// encryption randomness; the encoder's deterministic rounding does not), and t bounds how many ciphertexts
+/// are decrypted under one key. The Gaussian mechanism's Rényi divergence then bounds the KL divergence
+/// between all t flooded decryptions and a simulation that never touches the key by t·B²/(2σ²) = 2^-s/24:
+/// s bits of statistical security in LMSS's (Micciancio–Walter) bit-security sense, i.e. statistical distance
+/// ≤ 2^-(s/2)/√48 by Pinsker, and a key-recovery success probability that grows by at most a constant factor.
+/// The key store counts decrypted ciphertexts and refuses a request that would exceed t.
+///
+/// B is stated relative to the result scale, B = resultScale · 2^-β; `FloodingTests` measures the
+/// key-dependent error of the real pipeline (two independent keys on real MNIST) and requires B to stay ≥ 2^4
+/// above it.
 public struct FloodingParameters: Sendable, Codable, Equatable {
     /// s, the statistical security parameter in bits.
     public var statisticalBits: Int
+    /// t, the most ciphertexts the owner decrypts under one key (each holds 16 pooled positions of one conv2
+    /// filter for up to N/2 images).
+    public var maxDecryptions: Int
     /// β: the error bound B is resultScale · 2^-β.
     public var noiseBoundBitsBelowScale: Int
 
-    /// The owner's default for 60-bit rescaling primes (`auto`): s = 20 and β = 40 (σ = resultScale · 2^-20;
-    /// measured error ≈ resultScale · 2^-45).
-    public static let standard = FloodingParameters(statisticalBits: 20, noiseBoundBitsBelowScale: 40)
+    /// The constant c in σ = 2^(s/2) · √(c·t) · B (LMSS, OpenFHE).
+    public static let queryConstant = 12.0
 
-    /// The default flooding parameters for a prime chain.
-    ///
-    /// The default for a prime chain (bit sizes, special prime last). Smaller rescaling primes mean smaller
-    /// scales and fewer bits of precision: β shrinks with the smallest of the three rescaling primes, linearly
-    /// between β = 40 at 60 bits (measured 2^-45) and β = 34 at 40 bits (`privdnn`, measured 2^-39.6), both with a
-    /// margin ≥ 2^5 checked by `FloodingTests`, and s with it, keeping σ = resultScale · 2^-20 so that the
-    /// decoded result keeps ~13 bits: s = 20 for `auto`, s = 14 for `privdnn`.
+    /// The owner's default for the `auto` chain (two 60-bit primes at the decryption level): s = 40,
+    /// t = 2^20 and β = 60 (measured key-dependent error: resultScale · 2^-65.1 on the 5,000-image test half;
+    /// `FloodingTests`). A decoded slot keeps 21.7 bits: flooding noise of standard deviation 2^-21.7.
+    public static let standard = FloodingParameters(
+        statisticalBits: 40, maxDecryptions: 1 << 20, noiseBoundBitsBelowScale: 60)
+
+    /// The default for the `privdnn` chain ({60, 40, 40, 40, 40, 60}: 40-bit rescaling primes leave smaller
+    /// scales and a larger relative error, measured resultScale · 2^-45.0): s = 30, t = 2^8 and β = 41, which
+    /// leaves 13.7 bits per slot.
+    public static let privdnn = FloodingParameters(
+        statisticalBits: 30, maxDecryptions: 1 << 8, noiseBoundBitsBelowScale: 41)
+
+    /// The default flooding parameters for a prime chain (bit sizes, special prime last): ``privdnn`` when the
+    /// smallest rescaling prime is below 50 bits, else ``standard``.
     public static func defaults(for bitSizes: [Int]) -> FloodingParameters {
-        let smallest = bitSizes.dropLast().dropFirst().prefix(3).min() ?? 60
-        let beta = max(20, 34 + (min(smallest, 60) - 40) * 6 / 20)
-        return FloodingParameters(statisticalBits: beta - 20, noiseBoundBitsBelowScale: beta)
+        let rescaling = bitSizes.dropLast().prefix(PipelineLevels.conv1Primes).dropFirst(PipelineLevels.finalPrimes)
+        return (rescaling.min() ?? 60) < 50 ? privdnn : standard
     }
 
     /// Creates flooding parameters.
-    public init(statisticalBits: Int, noiseBoundBitsBelowScale: Int) {
+    public init(statisticalBits: Int, maxDecryptions: Int, noiseBoundBitsBelowScale: Int) {
         self.statisticalBits = statisticalBits
+        self.maxDecryptions = maxDecryptions
         self.noiseBoundBitsBelowScale = noiseBoundBitsBelowScale
+    }
+
+    /// B for a result at `scale`.
+    public func noiseBound(resultScale scale: Double) -> Double {
+        scale * exp2(-Double(noiseBoundBitsBelowScale))
     }
 
     /// σ for a result at `scale`.
     public func sigma(resultScale scale: Double) -> Double {
-        scale * exp2(Double(statisticalBits - noiseBoundBitsBelowScale))
+        exp2(Double(statisticalBits) / 2) * (Self.queryConstant * Double(maxDecryptions)).squareRoot()
+            * noiseBound(resultScale: scale)
+    }
+
+    /// Bits of precision left in a decoded slot: −log2 of the flooding noise's standard deviation there,
+    /// σ · √(N/2) / resultScale (a slot is a ±1-weighted sum of the N coefficients' noise, real part).
+    public func precisionBits(degree: Int) -> Double {
+        -log2(sigma(resultScale: 1) * (Double(degree) / 2).squareRoot())
+    }
+}
+
+/// The owner's count of decrypted ciphertexts under one key (`decryptions.json` in the key store).
+struct DecryptionBudget: Codable {
+    /// The key id the count belongs to.
+    var keyID: String
+    /// Ciphertexts decrypted so far.
+    var decrypted: Int
+
+    static func url(_ dir: URL) -> URL { dir.appendingPathComponent("decryptions.json") }
+
+    /// Records `count` more decryptions, or throws if that would exceed `flooding.maxDecryptions`.
+    ///
+    /// The count is written before any flooded value leaves the owner, so a crash can only over-count.
+    /// - Returns: the new total.
+    static func reserve(_ count: Int, dir: URL, keyID: String, flooding: FloodingParameters) throws -> Int {
+        let url = url(dir)
+        var budget = DecryptionBudget(keyID: keyID, decrypted: 0)
+        if let data = FileManager.default.contents(atPath: url.path) {
+            guard let stored = try? JSONDecoder().decode(DecryptionBudget.self, from: data), stored.keyID == keyID
+            else { throw InferenceError.badFile(path: url.path, reason: "unreadable or for another key") }
+            budget = stored
+        }
+        let limit = flooding.maxDecryptions
+        guard count <= limit - budget.decrypted else {
+            throw InferenceError.invalidArgument(
+                "\(url.path): this key has decrypted \(budget.decrypted) of its t = \(limit) ciphertexts and the "
+                    + "request needs \(count) more; flooding's s = \(flooding.statisticalBits) bits hold only up to t, "
+                    + "so make a new key store and package (owner package --keys NEW_DIR)")
+        }
+        budget.decrypted += count
+        try AtomicWrite.write(Array(try JSONEncoder().encode(budget)), to: url)
+        return budget.decrypted
     }
 }
 

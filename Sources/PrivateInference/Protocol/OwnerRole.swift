@@ -135,19 +135,27 @@ public enum OwnerRole {
             }
             let scale = try RequestCoding.scale(file, path: path)
             let n = context.degree
-            let count = file.payload.count / (2 * n * 8)
-            guard count * 2 * n * 8 == file.payload.count, count > 0 else {
+            let kf = PipelineLevels.finalPrimes
+            let words = 2 * kf * n  // one size-2 ciphertext at the decryption level
+            let count = file.payload.count / (words * 8)
+            guard count * words * 8 == file.payload.count, count > 0 else {
                 throw InferenceError.badFile(path: path, reason: "payload is not a whole number of ciphertexts")
             }
             let sigma = store.flooding.sigma(resultScale: scale)
+            guard sigma <= Flooding.maxSigma else {
+                throw InferenceError.badFile(path: path, reason: "result scale too large for the flooding sampler")
+            }
+            // Count first: flooding's guarantee holds for at most t decrypted ciphertexts under this key.
+            _ = try DecryptionBudget.reserve(count, dir: keys, keyID: store.keyID, flooding: store.flooding)
             let payload = file.payload
+            let moduli = context.moduli(kf)
             let polys = try Workers.map(count) { i -> Result<[UInt64], Error> in
                 Result {
-                    var offset = i * 2 * n * 8
-                    var ct = context.zeroCiphertext(size: 2, primes: 1, scale: scale)
-                    ct.data = try WordCoding.read(payload, offset: &offset, count: 2 * n, path: path)
+                    var offset = i * words * 8
+                    var ct = context.zeroCiphertext(size: 2, primes: kf, scale: scale)
+                    ct.data = try WordCoding.read(payload, offset: &offset, count: words, path: path)
                     var poly = try context.decryptToCoefficients(ct, decryptor: decryptor)
-                    Flooding.add(sigma: sigma, to: &poly, modulus: context.keyModuli[0])
+                    Flooding.add(sigma: sigma, to: &poly, moduli: moduli)
                     return poly
                 }
             }.map { try $0.get() }
@@ -196,23 +204,62 @@ public enum OwnerRole {
 
 /// Flooding noise: rounded Gaussians from a CSPRNG (BLAKE2Xb seeded from the OS).
 enum Flooding {
-    /// An integral double (|v| < 2^63) modulo q.
-    static func reduce(_ v: Double, _ q: Modulus) -> UInt64 {
-        let r = q.reduce(UInt64(min(v.magnitude, 9.2e18)))
-        return v < 0 ? q.negateMod(r) : r
+    /// The largest σ the sampler supports (|noise| < 2^124 fits a UInt128).
+    static let maxSigma: Double = 0x1p120
+
+    /// A standard normal pair (Box–Muller) from two 64-bit uniforms; u1 ∈ [2^-64, 1], so |z| ≤ 9.42 (the cut
+    /// tail has probability ≈ 2^-67 per sample).
+    static func normalPair(_ prng: inout some UniformRandomGenerator) -> (Double, Double) {
+        let u1 = (Double(prng.nextUInt64()) + 1) / 18_446_744_073_709_551_616.0
+        let u2 = Double(prng.nextUInt64() >> 11) / 9_007_199_254_740_992.0
+        let radius = (-2 * log(u1)).squareRoot()
+        return (radius * cos(2 * .pi * u2), radius * sin(2 * .pi * u2))
     }
 
-    /// Adds round(N(0, σ²)) to every coefficient of a one-prime polynomial.
-    static func add(sigma: Double, to poly: inout [UInt64], modulus q: Modulus) {
+    /// The standard deviations of the parts the noise is summed from (see ``add(sigma:to:moduli:)``).
+    static func parts(sigma: Double) -> [Double] {
+        var fine: [Double] = []
+        var next = sigma
+        while next > 0x1p45 {
+            next *= 0x1p-43
+            fine.append(next)
+        }
+        let coarse = (sigma * sigma - fine.reduce(0) { $0 + $1 * $1 }).squareRoot()
+        return [coarse] + fine
+    }
+
+    /// Adds round(N(0, σ²)) to every coefficient of a k-prime polynomial (limb-major, the same integer to
+    /// every residue).
+    ///
+    /// A double carries 53 bits, so above 2^45 σ·z alone would only hit multiples of ~σ·2^-49 and leave the
+    /// low bits of the decryption (where the key-dependent error sits) untouched. Larger σ is therefore a sum
+    /// of independent parts σ₁ = σ·2^-43, σ₂ = σ·2^-86, … down to the first ≤ 2^45 (whose own grid, ≤ 2^-3.7,
+    /// is finer than the integers) plus a coarse part of the remaining variance; each part is ≥ 2^5.7 times the
+    /// grid of the one above, so the sum smooths into a Gaussian of σ on the integers.
+    static func add(sigma: Double, to poly: inout [UInt64], moduli: [Modulus]) {
+        let k = moduli.count
+        guard k > 0 else { return }
+        let n = poly.count / k
+        let sigmas = parts(sigma: sigma)
         var prng = UniformRandomGeneratorFactory.default.create()
         var i = 0
-        while i < poly.count {
-            // Box–Muller with 53-bit uniforms in (0, 1].
-            let u1 = (Double(prng.nextUInt64() >> 11) + 1) / 9_007_199_254_740_992.0
-            let u2 = Double(prng.nextUInt64() >> 11) / 9_007_199_254_740_992.0
-            let radius = sigma * (-2 * log(u1)).squareRoot()
-            for z in [radius * cos(2 * .pi * u2), radius * sin(2 * .pi * u2)] where i < poly.count {
-                poly[i] = q.addMod(poly[i], reduce(z.rounded(), q))
+        var draws = [Double](repeating: 0, count: 2 * sigmas.count)
+        while i < n {
+            for p in 0..<sigmas.count {
+                let (a, b) = normalPair(&prng)
+                draws[2 * p] = a
+                draws[2 * p + 1] = b
+            }
+            for half in 0..<2 where i < n {
+                // Summed exactly in integers: a double sum would round the fine parts away again.
+                var value: Int128 = 0
+                for p in 0..<sigmas.count { value += Int128((sigmas[p] * draws[2 * p + half]).rounded()) }
+                let magnitude = value.magnitude
+                for j in 0..<k {
+                    let q = moduli[j]
+                    let r = q.reduce(magnitude)
+                    poly[j * n + i] = q.addMod(poly[j * n + i], value < 0 ? q.negateMod(r) : r)
+                }
                 i += 1
             }
         }

@@ -170,7 +170,8 @@ public enum UserRole {
         let outputs = try evaluator.evaluate(pixels: pixels, activations: activations.data, count: count, times: &times)
         let flat = outputs.flatMap { $0 }
         let n = context.degree
-        let q0 = context.keyModuli[0]
+        let kf = PipelineLevels.finalPrimes
+        let finalModuli = context.moduli(kf)
         let encryptor = try Encryptor(context: context.ckks, publicKey: pkg.publicKey)
         let protected = try times.measure("protect") {
             try Workers.map(flat.count) { i -> Result<(ct: [UInt64], mask: [UInt64]), Error> in
@@ -180,22 +181,27 @@ public enum UserRole {
                     var zero = try encryptor.encryptZero(parmsID: context.parmsIDs[PipelineLevels.finalPrimes])
                     zero.scale = ct.scale
                     try context.evaluator.addInPlace(&ct, zero)
-                    // Mask with a uniform plaintext polynomial r (kept by the user): the owner sees m + r.
+                    // Mask with a uniform plaintext polynomial r mod q_0⋯q_{kf-1} (kept by the user): the owner
+                    // sees m + r.
                     var prng = UniformRandomGeneratorFactory.default.create()
-                    let r = RLWESampler.uniform(degree: n, moduli: [q0], using: &prng)
+                    let r = RLWESampler.uniform(degree: n, moduli: finalModuli, using: &prng)
                     var rNTT = r
                     rNTT.withUnsafeMutableBufferPointer { b in
-                        if let p = b.baseAddress { context.keyTables[0].forward(p) }
+                        guard let p = b.baseAddress else { return }
+                        for j in 0..<kf { context.keyTables[j].forward(p + j * n) }
                     }
                     // Edit a local copy: `Ciphertext.data` has a didSet, so element writes would copy it each time.
                     var words = ct.data
-                    for c in 0..<n { words[c] = q0.addMod(words[c], rNTT[c]) }
+                    for j in 0..<kf {
+                        let q = finalModuli[j]
+                        for c in (j * n)..<((j + 1) * n) { words[c] = q.addMod(words[c], rNTT[c]) }
+                    }
                     return (words, r)
                 }
             }.map { try $0.get() }
         }
         var payload: [UInt8] = []
-        payload.reserveCapacity(flat.count * 2 * n * 8)
+        payload.reserveCapacity(flat.count * 2 * kf * n * 8)
         for p in protected { WordCoding.append(p.ct, to: &payload) }
         let finalParms = context.parmsIDs[PipelineLevels.finalPrimes].description
         let request = ExchangeFile(
@@ -271,24 +277,26 @@ public enum UserRole {
         let filters = pkg.weights.conv2Filters
         let cts = filters.count * positions
         let plainCount = count * g.conv2Channels * positions
-        guard count > 0, count <= n / 2, resp.payload.count == cts * n * 8,
-            priv.payload.count == cts * n * 8 + plainCount * 4
+        let kf = PipelineLevels.finalPrimes
+        let words = kf * n  // one plaintext polynomial at the decryption level
+        guard count > 0, count <= n / 2, resp.payload.count == cts * words * 8,
+            priv.payload.count == cts * words * 8 + plainCount * 4
         else { throw InferenceError.badFile(path: response.path, reason: "sizes do not fit the request") }
-        let q0 = context.keyModuli[0]
+        let finalModuli = context.moduli(kf)
         let respPayload = resp.payload, privPayload = priv.payload
         let decoded = try Workers.map(cts) { i -> Result<[Double], Error> in
             Result {
-                var offset = i * n * 8
-                let m = try WordCoding.read(respPayload, offset: &offset, count: n, path: response.path)
-                offset = i * n * 8
-                let r = try WordCoding.read(privPayload, offset: &offset, count: n, path: privateURL.path)
-                let v = (0..<n).map { q0.subMod(m[$0], r[$0]) }
-                return Array(try context.decodeCoefficients(v, primes: 1, scale: scale).prefix(count))
+                var offset = i * words * 8
+                let m = try WordCoding.read(respPayload, offset: &offset, count: words, path: response.path)
+                offset = i * words * 8
+                let r = try WordCoding.read(privPayload, offset: &offset, count: words, path: privateURL.path)
+                let v = (0..<words).map { finalModuli[$0 / n].subMod(m[$0], r[$0]) }
+                return Array(try context.decodeCoefficients(v, primes: kf, scale: scale).prefix(count))
             }
         }.map { try $0.get() }
         var pooled = [Float](repeating: 0, count: plainCount)
         privPayload.withUnsafeBytes { raw in
-            let base = raw.baseAddress.map { $0 + cts * n * 8 }
+            let base = raw.baseAddress.map { $0 + cts * words * 8 }
             if let base {
                 pooled.withUnsafeMutableBytes {
                     $0.copyMemory(from: UnsafeRawBufferPointer(start: base, count: plainCount * 4))
