@@ -17,6 +17,8 @@ enum CoefficientReduction {
         let r: UInt64
         if magnitude < 18_446_744_073_709_551_616.0 {  // 2^64: the integer fits one word exactly
             r = modulus.reduce(UInt64(magnitude))
+        } else if magnitude < 0x1p127 {  // two words exactly: one Barrett step instead of a power of two
+            r = modulus.reduce(UInt128(magnitude))
         } else {
             // magnitude = significand · 2^(exponent − 52) with a 53-bit integral significand.
             let mantissa = magnitude.significandBitPattern | (1 << 52)
