@@ -137,6 +137,18 @@ import Testing
         #expect(statistic < 63 + 5 * (2 * 63.0).squareRoot())
     }
 
+    /// A key store written with the former flooding record (no t) loads with the current defaults for its primes.
+    @Test func formerKeyStoreRecordGetsTheCurrentDefaults() throws {
+        let primes = try CoeffModulus.create(degree: 16384, bitSizes: [60, 40, 40, 40, 40, 60]).map(\.value)
+        let json = """
+            {"parameters": {"degree": 16384, "primes": [\(primes.map(String.init).joined(separator: ","))],
+             "security": "tc128"}, "keyID": "k",
+             "flooding": {"statisticalBits": 14, "noiseBoundBitsBelowScale": 34}}
+            """
+        let record = try JSONDecoder().decode(OwnerKeyStore.Record.self, from: Data(json.utf8))
+        #expect(record.flooding == .privdnn)
+    }
+
     /// The key store refuses decryptions beyond t and never counts a refused request.
     @Test func decryptionBudgetRefusesBeyondT() throws {
         let dir = EncryptedProtocolTests.temporary()

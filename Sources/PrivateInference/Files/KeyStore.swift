@@ -145,6 +145,23 @@ struct OwnerKeyStore {
         var parameters: ParameterRecord
         var keyID: String
         var flooding: FloodingParameters
+
+        init(parameters: ParameterRecord, keyID: String, flooding: FloodingParameters) {
+            self.parameters = parameters
+            self.keyID = keyID
+            self.flooding = flooding
+        }
+
+        /// Stores written before t was recorded (the linear σ = 2^s·B model) get the current defaults for their
+        /// primes; their keys stay valid.
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            parameters = try container.decode(ParameterRecord.self, forKey: .parameters)
+            keyID = try container.decode(String.self, forKey: .keyID)
+            flooding =
+                (try? container.decode(FloodingParameters.self, forKey: .flooding))
+                ?? FloodingParameters.defaults(for: parameters.primes.map { 64 - $0.leadingZeroBitCount })
+        }
     }
 
     let context: HEContext
