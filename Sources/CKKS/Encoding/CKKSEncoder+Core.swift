@@ -59,6 +59,12 @@ extension EncoderFFT {
                         let r = level.moduli[j].reduce(magnitude)
                         base[j * n + i] = c.sign == .minus ? level.moduli[j].negateMod(r) : r
                     }
+                } else if c.magnitude < 0x1p127 {  // one two-word conversion serves every prime
+                    let magnitude = UInt128(c.magnitude)
+                    for j in 0..<k {
+                        let r = level.moduli[j].reduce(magnitude)
+                        base[j * n + i] = c.sign == .minus ? level.moduli[j].negateMod(r) : r
+                    }
                 } else {
                     for j in 0..<k { base[j * n + i] = CoefficientReduction.reduce(c, modulus: level.moduli[j]) }
                 }
