@@ -84,7 +84,8 @@ struct DecryptionBudget: Codable {
 
     static func url(_ dir: URL) -> URL { dir.appendingPathComponent("decryptions.json") }
 
-    /// Records `count` more decryptions, or throws if that would exceed `flooding.maxDecryptions`.
+    /// Records `count` more decryptions (0: only reads the count), or throws if that would exceed
+    /// `flooding.maxDecryptions`.
     ///
     /// The count is written before any flooded value leaves the owner, so a crash can only over-count.
     /// - Returns: the new total.
@@ -103,6 +104,7 @@ struct DecryptionBudget: Codable {
                     + "request needs \(count) more; flooding's s = \(flooding.statisticalBits) bits hold only up to t, "
                     + "so make a new key store and package (owner package --keys NEW_DIR)")
         }
+        guard count > 0 else { return budget.decrypted }  // a query: nothing to record
         budget.decrypted += count
         try AtomicWrite.write(Array(try JSONEncoder().encode(budget)), to: url)
         return budget.decrypted

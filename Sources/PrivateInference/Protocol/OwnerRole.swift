@@ -169,6 +169,14 @@ public enum OwnerRole {
         return times
     }
 
+    /// How many ciphertexts the key store in `keys` has decrypted, and flooding's bound t on them.
+    /// - Throws: ``InferenceError`` for a missing or unreadable key store.
+    public static func decryptionBudget(keys: URL) throws -> (used: Int, limit: Int) {
+        let store = try OwnerKeyStore.load(keys)
+        let used = try DecryptionBudget.reserve(0, dir: keys, keyID: store.keyID, flooding: store.flooding)
+        return (used, store.flooding.maxDecryptions)
+    }
+
     static func validate(_ selection: FilterSelection, model: Model) throws {
         for (layer, filters) in selection.filters {
             guard layer == 1 || layer == 2 else {

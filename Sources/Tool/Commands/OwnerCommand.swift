@@ -57,6 +57,14 @@ struct OwnerDecryptCommand: ParsableCommand {
                 keys: URL(fileURLWithPath: keys), request: URL(fileURLWithPath: input),
                 response: URL(fileURLWithPath: out))
         }
-        print(String(format: "wrote %@ (decrypt %.2f s)", out, times.total))
+        let budget = try InferenceSupport.run { try OwnerRole.decryptionBudget(keys: URL(fileURLWithPath: keys)) }
+        print(
+            String(
+                format: "wrote %@ (decrypt %.2f s; %d of the key's %d flooded decryptions used)", out, times.total,
+                budget.used, budget.limit))
+        if budget.used * 10 >= budget.limit * 9 {
+            FileHandle.standardError.write(
+                Data("warning: this key is near its flooding bound t; make a new key store and package soon\n".utf8))
+        }
     }
 }
