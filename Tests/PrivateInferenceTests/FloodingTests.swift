@@ -160,7 +160,9 @@ import Testing
             try DecryptionBudget.reserve(16, dir: dir, keyID: "k", flooding: flooding)
         }
         #expect(try DecryptionBudget.reserve(8, dir: dir, keyID: "k", flooding: flooding) == 40)
-        #expect(throws: InferenceError.self) { try DecryptionBudget.reserve(1, dir: dir, keyID: "other", flooding: flooding) }
+        #expect(throws: InferenceError.self) {
+            try DecryptionBudget.reserve(1, dir: dir, keyID: "other", flooding: flooding)
+        }
     }
 }
 

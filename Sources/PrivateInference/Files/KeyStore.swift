@@ -31,15 +31,18 @@ public struct FloodingParameters: Sendable, Codable, Equatable {
     /// The constant c in σ = 2^(s/2) · √(c·t) · B (LMSS, OpenFHE).
     public static let queryConstant = 12.0
 
-    /// The owner's default for the `auto` chain (two 60-bit primes at the decryption level): s = 40,
-    /// t = 2^20 and β = 60 (measured key-dependent error: resultScale · 2^-65.1 on the 5,000-image test half;
-    /// `FloodingTests`). A decoded slot keeps 21.7 bits: flooding noise of standard deviation 2^-21.7.
+    /// The owner's default for the `auto` chain: s = 40, t = 2^20 and β = 60.
+    ///
+    /// Two 60-bit primes at the decryption level; the measured key-dependent error is resultScale · 2^-65.1 on
+    /// the 5,000-image test half (`FloodingTests`). A decoded slot keeps 21.7 bits: flooding noise of standard
+    /// deviation 2^-21.7.
     public static let standard = FloodingParameters(
         statisticalBits: 40, maxDecryptions: 1 << 20, noiseBoundBitsBelowScale: 60)
 
-    /// The default for the `privdnn` chain ({60, 40, 40, 40, 40, 60}: 40-bit rescaling primes leave smaller
-    /// scales and a larger relative error, measured resultScale · 2^-45.0): s = 30, t = 2^8 and β = 41, which
-    /// leaves 13.7 bits per slot.
+    /// The default for the `privdnn` chain: s = 30, t = 2^8 and β = 41.
+    ///
+    /// {60, 40, 40, 40, 40, 60}: 40-bit rescaling primes leave smaller scales and a larger relative error,
+    /// measured resultScale · 2^-45.0; 13.7 bits per slot remain.
     public static let privdnn = FloodingParameters(
         statisticalBits: 30, maxDecryptions: 1 << 8, noiseBoundBitsBelowScale: 41)
 
