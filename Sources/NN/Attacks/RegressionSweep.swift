@@ -96,7 +96,8 @@ public struct RegressionSweepResult: Sendable, Codable, Equatable {
             yLabel: "test accuracy (%)", series: series(\.recoveredAccuracy), referenceLines: references)
         let error = SVGPlot(
             title: "Regression attack: relative error of the recovered encrypted weights", xLabel: "log2(queries)",
-            yLabel: "log10(relative weight error)", series: series { log10(max($0.weightError, 1e-12)) })
+            yLabel: "log10(relative weight error), capped at 10",
+            series: series { log10(min(max($0.weightError, 1e-12), 10)) })
         return Self.stack([accuracy, error])
     }
 

@@ -7,9 +7,7 @@ extension RecoverCommand {
     /// `--attack regression`: prepares the undefended (and, for `--defence obscure|naive`, an obfuscated variant
     /// of the) model and runs the sweep.
     func regression(_ architecture: Architecture, root: URL?) throws -> RegressionSweepResult {
-        let counts = try Self.list(queries, "--queries", "positive integers") { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
-        let probes = try Self.list(probe, "--probe", "mnist, uniform or impulse") { QueryProbe(rawValue: $0) }
-        let defences = try Self.list(defence, "--defence", "none, obscure or naive") { RegressionDefence(rawValue: $0) }
+        let (counts, probes, defences) = try regressionLists()
         let model = try loadModel(architecture)
         let chosen = try loadSelection(model)
         guard !chosen[2].isEmpty else {
@@ -67,6 +65,15 @@ extension RecoverCommand {
             removeAccuracy: views.remove)
         if let plot { try Data(result.plot.utf8).write(to: URL(fileURLWithPath: plot), options: .atomic) }
         return result
+    }
+
+    /// `--queries`, `--probe` and `--defence` parsed.
+    func regressionLists() throws -> ([Int], [QueryProbe], [RegressionDefence]) {
+        (
+            try Self.list(queries, "--queries", "positive integers") { Int($0).flatMap { $0 >= 1 ? $0 : nil } },
+            try Self.list(probe, "--probe", "mnist, uniform or impulse") { QueryProbe(rawValue: $0) },
+            try Self.list(defence, "--defence", "none, obscure or naive") { RegressionDefence(rawValue: $0) }
+        )
     }
 
     /// A comma-separated option parsed element by element.

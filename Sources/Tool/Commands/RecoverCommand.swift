@@ -125,6 +125,7 @@ struct RecoverCommand: ParsableCommand {
             throw ValidationError("--selector must be greedy or random")
         }
         if let noise, !(noise >= 0) { throw ValidationError("--noise must be a non-negative number") }
+        if attack == .regression { _ = try regressionLists() }
         if sweep != nil && attack != .model { throw ValidationError("--sweep goes with --attack model") }
         if attack != .scratch && model == nil { throw ValidationError("--attack \(attack.rawValue) needs --model") }
         if attack != .scratch && sweep == nil && selection == nil {
