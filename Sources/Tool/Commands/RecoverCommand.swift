@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
 import NN
+import PrivateInference
 
 /// `privdnn recover`: the model-stealing attacks and the defence of spec §8 on a trained model and a selection.
 struct RecoverCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recover",
-        abstract: "Run an attack on a partially encrypted model: scratch (A_t), model (A_rec), input, obfuscation.",
+        abstract: "Run an attack on a partially encrypted model: scratch (A_t), model (A_rec), input, obfuscation, "
+            + "regression.",
         discussion: """
             scratch: train a fresh model on --samples validate images (A_t); needs no model or selection.
 
@@ -21,14 +23,22 @@ struct RecoverCommand: ParsableCommand {
 
             obfuscation: secret per-channel obscure convs after conv2; re-randomise those of the encrypted \
             channels and retrain only them, for --variants users, on --samples training images.
+
+            regression: the user of the encrypted pipeline sends --queries chosen images (--probe mnist, uniform or \
+            impulse; lists sweep) and fits the encrypted filters to the decrypted pooled conv2 outputs (simulated in \
+            plaintext with the flooding noise, --noise); prints the relative error of the recovered weights and the \
+            test accuracy with them in place. --defence none,obscure,naive adds secret per-channel obscure kernels \
+            (an owner variant retrained for --epochs, default 8, on --samples training images) fitted by the \
+            attacker (obscure) or ignored (naive). --variants N (default 3) repeats each point with N seeds and \
+            reports the median. --plot writes accuracy and error against the query count.
             """)
 
     /// The attacks.
     enum Attack: String, ExpressibleByArgument, CaseIterable {
-        case scratch, model, input, obfuscation
+        case scratch, model, input, obfuscation, regression
     }
 
-    @Option(help: "The attack: scratch, model, input or obfuscation.")
+    @Option(help: "The attack: scratch, model, input, obfuscation or regression.")
     var attack: Attack
 
     @Option(help: "The data set (mnist, emnist, gtsrb, cifar10, tinyimagenet).")
@@ -70,8 +80,8 @@ struct RecoverCommand: ParsableCommand {
     @Option(help: "Input recovery: test images to reconstruct.")
     var images: Int = 100
 
-    @Option(help: "Input recovery: optimisation steps.")
-    var iterations: Int = 1000
+    @Option(help: "Input recovery: optimisation steps (default 1000); regression: fit iterations per start (60).")
+    var iterations: Int?
 
     @Flag(help: "Input recovery: the user does not blind its channels.")
     var noBlinding = false
@@ -79,8 +89,23 @@ struct RecoverCommand: ParsableCommand {
     @Option(help: "Input recovery: write originals and reconstructions to this safetensors file.")
     var save: String?
 
-    @Option(help: "Obfuscation: number of variants.")
-    var variants: Int = 2
+    @Option(help: "Obfuscation: number of variants; regression: trials per point (seeds --seed, --seed + 1, ...).")
+    var variants: Int?
+
+    @Option(help: "Regression: images sent, comma-separated for a sweep.")
+    var queries: String = "256"
+
+    @Option(help: "Regression: probe kinds (mnist, uniform, impulse), comma-separated.")
+    var probe: String = "mnist"
+
+    @Option(help: "Regression: defences (none, obscure, naive), comma-separated.")
+    var defence: String = "none"
+
+    @Option(help: "Regression: noise on each decrypted output (default: the flooding's slot noise at N = 16384).")
+    var noise: Double?
+
+    @Option(help: "Regression: random starts of the nonlinear fit.")
+    var restarts: Int = 6
 
     @Option(help: "Only the first N test images are scored (default: all).")
     var testLimit: Int?
@@ -92,13 +117,15 @@ struct RecoverCommand: ParsableCommand {
         if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if let scratchEpochs, scratchEpochs < 1 { throw ValidationError("--scratch-epochs must be at least 1") }
-        if images < 1 || iterations < 0 || variants < 1 {
-            throw ValidationError("--images and --variants must be at least 1, --iterations at least 0")
+        if images < 1 || (iterations ?? 0) < 0 || (variants ?? 1) < 1 || restarts < 1 {
+            throw ValidationError("--images, --variants and --restarts must be at least 1, --iterations at least 0")
         }
         if let testLimit, testLimit < 1 { throw ValidationError("--test-limit must be at least 1") }
         if RecoverySweep.Selector(rawValue: selector) == nil {
             throw ValidationError("--selector must be greedy or random")
         }
+        if let noise, !(noise >= 0) { throw ValidationError("--noise must be a non-negative number") }
+        if attack == .regression { _ = try regressionLists() }
         if sweep != nil && attack != .model { throw ValidationError("--sweep goes with --attack model") }
         if attack != .scratch && model == nil { throw ValidationError("--attack \(attack.rawValue) needs --model") }
         if attack != .scratch && sweep == nil && selection == nil {
@@ -138,8 +165,8 @@ struct RecoverCommand: ParsableCommand {
             let count = min(images, test.count)
             let truth = test.tensor(0..<count, normalization: dataset.normalization)
             let reference = validate.tensor(0..<min(1000, validate.count), normalization: dataset.normalization)
-            let attack = InputRecoveryAttack(iterations: iterations, blinding: !noBlinding, seed: seed)
-            let progress = ProgressReporter(label: "input recovery", total: iterations, unit: "step")
+            let attack = InputRecoveryAttack(iterations: iterations ?? 1000, blinding: !noBlinding, seed: seed)
+            let progress = ProgressReporter(label: "input recovery", total: attack.iterations, unit: "step")
             let (result, reconstruction) = try attack.run(
                 model, channels: channels, images: truth, reference: reference,
                 normalization: dataset.normalization
@@ -158,7 +185,7 @@ struct RecoverCommand: ParsableCommand {
             var generator = Xoshiro256(seed: seed)
             let picked = Array(generator.permutation(train.count).prefix(samples ?? 10_000))
             let owner = LabeledTensor(train.subset(picked), normalization: dataset.normalization)
-            let defence = PolymorphicObfuscation(epochs: epochs ?? 64, variants: variants, seed: seed)
+            let defence = PolymorphicObfuscation(epochs: epochs ?? 64, variants: variants ?? 2, seed: seed)
             let progress = ProgressReporter(
                 label: "obfuscation", total: defence.epochs * defence.variants, unit: "epoch")
             let result = try defence.run(
@@ -168,6 +195,8 @@ struct RecoverCommand: ParsableCommand {
             }
             progress.finish()
             report = .obfuscation(result)
+        case .regression:
+            report = .regression(try regression(architecture, root: root))
         }
         print(json ? report.json : report.text)
     }
@@ -204,11 +233,11 @@ struct RecoverCommand: ParsableCommand {
         return result
     }
 
-    private func loadModel(_ architecture: Architecture) throws -> Model {
+    func loadModel(_ architecture: Architecture) throws -> Model {
         try ModelFiles.load(model ?? "", architecture: architecture)
     }
 
-    private func loadSelection(_ model: Model) throws -> SelectedNeurons {
+    func loadSelection(_ model: Model) throws -> SelectedNeurons {
         let path = selection ?? ""
         let chosen = try SelectedNeurons(contentsOf: URL(fileURLWithPath: path))
         do {
@@ -233,6 +262,7 @@ enum AttackReport {
     case sweep(RecoverySweepResult)
     case input(InputRecoveryResult)
     case obfuscation(ObfuscationResult)
+    case regression(RegressionSweepResult)
 
     private struct Tagged<Result: Encodable>: Encodable {
         var attack: String
@@ -247,6 +277,7 @@ enum AttackReport {
         case .sweep(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "sweep", result: r))
         case .input(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "input", result: r))
         case .obfuscation(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "obfuscation", result: r))
+        case .regression(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "regression", result: r))
         }
         return line ?? "{}"
     }
@@ -308,6 +339,8 @@ enum AttackReport {
             lines.append(
                 String(format: "mean kernel distance between variants: %.3f  [%@]", r.kernelDistance, secs(r.seconds)))
             return lines.joined(separator: "\n")
+        case .regression(let r):
+            return r.text
         }
     }
 }
