@@ -5,6 +5,8 @@
 public final class Model {
     /// Which of the five networks this is.
     public let architecture: Architecture
+    /// The activation after the hidden FC layers (LeNet-5 only; ``HiddenActivation/relu`` for every other network).
+    public let hiddenActivation: HiddenActivation
     /// The whole network; entry 0 is always `conv1`.
     public let network: Sequential
     /// The first encryptable conv layer.
@@ -16,10 +18,14 @@ public final class Model {
     /// - Parameters:
     ///   - architecture: the network.
     ///   - seed: the initialisation seed (also seeds dropout).
-    public init(_ architecture: Architecture, seed: UInt64 = 0) {
+    ///   - hiddenActivation: the activation after fc1/fc2 of the LeNet-5 networks (ignored by the others,
+    ///     which are recorded as ``HiddenActivation/relu``).
+    public init(_ architecture: Architecture, seed: UInt64 = 0, hiddenActivation: HiddenActivation = .relu) {
         self.architecture = architecture
+        let lenet = architecture == .lenet5MNIST || architecture == .lenet5EMNIST
+        self.hiddenActivation = lenet ? hiddenActivation : .relu
         var generator = Xoshiro256(seed: seed)
-        network = Networks.build(architecture, generator: &generator)
+        network = Networks.build(architecture, hidden: self.hiddenActivation, generator: &generator)
         guard let first = network.entries.first?.layer as? Conv2d,
             let second = Model.findConv2(in: network)
         else { preconditionFailure("network \(architecture) lacks conv1/conv2") }

@@ -1,25 +1,28 @@
 /// Builders of the five layer graphs, with PyTorch state-dict names.
 enum Networks {
-    static func build(_ architecture: Architecture, generator g: inout Xoshiro256) -> Sequential {
+    static func build(
+        _ architecture: Architecture, hidden: HiddenActivation = .relu, generator g: inout Xoshiro256
+    ) -> Sequential {
         switch architecture {
-        case .lenet5MNIST: lenet5(c1: 6, c2: 16, classes: 10, &g)
-        case .lenet5EMNIST: lenet5(c1: 10, c2: 20, classes: 27, &g)
+        case .lenet5MNIST: lenet5(c1: 6, c2: 16, classes: 10, hidden: hidden, &g)
+        case .lenet5EMNIST: lenet5(c1: 10, c2: 20, classes: 27, hidden: hidden, &g)
         case .alexNetGTSRB: alexNet(&g)
         case .vgg16CIFAR10: vgg16(&g)
         case .resNet18TinyImageNet: resNet18(&g)
         }
     }
 
-    /// Spec §3.1/§3.2: Square comes after the pooling.
-    static func lenet5(c1: Int, c2: Int, classes: Int, _ g: inout Xoshiro256) -> Sequential {
+    /// Spec §3.1/§3.2: Square comes after the pooling; `hidden` follows fc1 and fc2 (ReLU, or Square for the
+    /// `_cpp` full-encryption checkpoint).
+    static func lenet5(c1: Int, c2: Int, classes: Int, hidden: HiddenActivation, _ g: inout Xoshiro256) -> Sequential {
         Sequential([
             ("conv1", Conv2d(1, c1, kernelSize: 5, generator: &g)),
             (nil, AvgPool2d(2)), (nil, Square()),
             ("conv2", Conv2d(c1, c2, kernelSize: 5, generator: &g)),
             (nil, AvgPool2d(2)), (nil, Square()),
             (nil, Flatten()),
-            ("fc1", Linear(c2 * 16, 120, generator: &g)), (nil, ReLU()),
-            ("fc2", Linear(120, 84, generator: &g)), (nil, ReLU()),
+            ("fc1", Linear(c2 * 16, 120, generator: &g)), (nil, hidden.layer()),
+            ("fc2", Linear(120, 84, generator: &g)), (nil, hidden.layer()),
             ("fc3", Linear(84, classes, generator: &g)),
         ])
     }

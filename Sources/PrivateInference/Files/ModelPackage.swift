@@ -84,9 +84,13 @@ enum ModelFile {
         let file = try Safetensors(contentsOf: url)
         var tensors: [String: Tensor] = [:]
         for (name, t) in file.tensors { tensors[name] = Tensor(shape: t.shape, data: try t.floats()) }
+        guard let hidden = HiddenActivation.recorded(in: file.metadata) else {
+            throw InferenceError.unsupportedModel(
+                "\(url.path): unknown \(HiddenActivation.metadataKey) in the metadata")
+        }
         var lastError: Error = InferenceError.unsupportedModel("\(url.path): no tensors")
         for architecture in [Architecture.lenet5MNIST, .lenet5EMNIST] {
-            let model = Model(architecture)
+            let model = Model(architecture, hiddenActivation: hidden)
             do {
                 try model.load(tensors)
                 return model
@@ -107,7 +111,7 @@ enum ModelFile {
     /// A copy of `model` with the selected filters' weights and biases zeroed and the separate rule applied to
     /// conv2's weights: exactly what the user may see.
     static func remainder(of model: Model, selection: FilterSelection) throws -> Model {
-        let copy = Model(model.architecture)
+        let copy = Model(model.architecture, hiddenActivation: model.hiddenActivation)
         try copy.load(Dictionary(uniqueKeysWithValues: model.stateDict()))
         let k2 = copy.conv2.kernelSize * copy.conv2.kernelSize
         let cin = copy.conv2.inChannels

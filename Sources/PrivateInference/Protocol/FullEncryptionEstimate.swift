@@ -2,17 +2,16 @@ import CKKS
 import Foundation
 import NTT
 
-/// The full-encryption (CryptoNets-style) baseline of the same LeNet-5, spec §9.9: every weight encrypted,
-/// every layer evaluated homomorphically with the same batched packing and the same kernels, the FC ReLUs
-/// replaced by squares (a model variant; the cost does not depend on the weights' values).
+/// A quick estimate of the full-encryption (CryptoNets-style) baseline of the same LeNet-5, spec §9.9: every
+/// weight encrypted, every layer evaluated homomorphically with the same batched packing and the same kernels, the
+/// FC ReLUs replaced by squares (a model variant; the cost does not depend on the weights' values).
 ///
-/// Running it outright is out of reach here: depth 9 needs the original's full-mode ring (N = 32768,
-/// {60, 40×12, 60}) and the fc1 weights alone are 30,840 ciphertexts (~97 GB expanded). So each operation
-/// kind is **timed** at those parameters and at the level where full mode performs it, in this process, and
-/// multiplied by the exact operation counts of the network. Kernels are timed on cache-warm data, so the result is
-/// a lower bound on the real cost (in favour of the baseline). Memory is the smallest working set full mode could
-/// use: the widest layer's activations plus one output neuron's weights, and the package is every weight
-/// ciphertext in seeded form.
+/// ``FullEncryptionRun`` really runs it (several minutes on 2 cores); this estimate takes under a minute, for the
+/// demo's default. Each operation kind is **timed** at the original's full-mode parameters (N = 32768,
+/// {60, 40×12, 60}) and at the level where full mode performs it, in this process, and multiplied by the exact
+/// operation counts of the network. Kernels are timed on cache-warm data, so the result is a lower bound on the
+/// real cost (in favour of the baseline). Memory is the smallest working set full mode could use: the widest
+/// layer's activations plus one output neuron's weights, and the package is every weight ciphertext in seeded form.
 public struct FullEncryptionEstimate: Sendable, Codable {
     /// Estimated seconds per phase (package, conv1, activation, conv2, fc, decrypt) on all cores.
     public var phases: [String: Double]

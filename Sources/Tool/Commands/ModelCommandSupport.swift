@@ -17,22 +17,29 @@ extension Dataset: ExpressibleByArgument {
 
 extension Dataset.Subset: ExpressibleByArgument {}
 
+extension HiddenActivation: ExpressibleByArgument {}
+
 /// Loading and saving model files (safetensors state dicts) for the NN commands.
 enum ModelFiles {
     /// Reads `path` into a fresh model of `architecture`.
     /// - Throws: ``CommandError`` naming the file when it is unreadable or its tensors do not fit.
     static func load(_ path: String, architecture: Architecture) throws -> Model {
         let url = URL(fileURLWithPath: path)
-        let model = Model(architecture)
         do {
             let file = try Safetensors(contentsOf: url)
+            guard let hidden = HiddenActivation.recorded(in: file.metadata) else {
+                throw CommandError(
+                    description: "\(path): unknown \(HiddenActivation.metadataKey) "
+                        + "'\(file.metadata[HiddenActivation.metadataKey] ?? "")' in the metadata (relu or square)")
+            }
+            let model = Model(architecture, hiddenActivation: hidden)
             try model.load(try file.floatTensors(file: path))
+            return model
         } catch let error as NNError {
             throw CommandError(description: "\(path): does not fit the \(architecture.datasetName) model: \(error)")
         } catch let error as DataFileError {
             throw CommandError(description: error.description)
         }
-        return model
     }
 
     /// Writes `model`'s state dict to `path` (PyTorch-compatible names, `F32`), with `metadata`.
@@ -43,6 +50,7 @@ enum ModelFiles {
         var all = metadata
         all["format"] = "pt"
         all["architecture"] = model.architecture.rawValue
+        if model.hiddenActivation != .relu { all[HiddenActivation.metadataKey] = model.hiddenActivation.rawValue }
         try Safetensors(stateDict: model.stateDict(), metadata: all).write(to: url)
     }
 

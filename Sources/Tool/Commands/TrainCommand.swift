@@ -42,6 +42,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Save the last epoch's weights, or the best by validate-half accuracy (never the test half).")
     var keep: KeepChoice = .last
 
+    @Option(
+        help: "Activation after fc1/fc2 of LeNet-5: relu (spec), or square (the full-encryption `_cpp` model, §9.9).")
+    var fcActivation: HiddenActivation = .relu
+
     @Option(help: "The data set folder (default: data/<dataset> under the current directory).")
     var dataDir: String?
 
@@ -68,6 +72,9 @@ struct TrainCommand: ParsableCommand {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if let lr, !(lr > 0) { throw ValidationError("--lr must be positive") }
+        if fcActivation != .relu, dataset != .mnist, dataset != .emnist {
+            throw ValidationError("--fc-activation square exists only for the LeNet-5 data sets (mnist, emnist)")
+        }
     }
 
     var outputPath: String { out ?? "models/\(dataset.rawValue).safetensors" }
@@ -81,7 +88,7 @@ struct TrainCommand: ParsableCommand {
         let root = dataDir.map { URL(fileURLWithPath: $0) }
         let trainSet = try dataset.load(.train, root: root)
         let validation = try dataset.tensors(.validate, root: root)
-        let model = Model(architecture, seed: seed)
+        let model = Model(architecture, seed: seed, hiddenActivation: fcActivation)
         var images = trainSet.tensor(normalization: dataset.normalization)
         try model.validateInput(images)
         try model.validateLabels(trainSet.intLabels, count: trainSet.count)
