@@ -167,21 +167,11 @@ struct UserEvaluator {
                                 weight: block[tap].pointer, input: inputs[at].pointer, inputIsCipher: isCipher)
                         }
                     }
-                    let partial = terms.map { _ in WordBuffer(count: size * k2 * n) }
+                    // The channel's sums are added (mod q) straight into the running totals.
                     withExtendedLifetime((block, inputs)) {
                         LazyAccumulator.sumAll(
                             terms, primes: k2, degree: n, moduli: moduli, outSize: isCipher ? 3 : 2,
-                            into: partial.map(\.pointer))
-                    }
-                    // One modular addition per channel folds the channel's sums into the running totals.
-                    Workers.forEach(outputs) { o in
-                        let total = totals[index * outputs + o].pointer, part = partial[o].pointer
-                        for c in 0..<(isCipher ? 3 : 2) {
-                            for j in 0..<k2 {
-                                let q = moduli[j], base = (c * k2 + j) * n
-                                for i in 0..<n { total[base + i] = q.addMod(total[base + i], part[base + i]) }
-                            }
-                        }
+                            into: (0..<outputs).map { totals[index * outputs + $0].pointer }, accumulate: true)
                     }
                 }
             }
