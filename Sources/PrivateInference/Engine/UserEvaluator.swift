@@ -42,12 +42,41 @@ struct UserEvaluator {
         guard count > 0, count <= context.degree / 2 else {
             throw InferenceError.invalidArgument("a batch holds 1…\(context.degree / 2) images, got \(count)")
         }
-        let squares = try encryptedActivations(pixels: pixels, count: count, times: &times)
-        return try conv2(squares: squares, activations: activations, count: count, times: &times)
+        let n = context.degree, k2 = PipelineLevels.conv2Primes
+        let size = weights.conv1Filters.isEmpty ? 2 : 3
+        let totals = (0..<(weights.conv2Filters.count * pooled2Side * pooled2Side)).map { _ in
+            WordBuffer(count: size * k2 * n)
+        }
+        // Streaming the squares into conv2 as their rows appear needs every (conv2 filter, encrypted channel)
+        // weight block in memory during conv1; it pays when those blocks are smaller than the squares they
+        // replace (few conv2 filters: F2·(k+1)² ≤ p1²).
+        var blocks: [[[WordBuffer]]] = []
+        let stream =
+            !weights.conv1Filters.isEmpty && !weights.conv2Filters.isEmpty
+            && weights.conv2Filters.count * taps <= pooled1Side * pooled1Side
+        if stream {
+            blocks = try times.measure("conv2.load") {
+                try (0..<weights.conv2Filters.count).map { index in
+                    try weights.conv1Filters.map { c in try weights.part(2, index, c).map { WordBuffer($0.data) } }
+                }
+            }
+        }
+        let squares = try encryptedActivations(
+            pixels: pixels, count: count, stream: stream ? (blocks, totals) : nil, times: &times)
+        blocks = []
+        return try conv2(
+            squares: squares, streamed: stream, totals: totals, activations: activations, count: count, times: &times)
     }
 
     /// Squared pooled conv1 outputs of every selected conv1 filter: `[filter][row·side + col]` at 2 primes.
-    func encryptedActivations(pixels: [UInt8], count: Int, times: inout PhaseTimes) throws -> [[WordBuffer]] {
+    ///
+    /// With `stream` (the weight blocks `[conv2 filter][encrypted channel][tap]` and conv2's running totals),
+    /// each row of squares is instead multiplied into every conv2 output it feeds and dropped, so the result
+    /// is empty.
+    func encryptedActivations(
+        pixels: [UInt8], count: Int, stream: (blocks: [[[WordBuffer]]], totals: [WordBuffer])?,
+        times: inout PhaseTimes
+    ) throws -> [[WordBuffer]] {
         let filters = weights.conv1Filters.count
         guard filters > 0, !weights.conv2Filters.isEmpty else { return [] }
         let n = context.degree
@@ -109,10 +138,48 @@ struct UserEvaluator {
                     try $0.get()
                 }
             }
-            for (item, ct) in squared.enumerated() { squares[item / p1][y * p1 + item % p1] = ct }
+            if let stream {
+                times.measure("conv2") { accumulateSquares(row: y, squared, blocks: stream.blocks, into: stream.totals) }
+            } else {
+                for (item, ct) in squared.enumerated() { squares[item / p1][y * p1 + item % p1] = ct }
+            }
             progress?()
         }
         return squares.map { $0.compactMap { $0 } }
+    }
+
+    /// Adds one row of squares (`[filter · p1 + col]`) times their conv2 weights to every conv2 output whose
+    /// window covers that row: for output (y2, x2) the taps of window row `row − 2·y2`, over all encrypted
+    /// channels, as one lazy ct⊗ct sum per output.
+    func accumulateSquares(row: Int, _ squared: [WordBuffer], blocks: [[[WordBuffer]]], into totals: [WordBuffer]) {
+        let k2 = PipelineLevels.conv2Primes, n = context.degree
+        let p1 = pooled1Side, p2 = pooled2Side, window = kernel + 1
+        let firstRow = max(0, (row - window + 2) / 2), lastRow = min(p2 - 1, row / 2)
+        guard firstRow <= lastRow else { return }
+        var terms: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
+        for (index, channels) in blocks.enumerated() {
+            for y2 in firstRow...lastRow {
+                let dy = row - 2 * y2
+                for x2 in 0..<p2 {
+                    var sum: [ProductTerm] = []
+                    for (e, block) in channels.enumerated() {
+                        for dx in 0..<window {
+                            sum.append(
+                                ProductTerm(
+                                    weight: block[dy * window + dx].pointer, input: squared[e * p1 + 2 * x2 + dx].pointer,
+                                    inputIsCipher: true))
+                        }
+                    }
+                    terms.append(sum)
+                    destinations.append(totals[index * p2 * p2 + y2 * p2 + x2].pointer)
+                }
+            }
+        }
+        withExtendedLifetime((blocks, squared, totals)) {
+            LazyAccumulator.sumAll(
+                terms, primes: k2, degree: n, moduli: context.moduli(k2), outSize: 3, into: destinations,
+                accumulate: true)
+        }
     }
 
     /// ct², relinearized and rescaled.
@@ -125,9 +192,11 @@ struct UserEvaluator {
 
     /// The selected conv2 filters' pooled outputs, accumulated input channel by input channel so that only one
     /// channel's encoded activations and one (filter, channel) block of weights are in memory at a time.
-    func conv2(squares: [[WordBuffer]], activations: [Float], count: Int, times: inout PhaseTimes) throws
-        -> [[Ciphertext]]
-    {
+    /// `streamed`: the encrypted channels were already added to `totals` row by row.
+    func conv2(
+        squares: [[WordBuffer]], streamed: Bool, totals: [WordBuffer], activations: [Float], count: Int,
+        times: inout PhaseTimes
+    ) throws -> [[Ciphertext]] {
         let filters = weights.conv2Filters.count
         guard filters > 0 else { return [] }
         let n = context.degree
@@ -136,11 +205,11 @@ struct UserEvaluator {
         let p1 = pooled1Side, p2 = pooled2Side, window = kernel + 1, plane = p1 * p1, outputs = p2 * p2
         let encryptedChannel = Dictionary(uniqueKeysWithValues: weights.conv1Filters.enumerated().map { ($1, $0) })
         let size = weights.conv1Filters.isEmpty ? 2 : 3
-        let totals = (0..<(filters * outputs)).map { _ in WordBuffer(count: size * k2 * n) }
         for c in 0..<conv1Channels {
             defer { progress?() }
             let inputs: [WordBuffer]
             if let e = encryptedChannel[c] {
+                if streamed { continue }
                 inputs = squares[e]
             } else {
                 inputs = try times.measure("conv2.encode") {
