@@ -11,6 +11,7 @@ import PrivateInference
 /// baseline), each configuration in its own process so that peak RSS (VmHWM) is per configuration.
 /// Results are JSON lines on standard output.
 
+ProcessMemory.useOneHeap()
 let arguments = CommandLine.arguments
 func value(_ flag: String) -> String? {
     guard let i = arguments.firstIndex(of: flag), i + 1 < arguments.count else { return nil }

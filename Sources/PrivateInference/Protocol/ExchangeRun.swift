@@ -21,7 +21,9 @@ public struct InferenceReport: Sendable, Codable {
     public var phases: PhaseTimes
     /// Wall time of the whole exchange.
     public var secondsTotal: Double
-    /// Peak resident memory of the process (VmHWM).
+    /// Peak resident memory of the exchange: the process's VmHWM, reset when the exchange starts (so work done
+    /// before it in the same process, such as the demo's greedy selection, does not count; resident data such
+    /// as the images does).
     public var peakRSSBytes: Int
     /// Package size.
     public var packageBytes: Int
@@ -52,6 +54,7 @@ public enum ExchangeRun {
         workDirectory: URL? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> InferenceReport {
         let start = DispatchTime.now().uptimeNanoseconds
+        PeakMemory.reset()
         let root =
             workDirectory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-\(UUID().uuidString)")
