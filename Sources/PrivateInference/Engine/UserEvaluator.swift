@@ -5,12 +5,13 @@ import NTT
 /// The user's homomorphic part of LeNet-5: encrypted pooled conv1 → square → encrypted pooled conv2, with
 /// images batched across slots (slot i = image i).
 ///
-/// Work per batch: each input position is encoded once (in a sliding band of six rows) and shared by every
-/// encrypted conv1 filter; each pooled output is one lazy sum of 36 ct⊙pt products (plus the bias) followed
-/// by one rescale; the square is one tensor product, one relinearization and one rescale; each encrypted
-/// conv2 output is one lazy sum over all input channels (ct⊗ct for encrypted channels, ct⊙pt for plaintext
-/// ones) followed by one relinearization and one rescale. Sums are cache-blocked over all outputs of a row (or
-/// of a filter) and every step runs on every core.
+/// Work per batch: each input position is encoded once (two input rows at a time) and shared by every
+/// encrypted conv1 filter; each pooled output is a lazy sum of its 36 ct⊙pt products (plus the bias), taken
+/// as three 12-term sums as its input rows arrive, followed by one rescale; the square is one tensor product,
+/// one relinearization and one rescale; each encrypted conv2 output is one lazy sum over all input channels
+/// (ct⊗ct for encrypted channels, ct⊙pt for plaintext ones) followed by one relinearization and one rescale.
+/// With few conv2 filters, rows of squares go into conv2 as soon as they exist. Sums are cache-blocked over
+/// all outputs that share inputs and every step runs on every core.
 struct UserEvaluator {
     let context: HEContext
     let plan: ScalePlan
@@ -87,41 +88,53 @@ struct UserEvaluator {
                 .map { try $0.get() }
         }
         let conv1Scale = plan.inputScale * plan.conv1WeightScale
-        var band: [Int: [WordBuffer]] = [:]  // input row → encoded positions (4 primes)
+        // Input rows are encoded two at a time and multiplied at once into every pooled output whose window
+        // covers them (lazy sums added into running sums), then dropped: live memory is two encoded rows plus
+        // the running sums of the ⌈window/2⌉ pooled rows still open, instead of a band of `window` rows.
+        var open: [Int: [WordBuffer]] = [:]  // pooled row → running sums [filter · p1 + col] (4 primes)
         var squares = [[WordBuffer?]](repeating: [WordBuffer?](repeating: nil, count: p1 * p1), count: filters)
-        for y in 0..<p1 {
-            let missing = ((2 * y)..<(2 * y + window)).filter { band[$0] == nil }
+        var nextPooled = 0
+        for first in stride(from: 0, to: side, by: 2) {
+            let rows = Array(first..<min(side, first + 2))
             let encoded = try times.measure("conv1.encode") {
-                try Workers.map(missing.count * side) { item -> Result<WordBuffer, Error> in
-                    let row = missing[item / side], col = item % side
+                try Workers.map(rows.count * side) { item -> Result<WordBuffer, Error> in
+                    let row = rows[item / side], col = item % side
                     var values = [Double](repeating: 0, count: count)
                     for b in 0..<count { values[b] = Double(pixels[b * side * side + row * side + col]) }
                     return Result { WordBuffer(try context.encodeWords(values, scale: plan.inputScale, primes: k1)) }
                 }.map { try $0.get() }
             }
-            for (i, row) in missing.enumerated() { band[row] = Array(encoded[(i * side)..<((i + 1) * side)]) }
-            for old in band.keys where old < 2 * y { band[old] = nil }
-            let pooled = try times.measure("conv1") { () throws -> [Ciphertext] in
-                var outputs: [[ProductTerm]] = []
-                for f in 0..<filters {
-                    for x in 0..<p1 {
-                        outputs.append(
-                            try (0..<taps).map { t in
-                                guard let input = band[2 * y + t / window]?[2 * x + t % window] else {
-                                    throw InferenceError.invalidArgument(
-                                        "internal: input row \(2 * y + t / window) not encoded")
+            let pooled = try times.measure("conv1") { () throws -> [Ciphertext]? in
+                // Output (y, f, x) takes, from input row r with 0 ≤ r − 2y < window, the taps of window row r − 2y.
+                var outputs: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
+                for y in max(0, (first - window + 2) / 2)...min(p1 - 1, rows[rows.count - 1] / 2) {
+                    let sums = open[y] ?? (0..<(filters * p1)).map { _ in WordBuffer(count: 2 * k1 * n) }
+                    open[y] = sums
+                    for f in 0..<filters {
+                        for x in 0..<p1 {
+                            var terms: [ProductTerm] = []
+                            for (i, r) in rows.enumerated() where r - 2 * y >= 0 && r - 2 * y < window {
+                                for dx in 0..<window {
+                                    terms.append(
+                                        ProductTerm(
+                                            weight: filterWeights[f][(r - 2 * y) * window + dx].pointer,
+                                            input: encoded[i * side + 2 * x + dx].pointer, inputIsCipher: false))
                                 }
-                                return ProductTerm(
-                                    weight: filterWeights[f][t].pointer, input: input.pointer, inputIsCipher: false)
-                            })
+                            }
+                            outputs.append(terms)
+                            destinations.append(sums[f * p1 + x].pointer)
+                        }
                     }
                 }
-                let sums = outputs.map { _ in WordBuffer(count: 2 * k1 * n) }
-                withExtendedLifetime((filterWeights, band)) {
+                withExtendedLifetime((filterWeights, encoded, open)) {
                     LazyAccumulator.sumAll(
-                        outputs, primes: k1, degree: n, moduli: context.moduli(k1), outSize: 2,
-                        into: sums.map(\.pointer))
+                        outputs, primes: k1, degree: n, moduli: context.moduli(k1), outSize: 2, into: destinations,
+                        accumulate: true)
                 }
+                // A pooled row is complete once its window's last input row is in.
+                guard nextPooled < p1, 2 * nextPooled + window - 1 <= rows[rows.count - 1],
+                    let sums = open.removeValue(forKey: nextPooled)
+                else { return nil }
                 return try Workers.map(sums.count) { o in
                     Result {
                         var ct = context.ciphertext(sums[o], size: 2, primes: k1, scale: conv1Scale)
@@ -133,6 +146,9 @@ struct UserEvaluator {
                     }
                 }.map { try $0.get() }
             }
+            guard let pooled else { continue }
+            let y = nextPooled
+            nextPooled += 1
             let squared = try times.measure("activation") {
                 try Workers.map(pooled.count) { i in Result { WordBuffer(try square(pooled[i]).data) } }.map {
                     try $0.get()
@@ -144,6 +160,9 @@ struct UserEvaluator {
                 for (item, ct) in squared.enumerated() { squares[item / p1][y * p1 + item % p1] = ct }
             }
             progress?()
+        }
+        guard nextPooled == p1 else {
+            throw InferenceError.invalidArgument("internal: \(p1 - nextPooled) pooled conv1 rows not completed")
         }
         return squares.map { $0.compactMap { $0 } }
     }

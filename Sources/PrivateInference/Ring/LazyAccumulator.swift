@@ -77,8 +77,18 @@ enum LazyAccumulator {
     ) {
         let lo0 = scratch, hi0 = scratch + block, lo1 = scratch + 2 * block, hi1 = scratch + 3 * block
         let lo2 = scratch + 4 * block, hi2 = scratch + 5 * block
-        scratch.update(repeating: 0, count: 6 * block)
-        var pending = 0  // products in the running sums since the last reduction (at most 2 per term)
+        // The running sums start from zero, or from the destination's words when accumulating (they are < q, so
+        // they only take the place of one product in the 128-bit budget).
+        for c in 0..<3 {
+            let lo = scratch + 2 * c * block
+            if accumulate && c < outSize {
+                lo.update(from: out + (c * k + j) * n + start, count: count)
+            } else {
+                lo.update(repeating: 0, count: count)
+            }
+            (lo + block).update(repeating: 0, count: count)
+        }
+        var pending = 1  // products in the running sums since the last reduction (at most 2 per term)
         var t = 0
         while t < terms.count {
             if pending > maxLazyProducts - 2 {
@@ -133,11 +143,7 @@ enum LazyAccumulator {
         for c in 0..<outSize {
             let lo = scratch + 2 * c * block, hi = lo + block
             let row = out + (c * k + j) * n + start
-            if accumulate {
-                for i in 0..<count { row[i] = q.addMod(row[i], q.reduce(high: hi[i], low: lo[i])) }
-            } else {
-                for i in 0..<count { row[i] = q.reduce(high: hi[i], low: lo[i]) }
-            }
+            for i in 0..<count { row[i] = q.reduce(high: hi[i], low: lo[i]) }
         }
     }
 
