@@ -13,6 +13,8 @@ import NTT
 /// With few conv2 filters, rows of squares go into conv2 as soon as they exist. Sums are cache-blocked over
 /// all outputs that share inputs and every step runs on every core.
 struct UserEvaluator {
+    /// Encrypted conv1 filters evaluated together: their weights and open sums are in memory at once.
+    static let conv1FilterGroup = 2
     let context: HEContext
     let plan: ScalePlan
     let weights: EncryptedWeights
@@ -83,110 +85,124 @@ struct UserEvaluator {
         let n = context.degree
         let k1 = PipelineLevels.conv1Primes
         let side = inputSide, p1 = pooled1Side, window = kernel + 1
-        let filterWeights = try times.measure("conv1.load") {
-            try Workers.map(filters) { i in Result { try weights.part(1, i, 0).map { WordBuffer($0.data) } } }
-                .map { try $0.get() }
-        }
         let conv1Scale = plan.inputScale * plan.conv1WeightScale
         // Input rows are encoded two at a time and multiplied at once into every pooled output whose window
         // covers them (lazy sums added into running sums), then dropped: live memory is two encoded rows plus
         // the running sums of the ⌈window/2⌉ pooled rows still open, instead of a band of `window` rows.
-        var open: [Int: [WordBuffer]] = [:]  // pooled row → running sums [filter · p1 + col] (4 primes)
+        // Filters go in groups of at most `conv1FilterGroup` (inputs re-encoded per group), which bounds the
+        // weights and open sums in memory for large selections.
         var squares = [[WordBuffer?]](repeating: [WordBuffer?](repeating: nil, count: p1 * p1), count: filters)
-        var nextPooled = 0
-        for first in stride(from: 0, to: side, by: 2) {
-            let rows = Array(first..<min(side, first + 2))
-            let encoded = try times.measure("conv1.encode") {
-                try Workers.map(rows.count * side) { item -> Result<WordBuffer, Error> in
-                    let row = rows[item / side], col = item % side
-                    var values = [Double](repeating: 0, count: count)
-                    for b in 0..<count { values[b] = Double(pixels[b * side * side + row * side + col]) }
-                    return Result { WordBuffer(try context.encodeWords(values, scale: plan.inputScale, primes: k1)) }
+        for group in stride(from: 0, to: filters, by: Self.conv1FilterGroup).map({
+            $0..<min(filters, $0 + Self.conv1FilterGroup)
+        }) {
+            let groupCount = group.count
+            let filterWeights = try times.measure("conv1.load") {
+                try Workers.map(groupCount) { i in
+                    Result { try weights.part(1, group.lowerBound + i, 0).map { WordBuffer($0.data) } }
                 }.map { try $0.get() }
             }
-            let pooled = try times.measure("conv1") { () throws -> [Ciphertext]? in
-                // Output (y, f, x) takes, from input row r with 0 ≤ r − 2y < window, the taps of window row r − 2y.
-                var outputs: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
-                for y in max(0, (first - window + 2) / 2)...min(p1 - 1, rows[rows.count - 1] / 2) {
-                    let sums = open[y] ?? (0..<(filters * p1)).map { _ in WordBuffer(count: 2 * k1 * n) }
-                    open[y] = sums
-                    for f in 0..<filters {
-                        for x in 0..<p1 {
-                            var terms: [ProductTerm] = []
-                            for (i, r) in rows.enumerated() where r - 2 * y >= 0 && r - 2 * y < window {
-                                for dx in 0..<window {
-                                    terms.append(
-                                        ProductTerm(
-                                            weight: filterWeights[f][(r - 2 * y) * window + dx].pointer,
-                                            input: encoded[i * side + 2 * x + dx].pointer, inputIsCipher: false))
+            var open: [Int: [WordBuffer]] = [:]  // pooled row → running sums [filter · p1 + col] (4 primes)
+            var nextPooled = 0
+            for first in stride(from: 0, to: side, by: 2) {
+                let rows = Array(first..<min(side, first + 2))
+                let encoded = try times.measure("conv1.encode") {
+                    try Workers.map(rows.count * side) { item -> Result<WordBuffer, Error> in
+                        let row = rows[item / side], col = item % side
+                        var values = [Double](repeating: 0, count: count)
+                        for b in 0..<count { values[b] = Double(pixels[b * side * side + row * side + col]) }
+                        return Result { WordBuffer(try context.encodeWords(values, scale: plan.inputScale, primes: k1)) }
+                    }.map { try $0.get() }
+                }
+                let pooled = try times.measure("conv1") { () throws -> [Ciphertext]? in
+                    // Output (y, f, x) takes, from input row r with 0 ≤ r − 2y < window, the taps of window row r − 2y.
+                    var outputs: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
+                    for y in max(0, (first - window + 2) / 2)...min(p1 - 1, rows[rows.count - 1] / 2) {
+                        let sums = open[y] ?? (0..<(groupCount * p1)).map { _ in WordBuffer(count: 2 * k1 * n) }
+                        open[y] = sums
+                        for f in 0..<groupCount {
+                            for x in 0..<p1 {
+                                var terms: [ProductTerm] = []
+                                for (i, r) in rows.enumerated() where r - 2 * y >= 0 && r - 2 * y < window {
+                                    for dx in 0..<window {
+                                        terms.append(
+                                            ProductTerm(
+                                                weight: filterWeights[f][(r - 2 * y) * window + dx].pointer,
+                                                input: encoded[i * side + 2 * x + dx].pointer, inputIsCipher: false))
+                                    }
                                 }
+                                outputs.append(terms)
+                                destinations.append(sums[f * p1 + x].pointer)
                             }
-                            outputs.append(terms)
-                            destinations.append(sums[f * p1 + x].pointer)
                         }
                     }
-                }
-                withExtendedLifetime((filterWeights, encoded, open)) {
-                    LazyAccumulator.sumAll(
-                        outputs, primes: k1, degree: n, moduli: context.moduli(k1), outSize: 2, into: destinations,
-                        accumulate: true)
-                }
-                // A pooled row is complete once its window's last input row is in.
-                guard nextPooled < p1, 2 * nextPooled + window - 1 <= rows[rows.count - 1],
-                    let sums = open.removeValue(forKey: nextPooled)
-                else { return nil }
-                return try Workers.map(sums.count) { o in
-                    Result {
-                        var ct = context.ciphertext(sums[o], size: 2, primes: k1, scale: conv1Scale)
-                        try context.evaluator.addInPlace(
-                            &ct, context.ciphertext(filterWeights[o / p1][taps], size: 2, primes: k1, scale: conv1Scale)
-                        )
-                        try context.evaluator.rescaleToNextInPlace(&ct)
-                        return ct
+                    withExtendedLifetime((filterWeights, encoded, open)) {
+                        LazyAccumulator.sumAll(
+                            outputs, primes: k1, degree: n, moduli: context.moduli(k1), outSize: 2, into: destinations,
+                            accumulate: true)
                     }
-                }.map { try $0.get() }
-            }
-            guard let pooled else { continue }
-            let y = nextPooled
-            nextPooled += 1
-            let squared = try times.measure("activation") {
-                try Workers.map(pooled.count) { i in Result { WordBuffer(try square(pooled[i]).data) } }.map {
-                    try $0.get()
+                    // A pooled row is complete once its window's last input row is in.
+                    guard nextPooled < p1, 2 * nextPooled + window - 1 <= rows[rows.count - 1],
+                        let sums = open.removeValue(forKey: nextPooled)
+                    else { return nil }
+                    return try Workers.map(sums.count) { o in
+                        Result {
+                            var ct = context.ciphertext(sums[o], size: 2, primes: k1, scale: conv1Scale)
+                            try context.evaluator.addInPlace(
+                                &ct, context.ciphertext(filterWeights[o / p1][taps], size: 2, primes: k1, scale: conv1Scale)
+                            )
+                            try context.evaluator.rescaleToNextInPlace(&ct)
+                            return ct
+                        }
+                    }.map { try $0.get() }
                 }
+                guard let pooled else { continue }
+                let y = nextPooled
+                nextPooled += 1
+                let squared = try times.measure("activation") {
+                    try Workers.map(pooled.count) { i in Result { WordBuffer(try square(pooled[i]).data) } }.map {
+                        try $0.get()
+                    }
+                }
+                if let stream {
+                    times.measure("conv2") {
+                        accumulateSquares(row: y, squared, channels: group, blocks: stream.blocks, into: stream.totals)
+                    }
+                } else {
+                    for (item, ct) in squared.enumerated() {
+                        squares[group.lowerBound + item / p1][y * p1 + item % p1] = ct
+                    }
+                }
+                progress?()
             }
-            if let stream {
-                times.measure("conv2") { accumulateSquares(row: y, squared, blocks: stream.blocks, into: stream.totals) }
-            } else {
-                for (item, ct) in squared.enumerated() { squares[item / p1][y * p1 + item % p1] = ct }
+            guard nextPooled == p1 else {
+                throw InferenceError.invalidArgument("internal: \(p1 - nextPooled) pooled conv1 rows not completed")
             }
-            progress?()
-        }
-        guard nextPooled == p1 else {
-            throw InferenceError.invalidArgument("internal: \(p1 - nextPooled) pooled conv1 rows not completed")
         }
         return squares.map { $0.compactMap { $0 } }
     }
 
-    /// Adds one row of squares (`[filter · p1 + col]`) times their conv2 weights to every conv2 output whose
-    /// window covers that row: for output (y2, x2) the taps of window row `row − 2·y2`, over all encrypted
-    /// channels, as one lazy ct⊗ct sum per output.
-    func accumulateSquares(row: Int, _ squared: [WordBuffer], blocks: [[[WordBuffer]]], into totals: [WordBuffer]) {
+    /// Adds one row of squares (`[filter · p1 + col]` of the encrypted channels `channels`) times their conv2
+    /// weights to every conv2 output whose window covers that row: for output (y2, x2) the taps of window row
+    /// `row − 2·y2`, over those channels, as one lazy ct⊗ct sum per output.
+    func accumulateSquares(
+        row: Int, _ squared: [WordBuffer], channels: Range<Int>, blocks: [[[WordBuffer]]], into totals: [WordBuffer]
+    ) {
         let k2 = PipelineLevels.conv2Primes, n = context.degree
         let p1 = pooled1Side, p2 = pooled2Side, window = kernel + 1
         let firstRow = max(0, (row - window + 2) / 2), lastRow = min(p2 - 1, row / 2)
         guard firstRow <= lastRow else { return }
         var terms: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
-        for (index, channels) in blocks.enumerated() {
+        for (index, encrypted) in blocks.enumerated() {
             for y2 in firstRow...lastRow {
                 let dy = row - 2 * y2
                 for x2 in 0..<p2 {
                     var sum: [ProductTerm] = []
-                    for (e, block) in channels.enumerated() {
+                    for (i, e) in channels.enumerated() {
                         for dx in 0..<window {
                             sum.append(
                                 ProductTerm(
-                                    weight: block[dy * window + dx].pointer, input: squared[e * p1 + 2 * x2 + dx].pointer,
-                                    inputIsCipher: true))
+                                    weight: encrypted[e][dy * window + dx].pointer,
+                                    input: squared[i * p1 + 2 * x2 + dx].pointer, inputIsCipher: true))
                         }
                     }
                     terms.append(sum)

@@ -77,7 +77,7 @@ public enum ExchangeRun {
         var requestBytes = 0, responseBytes = 0
         var done = 0
         let batches = (images.count + batch - 1) / batch
-        let perBatch = pkg.geometry.progressSteps(conv1Selected: !pkg.weights.conv1Filters.isEmpty)
+        let perBatch = pkg.geometry.progressSteps(conv1Filters: pkg.weights.conv1Filters.count)
         let counter = StepCounter(total: batches * perBatch, report: progress)
         while done < images.count {
             let count = min(batch, images.count - done)
@@ -96,6 +96,7 @@ public enum ExchangeRun {
             done += count
         }
         let exchangeSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let exchangePeak = PeakMemory.bytes()
         let model = try ModelFile.load(modelURL)
         let plain = ModelFile.logits(model, images, normalization: normalization)
         try model.applyMask(selection, mode: .separate)
@@ -125,7 +126,7 @@ public enum ExchangeRun {
             accuracySeparate: 100 * Double(correctSeparate) / total,
             accuracyEncrypted: 100 * Double(correctEncrypted) / total,
             agreement: 100 * Double(agree) / total, maxLogitDifference: maxDiff, phases: phases,
-            secondsTotal: exchangeSeconds, peakRSSBytes: PeakMemory.bytes(),
+            secondsTotal: exchangeSeconds, peakRSSBytes: exchangePeak,
             packageBytes: summary.bytes, requestBytes: requestBytes, responseBytes: responseBytes)
     }
 
