@@ -102,7 +102,8 @@ public struct Blake2b: Sendable {
         var out = [UInt8](repeating: 0, count: digestByteCount)
         withUnsafeBytes(of: h) { words in
             for i in 0..<digestByteCount {
-                out[i] = UInt8(truncatingIfNeeded: words.load(fromByteOffset: 8 * (i / 8), as: UInt64.self) >> (8 * UInt64(i % 8)))
+                out[i] = UInt8(
+                    truncatingIfNeeded: words.load(fromByteOffset: 8 * (i / 8), as: UInt64.self) >> (8 * UInt64(i % 8)))
             }
         }
         return out

@@ -30,8 +30,10 @@ enum Blake2xbBlock {
             Blake2bCompression.compress(&h, block: block, counterLow: 136, isFinal: true)
             // Output node i: digest 64, leaf_length 64, node_offset i, xof_length 4096, inner_length 64; one block
             // holding the 64-byte root hash, final.
-            let root = (h.0.littleEndian, h.1.littleEndian, h.2.littleEndian, h.3.littleEndian, h.4.littleEndian,
-                h.5.littleEndian, h.6.littleEndian, h.7.littleEndian)
+            let root = (
+                h.0.littleEndian, h.1.littleEndian, h.2.littleEndian, h.3.littleEndian, h.4.littleEndian,
+                h.5.littleEndian, h.6.littleEndian, h.7.littleEndian
+            )
             for index in 0..<UInt64(byteCount / 64) {
                 var node = initial(word0: 64 | 64 << 32, word1: index | xofWord, word2: 64 << 8)
                 Blake2bCompression.compress(

@@ -110,7 +110,9 @@ struct UserEvaluator {
                         let row = rows[item / side], col = item % side
                         var values = [Double](repeating: 0, count: count)
                         for b in 0..<count { values[b] = Double(pixels[b * side * side + row * side + col]) }
-                        return Result { WordBuffer(try context.encodeWords(values, scale: plan.inputScale, primes: k1)) }
+                        return Result {
+                            WordBuffer(try context.encodeWords(values, scale: plan.inputScale, primes: k1))
+                        }
                     }.map { try $0.get() }
                 }
                 let pooled = try times.measure("conv1") { () throws -> [Ciphertext]? in
@@ -148,7 +150,8 @@ struct UserEvaluator {
                         Result {
                             var ct = context.ciphertext(sums[o], size: 2, primes: k1, scale: conv1Scale)
                             try context.evaluator.addInPlace(
-                                &ct, context.ciphertext(filterWeights[o / p1][taps], size: 2, primes: k1, scale: conv1Scale)
+                                &ct,
+                                context.ciphertext(filterWeights[o / p1][taps], size: 2, primes: k1, scale: conv1Scale)
                             )
                             try context.evaluator.rescaleToNextInPlace(&ct)
                             return ct
@@ -227,7 +230,8 @@ struct UserEvaluator {
 
     /// The selected conv2 filters' pooled outputs, accumulated input channel by input channel so that only one
     /// channel's encoded activations and one (filter, channel) block of weights are in memory at a time.
-    /// `streamed`: the encrypted channels were already added to `totals` row by row.
+    ///
+    /// With `streamed`, the encrypted channels were already added to `totals` row by row.
     func conv2(
         squares: [[WordBuffer]], streamed: Bool, totals: [WordBuffer], activations: [Float], count: Int,
         times: inout PhaseTimes

@@ -25,8 +25,8 @@ enum LazyAccumulator {
     static let maxLazyProducts = 255
 
     /// Writes Σ terms into `out` (`outSize` components of k·N words): component 0 = Σ w0·x (or w0·b0),
-    /// 1 = Σ w1·x (or w0·b1 + w1·b0), 2 = Σ w1·b1 (only when some input is a ciphertext, `outSize` = 3).
-    /// - Parameter accumulate: add the sums to `out` (mod q) instead of overwriting it.
+    /// 1 = Σ w1·x (or w0·b1 + w1·b0), 2 = Σ w1·b1 (only when some input is a ciphertext, `outSize` = 3);
+    /// with `accumulate` the sums are added to `out` (mod q) instead of overwriting it.
     /// - Precondition: every word is canonical (< q_j) and q_j < 2^60.
     static func sum(
         _ terms: [ProductTerm], primes k: Int, degree n: Int, moduli: [Modulus], outSize: Int,
