@@ -12,6 +12,7 @@ import PrivateInference
 /// configuration. `--full-estimate` keeps the older extrapolation from kernel timings.
 /// Results are JSON lines on standard output.
 
+ProcessMemory.useOneHeap()
 let arguments = CommandLine.arguments
 func value(_ flag: String) -> String? {
     guard let i = arguments.firstIndex(of: flag), i + 1 < arguments.count else { return nil }

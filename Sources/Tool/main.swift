@@ -1,1 +1,4 @@
+import PrivateInference
+
+ProcessMemory.useOneHeap()
 PrivDNNCommand.main()

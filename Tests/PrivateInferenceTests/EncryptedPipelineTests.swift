@@ -74,16 +74,21 @@ import Testing
         }
     }
 
-    @Test func encryptedConvMatchesSeparateModel() throws {
+    /// Two conv2 filters stream the squares into conv2 row by row; five (5·36 taps > 12² squares) keep all
+    /// squares for a channel-by-channel conv2; three conv1 filters are evaluated in two groups.
+    @Test(
+        arguments: zip(
+            [[1, 4], [1, 4], [0, 1, 4], [0, 1, 4]], [[2, 9], [0, 2, 5, 9, 12], [2, 9], [0, 2, 5, 9, 12]]))
+    func encryptedConvMatchesSeparateModel(conv1Filters: [Int], conv2Filters: [Int]) throws {
         let model = Model(.lenet5MNIST, seed: 3)
-        let selection = FilterSelection([1: [1, 4], 2: [2, 9]])
+        let selection = FilterSelection([1: conv1Filters, 2: conv2Filters])
         let fixture = try Fixture(model: model, selection: selection)
         let (context, plan, keys) = (fixture.context, fixture.plan, fixture.keys)
         let count = 3
         let (_, x, outputs) = try fixture.run(model, count: count)
         try model.applyMask(selection, mode: .separate)
         let reference = model.network.forward(x, from: 0, through: 4, training: false)
-        #expect(outputs.count == 2)
+        #expect(outputs.count == conv2Filters.count)
         let decryptor = try Decryptor(context: context.ckks, secretKey: keys.secret)
         var worst = 0.0
         for (i, o) in selection[2].enumerated() {

@@ -5,13 +5,16 @@ import NTT
 /// The user's homomorphic part of LeNet-5: encrypted pooled conv1 → square → encrypted pooled conv2, with
 /// images batched across slots (slot i = image i).
 ///
-/// Work per batch: each input position is encoded once (in a sliding band of six rows) and shared by every
-/// encrypted conv1 filter; each pooled output is one lazy sum of 36 ct⊙pt products (plus the bias) followed
-/// by one rescale; the square is one tensor product, one relinearization and one rescale; each encrypted
-/// conv2 output is one lazy sum over all input channels (ct⊗ct for encrypted channels, ct⊙pt for plaintext
-/// ones) followed by one relinearization and one rescale. Sums are cache-blocked over all outputs of a row (or
-/// of a filter) and every step runs on every core.
+/// Work per batch: each input position is encoded once (two input rows at a time) and shared by every
+/// encrypted conv1 filter; each pooled output is a lazy sum of its 36 ct⊙pt products (plus the bias), taken
+/// as three 12-term sums as its input rows arrive, followed by one rescale; the square is one tensor product,
+/// one relinearization and one rescale; each encrypted conv2 output is one lazy sum over all input channels
+/// (ct⊗ct for encrypted channels, ct⊙pt for plaintext ones) followed by one relinearization and one rescale.
+/// With few conv2 filters, rows of squares go into conv2 as soon as they exist. Sums are cache-blocked over
+/// all outputs that share inputs and every step runs on every core.
 struct UserEvaluator {
+    /// Encrypted conv1 filters evaluated together: their weights and open sums are in memory at once.
+    static let conv1FilterGroup = 2
     let context: HEContext
     let plan: ScalePlan
     let weights: EncryptedWeights
@@ -42,77 +45,179 @@ struct UserEvaluator {
         guard count > 0, count <= context.degree / 2 else {
             throw InferenceError.invalidArgument("a batch holds 1…\(context.degree / 2) images, got \(count)")
         }
-        let squares = try encryptedActivations(pixels: pixels, count: count, times: &times)
-        return try conv2(squares: squares, activations: activations, count: count, times: &times)
+        let n = context.degree, k2 = PipelineLevels.conv2Primes
+        let size = weights.conv1Filters.isEmpty ? 2 : 3
+        let totals = (0..<(weights.conv2Filters.count * pooled2Side * pooled2Side)).map { _ in
+            WordBuffer(count: size * k2 * n)
+        }
+        // Streaming the squares into conv2 as their rows appear needs every (conv2 filter, encrypted channel)
+        // weight block in memory during conv1; it pays when those blocks are smaller than the squares they
+        // replace (few conv2 filters: F2·(k+1)² ≤ p1²).
+        var blocks: [[[WordBuffer]]] = []
+        let stream =
+            !weights.conv1Filters.isEmpty && !weights.conv2Filters.isEmpty
+            && weights.conv2Filters.count * taps <= pooled1Side * pooled1Side
+        if stream {
+            blocks = try times.measure("conv2.load") {
+                try (0..<weights.conv2Filters.count).map { index in
+                    try weights.conv1Filters.map { c in try weights.part(2, index, c).map { WordBuffer($0.data) } }
+                }
+            }
+        }
+        let squares = try encryptedActivations(
+            pixels: pixels, count: count, stream: stream ? (blocks, totals) : nil, times: &times)
+        blocks = []
+        return try conv2(
+            squares: squares, streamed: stream, totals: totals, activations: activations, count: count, times: &times)
     }
 
     /// Squared pooled conv1 outputs of every selected conv1 filter: `[filter][row·side + col]` at 2 primes.
-    func encryptedActivations(pixels: [UInt8], count: Int, times: inout PhaseTimes) throws -> [[WordBuffer]] {
+    ///
+    /// With `stream` (the weight blocks `[conv2 filter][encrypted channel][tap]` and conv2's running totals),
+    /// each row of squares is instead multiplied into every conv2 output it feeds and dropped, so the result
+    /// is empty.
+    func encryptedActivations(
+        pixels: [UInt8], count: Int, stream: (blocks: [[[WordBuffer]]], totals: [WordBuffer])?,
+        times: inout PhaseTimes
+    ) throws -> [[WordBuffer]] {
         let filters = weights.conv1Filters.count
         guard filters > 0, !weights.conv2Filters.isEmpty else { return [] }
         let n = context.degree
         let k1 = PipelineLevels.conv1Primes
         let side = inputSide, p1 = pooled1Side, window = kernel + 1
-        let filterWeights = try times.measure("conv1.load") {
-            try Workers.map(filters) { i in Result { try weights.part(1, i, 0).map { WordBuffer($0.data) } } }
-                .map { try $0.get() }
-        }
         let conv1Scale = plan.inputScale * plan.conv1WeightScale
-        var band: [Int: [WordBuffer]] = [:]  // input row → encoded positions (4 primes)
+        // Input rows are encoded two at a time and multiplied at once into every pooled output whose window
+        // covers them (lazy sums added into running sums), then dropped: live memory is two encoded rows plus
+        // the running sums of the ⌈window/2⌉ pooled rows still open, instead of a band of `window` rows.
+        // Filters go in groups of at most `conv1FilterGroup` (inputs re-encoded per group), which bounds the
+        // weights and open sums in memory for large selections.
         var squares = [[WordBuffer?]](repeating: [WordBuffer?](repeating: nil, count: p1 * p1), count: filters)
-        for y in 0..<p1 {
-            let missing = ((2 * y)..<(2 * y + window)).filter { band[$0] == nil }
-            let encoded = try times.measure("conv1.encode") {
-                try Workers.map(missing.count * side) { item -> Result<WordBuffer, Error> in
-                    let row = missing[item / side], col = item % side
-                    var values = [Double](repeating: 0, count: count)
-                    for b in 0..<count { values[b] = Double(pixels[b * side * side + row * side + col]) }
-                    return Result { WordBuffer(try context.encodeWords(values, scale: plan.inputScale, primes: k1)) }
+        for group in stride(from: 0, to: filters, by: Self.conv1FilterGroup).map({
+            $0..<min(filters, $0 + Self.conv1FilterGroup)
+        }) {
+            let groupCount = group.count
+            let filterWeights = try times.measure("conv1.load") {
+                try Workers.map(groupCount) { i in
+                    Result { try weights.part(1, group.lowerBound + i, 0).map { WordBuffer($0.data) } }
                 }.map { try $0.get() }
             }
-            for (i, row) in missing.enumerated() { band[row] = Array(encoded[(i * side)..<((i + 1) * side)]) }
-            for old in band.keys where old < 2 * y { band[old] = nil }
-            let pooled = try times.measure("conv1") { () throws -> [Ciphertext] in
-                var outputs: [[ProductTerm]] = []
-                for f in 0..<filters {
-                    for x in 0..<p1 {
-                        outputs.append(
-                            try (0..<taps).map { t in
-                                guard let input = band[2 * y + t / window]?[2 * x + t % window] else {
-                                    throw InferenceError.invalidArgument(
-                                        "internal: input row \(2 * y + t / window) not encoded")
+            var open: [Int: [WordBuffer]] = [:]  // pooled row → running sums [filter · p1 + col] (4 primes)
+            var nextPooled = 0
+            for first in stride(from: 0, to: side, by: 2) {
+                let rows = Array(first..<min(side, first + 2))
+                let encoded = try times.measure("conv1.encode") {
+                    try Workers.map(rows.count * side) { item -> Result<WordBuffer, Error> in
+                        let row = rows[item / side], col = item % side
+                        var values = [Double](repeating: 0, count: count)
+                        for b in 0..<count { values[b] = Double(pixels[b * side * side + row * side + col]) }
+                        return Result {
+                            WordBuffer(try context.encodeWords(values, scale: plan.inputScale, primes: k1))
+                        }
+                    }.map { try $0.get() }
+                }
+                let pooled = try times.measure("conv1") { () throws -> [Ciphertext]? in
+                    // Output (y, f, x) takes, from input row r with 0 ≤ r − 2y < window, the taps of window row r − 2y.
+                    var outputs: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
+                    for y in max(0, (first - window + 2) / 2)...min(p1 - 1, rows[rows.count - 1] / 2) {
+                        let sums = open[y] ?? (0..<(groupCount * p1)).map { _ in WordBuffer(count: 2 * k1 * n) }
+                        open[y] = sums
+                        for f in 0..<groupCount {
+                            for x in 0..<p1 {
+                                var terms: [ProductTerm] = []
+                                for (i, r) in rows.enumerated() where r - 2 * y >= 0 && r - 2 * y < window {
+                                    for dx in 0..<window {
+                                        terms.append(
+                                            ProductTerm(
+                                                weight: filterWeights[f][(r - 2 * y) * window + dx].pointer,
+                                                input: encoded[i * side + 2 * x + dx].pointer, inputIsCipher: false))
+                                    }
                                 }
-                                return ProductTerm(
-                                    weight: filterWeights[f][t].pointer, input: input.pointer, inputIsCipher: false)
-                            })
+                                outputs.append(terms)
+                                destinations.append(sums[f * p1 + x].pointer)
+                            }
+                        }
+                    }
+                    withExtendedLifetime((filterWeights, encoded, open)) {
+                        LazyAccumulator.sumAll(
+                            outputs, primes: k1, degree: n, moduli: context.moduli(k1), outSize: 2, into: destinations,
+                            accumulate: true)
+                    }
+                    // A pooled row is complete once its window's last input row is in.
+                    guard nextPooled < p1, 2 * nextPooled + window - 1 <= rows[rows.count - 1],
+                        let sums = open.removeValue(forKey: nextPooled)
+                    else { return nil }
+                    return try Workers.map(sums.count) { o in
+                        Result {
+                            var ct = context.ciphertext(sums[o], size: 2, primes: k1, scale: conv1Scale)
+                            try context.evaluator.addInPlace(
+                                &ct,
+                                context.ciphertext(filterWeights[o / p1][taps], size: 2, primes: k1, scale: conv1Scale)
+                            )
+                            try context.evaluator.rescaleToNextInPlace(&ct)
+                            return ct
+                        }
+                    }.map { try $0.get() }
+                }
+                guard let pooled else { continue }
+                let y = nextPooled
+                nextPooled += 1
+                let squared = try times.measure("activation") {
+                    try Workers.map(pooled.count) { i in Result { WordBuffer(try square(pooled[i]).data) } }.map {
+                        try $0.get()
                     }
                 }
-                let sums = outputs.map { _ in WordBuffer(count: 2 * k1 * n) }
-                withExtendedLifetime((filterWeights, band)) {
-                    LazyAccumulator.sumAll(
-                        outputs, primes: k1, degree: n, moduli: context.moduli(k1), outSize: 2,
-                        into: sums.map(\.pointer))
-                }
-                return try Workers.map(sums.count) { o in
-                    Result {
-                        var ct = context.ciphertext(sums[o], size: 2, primes: k1, scale: conv1Scale)
-                        try context.evaluator.addInPlace(
-                            &ct, context.ciphertext(filterWeights[o / p1][taps], size: 2, primes: k1, scale: conv1Scale)
-                        )
-                        try context.evaluator.rescaleToNextInPlace(&ct)
-                        return ct
+                if let stream {
+                    times.measure("conv2") {
+                        accumulateSquares(row: y, squared, channels: group, blocks: stream.blocks, into: stream.totals)
                     }
-                }.map { try $0.get() }
-            }
-            let squared = try times.measure("activation") {
-                try Workers.map(pooled.count) { i in Result { WordBuffer(try square(pooled[i]).data) } }.map {
-                    try $0.get()
+                } else {
+                    for (item, ct) in squared.enumerated() {
+                        squares[group.lowerBound + item / p1][y * p1 + item % p1] = ct
+                    }
                 }
+                progress?()
             }
-            for (item, ct) in squared.enumerated() { squares[item / p1][y * p1 + item % p1] = ct }
-            progress?()
+            guard nextPooled == p1 else {
+                throw InferenceError.invalidArgument("internal: \(p1 - nextPooled) pooled conv1 rows not completed")
+            }
         }
         return squares.map { $0.compactMap { $0 } }
+    }
+
+    /// Adds one row of squares (`[filter · p1 + col]` of the encrypted channels `channels`) times their conv2
+    /// weights to every conv2 output whose window covers that row: for output (y2, x2) the taps of window row
+    /// `row − 2·y2`, over those channels, as one lazy ct⊗ct sum per output.
+    func accumulateSquares(
+        row: Int, _ squared: [WordBuffer], channels: Range<Int>, blocks: [[[WordBuffer]]], into totals: [WordBuffer]
+    ) {
+        let k2 = PipelineLevels.conv2Primes, n = context.degree
+        let p1 = pooled1Side, p2 = pooled2Side, window = kernel + 1
+        let firstRow = max(0, (row - window + 2) / 2), lastRow = min(p2 - 1, row / 2)
+        guard firstRow <= lastRow else { return }
+        var terms: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
+        for (index, encrypted) in blocks.enumerated() {
+            for y2 in firstRow...lastRow {
+                let dy = row - 2 * y2
+                for x2 in 0..<p2 {
+                    var sum: [ProductTerm] = []
+                    for (i, e) in channels.enumerated() {
+                        for dx in 0..<window {
+                            sum.append(
+                                ProductTerm(
+                                    weight: encrypted[e][dy * window + dx].pointer,
+                                    input: squared[i * p1 + 2 * x2 + dx].pointer, inputIsCipher: true))
+                        }
+                    }
+                    terms.append(sum)
+                    destinations.append(totals[index * p2 * p2 + y2 * p2 + x2].pointer)
+                }
+            }
+        }
+        withExtendedLifetime((blocks, squared, totals)) {
+            LazyAccumulator.sumAll(
+                terms, primes: k2, degree: n, moduli: context.moduli(k2), outSize: 3, into: destinations,
+                accumulate: true)
+        }
     }
 
     /// ct², relinearized and rescaled.
@@ -125,9 +230,12 @@ struct UserEvaluator {
 
     /// The selected conv2 filters' pooled outputs, accumulated input channel by input channel so that only one
     /// channel's encoded activations and one (filter, channel) block of weights are in memory at a time.
-    func conv2(squares: [[WordBuffer]], activations: [Float], count: Int, times: inout PhaseTimes) throws
-        -> [[Ciphertext]]
-    {
+    ///
+    /// With `streamed`, the encrypted channels were already added to `totals` row by row.
+    func conv2(
+        squares: [[WordBuffer]], streamed: Bool, totals: [WordBuffer], activations: [Float], count: Int,
+        times: inout PhaseTimes
+    ) throws -> [[Ciphertext]] {
         let filters = weights.conv2Filters.count
         guard filters > 0 else { return [] }
         let n = context.degree
@@ -136,11 +244,11 @@ struct UserEvaluator {
         let p1 = pooled1Side, p2 = pooled2Side, window = kernel + 1, plane = p1 * p1, outputs = p2 * p2
         let encryptedChannel = Dictionary(uniqueKeysWithValues: weights.conv1Filters.enumerated().map { ($1, $0) })
         let size = weights.conv1Filters.isEmpty ? 2 : 3
-        let totals = (0..<(filters * outputs)).map { _ in WordBuffer(count: size * k2 * n) }
         for c in 0..<conv1Channels {
             defer { progress?() }
             let inputs: [WordBuffer]
             if let e = encryptedChannel[c] {
+                if streamed { continue }
                 inputs = squares[e]
             } else {
                 inputs = try times.measure("conv2.encode") {
@@ -167,21 +275,11 @@ struct UserEvaluator {
                                 weight: block[tap].pointer, input: inputs[at].pointer, inputIsCipher: isCipher)
                         }
                     }
-                    let partial = terms.map { _ in WordBuffer(count: size * k2 * n) }
+                    // The channel's sums are added (mod q) straight into the running totals.
                     withExtendedLifetime((block, inputs)) {
                         LazyAccumulator.sumAll(
                             terms, primes: k2, degree: n, moduli: moduli, outSize: isCipher ? 3 : 2,
-                            into: partial.map(\.pointer))
-                    }
-                    // One modular addition per channel folds the channel's sums into the running totals.
-                    Workers.forEach(outputs) { o in
-                        let total = totals[index * outputs + o].pointer, part = partial[o].pointer
-                        for c in 0..<(isCipher ? 3 : 2) {
-                            for j in 0..<k2 {
-                                let q = moduli[j], base = (c * k2 + j) * n
-                                for i in 0..<n { total[base + i] = q.addMod(total[base + i], part[base + i]) }
-                            }
-                        }
+                            into: (0..<outputs).map { totals[index * outputs + $0].pointer }, accumulate: true)
                     }
                 }
             }

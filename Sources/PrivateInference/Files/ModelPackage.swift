@@ -66,8 +66,12 @@ struct PooledGeometry: Sendable {
     var pooled2Side: Int { (pooled1Side - kernel + 1) / 2 }
     var taps: Int { (kernel + 1) * (kernel + 1) }
 
-    /// Progress ticks of one batch: each pooled conv1 row (if conv1 is encrypted), then each conv2 input channel.
-    func progressSteps(conv1Selected: Bool) -> Int { (conv1Selected ? pooled1Side : 0) + conv1Channels }
+    /// Progress ticks of one batch: each pooled conv1 row of each group of encrypted conv1 filters
+    /// (``UserEvaluator/conv1FilterGroup``), then each conv2 input channel.
+    func progressSteps(conv1Filters: Int) -> Int {
+        (conv1Filters + UserEvaluator.conv1FilterGroup - 1) / UserEvaluator.conv1FilterGroup * pooled1Side
+            + conv1Channels
+    }
 
     init(model: Model) {
         kernel = model.conv1.kernelSize

@@ -19,9 +19,12 @@ public struct InferenceReport: Sendable, Codable {
     public var maxLogitDifference: Double
     /// Seconds per phase (package, load, plain, conv1, activation, conv2, protect, decrypt, finish).
     public var phases: PhaseTimes
-    /// Wall time of the whole exchange.
+    /// Wall time of the whole exchange: packaging, loading and every batch's infer, decrypt and finish (the
+    /// plaintext reference models evaluated afterwards for the comparison are not part of it).
     public var secondsTotal: Double
-    /// Peak resident memory of the process (VmHWM).
+    /// Peak resident memory of the exchange: the process's VmHWM, reset when the exchange starts (so work done
+    /// before it in the same process, such as the demo's greedy selection, does not count; resident data such
+    /// as the images does).
     public var peakRSSBytes: Int
     /// Package size.
     public var packageBytes: Int
@@ -52,6 +55,7 @@ public enum ExchangeRun {
         workDirectory: URL? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> InferenceReport {
         let start = DispatchTime.now().uptimeNanoseconds
+        PeakMemory.reset()
         let root =
             workDirectory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-\(UUID().uuidString)")
@@ -73,7 +77,7 @@ public enum ExchangeRun {
         var requestBytes = 0, responseBytes = 0
         var done = 0
         let batches = (images.count + batch - 1) / batch
-        let perBatch = pkg.geometry.progressSteps(conv1Selected: !pkg.weights.conv1Filters.isEmpty)
+        let perBatch = pkg.geometry.progressSteps(conv1Filters: pkg.weights.conv1Filters.count)
         let counter = StepCounter(total: batches * perBatch, report: progress)
         while done < images.count {
             let count = min(batch, images.count - done)
@@ -91,6 +95,8 @@ public enum ExchangeRun {
             responseBytes += fileSize(response)
             done += count
         }
+        let exchangeSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let exchangePeak = PeakMemory.bytes()
         let model = try ModelFile.load(modelURL)
         let plain = ModelFile.logits(model, images, normalization: normalization)
         try model.applyMask(selection, mode: .separate)
@@ -120,7 +126,7 @@ public enum ExchangeRun {
             accuracySeparate: 100 * Double(correctSeparate) / total,
             accuracyEncrypted: 100 * Double(correctEncrypted) / total,
             agreement: 100 * Double(agree) / total, maxLogitDifference: maxDiff, phases: phases,
-            secondsTotal: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, peakRSSBytes: PeakMemory.bytes(),
+            secondsTotal: exchangeSeconds, peakRSSBytes: exchangePeak,
             packageBytes: summary.bytes, requestBytes: requestBytes, responseBytes: responseBytes)
     }
 

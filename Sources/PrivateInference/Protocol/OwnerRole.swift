@@ -87,19 +87,28 @@ public enum OwnerRole {
                 name,
                 try ExchangeFile(kind: kind, parmsID: keyParms, fields: ["keyID": store.keyID], payload: bytes).bytes())
         }
-        for (layer, primes) in [(1, PipelineLevels.conv1Primes), (2, PipelineLevels.conv2Primes)] {
-            for filter in selection[layer] {
-                for part in 0..<HEContext.partCount(layer: layer, kernels: kernels) {
-                    let ciphertexts = try context.encryptPart(
-                        kernels, layer: layer, filter: filter, part: part, plan: plan, encryptor: encryptor)
-                    let file = ExchangeFile(
-                        kind: .encryptedWeights, parmsID: context.parmsIDs[primes].description,
-                        fields: ["layer": String(layer), "filter": String(filter), "part": String(part)],
-                        payload: try FilterFile.payload(ciphertexts))
-                    try put(PackageFiles.part(layer: layer, filter: filter, part: part), try file.bytes())
-                }
+        // Every part is encrypted, serialized, written and hashed on its own, so parts run on every core.
+        let parts = [(1, PipelineLevels.conv1Primes), (2, PipelineLevels.conv2Primes)].flatMap { layer, primes in
+            selection[layer].flatMap { filter in
+                (0..<HEContext.partCount(layer: layer, kernels: kernels)).map { (layer, primes, filter, $0) }
             }
         }
+        let written = try Workers.map(parts.count) { index -> Result<(String, String), Error> in
+            Result {
+                let (layer, primes, filter, part) = parts[index]
+                let ciphertexts = try context.encryptPart(
+                    kernels, layer: layer, filter: filter, part: part, plan: plan, encryptor: encryptor)
+                let file = ExchangeFile(
+                    kind: .encryptedWeights, parmsID: context.parmsIDs[primes].description,
+                    fields: ["layer": String(layer), "filter": String(filter), "part": String(part)],
+                    payload: try FilterFile.payload(ciphertexts))
+                let name = PackageFiles.part(layer: layer, filter: filter, part: part)
+                let bytes = try file.bytes()
+                try AtomicWrite.write(bytes, to: dir.appendingPathComponent(name))
+                return (name, ContentHasher.hash(bytes))
+            }
+        }.map { try $0.get() }
+        for (name, hash) in written { files[name] = hash }
         try put(PackageFiles.remainder, try ModelFile.bytes(remainder))
         try put(PackageFiles.selection, Array(selectionJSON.utf8))
         let manifest = PackageManifest(

@@ -143,7 +143,7 @@ public enum UserRole {
     ) throws -> PhaseTimes {
         var times = PhaseTimes()
         let pkg = try times.measure("load") { try load(package) }
-        let total = pkg.geometry.progressSteps(conv1Selected: !pkg.weights.conv1Filters.isEmpty)
+        let total = pkg.geometry.progressSteps(conv1Filters: pkg.weights.conv1Filters.count)
         let counter = StepCounter(total: total, report: progress)
         try infer(pkg, pixels: pixels, count: count, out: out, times: &times, progress: { counter.tick() })
         return times

@@ -11,19 +11,26 @@ struct ProductTerm {
     let inputIsCipher: Bool
 }
 
-/// Sums of dyadic products with lazy 128-bit accumulation: one Barrett reduction per output word (plus a fold
-/// every 14 products), instead of one reduction and one addition per product.
+/// Sums of dyadic products with lazy 128-bit accumulation: one Barrett reduction per output word, instead of
+/// one reduction and one addition per product.
+///
+/// Terms are streamed one block of coefficients at a time into 128-bit running sums kept in a small scratch
+/// area; ct⊙pt terms go in pairs, whose two products are added in registers before touching the scratch.
+/// (Running over all terms per coefficient with the sums in registers is slower: the dozens of input rows
+/// sit at the same page offset and evict each other from the L1 cache.)
 enum LazyAccumulator {
-    /// Coefficients per block: the six accumulator rows of a block stay in L1.
+    /// Coefficients per block: the six running-sum rows of a block stay in L1.
     static let block = 256
+    /// Products a 128-bit sum can take before it must be reduced: each is below (2^60)² = 2^120, so 255 fit.
+    static let maxLazyProducts = 255
 
     /// Writes Σ terms into `out` (`outSize` components of k·N words): component 0 = Σ w0·x (or w0·b0),
-    /// 1 = Σ w1·x (or w0·b1 + w1·b0), 2 = Σ w1·b1 (only when some input is a ciphertext, `outSize` = 3).
-    /// - Precondition: every word is canonical (< q_j) and q_j < 2^60, so each product is below 2^120 and
-    ///   16 of them fit in 128 bits.
+    /// 1 = Σ w1·x (or w0·b1 + w1·b0), 2 = Σ w1·b1 (only when some input is a ciphertext, `outSize` = 3);
+    /// with `accumulate` the sums are added to `out` (mod q) instead of overwriting it.
+    /// - Precondition: every word is canonical (< q_j) and q_j < 2^60.
     static func sum(
         _ terms: [ProductTerm], primes k: Int, degree n: Int, moduli: [Modulus], outSize: Int,
-        into out: UnsafeMutablePointer<UInt64>
+        into out: UnsafeMutablePointer<UInt64>, accumulate: Bool = false
     ) {
         let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 6 * block)
         defer { scratch.deallocate() }
@@ -32,7 +39,7 @@ enum LazyAccumulator {
             while start < n {
                 sumBlock(
                     terms, prime: j, start: start, count: min(block, n - start), primes: k, degree: n,
-                    modulus: moduli[j], outSize: outSize, into: out, scratch: scratch)
+                    modulus: moduli[j], outSize: outSize, into: out, scratch: scratch, accumulate: accumulate)
                 start += block
             }
         }
@@ -46,7 +53,7 @@ enum LazyAccumulator {
     /// on every core.
     static func sumAll(
         _ outputs: [[ProductTerm]], primes k: Int, degree n: Int, moduli: [Modulus], outSize: Int,
-        into destinations: [UnsafeMutablePointer<UInt64>]
+        into destinations: [UnsafeMutablePointer<UInt64>], accumulate: Bool = false
     ) {
         let blocks = (n + block - 1) / block
         Workers.forEach(k * blocks) { item in
@@ -56,7 +63,8 @@ enum LazyAccumulator {
             for (o, terms) in outputs.enumerated() {
                 sumBlock(
                     terms, prime: j, start: start, count: min(block, n - start), primes: k, degree: n,
-                    modulus: moduli[j], outSize: outSize, into: destinations[o], scratch: scratch)
+                    modulus: moduli[j], outSize: outSize, into: destinations[o], scratch: scratch,
+                    accumulate: accumulate)
             }
         }
     }
@@ -65,13 +73,31 @@ enum LazyAccumulator {
     @inline(__always)
     static func sumBlock(
         _ terms: [ProductTerm], prime j: Int, start: Int, count: Int, primes k: Int, degree n: Int, modulus q: Modulus,
-        outSize: Int, into out: UnsafeMutablePointer<UInt64>, scratch: UnsafeMutablePointer<UInt64>
+        outSize: Int, into out: UnsafeMutablePointer<UInt64>, scratch: UnsafeMutablePointer<UInt64>, accumulate: Bool
     ) {
         let lo0 = scratch, hi0 = scratch + block, lo1 = scratch + 2 * block, hi1 = scratch + 3 * block
         let lo2 = scratch + 4 * block, hi2 = scratch + 5 * block
-        scratch.update(repeating: 0, count: 6 * block)
-        var pending = 0
-        for term in terms {
+        // The running sums start from zero, or from the destination's words when accumulating (they are < q, so
+        // they only take the place of one product in the 128-bit budget).
+        for c in 0..<3 {
+            let lo = scratch + 2 * c * block
+            if accumulate && c < outSize {
+                lo.update(from: out + (c * k + j) * n + start, count: count)
+            } else {
+                lo.update(repeating: 0, count: count)
+            }
+            (lo + block).update(repeating: 0, count: count)
+        }
+        var pending = 1  // products in the running sums since the last reduction (at most 2 per term)
+        var t = 0
+        while t < terms.count {
+            if pending > maxLazyProducts - 2 {
+                fold(lo0, hi0, count, q)
+                fold(lo1, hi1, count, q)
+                if outSize == 3 { fold(lo2, hi2, count, q) }
+                pending = 0
+            }
+            let term = terms[t]
             let w0 = term.weight + j * n + start
             let w1 = term.weight + (k + j) * n + start
             if term.inputIsCipher {
@@ -79,26 +105,39 @@ enum LazyAccumulator {
                 let b1 = term.input + (k + j) * n + start
                 for i in 0..<count {
                     let a0 = w0[i], a1 = w1[i], x0 = b0[i], x1 = b1[i]
-                    accumulate(a0.multipliedFullWidth(by: x0), lo0 + i, hi0 + i)
-                    accumulate(a0.multipliedFullWidth(by: x1), lo1 + i, hi1 + i)
-                    accumulate(a1.multipliedFullWidth(by: x0), lo1 + i, hi1 + i)
-                    accumulate(a1.multipliedFullWidth(by: x1), lo2 + i, hi2 + i)
+                    var middle = Wide(a0.multipliedFullWidth(by: x1))
+                    middle.add(a1.multipliedFullWidth(by: x0))
+                    add(Wide(a0.multipliedFullWidth(by: x0)), lo0 + i, hi0 + i)
+                    add(middle, lo1 + i, hi1 + i)
+                    add(Wide(a1.multipliedFullWidth(by: x1)), lo2 + i, hi2 + i)
                 }
                 pending += 2
+                t += 1
+            } else if t + 1 < terms.count, !terms[t + 1].inputIsCipher {
+                let next = terms[t + 1]
+                let v0 = next.weight + j * n + start
+                let v1 = next.weight + (k + j) * n + start
+                let x = term.input + j * n + start, y = next.input + j * n + start
+                for i in 0..<count {
+                    let xi = x[i], yi = y[i]
+                    var s0 = Wide(w0[i].multipliedFullWidth(by: xi))
+                    s0.add(v0[i].multipliedFullWidth(by: yi))
+                    var s1 = Wide(w1[i].multipliedFullWidth(by: xi))
+                    s1.add(v1[i].multipliedFullWidth(by: yi))
+                    add(s0, lo0 + i, hi0 + i)
+                    add(s1, lo1 + i, hi1 + i)
+                }
+                pending += 2
+                t += 2
             } else {
                 let x = term.input + j * n + start
                 for i in 0..<count {
                     let xi = x[i]
-                    accumulate(w0[i].multipliedFullWidth(by: xi), lo0 + i, hi0 + i)
-                    accumulate(w1[i].multipliedFullWidth(by: xi), lo1 + i, hi1 + i)
+                    add(Wide(w0[i].multipliedFullWidth(by: xi)), lo0 + i, hi0 + i)
+                    add(Wide(w1[i].multipliedFullWidth(by: xi)), lo1 + i, hi1 + i)
                 }
                 pending += 1
-            }
-            if pending >= 14 {
-                fold(lo0, hi0, count, q)
-                fold(lo1, hi1, count, q)
-                if outSize == 3 { fold(lo2, hi2, count, q) }
-                pending = 0
+                t += 1
             }
         }
         for c in 0..<outSize {
@@ -108,15 +147,15 @@ enum LazyAccumulator {
         }
     }
 
+    /// Adds a 128-bit value to the running sum at (lo, hi).
     @inline(__always)
-    static func accumulate(
-        _ p: (high: UInt64, low: UInt64), _ lo: UnsafeMutablePointer<UInt64>, _ hi: UnsafeMutablePointer<UInt64>
-    ) {
+    static func add(_ p: Wide, _ lo: UnsafeMutablePointer<UInt64>, _ hi: UnsafeMutablePointer<UInt64>) {
         let (s, o) = lo.pointee.addingReportingOverflow(p.low)
         lo.pointee = s
         hi.pointee = hi.pointee &+ p.high &+ (o ? 1 : 0)
     }
 
+    /// Reduces running sums to single words (so that more products fit).
     @inline(__always)
     static func fold(_ lo: UnsafeMutablePointer<UInt64>, _ hi: UnsafeMutablePointer<UInt64>, _ count: Int, _ q: Modulus)
     {
@@ -124,5 +163,26 @@ enum LazyAccumulator {
             lo[i] = q.reduce(high: hi[i], low: lo[i])
             hi[i] = 0
         }
+    }
+}
+
+/// A 128-bit sum of products.
+struct Wide {
+    var low: UInt64
+    var high: UInt64
+
+    /// One full-width product.
+    @inline(__always)
+    init(_ p: (high: UInt64, low: UInt64)) {
+        low = p.low
+        high = p.high
+    }
+
+    /// Adds a full-width product.
+    @inline(__always)
+    mutating func add(_ p: (high: UInt64, low: UInt64)) {
+        let (s, o) = low.addingReportingOverflow(p.low)
+        low = s
+        high = high &+ p.high &+ (o ? 1 : 0)
     }
 }
