@@ -32,24 +32,10 @@ import Testing
 
         // What the user reads: unmask and decode each pooled output's ciphertext (one per filter and position).
         let pkg = try UserRole.load(package)
-        let context = pkg.context
-        let parms = context.parmsIDs[PipelineLevels.finalPrimes].description
-        let req = try ExchangeFile.read(request, kind: .request, parmsID: parms)
-        let priv = try ExchangeFile.read(RequestCoding.privateURL(request), kind: .requestPrivate, parmsID: parms)
-        let resp = try ExchangeFile.read(response, kind: .response, parmsID: parms)
-        let scale = try RequestCoding.scale(req, path: request.path)
-        let n = context.degree, q0 = context.keyModuli[0]
+        let n = pkg.context.degree
         #expect(pkg.weights.conv2Filters == [15])
-        var decrypted: [[Double]] = []
-        for position in 0..<16 {
-            var offset = position * n * 8
-            let m = try WordCoding.read(resp.payload, offset: &offset, count: n, path: response.path)
-            offset = position * n * 8
-            let r = try WordCoding.read(priv.payload, offset: &offset, count: n, path: request.path)
-            let values = try context.decodeCoefficients(
-                (0..<n).map { q0.subMod(m[$0], r[$0]) }, primes: 1, scale: scale)
-            decrypted.append(Array(values.prefix(images.count)))
-        }
+        let decoded = try UserRole.decodeResponse(pkg, request: request, response: response)
+        let decrypted = decoded.values.map { Array($0.prefix(images.count)) }
 
         // The simulation: the separate model's pooled outputs in doubles.
         let model = Model(.lenet5MNIST)

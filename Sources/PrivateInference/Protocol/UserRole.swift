@@ -254,6 +254,37 @@ public enum UserRole {
     }
 
     static func finish(_ pkg: LoadedPackage, request: URL, response: URL) throws -> Tensor {
+        let decoded = try decodeResponse(pkg, request: request, response: response)
+        let g = pkg.geometry
+        let positions = decoded.positions, count = decoded.count
+        var pooled = decoded.plainPooled
+        for (fi, o) in decoded.filters.enumerated() {
+            for pos in 0..<positions {
+                let values = decoded.values[fi * positions + pos]
+                for b in 0..<count { pooled[(b * g.conv2Channels + o) * positions + pos] = Float(values[b]) }
+            }
+        }
+        let x = Tensor(shape: [count, g.conv2Channels, g.pooled2Side, g.pooled2Side], data: pooled)
+        return pkg.remainder.network.forward(x, from: ModelFile.conv2Index(pkg.remainder) + 2, training: false)
+    }
+
+    /// What the user reads back: the encrypted filters' pooled conv2 outputs, unmasked and decoded, and the
+    /// plaintext filters' pooled outputs kept in the private part of the request.
+    struct DecodedResponse {
+        /// Images in the request.
+        var count: Int
+        /// The encrypted conv2 filters, in request order.
+        var filters: [Int]
+        /// Pooled positions per filter.
+        var positions: Int
+        /// One array of `count` values per (encrypted filter, position), filter-major.
+        var values: [[Double]]
+        /// `[count, conv2Channels, positions]` with the plaintext filters' outputs filled in.
+        var plainPooled: [Float]
+    }
+
+    /// Checks that request, private part and response belong together, then unmasks and decodes the response.
+    static func decodeResponse(_ pkg: LoadedPackage, request: URL, response: URL) throws -> DecodedResponse {
         let context = pkg.context
         let finalParms = context.parmsIDs[PipelineLevels.finalPrimes].description
         let req = try ExchangeFile.read(request, kind: .request, parmsID: finalParms)
@@ -303,14 +334,7 @@ public enum UserRole {
                 }
             }
         }
-        for (fi, o) in filters.enumerated() {
-            for pos in 0..<positions {
-                let values = decoded[fi * positions + pos]
-                for b in 0..<count { pooled[(b * g.conv2Channels + o) * positions + pos] = Float(values[b]) }
-            }
-        }
-        let x = Tensor(shape: [count, g.conv2Channels, g.pooled2Side, g.pooled2Side], data: pooled)
-        return pkg.remainder.network.forward(x, from: ModelFile.conv2Index(pkg.remainder) + 2, training: false)
+        return DecodedResponse(count: count, filters: filters, positions: positions, values: decoded, plainPooled: pooled)
     }
 }
 
