@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import TestSupport
 import Testing
 
 @testable import Tool
@@ -8,7 +9,8 @@ import Testing
 @Suite struct FullBaselineCommandTests {
     @Test func demoBaselineChoices() throws {
         let plain = try #require(try PrivDNNCommand.parseAsRoot(["demo"]) as? DemoCommand)
-        #expect(plain.fullBaseline == .estimate && !plain.noBaseline)
+        #expect(plain.fullBaseline == .recorded && !plain.noBaseline)
+        #expect(plain.fullBaselineRecord == FullBaseline.defaultRecord)
         let run = try #require(
             try PrivDNNCommand.parseAsRoot(["demo", "--full-baseline", "run", "--square-model", "sq.safetensors"])
                 as? DemoCommand)
@@ -25,6 +27,41 @@ import Testing
                     count: 0, channels: 1, height: 28, width: 28, pixels: [], labels: [], labelNames: ["0"]))
         }
         #expect(String(describing: error).contains(missing))
+    }
+
+    /// The committed record holds real measured runs: the newest `auto` one that agreed is used.
+    @Test func recordedBaselineReadsTheNewestAgreeingRun() throws {
+        let path = RepositoryPaths.root.appendingPathComponent(FullBaseline.defaultRecord).path
+        let baseline = try FullBaseline.recorded(path, preset: "auto")
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        let newest = try #require(
+            lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                .last { ($0["benchmark"] as? String)?.hasPrefix("full-encryption/auto/") == true })
+        #expect(baseline.secondsTotal == newest["seconds_total"] as? Double)
+        #expect(baseline.secondsTotal > 60 && baseline.peakBytes > 1e9)
+        #expect(baseline.kind == "recorded" && baseline.agreement == 100)
+        #expect(baseline.phases["conv1"] != nil && baseline.summary.contains(path))
+        let privdnn = try FullBaseline.recorded(path, preset: "privdnn")
+        #expect(privdnn.secondsTotal != baseline.secondsTotal)
+    }
+
+    @Test func recordedBaselineErrorsNameTheFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fullrec-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let missing = dir.appendingPathComponent("none.jsonl").path
+        let bad = dir.appendingPathComponent("bad.jsonl")
+        try Data("{\"benchmark\": \"x\"}\nnot json\n".utf8).write(to: bad)
+        let other = dir.appendingPathComponent("other.jsonl")
+        try Data("{\"benchmark\": \"full-encryption/privdnn/N=32768/measured\", \"agrees_with_plaintext\": true}\n".utf8)
+            .write(to: other)
+        for (path, needle) in [(missing, "no recorded"), (bad.path + ":2", "not a JSON object"),
+            (other.path, "no complete measured run")]
+        {
+            let file = path.hasSuffix(":2") ? String(path.dropLast(2)) : path
+            let error = #expect(throws: ToolError.self) { try FullBaseline.recorded(file, preset: "auto") }
+            #expect(String(describing: error).contains(path) && String(describing: error).contains(needle))
+        }
     }
 
     @Test func trainSquareActivationOnlyForLeNet() throws {

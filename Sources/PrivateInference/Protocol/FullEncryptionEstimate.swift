@@ -10,14 +10,16 @@ import NTT
 /// demo's default. Each operation kind is **timed** at the original's full-mode parameters (N = 32768,
 /// {60, 40×12, 60}) and at the level where full mode performs it, in this process, and multiplied by the exact
 /// operation counts of the network. Kernels are timed on cache-warm data, so the result is a lower bound on the
-/// real cost (in favour of the baseline). Memory is the smallest working set full mode could use: the widest
-/// layer's activations plus one output neuron's weights, and the package is every weight ciphertext in seeded form.
+/// real cost (in favour of the baseline). Memory is modelled as the widest layer's activations (864 squared conv1
+/// outputs at 8 primes) plus one output neuron's weights — a model, not a bound: the measured run, which folds each
+/// conv1 filter's squares into the conv2 sums before the next filter, peaks lower (2.95–3.0 GiB against 4.22 GiB;
+/// BENCHMARKS.md). The package is every weight ciphertext in seeded form.
 public struct FullEncryptionEstimate: Sendable, Codable {
     /// Estimated seconds per phase (package, conv1, activation, conv2, fc, decrypt) on all cores.
     public var phases: [String: Double]
     /// The sum.
     public var secondsTotal: Double
-    /// Lower bound of the peak memory.
+    /// Modelled peak memory (see the type's note: the measured run peaks lower).
     public var peakBytes: Double
     /// Size of the fully encrypted model package (seeded ciphertexts).
     public var packageBytes: Double

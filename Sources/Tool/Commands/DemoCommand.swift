@@ -19,10 +19,13 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "SVG chart to write.") var svg = "privdnn-demo.svg"
     @Option(
         help: """
-            Full-encryption baseline: run (measured: every layer of the Square-activation LeNet-5 encrypted, \
-            several minutes on 2 cores), estimate (kernel timings × operation counts, under a minute), or none.
+            Full-encryption baseline: recorded (the newest run measured by `InferenceBenchmarks --full`, read from \
+            --full-baseline-record), run (measure it now: every layer of the Square-activation LeNet-5 encrypted, \
+            about 8 minutes on 2 cores), estimate (kernel timings × operation counts, under a minute), or none.
             """)
-    var fullBaseline: FullBaselineChoice = .estimate
+    var fullBaseline: FullBaselineChoice = .recorded
+    @Option(help: "JSON-lines file of measured full-encryption runs for --full-baseline recorded.")
+    var fullBaselineRecord = FullBaseline.defaultRecord
     @Option(help: "LeNet-5 with Square FC activations for --full-baseline run.")
     var squareModel = "models/lenet5-mnist-square.safetensors"
     @Flag(help: "Same as --full-baseline none.") var noBaseline = false
@@ -83,7 +86,8 @@ struct DemoCommand: ParsableCommand {
         box.finish()
         // 4. The full-encryption baseline: measured, or estimated from kernel timings, in this process.
         let baseline = try FullBaseline.make(
-            noBaseline ? .none : fullBaseline, squareModel: squareModel, images: images)
+            noBaseline ? .none : fullBaseline, squareModel: squareModel, images: images,
+            record: fullBaselineRecord, preset: params.rawValue)
         let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         try chart(report, baseline).write(to: URL(fileURLWithPath: svg))
 
@@ -99,7 +103,7 @@ struct DemoCommand: ParsableCommand {
             if let baseline {
                 extra["full_encryption_seconds"] = baseline.secondsTotal
                 extra["full_encryption_peak_bytes"] = baseline.peakBytes
-                extra["full_encryption_kind"] = baseline.measured ? "measured" : "estimated"
+                extra["full_encryption_kind"] = baseline.kind
                 if let agreement = baseline.agreement { extra["full_encryption_agreement"] = agreement }
                 extra["saving_time_percent"] = timeSaving
                 extra["saving_memory_percent"] = memorySaving
@@ -139,7 +143,7 @@ struct DemoCommand: ParsableCommand {
         if let baseline {
             series.append(
                 SVGPlot.Series(
-                    name: baseline.measured ? "full (measured)" : "full (estimated)",
+                    name: "full (\(baseline.kind))",
                     points: cumulative(baseline.phases),
                     style: .lineWithMarkers))
         }

@@ -9,6 +9,9 @@ enum FullBaselineChoice: String, ExpressibleByArgument, CaseIterable {
     case run
     /// Extrapolate from kernel timings (``FullEncryptionEstimate``).
     case estimate
+    /// The newest measured run recorded by `InferenceBenchmarks --full` on this machine (a JSON-lines file):
+    /// a real measurement without spending minutes on it in every demo.
+    case recorded
     /// No baseline.
     case none
 }
@@ -21,10 +24,12 @@ struct FullBaseline {
     var phases: [String: Double]
     /// Total seconds.
     var secondsTotal: Double
-    /// Peak memory (measured VmHWM of this process, or the estimate's lower bound).
+    /// Peak memory (measured VmHWM of this process, the recorded run's, or the estimate's model).
     var peakBytes: Double
     /// Agreement of the measured run with the plaintext Square model (percent).
     var agreement: Double?
+    /// The JSON-lines file a recorded run came from (nil when run or estimated in this process).
+    var recordedIn: String? = nil
     /// One line for the summary.
     var summary: String
 
@@ -35,17 +40,22 @@ struct FullBaseline {
     ///   - images: the test images of the partial run.
     /// - Returns: nil for `none`.
     /// - Throws: ``ToolError`` for a missing model or a failed run.
-    static func make(_ choice: FullBaselineChoice, squareModel: String, images: LabeledImages) throws -> FullBaseline? {
+    static func make(
+        _ choice: FullBaselineChoice, squareModel: String, images: LabeledImages,
+        record: String = FullBaseline.defaultRecord, preset: String = "auto"
+    ) throws -> FullBaseline? {
         switch choice {
         case .none:
             return nil
+        case .recorded:
+            return try recorded(record, preset: preset)
         case .estimate:
             let estimate = try InferenceSupport.run { try FullEncryptionEstimate.measure() }
             return FullBaseline(
                 measured: false, phases: estimate.phases, secondsTotal: estimate.secondsTotal,
                 peakBytes: estimate.peakBytes, agreement: nil,
                 summary: String(
-                    format: "full encryption (estimated from kernel timings, N=32768)  %.1f s, peak ≥ %@, package %@"
+                    format: "full encryption (estimated from kernel timings, N=32768)  %.1f s, peak ≈ %@ (model), package %@"
                         + "\n  (measured run: `privdnn demo --full-baseline run`; numbers in BENCHMARKS.md)",
                     estimate.secondsTotal, InferenceSupport.bytes(Int(estimate.peakBytes)) as NSString,
                     InferenceSupport.bytes(Int(estimate.packageBytes)) as NSString))
@@ -72,5 +82,50 @@ struct FullBaseline {
                     report.degree, report.accuracyPlain, report.secondsTotal, report.cpuSeconds,
                     InferenceSupport.bytes(report.peakRSSBytes) as NSString, weights, report.agreement))
         }
+    }
+
+    /// "measured" (in this process), "recorded" or "estimated".
+    var kind: String { recordedIn != nil ? "recorded" : measured ? "measured" : "estimated" }
+
+    /// Where `InferenceBenchmarks --full` appends its measured runs.
+    static let defaultRecord = "Benchmarks/InferenceBenchmarks/full-encryption.jsonl"
+
+    /// The newest recorded measured run for `preset` whose predictions agreed with the plaintext model.
+    /// - Throws: ``ToolError`` naming the file when it is missing, malformed or holds no such run.
+    static func recorded(_ path: String, preset: String) throws -> FullBaseline {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
+            throw ToolError(
+                "\(path): no recorded full-encryption run (make one with `InferenceBenchmarks --full`, "
+                    + "or use --full-baseline run|estimate)")
+        }
+        let wanted = "full-encryption/\(preset)/"
+        var newest: [String: Any]?
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw ToolError("\(path):\(index + 1): not a JSON object")
+            }
+            guard let name = object["benchmark"] as? String, name.hasPrefix(wanted), name.hasSuffix("/measured"),
+                object["agrees_with_plaintext"] as? Bool == true
+            else { continue }
+            newest = object
+        }
+        guard let run = newest, let seconds = run["seconds_total"] as? Double,
+            let peak = (run["peak_rss_bytes"] as? NSNumber)?.doubleValue,
+            let phases = run["phases"] as? [String: Double]
+        else {
+            throw ToolError("\(path): no complete measured run for the \(preset) parameters that agreed with plaintext")
+        }
+        let cpu = run["cpu_seconds"] as? Double ?? .nan
+        let agreement = run["agreement"] as? Double ?? 100
+        let load = (run["load_average"] as? [Double])?.map { String(format: "%.1f", $0) }.joined(separator: "/") ?? "?"
+        return FullBaseline(
+            measured: true, phases: phases, secondsTotal: seconds, peakBytes: peak, agreement: agreement,
+            recordedIn: path,
+            summary: String(
+                format: "full encryption (measured by `InferenceBenchmarks --full` on this machine, load %@; recorded in %@)"
+                    + "\n  %.1f s (cpu %.1f s), peak %@, agreement %.2f %%  (rerun here: --full-baseline run)",
+                load as NSString, path as NSString, seconds, cpu, InferenceSupport.bytes(Int(peak)) as NSString,
+                agreement))
     }
 }
