@@ -171,12 +171,18 @@ public enum UserRole {
             throw InferenceError.invalidArgument(
                 "at most \(context.degree / 2) images per request (slots), got \(count)")
         }
-        let (activations, plainResult) = times.measure("plain") { plainPart(pkg, pixels: pixels, count: count) }
         let evaluator = UserEvaluator(
             context: context, plan: pkg.plan, weights: pkg.weights, relinKeys: pkg.relinKeys, kernel: g.kernel,
             inputSide: g.inputSide, pooled1Side: g.pooled1Side, pooled2Side: g.pooled2Side,
             conv1Channels: g.conv1Channels, progress: progress)
-        let outputs = try evaluator.evaluate(pixels: pixels, activations: activations.data, count: count, times: &times)
+        // The plaintext filters run once the encrypted conv1 is done, so that their activations are not resident
+        // during conv1, the exchange's peak.
+        var plainResult = Tensor(shape: [0], data: [])
+        let outputs = try evaluator.evaluate(pixels: pixels, count: count, times: &times) { times in
+            let (activations, pooled) = times.measure("plain") { plainPart(pkg, pixels: pixels, count: count) }
+            plainResult = pooled
+            return activations.data
+        }
         let flat = outputs.flatMap { $0 }
         let n = context.degree
         let kf = PipelineLevels.finalPrimes
