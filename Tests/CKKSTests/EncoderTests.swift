@@ -32,6 +32,16 @@ func sealSeededInputs() -> (v1: [Complex64], v2: [Complex64]) {
         #expect(try encoder.decode(encoder.encode(0.0, scale: scale)).allSatisfy { $0 == 0 })
     }
 
+    @Test func integerMagnitudeEqualsTheGenericConversion() {
+        var generator = SystemRandomNumberGenerator()
+        var samples: [Double] = [0x1p53, -0x1p53, 0x1p127.nextDown, -0x1p126, 0x1p64, 0x1p64 + 0x1p12 * 3]
+        for _ in 0..<2000 {
+            let value = Double.random(in: 0x1p53..<0x1p127, using: &generator).rounded()
+            samples.append(Bool.random(using: &generator) ? value : -value)
+        }
+        for c in samples { #expect(EncoderFFT.integerMagnitude(c) == UInt128(c.magnitude), "\(c)") }
+    }
+
     @Test func encodingAtALowerLevelEqualsDroppingRows() throws {
         let context = try CKKSContext(
             EncryptionParameters(polyModulusDegree: 4096, bitSizes: [40, 30, 30, 40]), securityLevel: .none)

@@ -46,7 +46,7 @@ import Testing
             let activations = model.network.forward(x, from: 0, through: 2, training: false)
             var times = PhaseTimes()
             let outputs = try evaluator.evaluate(
-                pixels: images.pixels, activations: activations.data, count: count, times: &times)
+                pixels: images.pixels, count: count, times: &times) { _ in activations.data }
             return (images, x, outputs)
         }
     }

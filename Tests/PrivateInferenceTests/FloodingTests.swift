@@ -68,7 +68,7 @@ import Testing
                 pooled1Side: 12, pooled2Side: 4, conv1Channels: 6)
             var times = PhaseTimes()
             let outputs = try evaluator.evaluate(
-                pixels: images.pixels, activations: activations.data, count: count, times: &times)
+                pixels: images.pixels, count: count, times: &times) { _ in activations.data }
             let encryptor = try Encryptor(context: context.ckks, publicKey: keys.publicKey)
             let decryptor = try Decryptor(context: context.ckks, secretKey: keys.secret)
             runs.append(

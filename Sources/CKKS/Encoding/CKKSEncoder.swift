@@ -54,6 +54,25 @@ public final class CKKSEncoder: Sendable {
         try encode(values.map { Complex64($0) }, scale: scale, parmsID: parmsID)
     }
 
+    /// Encodes real slot values into caller-owned words: the same words as
+    /// ``encode(_:scale:parmsID:)-([Double]...)``'s plaintext, without its intermediate arrays.
+    /// - Parameters:
+    ///   - values: at most ``slotCount`` finite values; the remaining slots are zero.
+    ///   - scale: the scale.
+    ///   - parmsID: the level to encode at.
+    ///   - out: exactly `k·N` words for the level's k primes, overwritten with the NTT-form plaintext.
+    /// - Throws: as the vector encoders, and for an `out` of the wrong size.
+    public func encode(
+        _ values: UnsafeBufferPointer<Double>, scale: Double, parmsID: ParmsID, into out: UnsafeMutableBufferPointer<UInt64>
+    ) throws {
+        let (_, level) = try level(parmsID)
+        guard let base = out.baseAddress, out.count == level.moduli.count * fft.degree else {
+            throw CKKSError.invalidArgument(
+                "the output holds \(out.count) words, the level needs \(level.moduli.count * fft.degree)")
+        }
+        try fft.encodeWords(count: values.count, value: { Complex64(values[$0]) }, scale: scale, level: level, into: base)
+    }
+
     /// Encodes one complex number into every slot (`encode(complex<double>)`, the FFT path).
     /// - Parameters:
     ///   - value: a finite value.

@@ -201,7 +201,7 @@ struct FullEncryptionEvaluator {
                     let row = fresh.lowerBound + item / side, col = item % side
                     var values = [Double](repeating: 0, count: count)
                     for b in 0..<count { values[b] = Double(pixels[b * side * side + row * side + col]) }
-                    return Result { WordBuffer(try context.encodeWords(values, scale: inputScale, primes: k1)) }
+                    return Result { try context.encodeBuffer(values, scale: inputScale, primes: k1) }
                 }.map { try $0.get() }
             }
             counts["encode", default: 0] += encoded.count

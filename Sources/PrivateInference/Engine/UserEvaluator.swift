@@ -5,9 +5,9 @@ import NTT
 /// The user's homomorphic part of LeNet-5: encrypted pooled conv1 → square → encrypted pooled conv2, with
 /// images batched across slots (slot i = image i).
 ///
-/// Work per batch: each input position is encoded once (two input rows at a time) and shared by every
+/// Work per batch: each input position is encoded once (one input row at a time) and shared by every
 /// encrypted conv1 filter; each pooled output is a lazy sum of its 36 ct⊙pt products (plus the bias), taken
-/// as three 12-term sums as its input rows arrive, followed by one rescale; the square is one tensor product,
+/// as six 6-term sums as its input rows arrive, followed by one rescale; the square is one tensor product,
 /// one relinearization and one rescale; each encrypted conv2 output is one lazy sum over all input channels
 /// (ct⊗ct for encrypted channels, ct⊙pt for plaintext ones) followed by one relinearization and one rescale.
 /// With few conv2 filters, rows of squares go into conv2 as soon as they exist. Sums are cache-blocked over
@@ -15,6 +15,8 @@ import NTT
 struct UserEvaluator {
     /// Encrypted conv1 filters evaluated together: their weights and open sums are in memory at once.
     static let conv1FilterGroup = 2
+    /// Input rows encoded and multiplied per conv1 step (memory: one encoded row is 28 plaintexts at 5 primes).
+    static let conv1RowsPerStep = 1
     let context: HEContext
     let plan: ScalePlan
     let weights: EncryptedWeights
@@ -35,13 +37,16 @@ struct UserEvaluator {
     /// Runs the encrypted layers for one batch.
     /// - Parameters:
     ///   - pixels: `count · inputSide²` raw bytes, image-major.
-    ///   - activations: `count · conv1Channels · pooled1Side²` squared pooled conv1 outputs of the plaintext
-    ///     filters (image-major NCHW; channels of encrypted filters are ignored).
     ///   - count: images in the batch (≤ N/2).
     ///   - times: receives conv1, activation and conv2 times.
+    ///   - activations: called after the encrypted conv1 (so that its result is not resident during it) with
+    ///     `times`; returns the `count · conv1Channels · pooled1Side²` squared pooled conv1 outputs of the
+    ///     plaintext filters (image-major NCHW; channels of encrypted filters are ignored).
     /// - Returns: per selected conv2 filter, its pooled outputs (row-major) at one prime and `resultScale`.
     /// - Throws: ``InferenceError`` for a bad batch size; `CKKSError` from the evaluator or a bad filter file.
-    func evaluate(pixels: [UInt8], activations: [Float], count: Int, times: inout PhaseTimes) throws -> [[Ciphertext]] {
+    func evaluate(
+        pixels: [UInt8], count: Int, times: inout PhaseTimes, activations: (inout PhaseTimes) throws -> [Float]
+    ) throws -> [[Ciphertext]] {
         guard count > 0, count <= context.degree / 2 else {
             throw InferenceError.invalidArgument("a batch holds 1…\(context.degree / 2) images, got \(count)")
         }
@@ -68,7 +73,8 @@ struct UserEvaluator {
             pixels: pixels, count: count, stream: stream ? (blocks, totals) : nil, times: &times)
         blocks = []
         return try conv2(
-            squares: squares, streamed: stream, totals: totals, activations: activations, count: count, times: &times)
+            squares: squares, streamed: stream, totals: totals, activations: try activations(&times), count: count,
+            times: &times)
     }
 
     /// Squared pooled conv1 outputs of every selected conv1 filter: `[filter][row·side + col]` at 2 primes.
@@ -86,9 +92,11 @@ struct UserEvaluator {
         let k1 = PipelineLevels.conv1Primes
         let side = inputSide, p1 = pooled1Side, window = kernel + 1
         let conv1Scale = plan.inputScale * plan.conv1WeightScale
-        // Input rows are encoded two at a time and multiplied at once into every pooled output whose window
-        // covers them (lazy sums added into running sums), then dropped: live memory is two encoded rows plus
-        // the running sums of the ⌈window/2⌉ pooled rows still open, instead of a band of `window` rows.
+        // Input rows are encoded `conv1RowsPerStep` at a time and multiplied at once into every pooled output
+        // whose window covers them (lazy sums added into running sums), then dropped: live memory is the encoded
+        // rows plus the running sums of the ⌈window/2⌉ pooled rows still open, instead of a band of `window`
+        // rows. One row per step instead of two: (1,1) peak 235 → 217 MiB for ~0.04 s more conv1 (the open
+        // sums are read and written twice as often).
         // Filters go in groups of at most `conv1FilterGroup` (inputs re-encoded per group), which bounds the
         // weights and open sums in memory for large selections.
         var squares = [[WordBuffer?]](repeating: [WordBuffer?](repeating: nil, count: p1 * p1), count: filters)
@@ -103,15 +111,23 @@ struct UserEvaluator {
             }
             var open: [Int: [WordBuffer]] = [:]  // pooled row → running sums [filter · p1 + col] (4 primes)
             var nextPooled = 0
-            for first in stride(from: 0, to: side, by: 2) {
-                let rows = Array(first..<min(side, first + 2))
+            for first in stride(from: 0, to: side, by: Self.conv1RowsPerStep) {
+                let rows = Array(first..<min(side, first + Self.conv1RowsPerStep))
+                // A position that is zero in every image of the batch (MNIST's border: 135 of 784 positions on
+                // the test half) encodes to the zero polynomial; its products add nothing and are skipped.
                 let encoded = try times.measure("conv1.encode") {
-                    try Workers.map(rows.count * side) { item -> Result<WordBuffer, Error> in
+                    try Workers.map(rows.count * side) { item -> Result<WordBuffer?, Error> in
                         let row = rows[item / side], col = item % side
                         var values = [Double](repeating: 0, count: count)
-                        for b in 0..<count { values[b] = Double(pixels[b * side * side + row * side + col]) }
+                        var any = false
+                        for b in 0..<count {
+                            let pixel = pixels[b * side * side + row * side + col]
+                            any = any || pixel != 0
+                            values[b] = Double(pixel)
+                        }
+                        guard any else { return .success(nil) }
                         return Result {
-                            WordBuffer(try context.encodeWords(values, scale: plan.inputScale, primes: k1))
+                            try context.encodeBuffer(values, scale: plan.inputScale, primes: k1)
                         }
                     }.map { try $0.get() }
                 }
@@ -126,12 +142,14 @@ struct UserEvaluator {
                                 var terms: [ProductTerm] = []
                                 for (i, r) in rows.enumerated() where r - 2 * y >= 0 && r - 2 * y < window {
                                     for dx in 0..<window {
+                                        guard let input = encoded[i * side + 2 * x + dx] else { continue }
                                         terms.append(
                                             ProductTerm(
                                                 weight: filterWeights[f][(r - 2 * y) * window + dx].pointer,
-                                                input: encoded[i * side + 2 * x + dx].pointer, inputIsCipher: false))
+                                                input: input.pointer, inputIsCipher: false))
                                     }
                                 }
+                                guard !terms.isEmpty else { continue }
                                 outputs.append(terms)
                                 destinations.append(sums[f * p1 + x].pointer)
                             }
@@ -256,7 +274,7 @@ struct UserEvaluator {
                         var values = [Double](repeating: 0, count: count)
                         for b in 0..<count { values[b] = Double(activations[(b * conv1Channels + c) * plane + pos]) }
                         return Result {
-                            WordBuffer(try context.encodeWords(values, scale: plan.squareScale, primes: k2))
+                            try context.encodeBuffer(values, scale: plan.squareScale, primes: k2)
                         }
                     }.map { try $0.get() }
                 }
@@ -318,6 +336,12 @@ final class WordBuffer: @unchecked Sendable {
         self.count = count
         pointer = .allocate(capacity: count)
         pointer.initialize(repeating: 0, count: count)
+    }
+
+    /// `count` words left for the caller to write before any read.
+    init(uninitializedCount count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: count)
     }
 
     /// A copy of `words`.

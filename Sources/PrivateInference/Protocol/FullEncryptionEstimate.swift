@@ -91,7 +91,7 @@ public struct FullEncryptionEstimate: Sendable, Codable {
         func encrypt(_ k: Int) throws -> Double { try seconds("enc\(k)") { _ = try fresh(k) } }
         func encode(_ k: Int) throws -> Double {
             let values = [Double](repeating: 3, count: n / 2)
-            return try seconds("encode\(k)") { _ = try context.encodeWords(values, scale: exp2(40), primes: k) }
+            return try seconds("encode\(k)") { _ = try context.encodeBuffer(values, scale: exp2(40), primes: k) }
         }
         func ctBytes(_ k: Int) -> Double { Double(2 * k * n * 8) }
 

@@ -66,6 +66,17 @@ public final class HEContext: Sendable {
         try encoder.encode(values, scale: scale, parmsID: parmsIDs[k]).data
     }
 
+    /// Real slot values encoded at `scale` on k primes (NTT form), straight into a new buffer.
+    func encodeBuffer(_ values: [Double], scale: Double, primes k: Int) throws -> WordBuffer {
+        let buffer = WordBuffer(uninitializedCount: k * degree)
+        try values.withUnsafeBufferPointer { v in
+            try encoder.encode(
+                v, scale: scale, parmsID: parmsIDs[k],
+                into: UnsafeMutableBufferPointer(start: buffer.pointer, count: buffer.count))
+        }
+        return buffer
+    }
+
     /// Decodes a coefficient-form plaintext polynomial at k primes and `scale` into the real slot values.
     func decodeCoefficients(_ coefficients: [UInt64], primes k: Int, scale: Double) throws -> [Double] {
         var words = coefficients
