@@ -19,6 +19,16 @@ func value(_ flag: String) -> String? {
     return arguments[i + 1]
 }
 
+/// A preset named by `flag` (default "auto"); an unknown name stops the run instead of silently measuring `auto`.
+func preset<P: RawRepresentable>(_ flag: String, _ type: P.Type) -> P where P.RawValue == String {
+    let name = value(flag) ?? "auto"
+    guard let preset = P(rawValue: name) else {
+        FileHandle.standardError.write(Data("InferenceBenchmarks: \(flag) \(name): unknown parameter preset\n".utf8))
+        exit(2)
+    }
+    return preset
+}
+
 let selections: [String: FilterSelection] = [
     "1,1": FilterSelection([1: [0], 2: [0]]),
     "2,6": FilterSelection([1: [0, 1], 2: Array(0..<6)]),
@@ -43,7 +53,7 @@ if arguments.contains("--micro") {
 } else if let name = value("--run"), let selection = selections[name] {
     // One configuration (a child process of --pipeline).
     let model = URL(fileURLWithPath: value("--model") ?? "models/lenet5-mnist.safetensors")
-    let preset = ParameterPreset(rawValue: value("--params") ?? "auto") ?? .auto
+    let preset = preset("--params", ParameterPreset.self)
     var images = try Dataset.mnist.load(.test, root: value("--data").map { URL(fileURLWithPath: $0) })
     if let limit = value("--limit").flatMap(Int.init) { images = images.subset(Array(0..<min(limit, images.count))) }
     let report = try ExchangeRun.run(
@@ -63,7 +73,7 @@ if arguments.contains("--micro") {
 } else if arguments.contains("--full") {
     // The measured full-encryption baseline (FullEncryptionRun): every layer encrypted, in its own process.
     let model = URL(fileURLWithPath: value("--square-model") ?? "models/lenet5-mnist-square.safetensors")
-    let preset = FullEncryptionPreset(rawValue: value("--full-params") ?? "auto") ?? .auto
+    let preset = preset("--full-params", FullEncryptionPreset.self)
     var images = try Dataset.mnist.load(.test, root: value("--data").map { URL(fileURLWithPath: $0) })
     if let limit = value("--limit").flatMap(Int.init) { images = images.subset(Array(0..<min(limit, images.count))) }
     let report = try FullEncryptionRun.run(
