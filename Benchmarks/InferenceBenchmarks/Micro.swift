@@ -47,6 +47,13 @@ enum Micro {
         try time("relinearize 3 primes", repeats: 10) {
             var c = sq; try context.evaluator.relinearizeInPlace(&c, relinKeys: keys.relinKeys)
         }
+        try time("relinearize then rescale 3 primes", repeats: 20) {
+            var c = sq; try context.evaluator.relinearizeInPlace(&c, relinKeys: keys.relinKeys)
+            try context.evaluator.rescaleToNextInPlace(&c)
+        }
+        try time("relinearizeAndRescale 3 primes", repeats: 20) {
+            var c = sq; try context.evaluator.relinearizeAndRescaleInPlace(&c, relinKeys: keys.relinKeys)
+        }
         try time("public-key zero at 1 prime", repeats: 5) {
             _ = try encryptor.encryptZero(parmsID: context.parmsIDs[1])
         }

@@ -26,6 +26,21 @@ extension Evaluator {
         _ encrypted: inout Ciphertext, target: UnsafePointer<UInt64>, keys: KSwitchKeys, index: Int,
         level: ContextData
     ) throws {
+        try withKeySwitch(keys: keys, index: index, level: level) { kernel, pointers in
+            encrypted.data.withUnsafeMutableBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                let l = level.coeffModulus.count, n = level.polyModulusDegree
+                kernel.apply(target: target, level: l, degree: n, keys: pointers, c0: base, c1: base + l * n)
+            }
+        }
+    }
+
+    /// Checks the keys for a key switch at `level` and calls `body` with the kernel and the key data pointers.
+    /// - Throws: ``CKKSError`` for a one-prime context, keys of another context or a missing key vector.
+    func withKeySwitch(
+        keys: KSwitchKeys, index: Int, level: ContextData,
+        _ body: (KeySwitchKernel, [UnsafePointer<UInt64>]) -> Void
+    ) throws {
         guard let kernel = keySwitch else {
             throw CKKSError.invalidParameters("key switching is not supported by a context with one prime")
         }
@@ -43,12 +58,7 @@ extension Evaluator {
             throw CKKSError.sizeMismatch(
                 object: "key-switching key", field: "data", expected: keyWords, found: key.data.data.count)
         }
-        Self.withKeyPointers(keys.data[index][...]) { pointers in
-            encrypted.data.withUnsafeMutableBufferPointer { buffer in
-                guard let base = buffer.baseAddress else { return }
-                kernel.apply(target: target, level: l, degree: n, keys: pointers, c0: base, c1: base + l * n)
-            }
-        }
+        Self.withKeyPointers(keys.data[index][...]) { pointers in body(kernel, pointers) }
     }
 
     /// Relinearizes a size-3 ciphertext back to size 2 in place (`relinearize_inplace`); size 2 is left as is.

@@ -9,6 +9,19 @@ extension Evaluator {
         return next
     }
 
+    /// The next level and the scale divided by the level's last prime, for a rescale of `encrypted` from `level`.
+    /// - Throws: ``CKKSError/endOfModulusChain`` at the last level, ``CKKSError/scaleOutOfBounds(_:)`` when the new
+    ///   scale does not fit the next level.
+    func rescaleTarget(_ encrypted: Ciphertext, from level: ContextData) throws -> (ContextData, Double) {
+        let next = try nextLevel(after: level)
+        let lastPrime = level.coeffModulus[level.coeffModulus.count - 1].value
+        let newScale = encrypted.scale / Double(lastPrime)
+        guard CiphertextValidation.isScaleWithinBounds(newScale, level: next) else {
+            throw CKKSError.scaleOutOfBounds(newScale)
+        }
+        return (next, newScale)
+    }
+
     /// Keeps the first `k − 1` rows of every polynomial (moved down in place) and moves the ciphertext to `next`.
     private static func dropLastRow(_ encrypted: inout Ciphertext, from level: ContextData, to next: ContextData) {
         let n = level.polyModulusDegree
@@ -31,12 +44,7 @@ extension Evaluator {
     ///   scale out of bounds, or a transparent result.
     public func rescaleToNextInPlace(_ encrypted: inout Ciphertext) throws {
         let level = try level(encrypted, "encrypted")
-        let next = try nextLevel(after: level)
-        let lastPrime = level.coeffModulus[level.coeffModulus.count - 1].value
-        let newScale = encrypted.scale / Double(lastPrime)
-        guard CiphertextValidation.isScaleWithinBounds(newScale, level: next) else {
-            throw CKKSError.scaleOutOfBounds(newScale)
-        }
+        let (next, newScale) = try rescaleTarget(encrypted, from: level)
         let n = level.polyModulusDegree
         let k = level.coeffModulus.count
         let down = DivideAndRoundLast(level: level)

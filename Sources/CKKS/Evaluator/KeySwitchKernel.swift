@@ -14,6 +14,8 @@ struct KeySwitchKernel: Sendable {
     let keyTables: [NTTTables]
     /// Division by P with rounding over q_0..q_{ℓ-1}, P, indexed by ℓ − 1.
     let modDown: [DivideAndRoundLast]
+    /// Division by q_{ℓ-1}·P with rounding, indexed by ℓ − 1 (nil for ℓ = 1).
+    let modDownRescale: [DivideAndRoundTwoLast?]
 
     /// Precomputes the mod-down constants for every data level.
     /// - Parameter keyLevel: the key level (at least two primes; the last is P).
@@ -28,6 +30,11 @@ struct KeySwitchKernel: Sendable {
                 tables: Array(keyTables[0..<l]) + [keyTables[k - 1]],
                 inverses: keyLevel.inverseLastModulusModQ)
         }
+        modDownRescale = (1..<k).map { [keyModuli, keyTables] l in
+            DivideAndRoundTwoLast(
+                data: Array(keyModuli[0..<l]), dataTables: Array(keyTables[0..<l]), special: keyModuli[k - 1],
+                specialTable: keyTables[k - 1])
+        }
     }
 
     /// Adds the key-switched `target` into `c0` and `c1`.
@@ -41,6 +48,44 @@ struct KeySwitchKernel: Sendable {
     func apply(
         target: UnsafePointer<UInt64>, level: Int, degree: Int, keys: [UnsafePointer<UInt64>],
         c0: UnsafeMutablePointer<UInt64>, c1: UnsafeMutablePointer<UInt64>
+    ) {
+        let n = degree
+        let l = level
+        withProducts(target: target, level: l, degree: n, keys: keys) { product0, product1, scratch in
+            let down = modDown[l - 1]
+            down.apply(product0, degree: n, scratch: scratch)
+            down.apply(product1, degree: n, scratch: scratch)
+            for j in 0..<l {
+                let q = keyModuli[j]
+                for c in 0..<n {
+                    c0[j * n + c] = q.addMod(c0[j * n + c], product0[j * n + c])
+                    c1[j * n + c] = q.addMod(c1[j * n + c], product1[j * n + c])
+                }
+            }
+        }
+    }
+
+    /// Replaces (c0, c1) by round((P·c + key switch of `target` before its mod-down) / (q_{ℓ-1}·P)): relinearize
+    /// and rescale in one division. The ℓ−1 result rows of each are written at the start of `c0` and `c1`.
+    /// - Parameters: as ``apply(target:level:degree:keys:c0:c1:)``, with 2 ≤ ℓ ≤ K−1.
+    /// - Returns: false (and nothing written) when ℓ has no fused division (ℓ = 1).
+    func applyRescaling(
+        target: UnsafePointer<UInt64>, level: Int, degree: Int, keys: [UnsafePointer<UInt64>],
+        c0: UnsafeMutablePointer<UInt64>, c1: UnsafeMutablePointer<UInt64>
+    ) -> Bool {
+        guard level >= 1, level <= modDownRescale.count, let down = modDownRescale[level - 1] else { return false }
+        withProducts(target: target, level: level, degree: degree, keys: keys) { product0, product1, scratch in
+            down.apply(product: product0, cipher: c0, degree: degree, output: c0, scratch: scratch)
+            down.apply(product: product1, cipher: c1, degree: degree, output: c1, scratch: scratch)
+        }
+        return true
+    }
+
+    /// Calls `body` with the (ℓ+1)-row products ⟨decompose(T), key⟩ over q_0..q_{ℓ-1}, P for both key components
+    /// (before the mod-down), and N words of scratch.
+    private func withProducts(
+        target: UnsafePointer<UInt64>, level: Int, degree: Int, keys: [UnsafePointer<UInt64>],
+        _ body: (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>) -> Void
     ) {
         let n = degree
         let l = level
@@ -82,16 +127,7 @@ struct KeySwitchKernel: Sendable {
                 operands: operands, count: l, keys: keys, keyRowOffset: keyRow * n, componentOffset: bigK * n,
                 modulus: r, degree: n, out0: product0 + i * n, out1: product1 + i * n)
         }
-        let down = modDown[l - 1]
-        down.apply(product0, degree: n, scratch: scratch)
-        down.apply(product1, degree: n, scratch: scratch)
-        for j in 0..<l {
-            let q = keyModuli[j]
-            for c in 0..<n {
-                c0[j * n + c] = q.addMod(c0[j * n + c], product0[j * n + c])
-                c1[j * n + c] = q.addMod(c1[j * n + c], product1[j * n + c])
-            }
-        }
+        body(product0, product1, scratch)
     }
 
     /// out_comp[c] = Σ_J operand_J[c] · key_J.comp[row][c] mod r, with 128-bit lazy sums (reduced every 8 terms).

@@ -7,9 +7,9 @@ import NTT
 ///
 /// Work per batch: each input position is encoded once (one input row at a time) and shared by every
 /// encrypted conv1 filter; each pooled output is a lazy sum of its 36 ct⊙pt products (plus the bias), taken
-/// as six 6-term sums as its input rows arrive, followed by one rescale; the square is one tensor product,
-/// one relinearization and one rescale; each encrypted conv2 output is one lazy sum over all input channels
-/// (ct⊗ct for encrypted channels, ct⊙pt for plaintext ones) followed by one relinearization and one rescale.
+/// as six 6-term sums as its input rows arrive, followed by one rescale; the square is one tensor product and
+/// one fused relinearize-and-rescale; each encrypted conv2 output is one lazy sum over all input channels
+/// (ct⊗ct for encrypted channels, ct⊙pt for plaintext ones) followed by one fused relinearize-and-rescale.
 /// With few conv2 filters, rows of squares go into conv2 as soon as they exist. Sums are cache-blocked over
 /// all outputs that share inputs and every step runs on every core.
 struct UserEvaluator {
@@ -238,11 +238,10 @@ struct UserEvaluator {
         }
     }
 
-    /// ct², relinearized and rescaled.
+    /// ct², relinearized and rescaled (in one division by P·q).
     func square(_ input: Ciphertext) throws -> Ciphertext {
         var out = try context.evaluator.square(input)
-        try context.evaluator.relinearizeInPlace(&out, relinKeys: relinKeys)
-        try context.evaluator.rescaleToNextInPlace(&out)
+        try context.evaluator.relinearizeAndRescaleInPlace(&out, relinKeys: relinKeys)
         return out
     }
 
@@ -314,8 +313,7 @@ struct UserEvaluator {
                         var ct = context.ciphertext(
                             totals[index * outputs + o], size: size, primes: k2, scale: productScale)
                         try context.evaluator.addInPlace(&ct, bias)
-                        if ct.size == 3 { try context.evaluator.relinearizeInPlace(&ct, relinKeys: relinKeys) }
-                        try context.evaluator.rescaleToNextInPlace(&ct)
+                        try context.evaluator.relinearizeAndRescaleInPlace(&ct, relinKeys: relinKeys)
                         return ct
                     }
                 }.map { try $0.get() }
