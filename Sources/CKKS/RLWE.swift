@@ -38,11 +38,16 @@ enum RLWE {
                 RLWESampler.sampleCenteredBinomial(into: e, degree: n, moduli: moduli, using: &bootstrap)
                 for j in 0..<k {
                     let q = moduli[j]
+                    let value = q.value
                     let row = noiseBase + j * n
                     tables[j].forward(row)
                     for i in 0..<n {
-                        let product = q.multiplyMod(secret[j * n + i], c1[j * n + i])
-                        c0[j * n + i] = q.negateMod(q.addMod(product, row[i]))
+                        // −(a·s + e) mod q. The sum's reduction is a coin flip on random data, so it is done with
+                        // a mask instead of a branch; a zero sum (probability 1/q) is the only branch left.
+                        let sum = q.multiplyMod(secret[j * n + i], c1[j * n + i]) &+ row[i]
+                        let over = sum &- value
+                        let reduced = over &+ (value & UInt64(bitPattern: Int64(bitPattern: over) >> 63))
+                        c0[j * n + i] = reduced == 0 ? 0 : value &- reduced
                     }
                 }
             }

@@ -128,18 +128,24 @@ public enum RLWESampler {
         using rng: inout some UniformRandomGenerator
     ) {
         assert(destination.count == degree * moduli.count)
-        // Six bytes per coefficient, consumed in order: drawing them all at once reads the same stream.
-        var bytes = [UInt8](repeating: 0, count: 6 * degree)
-        bytes.withUnsafeMutableBytes { rng.generate(into: $0) }
-        for i in 0..<degree {
-            let b = 6 * i
-            let positive =
-                bytes[b].nonzeroBitCount + bytes[b + 1].nonzeroBitCount + (bytes[b + 2] & 0x1F).nonzeroBitCount
-            let negative =
-                bytes[b + 3].nonzeroBitCount + bytes[b + 4].nonzeroBitCount + (bytes[b + 5] & 0x1F).nonzeroBitCount
-            let noise = positive - negative
-            for (j, modulus) in moduli.enumerated() {
-                destination[j * degree + i] = noise < 0 ? modulus.value - UInt64(-noise) : UInt64(noise)
+        // Six bytes per coefficient, consumed in order: drawing them all at once reads the same stream. Two
+        // spare zero bytes let every coefficient's six bytes be read as one unaligned 64-bit word.
+        let byteCount = 6 * degree
+        var buffer = [UInt8](repeating: 0, count: byteCount + 2)
+        buffer.withUnsafeMutableBufferPointer { bytes in
+            guard let base = bytes.baseAddress else { return }
+            rng.generate(
+                into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: bytes[0..<byteCount])))
+            let raw = UnsafeRawPointer(base)
+            for i in 0..<degree {
+                // Little-endian bits 0...20 are b0, b1 and b2 & 0x1F; bits 24...44 are b3, b4 and b5 & 0x1F.
+                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 6 * i, as: UInt64.self))
+                let noise = Int64((word & 0x1F_FFFF).nonzeroBitCount - (word >> 24 & 0x1F_FFFF).nonzeroBitCount)
+                // q - |e| for a negative e, without a branch on the sign (which is a coin flip).
+                let negative = UInt64(bitPattern: noise >> 63)
+                for (j, modulus) in moduli.enumerated() {
+                    destination[j * degree + i] = UInt64(bitPattern: noise) &+ (modulus.value & negative)
+                }
             }
         }
     }

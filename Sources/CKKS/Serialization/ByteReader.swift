@@ -78,13 +78,19 @@ public struct ByteReader: Sendable {
     /// Reads `count` little-endian words, checking first that they are all there (so a corrupt count cannot
     /// cause a huge allocation).
     public mutating func readWords(_ count: Int) throws -> [UInt64] {
+        try readWords(count, reservingCapacity: count)
+    }
+
+    /// ``readWords(_:)`` into an array with room for `capacity` words, so that a caller appending more (a
+    /// seeded ciphertext's expanded c1) does not reallocate.
+    mutating func readWords(_ count: Int, reservingCapacity capacity: Int) throws -> [UInt64] {
         guard count <= remaining / 8 else {
             throw CKKSError.truncated(
                 object: object, needed: count.multipliedReportingOverflow(by: 8).partialValue,
                 available: remaining)
         }
         let start = offset
-        let words = [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in
+        let words = [UInt64](unsafeUninitializedCapacity: max(count, capacity)) { buffer, initialized in
             bytes.withUnsafeBytes { raw in
                 UnsafeMutableRawBufferPointer(buffer).copyMemory(
                     from: UnsafeRawBufferPointer(rebasing: raw[start..<start + 8 * count]))

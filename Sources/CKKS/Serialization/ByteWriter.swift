@@ -37,6 +37,23 @@ public struct ByteWriter: Sendable {
         #endif
     }
 
+    /// Appends words from a contiguous slice (one copy on little-endian hosts).
+    public mutating func write(words: ArraySlice<UInt64>) {
+        #if _endian(little)
+            words.withUnsafeBytes { bytes += $0 }
+        #else
+            for word in words { write(word) }
+        #endif
+    }
+
     /// Appends raw bytes.
     public mutating func write(bytes more: some Sequence<UInt8>) { bytes += more }
+
+    /// Replaces already written bytes starting at `offset` (a size field filled in once its object is written).
+    /// - Parameters:
+    ///   - replacement: the new bytes; `offset + replacement.count` must not exceed the bytes written.
+    ///   - offset: where they go.
+    public mutating func overwrite(_ replacement: [UInt8], at offset: Int) {
+        bytes.replaceSubrange(offset..<(offset + replacement.count), with: replacement)
+    }
 }

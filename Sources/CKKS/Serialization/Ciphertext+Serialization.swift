@@ -68,14 +68,19 @@ extension Ciphertext: SEALLoadable {
 
         let polyWords = degree * limbs
         let total = size * polyWords
-        var data = try SEALSerialization.readDynArray(from: &reader, maxCount: total)
+        var data = try SEALSerialization.readDynArray(from: &reader, maxCount: total, capacity: total)
         var seed: UniformRandomGeneratorInfo?
         if data.count != total {
             guard data.count == polyWords, size == 2 else {
                 throw CKKSError.sizeMismatch(object: object, field: "word count", expected: total, found: data.count)
             }
             let info = try SEALSerialization.readPRNGInfo(from: &reader, header: header)
-            data += try expandSeed(info, level: level, header: header)
+            // c1 is expanded straight into the array's reserved tail.
+            data.append(contentsOf: repeatElement(0, count: polyWords))
+            try data.withUnsafeMutableBufferPointer { words in
+                try expandSeed(
+                    info, level: level, header: header, into: UnsafeMutableBufferPointer(rebasing: words[polyWords...]))
+            }
             seed = info
         }
         try SEALValidation.reduced(data, degree: degree, moduli: level.coeffModulus.map(\.value), object: object)
@@ -88,22 +93,25 @@ extension Ciphertext: SEALLoadable {
 
     /// c1 regenerated from a seed with the sampler of the file's version (`Ciphertext::expand_seed`): SEAL 4.x
     /// and 3.6+ use today's uniform sampler, 3.5 and 3.4 their own.
+    /// - Parameters:
+    ///   - info: the PRNG kind and seed.
+    ///   - level: the ciphertext's level (N and its k primes).
+    ///   - header: the file's header, whose version picks the sampler.
+    ///   - c1: `N·k` words to overwrite.
+    /// - Throws: ``CKKSError/invalidData(object:reason:)`` for an unknown PRNG type.
     /// - Note: SEAL: ciphertext.cpp `Ciphertext::expand_seed`.
-    static func expandSeed(_ info: UniformRandomGeneratorInfo, level: ContextData, header: SEALHeader) throws
-        -> [UInt64]
-    {
+    static func expandSeed(
+        _ info: UniformRandomGeneratorInfo, level: ContextData, header: SEALHeader,
+        into c1: UnsafeMutableBufferPointer<UInt64>
+    ) throws {
         var rng = try info.makeGenerator()
         let n = level.polyModulusDegree
         let moduli = level.coeffModulus
-        var c1 = [UInt64](repeating: 0, count: n * moduli.count)
-        c1.withUnsafeMutableBufferPointer { buffer in
-            switch (header.versionMajor, header.versionMinor) {
-            case (3, 4): RLWESampler.sampleUniformSEAL34(into: buffer, degree: n, moduli: moduli, using: &rng)
-            case (3, 5): RLWESampler.sampleUniformSEAL35(into: buffer, degree: n, moduli: moduli, using: &rng)
-            default: RLWESampler.sampleUniform(into: buffer, degree: n, moduli: moduli, using: &rng)
-            }
+        switch (header.versionMajor, header.versionMinor) {
+        case (3, 4): RLWESampler.sampleUniformSEAL34(into: c1, degree: n, moduli: moduli, using: &rng)
+        case (3, 5): RLWESampler.sampleUniformSEAL35(into: c1, degree: n, moduli: moduli, using: &rng)
+        default: RLWESampler.sampleUniform(into: c1, degree: n, moduli: moduli, using: &rng)
         }
-        return c1
     }
 }
 

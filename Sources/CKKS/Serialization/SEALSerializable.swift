@@ -30,6 +30,16 @@ extension SEALSerializable {
         }
     }
 
+    /// Appends the object's uncompressed SEAL bytes (exactly ``serialized(version:comprMode:)`` with `.none`)
+    /// to `writer`, written in place: a container of many objects needs no per-object byte array.
+    /// - Parameters:
+    ///   - writer: the destination.
+    ///   - version: header version (4.1 by default).
+    /// - Throws: ``CKKSError`` if a nested object cannot be written.
+    public func append(to writer: inout ByteWriter, version: SEALVersion = .defaultForWriting) throws {
+        try saveNested(into: &writer, version: version)
+    }
+
     /// Writes ``serialized(version:comprMode:)`` to a file.
     /// - Parameters:
     ///   - path: the file to create or replace.
@@ -76,6 +86,20 @@ extension SEALLoadable {
     /// - Throws: ``CKKSError`` naming the problem.
     public init(serialized bytes: [UInt8], context: CKKSContext) throws {
         self = try SEALSerialization.load(bytes, object: Self.objectName) { reader, header in
+            try Self.loadMembers(from: &reader, header: header, context: context)
+        }
+    }
+
+    /// Loads an object from the SEAL bytes at `bytes[range]` (any compression), without copying them out of
+    /// a larger buffer such as a file holding many objects.
+    /// - Parameters:
+    ///   - bytes: the buffer.
+    ///   - range: where the serialized object lies (trailing bytes in it are ignored).
+    ///   - context: the parameters it must belong to.
+    /// - Throws: ``CKKSError`` naming the problem (a range that is short or outside the buffer reads as
+    ///   truncated data).
+    public init(serialized bytes: [UInt8], range: Range<Int>, context: CKKSContext) throws {
+        self = try SEALSerialization.load(bytes, range: range, object: Self.objectName) { reader, header in
             try Self.loadMembers(from: &reader, header: header, context: context)
         }
     }

@@ -14,21 +14,34 @@ public enum SEALSerialization {
         into writer: inout ByteWriter, version: SEALVersion, comprMode: ComprMode = .none,
         members: (inout ByteWriter) throws -> Void
     ) throws {
-        var body = ByteWriter()
-        try members(&body)
-        let payload = try SEALCompression.compress(body.bytes, mode: comprMode)
-        let header = SEALHeader(
-            version: version, comprMode: comprMode, size: UInt64(SEALHeader.byteCount + payload.count))
-        writer.write(bytes: header.bytes)
-        writer.write(bytes: payload)
+        guard comprMode == .none else {
+            var body = ByteWriter()
+            try members(&body)
+            let payload = try SEALCompression.compress(body.bytes, mode: comprMode)
+            let header = SEALHeader(
+                version: version, comprMode: comprMode, size: UInt64(SEALHeader.byteCount + payload.count))
+            writer.write(bytes: header.bytes)
+            writer.write(bytes: payload)
+            return
+        }
+        try saveInPlace(into: &writer, version: version, members: members)
     }
 
     /// Writes an uncompressed object whose members never fail, e.g. a nested one.
     static func saveNested(into writer: inout ByteWriter, version: SEALVersion, members: (inout ByteWriter) -> Void) {
-        var body = ByteWriter()
-        members(&body)
-        writer.write(bytes: SEALHeader(version: version, comprMode: .none, size: UInt64(16 + body.bytes.count)).bytes)
-        writer.write(bytes: body.bytes)
+        saveInPlace(into: &writer, version: version, members: members)
+    }
+
+    /// An uncompressed object written straight into `writer`: a header with a placeholder size, the members,
+    /// then the size filled in (no intermediate copy of the members, which for ciphertexts are megabytes).
+    private static func saveInPlace(
+        into writer: inout ByteWriter, version: SEALVersion, members: (inout ByteWriter) throws -> Void
+    ) rethrows {
+        let start = writer.bytes.count
+        writer.write(bytes: SEALHeader(version: version, comprMode: .none, size: 0).bytes)
+        try members(&writer)
+        let size = UInt64(writer.bytes.count - start)
+        writer.overwrite(SEALHeader(version: version, comprMode: .none, size: size).bytes, at: start)
     }
 
     /// Reads one object at the reader's position: checks the header, inflates if needed, hands `members` a
@@ -82,7 +95,21 @@ public enum SEALSerialization {
     public static func load<T>(
         _ bytes: [UInt8], object: String, members: (inout ByteReader, SEALHeader) throws -> T
     ) throws -> T {
-        var reader = ByteReader(bytes, object: object)
+        try load(bytes, range: 0..<bytes.count, object: object, members: members)
+    }
+
+    /// Reads one object from the start of `bytes[range]`, without copying the range out of `bytes`.
+    /// - Parameters:
+    ///   - bytes: a buffer holding the serialized object.
+    ///   - range: where the object lies (trailing bytes in it are ignored); clamped to the buffer.
+    ///   - object: what is being read, for error messages.
+    ///   - members: parses the members.
+    /// - Returns: What `members` returns.
+    /// - Throws: As ``loadObject(from:object:members:)``.
+    public static func load<T>(
+        _ bytes: [UInt8], range: Range<Int>, object: String, members: (inout ByteReader, SEALHeader) throws -> T
+    ) throws -> T {
+        var reader = ByteReader(bytes, object: object, start: range.lowerBound, end: range.upperBound)
         return try loadObject(from: &reader, object: object, members: members)
     }
 
@@ -124,20 +151,26 @@ public enum SEALSerialization {
     static func writeDynArray(_ words: ArraySlice<UInt64>, into writer: inout ByteWriter, version: SEALVersion) {
         saveNested(into: &writer, version: version) { body in
             body.write(UInt64(words.count))
-            body.write(words: Array(words))
+            body.write(words: words)
         }
     }
 
     /// Reads a `DynArray<uint64_t>` whose count may not exceed `maxCount` (SEAL's guard against huge
     /// allocations from corrupt counts).
-    static func readDynArray(from reader: inout ByteReader, maxCount: Int) throws -> [UInt64] {
+    /// - Parameters:
+    ///   - reader: positioned at the array's header; advanced past it.
+    ///   - maxCount: the largest word count accepted.
+    ///   - capacity: words to reserve in the result (for appending after it).
+    /// - Returns: the words.
+    /// - Throws: ``CKKSError`` for a bad header, a count above `maxCount` or truncated words.
+    static func readDynArray(from reader: inout ByteReader, maxCount: Int, capacity: Int = 0) throws -> [UInt64] {
         let object = reader.object
         return try loadObject(from: &reader, object: "\(object) data") { body, _ in
             let count = try body.readCount("word count")
             guard count <= maxCount else {
                 throw CKKSError.sizeMismatch(object: body.object, field: "word count", expected: maxCount, found: count)
             }
-            return try body.readWords(count)
+            return try body.readWords(count, reservingCapacity: capacity)
         }
     }
 

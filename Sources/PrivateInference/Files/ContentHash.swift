@@ -15,6 +15,9 @@ public struct ContentHasher: Sendable {
     /// Absorbs bytes.
     public mutating func update(_ bytes: [UInt8]) { state.update(bytes) }
 
+    /// Absorbs bytes from raw memory.
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) { state.update(bytes) }
+
     /// Absorbs a string's UTF-8 bytes followed by a separator byte.
     public mutating func update(_ text: String) {
         state.update(Array(text.utf8) + [0])
@@ -24,9 +27,12 @@ public struct ContentHasher: Sendable {
     public mutating func finalize() -> String { ContentHasher.hex(state.finalize()) }
 
     /// The hex BLAKE2b-256 of `bytes`.
-    public static func hash(_ bytes: [UInt8]) -> String {
+    public static func hash(_ bytes: [UInt8]) -> String { hash(bytes, range: bytes.indices) }
+
+    /// The hex BLAKE2b-256 of `bytes[range]`, read in place.
+    public static func hash(_ bytes: [UInt8], range: Range<Int>) -> String {
         var h = ContentHasher()
-        h.update(bytes)
+        bytes.withUnsafeBytes { h.update(UnsafeRawBufferPointer(rebasing: $0[range])) }
         return h.finalize()
     }
 

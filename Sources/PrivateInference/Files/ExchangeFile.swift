@@ -1,5 +1,15 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+    private let posixWrite = Glibc.write
+    private let posixRead = Glibc.read
+#elseif canImport(Darwin)
+    import Darwin
+    private let posixWrite = Darwin.write
+    private let posixRead = Darwin.read
+#endif
+
 /// The container of every file the parties exchange or keep.
 ///
 /// The container of every file the two parties exchange or keep: a magic, a JSON header (kind, format
@@ -38,28 +48,51 @@ struct ExchangeFile: Sendable {
     var payload: [UInt8]
 
     /// Builds a file around a payload.
-    init(kind: Kind, parmsID: String, fields: [String: String] = [:], payload: [UInt8]) {
+    /// - Parameters:
+    ///   - kind: what the file holds.
+    ///   - parmsID: hex parms_id of the payload's level.
+    ///   - fields: kind-specific header fields.
+    ///   - payload: the bytes after the header.
+    ///   - payloadHash: the payload's BLAKE2b-256 when the caller already has it (it is computed otherwise).
+    init(kind: Kind, parmsID: String, fields: [String: String] = [:], payload: [UInt8], payloadHash: String? = nil) {
         header = Header(
             kind: kind, version: Self.version, parmsID: parmsID, payloadBytes: payload.count,
-            payloadHash: ContentHasher.hash(payload), fields: fields)
+            payloadHash: payloadHash ?? ContentHasher.hash(payload), fields: fields)
         self.payload = payload
     }
 
-    /// The serialized bytes.
-    func bytes() throws -> [UInt8] {
+    /// The bytes before the payload: magic, the header's JSON length (u32) and the JSON.
+    func headerBytes() throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = Array(try encoder.encode(header))
         var out = Self.magic
         withUnsafeBytes(of: UInt32(json.count).littleEndian) { out += $0 }
         out += json
-        out += payload
         return out
     }
 
-    /// Writes atomically (temporary file in the same directory, then rename).
-    func write(to url: URL) throws {
-        try AtomicWrite.write(try bytes(), to: url)
+    /// The serialized bytes.
+    func bytes() throws -> [UInt8] { try headerBytes() + payload }
+
+    /// Writes atomically (temporary file in the same directory, then rename), header and payload straight from
+    /// memory.
+    /// - Returns: the file's content hash (``contentHash(header:)``).
+    @discardableResult
+    func write(to url: URL) throws -> String {
+        let head = try headerBytes()
+        try AtomicWrite.write([head, payload], to: url)
+        return Self.contentHash(header: head[...])
+    }
+
+    /// A file's content hash: the BLAKE2b-256 of its header bytes (magic, length, JSON).
+    ///
+    /// The header records the payload's length and BLAKE2b-256, and reading checks the payload against them, so
+    /// this one hash pins the whole file while every byte is hashed only once.
+    static func contentHash(header: ArraySlice<UInt8>) -> String {
+        var hasher = ContentHasher()
+        header.withUnsafeBytes { hasher.update($0) }
+        return hasher.finalize()
     }
 
     /// Reads and verifies a file.
@@ -71,10 +104,10 @@ struct ExchangeFile: Sendable {
     /// - Throws: ``InferenceError/badFile(path:reason:)`` or ``InferenceError/mismatch(path:reason:)``.
     static func read(_ url: URL, kind: Kind, parmsID: String? = nil) throws -> ExchangeFile {
         let path = url.path
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let bytes = try FileBytes.read(url) else {
             throw InferenceError.badFile(path: path, reason: "cannot read the file")
         }
-        let file = try parse([UInt8](data), path: path)
+        let file = try parse(bytes, path: path)
         guard file.header.kind == kind else {
             throw InferenceError.badFile(
                 path: path, reason: "holds a \(file.header.kind.rawValue), expected a \(kind.rawValue)")
@@ -89,7 +122,18 @@ struct ExchangeFile: Sendable {
     /// Parses bytes, checking magic, version, length and (unless the caller already checked the whole file's
     /// hash against a manifest) the payload hash.
     static func parse(_ bytes: [UInt8], path: String, verifyHash: Bool = true) throws -> ExchangeFile {
-        guard bytes.count >= 12, Array(bytes[0..<8]) == magic else {
+        let (header, payloadStart) = try parseHeader(bytes, path: path)
+        let payload = Array(bytes[payloadStart...])
+        guard !verifyHash || ContentHasher.hash(payload) == header.payloadHash else {
+            throw InferenceError.badFile(path: path, reason: "content hash mismatch (corrupted file)")
+        }
+        return ExchangeFile(header: header, payload: payload)
+    }
+
+    /// Checks magic, version and payload length and decodes the header, without touching the payload.
+    /// - Returns: the header and the offset where the payload starts (the length of the header bytes).
+    static func parseHeader(_ bytes: [UInt8], path: String) throws -> (header: Header, payloadStart: Int) {
+        guard bytes.count >= 12, bytes[0..<8].elementsEqual(magic) else {
             throw InferenceError.badFile(path: path, reason: "not a privdnn file (bad magic)")
         }
         let length = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
@@ -104,16 +148,13 @@ struct ExchangeFile: Sendable {
             throw InferenceError.badFile(
                 path: path, reason: "format version \(header.version), this build reads \(version)")
         }
-        let payload = Array(bytes[(12 + length)...])
-        guard payload.count == header.payloadBytes else {
+        let payloadCount = bytes.count - 12 - length
+        guard payloadCount == header.payloadBytes else {
             throw InferenceError.badFile(
                 path: path,
-                reason: "payload has \(payload.count) bytes, header says \(header.payloadBytes) (truncated?)")
+                reason: "payload has \(payloadCount) bytes, header says \(header.payloadBytes) (truncated?)")
         }
-        guard !verifyHash || ContentHasher.hash(payload) == header.payloadHash else {
-            throw InferenceError.badFile(path: path, reason: "content hash mismatch (corrupted file)")
-        }
-        return ExchangeFile(header: header, payload: payload)
+        return (header, 12 + length)
     }
 
     init(header: Header, payload: [UInt8]) {
@@ -167,20 +208,70 @@ enum WordCoding {
     }
 }
 
+/// Whole-file reads straight into a byte array (no intermediate `Data`).
+enum FileBytes {
+    /// The file's bytes, or `nil` when it does not exist or cannot be opened.
+    /// - Throws: ``InferenceError/badFile(path:reason:)`` when an opened file cannot be read to its end.
+    static func read(_ url: URL) throws -> [UInt8]? {
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let size = Int(status.st_size)
+        var failure: String?
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            while initialized < size, let base = buffer.baseAddress {
+                let got = posixRead(fd, base + initialized, size - initialized)
+                if got < 0 && errno == EINTR { continue }
+                guard got > 0 else {
+                    failure = got < 0 ? String(cString: strerror(errno)) : "the file shrank while being read"
+                    return
+                }
+                initialized += got
+            }
+        }
+        if let failure { throw InferenceError.badFile(path: url.path, reason: "cannot read: \(failure)") }
+        return bytes
+    }
+}
+
 /// Atomic file and directory writes: write beside the target, then rename over it.
 enum AtomicWrite {
     static func write(_ bytes: [UInt8], to url: URL) throws {
+        try write([bytes], to: url)
+    }
+
+    /// Writes the concatenation of `pieces` to a temporary sibling, then renames it over `url` (rename(2)
+    /// replaces atomically). The pieces go to the kernel straight from their buffers: no joined copy.
+    static func write(_ pieces: [[UInt8]], to url: URL) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(
             ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
         )
-        do {
-            try Data(bytes).write(to: temporary)
-            if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
-            try FileManager.default.moveItem(at: temporary, to: url)
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw InferenceError.badFile(path: url.path, reason: "cannot write: \(error.localizedDescription)")
+        func fail(_ reason: String) -> InferenceError {
+            unlink(temporary.path)
+            return InferenceError.badFile(path: url.path, reason: "cannot write: \(reason)")
         }
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw fail(String(cString: strerror(errno))) }
+        var failure: String?
+        for piece in pieces where failure == nil {
+            piece.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count, let base = raw.baseAddress {
+                    let written = posixWrite(fd, base + offset, raw.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        failure = String(cString: strerror(errno))
+                        return
+                    }
+                    offset += written
+                }
+            }
+        }
+        if close(fd) != 0, failure == nil { failure = String(cString: strerror(errno)) }
+        if let failure { throw fail(failure) }
+        guard rename(temporary.path, url.path) == 0 else { throw fail(String(cString: strerror(errno))) }
     }
 
     /// A fresh temporary sibling directory of `url` for building a directory that is renamed into place.

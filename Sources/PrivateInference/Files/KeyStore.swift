@@ -173,6 +173,9 @@ struct OwnerKeyStore {
     let keys: OwnerKeyMaterial
     let keyID: String
     let flooding: FloodingParameters
+    /// The public and relinearization key files as stored, which packages carry unchanged.
+    let publicFile: ExchangeFile
+    let relinFile: ExchangeFile
 
     static func recordURL(_ dir: URL) -> URL { dir.appendingPathComponent("keystore.json") }
 
@@ -194,21 +197,23 @@ struct OwnerKeyStore {
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let keys = try context.generateKeys()
         let parms = context.parameters.parmsID.description
-        let keyID = try keyID(keys.publicKey)
-        let files: [(String, ExchangeFile.Kind, [UInt8])] = [
-            ("secret.key", .secretKey, try keys.secret.serialized()),
-            ("public.key", .publicKey, try keys.publicKey.serialized()),
-            ("relin.keys", .relinKeys, try keys.relinKeys.serialized()),
-        ]
-        for (name, kind, bytes) in files {
-            try ExchangeFile(kind: kind, parmsID: parms, fields: ["keyID": keyID], payload: bytes)
-                .write(to: dir.appendingPathComponent(name))
+        let publicBytes = try keys.publicKey.serialized()
+        let keyID = ContentHasher.hash(publicBytes)  // ``keyID(_:)``, and the public key file's payload hash
+        func file(_ kind: ExchangeFile.Kind, _ payload: [UInt8], hash: String? = nil) -> ExchangeFile {
+            ExchangeFile(kind: kind, parmsID: parms, fields: ["keyID": keyID], payload: payload, payloadHash: hash)
         }
+        let publicFile = file(.publicKey, publicBytes, hash: keyID)
+        let relinFile = file(.relinKeys, try keys.relinKeys.serialized())
+        try file(.secretKey, try keys.secret.serialized()).write(to: dir.appendingPathComponent("secret.key"))
+        try publicFile.write(to: dir.appendingPathComponent("public.key"))
+        try relinFile.write(to: dir.appendingPathComponent("relin.keys"))
         let flooding = FloodingParameters.defaults(for: context.keyModuli.map(\.bitCount))
         let record = Record(
             parameters: ParameterRecord(context: context, security: security), keyID: keyID, flooding: flooding)
         try AtomicWrite.write(Array(try JSONEncoder().encode(record)), to: recordURL(dir))
-        return OwnerKeyStore(context: context, keys: keys, keyID: keyID, flooding: flooding)
+        return OwnerKeyStore(
+            context: context, keys: keys, keyID: keyID, flooding: flooding, publicFile: publicFile,
+            relinFile: relinFile)
     }
 
     /// Loads an existing store.
@@ -224,31 +229,43 @@ struct OwnerKeyStore {
         }
         let context = try record.parameters.makeContext(path: recordPath)
         let parms = context.parameters.parmsID.description
-        func payload(_ name: String, _ kind: ExchangeFile.Kind) throws -> (URL, [UInt8]) {
+        func read(_ name: String, _ kind: ExchangeFile.Kind) throws -> (URL, ExchangeFile) {
             let url = dir.appendingPathComponent(name)
             let file = try ExchangeFile.read(url, kind: kind, parmsID: parms)
             guard file.header.fields["keyID"] == record.keyID else {
                 throw InferenceError.mismatch(path: url.path, reason: "belongs to another key (key id differs)")
             }
-            return (url, file.payload)
+            return (url, file)
         }
-        let (secretURL, secretBytes) = try payload("secret.key", .secretKey)
-        let (publicURL, publicBytes) = try payload("public.key", .publicKey)
-        let (relinURL, relinBytes) = try payload("relin.keys", .relinKeys)
+        let (secretURL, secretFile) = try read("secret.key", .secretKey)
+        let (publicURL, publicFile) = try read("public.key", .publicKey)
+        let (relinURL, relinFile) = try read("relin.keys", .relinKeys)
         let keys = OwnerKeyMaterial(
-            secret: try SEALObject.load(SecretKey.self, secretBytes, context: context, path: secretURL.path),
-            publicKey: try SEALObject.load(PublicKey.self, publicBytes, context: context, path: publicURL.path),
-            relinKeys: try SEALObject.load(RelinKeys.self, relinBytes, context: context, path: relinURL.path))
-        return OwnerKeyStore(context: context, keys: keys, keyID: record.keyID, flooding: record.flooding)
+            secret: try SEALObject.load(SecretKey.self, secretFile.payload, context: context, path: secretURL.path),
+            publicKey: try SEALObject.load(PublicKey.self, publicFile.payload, context: context, path: publicURL.path),
+            relinKeys: try SEALObject.load(RelinKeys.self, relinFile.payload, context: context, path: relinURL.path))
+        return OwnerKeyStore(
+            context: context, keys: keys, keyID: record.keyID, flooding: record.flooding, publicFile: publicFile,
+            relinFile: relinFile)
     }
 }
 
 /// SEAL-format objects inside exchange files.
 enum SEALObject {
     /// Loads a SEAL object, turning SEAL's errors into one naming the file (never the key material).
-    static func load<T: SEALLoadable>(_ type: T.Type, _ bytes: [UInt8], context: HEContext, path: String) throws -> T {
+    /// - Parameters:
+    ///   - type: the object type.
+    ///   - bytes: a buffer holding it.
+    ///   - range: where in `bytes` the object lies (all of them by default).
+    ///   - context: the parameters it must belong to.
+    ///   - path: the file, for the error.
+    /// - Returns: the object.
+    /// - Throws: ``InferenceError/badFile(path:reason:)`` for invalid SEAL bytes.
+    static func load<T: SEALLoadable>(
+        _ type: T.Type, _ bytes: [UInt8], range: Range<Int>? = nil, context: HEContext, path: String
+    ) throws -> T {
         do {
-            return try T(serialized: bytes, context: context.ckks)
+            return try T(serialized: bytes, range: range ?? 0..<bytes.count, context: context.ckks)
         } catch {
             throw InferenceError.badFile(path: path, reason: "invalid SEAL \(T.objectName): \(error)")
         }

@@ -4,9 +4,13 @@ import NN
 
 /// The package manifest (`manifest.json`): what the user needs to know about the package, and the content
 /// hash of every other file in it.
+///
+/// Version 2 names an exchange file (keys, encrypted filters) by the hash of its header, which records the
+/// payload's hash (``ExchangeFile/contentHash(header:)``), so that packaging and loading hash each byte once;
+/// version 1 hashed whole files on top of the payload hashes.
 struct PackageManifest: Codable, Sendable {
     static let format = "privdnn-package"
-    static let currentVersion = 1
+    static let currentVersion = 2
 
     var format: String
     var version: Int
@@ -24,7 +28,8 @@ struct PackageManifest: Codable, Sendable {
     var keyID: String
     /// Hash of (model file, selection, parameters, key id): the cache key.
     var cacheKey: String
-    /// File name → BLAKE2b-256 of its bytes.
+    /// File name → content hash: for exchange files the BLAKE2b-256 of the header bytes (magic, length, JSON
+    /// with the payload's BLAKE2b-256), for the others (remainder, selection) of the whole file.
     var files: [String: String]
 }
 
@@ -159,34 +164,50 @@ enum ModelFile {
 
 /// Encrypted-filter files: per ciphertext, its SEAL serialization (seeded form) prefixed by its byte length.
 enum FilterFile {
+    /// The payload of a part, each ciphertext serialized in place into one buffer.
     static func payload(_ ciphertexts: [Ciphertext]) throws -> [UInt8] {
-        var out: [UInt8] = []
+        var writer = ByteWriter(capacity: ciphertexts.reduce(0) { $0 + 8 + serializedBound($1) })
         for ct in ciphertexts {
-            let bytes = try ct.serialized()
-            withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { out += $0 }
-            out += bytes
+            let start = writer.bytes.count
+            writer.write(UInt64(0))  // the length, filled in below
+            try ct.append(to: &writer)
+            var length = [UInt8]()
+            withUnsafeBytes(of: UInt64(writer.bytes.count - start - 8).littleEndian) { length += $0 }
+            writer.overwrite(length, at: start)
         }
-        return out
+        return writer.bytes
     }
 
-    static func parse(_ bytes: [UInt8], count: Int, primes: Int, context: HEContext, path: String) throws
-        -> [Ciphertext]
-    {
-        var offset = 0
+    /// An upper bound of a ciphertext's serialized size (SEAL header and fields, its words, PRNG info).
+    static func serializedBound(_ ct: Ciphertext) -> Int { 256 + 8 * ct.data.count }
+
+    /// The ciphertexts of a part: `bytes[range]` holds the payload.
+    /// - Throws: ``InferenceError`` naming `path` for a bad length, trailing bytes, or an invalid ciphertext.
+    static func parse(
+        _ bytes: [UInt8], range: Range<Int>, count: Int, primes: Int, context: HEContext, path: String
+    ) throws -> [Ciphertext] {
+        var offset = range.lowerBound
         var ranges: [Range<Int>] = []
         for _ in 0..<count {
-            let length = try WordCoding.read(bytes, offset: &offset, count: 1, path: path)[0]
-            guard length <= UInt64(bytes.count - offset) else {
+            guard range.upperBound - offset >= 8 else {
+                throw InferenceError.badFile(path: path, reason: "payload too short")
+            }
+            let length = bytes.withUnsafeBytes {
+                UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            }
+            offset += 8
+            guard length <= UInt64(range.upperBound - offset) else {
                 throw InferenceError.badFile(path: path, reason: "truncated ciphertext")
             }
             ranges.append(offset..<(offset + Int(length)))
             offset += Int(length)
         }
-        guard offset == bytes.count else { throw InferenceError.badFile(path: path, reason: "trailing bytes") }
-        // Expanding the seeded c1 (BLAKE2Xb) dominates loading: do it on every core.
+        guard offset == range.upperBound else { throw InferenceError.badFile(path: path, reason: "trailing bytes") }
+        // Expanding the seeded c1 (BLAKE2Xb) dominates loading: do it on every core, reading each ciphertext in
+        // place.
         return try Workers.map(count) { i in
             Result { () throws -> Ciphertext in
-                let ct = try SEALObject.load(Ciphertext.self, Array(bytes[ranges[i]]), context: context, path: path)
+                let ct = try SEALObject.load(Ciphertext.self, bytes, range: ranges[i], context: context, path: path)
                 guard ct.parmsID == context.parmsIDs[primes], ct.size == 2 else {
                     throw InferenceError.mismatch(path: path, reason: "ciphertext is not at the expected level")
                 }

@@ -79,35 +79,39 @@ public enum OwnerRole {
             files[name] = ContentHasher.hash(bytes)
         }
         let keyParms = context.parameters.parmsID.description
-        for (name, kind, bytes) in [
-            (PackageFiles.publicKey, ExchangeFile.Kind.publicKey, try store.keys.publicKey.serialized()),
-            (PackageFiles.relinKeys, .relinKeys, try store.keys.relinKeys.serialized()),
-        ] {
-            try put(
-                name,
-                try ExchangeFile(kind: kind, parmsID: keyParms, fields: ["keyID": store.keyID], payload: bytes).bytes())
-        }
-        // Every part is encrypted, serialized, written and hashed on its own, so parts run on every core.
+        // The key store's own files: their headers already hold the payload hashes.
+        files[PackageFiles.publicKey] = try store.publicFile.write(
+            to: dir.appendingPathComponent(PackageFiles.publicKey))
+        files[PackageFiles.relinKeys] = try store.relinFile.write(
+            to: dir.appendingPathComponent(PackageFiles.relinKeys))
+        // Parts go one at a time, each encrypted on every core (``HEContext/encryptPart``); its payload is hashed
+        // and written on a background thread (one sequential BLAKE2b stream) while the next part is encrypted.
+        // At most one part's ciphertexts and two payloads are in memory.
         let parts = [(1, PipelineLevels.conv1Primes), (2, PipelineLevels.conv2Primes)].flatMap { layer, primes in
             selection[layer].flatMap { filter in
                 (0..<HEContext.partCount(layer: layer, kernels: kernels)).map { (layer, primes, filter, $0) }
             }
         }
-        let written = try Workers.map(parts.count) { index -> Result<(String, String), Error> in
-            Result {
-                let (layer, primes, filter, part) = parts[index]
-                let ciphertexts = try context.encryptPart(
-                    kernels, layer: layer, filter: filter, part: part, plan: plan, encryptor: encryptor)
+        var written: [(String, String)] = []
+        var pending: Background<(String, String)>?
+        defer { _ = try? pending?.value() }  // never leave a writer behind on an error
+        for (layer, primes, filter, part) in parts {
+            let payload = try FilterFile.payload(
+                try context.encryptPart(
+                    kernels, layer: layer, filter: filter, part: part, plan: plan, encryptor: encryptor))
+            if let previous = pending { written.append(try previous.value()) }
+            let name = PackageFiles.part(layer: layer, filter: filter, part: part)
+            let url = dir.appendingPathComponent(name)
+            let parmsID = context.parmsIDs[primes].description
+            pending = Background {
                 let file = ExchangeFile(
-                    kind: .encryptedWeights, parmsID: context.parmsIDs[primes].description,
-                    fields: ["layer": String(layer), "filter": String(filter), "part": String(part)],
-                    payload: try FilterFile.payload(ciphertexts))
-                let name = PackageFiles.part(layer: layer, filter: filter, part: part)
-                let bytes = try file.bytes()
-                try AtomicWrite.write(bytes, to: dir.appendingPathComponent(name))
-                return (name, ContentHasher.hash(bytes))
+                    kind: .encryptedWeights, parmsID: parmsID,
+                    fields: ["layer": String(layer), "filter": String(filter), "part": String(part)], payload: payload)
+                return (name, try file.write(to: url))
             }
-        }.map { try $0.get() }
+        }
+        if let last = pending { written.append(try last.value()) }
+        pending = nil
         for (name, hash) in written { files[name] = hash }
         try put(PackageFiles.remainder, try ModelFile.bytes(remainder))
         try put(PackageFiles.selection, Array(selectionJSON.utf8))

@@ -59,18 +59,10 @@ public enum UserRole {
             }
         }
         let manifest = try readManifest(dir)
-        let manifestBytes = [UInt8](
-            FileManager.default.contents(atPath: dir.appendingPathComponent(PackageFiles.manifest).path) ?? Data())
-        func bytes(_ name: String) throws -> [UInt8] {
-            let url = dir.appendingPathComponent(name)
-            guard let data = FileManager.default.contents(atPath: url.path) else {
-                throw InferenceError.badFile(path: url.path, reason: "missing from the package")
-            }
-            let b = [UInt8](data)
-            guard manifest.files[name] == ContentHasher.hash(b) else {
-                throw InferenceError.badFile(path: url.path, reason: "content hash differs from the manifest")
-            }
-            return b
+        let manifestBytes = (try? FileBytes.read(dir.appendingPathComponent(PackageFiles.manifest))) ?? []
+        let files = manifest.files
+        @Sendable func exchangeFile(_ name: String) throws -> PackageExchangeFile {
+            try PackageExchangeFile(dir.appendingPathComponent(name), expectedHash: files[name])
         }
         let manifestPath = dir.appendingPathComponent(PackageFiles.manifest).path
         let context = try manifest.parameters.makeContext(path: manifestPath)
@@ -78,57 +70,66 @@ public enum UserRole {
         guard keyParms == manifest.parmsID else {
             throw InferenceError.mismatch(path: manifestPath, reason: "parms_id does not match its parameters")
         }
-        func keyPayload(_ name: String, _ kind: ExchangeFile.Kind) throws -> [UInt8] {
-            let path = dir.appendingPathComponent(name).path
-            let file = try ExchangeFile.parse(try bytes(name), path: path)
+        func key<T: SEALLoadable>(_ type: T.Type, _ name: String, _ kind: ExchangeFile.Kind) throws -> (T, String) {
+            let file = try exchangeFile(name)
+            let path = file.url.path
             guard file.header.kind == kind, file.header.parmsID == keyParms,
                 file.header.fields["keyID"] == manifest.keyID
             else {
                 throw InferenceError.mismatch(path: path, reason: "kind, parms_id or key id does not fit the manifest")
             }
-            return file.payload
+            let payload = file.payload
+            guard ContentHasher.hash(file.bytes, range: payload) == file.header.payloadHash else {
+                throw InferenceError.badFile(path: path, reason: "content hash mismatch (corrupted file)")
+            }
+            return (
+                try SEALObject.load(type, file.bytes, range: payload, context: context, path: path),
+                file.header.payloadHash
+            )
         }
-        let pkPath = dir.appendingPathComponent(PackageFiles.publicKey).path
-        let pk = try SEALObject.load(
-            PublicKey.self, try keyPayload(PackageFiles.publicKey, .publicKey), context: context, path: pkPath)
-        guard try OwnerKeyStore.keyID(pk) == manifest.keyID else {
-            throw InferenceError.mismatch(path: pkPath, reason: "public key does not match the manifest's key id")
+        let (pk, pkHash) = try key(PublicKey.self, PackageFiles.publicKey, .publicKey)
+        // The key id is the BLAKE2b-256 of the serialized public key (``OwnerKeyStore/keyID(_:)``): the payload
+        // just verified.
+        guard pkHash == manifest.keyID else {
+            throw InferenceError.mismatch(
+                path: dir.appendingPathComponent(PackageFiles.publicKey).path,
+                reason: "public key does not match the manifest's key id")
         }
-        let rk = try SEALObject.load(
-            RelinKeys.self, try keyPayload(PackageFiles.relinKeys, .relinKeys), context: context,
-            path: dir.appendingPathComponent(PackageFiles.relinKeys).path)
-        _ = try bytes(PackageFiles.remainder)
-        let remainder = try ModelFile.load(dir.appendingPathComponent(PackageFiles.remainder))
+        let (rk, _) = try key(RelinKeys.self, PackageFiles.relinKeys, .relinKeys)
+        let remainderURL = dir.appendingPathComponent(PackageFiles.remainder)
+        guard let remainderBytes = try FileBytes.read(remainderURL) else {
+            throw InferenceError.badFile(path: remainderURL.path, reason: "missing from the package")
+        }
+        guard manifest.files[PackageFiles.remainder] == ContentHasher.hash(remainderBytes) else {
+            throw InferenceError.badFile(path: remainderURL.path, reason: "content hash differs from the manifest")
+        }
+        let remainder = try ModelFile.load(remainderURL)
         let geometry = PooledGeometry(model: remainder)
         let selection1 = manifest.selection["1"] ?? [], selection2 = manifest.selection["2"] ?? []
-        let files = manifest.files
         let taps = geometry.taps, channels = geometry.conv1Channels
         let weights = EncryptedWeights(conv1Filters: selection1, conv2Filters: selection2) { layer, index, part in
             let filter = (layer == 1 ? selection1 : selection2)[index]
             let name = PackageFiles.part(layer: layer, filter: filter, part: part)
             let expected = layer == 1 ? taps + 1 : (part < channels ? taps : 1)
-            let url = dir.appendingPathComponent(name)
-            guard let data = FileManager.default.contents(atPath: url.path) else {
-                throw InferenceError.badFile(path: url.path, reason: "missing from the package")
+            let file = try exchangeFile(name)
+            let path = file.url.path
+            let primes = layer == 1 ? PipelineLevels.conv1Primes : PipelineLevels.conv2Primes
+            guard file.header.kind == .encryptedWeights, file.header.parmsID == context.parmsIDs[primes].description
+            else {
+                throw InferenceError.mismatch(path: path, reason: "kind or parms_id does not fit the manifest")
             }
-            let raw = [UInt8](data)
-            // The content hash (one sequential BLAKE2b stream, ~13 ms for a conv2 part) runs on its own thread
+            // The payload hash (one sequential BLAKE2b stream, ~13 ms for a conv2 part) runs on its own thread
             // beside the parsing, whose seed expansion fills the cores; nothing parsed is returned unless the
             // hash matches (the parser checks every field itself, as for any untrusted file).
-            let hashed = HashTask(raw)
-            let primes = layer == 1 ? PipelineLevels.conv1Primes : PipelineLevels.conv2Primes
-            let parsed = Result { () throws -> [Ciphertext] in
-                let file = try ExchangeFile.parse(raw, path: url.path, verifyHash: false)  // whole file hashed
-                guard file.header.kind == .encryptedWeights,
-                    file.header.parmsID == context.parmsIDs[primes].description
-                else {
-                    throw InferenceError.mismatch(path: url.path, reason: "kind or parms_id does not fit the manifest")
-                }
-                return try FilterFile.parse(
-                    file.payload, count: expected, primes: primes, context: context, path: url.path)
+            let payload = file.payload
+            let bytes = file.bytes
+            let hashed = Background { ContentHasher.hash(bytes, range: payload) }
+            let parsed = Result {
+                try FilterFile.parse(
+                    file.bytes, range: payload, count: expected, primes: primes, context: context, path: path)
             }
-            guard files[name] == hashed.value() else {
-                throw InferenceError.badFile(path: url.path, reason: "content hash differs from the manifest")
+            guard try hashed.value() == file.header.payloadHash else {
+                throw InferenceError.badFile(path: path, reason: "content hash mismatch (corrupted file)")
             }
             return try parsed.get()
         }
@@ -349,7 +350,37 @@ public enum UserRole {
                 }
             }
         }
-        return DecodedResponse(count: count, filters: filters, positions: positions, values: decoded, plainPooled: pooled)
+        return DecodedResponse(
+            count: count, filters: filters, positions: positions, values: decoded, plainPooled: pooled)
+    }
+}
+
+/// An exchange file of a package as the user reads it: its header checked against the manifest's content hash
+/// (``ExchangeFile/contentHash(header:)``); the payload is left for the caller to check against the header's
+/// payload hash while parsing it.
+struct PackageExchangeFile {
+    let url: URL
+    /// The whole file.
+    let bytes: [UInt8]
+    let header: ExchangeFile.Header
+    /// Where the payload lies in ``bytes``.
+    let payload: Range<Int>
+
+    /// Reads `url` and checks its header.
+    /// - Throws: ``InferenceError/badFile(path:reason:)`` for a missing or malformed file or a header whose hash
+    ///   is not `expectedHash`.
+    init(_ url: URL, expectedHash: String?) throws {
+        guard let bytes = try FileBytes.read(url) else {
+            throw InferenceError.badFile(path: url.path, reason: "missing from the package")
+        }
+        let (header, payloadStart) = try ExchangeFile.parseHeader(bytes, path: url.path)
+        guard expectedHash == ExchangeFile.contentHash(header: bytes[..<payloadStart]) else {
+            throw InferenceError.badFile(path: url.path, reason: "content hash differs from the manifest")
+        }
+        self.url = url
+        self.bytes = bytes
+        self.header = header
+        payload = payloadStart..<bytes.count
     }
 }
 
@@ -371,22 +402,5 @@ final class StepCounter: @unchecked Sendable {
         let now = done
         lock.unlock()
         report?(now, total)
-    }
-}
-
-/// A content hash computed on a global-queue thread while the caller does other work.
-final class HashTask: @unchecked Sendable {
-    private let group = DispatchGroup()
-    private var digest = ""
-
-    /// Starts hashing `bytes`.
-    init(_ bytes: [UInt8]) {
-        DispatchQueue.global().async(group: group) { self.digest = ContentHasher.hash(bytes) }
-    }
-
-    /// The hash, once computed (waits for it).
-    func value() -> String {
-        group.wait()
-        return digest
     }
 }

@@ -1,0 +1,154 @@
+import CKKS
+import Foundation
+import NN
+import TestSupport
+import Testing
+
+@testable import PrivateInference
+
+/// The version-2 package format: exchange files named in the manifest by their header hash, payloads checked
+/// against the header, and every kind of damage refused with an error naming the file.
+@Suite struct PackageFormatTests {
+    /// Packages the (conv1 filter 1, conv2 filter 2) selection at N = 4096.
+    static func package(_ dir: URL) throws -> URL {
+        let out = dir.appendingPathComponent("pkg")
+        _ = try OwnerRole.package(
+            modelURL: try EncryptedProtocolTests.modelFile(dir), selection: FilterSelection([1: [1], 2: [2]]),
+            out: out, preset: .auto, keys: dir.appendingPathComponent("keys"),
+            parameters: try EncryptedProtocolTests.smallParameters(), security: .none)
+        return out
+    }
+
+    static func edit(_ url: URL, _ change: (inout [UInt8]) -> Void) throws {
+        var bytes = [UInt8](try Data(contentsOf: url))
+        change(&bytes)
+        try Data(bytes).write(to: url)
+    }
+
+    @Test func manifestNamesExchangeFilesByTheirHeaderAndTheyLoad() throws {
+        let dir = EncryptedProtocolTests.temporary()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = try Self.package(dir)
+        let manifest = try UserRole.readManifest(out)
+        #expect(manifest.version == 2)
+        let part = PackageFiles.part(layer: 2, filter: 2, part: 0)
+        for name in [PackageFiles.publicKey, PackageFiles.relinKeys, part] {
+            let bytes = [UInt8](try Data(contentsOf: out.appendingPathComponent(name)))
+            let (header, start) = try ExchangeFile.parseHeader(bytes, path: name)
+            #expect(manifest.files[name] == ExchangeFile.contentHash(header: bytes[..<start]))
+            #expect(header.payloadHash == ContentHasher.hash(Array(bytes[start...])))
+        }
+        // Other files are hashed whole.
+        let remainder = [UInt8](try Data(contentsOf: out.appendingPathComponent(PackageFiles.remainder)))
+        #expect(manifest.files[PackageFiles.remainder] == ContentHasher.hash(remainder))
+        // The public key is the key store's file, byte for byte, and its payload hash is the key id.
+        let stored = try Data(contentsOf: dir.appendingPathComponent("keys/public.key"))
+        #expect(try Data(contentsOf: out.appendingPathComponent(PackageFiles.publicKey)) == stored)
+        let pkg = try UserRole.load(out)
+        #expect(pkg.manifest.keyID == (try OwnerKeyStore.keyID(pkg.publicKey)))
+        // Every part parses to ciphertexts at its level, read in place from the file.
+        let conv1 = try pkg.weights.part(1, 0, 0)
+        #expect(conv1.count == pkg.geometry.taps + 1)
+        #expect(conv1.allSatisfy { $0.parmsID == pkg.context.parmsIDs[PipelineLevels.conv1Primes] && $0.isSeeded })
+        let channel = try pkg.weights.part(2, 0, 0)
+        #expect(channel.count == pkg.geometry.taps)
+        let bias = try pkg.weights.part(2, 0, pkg.geometry.conv1Channels)
+        #expect(bias.count == 1 && bias[0].parmsID == pkg.context.parmsIDs[PipelineLevels.conv2Primes])
+    }
+
+    @Test func damagedFilesAreRefusedByName() throws {
+        let dir = EncryptedProtocolTests.temporary()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = try Self.package(dir)
+        let pristine = dir.appendingPathComponent("pristine")
+        try FileManager.default.copyItem(at: out, to: pristine)
+        func restore() throws {
+            try FileManager.default.removeItem(at: out)
+            try FileManager.default.copyItem(at: pristine, to: out)
+        }
+        let name = PackageFiles.part(layer: 2, filter: 2, part: 3)
+        let url = out.appendingPathComponent(name)
+
+        // A flipped payload bit: the payload no longer matches the hash its (intact) header records.
+        try Self.edit(url) { $0[$0.count - 100] ^= 4 }
+        #expect(throws: InferenceError.badFile(path: url.path, reason: "content hash mismatch (corrupted file)")) {
+            try UserRole.load(out).weights.part(2, 0, 3)
+        }
+        try restore()
+
+        // An edited header (still valid JSON): its hash differs from the manifest's.
+        try Self.edit(url) { bytes in
+            let text = Array("\"part\":\"3\"".utf8), replacement = Array("\"part\":\"4\"".utf8)
+            if let at = (0..<(bytes.count - text.count)).first(where: {
+                bytes[$0..<($0 + text.count)].elementsEqual(text)
+            }) {
+                bytes.replaceSubrange(at..<(at + text.count), with: replacement)
+            }
+        }
+        #expect(throws: InferenceError.badFile(path: url.path, reason: "content hash differs from the manifest")) {
+            try UserRole.load(out).weights.part(2, 0, 3)
+        }
+        try restore()
+
+        // A truncated part.
+        try Self.edit(url) { $0.removeLast(1000) }
+        do {
+            _ = try UserRole.load(out).weights.part(2, 0, 3)
+            Issue.record("a truncated part loaded")
+        } catch let error as InferenceError {
+            #expect(error.description.contains(url.path) && error.description.contains("(truncated?)"))
+        }
+        try restore()
+
+        // Another package's part under this name: its header hash is not this manifest's.
+        let other = dir.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        let otherPackage = try Self.package(other)
+        try FileManager.default.removeItem(at: url)
+        try FileManager.default.copyItem(at: otherPackage.appendingPathComponent(name), to: url)
+        #expect(throws: InferenceError.badFile(path: url.path, reason: "content hash differs from the manifest")) {
+            try UserRole.load(out).weights.part(2, 0, 3)
+        }
+        try restore()
+
+        // A corrupted relinearization key is refused when the package loads.
+        let relin = out.appendingPathComponent(PackageFiles.relinKeys)
+        try Self.edit(relin) { $0[$0.count - 8] ^= 1 }
+        #expect(throws: InferenceError.badFile(path: relin.path, reason: "content hash mismatch (corrupted file)")) {
+            try UserRole.load(out)
+        }
+        try restore()
+
+        // A version-1 package (whole-file hashes) is refused, not misread.
+        let manifestURL = out.appendingPathComponent(PackageFiles.manifest)
+        try Self.edit(manifestURL) { bytes in
+            bytes = Array(
+                String(decoding: bytes, as: UTF8.self).replacingOccurrences(
+                    of: "\"version\" : 2", with: "\"version\" : 1"
+                ).utf8)
+        }
+        #expect(
+            throws: InferenceError.badFile(path: manifestURL.path, reason: "not a version-2 privdnn package")
+        ) { try UserRole.load(out) }
+        try restore()
+        _ = try UserRole.load(out).weights.part(2, 0, 3)  // the restored package is intact
+    }
+
+    @Test func atomicWritesJoinPiecesAndReplaceFiles() throws {
+        let dir = EncryptedProtocolTests.temporary()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("file.bin")
+        #expect(try FileBytes.read(url) == nil)
+        try AtomicWrite.write([[1, 2, 3], [], [4, 5]], to: url)
+        #expect(try FileBytes.read(url) == [1, 2, 3, 4, 5])
+        let large = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        try AtomicWrite.write([[9], large], to: url)
+        #expect(try FileBytes.read(url) == [9] + large)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["file.bin"])  // no temporaries
+        #expect(try FileBytes.read(dir) == nil)  // a directory is not a file
+        // An unwritable place is an error naming the target.
+        let nowhere = dir.appendingPathComponent("missing/file.bin")
+        #expect(throws: InferenceError.self) { try AtomicWrite.write([[1]], to: nowhere) }
+        do { try AtomicWrite.write([[1]], to: nowhere) } catch { #expect("\(error)".contains(nowhere.path)) }
+    }
+}
