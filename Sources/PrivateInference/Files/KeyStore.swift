@@ -145,7 +145,7 @@ struct ParameterRecord: Codable, Sendable, Equatable {
 /// The owner's key store: the secret key (only here), the public and relinearization keys, and a record of
 /// the parameters and the key id (hash of the public key). Keys are SEAL-serialized inside the exchange
 /// container (version, parms_id, content hash).
-struct OwnerKeyStore {
+struct OwnerKeyStore: Sendable {
     struct Record: Codable {
         var parameters: ParameterRecord
         var keyID: String
@@ -184,18 +184,47 @@ struct OwnerKeyStore {
 
     /// Loads the store in `dir` if it exists for `context`'s parameters; otherwise generates keys and writes it.
     static func loadOrCreate(_ dir: URL, context: HEContext, security: SecurityLevel) throws -> OwnerKeyStore {
+        try open(dir, context: context, security: security).complete()
+    }
+
+    /// A key store being opened: its secret key at once, the whole store from ``complete``.
+    struct Opening: Sendable {
+        /// The secret key (all that symmetric encryption needs).
+        let secret: SecretKey
+        /// Whether the store is being created (so no package made before can have its key id).
+        let isNew: Bool
+        /// The complete store: for a new one, once the public and relinearization keys are generated and every
+        /// file is written (waits for that); rethrows what failed there.
+        let complete: @Sendable () throws -> OwnerKeyStore
+    }
+
+    /// Loads the store in `dir` if it exists for `context`'s parameters; otherwise draws a secret key now and
+    /// generates the other keys and writes the store on a background thread, so that the owner can encrypt
+    /// with the secret key meanwhile.
+    /// - Throws: ``InferenceError`` for an unreadable store or one made for other parameters (never
+    ///   overwritten: packages made with it could no longer be decrypted).
+    static func open(_ dir: URL, context: HEContext, security: SecurityLevel) throws -> Opening {
         if FileManager.default.fileExists(atPath: recordURL(dir).path) {
             let store = try load(dir)
             guard store.context.parameters.parmsID == context.parameters.parmsID else {
-                // Never overwrite an owner's secret key: packages made with it could no longer be decrypted.
                 throw InferenceError.mismatch(
                     path: recordURL(dir).path,
                     reason: "holds keys for other CKKS parameters; use another --keys directory for these parameters")
             }
-            return store
+            return Opening(secret: store.keys.secret, isNew: false) { store }
         }
+        let generator = KeyGenerator(context: context.ckks)
+        let creation = Background { try create(dir, generator: generator, context: context, security: security) }
+        return Opening(secret: generator.secretKey, isNew: true) { try creation.value() }
+    }
+
+    /// Generates the public and relinearization keys of `generator`'s secret key and writes the store: the key
+    /// files first, the record (which marks the store as present) last.
+    static func create(_ dir: URL, generator: KeyGenerator, context: HEContext, security: SecurityLevel) throws
+        -> OwnerKeyStore
+    {
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let keys = try context.generateKeys()
+        let keys = try context.generateKeys(generator)
         let parms = context.parameters.parmsID.description
         let publicBytes = try keys.publicKey.serialized()
         let keyID = ContentHasher.hash(publicBytes)  // ``keyID(_:)``, and the public key file's payload hash

@@ -45,31 +45,41 @@ public enum OwnerRole {
         let model = try ModelFile.load(modelURL)
         try validate(selection, model: model)
         let context = try HEContext(parameters: parameters ?? preset.encryptionParameters(), securityLevel: security)
-        let store = try OwnerKeyStore.loadOrCreate(keys, context: context, security: security)
+        // A new key store's public and relinearization keys are generated (and the store written) on a
+        // background thread while the filters are encrypted with its secret key.
+        let opening = try OwnerKeyStore.open(keys, context: context, security: security)
+        defer { _ = try? opening.complete() }  // never leave the key store half written
         let modelBytes = [UInt8](FileManager.default.contents(atPath: modelURL.path) ?? Data())
         let selectionJSON = canonicalJSON(selection)
-        var hasher = ContentHasher()
-        hasher.update(modelBytes)
-        hasher.update(selectionJSON)
-        hasher.update(context.keyModuli.map { String($0.value) }.joined(separator: ","))
-        hasher.update(String(context.degree))
-        hasher.update(store.keyID)
-        hasher.update("\(normalization.mean)\(normalization.std)")
-        let cacheKey = hasher.finalize()
-        if let existing = try? UserRole.readManifest(out), existing.cacheKey == cacheKey {
-            return PackageSummary(
-                directory: out, reused: true, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
+        func cacheKey(keyID: String) -> String {
+            var hasher = ContentHasher()
+            hasher.update(modelBytes)
+            hasher.update(selectionJSON)
+            hasher.update(context.keyModuli.map { String($0.value) }.joined(separator: ","))
+            hasher.update(String(context.degree))
+            hasher.update(keyID)
+            hasher.update("\(normalization.mean)\(normalization.std)")
+            return hasher.finalize()
         }
-        let cached = cache.map { PackageCache.entry($0, key: cacheKey) }
-        if let cached, let entry = try? UserRole.readManifest(cached), entry.cacheKey == cacheKey {
-            try PackageCache.copy(cached, to: out)
-            return PackageSummary(
-                directory: out, reused: true, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
+        // Only an existing key store can have made a package before (the cache key holds the key id).
+        if !opening.isNew {
+            let cacheKey = cacheKey(keyID: try opening.complete().keyID)
+            if let existing = try? UserRole.readManifest(out), existing.cacheKey == cacheKey {
+                return PackageSummary(
+                    directory: out, reused: true, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
+            }
+            if let cache, case let cached = PackageCache.entry(cache, key: cacheKey),
+                let entry = try? UserRole.readManifest(cached), entry.cacheKey == cacheKey
+            {
+                try PackageCache.copy(cached, to: out)
+                return PackageSummary(
+                    directory: out, reused: true, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
+            }
         }
 
         let kernels = try PooledKernels(model: model, normalization: normalization)
         let plan = context.plan(kernels, selection: selection)
-        let encryptor = try Encryptor(context: context.ckks, secretKey: store.keys.secret)
+        let encryptor = try Encryptor(context: context.ckks, secretKey: opening.secret)
         let remainder = try ModelFile.remainder(of: model, selection: selection)
 
         let dir = try AtomicWrite.temporaryDirectory(beside: out)
@@ -79,11 +89,6 @@ public enum OwnerRole {
             files[name] = ContentHasher.hash(bytes)
         }
         let keyParms = context.parameters.parmsID.description
-        // The key store's own files: their headers already hold the payload hashes.
-        files[PackageFiles.publicKey] = try store.publicFile.write(
-            to: dir.appendingPathComponent(PackageFiles.publicKey))
-        files[PackageFiles.relinKeys] = try store.relinFile.write(
-            to: dir.appendingPathComponent(PackageFiles.relinKeys))
         // Parts go one at a time, each encrypted on every core (``HEContext/encryptPart``); its payload is hashed
         // and written on a background thread (one sequential BLAKE2b stream) while the next part is encrypted.
         // At most one part's ciphertexts and two payloads are in memory.
@@ -112,6 +117,14 @@ public enum OwnerRole {
         }
         if let last = pending { written.append(try last.value()) }
         pending = nil
+        let store = try opening.complete()
+        let cacheKey = cacheKey(keyID: store.keyID)
+        let cached = cache.map { PackageCache.entry($0, key: cacheKey) }
+        // The key store's own files: their headers already hold the payload hashes.
+        files[PackageFiles.publicKey] = try store.publicFile.write(
+            to: dir.appendingPathComponent(PackageFiles.publicKey))
+        files[PackageFiles.relinKeys] = try store.relinFile.write(
+            to: dir.appendingPathComponent(PackageFiles.relinKeys))
         for (name, hash) in written { files[name] = hash }
         try put(PackageFiles.remainder, try ModelFile.bytes(remainder))
         try put(PackageFiles.selection, Array(selectionJSON.utf8))

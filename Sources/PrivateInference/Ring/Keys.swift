@@ -10,9 +10,11 @@ struct OwnerKeyMaterial: Sendable {
 
 extension HEContext {
     /// Generates a fresh secret key, public key and relinearization keys from OS randomness.
-    func generateKeys() throws -> OwnerKeyMaterial {
-        let generator = KeyGenerator(context: ckks)
-        return OwnerKeyMaterial(
+    func generateKeys() throws -> OwnerKeyMaterial { try generateKeys(KeyGenerator(context: ckks)) }
+
+    /// The key material of `generator`'s secret key: it and the public and relinearization keys made from it.
+    func generateKeys(_ generator: KeyGenerator) throws -> OwnerKeyMaterial {
+        OwnerKeyMaterial(
             secret: generator.secretKey, publicKey: generator.createPublicKey(),
             relinKeys: try generator.createRelinKeys())
     }
