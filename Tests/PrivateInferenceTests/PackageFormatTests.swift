@@ -41,6 +41,11 @@ import Testing
         // Other files are hashed whole.
         let remainder = [UInt8](try Data(contentsOf: out.appendingPathComponent(PackageFiles.remainder)))
         #expect(manifest.files[PackageFiles.remainder] == ContentHasher.hash(remainder))
+        // The key store's secret key is readable by the owner only.
+        func mode(_ path: String) throws -> Int {
+            try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        }
+        #expect(try mode(dir.appendingPathComponent("keys/secret.key").path) == 0o600)
         // The public key is the key store's file, byte for byte, and its payload hash is the key id.
         let stored = try Data(contentsOf: dir.appendingPathComponent("keys/public.key"))
         #expect(try Data(contentsOf: out.appendingPathComponent(PackageFiles.publicKey)) == stored)

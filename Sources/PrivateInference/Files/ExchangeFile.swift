@@ -81,7 +81,8 @@ struct ExchangeFile: Sendable {
     @discardableResult
     func write(to url: URL) throws -> String {
         let head = try headerBytes()
-        try AtomicWrite.write([head, payload], to: url)
+        // A secret key is readable by its owner only.
+        try AtomicWrite.write([head, payload], to: url, mode: header.kind == .secretKey ? 0o600 : 0o644)
         return Self.contentHash(header: head[...])
     }
 
@@ -244,7 +245,8 @@ enum AtomicWrite {
 
     /// Writes the concatenation of `pieces` to a temporary sibling, then renames it over `url` (rename(2)
     /// replaces atomically). The pieces go to the kernel straight from their buffers: no joined copy.
-    static func write(_ pieces: [[UInt8]], to url: URL) throws {
+    /// - Parameter mode: the new file's permission bits (before the umask).
+    static func write(_ pieces: [[UInt8]], to url: URL, mode: mode_t = 0o644) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(
             ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
         )
@@ -252,7 +254,7 @@ enum AtomicWrite {
             unlink(temporary.path)
             return InferenceError.badFile(path: url.path, reason: "cannot write: \(reason)")
         }
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw fail(String(cString: strerror(errno))) }
         var failure: String?
         for piece in pieces where failure == nil {
