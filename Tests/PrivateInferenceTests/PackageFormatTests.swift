@@ -57,6 +57,12 @@ import Testing
         #expect(conv1.allSatisfy { $0.parmsID == pkg.context.parmsIDs[PipelineLevels.conv1Primes] && $0.isSeeded })
         let channel = try pkg.weights.part(2, 0, 0)
         #expect(channel.count == pkg.geometry.taps)
+        // The same words as word buffers, filled as each ciphertext is parsed.
+        let buffers = try pkg.weights.buffers(2, 0, 0)
+        #expect(buffers.count == channel.count)
+        for (buffer, ct) in zip(buffers, channel) {
+            #expect(Array(UnsafeBufferPointer(start: buffer.pointer, count: buffer.count)) == ct.data)
+        }
         let bias = try pkg.weights.part(2, 0, pkg.geometry.conv1Channels)
         #expect(bias.count == 1 && bias[0].parmsID == pkg.context.parmsIDs[PipelineLevels.conv2Primes])
     }

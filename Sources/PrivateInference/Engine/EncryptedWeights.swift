@@ -18,6 +18,28 @@ struct EncryptedWeights: Sendable {
     /// taps then the bias (4 primes); for conv2, part c < C1 is the (k+1)² taps on input channel c and part C1
     /// the bias (2 primes). conv2 is split by channel so that the user streams channel by channel.
     var part: @Sendable (_ layer: Int, _ index: Int, _ part: Int) throws -> [Ciphertext]
+    /// The same part as word buffers (c0 rows then c1 rows), each made by the worker that loaded its ciphertext,
+    /// or `nil` to copy them from ``part``.
+    var partBuffers: (@Sendable (_ layer: Int, _ index: Int, _ part: Int) throws -> [WordBuffer])?
+
+    /// Weights whose parts come from `part` (and, if given, straight as word buffers from `partBuffers`).
+    init(
+        conv1Filters: [Int], conv2Filters: [Int],
+        partBuffers: (@Sendable (_ layer: Int, _ index: Int, _ part: Int) throws -> [WordBuffer])? = nil,
+        part: @escaping @Sendable (_ layer: Int, _ index: Int, _ part: Int) throws -> [Ciphertext]
+    ) {
+        self.conv1Filters = conv1Filters
+        self.conv2Filters = conv2Filters
+        self.part = part
+        self.partBuffers = partBuffers
+    }
+
+    /// One part's ciphertext words as the evaluator multiplies them: for a loaded package each buffer is filled
+    /// as its ciphertext is parsed (in parallel, no second copy of the part and no part-sized transient).
+    func buffers(_ layer: Int, _ index: Int, _ part: Int) throws -> [WordBuffer] {
+        if let partBuffers { return try partBuffers(layer, index, part) }
+        return try self.part(layer, index, part).map { WordBuffer($0.data) }
+    }
 }
 
 extension HEContext {

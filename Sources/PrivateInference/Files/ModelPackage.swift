@@ -186,6 +186,15 @@ enum FilterFile {
     static func parse(
         _ bytes: [UInt8], range: Range<Int>, count: Int, primes: Int, context: HEContext, path: String
     ) throws -> [Ciphertext] {
+        try parse(bytes, range: range, count: count, primes: primes, context: context, path: path) { $0 }
+    }
+
+    /// The ciphertexts of a part, each handed to `transform` on the worker that parsed it (so that only one
+    /// ciphertext per worker is alive besides the results).
+    static func parse<T: Sendable>(
+        _ bytes: [UInt8], range: Range<Int>, count: Int, primes: Int, context: HEContext, path: String,
+        transform: @Sendable (Ciphertext) -> T
+    ) throws -> [T] {
         var offset = range.lowerBound
         var ranges: [Range<Int>] = []
         for _ in 0..<count {
@@ -206,12 +215,12 @@ enum FilterFile {
         // Expanding the seeded c1 (BLAKE2Xb) dominates loading: do it on every core, reading each ciphertext in
         // place.
         return try Workers.map(count) { i in
-            Result { () throws -> Ciphertext in
+            Result { () throws -> T in
                 let ct = try SEALObject.load(Ciphertext.self, bytes, range: ranges[i], context: context, path: path)
                 guard ct.parmsID == context.parmsIDs[primes], ct.size == 2 else {
                     throw InferenceError.mismatch(path: path, reason: "ciphertext is not at the expected level")
                 }
-                return ct
+                return transform(ct)
             }
         }.map { try $0.get() }
     }

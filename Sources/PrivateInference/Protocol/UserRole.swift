@@ -107,7 +107,10 @@ public enum UserRole {
         let geometry = PooledGeometry(model: remainder)
         let selection1 = manifest.selection["1"] ?? [], selection2 = manifest.selection["2"] ?? []
         let taps = geometry.taps, channels = geometry.conv1Channels
-        let weights = EncryptedWeights(conv1Filters: selection1, conv2Filters: selection2) { layer, index, part in
+        /// One part's ciphertexts, each passed through `transform` by the worker that parsed it.
+        @Sendable func loadPart<T: Sendable>(
+            _ layer: Int, _ index: Int, _ part: Int, _ transform: @escaping @Sendable (Ciphertext) -> T
+        ) throws -> [T] {
             let filter = (layer == 1 ? selection1 : selection2)[index]
             let name = PackageFiles.part(layer: layer, filter: filter, part: part)
             let expected = layer == 1 ? taps + 1 : (part < channels ? taps : 1)
@@ -126,13 +129,18 @@ public enum UserRole {
             let hashed = Background { ContentHasher.hash(bytes, range: payload) }
             let parsed = Result {
                 try FilterFile.parse(
-                    file.bytes, range: payload, count: expected, primes: primes, context: context, path: path)
+                    bytes, range: payload, count: expected, primes: primes, context: context, path: path,
+                    transform: transform)
             }
             guard try hashed.value() == file.header.payloadHash else {
                 throw InferenceError.badFile(path: path, reason: "content hash mismatch (corrupted file)")
             }
             return try parsed.get()
         }
+        let weights = EncryptedWeights(
+            conv1Filters: selection1, conv2Filters: selection2,
+            partBuffers: { layer, index, part in try loadPart(layer, index, part) { WordBuffer($0.data) } }
+        ) { layer, index, part in try loadPart(layer, index, part) { $0 } }
         return LoadedPackage(
             manifest: manifest, manifestHash: ContentHasher.hash(manifestBytes), context: context, weights: weights,
             relinKeys: rk, publicKey: pk, remainder: remainder, geometry: geometry)
