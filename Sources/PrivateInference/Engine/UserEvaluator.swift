@@ -5,23 +5,24 @@ import NTT
 /// The user's homomorphic part of LeNet-5: encrypted pooled conv1 → square → encrypted pooled conv2, with
 /// images batched across slots (slot i = image i).
 ///
-/// Work per batch: each input position is encoded once (one input row at a time) and shared by every
-/// encrypted conv1 filter; each pooled output is a lazy sum of its 36 ct⊙pt products (plus the bias), taken
-/// as six 6-term sums as its input rows arrive, followed by one rescale; the square is one tensor product and
+/// Work per batch: each 2×2 mean of input bytes is encoded once (one row of means at a time) and shared
+/// by every encrypted conv1 filter; each pooled output is a lazy sum of its 25 ct⊙pt products with the box-form
+/// kernel (plus the bias), taken as five 5-term sums as its rows arrive, followed by one rescale; the square is one tensor product and
 /// one fused relinearize-and-rescale; each encrypted conv2 output is one lazy sum over all input channels
-/// (ct⊗ct for encrypted channels, ct⊙pt for plaintext ones) followed by one fused relinearize-and-rescale.
+/// (ct⊗ct with the wide kernel for encrypted channels, ct⊙pt with the box kernel on 2×2 means of activations
+/// for plaintext ones) followed by one fused relinearize-and-rescale.
 /// With few conv2 filters, rows of squares go into conv2 as soon as they exist. Sums are cache-blocked over
 /// all outputs that share inputs and every step runs on every core.
 struct UserEvaluator {
     /// Encrypted conv1 filters evaluated together: their weights and open sums are in memory at once.
     static let conv1FilterGroup = 2
-    /// Input rows encoded and multiplied per conv1 step (memory: one encoded row is 28 plaintexts at 5 primes).
+    /// Rows of 2×2 means encoded and multiplied per conv1 step (memory: one row is 27 plaintexts at 5 primes).
     static let conv1RowsPerStep = 1
     let context: HEContext
     let plan: ScalePlan
     let weights: EncryptedWeights
     let relinKeys: RelinKeys
-    /// conv kernel size k (pooled kernels are (k+1)², stride 2).
+    /// conv kernel size k (pooled kernels are k² on 2×2 means or (k+1)² wide, stride 2).
     let kernel: Int
     /// Input side (28), pooled conv1 side (12), pooled conv2 side (4).
     let inputSide: Int
@@ -32,7 +33,10 @@ struct UserEvaluator {
     /// Called after each pooled conv1 row and each conv2 input channel.
     var progress: (@Sendable () -> Void)? = nil
 
+    /// Taps of a wide pooled kernel (encrypted inputs).
     var taps: Int { (kernel + 1) * (kernel + 1) }
+    /// Taps of a box-form pooled kernel (plaintext inputs as 2×2 means).
+    var boxTaps: Int { kernel * kernel }
 
     /// Runs the encrypted layers for one batch.
     /// - Parameters:
@@ -90,12 +94,11 @@ struct UserEvaluator {
         guard filters > 0, !weights.conv2Filters.isEmpty else { return [] }
         let n = context.degree
         let k1 = PipelineLevels.conv1Primes
-        let side = inputSide, p1 = pooled1Side, window = kernel + 1
+        let side = inputSide, boxSide = inputSide - 1, p1 = pooled1Side, window = kernel
         let conv1Scale = plan.inputScale * plan.conv1WeightScale
-        // Input rows are encoded `conv1RowsPerStep` at a time and multiplied at once into every pooled output
-        // whose window covers them (lazy sums added into running sums), then dropped: live memory is the encoded
-        // rows plus the running sums of the ⌈window/2⌉ pooled rows still open, instead of a band of `window`
-        // rows. One row per step instead of two: (1,1) peak 235 → 217 MiB for ~0.04 s more conv1 (the open
+        // Rows of 2×2 means are encoded `conv1RowsPerStep` at a time and multiplied at once into every pooled
+        // output whose window covers them (lazy sums added into running sums), then dropped: live memory is the
+        // encoded rows plus the running sums of the ⌈k/2⌉ pooled rows still open, instead of a band of k rows. One row per step instead of two: (1,1) peak 235 → 217 MiB for ~0.04 s more conv1 (the open
         // sums are read and written twice as often).
         // Filters go in groups of at most `conv1FilterGroup` (inputs re-encoded per group), which bounds the
         // weights and open sums in memory for large selections.
@@ -111,19 +114,22 @@ struct UserEvaluator {
             }
             var open: [Int: [WordBuffer]] = [:]  // pooled row → running sums [filter · p1 + col] (4 primes)
             var nextPooled = 0
-            for first in stride(from: 0, to: side, by: Self.conv1RowsPerStep) {
-                let rows = Array(first..<min(side, first + Self.conv1RowsPerStep))
-                // A position that is zero in every image of the batch (MNIST's border: 135 of 784 positions on
-                // the test half) encodes to the zero polynomial; its products add nothing and are skipped.
+            for first in stride(from: 0, to: boxSide, by: Self.conv1RowsPerStep) {
+                let rows = Array(first..<min(boxSide, first + Self.conv1RowsPerStep))
+                // A mean that is zero in every image of the batch (MNIST's border) encodes to the zero
+                // polynomial; its products add nothing and are skipped.
                 let encoded = try times.measure("conv1.encode") {
-                    try Workers.map(rows.count * side) { item -> Result<WordBuffer?, Error> in
-                        let row = rows[item / side], col = item % side
+                    try Workers.map(rows.count * boxSide) { item -> Result<WordBuffer?, Error> in
+                        let row = rows[item / boxSide], col = item % boxSide
                         var values = [Double](repeating: 0, count: count)
                         var any = false
                         for b in 0..<count {
-                            let pixel = pixels[b * side * side + row * side + col]
-                            any = any || pixel != 0
-                            values[b] = Double(pixel)
+                            let at = b * side * side + row * side + col
+                            let sum =
+                                Int(pixels[at]) + Int(pixels[at + 1]) + Int(pixels[at + side])
+                                + Int(pixels[at + side + 1])
+                            any = any || sum != 0
+                            values[b] = 0.25 * Double(sum)
                         }
                         guard any else { return .success(nil) }
                         return Result {
@@ -142,7 +148,7 @@ struct UserEvaluator {
                                 var terms: [ProductTerm] = []
                                 for (i, r) in rows.enumerated() where r - 2 * y >= 0 && r - 2 * y < window {
                                     for dx in 0..<window {
-                                        guard let input = encoded[i * side + 2 * x + dx] else { continue }
+                                        guard let input = encoded[i * boxSide + 2 * x + dx] else { continue }
                                         terms.append(
                                             ProductTerm(
                                                 weight: filterWeights[f][(r - 2 * y) * window + dx].pointer,
@@ -169,7 +175,8 @@ struct UserEvaluator {
                             var ct = context.ciphertext(sums[o], size: 2, primes: k1, scale: conv1Scale)
                             try context.evaluator.addInPlace(
                                 &ct,
-                                context.ciphertext(filterWeights[o / p1][taps], size: 2, primes: k1, scale: conv1Scale)
+                                context.ciphertext(
+                                    filterWeights[o / p1][boxTaps], size: 2, primes: k1, scale: conv1Scale)
                             )
                             try context.evaluator.rescaleToNextInPlace(&ct)
                             return ct
@@ -258,7 +265,8 @@ struct UserEvaluator {
         let n = context.degree
         let k2 = PipelineLevels.conv2Primes
         let moduli = context.moduli(k2)
-        let p1 = pooled1Side, p2 = pooled2Side, window = kernel + 1, plane = p1 * p1, outputs = p2 * p2
+        let p1 = pooled1Side, p2 = pooled2Side, plane = p1 * p1, outputs = p2 * p2
+        let boxSide = p1 - 1
         let encryptedChannel = Dictionary(uniqueKeysWithValues: weights.conv1Filters.enumerated().map { ($1, $0) })
         let size = weights.conv1Filters.isEmpty ? 2 : 3
         for c in 0..<conv1Channels {
@@ -268,10 +276,18 @@ struct UserEvaluator {
                 if streamed { continue }
                 inputs = squares[e]
             } else {
+                // Plaintext channels enter as their 2×2 means (121 encodings and 25 taps instead of 144 and 36).
                 inputs = try times.measure("conv2.encode") {
-                    try Workers.map(plane) { pos -> Result<WordBuffer, Error> in
+                    try Workers.map(boxSide * boxSide) { pos -> Result<WordBuffer, Error> in
+                        let at = pos / boxSide * p1 + pos % boxSide
                         var values = [Double](repeating: 0, count: count)
-                        for b in 0..<count { values[b] = Double(activations[(b * conv1Channels + c) * plane + pos]) }
+                        for b in 0..<count {
+                            let base = (b * conv1Channels + c) * plane + at
+                            values[b] =
+                                0.25
+                                * (Double(activations[base]) + Double(activations[base + 1])
+                                    + Double(activations[base + p1]) + Double(activations[base + p1 + 1]))
+                        }
                         return Result {
                             try context.encodeBuffer(values, scale: plan.squareScale, primes: k2)
                         }
@@ -279,6 +295,9 @@ struct UserEvaluator {
                 }
             }
             let isCipher = encryptedChannel[c] != nil
+            // Encrypted channels use the wide kernel on the squares themselves, plaintext ones the box kernel.
+            let window = isCipher ? kernel + 1 : kernel, stride = isCipher ? p1 : boxSide
+            let channelTaps = window * window
             for index in 0..<filters {
                 let block = try times.measure("conv2.load") {
                     try weights.part(2, index, c).map { WordBuffer($0.data) }
@@ -286,8 +305,8 @@ struct UserEvaluator {
                 times.measure("conv2") {
                     let terms = (0..<outputs).map { pos -> [ProductTerm] in
                         let y = pos / p2, x = pos % p2
-                        return (0..<taps).map { tap in
-                            let at = (2 * y + tap / window) * p1 + 2 * x + tap % window
+                        return (0..<channelTaps).map { tap in
+                            let at = (2 * y + tap / window) * stride + 2 * x + tap % window
                             return ProductTerm(
                                 weight: block[tap].pointer, input: inputs[at].pointer, inputIsCipher: isCipher)
                         }

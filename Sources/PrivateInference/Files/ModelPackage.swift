@@ -6,7 +6,8 @@ import NN
 /// hash of every other file in it.
 struct PackageManifest: Codable, Sendable {
     static let format = "privdnn-package"
-    static let currentVersion = 1
+    /// 2: conv1 and conv2's plaintext-channel parts hold box-form taps (``PooledKernels``).
+    static let currentVersion = 2
 
     var format: String
     var version: Int
@@ -64,7 +65,10 @@ struct PooledGeometry: Sendable {
     var conv2Channels: Int
     var pooled1Side: Int { (inputSide - kernel + 1) / 2 }
     var pooled2Side: Int { (pooled1Side - kernel + 1) / 2 }
+    /// Taps of a pooled kernel on encrypted inputs ((k+1)², wide form).
     var taps: Int { (kernel + 1) * (kernel + 1) }
+    /// Taps of a pooled kernel on plaintext inputs taken as 2×2 means (k², box form).
+    var boxTaps: Int { kernel * kernel }
 
     /// Progress ticks of one batch: each pooled conv1 row of each group of encrypted conv1 filters
     /// (``UserEvaluator/conv1FilterGroup``), then each conv2 input channel.

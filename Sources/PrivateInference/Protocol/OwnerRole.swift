@@ -97,7 +97,8 @@ public enum OwnerRole {
             Result {
                 let (layer, primes, filter, part) = parts[index]
                 let ciphertexts = try context.encryptPart(
-                    kernels, layer: layer, filter: filter, part: part, plan: plan, encryptor: encryptor)
+                    kernels, layer: layer, filter: filter, part: part, encryptedChannels: selection[1], plan: plan,
+                    encryptor: encryptor)
                 let file = ExchangeFile(
                     kind: .encryptedWeights, parmsID: context.parmsIDs[primes].description,
                     fields: ["layer": String(layer), "filter": String(filter), "part": String(part)],

@@ -102,11 +102,12 @@ public enum UserRole {
         let geometry = PooledGeometry(model: remainder)
         let selection1 = manifest.selection["1"] ?? [], selection2 = manifest.selection["2"] ?? []
         let files = manifest.files
-        let taps = geometry.taps, channels = geometry.conv1Channels
+        let wide = geometry.taps, box = geometry.boxTaps, channels = geometry.conv1Channels
         let weights = EncryptedWeights(conv1Filters: selection1, conv2Filters: selection2) { layer, index, part in
             let filter = (layer == 1 ? selection1 : selection2)[index]
             let name = PackageFiles.part(layer: layer, filter: filter, part: part)
-            let expected = layer == 1 ? taps + 1 : (part < channels ? taps : 1)
+            let expected =
+                layer == 1 ? box + 1 : (part < channels ? (selection1.contains(part) ? wide : box) : 1)
             let url = dir.appendingPathComponent(name)
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 throw InferenceError.badFile(path: url.path, reason: "missing from the package")
