@@ -16,8 +16,16 @@ import NTT
 struct UserEvaluator {
     /// Encrypted conv1 filters evaluated together: their weights and open sums are in memory at once.
     static let conv1FilterGroup = 2
-    /// Rows of 2×2 means encoded and multiplied per conv1 step (memory: one row is 27 plaintexts at 5 primes).
-    static let conv1RowsPerStep = 1
+    /// Blocks of pooled conv1 columns evaluated one after the other over all rows: each block's running sums
+    /// and encoded row are 1/blocks of a whole row's, for re-encoding the k−2 columns of means that neighbouring
+    /// blocks share.
+    static let conv1ColumnBlocks = 2
+
+    /// The pooled conv1 columns of each block.
+    static func columnBlocks(_ side: Int) -> [Range<Int>] {
+        let blocks = max(1, min(conv1ColumnBlocks, side))
+        return (0..<blocks).map { (side * $0 / blocks)..<(side * ($0 + 1) / blocks) }
+    }
     let context: HEContext
     let plan: ScalePlan
     let weights: EncryptedWeights
@@ -96,10 +104,11 @@ struct UserEvaluator {
         let k1 = PipelineLevels.conv1Primes
         let side = inputSide, boxSide = inputSide - 1, p1 = pooled1Side, window = kernel
         let conv1Scale = plan.inputScale * plan.conv1WeightScale
-        // Rows of 2×2 means are encoded `conv1RowsPerStep` at a time and multiplied at once into every pooled
-        // output whose window covers them (lazy sums added into running sums), then dropped: live memory is the
-        // encoded rows plus the running sums of the ⌈k/2⌉ pooled rows still open, instead of a band of k rows. One row per step instead of two: (1,1) peak 235 → 217 MiB for ~0.04 s more conv1 (the open
-        // sums are read and written twice as often).
+        // Rows of 2×2 means are encoded one at a time and multiplied at once into every pooled output whose
+        // window covers them (lazy sums added into running sums), then dropped. A pooled row opens when its first
+        // row of means arrives and is finished (rescaled, squared, streamed) as soon as its last one is in, before
+        // the row opened by the same row of means: at most two pooled rows of running sums are live instead of
+        // ⌈k/2⌉ = 3 ((1,1): 16 MiB less at the peak), for one more, smaller multiply-accumulate call per step.
         // Filters go in groups of at most `conv1FilterGroup` (inputs re-encoded per group), which bounds the
         // weights and open sums in memory for large selections.
         var squares = [[WordBuffer?]](repeating: [WordBuffer?](repeating: nil, count: p1 * p1), count: filters)
@@ -112,111 +121,122 @@ struct UserEvaluator {
                     Result { try weights.part(1, group.lowerBound + i, 0).map { WordBuffer($0.data) } }
                 }.map { try $0.get() }
             }
-            var open: [Int: [WordBuffer]] = [:]  // pooled row → running sums [filter · p1 + col] (4 primes)
-            var nextPooled = 0
-            for first in stride(from: 0, to: boxSide, by: Self.conv1RowsPerStep) {
-                let rows = Array(first..<min(boxSide, first + Self.conv1RowsPerStep))
-                // A mean that is zero in every image of the batch (MNIST's border) encodes to the zero
-                // polynomial; its products add nothing and are skipped.
-                let encoded = try times.measure("conv1.encode") {
-                    try Workers.map(rows.count * boxSide) { item -> Result<WordBuffer?, Error> in
-                        let row = rows[item / boxSide], col = item % boxSide
-                        var values = [Double](repeating: 0, count: count)
-                        var any = false
-                        for b in 0..<count {
-                            let at = b * side * side + row * side + col
-                            let sum =
-                                Int(pixels[at]) + Int(pixels[at + 1]) + Int(pixels[at + side])
-                                + Int(pixels[at + side + 1])
-                            any = any || sum != 0
-                            values[b] = 0.25 * Double(sum)
-                        }
-                        guard any else { return .success(nil) }
-                        return Result {
-                            try context.encodeBuffer(values, scale: plan.inputScale, primes: k1)
-                        }
-                    }.map { try $0.get() }
-                }
-                let pooled = try times.measure("conv1") { () throws -> [Ciphertext]? in
-                    // Output (y, f, x) takes, from input row r with 0 ≤ r − 2y < window, the taps of window row r − 2y.
-                    var outputs: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
-                    for y in max(0, (first - window + 2) / 2)...min(p1 - 1, rows[rows.count - 1] / 2) {
-                        let sums = open[y] ?? (0..<(groupCount * p1)).map { _ in WordBuffer(count: 2 * k1 * n) }
-                        open[y] = sums
-                        for f in 0..<groupCount {
-                            for x in 0..<p1 {
-                                var terms: [ProductTerm] = []
-                                for (i, r) in rows.enumerated() where r - 2 * y >= 0 && r - 2 * y < window {
-                                    for dx in 0..<window {
-                                        guard let input = encoded[i * boxSide + 2 * x + dx] else { continue }
-                                        terms.append(
-                                            ProductTerm(
-                                                weight: filterWeights[f][(r - 2 * y) * window + dx].pointer,
-                                                input: input.pointer, inputIsCipher: false))
+            for columns in Self.columnBlocks(p1) {
+                let width = columns.count
+                // Means columns 2·x0 … 2·(x1−1)+k−1 feed the block's outputs (neighbouring blocks share k−2).
+                let firstMean = 2 * columns.lowerBound, means = 2 * (width - 1) + window
+                var open: [Int: [WordBuffer]] = [:]  // pooled row → running sums [filter · width + x] (k1 primes)
+                var nextPooled = 0
+                for r in 0..<boxSide {
+                    // A mean that is zero in every image of the batch (MNIST's border) encodes to the zero
+                    // polynomial; its products add nothing and are skipped.
+                    let encoded = try times.measure("conv1.encode") {
+                        try Workers.map(means) { item -> Result<WordBuffer?, Error> in
+                            let col = firstMean + item
+                            var values = [Double](repeating: 0, count: count)
+                            var any = false
+                            for b in 0..<count {
+                                let at = b * side * side + r * side + col
+                                let sum =
+                                    Int(pixels[at]) + Int(pixels[at + 1]) + Int(pixels[at + side])
+                                    + Int(pixels[at + side + 1])
+                                any = any || sum != 0
+                                values[b] = 0.25 * Double(sum)
+                            }
+                            guard any else { return .success(nil) }
+                            return Result {
+                                try context.encodeBuffer(values, scale: plan.inputScale, primes: k1)
+                            }
+                        }.map { try $0.get() }
+                    }
+                    // Output (y, f, x) takes, from row of means r with 0 ≤ r − 2y < k, the taps of kernel row r − 2y.
+                    func accumulate(_ pooledRows: [Int]) {
+                        var outputs: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
+                        for y in pooledRows {
+                            guard let sums = open[y] else { continue }
+                            for f in 0..<groupCount {
+                                for x in 0..<width {
+                                    let terms = (0..<window).compactMap { dx -> ProductTerm? in
+                                        guard let input = encoded[2 * x + dx] else { return nil }
+                                        return ProductTerm(
+                                            weight: filterWeights[f][(r - 2 * y) * window + dx].pointer,
+                                            input: input.pointer, inputIsCipher: false)
                                     }
+                                    guard !terms.isEmpty else { continue }
+                                    outputs.append(terms)
+                                    destinations.append(sums[f * width + x].pointer)
                                 }
-                                guard !terms.isEmpty else { continue }
-                                outputs.append(terms)
-                                destinations.append(sums[f * p1 + x].pointer)
                             }
                         }
-                    }
-                    withExtendedLifetime((filterWeights, encoded, open)) {
-                        LazyAccumulator.sumAll(
-                            outputs, primes: k1, degree: n, moduli: context.moduli(k1), outSize: 2, into: destinations,
-                            accumulate: true)
-                    }
-                    // A pooled row is complete once its window's last input row is in.
-                    guard nextPooled < p1, 2 * nextPooled + window - 1 <= rows[rows.count - 1],
-                        let sums = open.removeValue(forKey: nextPooled)
-                    else { return nil }
-                    return try Workers.map(sums.count) { o in
-                        Result {
-                            var ct = context.ciphertext(sums[o], size: 2, primes: k1, scale: conv1Scale)
-                            try context.evaluator.addInPlace(
-                                &ct,
-                                context.ciphertext(
-                                    filterWeights[o / p1][boxTaps], size: 2, primes: k1, scale: conv1Scale)
-                            )
-                            try context.evaluator.rescaleToNextInPlace(&ct)
-                            return ct
+                        withExtendedLifetime((filterWeights, encoded, open)) {
+                            LazyAccumulator.sumAll(
+                                outputs, primes: k1, degree: n, moduli: context.moduli(k1), outSize: 2,
+                                into: destinations, accumulate: true)
                         }
-                    }.map { try $0.get() }
-                }
-                guard let pooled else { continue }
-                let y = nextPooled
-                nextPooled += 1
-                let squared = try times.measure("activation") {
-                    try Workers.map(pooled.count) { i in Result { WordBuffer(try square(pooled[i]).data) } }.map {
-                        try $0.get()
+                    }
+                    times.measure("conv1") {
+                        accumulate(open.keys.filter { $0 * 2 <= r && r - 2 * $0 < window }.sorted())
+                    }
+                    // A pooled row is complete once its window's last row of means is in.
+                    if nextPooled < p1, 2 * nextPooled + window - 1 <= r,
+                        let sums = open.removeValue(forKey: nextPooled)
+                    {
+                        let y = nextPooled
+                        nextPooled += 1
+                        // Bias, rescale and square each output in one task, so that a row's rescaled outputs are
+                        // never all live beside its sums.
+                        let squared = try times.measure("activation") {
+                            try Workers.map(sums.count) { o in
+                                Result {
+                                    var ct = context.ciphertext(sums[o], size: 2, primes: k1, scale: conv1Scale)
+                                    try context.evaluator.addInPlace(
+                                        &ct,
+                                        context.ciphertext(
+                                            filterWeights[o / width][boxTaps], size: 2, primes: k1,
+                                            scale: conv1Scale))
+                                    try context.evaluator.rescaleToNextInPlace(&ct)
+                                    return WordBuffer(try square(ct).data)
+                                }
+                            }.map { try $0.get() }
+                        }
+                        if let stream {
+                            times.measure("conv2") {
+                                accumulateSquares(
+                                    row: y, columns: columns, squared, channels: group, blocks: stream.blocks,
+                                    into: stream.totals)
+                            }
+                        } else {
+                            for (item, ct) in squared.enumerated() {
+                                squares[group.lowerBound + item / width][y * p1 + columns.lowerBound + item % width] =
+                                    ct
+                            }
+                        }
+                        progress?()
+                    }
+                    if r % 2 == 0, r / 2 < p1 {
+                        open[r / 2] = (0..<(groupCount * width)).map { _ in WordBuffer(count: 2 * k1 * n) }
+                        times.measure("conv1") { accumulate([r / 2]) }
                     }
                 }
-                if let stream {
-                    times.measure("conv2") {
-                        accumulateSquares(row: y, squared, channels: group, blocks: stream.blocks, into: stream.totals)
-                    }
-                } else {
-                    for (item, ct) in squared.enumerated() {
-                        squares[group.lowerBound + item / p1][y * p1 + item % p1] = ct
-                    }
+                guard nextPooled == p1 else {
+                    throw InferenceError.invalidArgument(
+                        "internal: \(p1 - nextPooled) pooled conv1 rows not completed")
                 }
-                progress?()
-            }
-            guard nextPooled == p1 else {
-                throw InferenceError.invalidArgument("internal: \(p1 - nextPooled) pooled conv1 rows not completed")
             }
         }
         return squares.map { $0.compactMap { $0 } }
     }
 
-    /// Adds one row of squares (`[filter · p1 + col]` of the encrypted channels `channels`) times their conv2
-    /// weights to every conv2 output whose window covers that row: for output (y2, x2) the taps of window row
-    /// `row − 2·y2`, over those channels, as one lazy ct⊗ct sum per output.
+    /// Adds one row of squares (`[filter · width + col − x0]` of the encrypted channels `channels`, for the pooled
+    /// columns `columns` = x0..<x1) times their conv2 weights to every conv2 output whose window covers them: for
+    /// output (y2, x2) the taps of window row `row − 2·y2` on those columns, over those channels, as one lazy
+    /// ct⊗ct sum per output.
     func accumulateSquares(
-        row: Int, _ squared: [WordBuffer], channels: Range<Int>, blocks: [[[WordBuffer]]], into totals: [WordBuffer]
+        row: Int, columns: Range<Int>, _ squared: [WordBuffer], channels: Range<Int>, blocks: [[[WordBuffer]]],
+        into totals: [WordBuffer]
     ) {
         let k2 = PipelineLevels.conv2Primes, n = context.degree
-        let p1 = pooled1Side, p2 = pooled2Side, window = kernel + 1
+        let p2 = pooled2Side, window = kernel + 1, width = columns.count
         let firstRow = max(0, (row - window + 2) / 2), lastRow = min(p2 - 1, row / 2)
         guard firstRow <= lastRow else { return }
         var terms: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
@@ -226,13 +246,15 @@ struct UserEvaluator {
                 for x2 in 0..<p2 {
                     var sum: [ProductTerm] = []
                     for (i, e) in channels.enumerated() {
-                        for dx in 0..<window {
+                        for dx in 0..<window where columns.contains(2 * x2 + dx) {
                             sum.append(
                                 ProductTerm(
                                     weight: encrypted[e][dy * window + dx].pointer,
-                                    input: squared[i * p1 + 2 * x2 + dx].pointer, inputIsCipher: true))
+                                    input: squared[i * width + 2 * x2 + dx - columns.lowerBound].pointer,
+                                    inputIsCipher: true))
                         }
                     }
+                    guard !sum.isEmpty else { continue }
                     terms.append(sum)
                     destinations.append(totals[index * p2 * p2 + y2 * p2 + x2].pointer)
                 }

@@ -70,11 +70,12 @@ struct PooledGeometry: Sendable {
     /// Taps of a pooled kernel on plaintext inputs taken as 2×2 means (k², box form).
     var boxTaps: Int { kernel * kernel }
 
-    /// Progress ticks of one batch: each pooled conv1 row of each group of encrypted conv1 filters
-    /// (``UserEvaluator/conv1FilterGroup``), then each conv2 input channel.
+    /// Progress ticks of one batch: each pooled conv1 row of each column block of each group of encrypted conv1
+    /// filters (``UserEvaluator/conv1FilterGroup``, ``UserEvaluator/conv1ColumnBlocks``), then each conv2 input
+    /// channel.
     func progressSteps(conv1Filters: Int) -> Int {
         (conv1Filters + UserEvaluator.conv1FilterGroup - 1) / UserEvaluator.conv1FilterGroup * pooled1Side
-            + conv1Channels
+            * UserEvaluator.columnBlocks(pooled1Side).count + conv1Channels
     }
 
     init(model: Model) {
