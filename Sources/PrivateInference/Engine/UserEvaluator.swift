@@ -20,6 +20,9 @@ struct UserEvaluator {
     /// and encoded row are 1/blocks of a whole row's, for re-encoding the k−2 columns of means that neighbouring
     /// blocks share.
     static let conv1ColumnBlocks = 2
+    /// Rows of 2×2 means of a plaintext channel encoded at once for conv2 (when the weight blocks are kept):
+    /// 3 of 11 rows are 13 MiB of encodings instead of 47, for re-reading the running totals four times.
+    static let conv2RowsPerGroup = 3
 
     /// The pooled conv1 columns of each block.
     static func columnBlocks(_ side: Int) -> [Range<Int>] {
@@ -77,7 +80,7 @@ struct UserEvaluator {
         if stream {
             blocks = try times.measure("conv2.load") {
                 try (0..<weights.conv2Filters.count).map { index in
-                    try weights.conv1Filters.map { c in try weights.part(2, index, c).map { WordBuffer($0.data) } }
+                    try weights.conv1Filters.map { c in try words(2, index, c) }
                 }
             }
         }
@@ -118,7 +121,7 @@ struct UserEvaluator {
             let groupCount = group.count
             let filterWeights = try times.measure("conv1.load") {
                 try Workers.map(groupCount) { i in
-                    Result { try weights.part(1, group.lowerBound + i, 0).map { WordBuffer($0.data) } }
+                    Result { try words(1, group.lowerBound + i, 0) }
                 }.map { try $0.get() }
             }
             for columns in Self.columnBlocks(p1) {
@@ -267,6 +270,19 @@ struct UserEvaluator {
         }
     }
 
+    /// One part's ciphertexts as word buffers, each ciphertext released as soon as it is copied, so that a part
+    /// is never resident twice.
+    func words(_ layer: Int, _ index: Int, _ part: Int) throws -> [WordBuffer] {
+        var ciphertexts = try weights.part(layer, index, part)
+        var out: [WordBuffer] = []
+        out.reserveCapacity(ciphertexts.count)
+        for i in ciphertexts.indices {
+            out.append(WordBuffer(ciphertexts[i].data))
+            ciphertexts[i].data = []
+        }
+        return out
+    }
+
     /// ct², relinearized and rescaled (in one division by P·q).
     func square(_ input: Ciphertext) throws -> Ciphertext {
         var out = try context.evaluator.square(input)
@@ -274,8 +290,8 @@ struct UserEvaluator {
         return out
     }
 
-    /// The selected conv2 filters' pooled outputs, accumulated input channel by input channel so that only one
-    /// channel's encoded activations and one (filter, channel) block of weights are in memory at a time.
+    /// The selected conv2 filters' pooled outputs, accumulated input channel by input channel so that at most one
+    /// channel's encoded activations (or a few rows of them) and its weight blocks are in memory at a time.
     ///
     /// With `streamed`, the encrypted channels were already added to `totals` row by row.
     func conv2(
@@ -293,51 +309,67 @@ struct UserEvaluator {
         let size = weights.conv1Filters.isEmpty ? 2 : 3
         for c in 0..<conv1Channels {
             defer { progress?() }
-            let inputs: [WordBuffer]
-            if let e = encryptedChannel[c] {
-                if streamed { continue }
-                inputs = squares[e]
-            } else {
-                // Plaintext channels enter as their 2×2 means (121 encodings and 25 taps instead of 144 and 36).
-                inputs = try times.measure("conv2.encode") {
-                    try Workers.map(boxSide * boxSide) { pos -> Result<WordBuffer, Error> in
-                        let at = pos / boxSide * p1 + pos % boxSide
-                        var values = [Double](repeating: 0, count: count)
-                        for b in 0..<count {
-                            let base = (b * conv1Channels + c) * plane + at
-                            values[b] =
-                                0.25
-                                * (Double(activations[base]) + Double(activations[base + 1])
-                                    + Double(activations[base + p1]) + Double(activations[base + p1 + 1]))
-                        }
-                        return Result {
-                            try context.encodeBuffer(values, scale: plan.squareScale, primes: k2)
-                        }
-                    }.map { try $0.get() }
-                }
-            }
-            let isCipher = encryptedChannel[c] != nil
-            // Encrypted channels use the wide kernel on the squares themselves, plaintext ones the box kernel.
-            let window = isCipher ? kernel + 1 : kernel, stride = isCipher ? p1 : boxSide
+            let encrypted = encryptedChannel[c]
+            if encrypted != nil && streamed { continue }
+            let isCipher = encrypted != nil
+            // Encrypted channels use the wide kernel on the squares themselves, plaintext ones the box kernel on
+            // their 2×2 means (121 encodings and 25 taps instead of 144 and 36).
+            let window = isCipher ? kernel + 1 : kernel, rowLength = isCipher ? p1 : boxSide
             let channelTaps = window * window
-            for index in 0..<filters {
-                let block = try times.measure("conv2.load") {
-                    try weights.part(2, index, c).map { WordBuffer($0.data) }
-                }
-                times.measure("conv2") {
-                    let terms = (0..<outputs).map { pos -> [ProductTerm] in
-                        let y = pos / p2, x = pos % p2
-                        return (0..<channelTaps).map { tap in
-                            let at = (2 * y + tap / window) * stride + 2 * x + tap % window
-                            return ProductTerm(
-                                weight: block[tap].pointer, input: inputs[at].pointer, inputIsCipher: isCipher)
-                        }
+            // A plaintext channel is encoded a few rows of means at a time, each group multiplied into every
+            // output it feeds, when the filters' weight blocks (then kept for the whole channel) are smaller than
+            // the channel's encodings; otherwise all at once, each block loaded once.
+            let keepBlocks = !isCipher && filters * channelTaps <= boxSide * boxSide
+            let groupRows = keepBlocks ? Self.conv2RowsPerGroup : rowLength
+            var blocks: [Int: [WordBuffer]] = [:]
+            for first in stride(from: 0, to: rowLength, by: groupRows) {
+                let rows = first..<min(rowLength, first + groupRows)
+                let inputs: [WordBuffer]
+                if let e = encrypted {
+                    inputs = squares[e]
+                } else {
+                    inputs = try times.measure("conv2.encode") {
+                        try Workers.map(rows.count * boxSide) { item -> Result<WordBuffer, Error> in
+                            let at = (first + item / boxSide) * p1 + item % boxSide
+                            var values = [Double](repeating: 0, count: count)
+                            for b in 0..<count {
+                                let base = (b * conv1Channels + c) * plane + at
+                                values[b] =
+                                    0.25
+                                    * (Double(activations[base]) + Double(activations[base + 1])
+                                        + Double(activations[base + p1]) + Double(activations[base + p1 + 1]))
+                            }
+                            return Result {
+                                try context.encodeBuffer(values, scale: plan.squareScale, primes: k2)
+                            }
+                        }.map { try $0.get() }
                     }
-                    // The channel's sums are added (mod q) straight into the running totals.
-                    withExtendedLifetime((block, inputs)) {
-                        LazyAccumulator.sumAll(
-                            terms, primes: k2, degree: n, moduli: moduli, outSize: isCipher ? 3 : 2,
-                            into: (0..<outputs).map { totals[index * outputs + $0].pointer }, accumulate: true)
+                }
+                for index in 0..<filters {
+                    let block = try blocks[index] ?? times.measure("conv2.load") { try words(2, index, c) }
+                    if keepBlocks { blocks[index] = block }
+                    times.measure("conv2") {
+                        // Output (y, x) takes the taps whose input row 2y + tap/window is in this group.
+                        var terms: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
+                        for pos in 0..<outputs {
+                            let y = pos / p2, x = pos % p2
+                            let sum = (0..<channelTaps).compactMap { tap -> ProductTerm? in
+                                let row = 2 * y + tap / window
+                                guard rows.contains(row) else { return nil }
+                                let at = (row - first) * rowLength + 2 * x + tap % window
+                                return ProductTerm(
+                                    weight: block[tap].pointer, input: inputs[at].pointer, inputIsCipher: isCipher)
+                            }
+                            guard !sum.isEmpty else { continue }
+                            terms.append(sum)
+                            destinations.append(totals[index * outputs + pos].pointer)
+                        }
+                        // The sums are added (mod q) straight into the running totals.
+                        withExtendedLifetime((block, inputs)) {
+                            LazyAccumulator.sumAll(
+                                terms, primes: k2, degree: n, moduli: moduli, outSize: isCipher ? 3 : 2,
+                                into: destinations, accumulate: true)
+                        }
                     }
                 }
             }
