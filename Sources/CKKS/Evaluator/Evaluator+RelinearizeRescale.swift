@@ -28,19 +28,17 @@ extension Evaluator {
         let (next, newScale) = try rescaleTarget(encrypted, from: level)
         let n = level.polyModulusDegree
         let k = level.coeffModulus.count
-        // c2 … c_{m−1}, switched with the keys for s² … s^(m−1) (indexes 0 … m−3).
-        let targets = Array(encrypted.data[(2 * n * k)...])
         var done = false
         try withKeySwitch(keys: relinKeys.keys, indices: Array(0..<(size - 2)), level: level) { kernel, pointers in
-            targets.withUnsafeBufferPointer { t in
-                encrypted.data.withUnsafeMutableBufferPointer { buffer in
-                    guard let base = buffer.baseAddress, let tBase = t.baseAddress else { return }
-                    let targetPointers = (0..<(size - 2)).map { tBase + $0 * n * k }
-                    done = kernel.applyRescaling(
-                        targets: targetPointers, level: k, degree: n, keys: pointers, c0: base, c1: base + k * n)
-                    // c1's k−1 new rows move down to follow c0's.
-                    if done { (base + (k - 1) * n).update(from: base + k * n, count: (k - 1) * n) }
-                }
+            encrypted.data.withUnsafeMutableBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                // c2 … c_{m−1}, switched with the keys for s² … s^(m−1) (indexes 0 … m−3), read in place: the
+                // kernel reads every target before it writes c0 and c1, which lie before them.
+                let targets = (2..<size).map { UnsafePointer(base + $0 * n * k) }
+                done = kernel.applyRescaling(
+                    targets: targets, level: k, degree: n, keys: pointers, c0: base, c1: base + k * n)
+                // c1's k−1 new rows move down to follow c0's.
+                if done { (base + (k - 1) * n).update(from: base + k * n, count: (k - 1) * n) }
             }
         }
         guard done else {

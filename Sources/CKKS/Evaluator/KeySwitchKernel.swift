@@ -71,7 +71,8 @@ struct KeySwitchKernel: Sendable {
     /// a size-4 ciphertext costs one mod-down, not two. The ℓ−1 result rows of each are written at the start of
     /// `c0` and `c1`.
     /// - Parameters:
-    ///   - targets: one or more targets, each ℓ NTT-form rows over q_0..q_{ℓ-1} (canonical).
+    ///   - targets: one or more targets, each ℓ NTT-form rows over q_0..q_{ℓ-1} (canonical). They are read in
+    ///     full before `c0` and `c1` are written, so they may follow c1 in the same buffer (but not overlap it).
     ///   - keys: target t's key for digit J at `keys[t·ℓ + J]` (one target may pass more than ℓ keys).
     ///   - Others: as ``apply(target:level:degree:keys:c0:c1:)``, with 2 ≤ ℓ ≤ K−1.
     /// - Returns: false (and nothing written) when ℓ has no fused division (ℓ = 1).
