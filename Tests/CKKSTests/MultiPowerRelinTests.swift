@@ -107,7 +107,8 @@ extension RelinearizeRescaleTests {
             #expect(cube == original)
         }
         // Keys with an s³ entry but no s²: the message names s².
-        let noSquare = RelinKeys(keys: KSwitchKeys(parmsID: relinKeys.keys.parmsID, data: [[], relinKeys.keys.data[1]]))
+        let onlyCube = [[], relinKeys.keys.data[1]]
+        let noSquare = RelinKeys(keys: KSwitchKeys(parmsID: relinKeys.keys.parmsID, data: onlyCube))
         let error = #expect(throws: CKKSError.self) { try evaluator.relinearize(cube, relinKeys: noSquare) }
         #expect(error?.description.contains("s^2") == true)
         #expect(noSquare.maxKeyPower == 1)

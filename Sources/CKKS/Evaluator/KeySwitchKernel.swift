@@ -66,15 +66,19 @@ struct KeySwitchKernel: Sendable {
         }
     }
 
-    /// Replaces (c0, c1) by round((P·c + Σ_t key switch of `targets[t]` before its mod-down) / (q_{ℓ-1}·P)):
-    /// relinearize and rescale in one division. Every target's products go into the same 128-bit accumulators, so
-    /// a size-4 ciphertext costs one mod-down, not two. The ℓ−1 result rows of each are written at the start of
-    /// `c0` and `c1`.
+    /// Replaces (c0, c1) by round((P·c + Σ_t key switch of `targets[t]` before its mod-down) / (q_{ℓ-1}·P)).
+    ///
+    /// This is relinearize and rescale in one division. Every target's products go into the same 128-bit
+    /// accumulators, so a size-4 ciphertext costs one mod-down, not two. The ℓ−1 result rows of each are written
+    /// at the start of `c0` and `c1`.
     /// - Parameters:
     ///   - targets: one or more targets, each ℓ NTT-form rows over q_0..q_{ℓ-1} (canonical). They are read in
     ///     full before `c0` and `c1` are written, so they may follow c1 in the same buffer (but not overlap it).
+    ///   - level: ℓ, with 2 ≤ ℓ ≤ K−1.
+    ///   - degree: N.
     ///   - keys: target t's key for digit J at `keys[t·ℓ + J]` (one target may pass more than ℓ keys).
-    ///   - Others: as ``apply(target:level:degree:keys:c0:c1:)``, with 2 ≤ ℓ ≤ K−1.
+    ///   - c0: ℓ rows, replaced by ℓ−1.
+    ///   - c1: ℓ rows, replaced by ℓ−1.
     /// - Returns: false (and nothing written) when ℓ has no fused division (ℓ = 1).
     func applyRescaling(
         targets: [UnsafePointer<UInt64>], level: Int, degree: Int, keys: [UnsafePointer<UInt64>],
@@ -88,8 +92,10 @@ struct KeySwitchKernel: Sendable {
         return true
     }
 
-    /// Calls `body` with the (ℓ+1)-row products Σ_t ⟨decompose(T_t), key_t⟩ over q_0..q_{ℓ-1}, P for both key
-    /// components (before the mod-down), and N words of scratch. Target t uses `keys[t·ℓ ..< (t+1)·ℓ]`.
+    /// Calls `body` with the (ℓ+1)-row products Σ_t ⟨decompose(T_t), key_t⟩ over q_0..q_{ℓ-1}, P.
+    ///
+    /// Both key components are summed before the mod-down; `body` also gets N words of scratch. Target t uses
+    /// `keys[t·ℓ ..< (t+1)·ℓ]`.
     private func withProducts(
         targets: [UnsafePointer<UInt64>], level: Int, degree: Int, keys: [UnsafePointer<UInt64>],
         _ body: (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>) -> Void

@@ -20,8 +20,9 @@ public struct KSwitchKeys: Sendable, Hashable {
     public var size: Int { data.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) } }
 }
 
-/// Relinearization keys: ``KSwitchKeys`` whose index `keyPower - 2` holds the key for s^keyPower. SEAL's public
-/// key generator makes only s^2, at index 0; ``KeyGenerator/createRelinKeys(maxPower:seeded:)`` can add s^3 and
+/// Relinearization keys: ``KSwitchKeys`` whose index `keyPower - 2` holds the key for s^keyPower.
+///
+/// SEAL's public key generator makes only s^2, at index 0; ``KeyGenerator/createRelinKeys(maxPower:seeded:)`` can add s^3 and
 /// higher (as SEAL's internal `create_relin_keys(count)`), which relinearize ciphertexts of size 4 and more.
 /// - Note: SEAL: relinkeys.h `RelinKeys`.
 public struct RelinKeys: Sendable, Hashable {

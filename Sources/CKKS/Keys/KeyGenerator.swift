@@ -91,12 +91,12 @@ public struct KeyGenerator: Sendable {
     /// - Note: SEAL: keygenerator.cpp `create_relin_keys` (count ≤ SEAL_CIPHERTEXT_SIZE_MAX − 2).
     public static let maxRelinKeyPower = 15
 
-    /// Relinearization keys for s², s³, …, s^maxPower, the key for s^p at index p − 2 (`create_relin_keys(count)`
-    /// with count = maxPower − 1). The keys are made in ascending power, each power's decomposition keys in prime
-    /// order, so the default (s² only) is word for word SEAL's public `create_relin_keys()`.
+    /// Relinearization keys for s², s³, …, s^maxPower, the key for s^p at index p − 2.
     ///
-    /// A ciphertext of size m needs powers up to m − 1: maxPower 3 relinearizes the size-4 product of a size-3 and
-    /// a size-2 ciphertext.
+    /// This is SEAL's internal `create_relin_keys(count)` with count = maxPower − 1. The keys are made in
+    /// ascending power, each power's decomposition keys in prime order, so the default (s² only) is word for word
+    /// SEAL's public `create_relin_keys()`. A ciphertext of size m needs powers up to m − 1: maxPower 3
+    /// relinearizes the size-4 product of a size-3 and a size-2 ciphertext.
     /// - Parameters:
     ///   - maxPower: the highest power of the secret key, 2 ... ``maxRelinKeyPower``.
     ///   - seeded: keep public seeds so the keys save in SEAL's seeded form.
