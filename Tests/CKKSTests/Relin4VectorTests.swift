@@ -35,6 +35,13 @@ import Testing
         let relinKeys = try RelinKeys(contentsOfFile: files.url("rk.bin"), context: context)
         #expect(relinKeys.maxKeyPower == 3 && relinKeys.keys.data.count == 2)
         #expect(try relinKeys.serialized(version: .v4_4) == bytes("rk.bin"))
+        // The inspector calls them relinearization keys (two filled entries), with or without a context.
+        for summary in [
+            try SEALObjectInspector.inspect(bytes("rk.bin"), context: context),
+            try SEALObjectInspector.inspect(bytes("rk.bin"), context: nil),
+        ] {
+            #expect(summary.type == .relinKeys && summary.size == 2 && summary.galoisElements == nil)
+        }
 
         // SEAL's square and its size-3 × size-2 product (ckks_multiply for any sizes).
         let evaluator = Evaluator(context: context)
