@@ -61,13 +61,16 @@ extension RelinearizeRescaleTests {
         #expect(maxError(try decrypt(viaSizeThree), try decrypt(fused)) < 1e-6)
     }
 
-    @Test func fusedSizeFourMatchesRelinearizeThenRescale() throws {
+    @Test(arguments: [4, 3]) func fusedSizeFourMatchesRelinearizeThenRescale(primes: Int) throws {
         let x = values
-        let ct = try encryptor.encrypt(encoder.encode(x, scale: 0x1p40))
+        var ct = try encryptor.encrypt(encoder.encode(x, scale: 0x1p40))
+        // At the top data level (ℓ = 4, every decomposition key) and one below (ℓ = 3, a prefix of them).
+        while ct.coeffModulusSize > primes { try evaluator.modSwitchToNextInPlace(&ct) }
         let cube = try evaluator.multiply(evaluator.square(ct), ct)
         let sequential = try evaluator.rescaleToNext(evaluator.relinearize(cube, relinKeys: relinKeys))
         let fused = try evaluator.relinearizeAndRescale(cube, relinKeys: relinKeys)
         #expect(fused.parmsID == sequential.parmsID && fused.scale == sequential.scale)
+        #expect(fused.coeffModulusSize == primes - 1)
         // The sequential path rounds each key switch by P and then the rescale by q; the fused one rounds the
         // sum once by P·q. The two integers differ by at most 1, and only where the fused quotient lies within
         // about 2/q of a half-integer, so a wrong accumulation or a second rounding shows up as many differences.
@@ -76,6 +79,7 @@ extension RelinearizeRescaleTests {
         let expected = x.map { $0 * $0 * $0 }
         let fusedError = maxError(try decrypt(fused), expected)
         let sequentialError = maxError(try decrypt(sequential), expected)
+        #expect(fusedError < 1e-6 && sequentialError < 1e-6, "\(fusedError) \(sequentialError)")
         #expect(fusedError <= sequentialError * 1.01 + 1e-9, "\(fusedError) > \(sequentialError)")
     }
 
