@@ -107,13 +107,14 @@ struct KeySwitchKernel: Sendable {
         let m = targets.count
         let digitCount = m * l
         assert(l >= 1 && l < bigK && m >= 1 && keys.count >= digitCount)
-        // Workspace: digits t_J (m·ℓ rows), lifted digits for one output prime (m·ℓ rows), products
-        // (2 × (ℓ+1) rows), and one row of scratch for the mod-down.
-        let workspace = UnsafeMutablePointer<UInt64>.allocate(capacity: (2 * digitCount + 2 * l + 3) * n)
+        // Workspace: digits t_J (m·ℓ rows), one target's lifted digits for one output prime (ℓ rows), products
+        // (2 × (ℓ+1) rows), and one row of scratch for the mod-down. Lifting and accumulating one target at a
+        // time keeps the working set of a size-4 switch that of a size-3 one.
+        let workspace = UnsafeMutablePointer<UInt64>.allocate(capacity: (digitCount + 3 * l + 3) * n)
         defer { workspace.deallocate() }
         let digits = workspace
         let lifted = digits + digitCount * n
-        let product0 = lifted + digitCount * n
+        let product0 = lifted + l * n
         let product1 = product0 + (l + 1) * n
         let scratch = product1 + (l + 1) * n
         for (t, target) in targets.enumerated() {
@@ -121,67 +122,72 @@ struct KeySwitchKernel: Sendable {
             for j in 0..<l { keyTables[j].inverse(digits + (t * l + j) * n) }
         }
 
-        let operands = UnsafeMutablePointer<UnsafePointer<UInt64>>.allocate(capacity: digitCount)
+        let operands = UnsafeMutablePointer<UnsafePointer<UInt64>>.allocate(capacity: l)
         defer { operands.deallocate() }
-        for i in 0...l {
-            let keyRow = i == l ? bigK - 1 : i
-            let r = keyModuli[keyRow]
-            for d in 0..<digitCount {
-                let j = d % l
-                if i == j {
-                    operands[d] = targets[d / l] + j * n
-                    continue
+        keys.withUnsafeBufferPointer { keyPointers in
+            guard let keyBase = keyPointers.baseAddress else { return }
+            for i in 0...l {
+                let keyRow = i == l ? bigK - 1 : i
+                let r = keyModuli[keyRow]
+                for (t, target) in targets.enumerated() {
+                    for j in 0..<l {
+                        if i == j {
+                            operands[j] = target + j * n
+                            continue
+                        }
+                        let source = digits + (t * l + j) * n
+                        let destination = lifted + j * n
+                        if keyModuli[j].value <= r.value {
+                            destination.update(from: source, count: n)
+                        } else {
+                            for c in 0..<n { destination[c] = r.reduce(source[c]) }
+                        }
+                        keyTables[keyRow].forwardLazy(destination)  // [0, 4r)
+                        operands[j] = UnsafePointer(destination)
+                    }
+                    Self.multiplyAccumulate(
+                        operands: operands, count: l, keys: keyBase + t * l, keyRowOffset: keyRow * n,
+                        componentOffset: bigK * n, modulus: r, degree: n, out0: product0 + i * n,
+                        out1: product1 + i * n, accumulate: t > 0)
                 }
-                let source = digits + d * n
-                let destination = lifted + d * n
-                if keyModuli[j].value <= r.value {
-                    destination.update(from: source, count: n)
-                } else {
-                    for c in 0..<n { destination[c] = r.reduce(source[c]) }
-                }
-                keyTables[keyRow].forwardLazy(destination)  // [0, 4r)
-                operands[d] = UnsafePointer(destination)
             }
-            Self.multiplyAccumulate(
-                operands: operands, count: digitCount, keys: keys, keyRowOffset: keyRow * n,
-                componentOffset: bigK * n, modulus: r, degree: n, out0: product0 + i * n, out1: product1 + i * n)
         }
         body(product0, product1, scratch)
     }
 
-    /// out_comp[c] = Σ_J operand_J[c] · key_J.comp[row][c] mod r, with 128-bit lazy sums (reduced every 8 terms).
+    /// out_comp[c] = Σ_J operand_J[c] · key_J.comp[row][c] mod r, with 128-bit lazy sums (reduced every 8 terms);
+    /// with `accumulate`, the sum starts from out_comp[c] (canonical) instead of 0.
     @inline(__always)
     static func multiplyAccumulate(
-        operands: UnsafeMutablePointer<UnsafePointer<UInt64>>, count l: Int, keys: [UnsafePointer<UInt64>],
-        keyRowOffset: Int, componentOffset: Int, modulus r: Modulus, degree: Int,
-        out0: UnsafeMutablePointer<UInt64>, out1: UnsafeMutablePointer<UInt64>
+        operands: UnsafeMutablePointer<UnsafePointer<UInt64>>, count l: Int,
+        keys: UnsafePointer<UnsafePointer<UInt64>>, keyRowOffset: Int, componentOffset: Int, modulus r: Modulus,
+        degree: Int,
+        out0: UnsafeMutablePointer<UInt64>, out1: UnsafeMutablePointer<UInt64>, accumulate: Bool
     ) {
-        let n = degree
-        keys.withUnsafeBufferPointer { keyPointers in
-            for c in 0..<n {
-                var high0: UInt64 = 0
-                var low0: UInt64 = 0
-                var high1: UInt64 = 0
-                var low1: UInt64 = 0
-                var pending = 0
-                for j in 0..<l {
-                    let x = operands[j][c]
-                    let key = keyPointers[j] + keyRowOffset + c
-                    WideAccumulator.add(x, key[0], high: &high0, low: &low0)
-                    WideAccumulator.add(x, key[componentOffset], high: &high1, low: &low1)
-                    pending += 1
-                    // Products are below 4r·r < 2^124; fold after 8 of them so the sum stays below 2^128.
-                    if pending == 8 {
-                        low0 = r.reduce(high: high0, low: low0)
-                        high0 = 0
-                        low1 = r.reduce(high: high1, low: low1)
-                        high1 = 0
-                        pending = 0
-                    }
+        for c in 0..<degree {
+            var high0: UInt64 = 0
+            var low0: UInt64 = accumulate ? out0[c] : 0
+            var high1: UInt64 = 0
+            var low1: UInt64 = accumulate ? out1[c] : 0
+            var pending = 0
+            for j in 0..<l {
+                let x = operands[j][c]
+                let key = keys[j] + keyRowOffset + c
+                WideAccumulator.add(x, key[0], high: &high0, low: &low0)
+                WideAccumulator.add(x, key[componentOffset], high: &high1, low: &low1)
+                pending += 1
+                // Products are below 4r·r < 2^124 (a start value is below r); fold after 8 of them so the sum
+                // stays below 2^128.
+                if pending == 8 {
+                    low0 = r.reduce(high: high0, low: low0)
+                    high0 = 0
+                    low1 = r.reduce(high: high1, low: low1)
+                    high1 = 0
+                    pending = 0
                 }
-                out0[c] = r.reduce(high: high0, low: low0)
-                out1[c] = r.reduce(high: high1, low: low1)
             }
+            out0[c] = r.reduce(high: high0, low: low0)
+            out1[c] = r.reduce(high: high1, low: low1)
         }
     }
 }
