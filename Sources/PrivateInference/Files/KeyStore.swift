@@ -189,7 +189,19 @@ struct OwnerKeyStore {
                     path: recordURL(dir).path,
                     reason: "holds keys for other CKKS parameters; use another --keys directory for these parameters")
             }
-            return store
+            guard !store.keys.relinKeys.hasKey(keyPower: HEContext.relinKeyPower) else { return store }
+            // A store from before the pipeline needed s³: same secret and key id, relinearization keys extended.
+            let upgraded = OwnerKeyStore(
+                context: store.context,
+                keys: OwnerKeyMaterial(
+                    secret: store.keys.secret, publicKey: store.keys.publicKey,
+                    relinKeys: try context.relinKeys(for: store.keys.secret)),
+                keyID: store.keyID, flooding: store.flooding)
+            try ExchangeFile(
+                kind: .relinKeys, parmsID: context.parameters.parmsID.description, fields: ["keyID": store.keyID],
+                payload: try upgraded.keys.relinKeys.serialized()
+            ).write(to: dir.appendingPathComponent("relin.keys"))
+            return upgraded
         }
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let keys = try context.generateKeys()

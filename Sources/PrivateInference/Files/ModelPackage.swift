@@ -6,8 +6,9 @@ import NN
 /// hash of every other file in it.
 struct PackageManifest: Codable, Sendable {
     static let format = "privdnn-package"
-    /// 2: conv1 and conv2's plaintext-channel parts hold box-form taps (``PooledKernels``).
-    static let currentVersion = 2
+    /// 2: conv1 and conv2's plaintext-channel parts hold box-form taps (``PooledKernels``). 3: relinearization
+    /// keys for s² and s³ (the user relinearizes four-component conv2 sums).
+    static let currentVersion = 3
 
     var format: String
     var version: Int
