@@ -192,12 +192,15 @@ struct UserEvaluator {
                         let squared = try times.measure("activation") {
                             try Workers.map(sums.count) { o in
                                 Result {
+                                    // The bias is added word by word (mod q), without a ciphertext copy of it.
+                                    let sum = sums[o].pointer, bias = filterWeights[o / width][boxTaps].pointer
+                                    for (j, q) in context.moduli(k1).enumerated() {
+                                        for c in 0..<2 {
+                                            let row = (c * k1 + j) * n
+                                            for i in row..<(row + n) { sum[i] = q.addMod(sum[i], bias[i]) }
+                                        }
+                                    }
                                     var ct = context.ciphertext(sums[o], size: 2, primes: k1, scale: conv1Scale)
-                                    try context.evaluator.addInPlace(
-                                        &ct,
-                                        context.ciphertext(
-                                            filterWeights[o / width][boxTaps], size: 2, primes: k1,
-                                            scale: conv1Scale))
                                     try context.evaluator.rescaleToNextInPlace(&ct)
                                     return WordBuffer(try square(ct).data)
                                 }
