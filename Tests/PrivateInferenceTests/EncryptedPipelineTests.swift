@@ -35,7 +35,7 @@ import Testing
             let (plan, weights) = try context.prepare(kernels, selection: selection, secret: keys.secret)
             self.plan = plan
             evaluator = UserEvaluator(
-                context: context, plan: plan, weights: weights, relinKeys: keys.relinKeys, kernel: 5, inputSide: 28,
+                context: context, plan: plan, weights: weights, relinKeys: { [keys] in keys.relinKeys }, kernel: 5, inputSide: 28,
                 pooled1Side: 12, pooled2Side: 4, conv1Channels: 6)
         }
 

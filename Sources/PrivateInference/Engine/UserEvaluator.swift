@@ -32,7 +32,8 @@ struct UserEvaluator {
     let context: HEContext
     let plan: ScalePlan
     let weights: EncryptedWeights
-    let relinKeys: RelinKeys
+    /// Loads the relinearization keys (s², s³), called once for conv2's last step.
+    let relinKeys: @Sendable () throws -> RelinKeys
     /// conv kernel size k (pooled kernels are k² on 2×2 means or (k+1)² wide, stride 2).
     let kernel: Int
     /// Input side (28), pooled conv1 side (12), pooled conv2 side (4).
@@ -382,6 +383,7 @@ struct UserEvaluator {
             }
         }
         let productScale = plan.squareScale * plan.conv2WeightScale
+        let relinKeys = try times.measure("conv2.load") { try self.relinKeys() }
         return try (0..<filters).map { index in
             // The bias was encrypted at exactly the products' scale.
             guard let bias = try weights.part(2, index, conv1Channels).first else {

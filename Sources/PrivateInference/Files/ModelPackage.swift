@@ -49,7 +49,9 @@ struct LoadedPackage {
     let manifestHash: String
     let context: HEContext
     let weights: EncryptedWeights
-    let relinKeys: RelinKeys
+    /// Reads, verifies and parses the relinearization keys (s², s³): they are needed only for conv2's last
+    /// step, so they are not resident during conv1, the exchange's peak.
+    let relinKeys: @Sendable () throws -> RelinKeys
     let publicKey: PublicKey
     /// The plaintext remainder (encrypted filters zeroed, the separate rule applied).
     let remainder: Model

@@ -61,7 +61,7 @@ public enum UserRole {
         let manifest = try readManifest(dir)
         let manifestBytes = [UInt8](
             FileManager.default.contents(atPath: dir.appendingPathComponent(PackageFiles.manifest).path) ?? Data())
-        func bytes(_ name: String) throws -> [UInt8] {
+        @Sendable func bytes(_ name: String) throws -> [UInt8] {
             let url = dir.appendingPathComponent(name)
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 throw InferenceError.badFile(path: url.path, reason: "missing from the package")
@@ -78,7 +78,7 @@ public enum UserRole {
         guard keyParms == manifest.parmsID else {
             throw InferenceError.mismatch(path: manifestPath, reason: "parms_id does not match its parameters")
         }
-        func keyPayload(_ name: String, _ kind: ExchangeFile.Kind) throws -> [UInt8] {
+        @Sendable func keyPayload(_ name: String, _ kind: ExchangeFile.Kind) throws -> [UInt8] {
             let path = dir.appendingPathComponent(name).path
             let file = try ExchangeFile.parse(try bytes(name), path: path)
             guard file.header.kind == kind, file.header.parmsID == keyParms,
@@ -94,9 +94,14 @@ public enum UserRole {
         guard try OwnerKeyStore.keyID(pk) == manifest.keyID else {
             throw InferenceError.mismatch(path: pkPath, reason: "public key does not match the manifest's key id")
         }
-        let rk = try SEALObject.load(
-            RelinKeys.self, try keyPayload(PackageFiles.relinKeys, .relinKeys), context: context,
-            path: dir.appendingPathComponent(PackageFiles.relinKeys).path)
+        // The relinearization keys are checked now (kind, parameters, key id, content hash) and read again, and
+        // checked again, when conv2 needs them.
+        _ = try keyPayload(PackageFiles.relinKeys, .relinKeys)
+        let rk: @Sendable () throws -> RelinKeys = {
+            try SEALObject.load(
+                RelinKeys.self, try keyPayload(PackageFiles.relinKeys, .relinKeys), context: context,
+                path: dir.appendingPathComponent(PackageFiles.relinKeys).path)
+        }
         _ = try bytes(PackageFiles.remainder)
         let remainder = try ModelFile.load(dir.appendingPathComponent(PackageFiles.remainder))
         let geometry = PooledGeometry(model: remainder)
