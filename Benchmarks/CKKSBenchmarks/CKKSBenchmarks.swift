@@ -24,6 +24,8 @@ enum CKKSBenchmarks: BenchmarkGroup {
         let c2: Ciphertext
         let product: Ciphertext
         let relinearized: Ciphertext
+        /// product ⊗ c1, unrelinearized (size 4): the input of the size-4 fused relinearize-and-rescale.
+        let cube: Ciphertext
         let scale = 0x1p40
 
         init(degree: Int, bitSizes: [Int]) throws {
@@ -34,7 +36,7 @@ enum CKKSBenchmarks: BenchmarkGroup {
                 context: context, publicKey: keygen.createPublicKey(), secretKey: keygen.secretKey)
             decryptor = try Decryptor(context: context, secretKey: keygen.secretKey)
             evaluator = Evaluator(context: context)
-            relinKeys = try keygen.createRelinKeys()
+            relinKeys = try keygen.createRelinKeys(maxPower: 3)
             galoisKeys = try keygen.createGaloisKeys(steps: [1])
             values = (0..<(degree / 2)).map { sin(0.001 * Double($0)) }
             plain = try encoder.encode(values, scale: scale)
@@ -42,6 +44,7 @@ enum CKKSBenchmarks: BenchmarkGroup {
             c2 = try encryptor.encrypt(plain)
             product = try evaluator.multiply(c1, c2)
             relinearized = try evaluator.relinearize(product, relinKeys: relinKeys)
+            cube = try evaluator.multiply(product, c1)
         }
     }
 
@@ -78,6 +81,11 @@ enum CKKSBenchmarks: BenchmarkGroup {
             add("Multiply") { try $0.evaluator.multiply($0.c1, $0.c2) }
             add("Relinearize") { try $0.evaluator.relinearize($0.product, relinKeys: $0.relinKeys) }
             add("Rescale") { try $0.evaluator.rescaleToNext($0.relinearized) }
+            // Not SEAL operations (no SEAL counterpart): one rounded division by P·q for sizes 3 and 4.
+            add("FusedRelinRescale size 3") {
+                try $0.evaluator.relinearizeAndRescale($0.product, relinKeys: $0.relinKeys)
+            }
+            add("FusedRelinRescale size 4") { try $0.evaluator.relinearizeAndRescale($0.cube, relinKeys: $0.relinKeys) }
             add("Rotate") { try $0.evaluator.rotateVector($0.c1, steps: 1, galoisKeys: $0.galoisKeys) }
         }
         return result

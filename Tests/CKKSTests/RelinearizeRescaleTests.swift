@@ -4,7 +4,8 @@ import Testing
 
 @testable import CKKS
 
-/// The fused relinearize-and-rescale against relinearize followed by rescale.
+/// The fused relinearize-and-rescale against relinearize followed by rescale (sizes 4 and 5, and keys for s³ and
+/// s⁴: MultiPowerRelinTests.swift).
 @Suite struct RelinearizeRescaleTests {
     let context: CKKSContext
     let encoder: CKKSEncoder
@@ -22,10 +23,12 @@ import Testing
         encryptor = try Encryptor(context: context, publicKey: keygen.createPublicKey(), secretKey: keygen.secretKey)
         decryptor = try Decryptor(context: context, secretKey: keygen.secretKey)
         evaluator = Evaluator(context: context)
-        relinKeys = try keygen.createRelinKeys()
+        relinKeys = try keygen.createRelinKeys(maxPower: 4)
     }
 
     func decrypt(_ ciphertext: Ciphertext) throws -> [Double] { try encoder.decode(decryptor.decrypt(ciphertext)) }
+
+    func maxError(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).map { abs($0 - $1) }.max() ?? .infinity }
 
     /// Coefficient-form rows of every polynomial of a ciphertext.
     func coefficients(_ ciphertext: Ciphertext) throws -> [[UInt64]] {
@@ -36,6 +39,18 @@ import Testing
             level.nttTables[r % k].inverse(&row)
             return row
         }
+    }
+
+    /// How many coefficients of two ciphertexts at one level differ, expecting each difference to be ±1.
+    func roundingDifferences(_ fused: Ciphertext, _ sequential: Ciphertext) throws -> Int {
+        let level = try #require(context.contextData(for: fused.parmsID))
+        var differences = 0
+        for (r, (a, b)) in zip(try coefficients(fused), try coefficients(sequential)).enumerated() {
+            let q = level.coeffModulus[r % level.coeffModulus.count].value
+            #expect(zip(a, b).allSatisfy { $0 == $1 || $0 == ($1 + 1) % q || $1 == ($0 + 1) % q }, "row \(r)")
+            differences += zip(a, b).filter { $0 != $1 }.count
+        }
+        return differences
     }
 
     @Test func fusedMatchesSequentialDownTheChain() throws {
@@ -53,13 +68,7 @@ import Testing
             // Both round y = (P·c + u)/(P·q) to an integer, one once and one twice: they differ by at most 1, and
             // only where y is within 1/(2q) of a half-integer (probability ≈ 1/q per coefficient), so a wrong
             // rounding (a floor, a misplaced half) shows up as many differences.
-            let level = try #require(context.contextData(for: fused.parmsID))
-            var differences = 0
-            for (r, (a, b)) in zip(try coefficients(fused), try coefficients(sequential)).enumerated() {
-                let q = level.coeffModulus[r % level.coeffModulus.count].value
-                #expect(zip(a, b).allSatisfy { $0 == $1 || $0 == ($1 + 1) % q || $1 == ($0 + 1) % q }, "row \(r)")
-                differences += zip(a, b).filter { $0 != $1 }.count
-            }
+            let differences = try roundingDifferences(fused, sequential)
             #expect(differences <= 2, "step \(step): \(differences) coefficients differ")
             let fusedValues = try decrypt(fused), sequentialValues = try decrypt(sequential)
             let fusedError = zip(fusedValues, values).map { abs($0 - $1) }.max() ?? .infinity
@@ -82,6 +91,7 @@ import Testing
         #expect(try evaluator.relinearizeAndRescale(product, relinKeys: relinKeys) == evaluator.rescaleToNext(product))
         let cube = try evaluator.multiply(evaluator.square(a), a)
         #expect(cube.size == 4)
-        #expect(throws: CKKSError.self) { try evaluator.relinearizeAndRescale(cube, relinKeys: relinKeys) }
+        let squareOnly = try keygen.createRelinKeys()
+        #expect(throws: CKKSError.self) { try evaluator.relinearizeAndRescale(cube, relinKeys: squareOnly) }
     }
 }

@@ -35,7 +35,7 @@ import Testing
             let (plan, weights) = try context.prepare(kernels, selection: selection, secret: keys.secret)
             self.plan = plan
             evaluator = UserEvaluator(
-                context: context, plan: plan, weights: weights, relinKeys: keys.relinKeys, kernel: 5, inputSide: 28,
+                context: context, plan: plan, weights: weights, relinKeys: { [keys] in keys.relinKeys }, kernel: 5, inputSide: 28,
                 pooled1Side: 12, pooled2Side: 4, conv1Channels: 6)
         }
 
@@ -68,6 +68,49 @@ import Testing
                         }
                         let expected = Double(reference.data[((b * 6 + f) * 12 + y) * 12 + xx])
                         #expect(abs(sum - expected) < 1e-4)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The box form (k² taps on 2×2 means) computes the same pooled conv1 and conv2 as the wide form.
+    @Test func boxKernelsMatchWideKernels() throws {
+        let model = Model(.lenet5MNIST, seed: 7)
+        let kernels = try PooledKernels(model: model, normalization: .unit)
+        let images = try Self.images(2)
+        #expect(kernels.boxTaps == 25 && kernels.taps == 36)
+        for b in 0..<2 {
+            let pixel = { (r: Int, c: Int) in Double(images.pixels[b * 784 + r * 28 + c]) }
+            for f in 0..<6 {
+                for y in 0..<12 {
+                    for xx in 0..<12 {
+                        var wide = 0.0, box = 0.0
+                        for t in 0..<36 { wide += kernels.conv1[f][t] * pixel(2 * y + t / 6, 2 * xx + t % 6) }
+                        for t in 0..<25 {
+                            let r = 2 * y + t / 5, c = 2 * xx + t % 5
+                            box +=
+                                kernels.conv1Box[f][t]
+                                * 0.25 * (pixel(r, c) + pixel(r + 1, c) + pixel(r, c + 1) + pixel(r + 1, c + 1))
+                        }
+                        #expect(abs(wide - box) < 1e-9 * max(1, abs(wide)))
+                    }
+                }
+            }
+        }
+        // conv2 on an arbitrary 12×12 plane.
+        let plane = (0..<144).map { Double(($0 * 37) % 23) - 11 }
+        for o in [0, 9] {
+            for c in [0, 5] {
+                for y in 0..<4 {
+                    for xx in 0..<4 {
+                        var wide = 0.0, box = 0.0
+                        for t in 0..<36 { wide += kernels.conv2[o][c][t] * plane[(2 * y + t / 6) * 12 + 2 * xx + t % 6] }
+                        for t in 0..<25 {
+                            let at = (2 * y + t / 5) * 12 + 2 * xx + t % 5
+                            box += kernels.conv2Box[o][c][t] * 0.25 * (plane[at] + plane[at + 1] + plane[at + 12] + plane[at + 13])
+                        }
+                        #expect(abs(wide - box) < 1e-9 * max(1, abs(wide)))
                     }
                 }
             }

@@ -36,6 +36,27 @@ import Testing
         #expect(report.maxLogitDifference < 1e-2)
     }
 
+    /// A key store written when relinearization keys stopped at s² gets s³ added: same secret key and key id.
+    @Test func keyStoreWithoutCubeKeyIsExtended() throws {
+        let dir = Self.temporary()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let context = try HEContext(parameters: try Self.smallParameters(), securityLevel: .none)
+        let store = try OwnerKeyStore.loadOrCreate(dir, context: context, security: .none)
+        #expect(store.keys.relinKeys.maxKeyPower == 3)
+        let old = try KeyGenerator(context: context.ckks, secretKey: store.keys.secret).createRelinKeys()
+        #expect(old.maxKeyPower == 2)
+        try ExchangeFile(
+            kind: .relinKeys, parmsID: context.parameters.parmsID.description, fields: ["keyID": store.keyID],
+            payload: try old.serialized()
+        ).write(to: dir.appendingPathComponent("relin.keys"))
+        #expect(try OwnerKeyStore.load(dir).keys.relinKeys.maxKeyPower == 2)
+        let upgraded = try OwnerKeyStore.loadOrCreate(dir, context: context, security: .none)
+        #expect(upgraded.keys.relinKeys.maxKeyPower == 3)
+        #expect(upgraded.keyID == store.keyID)
+        #expect(upgraded.keys.secret == store.keys.secret)
+        #expect(try OwnerKeyStore.load(dir).keys.relinKeys.maxKeyPower == 3)
+    }
+
     @Test func userRunsWithoutSecretKeyAndRefusesOne() throws {
         let dir = Self.temporary()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -64,7 +64,7 @@ import Testing
             let (p, weights) = try context.prepare(kernels, selection: selection, secret: keys.secret)
             plan = p
             let evaluator = UserEvaluator(
-                context: context, plan: p, weights: weights, relinKeys: keys.relinKeys, kernel: 5, inputSide: 28,
+                context: context, plan: p, weights: weights, relinKeys: { [keys] in keys.relinKeys }, kernel: 5, inputSide: 28,
                 pooled1Side: 12, pooled2Side: 4, conv1Channels: 6)
             var times = PhaseTimes()
             let outputs = try evaluator.evaluate(

@@ -6,7 +6,7 @@ import Testing
 
 @testable import PrivateInference
 
-/// The version-2 package format: exchange files named in the manifest by their header hash, payloads checked
+/// The package format (version 4): exchange files named in the manifest by their header hash, payloads checked
 /// against the header, and every kind of damage refused with an error naming the file.
 @Suite struct PackageFormatTests {
     /// Packages the (conv1 filter 1, conv2 filter 2) selection at N = 4096.
@@ -30,7 +30,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = try Self.package(dir)
         let manifest = try UserRole.readManifest(out)
-        #expect(manifest.version == 2)
+        #expect(manifest.version == PackageManifest.currentVersion && manifest.version == 4)
         let part = PackageFiles.part(layer: 2, filter: 2, part: 0)
         for name in [PackageFiles.publicKey, PackageFiles.relinKeys, part] {
             let bytes = [UInt8](try Data(contentsOf: out.appendingPathComponent(name)))
@@ -53,10 +53,11 @@ import Testing
         #expect(pkg.manifest.keyID == (try OwnerKeyStore.keyID(pkg.publicKey)))
         // Every part parses to ciphertexts at its level, read in place from the file.
         let conv1 = try pkg.weights.part(1, 0, 0)
-        #expect(conv1.count == pkg.geometry.taps + 1)
+        #expect(conv1.count == pkg.geometry.boxTaps + 1)
         #expect(conv1.allSatisfy { $0.parmsID == pkg.context.parmsIDs[PipelineLevels.conv1Primes] && $0.isSeeded })
-        let channel = try pkg.weights.part(2, 0, 0)
-        #expect(channel.count == pkg.geometry.taps)
+        let channel = try pkg.weights.part(2, 0, 0)  // a plaintext channel: box-form taps
+        #expect(channel.count == pkg.geometry.boxTaps)
+        #expect(try pkg.weights.part(2, 0, 1).count == pkg.geometry.taps)  // encrypted channel 1: wide form
         // The same words as word buffers, filled as each ciphertext is parsed.
         let buffers = try pkg.weights.buffers(2, 0, 0)
         #expect(buffers.count == channel.count)
@@ -130,16 +131,16 @@ import Testing
         }
         try restore()
 
-        // A version-1 package (whole-file hashes) is refused, not misread.
+        // A version-3 package (whole-file hashes) is refused, not misread.
         let manifestURL = out.appendingPathComponent(PackageFiles.manifest)
         try Self.edit(manifestURL) { bytes in
             bytes = Array(
                 String(decoding: bytes, as: UTF8.self).replacingOccurrences(
-                    of: "\"version\" : 2", with: "\"version\" : 1"
+                    of: "\"version\" : 4", with: "\"version\" : 3"
                 ).utf8)
         }
         #expect(
-            throws: InferenceError.badFile(path: manifestURL.path, reason: "not a version-2 privdnn package")
+            throws: InferenceError.badFile(path: manifestURL.path, reason: "not a version-4 privdnn package")
         ) { try UserRole.load(out) }
         try restore()
         _ = try UserRole.load(out).weights.part(2, 0, 3)  // the restored package is intact

@@ -123,6 +123,30 @@ import Testing
         #expect(printed == (try OpsDecode.load(n4096 + "/inputs.json")))
     }
 
+    @Test func sizeFourRelinearizationWithKeysUpToS3() throws {
+        // keygen --relin-max-power 3 writes s² and s³; 1 is refused with one line naming the option.
+        try run(CKKSParamsCommand.self, ["--degree", "4096", "--bits", "40,30,39", "--out", path("p.parms")])
+        let keygen = ["--params", path("p.parms"), "--rotations", "1"]
+        try run(CKKSKeygenCommand.self, keygen + ["--out", path("keys"), "--relin-max-power", "3"])
+        let context = try CKKSContext(EncryptionParameters(polyModulusDegree: 4096, bitSizes: [40, 30, 39]))
+        #expect(try RelinKeys(contentsOfFile: path("keys/relin.key"), context: context).maxKeyPower == 3)
+        let refused = failure {
+            try run(CKKSKeygenCommand.self, keygen + ["--out", path("k1"), "--relin-max-power", "1"])
+        }
+        #expect(refused.contains("--relin-max-power"))
+        // c²·c and its relinearization through eval: SEAL's bytes (vectors/relin4).
+        let relin4 = RepositoryPaths.vectors.appendingPathComponent("relin4").path + "/"
+        let params = relin4 + "parms.bin"
+        func eval(_ op: String, _ inputs: [String], _ extra: [String] = [], out: String) throws {
+            let files = inputs.flatMap { ["--in", $0] } + extra + ["--out", out]
+            try run(CKKSEvalCommand.self, [op, "--params", params] + files)
+        }
+        try eval("square", [relin4 + "c.bin"], out: path("sq.ct"))
+        try eval("multiply", [path("sq.ct"), relin4 + "c.bin"], out: path("cube.ct"))
+        try eval("relinearize", [path("cube.ct")], ["--relin-keys", relin4 + "rk.bin"], out: path("relin.ct"))
+        #expect(try bytes(path("relin.ct")) == bytes(relin4 + "relin.bin"))
+    }
+
     @Test func errorsNameTheFileAndTheProblem() throws {
         let params = n4096 + "/parms.bin"
         let c1 = n4096 + "/c1.bin"

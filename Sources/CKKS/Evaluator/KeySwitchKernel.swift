@@ -5,6 +5,7 @@ import NTT
 /// The target T (NTT form over q_0..q_{ℓ-1}) is split into non-centred RNS digits t_J = INTT_{q_J}(T_J). For every
 /// output prime r_I ∈ {q_0..q_{ℓ-1}, P} the digit is lifted as NTT_{r_I}(t_J mod r_I) (or T_J itself when I = J),
 /// multiplied by key row I (row K−1 for P) and accumulated in 128 bits; the sum is divided by P with rounding.
+/// Several targets (c2 and c3 of a size-4 ciphertext) can share one accumulation and one division.
 /// All workspace is allocated once per call, never inside the loops.
 /// - Note: SEAL: evaluator.cpp `Evaluator::switch_key_inplace`
 struct KeySwitchKernel: Sendable {
@@ -51,7 +52,7 @@ struct KeySwitchKernel: Sendable {
     ) {
         let n = degree
         let l = level
-        withProducts(target: target, level: l, degree: n, keys: keys) { product0, product1, scratch in
+        withProducts(targets: [target], level: l, degree: n, keys: keys) { product0, product1, scratch in
             let down = modDown[l - 1]
             down.apply(product0, degree: n, scratch: scratch)
             down.apply(product1, degree: n, scratch: scratch)
@@ -65,104 +66,128 @@ struct KeySwitchKernel: Sendable {
         }
     }
 
-    /// Replaces (c0, c1) by round((P·c + key switch of `target` before its mod-down) / (q_{ℓ-1}·P)): relinearize
-    /// and rescale in one division. The ℓ−1 result rows of each are written at the start of `c0` and `c1`.
-    /// - Parameters: as ``apply(target:level:degree:keys:c0:c1:)``, with 2 ≤ ℓ ≤ K−1.
+    /// Replaces (c0, c1) by round((P·c + Σ_t key switch of `targets[t]` before its mod-down) / (q_{ℓ-1}·P)).
+    ///
+    /// This is relinearize and rescale in one division. Every target's products go into the same 128-bit
+    /// accumulators, so a size-4 ciphertext costs one mod-down, not two. The ℓ−1 result rows of each are written
+    /// at the start of `c0` and `c1`.
+    /// - Parameters:
+    ///   - targets: one or more targets, each ℓ NTT-form rows over q_0..q_{ℓ-1} (canonical). They are read in
+    ///     full before `c0` and `c1` are written, so they may follow c1 in the same buffer (but not overlap it).
+    ///   - level: ℓ, with 2 ≤ ℓ ≤ K−1.
+    ///   - degree: N.
+    ///   - keys: target t's key for digit J at `keys[t·ℓ + J]` (one target may pass more than ℓ keys).
+    ///   - c0: ℓ rows, replaced by ℓ−1.
+    ///   - c1: ℓ rows, replaced by ℓ−1.
     /// - Returns: false (and nothing written) when ℓ has no fused division (ℓ = 1).
     func applyRescaling(
-        target: UnsafePointer<UInt64>, level: Int, degree: Int, keys: [UnsafePointer<UInt64>],
+        targets: [UnsafePointer<UInt64>], level: Int, degree: Int, keys: [UnsafePointer<UInt64>],
         c0: UnsafeMutablePointer<UInt64>, c1: UnsafeMutablePointer<UInt64>
     ) -> Bool {
         guard level >= 1, level <= modDownRescale.count, let down = modDownRescale[level - 1] else { return false }
-        withProducts(target: target, level: level, degree: degree, keys: keys) { product0, product1, scratch in
+        withProducts(targets: targets, level: level, degree: degree, keys: keys) { product0, product1, scratch in
             down.apply(product: product0, cipher: c0, degree: degree, output: c0, scratch: scratch)
             down.apply(product: product1, cipher: c1, degree: degree, output: c1, scratch: scratch)
         }
         return true
     }
 
-    /// Calls `body` with the (ℓ+1)-row products ⟨decompose(T), key⟩ over q_0..q_{ℓ-1}, P for both key components
-    /// (before the mod-down), and N words of scratch.
+    /// Calls `body` with the (ℓ+1)-row products Σ_t ⟨decompose(T_t), key_t⟩ over q_0..q_{ℓ-1}, P.
+    ///
+    /// Both key components are summed before the mod-down; `body` also gets N words of scratch. Target t uses
+    /// `keys[t·ℓ ..< (t+1)·ℓ]`.
     private func withProducts(
-        target: UnsafePointer<UInt64>, level: Int, degree: Int, keys: [UnsafePointer<UInt64>],
+        targets: [UnsafePointer<UInt64>], level: Int, degree: Int, keys: [UnsafePointer<UInt64>],
         _ body: (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt64>) -> Void
     ) {
         let n = degree
         let l = level
         let bigK = keyModuli.count
-        assert(l >= 1 && l < bigK && keys.count >= l)
-        // Workspace: digits t_J (ℓ rows), lifted digits for one output prime (ℓ rows), products (2 × (ℓ+1) rows),
-        // and one row of scratch for the mod-down.
-        let workspace = UnsafeMutablePointer<UInt64>.allocate(capacity: (4 * l + 3) * n)
+        // m·ℓ digits in all: digit (t, J) is row t·ℓ + J of the workspace and pairs with keys[t·ℓ + J].
+        let m = targets.count
+        let digitCount = m * l
+        assert(l >= 1 && l < bigK && m >= 1 && keys.count >= digitCount)
+        // Workspace: digits t_J (m·ℓ rows), one target's lifted digits for one output prime (ℓ rows), products
+        // (2 × (ℓ+1) rows), and one row of scratch for the mod-down. Lifting and accumulating one target at a
+        // time keeps the working set of a size-4 switch that of a size-3 one.
+        let workspace = UnsafeMutablePointer<UInt64>.allocate(capacity: (digitCount + 3 * l + 3) * n)
         defer { workspace.deallocate() }
         let digits = workspace
-        let lifted = digits + l * n
+        let lifted = digits + digitCount * n
         let product0 = lifted + l * n
         let product1 = product0 + (l + 1) * n
         let scratch = product1 + (l + 1) * n
-        digits.update(from: target, count: l * n)
-        for j in 0..<l { keyTables[j].inverse(digits + j * n) }
+        for (t, target) in targets.enumerated() {
+            (digits + t * l * n).update(from: target, count: l * n)
+            for j in 0..<l { keyTables[j].inverse(digits + (t * l + j) * n) }
+        }
 
         let operands = UnsafeMutablePointer<UnsafePointer<UInt64>>.allocate(capacity: l)
         defer { operands.deallocate() }
-        for i in 0...l {
-            let keyRow = i == l ? bigK - 1 : i
-            let r = keyModuli[keyRow]
-            for j in 0..<l {
-                if i == j {
-                    operands[j] = target + j * n
-                    continue
+        keys.withUnsafeBufferPointer { keyPointers in
+            guard let keyBase = keyPointers.baseAddress else { return }
+            for i in 0...l {
+                let keyRow = i == l ? bigK - 1 : i
+                let r = keyModuli[keyRow]
+                for (t, target) in targets.enumerated() {
+                    for j in 0..<l {
+                        if i == j {
+                            operands[j] = target + j * n
+                            continue
+                        }
+                        let source = digits + (t * l + j) * n
+                        let destination = lifted + j * n
+                        if keyModuli[j].value <= r.value {
+                            destination.update(from: source, count: n)
+                        } else {
+                            for c in 0..<n { destination[c] = r.reduce(source[c]) }
+                        }
+                        keyTables[keyRow].forwardLazy(destination)  // [0, 4r)
+                        operands[j] = UnsafePointer(destination)
+                    }
+                    Self.multiplyAccumulate(
+                        operands: operands, count: l, keys: keyBase + t * l, keyRowOffset: keyRow * n,
+                        componentOffset: bigK * n, modulus: r, degree: n, out0: product0 + i * n,
+                        out1: product1 + i * n, accumulate: t > 0)
                 }
-                let source = digits + j * n
-                let destination = lifted + j * n
-                if keyModuli[j].value <= r.value {
-                    destination.update(from: source, count: n)
-                } else {
-                    for c in 0..<n { destination[c] = r.reduce(source[c]) }
-                }
-                keyTables[keyRow].forwardLazy(destination)  // [0, 4r)
-                operands[j] = UnsafePointer(destination)
             }
-            Self.multiplyAccumulate(
-                operands: operands, count: l, keys: keys, keyRowOffset: keyRow * n, componentOffset: bigK * n,
-                modulus: r, degree: n, out0: product0 + i * n, out1: product1 + i * n)
         }
         body(product0, product1, scratch)
     }
 
-    /// out_comp[c] = Σ_J operand_J[c] · key_J.comp[row][c] mod r, with 128-bit lazy sums (reduced every 8 terms).
+    /// out_comp[c] = Σ_J operand_J[c] · key_J.comp[row][c] mod r, with 128-bit lazy sums (reduced every 8 terms);
+    /// with `accumulate`, the sum starts from out_comp[c] (canonical) instead of 0.
     @inline(__always)
     static func multiplyAccumulate(
-        operands: UnsafeMutablePointer<UnsafePointer<UInt64>>, count l: Int, keys: [UnsafePointer<UInt64>],
-        keyRowOffset: Int, componentOffset: Int, modulus r: Modulus, degree: Int,
-        out0: UnsafeMutablePointer<UInt64>, out1: UnsafeMutablePointer<UInt64>
+        operands: UnsafeMutablePointer<UnsafePointer<UInt64>>, count l: Int,
+        keys: UnsafePointer<UnsafePointer<UInt64>>, keyRowOffset: Int, componentOffset: Int, modulus r: Modulus,
+        degree: Int,
+        out0: UnsafeMutablePointer<UInt64>, out1: UnsafeMutablePointer<UInt64>, accumulate: Bool
     ) {
-        let n = degree
-        keys.withUnsafeBufferPointer { keyPointers in
-            for c in 0..<n {
-                var high0: UInt64 = 0
-                var low0: UInt64 = 0
-                var high1: UInt64 = 0
-                var low1: UInt64 = 0
-                var pending = 0
-                for j in 0..<l {
-                    let x = operands[j][c]
-                    let key = keyPointers[j] + keyRowOffset + c
-                    WideAccumulator.add(x, key[0], high: &high0, low: &low0)
-                    WideAccumulator.add(x, key[componentOffset], high: &high1, low: &low1)
-                    pending += 1
-                    // Products are below 4r·r < 2^124; fold after 8 of them so the sum stays below 2^128.
-                    if pending == 8 {
-                        low0 = r.reduce(high: high0, low: low0)
-                        high0 = 0
-                        low1 = r.reduce(high: high1, low: low1)
-                        high1 = 0
-                        pending = 0
-                    }
+        for c in 0..<degree {
+            var high0: UInt64 = 0
+            var low0: UInt64 = accumulate ? out0[c] : 0
+            var high1: UInt64 = 0
+            var low1: UInt64 = accumulate ? out1[c] : 0
+            var pending = 0
+            for j in 0..<l {
+                let x = operands[j][c]
+                let key = keys[j] + keyRowOffset + c
+                WideAccumulator.add(x, key[0], high: &high0, low: &low0)
+                WideAccumulator.add(x, key[componentOffset], high: &high1, low: &low1)
+                pending += 1
+                // Products are below 4r·r < 2^124 (a start value is below r); fold after 8 of them so the sum
+                // stays below 2^128.
+                if pending == 8 {
+                    low0 = r.reduce(high: high0, low: low0)
+                    high0 = 0
+                    low1 = r.reduce(high: high1, low: low1)
+                    high1 = 0
+                    pending = 0
                 }
-                out0[c] = r.reduce(high: high0, low: low0)
-                out1[c] = r.reduce(high: high1, low: low1)
             }
+            out0[c] = r.reduce(high: high0, low: low0)
+            out1[c] = r.reduce(high: high1, low: low1)
         }
     }
 }

@@ -20,8 +20,10 @@ public struct KSwitchKeys: Sendable, Hashable {
     public var size: Int { data.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) } }
 }
 
-/// Relinearization keys: ``KSwitchKeys`` whose index `keyPower - 2` holds the key for s^keyPower; SEAL's key
-/// generator makes only s^2, at index 0.
+/// Relinearization keys: ``KSwitchKeys`` whose index `keyPower - 2` holds the key for s^keyPower.
+///
+/// SEAL's public key generator makes only s^2, at index 0; ``KeyGenerator/createRelinKeys(maxPower:seeded:)`` can add s^3 and
+/// higher (as SEAL's internal `create_relin_keys(count)`), which relinearize ciphertexts of size 4 and more.
 /// - Note: SEAL: relinkeys.h `RelinKeys`.
 public struct RelinKeys: Sendable, Hashable {
     /// The underlying key-switching keys.
@@ -38,6 +40,14 @@ public struct RelinKeys: Sendable, Hashable {
     public static func index(keyPower: Int) throws -> Int {
         guard keyPower >= 2 else { throw CKKSError.invalidArgument("key power \(keyPower) is below 2") }
         return keyPower - 2
+    }
+
+    /// The highest power p such that the keys for s^2 … s^p are all present (1 when s^2 is absent): a ciphertext
+    /// of size up to p + 1 can be relinearized.
+    public var maxKeyPower: Int {
+        var power = 1
+        while hasKey(keyPower: power + 1) { power += 1 }
+        return power
     }
 
     /// Whether the key for s^keyPower is present (`has_key`).

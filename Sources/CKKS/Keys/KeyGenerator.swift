@@ -86,23 +86,45 @@ public struct KeyGenerator: Sendable {
         }
     }
 
-    /// Relinearization keys for s² (`create_relin_keys`), stored at index 0.
-    /// - Parameter seeded: keep public seeds so the keys save in SEAL's seeded form.
+    /// The largest key power ``createRelinKeys(maxPower:seeded:)`` makes: s^15 relinearizes the largest ciphertext
+    /// (size 16) a multiplication may produce.
+    /// - Note: SEAL: keygenerator.cpp `create_relin_keys` (count ≤ SEAL_CIPHERTEXT_SIZE_MAX − 2).
+    public static let maxRelinKeyPower = 15
+
+    /// Relinearization keys for s², s³, …, s^maxPower, the key for s^p at index p − 2.
+    ///
+    /// This is SEAL's internal `create_relin_keys(count)` with count = maxPower − 1. The keys are made in
+    /// ascending power, each power's decomposition keys in prime order, so the default (s² only) is word for word
+    /// SEAL's public `create_relin_keys()`. A ciphertext of size m needs powers up to m − 1: maxPower 3
+    /// relinearizes the size-4 product of a size-3 and a size-2 ciphertext.
+    /// - Parameters:
+    ///   - maxPower: the highest power of the secret key, 2 ... ``maxRelinKeyPower``.
+    ///   - seeded: keep public seeds so the keys save in SEAL's seeded form.
     /// - Returns: the relinearization keys.
-    /// - Throws: ``CKKSError/invalidParameters(_:)`` if the context does not use key switching (one prime only).
-    public func createRelinKeys(seeded: Bool = false) throws -> RelinKeys {
+    /// - Throws: ``CKKSError/invalidArgument(_:)`` for maxPower outside 2 ... 15;
+    ///   ``CKKSError/invalidParameters(_:)`` if the context does not use key switching (one prime only).
+    /// - Note: SEAL: keygenerator.cpp `create_relin_keys`, `compute_secret_key_array`, `generate_kswitch_keys`.
+    public func createRelinKeys(maxPower: Int = 2, seeded: Bool = false) throws -> RelinKeys {
+        guard (2...Self.maxRelinKeyPower).contains(maxPower) else {
+            throw CKKSError.invalidArgument(
+                "relinearization key power \(maxPower) is outside 2...\(Self.maxRelinKeyPower)")
+        }
         guard context.usingKeySwitching else {
             throw CKKSError.invalidParameters("key switching is not supported by a context with one prime")
         }
         let keyLevel = context.keyContextData
         let n = keyLevel.polyModulusDegree
         let s = secretKey.data.data
-        var square = s
-        for (j, q) in keyLevel.coeffModulus.enumerated() {
-            for c in (j * n)..<((j + 1) * n) { square[c] = q.multiplyMod(s[c], s[c]) }
+        // s^p = s^(p−1) ⊙ s in NTT form, as SEAL's secret key array.
+        var power = s
+        var data: [[PublicKey]] = []
+        for _ in 2...maxPower {
+            for (j, q) in keyLevel.coeffModulus.enumerated() {
+                for c in (j * n)..<((j + 1) * n) { power[c] = q.multiplyMod(power[c], s[c]) }
+            }
+            data.append(keySwitchingKeys(to: power, seeded: seeded))
         }
-        return RelinKeys(
-            keys: KSwitchKeys(parmsID: keyLevel.parmsID, data: [keySwitchingKeys(to: square, seeded: seeded)]))
+        return RelinKeys(keys: KSwitchKeys(parmsID: keyLevel.parmsID, data: data))
     }
 
     /// Galois keys for explicit Galois elements (`create_galois_keys(galois_elts)`), made in the order given;

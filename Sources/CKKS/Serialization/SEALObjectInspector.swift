@@ -127,8 +127,7 @@ public enum SEALObjectInspector {
             return fromPlaintext(sk.data, .secretKey)
         }
         if let keys = attempt({ try KSwitchKeys(serialized: bytes, context: context) }) {
-            // SEAL's generators make one relinearization entry (s^2) and N Galois entries.
-            if keys.data.count == 1 { return fromKeys(keys, .relinKeys) }
+            if SEALObjectInspector.looksLikeRelinKeys(keys.data.map(\.count)) { return fromKeys(keys, .relinKeys) }
             var s = fromKeys(keys, .galoisKeys)
             s.galoisElements = GaloisKeys(keys: keys).galoisElements
             return s
@@ -144,6 +143,13 @@ public enum SEALObjectInspector {
             try loaders[layoutSummary.type]?()
         }
         throw firstError ?? CKKSError.invalidData(object: "SEAL object", reason: "no known object layout fits")
+    }
+
+    /// Whether key-switching keys with these per-entry key counts are relinearization keys: SEAL's generator
+    /// makes one entry (s²), ours s² … s^p with every entry filled (at most 14); Galois keys have N entries,
+    /// mostly empty.
+    static func looksLikeRelinKeys(_ counts: [Int]) -> Bool {
+        counts.count == 1 || (counts.count < KeyGenerator.maxRelinKeyPower && !counts.contains(0))
     }
 
     /// Context-free recognition: walks the members as each layout and keeps the one that consumes them exactly.
@@ -170,7 +176,7 @@ public enum SEALObjectInspector {
             return summary
         }
         if var r = Optional(start), let s = try? keysLayout(&r), r.remaining == 0 {
-            let type: SEALObjectType = s.lists.count == 1 ? .relinKeys : .galoisKeys
+            let type: SEALObjectType = looksLikeRelinKeys(s.lists) ? .relinKeys : .galoisKeys
             var summary = SEALObjectSummary(header: header, type: type, candidates: [type], validated: false)
             summary.parmsID = s.parmsID
             summary.size = s.lists.filter { $0 > 0 }.count

@@ -14,9 +14,10 @@ struct EncryptedWeights: Sendable {
     var conv2Filters: [Int]
     /// The ciphertexts of one part of a selected filter.
     ///
-    /// The ciphertexts of one part of the `index`-th selected filter of `layer`: for conv1 (part 0) its (k+1)²
-    /// taps then the bias (4 primes); for conv2, part c < C1 is the (k+1)² taps on input channel c and part C1
-    /// the bias (2 primes). conv2 is split by channel so that the user streams channel by channel.
+    /// The ciphertexts of one part of the `index`-th selected filter of `layer`: for conv1 (part 0) its k² box
+    /// taps then the bias; for conv2, part c < C1 holds the taps on input channel c — (k+1)² wide taps if
+    /// channel c is encrypted (a selected conv1 filter), k² box taps otherwise (see ``PooledKernels``) — and part
+    /// C1 the bias. conv2 is split by channel so that the user streams channel by channel.
     var part: @Sendable (_ layer: Int, _ index: Int, _ part: Int) throws -> [Ciphertext]
     /// The same part as word buffers (c0 rows then c1 rows), each made by the worker that loaded its ciphertext,
     /// or `nil` to copy them from ``part``.
@@ -48,17 +49,19 @@ extension HEContext {
 
     /// Encrypts one part of a selected filter at the plan's scales (owner side).
     func encryptPart(
-        _ kernels: PooledKernels, layer: Int, filter: Int, part: Int, plan: ScalePlan, encryptor: Encryptor
+        _ kernels: PooledKernels, layer: Int, filter: Int, part: Int, encryptedChannels: [Int], plan: ScalePlan,
+        encryptor: Encryptor
     ) throws -> [Ciphertext] {
         let values: [(Double, Double)]
         let primes: Int
         if layer == 1 {
             values =
-                kernels.conv1[filter].map { ($0, plan.conv1WeightScale) }
+                kernels.conv1Box[filter].map { ($0, plan.conv1WeightScale) }
                 + [(kernels.conv1Bias[filter], plan.inputScale * plan.conv1WeightScale)]
             primes = PipelineLevels.conv1Primes
         } else if part < kernels.conv1Channels {
-            values = kernels.conv2[filter][part].map { ($0, plan.conv2WeightScale) }
+            let taps = encryptedChannels.contains(part) ? kernels.conv2[filter][part] : kernels.conv2Box[filter][part]
+            values = taps.map { ($0, plan.conv2WeightScale) }
             primes = PipelineLevels.conv2Primes
         } else {
             values = [(kernels.conv2Bias[filter], plan.squareScale * plan.conv2WeightScale)]
@@ -87,7 +90,9 @@ extension HEContext {
         func parts(_ layer: Int) throws -> [[[Ciphertext]]] {
             try selection[layer].map { f in
                 try (0..<Self.partCount(layer: layer, kernels: kernels)).map {
-                    try encryptPart(kernels, layer: layer, filter: f, part: $0, plan: plan, encryptor: encryptor)
+                    try encryptPart(
+                        kernels, layer: layer, filter: f, part: $0, encryptedChannels: selection[1], plan: plan,
+                        encryptor: encryptor)
                 }
             }
         }

@@ -5,23 +5,36 @@ import NTT
 /// The user's homomorphic part of LeNet-5: encrypted pooled conv1 → square → encrypted pooled conv2, with
 /// images batched across slots (slot i = image i).
 ///
-/// Work per batch: each input position is encoded once (one input row at a time) and shared by every
-/// encrypted conv1 filter; each pooled output is a lazy sum of its 36 ct⊙pt products (plus the bias), taken
-/// as six 6-term sums as its input rows arrive, followed by one rescale; the square is one tensor product and
-/// one fused relinearize-and-rescale; each encrypted conv2 output is one lazy sum over all input channels
-/// (ct⊗ct for encrypted channels, ct⊙pt for plaintext ones) followed by one fused relinearize-and-rescale.
+/// Work per batch: each 2×2 mean of input bytes is encoded once (one row of means at a time) and shared
+/// by every encrypted conv1 filter; each pooled output is a lazy sum of its 25 ct⊙pt products with the box-form
+/// kernel (plus the bias), taken as five 5-term sums as its rows arrive, followed by one rescale; the square is one
+/// tensor product and one rescale, left unrelinearized; each encrypted conv2 output is one lazy sum over all input
+/// channels (four-component ct⊗ct with the wide kernel for encrypted channels, ct⊙pt with the box kernel on 2×2
+/// means of activations for plaintext ones) followed by one fused relinearize (s³ and s²) and rescale.
 /// With few conv2 filters, rows of squares go into conv2 as soon as they exist. Sums are cache-blocked over
 /// all outputs that share inputs and every step runs on every core.
 struct UserEvaluator {
     /// Encrypted conv1 filters evaluated together: their weights and open sums are in memory at once.
     static let conv1FilterGroup = 2
-    /// Input rows encoded and multiplied per conv1 step (memory: one encoded row is 28 plaintexts at 5 primes).
-    static let conv1RowsPerStep = 1
+    /// Blocks of pooled conv1 columns evaluated one after the other over all rows: each block's running sums
+    /// and encoded row are 1/blocks of a whole row's, for re-encoding the k−2 columns of means that neighbouring
+    /// blocks share.
+    static let conv1ColumnBlocks = 2
+    /// Rows of 2×2 means of a plaintext channel encoded at once for conv2 (when the weight blocks are kept):
+    /// 3 of 11 rows are 13 MiB of encodings instead of 47, for re-reading the running totals four times.
+    static let conv2RowsPerGroup = 3
+
+    /// The pooled conv1 columns of each block.
+    static func columnBlocks(_ side: Int) -> [Range<Int>] {
+        let blocks = max(1, min(conv1ColumnBlocks, side))
+        return (0..<blocks).map { (side * $0 / blocks)..<(side * ($0 + 1) / blocks) }
+    }
     let context: HEContext
     let plan: ScalePlan
     let weights: EncryptedWeights
-    let relinKeys: RelinKeys
-    /// conv kernel size k (pooled kernels are (k+1)², stride 2).
+    /// Loads the relinearization keys (s², s³), called once for conv2's last step.
+    let relinKeys: @Sendable () throws -> RelinKeys
+    /// conv kernel size k (pooled kernels are k² on 2×2 means or (k+1)² wide, stride 2).
     let kernel: Int
     /// Input side (28), pooled conv1 side (12), pooled conv2 side (4).
     let inputSide: Int
@@ -32,7 +45,10 @@ struct UserEvaluator {
     /// Called after each pooled conv1 row and each conv2 input channel.
     var progress: (@Sendable () -> Void)? = nil
 
+    /// Taps of a wide pooled kernel (encrypted inputs).
     var taps: Int { (kernel + 1) * (kernel + 1) }
+    /// Taps of a box-form pooled kernel (plaintext inputs as 2×2 means).
+    var boxTaps: Int { kernel * kernel }
 
     /// Runs the encrypted layers for one batch.
     /// - Parameters:
@@ -51,7 +67,8 @@ struct UserEvaluator {
             throw InferenceError.invalidArgument("a batch holds 1…\(context.degree / 2) images, got \(count)")
         }
         let n = context.degree, k2 = PipelineLevels.conv2Primes
-        let size = weights.conv1Filters.isEmpty ? 2 : 3
+        // Products with unrelinearized (three-component) squares have four components.
+        let size = weights.conv1Filters.isEmpty ? 2 : 4
         let totals = (0..<(weights.conv2Filters.count * pooled2Side * pooled2Side)).map { _ in
             WordBuffer(count: size * k2 * n)
         }
@@ -65,7 +82,7 @@ struct UserEvaluator {
         if stream {
             blocks = try times.measure("conv2.load") {
                 try (0..<weights.conv2Filters.count).map { index in
-                    try weights.conv1Filters.map { c in try weights.part(2, index, c).map { WordBuffer($0.data) } }
+                    try weights.conv1Filters.map { c in try words(2, index, c) }
                 }
             }
         }
@@ -90,13 +107,13 @@ struct UserEvaluator {
         guard filters > 0, !weights.conv2Filters.isEmpty else { return [] }
         let n = context.degree
         let k1 = PipelineLevels.conv1Primes
-        let side = inputSide, p1 = pooled1Side, window = kernel + 1
+        let side = inputSide, boxSide = inputSide - 1, p1 = pooled1Side, window = kernel
         let conv1Scale = plan.inputScale * plan.conv1WeightScale
-        // Input rows are encoded `conv1RowsPerStep` at a time and multiplied at once into every pooled output
-        // whose window covers them (lazy sums added into running sums), then dropped: live memory is the encoded
-        // rows plus the running sums of the ⌈window/2⌉ pooled rows still open, instead of a band of `window`
-        // rows. One row per step instead of two: (1,1) peak 235 → 217 MiB for ~0.04 s more conv1 (the open
-        // sums are read and written twice as often).
+        // Rows of 2×2 means are encoded one at a time and multiplied at once into every pooled output whose
+        // window covers them (lazy sums added into running sums), then dropped. A pooled row opens when its first
+        // row of means arrives and is finished (rescaled, squared, streamed) as soon as its last one is in, before
+        // the row opened by the same row of means: at most two pooled rows of running sums are live instead of
+        // ⌈k/2⌉ = 3 ((1,1): 16 MiB less at the peak), for one more, smaller multiply-accumulate call per step.
         // Filters go in groups of at most `conv1FilterGroup` (inputs re-encoded per group), which bounds the
         // weights and open sums in memory for large selections.
         var squares = [[WordBuffer?]](repeating: [WordBuffer?](repeating: nil, count: p1 * p1), count: filters)
@@ -106,110 +123,128 @@ struct UserEvaluator {
             let groupCount = group.count
             let filterWeights = try times.measure("conv1.load") {
                 try Workers.map(groupCount) { i in
-                    Result { try weights.part(1, group.lowerBound + i, 0).map { WordBuffer($0.data) } }
+                    Result { try words(1, group.lowerBound + i, 0) }
                 }.map { try $0.get() }
             }
-            var open: [Int: [WordBuffer]] = [:]  // pooled row → running sums [filter · p1 + col] (4 primes)
-            var nextPooled = 0
-            for first in stride(from: 0, to: side, by: Self.conv1RowsPerStep) {
-                let rows = Array(first..<min(side, first + Self.conv1RowsPerStep))
-                // A position that is zero in every image of the batch (MNIST's border: 135 of 784 positions on
-                // the test half) encodes to the zero polynomial; its products add nothing and are skipped.
-                let encoded = try times.measure("conv1.encode") {
-                    try Workers.map(rows.count * side) { item -> Result<WordBuffer?, Error> in
-                        let row = rows[item / side], col = item % side
-                        var values = [Double](repeating: 0, count: count)
-                        var any = false
-                        for b in 0..<count {
-                            let pixel = pixels[b * side * side + row * side + col]
-                            any = any || pixel != 0
-                            values[b] = Double(pixel)
-                        }
-                        guard any else { return .success(nil) }
-                        return Result {
-                            try context.encodeBuffer(values, scale: plan.inputScale, primes: k1)
-                        }
-                    }.map { try $0.get() }
-                }
-                let pooled = try times.measure("conv1") { () throws -> [Ciphertext]? in
-                    // Output (y, f, x) takes, from input row r with 0 ≤ r − 2y < window, the taps of window row r − 2y.
-                    var outputs: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
-                    for y in max(0, (first - window + 2) / 2)...min(p1 - 1, rows[rows.count - 1] / 2) {
-                        let sums = open[y] ?? (0..<(groupCount * p1)).map { _ in WordBuffer(count: 2 * k1 * n) }
-                        open[y] = sums
-                        for f in 0..<groupCount {
-                            for x in 0..<p1 {
-                                var terms: [ProductTerm] = []
-                                for (i, r) in rows.enumerated() where r - 2 * y >= 0 && r - 2 * y < window {
-                                    for dx in 0..<window {
-                                        guard let input = encoded[i * side + 2 * x + dx] else { continue }
-                                        terms.append(
-                                            ProductTerm(
-                                                weight: filterWeights[f][(r - 2 * y) * window + dx].pointer,
-                                                input: input.pointer, inputIsCipher: false))
+            for columns in Self.columnBlocks(p1) {
+                let width = columns.count
+                // Means columns 2·x0 … 2·(x1−1)+k−1 feed the block's outputs (neighbouring blocks share k−2).
+                let firstMean = 2 * columns.lowerBound, means = 2 * (width - 1) + window
+                var open: [Int: [WordBuffer]] = [:]  // pooled row → running sums [filter · width + x] (k1 primes)
+                var nextPooled = 0
+                for r in 0..<boxSide {
+                    // A mean that is zero in every image of the batch (MNIST's border) encodes to the zero
+                    // polynomial; its products add nothing and are skipped.
+                    let encoded = try times.measure("conv1.encode") {
+                        try Workers.map(means) { item -> Result<WordBuffer?, Error> in
+                            let col = firstMean + item
+                            var values = [Double](repeating: 0, count: count)
+                            var any = false
+                            for b in 0..<count {
+                                let at = b * side * side + r * side + col
+                                let sum =
+                                    Int(pixels[at]) + Int(pixels[at + 1]) + Int(pixels[at + side])
+                                    + Int(pixels[at + side + 1])
+                                any = any || sum != 0
+                                values[b] = 0.25 * Double(sum)
+                            }
+                            guard any else { return .success(nil) }
+                            return Result {
+                                try context.encodeBuffer(values, scale: plan.inputScale, primes: k1)
+                            }
+                        }.map { try $0.get() }
+                    }
+                    // Output (y, f, x) takes, from row of means r with 0 ≤ r − 2y < k, the taps of kernel row r − 2y.
+                    func accumulate(_ pooledRows: [Int]) {
+                        var outputs: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
+                        for y in pooledRows {
+                            guard let sums = open[y] else { continue }
+                            for f in 0..<groupCount {
+                                for x in 0..<width {
+                                    let terms = (0..<window).compactMap { dx -> ProductTerm? in
+                                        guard let input = encoded[2 * x + dx] else { return nil }
+                                        return ProductTerm(
+                                            weight: filterWeights[f][(r - 2 * y) * window + dx].pointer,
+                                            input: input.pointer, inputIsCipher: false)
                                     }
+                                    guard !terms.isEmpty else { continue }
+                                    outputs.append(terms)
+                                    destinations.append(sums[f * width + x].pointer)
                                 }
-                                guard !terms.isEmpty else { continue }
-                                outputs.append(terms)
-                                destinations.append(sums[f * p1 + x].pointer)
                             }
                         }
-                    }
-                    withExtendedLifetime((filterWeights, encoded, open)) {
-                        LazyAccumulator.sumAll(
-                            outputs, primes: k1, degree: n, moduli: context.moduli(k1), outSize: 2, into: destinations,
-                            accumulate: true)
-                    }
-                    // A pooled row is complete once its window's last input row is in.
-                    guard nextPooled < p1, 2 * nextPooled + window - 1 <= rows[rows.count - 1],
-                        let sums = open.removeValue(forKey: nextPooled)
-                    else { return nil }
-                    return try Workers.map(sums.count) { o in
-                        Result {
-                            var ct = context.ciphertext(sums[o], size: 2, primes: k1, scale: conv1Scale)
-                            try context.evaluator.addInPlace(
-                                &ct,
-                                context.ciphertext(filterWeights[o / p1][taps], size: 2, primes: k1, scale: conv1Scale)
-                            )
-                            try context.evaluator.rescaleToNextInPlace(&ct)
-                            return ct
+                        withExtendedLifetime((filterWeights, encoded, open)) {
+                            LazyAccumulator.sumAll(
+                                outputs, primes: k1, degree: n, moduli: context.moduli(k1), outSize: 2,
+                                into: destinations, accumulate: true)
                         }
-                    }.map { try $0.get() }
-                }
-                guard let pooled else { continue }
-                let y = nextPooled
-                nextPooled += 1
-                let squared = try times.measure("activation") {
-                    try Workers.map(pooled.count) { i in Result { WordBuffer(try square(pooled[i]).data) } }.map {
-                        try $0.get()
+                    }
+                    times.measure("conv1") {
+                        accumulate(open.keys.filter { $0 * 2 <= r && r - 2 * $0 < window }.sorted())
+                    }
+                    // A pooled row is complete once its window's last row of means is in.
+                    if nextPooled < p1, 2 * nextPooled + window - 1 <= r,
+                        let sums = open.removeValue(forKey: nextPooled)
+                    {
+                        let y = nextPooled
+                        nextPooled += 1
+                        // Bias, rescale and square each output in one task, so that a row's rescaled outputs are
+                        // never all live beside its sums.
+                        let squared = try times.measure("activation") {
+                            try Workers.map(sums.count) { o in
+                                Result {
+                                    // The bias is added word by word (mod q), without a ciphertext copy of it.
+                                    let sum = sums[o].pointer, bias = filterWeights[o / width][boxTaps].pointer
+                                    for (j, q) in context.moduli(k1).enumerated() {
+                                        for c in 0..<2 {
+                                            let row = (c * k1 + j) * n
+                                            for i in row..<(row + n) { sum[i] = q.addMod(sum[i], bias[i]) }
+                                        }
+                                    }
+                                    var ct = context.ciphertext(sums[o], size: 2, primes: k1, scale: conv1Scale)
+                                    try context.evaluator.rescaleToNextInPlace(&ct)
+                                    return WordBuffer(try square(ct).data)
+                                }
+                            }.map { try $0.get() }
+                        }
+                        if let stream {
+                            times.measure("conv2") {
+                                accumulateSquares(
+                                    row: y, columns: columns, squared, channels: group, blocks: stream.blocks,
+                                    into: stream.totals)
+                            }
+                        } else {
+                            for (item, ct) in squared.enumerated() {
+                                squares[group.lowerBound + item / width][y * p1 + columns.lowerBound + item % width] =
+                                    ct
+                            }
+                        }
+                        progress?()
+                    }
+                    if r % 2 == 0, r / 2 < p1 {
+                        open[r / 2] = (0..<(groupCount * width)).map { _ in WordBuffer(count: 2 * k1 * n) }
+                        times.measure("conv1") { accumulate([r / 2]) }
                     }
                 }
-                if let stream {
-                    times.measure("conv2") {
-                        accumulateSquares(row: y, squared, channels: group, blocks: stream.blocks, into: stream.totals)
-                    }
-                } else {
-                    for (item, ct) in squared.enumerated() {
-                        squares[group.lowerBound + item / p1][y * p1 + item % p1] = ct
-                    }
+                guard nextPooled == p1 else {
+                    throw InferenceError.invalidArgument(
+                        "internal: \(p1 - nextPooled) pooled conv1 rows not completed")
                 }
-                progress?()
-            }
-            guard nextPooled == p1 else {
-                throw InferenceError.invalidArgument("internal: \(p1 - nextPooled) pooled conv1 rows not completed")
             }
         }
         return squares.map { $0.compactMap { $0 } }
     }
 
-    /// Adds one row of squares (`[filter · p1 + col]` of the encrypted channels `channels`) times their conv2
-    /// weights to every conv2 output whose window covers that row: for output (y2, x2) the taps of window row
-    /// `row − 2·y2`, over those channels, as one lazy ct⊗ct sum per output.
+    /// Adds one row of squares (`[filter · width + col − x0]` of the encrypted channels `channels`, for the pooled
+    /// columns `columns` = x0..<x1) times their conv2 weights to every conv2 output whose window covers them: for
+    /// output (y2, x2) the taps of window row `row − 2·y2` on those columns, over those channels, as one lazy
+    /// ct⊗ct sum per output.
     func accumulateSquares(
-        row: Int, _ squared: [WordBuffer], channels: Range<Int>, blocks: [[[WordBuffer]]], into totals: [WordBuffer]
+        row: Int, columns: Range<Int>, _ squared: [WordBuffer], channels: Range<Int>, blocks: [[[WordBuffer]]],
+        into totals: [WordBuffer]
     ) {
         let k2 = PipelineLevels.conv2Primes, n = context.degree
-        let p1 = pooled1Side, p2 = pooled2Side, window = kernel + 1
+        let p2 = pooled2Side, window = kernel + 1, width = columns.count
         let firstRow = max(0, (row - window + 2) / 2), lastRow = min(p2 - 1, row / 2)
         guard firstRow <= lastRow else { return }
         var terms: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
@@ -219,13 +254,15 @@ struct UserEvaluator {
                 for x2 in 0..<p2 {
                     var sum: [ProductTerm] = []
                     for (i, e) in channels.enumerated() {
-                        for dx in 0..<window {
+                        for dx in 0..<window where columns.contains(2 * x2 + dx) {
                             sum.append(
                                 ProductTerm(
                                     weight: encrypted[e][dy * window + dx].pointer,
-                                    input: squared[i * p1 + 2 * x2 + dx].pointer, inputIsCipher: true))
+                                    input: squared[i * width + 2 * x2 + dx - columns.lowerBound].pointer,
+                                    inputIsCipher: true, inputComponents: 3))
                         }
                     }
+                    guard !sum.isEmpty else { continue }
                     terms.append(sum)
                     destinations.append(totals[index * p2 * p2 + y2 * p2 + x2].pointer)
                 }
@@ -233,20 +270,35 @@ struct UserEvaluator {
         }
         withExtendedLifetime((blocks, squared, totals)) {
             LazyAccumulator.sumAll(
-                terms, primes: k2, degree: n, moduli: context.moduli(k2), outSize: 3, into: destinations,
+                terms, primes: k2, degree: n, moduli: context.moduli(k2), outSize: 4, into: destinations,
                 accumulate: true)
         }
     }
 
-    /// ct², relinearized and rescaled (in one division by P·q).
-    func square(_ input: Ciphertext) throws -> Ciphertext {
-        var out = try context.evaluator.square(input)
-        try context.evaluator.relinearizeAndRescaleInPlace(&out, relinKeys: relinKeys)
+    /// One part's ciphertexts as word buffers, each ciphertext released as soon as it is copied, so that a part
+    /// is never resident twice.
+    func words(_ layer: Int, _ index: Int, _ part: Int) throws -> [WordBuffer] {
+        var ciphertexts = try weights.part(layer, index, part)
+        var out: [WordBuffer] = []
+        out.reserveCapacity(ciphertexts.count)
+        for i in ciphertexts.indices {
+            out.append(WordBuffer(ciphertexts[i].data))
+            ciphertexts[i].data = []
+        }
         return out
     }
 
-    /// The selected conv2 filters' pooled outputs, accumulated input channel by input channel so that only one
-    /// channel's encoded activations and one (filter, channel) block of weights are in memory at a time.
+    /// ct², rescaled but not relinearized: its three components go into conv2's sums, which are relinearized
+    /// once per conv2 output (16 key switches with s² and s³ instead of 144 with s², (1,1): activation
+    /// 0.35 → 0.07 s).
+    func square(_ input: Ciphertext) throws -> Ciphertext {
+        var out = try context.evaluator.square(input)
+        try context.evaluator.rescaleToNextInPlace(&out)
+        return out
+    }
+
+    /// The selected conv2 filters' pooled outputs, accumulated input channel by input channel so that at most one
+    /// channel's encoded activations (or a few rows of them) and its weight blocks are in memory at a time.
     ///
     /// With `streamed`, the encrypted channels were already added to `totals` row by row.
     func conv2(
@@ -258,50 +310,80 @@ struct UserEvaluator {
         let n = context.degree
         let k2 = PipelineLevels.conv2Primes
         let moduli = context.moduli(k2)
-        let p1 = pooled1Side, p2 = pooled2Side, window = kernel + 1, plane = p1 * p1, outputs = p2 * p2
+        let p1 = pooled1Side, p2 = pooled2Side, plane = p1 * p1, outputs = p2 * p2
+        let boxSide = p1 - 1
         let encryptedChannel = Dictionary(uniqueKeysWithValues: weights.conv1Filters.enumerated().map { ($1, $0) })
-        let size = weights.conv1Filters.isEmpty ? 2 : 3
+        let size = weights.conv1Filters.isEmpty ? 2 : 4
         for c in 0..<conv1Channels {
             defer { progress?() }
-            let inputs: [WordBuffer]
-            if let e = encryptedChannel[c] {
-                if streamed { continue }
-                inputs = squares[e]
-            } else {
-                inputs = try times.measure("conv2.encode") {
-                    try Workers.map(plane) { pos -> Result<WordBuffer, Error> in
-                        var values = [Double](repeating: 0, count: count)
-                        for b in 0..<count { values[b] = Double(activations[(b * conv1Channels + c) * plane + pos]) }
-                        return Result {
-                            try context.encodeBuffer(values, scale: plan.squareScale, primes: k2)
-                        }
-                    }.map { try $0.get() }
-                }
-            }
-            let isCipher = encryptedChannel[c] != nil
-            for index in 0..<filters {
-                let block = try times.measure("conv2.load") {
-                    try weights.part(2, index, c).map { WordBuffer($0.data) }
-                }
-                times.measure("conv2") {
-                    let terms = (0..<outputs).map { pos -> [ProductTerm] in
-                        let y = pos / p2, x = pos % p2
-                        return (0..<taps).map { tap in
-                            let at = (2 * y + tap / window) * p1 + 2 * x + tap % window
-                            return ProductTerm(
-                                weight: block[tap].pointer, input: inputs[at].pointer, inputIsCipher: isCipher)
-                        }
+            let encrypted = encryptedChannel[c]
+            if encrypted != nil && streamed { continue }
+            let isCipher = encrypted != nil
+            // Encrypted channels use the wide kernel on the squares themselves, plaintext ones the box kernel on
+            // their 2×2 means (121 encodings and 25 taps instead of 144 and 36).
+            let window = isCipher ? kernel + 1 : kernel, rowLength = isCipher ? p1 : boxSide
+            let channelTaps = window * window
+            // A plaintext channel is encoded a few rows of means at a time, each group multiplied into every
+            // output it feeds, when the filters' weight blocks (then kept for the whole channel) are smaller than
+            // the channel's encodings; otherwise all at once, each block loaded once.
+            let keepBlocks = !isCipher && filters * channelTaps <= boxSide * boxSide
+            let groupRows = keepBlocks ? Self.conv2RowsPerGroup : rowLength
+            var blocks: [Int: [WordBuffer]] = [:]
+            for first in stride(from: 0, to: rowLength, by: groupRows) {
+                let rows = first..<min(rowLength, first + groupRows)
+                let inputs: [WordBuffer]
+                if let e = encrypted {
+                    inputs = squares[e]
+                } else {
+                    inputs = try times.measure("conv2.encode") {
+                        try Workers.map(rows.count * boxSide) { item -> Result<WordBuffer, Error> in
+                            let at = (first + item / boxSide) * p1 + item % boxSide
+                            var values = [Double](repeating: 0, count: count)
+                            for b in 0..<count {
+                                let base = (b * conv1Channels + c) * plane + at
+                                values[b] =
+                                    0.25
+                                    * (Double(activations[base]) + Double(activations[base + 1])
+                                        + Double(activations[base + p1]) + Double(activations[base + p1 + 1]))
+                            }
+                            return Result {
+                                try context.encodeBuffer(values, scale: plan.squareScale, primes: k2)
+                            }
+                        }.map { try $0.get() }
                     }
-                    // The channel's sums are added (mod q) straight into the running totals.
-                    withExtendedLifetime((block, inputs)) {
-                        LazyAccumulator.sumAll(
-                            terms, primes: k2, degree: n, moduli: moduli, outSize: isCipher ? 3 : 2,
-                            into: (0..<outputs).map { totals[index * outputs + $0].pointer }, accumulate: true)
+                }
+                for index in 0..<filters {
+                    let block = try blocks[index] ?? times.measure("conv2.load") { try words(2, index, c) }
+                    if keepBlocks { blocks[index] = block }
+                    times.measure("conv2") {
+                        // Output (y, x) takes the taps whose input row 2y + tap/window is in this group.
+                        var terms: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
+                        for pos in 0..<outputs {
+                            let y = pos / p2, x = pos % p2
+                            let sum = (0..<channelTaps).compactMap { tap -> ProductTerm? in
+                                let row = 2 * y + tap / window
+                                guard rows.contains(row) else { return nil }
+                                let at = (row - first) * rowLength + 2 * x + tap % window
+                                return ProductTerm(
+                                    weight: block[tap].pointer, input: inputs[at].pointer, inputIsCipher: isCipher,
+                                    inputComponents: 3)
+                            }
+                            guard !sum.isEmpty else { continue }
+                            terms.append(sum)
+                            destinations.append(totals[index * outputs + pos].pointer)
+                        }
+                        // The sums are added (mod q) straight into the running totals.
+                        withExtendedLifetime((block, inputs)) {
+                            LazyAccumulator.sumAll(
+                                terms, primes: k2, degree: n, moduli: moduli, outSize: isCipher ? 4 : 2,
+                                into: destinations, accumulate: true)
+                        }
                     }
                 }
             }
         }
         let productScale = plan.squareScale * plan.conv2WeightScale
+        let relinKeys = try times.measure("conv2.load") { try self.relinKeys() }
         return try (0..<filters).map { index in
             // The bias was encrypted at exactly the products' scale.
             guard let bias = try weights.part(2, index, conv1Channels).first else {

@@ -211,7 +211,21 @@ struct OwnerKeyStore: Sendable {
                     path: recordURL(dir).path,
                     reason: "holds keys for other CKKS parameters; use another --keys directory for these parameters")
             }
-            return Opening(secret: store.keys.secret, isNew: false) { store }
+            guard !store.keys.relinKeys.hasKey(keyPower: HEContext.relinKeyPower) else {
+                return Opening(secret: store.keys.secret, isNew: false) { store }
+            }
+            // A store from before the pipeline needed s³: same secret and key id, relinearization keys extended.
+            let relinKeys = try context.relinKeys(for: store.keys.secret)
+            let relinFile = ExchangeFile(
+                kind: .relinKeys, parmsID: context.parameters.parmsID.description, fields: ["keyID": store.keyID],
+                payload: try relinKeys.serialized())
+            try relinFile.write(to: dir.appendingPathComponent("relin.keys"))
+            let upgraded = OwnerKeyStore(
+                context: store.context,
+                keys: OwnerKeyMaterial(
+                    secret: store.keys.secret, publicKey: store.keys.publicKey, relinKeys: relinKeys),
+                keyID: store.keyID, flooding: store.flooding, publicFile: store.publicFile, relinFile: relinFile)
+            return Opening(secret: store.keys.secret, isNew: false) { upgraded }
         }
         let generator = KeyGenerator(context: context.ckks)
         let creation = Background { try create(dir, generator: generator, context: context, security: security) }

@@ -5,12 +5,15 @@ import NN
 /// The package manifest (`manifest.json`): what the user needs to know about the package, and the content
 /// hash of every other file in it.
 ///
-/// Version 2 names an exchange file (keys, encrypted filters) by the hash of its header, which records the
-/// payload's hash (``ExchangeFile/contentHash(header:)``), so that packaging and loading hash each byte once;
-/// version 1 hashed whole files on top of the payload hashes.
+/// Since version 4 an exchange file (keys, encrypted filters) is named by the hash of its header, which records
+/// the payload's hash (``ExchangeFile/contentHash(header:)``), so that packaging and loading hash each byte once;
+/// versions 1–3 hashed whole files on top of the payload hashes.
 struct PackageManifest: Codable, Sendable {
     static let format = "privdnn-package"
-    static let currentVersion = 2
+    /// 2: conv1 and conv2's plaintext-channel parts hold box-form taps (``PooledKernels``). 3: relinearization
+    /// keys for s² and s³ (the user relinearizes four-component conv2 sums). 4: exchange files named by their
+    /// header hash.
+    static let currentVersion = 4
 
     var format: String
     var version: Int
@@ -52,7 +55,9 @@ struct LoadedPackage {
     let manifestHash: String
     let context: HEContext
     let weights: EncryptedWeights
-    let relinKeys: RelinKeys
+    /// Reads, verifies and parses the relinearization keys (s², s³): they are needed only for conv2's last
+    /// step, so they are not resident during conv1, the exchange's peak.
+    let relinKeys: @Sendable () throws -> RelinKeys
     let publicKey: PublicKey
     /// The plaintext remainder (encrypted filters zeroed, the separate rule applied).
     let remainder: Model
@@ -69,13 +74,17 @@ struct PooledGeometry: Sendable {
     var conv2Channels: Int
     var pooled1Side: Int { (inputSide - kernel + 1) / 2 }
     var pooled2Side: Int { (pooled1Side - kernel + 1) / 2 }
+    /// Taps of a pooled kernel on encrypted inputs ((k+1)², wide form).
     var taps: Int { (kernel + 1) * (kernel + 1) }
+    /// Taps of a pooled kernel on plaintext inputs taken as 2×2 means (k², box form).
+    var boxTaps: Int { kernel * kernel }
 
-    /// Progress ticks of one batch: each pooled conv1 row of each group of encrypted conv1 filters
-    /// (``UserEvaluator/conv1FilterGroup``), then each conv2 input channel.
+    /// Progress ticks of one batch: each pooled conv1 row of each column block of each group of encrypted conv1
+    /// filters (``UserEvaluator/conv1FilterGroup``, ``UserEvaluator/conv1ColumnBlocks``), then each conv2 input
+    /// channel.
     func progressSteps(conv1Filters: Int) -> Int {
         (conv1Filters + UserEvaluator.conv1FilterGroup - 1) / UserEvaluator.conv1FilterGroup * pooled1Side
-            + conv1Channels
+            * UserEvaluator.columnBlocks(pooled1Side).count + conv1Channels
     }
 
     init(model: Model) {

@@ -6,6 +6,11 @@ import NN
 /// Each conv (k×k, stride 1, no padding) followed by 2×2 average pooling equals one (k+1)×(k+1) convolution
 /// with stride 2 whose kernel is ¼ of the conv kernel convolved with a 2×2 box: 36 taps per pooled output
 /// instead of 4 × 25 products and 3 additions, and 4× fewer ciphertexts to rescale, square and decrypt.
+/// The same output is also the k×k stride-2 convolution of the conv kernel itself over the 2×2 means of the
+/// input (stride 1; the "box" form): 25 taps instead of 36, for inputs the user holds in the clear, whose means
+/// cost nothing (conv1's bytes and conv2's plaintext channels); encrypted inputs keep the (k+1)² ("wide") form,
+/// which needs no ciphertext additions. Means rather than sums keep the encoded inputs, and so the weights'
+/// encryption noise multiplied by them, as small as in the wide form.
 /// conv1 also absorbs the input transform (bytes / 255, then mean/std), so inputs are encoded as raw bytes.
 struct PooledKernels: Sendable {
     /// conv1's kernel size k; pooled kernels are (k+1)².
@@ -18,10 +23,14 @@ struct PooledKernels: Sendable {
     let conv2Channels: Int
     /// `conv1[f]`: (k+1)² pooled taps of filter f, on raw bytes.
     let conv1: [[Double]]
+    /// `conv1Box[f]`: k² taps of filter f on the 2×2 means of the raw bytes.
+    let conv1Box: [[Double]]
     /// conv1 biases with the input shift folded in.
     let conv1Bias: [Double]
     /// `conv2[o][c]`: (k+1)² pooled taps of filter o on input channel c.
     let conv2: [[[Double]]]
+    /// `conv2Box[o][c]`: k² taps of filter o on the 2×2 means of input channel c.
+    let conv2Box: [[[Double]]]
     /// conv2 biases.
     let conv2Bias: [Double]
 
@@ -29,8 +38,10 @@ struct PooledKernels: Sendable {
     var pooled1Side: Int { (inputSide - kernel + 1) / 2 }
     /// Side of the pooled conv2 output (4).
     var pooled2Side: Int { (pooled1Side - kernel + 1) / 2 }
-    /// Taps per pooled kernel.
+    /// Taps per pooled kernel in the wide form.
     var taps: Int { (kernel + 1) * (kernel + 1) }
+    /// Taps per pooled kernel in the box form.
+    var boxTaps: Int { kernel * kernel }
 
     /// Rewrites a LeNet-5 model's conv1/conv2.
     /// - Throws: ``InferenceError/unsupportedModel(_:)`` for networks other than the LeNet-5 variants.
@@ -53,20 +64,29 @@ struct PooledKernels: Sendable {
         let scale = 1 / (255 * std)
         let shift = -mean / std
         let w1 = c1.weight.value.data.map(Double.init)
-        var k1: [[Double]] = []
+        var k1: [[Double]] = [], box1: [[Double]] = []
         var bias1: [Double] = []
         for f in 0..<c1.outChannels {
-            let pooled = Self.pool(Array(w1[(f * k * k)..<((f + 1) * k * k)]), k)
+            let w = Array(w1[(f * k * k)..<((f + 1) * k * k)])
+            let pooled = Self.pool(w, k)
             k1.append(pooled.map { $0 * scale })
+            box1.append(w.map { $0 * scale })
             bias1.append(Double(b1[f]) + shift * pooled.reduce(0, +))
         }
         conv1 = k1
+        conv1Box = box1
         conv1Bias = bias1
         let w2 = c2.weight.value.data.map(Double.init)
         conv2 = (0..<c2.outChannels).map { o in
             (0..<c2.inChannels).map { c in
                 let base = (o * c2.inChannels + c) * k * k
                 return Self.pool(Array(w2[base..<(base + k * k)]), k)
+            }
+        }
+        conv2Box = (0..<c2.outChannels).map { o in
+            (0..<c2.inChannels).map { c in
+                let base = (o * c2.inChannels + c) * k * k
+                return Array(w2[base..<(base + k * k)])
             }
         }
         conv2Bias = b2.map(Double.init)

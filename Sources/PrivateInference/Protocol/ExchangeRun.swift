@@ -70,6 +70,7 @@ public enum ExchangeRun {
             keys: ownerDir.appendingPathComponent("keys"), normalization: normalization, parameters: parameters,
             security: security)
         phases.merge(summary.times)
+        ProcessMemory.releaseFreeMemory()  // the owner is done; the user starts from what is live
         let pkg = try phases.measure("load") { try UserRole.load(package) }
         let batch = pkg.context.degree / 2
         let side = pkg.geometry.inputSide * pkg.geometry.inputSide

@@ -103,7 +103,8 @@ public enum OwnerRole {
         for (layer, primes, filter, part) in parts {
             let payload = try FilterFile.payload(
                 try context.encryptPart(
-                    kernels, layer: layer, filter: filter, part: part, plan: plan, encryptor: encryptor))
+                    kernels, layer: layer, filter: filter, part: part, encryptedChannels: selection[1], plan: plan,
+                    encryptor: encryptor))
             if let previous = pending { written.append(try previous.value()) }
             let name = PackageFiles.part(layer: layer, filter: filter, part: part)
             let url = dir.appendingPathComponent(name)

@@ -70,7 +70,8 @@ public enum UserRole {
         guard keyParms == manifest.parmsID else {
             throw InferenceError.mismatch(path: manifestPath, reason: "parms_id does not match its parameters")
         }
-        func key<T: SEALLoadable>(_ type: T.Type, _ name: String, _ kind: ExchangeFile.Kind) throws -> (T, String) {
+        /// A key file with its header, fields and payload hash checked.
+        @Sendable func keyFile(_ name: String, _ kind: ExchangeFile.Kind) throws -> PackageExchangeFile {
             let file = try exchangeFile(name)
             let path = file.url.path
             guard file.header.kind == kind, file.header.parmsID == keyParms,
@@ -78,42 +79,47 @@ public enum UserRole {
             else {
                 throw InferenceError.mismatch(path: path, reason: "kind, parms_id or key id does not fit the manifest")
             }
-            let payload = file.payload
-            guard ContentHasher.hash(file.bytes, range: payload) == file.header.payloadHash else {
+            guard ContentHasher.hash(file.bytes, range: file.payload) == file.header.payloadHash else {
                 throw InferenceError.badFile(path: path, reason: "content hash mismatch (corrupted file)")
             }
-            return (
-                try SEALObject.load(type, file.bytes, range: payload, context: context, path: path),
-                file.header.payloadHash
-            )
+            return file
         }
-        let (pk, pkHash) = try key(PublicKey.self, PackageFiles.publicKey, .publicKey)
-        // The key id is the BLAKE2b-256 of the serialized public key (``OwnerKeyStore/keyID(_:)``): the payload
-        // just verified.
-        guard pkHash == manifest.keyID else {
+        @Sendable func key<T: SEALLoadable>(_ type: T.Type, _ file: PackageExchangeFile) throws -> T {
+            try SEALObject.load(type, file.bytes, range: file.payload, context: context, path: file.url.path)
+        }
+        // The key id is the BLAKE2b-256 of the serialized public key (``OwnerKeyStore/keyID(_:)``): the public key
+        // file's payload hash, which keyFile has just verified.
+        let pkFile = try keyFile(PackageFiles.publicKey, .publicKey)
+        guard pkFile.header.payloadHash == manifest.keyID else {
             throw InferenceError.mismatch(
-                path: dir.appendingPathComponent(PackageFiles.publicKey).path,
-                reason: "public key does not match the manifest's key id")
+                path: pkFile.url.path, reason: "public key does not match the manifest's key id")
         }
-        let (rk, _) = try key(RelinKeys.self, PackageFiles.relinKeys, .relinKeys)
+        let pk = try key(PublicKey.self, pkFile)
+        // The relinearization keys are checked now (kind, parameters, key id, content hash) and read again, and
+        // checked again, when conv2 needs them.
+        _ = try keyFile(PackageFiles.relinKeys, .relinKeys)
+        let rk: @Sendable () throws -> RelinKeys = {
+            try key(RelinKeys.self, try keyFile(PackageFiles.relinKeys, .relinKeys))
+        }
         let remainderURL = dir.appendingPathComponent(PackageFiles.remainder)
         guard let remainderBytes = try FileBytes.read(remainderURL) else {
             throw InferenceError.badFile(path: remainderURL.path, reason: "missing from the package")
         }
-        guard manifest.files[PackageFiles.remainder] == ContentHasher.hash(remainderBytes) else {
+        guard files[PackageFiles.remainder] == ContentHasher.hash(remainderBytes) else {
             throw InferenceError.badFile(path: remainderURL.path, reason: "content hash differs from the manifest")
         }
         let remainder = try ModelFile.load(remainderURL)
         let geometry = PooledGeometry(model: remainder)
         let selection1 = manifest.selection["1"] ?? [], selection2 = manifest.selection["2"] ?? []
-        let taps = geometry.taps, channels = geometry.conv1Channels
+        let wide = geometry.taps, box = geometry.boxTaps, channels = geometry.conv1Channels
         /// One part's ciphertexts, each passed through `transform` by the worker that parsed it.
         @Sendable func loadPart<T: Sendable>(
             _ layer: Int, _ index: Int, _ part: Int, _ transform: @escaping @Sendable (Ciphertext) -> T
         ) throws -> [T] {
             let filter = (layer == 1 ? selection1 : selection2)[index]
             let name = PackageFiles.part(layer: layer, filter: filter, part: part)
-            let expected = layer == 1 ? taps + 1 : (part < channels ? taps : 1)
+            let expected =
+                layer == 1 ? box + 1 : (part < channels ? (selection1.contains(part) ? wide : box) : 1)
             let file = try exchangeFile(name)
             let path = file.url.path
             let primes = layer == 1 ? PipelineLevels.conv1Primes : PipelineLevels.conv2Primes

@@ -9,14 +9,24 @@ struct OwnerKeyMaterial: Sendable {
 }
 
 extension HEContext {
-    /// Generates a fresh secret key, public key and relinearization keys from OS randomness.
+    /// Generates a fresh secret key, public key and relinearization keys (s² and s³: the user relinearizes
+    /// four-component conv2 sums) from OS randomness.
     func generateKeys() throws -> OwnerKeyMaterial { try generateKeys(KeyGenerator(context: ckks)) }
 
     /// The key material of `generator`'s secret key: it and the public and relinearization keys made from it.
     func generateKeys(_ generator: KeyGenerator) throws -> OwnerKeyMaterial {
         OwnerKeyMaterial(
             secret: generator.secretKey, publicKey: generator.createPublicKey(),
-            relinKeys: try generator.createRelinKeys())
+            relinKeys: try generator.createRelinKeys(maxPower: Self.relinKeyPower))
+    }
+
+    /// The highest power of s the pipeline's relinearization keys cover.
+    static let relinKeyPower = 3
+
+    /// Relinearization keys up to ``relinKeyPower`` for an existing secret key (key stores made before the
+    /// pipeline needed s³).
+    func relinKeys(for secret: SecretKey) throws -> RelinKeys {
+        try KeyGenerator(context: ckks, secretKey: secret).createRelinKeys(maxPower: Self.relinKeyPower)
     }
 
     /// Symmetric encryption of the constant `value` at `scale` on k primes, keeping the seed so that it saves

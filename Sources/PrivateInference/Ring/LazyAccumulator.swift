@@ -1,14 +1,16 @@
 import NTT
 
 /// One product of a sum of products: an encrypted weight (two components) times a plaintext or a
-/// two-component ciphertext, all NTT form at the same k primes.
+/// ciphertext of two or three components, all NTT form at the same k primes.
 struct ProductTerm {
     /// The weight ciphertext: component c, prime j at `weight + (c·k + j)·N`.
     let weight: UnsafePointer<UInt64>
     /// The input: a plaintext (prime j at `input + j·N`) or a ciphertext laid out like `weight`.
     let input: UnsafePointer<UInt64>
-    /// Whether `input` is a ciphertext (the product then has three components).
+    /// Whether `input` is a ciphertext (the product then has `inputComponents + 1` components).
     let inputIsCipher: Bool
+    /// Components of a ciphertext input: 2, or 3 for an unrelinearized product.
+    var inputComponents: Int = 2
 }
 
 /// Sums of dyadic products with lazy 128-bit accumulation: one Barrett reduction per output word, instead of
@@ -19,20 +21,21 @@ struct ProductTerm {
 /// (Running over all terms per coefficient with the sums in registers is slower: the dozens of input rows
 /// sit at the same page offset and evict each other from the L1 cache.)
 enum LazyAccumulator {
-    /// Coefficients per block: the six running-sum rows of a block stay in L1.
+    /// Coefficients per block: the (up to eight) running-sum rows of a block stay in L1.
     static let block = 256
     /// Products a 128-bit sum can take before it must be reduced: each is below (2^60)² = 2^120, so 255 fit.
     static let maxLazyProducts = 255
 
     /// Writes Σ terms into `out` (`outSize` components of k·N words): component 0 = Σ w0·x (or w0·b0),
-    /// 1 = Σ w1·x (or w0·b1 + w1·b0), 2 = Σ w1·b1 (only when some input is a ciphertext, `outSize` = 3);
-    /// with `accumulate` the sums are added to `out` (mod q) instead of overwriting it.
+    /// 1 = Σ w1·x (or w0·b1 + w1·b0), 2 = Σ w1·b1 (+ w0·b2) (only when some input is a ciphertext, `outSize` = 3
+    /// or, with a three-component input, 4), 3 = Σ w1·b2; with `accumulate` the sums are added to `out` (mod q)
+    /// instead of overwriting it.
     /// - Precondition: every word is canonical (< q_j) and q_j < 2^60.
     static func sum(
         _ terms: [ProductTerm], primes k: Int, degree n: Int, moduli: [Modulus], outSize: Int,
         into out: UnsafeMutablePointer<UInt64>, accumulate: Bool = false
     ) {
-        let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 6 * block)
+        let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 8 * block)
         defer { scratch.deallocate() }
         for j in 0..<k {
             var start = 0
@@ -58,7 +61,7 @@ enum LazyAccumulator {
         let blocks = (n + block - 1) / block
         Workers.forEach(k * blocks) { item in
             let j = item / blocks, start = (item % blocks) * block
-            let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 6 * block)
+            let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 8 * block)
             defer { scratch.deallocate() }
             for (o, terms) in outputs.enumerated() {
                 sumBlock(
@@ -77,9 +80,10 @@ enum LazyAccumulator {
     ) {
         let lo0 = scratch, hi0 = scratch + block, lo1 = scratch + 2 * block, hi1 = scratch + 3 * block
         let lo2 = scratch + 4 * block, hi2 = scratch + 5 * block
+        let lo3 = scratch + 6 * block, hi3 = scratch + 7 * block
         // The running sums start from zero, or from the destination's words when accumulating (they are < q, so
         // they only take the place of one product in the 128-bit budget).
-        for c in 0..<3 {
+        for c in 0..<max(3, outSize) {
             let lo = scratch + 2 * c * block
             if accumulate && c < outSize {
                 lo.update(from: out + (c * k + j) * n + start, count: count)
@@ -94,13 +98,31 @@ enum LazyAccumulator {
             if pending > maxLazyProducts - 2 {
                 fold(lo0, hi0, count, q)
                 fold(lo1, hi1, count, q)
-                if outSize == 3 { fold(lo2, hi2, count, q) }
+                if outSize >= 3 { fold(lo2, hi2, count, q) }
+                if outSize == 4 { fold(lo3, hi3, count, q) }
                 pending = 0
             }
             let term = terms[t]
             let w0 = term.weight + j * n + start
             let w1 = term.weight + (k + j) * n + start
-            if term.inputIsCipher {
+            if term.inputIsCipher && term.inputComponents == 3 {
+                let b0 = term.input + j * n + start
+                let b1 = term.input + (k + j) * n + start
+                let b2 = term.input + (2 * k + j) * n + start
+                for i in 0..<count {
+                    let a0 = w0[i], a1 = w1[i], x0 = b0[i], x1 = b1[i], x2 = b2[i]
+                    var c1 = Wide(a0.multipliedFullWidth(by: x1))
+                    c1.add(a1.multipliedFullWidth(by: x0))
+                    var c2 = Wide(a1.multipliedFullWidth(by: x1))
+                    c2.add(a0.multipliedFullWidth(by: x2))
+                    add(Wide(a0.multipliedFullWidth(by: x0)), lo0 + i, hi0 + i)
+                    add(c1, lo1 + i, hi1 + i)
+                    add(c2, lo2 + i, hi2 + i)
+                    add(Wide(a1.multipliedFullWidth(by: x2)), lo3 + i, hi3 + i)
+                }
+                pending += 2
+                t += 1
+            } else if term.inputIsCipher {
                 let b0 = term.input + j * n + start
                 let b1 = term.input + (k + j) * n + start
                 for i in 0..<count {

@@ -20,7 +20,20 @@ struct CKKSKeygenCommand: ParsableCommand {
         help: "Comma-separated rotation steps for the Galois keys (0 = conjugation). Default: SEAL's powers of two.")
     var rotations: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Highest power of the secret key in relin.key (2 = SEAL's s² only; 3 adds s³ for size-4 ciphertexts).",
+            valueName: "p"))
+    var relinMaxPower = 2
+
     @OptionGroup var version: SEALVersionOption
+
+    func validate() throws {
+        let powers = 2...KeyGenerator.maxRelinKeyPower
+        guard powers.contains(relinMaxPower) else {
+            throw ValidationError("--relin-max-power must be in \(powers.lowerBound)...\(powers.upperBound)")
+        }
+    }
 
     func run() throws {
         let context = try CKKSFiles.context(params)
@@ -40,7 +53,8 @@ struct CKKSKeygenCommand: ParsableCommand {
         try CKKSFiles.save(keygen.createPublicKey(), to: path("public.key"), version: writeVersion)
         let galois: GaloisKeys
         do {
-            try CKKSFiles.save(keygen.createRelinKeys(), to: path("relin.key"), version: writeVersion)
+            try CKKSFiles.save(
+                keygen.createRelinKeys(maxPower: relinMaxPower), to: path("relin.key"), version: writeVersion)
             galois = try steps.map { try keygen.createGaloisKeys(steps: $0) } ?? keygen.createGaloisKeys()
         } catch let error as CKKSError {
             throw ToolError("\(params): \(error)")

@@ -1,0 +1,98 @@
+import NTT
+import Testing
+
+@testable import PrivateInference
+
+/// The lazy multiply-accumulate against word-by-word modular arithmetic, for every input kind it mixes.
+struct LazyAccumulatorTests {
+    /// Random canonical words for `components` polynomials at k primes.
+    static func words(_ components: Int, _ moduli: [Modulus], _ n: Int, _ rng: inout some RandomNumberGenerator)
+        -> [UInt64]
+    {
+        var out: [UInt64] = []
+        for _ in 0..<components {
+            for q in moduli { for _ in 0..<n { out.append(UInt64.random(in: 0..<q.value, using: &rng)) } }
+        }
+        return out
+    }
+
+    /// Σ over terms of weight (2 components) ⊗ input (1 = plaintext, 2 or 3 components), added to `start`.
+    static func reference(
+        weights: [[UInt64]], inputs: [[UInt64]], sizes: [Int], start: [UInt64], outSize: Int, moduli: [Modulus],
+        n: Int
+    ) -> [UInt64] {
+        let k = moduli.count
+        var out = start
+        for (t, w) in weights.enumerated() {
+            for (j, q) in moduli.enumerated() {
+                for i in 0..<n {
+                    let a = [w[j * n + i], w[(k + j) * n + i]]
+                    let b = (0..<sizes[t]).map { inputs[t][($0 * k + j) * n + i] }
+                    // Plaintext: (a0·x, a1·x); ciphertext: the tensor product a ⊗ b.
+                    var terms = [UInt64](repeating: 0, count: outSize)
+                    if sizes[t] == 1 {
+                        terms[0] = q.multiplyMod(a[0], b[0])
+                        terms[1] = q.multiplyMod(a[1], b[0])
+                    } else {
+                        for (u, au) in a.enumerated() {
+                            for (v, bv) in b.enumerated() { terms[u + v] = q.addMod(terms[u + v], q.multiplyMod(au, bv)) }
+                        }
+                    }
+                    for c in 0..<outSize {
+                        out[(c * k + j) * n + i] = q.addMod(out[(c * k + j) * n + i], terms[c])
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// More products than one lazy 128-bit run holds (so the intermediate reductions run too), mixing plaintext,
+    /// two- and three-component inputs, accumulated into existing sums.
+    @Test(arguments: [[1, 1, 1], [2, 1, 2], [3, 3, 1, 2], [3, 1]])
+    func sumsMatchModularArithmetic(kinds: [Int]) throws {
+        let n = 512
+        let moduli = try CoeffModulus.create(degree: n, bitSizes: [60, 60, 59])
+        let k = moduli.count
+        var rng = SystemRandomNumberGenerator()
+        let terms = 150
+        let sizes = (0..<terms).map { kinds[$0 % kinds.count] }
+        let outSize = (sizes.max() ?? 1) + 1 < 3 ? 2 : (sizes.max() ?? 1) + 1
+        let weights = (0..<terms).map { _ in Self.words(2, moduli, n, &rng) }
+        let inputs = sizes.map { Self.words($0, moduli, n, &rng) }
+        let start = Self.words(outSize, moduli, n, &rng)
+        var out = start
+        weights.withUnsafeBufferPointers { w in
+            inputs.withUnsafeBufferPointers { x in
+                let product = (0..<terms).map {
+                    ProductTerm(
+                        weight: w[$0], input: x[$0], inputIsCipher: sizes[$0] > 1, inputComponents: max(2, sizes[$0]))
+                }
+                out.withUnsafeMutableBufferPointer { o in
+                    guard let base = o.baseAddress else { return }
+                    LazyAccumulator.sumAll(
+                        [product], primes: k, degree: n, moduli: moduli, outSize: outSize, into: [base],
+                        accumulate: true)
+                }
+            }
+        }
+        let expected = Self.reference(
+            weights: weights, inputs: inputs, sizes: sizes, start: start, outSize: outSize, moduli: moduli, n: n)
+        #expect(out == expected)
+    }
+}
+
+extension Array where Element == [UInt64] {
+    /// Base addresses of every inner array, valid inside `body`.
+    func withUnsafeBufferPointers<R>(_ body: ([UnsafePointer<UInt64>]) -> R) -> R {
+        var pointers: [UnsafePointer<UInt64>] = []
+        func step(_ i: Int) -> R {
+            if i == count { return body(pointers) }
+            return self[i].withUnsafeBufferPointer { b in
+                pointers.append(b.baseAddress!)  // the inner arrays are never empty
+                return step(i + 1)
+            }
+        }
+        return step(0)
+    }
+}
