@@ -82,7 +82,7 @@ struct UserEvaluator {
         if stream {
             blocks = try times.measure("conv2.load") {
                 try (0..<weights.conv2Filters.count).map { index in
-                    try weights.conv1Filters.map { c in try words(2, index, c) }
+                    try weights.conv1Filters.map { c in try weights.buffers(2, index, c) }
                 }
             }
         }
@@ -123,7 +123,7 @@ struct UserEvaluator {
             let groupCount = group.count
             let filterWeights = try times.measure("conv1.load") {
                 try Workers.map(groupCount) { i in
-                    Result { try words(1, group.lowerBound + i, 0) }
+                    Result { try weights.buffers(1, group.lowerBound + i, 0) }
                 }.map { try $0.get() }
             }
             for columns in Self.columnBlocks(p1) {
@@ -275,19 +275,6 @@ struct UserEvaluator {
         }
     }
 
-    /// One part's ciphertexts as word buffers, each ciphertext released as soon as it is copied, so that a part
-    /// is never resident twice.
-    func words(_ layer: Int, _ index: Int, _ part: Int) throws -> [WordBuffer] {
-        var ciphertexts = try weights.part(layer, index, part)
-        var out: [WordBuffer] = []
-        out.reserveCapacity(ciphertexts.count)
-        for i in ciphertexts.indices {
-            out.append(WordBuffer(ciphertexts[i].data))
-            ciphertexts[i].data = []
-        }
-        return out
-    }
-
     /// ct², rescaled but not relinearized: its three components go into conv2's sums, which are relinearized
     /// once per conv2 output (16 key switches with s² and s³ instead of 144 with s², (1,1): activation
     /// 0.35 → 0.07 s).
@@ -353,7 +340,7 @@ struct UserEvaluator {
                     }
                 }
                 for index in 0..<filters {
-                    let block = try blocks[index] ?? times.measure("conv2.load") { try words(2, index, c) }
+                    let block = try blocks[index] ?? times.measure("conv2.load") { try weights.buffers(2, index, c) }
                     if keepBlocks { blocks[index] = block }
                     times.measure("conv2") {
                         // Output (y, x) takes the taps whose input row 2y + tap/window is in this group.
