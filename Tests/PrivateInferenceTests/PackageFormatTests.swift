@@ -6,7 +6,7 @@ import Testing
 
 @testable import PrivateInference
 
-/// The package format (version 4): exchange files named in the manifest by their header hash, payloads checked
+/// The package format (version 5): exchange files named in the manifest by their header hash, payloads checked
 /// against the header, and every kind of damage refused with an error naming the file.
 @Suite struct PackageFormatTests {
     /// Packages the (conv1 filter 1, conv2 filter 2) selection at N = 4096.
@@ -30,7 +30,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = try Self.package(dir)
         let manifest = try UserRole.readManifest(out)
-        #expect(manifest.version == PackageManifest.currentVersion && manifest.version == 4)
+        #expect(manifest.version == PackageManifest.currentVersion && manifest.version == 5)
         let part = PackageFiles.part(layer: 2, filter: 2, part: 0)
         for name in [PackageFiles.publicKey, PackageFiles.relinKeys, part] {
             let bytes = [UInt8](try Data(contentsOf: out.appendingPathComponent(name)))
@@ -56,7 +56,7 @@ import Testing
         #expect(conv1.count == pkg.geometry.boxTaps + 1)
         #expect(conv1.allSatisfy { $0.parmsID == pkg.context.parmsIDs[PipelineLevels.conv1Primes] && $0.isSeeded })
         let channel = try pkg.weights.part(2, 0, 0)  // a plaintext channel: box-form taps
-        #expect(channel.count == pkg.geometry.boxTaps)
+        #expect(channel.count == pkg.geometry.pairedTaps)  // plaintext channel: paired complex taps
         #expect(try pkg.weights.part(2, 0, 1).count == pkg.geometry.taps)  // encrypted channel 1: wide form
         // The same words as word buffers, filled as each ciphertext is parsed.
         let buffers = try pkg.weights.buffers(2, 0, 0)
@@ -136,11 +136,11 @@ import Testing
         try Self.edit(manifestURL) { bytes in
             bytes = Array(
                 String(decoding: bytes, as: UTF8.self).replacingOccurrences(
-                    of: "\"version\" : 4", with: "\"version\" : 3"
+                    of: "\"version\" : 5", with: "\"version\" : 4"
                 ).utf8)
         }
         #expect(
-            throws: InferenceError.badFile(path: manifestURL.path, reason: "not a version-4 privdnn package")
+            throws: InferenceError.badFile(path: manifestURL.path, reason: "not a version-5 privdnn package")
         ) { try UserRole.load(out) }
         try restore()
         _ = try UserRole.load(out).weights.part(2, 0, 3)  // the restored package is intact

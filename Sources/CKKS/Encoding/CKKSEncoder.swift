@@ -73,6 +73,27 @@ public final class CKKSEncoder: Sendable {
         try fft.encodeWords(count: values.count, value: { Complex64(values[$0]) }, scale: scale, level: level, into: base)
     }
 
+    /// Encodes complex slot values into caller-owned words: the same words as
+    /// ``encode(_:scale:parmsID:)-([Complex64]...)``'s plaintext, without its intermediate arrays.
+    /// - Parameters:
+    ///   - count: at most ``slotCount`` values; the remaining slots are zero.
+    ///   - value: slot i's value, for i in `0..<count`.
+    ///   - scale: the scale.
+    ///   - parmsID: the level to encode at.
+    ///   - out: exactly `k·N` words for the level's k primes, overwritten with the NTT-form plaintext.
+    /// - Throws: as the vector encoders, and for an `out` of the wrong size.
+    public func encode(
+        count: Int, value: (Int) -> Complex64, scale: Double, parmsID: ParmsID,
+        into out: UnsafeMutableBufferPointer<UInt64>
+    ) throws {
+        let (_, level) = try level(parmsID)
+        guard let base = out.baseAddress, out.count == level.moduli.count * fft.degree else {
+            throw CKKSError.invalidArgument(
+                "the output holds \(out.count) words, the level needs \(level.moduli.count * fft.degree)")
+        }
+        try fft.encodeWords(count: count, value: value, scale: scale, level: level, into: base)
+    }
+
     /// Encodes one complex number into every slot (`encode(complex<double>)`, the FFT path).
     /// - Parameters:
     ///   - value: a finite value.

@@ -306,35 +306,40 @@ struct UserEvaluator {
             let encrypted = encryptedChannel[c]
             if encrypted != nil && streamed { continue }
             let isCipher = encrypted != nil
-            // Encrypted channels use the wide kernel on the squares themselves, plaintext ones the box kernel on
-            // their 2×2 means (121 encodings and 25 taps instead of 144 and 36).
-            let window = isCipher ? kernel + 1 : kernel, rowLength = isCipher ? p1 : boxSide
-            let channelTaps = window * window
+            // Encrypted channels use the wide kernel on the squares themselves. Plaintext ones use the box kernel
+            // on their 2×2 means with horizontally adjacent taps paired (``PooledKernels/conv2Paired``): each
+            // encoding holds two neighbouring means as one complex slot value, M[x] + M[x+1]·i, so a channel
+            // takes 66 encodings and 15 products per output instead of 144 and 36.
+            let window = isCipher ? kernel + 1 : kernel
+            let tapsPerRow = isCipher ? kernel + 1 : (kernel + 1) / 2
+            let inputRows = isCipher ? p1 : boxSide, rowLength = isCipher ? p1 : (boxSide + 1) / 2
+            let channelTaps = window * tapsPerRow
             // A plaintext channel is encoded a few rows of means at a time, each group multiplied into every
             // output it feeds, when the filters' weight blocks (then kept for the whole channel) are smaller than
             // the channel's encodings; otherwise all at once, each block loaded once.
-            let keepBlocks = !isCipher && filters * channelTaps <= boxSide * boxSide
-            let groupRows = keepBlocks ? Self.conv2RowsPerGroup : rowLength
+            let keepBlocks = !isCipher && filters * channelTaps <= inputRows * rowLength
+            let groupRows = keepBlocks ? Self.conv2RowsPerGroup : inputRows
             var blocks: [Int: [WordBuffer]] = [:]
-            for first in stride(from: 0, to: rowLength, by: groupRows) {
-                let rows = first..<min(rowLength, first + groupRows)
+            for first in stride(from: 0, to: inputRows, by: groupRows) {
+                let rows = first..<min(inputRows, first + groupRows)
                 let inputs: [WordBuffer]
                 if let e = encrypted {
                     inputs = squares[e]
                 } else {
                     inputs = try times.measure("conv2.encode") {
-                        try Workers.map(rows.count * boxSide) { item -> Result<WordBuffer, Error> in
-                            let at = (first + item / boxSide) * p1 + item % boxSide
-                            var values = [Double](repeating: 0, count: count)
-                            for b in 0..<count {
-                                let base = (b * conv1Channels + c) * plane + at
-                                values[b] =
-                                    0.25
+                        try Workers.map(rows.count * rowLength) { item -> Result<WordBuffer, Error> in
+                            let row = first + item / rowLength, col = 2 * (item % rowLength)
+                            func mean(_ b: Int, _ col: Int) -> Double {
+                                guard col < boxSide else { return 0 }
+                                let base = (b * conv1Channels + c) * plane + row * p1 + col
+                                return 0.25
                                     * (Double(activations[base]) + Double(activations[base + 1])
                                         + Double(activations[base + p1]) + Double(activations[base + p1 + 1]))
                             }
                             return Result {
-                                try context.encodeBuffer(values, scale: plan.squareScale, primes: k2)
+                                try context.encodeComplexBuffer(
+                                    count: count, value: { Complex64(mean($0, col), mean($0, col + 1)) },
+                                    scale: plan.squareScale, primes: k2)
                             }
                         }.map { try $0.get() }
                     }
@@ -343,14 +348,15 @@ struct UserEvaluator {
                     let block = try blocks[index] ?? times.measure("conv2.load") { try weights.buffers(2, index, c) }
                     if keepBlocks { blocks[index] = block }
                     times.measure("conv2") {
-                        // Output (y, x) takes the taps whose input row 2y + tap/window is in this group.
+                        // Output (y, x) takes the taps whose input row 2y + tap / tapsPerRow is in this group.
                         var terms: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
                         for pos in 0..<outputs {
                             let y = pos / p2, x = pos % p2
                             let sum = (0..<channelTaps).compactMap { tap -> ProductTerm? in
-                                let row = 2 * y + tap / window
+                                let row = 2 * y + tap / tapsPerRow, t = tap % tapsPerRow
                                 guard rows.contains(row) else { return nil }
-                                let at = (row - first) * rowLength + 2 * x + tap % window
+                                // Wide taps read the square at column 2x + t, pairs the encoding of means 2(x + t).
+                                let at = (row - first) * rowLength + (isCipher ? 2 * x + t : x + t)
                                 return ProductTerm(
                                     weight: block[tap].pointer, input: inputs[at].pointer, inputIsCipher: isCipher,
                                     inputComponents: 3)

@@ -33,6 +33,12 @@ struct PooledKernels: Sendable {
     let conv2Box: [[[Double]]]
     /// conv2 biases.
     let conv2Bias: [Double]
+    /// `conv2Paired[o][c]`: the box kernel of filter o on channel c with horizontally adjacent taps paired,
+    /// k·⌈k/2⌉ entries (a, b) = (w[dy][2p], w[dy][2p+1], or 0 past the edge). Encrypted as the complex constant
+    /// a − b·i, its product with the encoding M[x] + M[x+1]·i of two adjacent means has real part
+    /// a·M[x] + b·M[x+1]: one product and one encoding per pair of taps (15 instead of 25), for a plaintext
+    /// channel whose conv2 result is only decrypted (the owner returns the real part only).
+    let conv2Paired: [[[(Double, Double)]]]
 
     /// Side of the pooled conv1 output (12).
     var pooled1Side: Int { (inputSide - kernel + 1) / 2 }
@@ -42,6 +48,8 @@ struct PooledKernels: Sendable {
     var taps: Int { (kernel + 1) * (kernel + 1) }
     /// Taps per pooled kernel in the box form.
     var boxTaps: Int { kernel * kernel }
+    /// Complex taps per paired box kernel.
+    var pairedTaps: Int { kernel * ((kernel + 1) / 2) }
 
     /// Rewrites a LeNet-5 model's conv1/conv2.
     /// - Throws: ``InferenceError/unsupportedModel(_:)`` for networks other than the LeNet-5 variants.
@@ -87,6 +95,16 @@ struct PooledKernels: Sendable {
             (0..<c2.inChannels).map { c in
                 let base = (o * c2.inChannels + c) * k * k
                 return Array(w2[base..<(base + k * k)])
+            }
+        }
+        conv2Paired = (0..<c2.outChannels).map { o in
+            (0..<c2.inChannels).map { c in
+                let base = (o * c2.inChannels + c) * k * k
+                return (0..<k).flatMap { dy in
+                    stride(from: 0, to: k, by: 2).map { dx in
+                        (w2[base + dy * k + dx], dx + 1 < k ? w2[base + dy * k + dx + 1] : 0)
+                    }
+                }
             }
         }
         conv2Bias = b2.map(Double.init)

@@ -183,6 +183,7 @@ public enum OwnerRole {
                     ct.data = try WordCoding.read(payload, offset: &offset, count: words, path: path)
                     var poly = try context.decryptToCoefficients(ct, decryptor: decryptor)
                     Flooding.add(sigma: sigma, to: &poly, moduli: moduli)
+                    RealProjection.apply(&poly, moduli: moduli, degree: n)
                     return poly
                 }
             }.map { try $0.get() }

@@ -111,7 +111,8 @@ public enum UserRole {
         let remainder = try ModelFile.load(remainderURL)
         let geometry = PooledGeometry(model: remainder)
         let selection1 = manifest.selection["1"] ?? [], selection2 = manifest.selection["2"] ?? []
-        let wide = geometry.taps, box = geometry.boxTaps, channels = geometry.conv1Channels
+        let wide = geometry.taps, box = geometry.boxTaps, paired = geometry.pairedTaps
+        let channels = geometry.conv1Channels
         /// One part's ciphertexts, each passed through `transform` by the worker that parsed it.
         @Sendable func loadPart<T: Sendable>(
             _ layer: Int, _ index: Int, _ part: Int, _ transform: @escaping @Sendable (Ciphertext) -> T
@@ -119,7 +120,7 @@ public enum UserRole {
             let filter = (layer == 1 ? selection1 : selection2)[index]
             let name = PackageFiles.part(layer: layer, filter: filter, part: part)
             let expected =
-                layer == 1 ? box + 1 : (part < channels ? (selection1.contains(part) ? wide : box) : 1)
+                layer == 1 ? box + 1 : (part < channels ? (selection1.contains(part) ? wide : paired) : 1)
             let file = try exchangeFile(name)
             let path = file.url.path
             let primes = layer == 1 ? PipelineLevels.conv1Primes : PipelineLevels.conv2Primes
@@ -350,9 +351,12 @@ public enum UserRole {
                 var offset = i * words * 8
                 let m = try WordCoding.read(respPayload, offset: &offset, count: words, path: response.path)
                 offset = i * words * 8
-                let r = try WordCoding.read(privPayload, offset: &offset, count: words, path: privateURL.path)
+                var r = try WordCoding.read(privPayload, offset: &offset, count: words, path: privateURL.path)
+                // The owner returned m(X) + m(X⁻¹) of the masked result (2·Re of its slots): the mask goes the same
+                // way, and the scale doubles.
+                RealProjection.apply(&r, moduli: finalModuli, degree: n)
                 let v = (0..<words).map { finalModuli[$0 / n].subMod(m[$0], r[$0]) }
-                return Array(try context.decodeCoefficients(v, primes: kf, scale: scale).prefix(count))
+                return Array(try context.decodeCoefficients(v, primes: kf, scale: 2 * scale).prefix(count))
             }
         }.map { try $0.get() }
         var pooled = [Float](repeating: 0, count: plainCount)

@@ -77,6 +77,15 @@ public final class HEContext: Sendable {
         return buffer
     }
 
+    /// Encodes `count` complex slot values (slot i = `value(i)`) at k primes into a new word buffer.
+    func encodeComplexBuffer(count: Int, value: (Int) -> Complex64, scale: Double, primes k: Int) throws -> WordBuffer {
+        let buffer = WordBuffer(uninitializedCount: k * degree)
+        try encoder.encode(
+            count: count, value: value, scale: scale, parmsID: parmsIDs[k],
+            into: UnsafeMutableBufferPointer(start: buffer.pointer, count: buffer.count))
+        return buffer
+    }
+
     /// Decodes a coefficient-form plaintext polynomial at k primes and `scale` into the real slot values.
     func decodeCoefficients(_ coefficients: [UInt64], primes k: Int, scale: Double) throws -> [Double] {
         var words = coefficients
