@@ -57,6 +57,61 @@ import Testing
         #expect(try OwnerKeyStore.load(dir).keys.relinKeys.maxKeyPower == 3)
     }
 
+    /// conv2's paired complex products leave weight combinations in the results' imaginary parts: the request's
+    /// ciphertexts, decrypted with the owner's key and unmasked, show them; the response the owner returns (the
+    /// real projection m(X) + m(X⁻¹)) does not.
+    @Test func responsesCarryOnlyRealParts() throws {
+        let dir = Self.temporary()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let keys = dir.appendingPathComponent("owner-keys"), package = dir.appendingPathComponent("pkg")
+        _ = try OwnerRole.package(
+            modelURL: try Self.modelFile(dir), selection: FilterSelection([1: [1], 2: [4]]), out: package,
+            preset: .auto, keys: keys, parameters: try Self.smallParameters(), security: .none)
+        let images = try EncryptedPipelineTests.images(3)
+        let request = dir.appendingPathComponent("req"), response = dir.appendingPathComponent("resp")
+        _ = try UserRole.infer(package: package, pixels: images.pixels, count: 3, out: request)
+        _ = try OwnerRole.decrypt(keys: keys, request: request, response: response)
+        let store = try OwnerKeyStore.load(keys)
+        let context = store.context, n = context.degree, kf = PipelineLevels.finalPrimes
+        let parms = context.parmsIDs[kf].description, moduli = context.moduli(kf)
+        let req = try ExchangeFile.read(request, kind: .request, parmsID: parms)
+        let priv = try ExchangeFile.read(RequestCoding.privateURL(request), kind: .requestPrivate, parmsID: parms)
+        let resp = try ExchangeFile.read(response, kind: .response, parmsID: parms)
+        let scale = try RequestCoding.scale(req, path: request.path)
+        let decryptor = try Decryptor(context: context.ckks, secretKey: store.keys.secret)
+        func slots(_ coefficients: [UInt64], scale: Double) throws -> [Complex64] {
+            var words = coefficients
+            words.withUnsafeMutableBufferPointer { b in
+                for j in 0..<kf { context.keyTables[j].forward(b.baseAddress! + j * n) }
+            }
+            return Array(
+                try context.encoder.decodeComplex(Plaintext(parmsID: context.parmsIDs[kf], scale: scale, data: words))
+                    .prefix(3))
+        }
+        var rawImaginary = 0.0, returnedImaginary = 0.0, agreement = 0.0
+        for i in 0..<16 {
+            var offset = i * 2 * kf * n * 8
+            var ct = context.zeroCiphertext(size: 2, primes: kf, scale: scale)
+            ct.data = try WordCoding.read(req.payload, offset: &offset, count: 2 * kf * n, path: request.path)
+            offset = i * kf * n * 8
+            var r = try WordCoding.read(priv.payload, offset: &offset, count: kf * n, path: request.path)
+            let masked = try context.decryptToCoefficients(ct, decryptor: decryptor)
+            let raw = try slots((0..<(kf * n)).map { moduli[$0 / n].subMod(masked[$0], r[$0]) }, scale: scale)
+            offset = i * kf * n * 8
+            let m = try WordCoding.read(resp.payload, offset: &offset, count: kf * n, path: response.path)
+            RealProjection.apply(&r, moduli: moduli, degree: n)
+            let returned = try slots((0..<(kf * n)).map { moduli[$0 / n].subMod(m[$0], r[$0]) }, scale: 2 * scale)
+            for (a, b) in zip(raw, returned) {
+                rawImaginary = max(rawImaginary, abs(a.imaginary))
+                returnedImaginary = max(returnedImaginary, abs(b.imaginary))
+                agreement = max(agreement, abs(a.real - b.real))
+            }
+        }
+        #expect(rawImaginary > 1e-2)
+        #expect(returnedImaginary < 1e-4)
+        #expect(agreement < 1e-4)
+    }
+
     @Test func userRunsWithoutSecretKeyAndRefusesOne() throws {
         let dir = Self.temporary()
         defer { try? FileManager.default.removeItem(at: dir) }
