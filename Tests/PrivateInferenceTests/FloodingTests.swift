@@ -112,7 +112,7 @@ import Testing
         if preset == .auto {
             #expect(flooding.statisticalBits >= 40 && flooding.maxDecryptions >= 1 << 20 && precision >= 21)
         } else {
-            #expect(flooding.statisticalBits >= 30 && flooding.maxDecryptions >= 1 << 8 && precision >= 13.5)
+            #expect(flooding.statisticalBits >= 30 && flooding.maxDecryptions >= 1 << 8 && precision >= 12.5)
         }
     }
 

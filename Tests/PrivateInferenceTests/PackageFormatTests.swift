@@ -57,7 +57,7 @@ import Testing
         #expect(conv1.allSatisfy { $0.parmsID == pkg.context.parmsIDs[PipelineLevels.conv1Primes] && $0.isSeeded })
         let channel = try pkg.weights.part(2, 0, 0)  // a plaintext channel: box-form taps
         #expect(channel.count == pkg.geometry.pairedTaps)  // plaintext channel: paired complex taps
-        #expect(try pkg.weights.part(2, 0, 1).count == pkg.geometry.taps)  // encrypted channel 1: wide form
+        #expect(try pkg.weights.part(2, 0, 1).count == pkg.geometry.widePairedTaps)  // encrypted channel 1: wide, paired
         // The same words as word buffers, filled as each ciphertext is parsed.
         let buffers = try pkg.weights.buffers(2, 0, 0)
         #expect(buffers.count == channel.count)

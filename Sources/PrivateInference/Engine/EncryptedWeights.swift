@@ -59,19 +59,21 @@ extension HEContext {
                 kernels.conv1Box[filter].map { ($0, plan.conv1WeightScale) }
                 + [(kernels.conv1Bias[filter], plan.inputScale * plan.conv1WeightScale)]
             primes = PipelineLevels.conv1Primes
-        } else if part < kernels.conv1Channels, !encryptedChannels.contains(part) {
+        } else if part < kernels.conv1Channels {
             let scale = plan.conv2WeightScale
-            return try Workers.map(kernels.pairedTaps) { i in
+            let taps =
+                encryptedChannels.contains(part) ? kernels.conv2WidePaired[filter][part] : kernels.conv2Paired[filter][part]
+            let sign = try pairingUnit()
+            return try Workers.map(taps.count) { i in
                 Result {
-                    let (a, b) = kernels.conv2Paired[filter][part][i]
+                    let (a, b) = taps[i]
                     return try encryptor.encryptSymmetric(
-                        encoder.encode(Complex64(a, -b), scale: scale, parmsID: parmsIDs[PipelineLevels.conv2Primes]),
+                        encoder.encode(
+                            sign.map { Complex64(a, -b * $0) }, scale: scale,
+                            parmsID: parmsIDs[PipelineLevels.conv2Primes]),
                         seeded: true)
                 }
             }.map { try $0.get() }
-        } else if part < kernels.conv1Channels {
-            values = kernels.conv2[filter][part].map { ($0, plan.conv2WeightScale) }
-            primes = PipelineLevels.conv2Primes
         } else {
             values = [(kernels.conv2Bias[filter], plan.squareScale * plan.conv2WeightScale)]
             primes = PipelineLevels.conv2Primes

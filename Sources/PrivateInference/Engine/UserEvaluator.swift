@@ -26,8 +26,10 @@ struct UserEvaluator {
 
     /// The pooled conv1 columns of each block.
     static func columnBlocks(_ side: Int) -> [Range<Int>] {
-        let blocks = max(1, min(conv1ColumnBlocks, side))
-        return (0..<blocks).map { (side * $0 / blocks)..<(side * ($0 + 1) / blocks) }
+        // Boundaries fall on even columns, so that conv2's pairs of neighbouring squares stay within a block.
+        let blocks = max(1, min(conv1ColumnBlocks, side / 2))
+        let bound = { (b: Int) in b == blocks ? side : side * b / blocks / 2 * 2 }
+        return (0..<blocks).map { bound($0)..<bound($0 + 1) }
     }
     let context: HEContext
     let plan: ScalePlan
@@ -42,6 +44,13 @@ struct UserEvaluator {
     let pooled2Side: Int
     /// conv1 output channels.
     let conv1Channels: Int
+    /// X^(N/2) at conv2's primes as Shoup operands (i in every slot: pairs neighbouring squares).
+    func imaginaryUnit() throws -> [[ShoupOperand]] {
+        let k = PipelineLevels.conv2Primes, n = context.degree, unit = context.imaginaryUnit(primes: k)
+        return context.moduli(k).enumerated().map { j, q in
+            (0..<n).map { ShoupOperand(unit.pointer[j * n + $0], modulus: q) }
+        }
+    }
     /// Called after each pooled conv1 row and each conv2 input channel.
     var progress: (@Sendable () -> Void)? = nil
 
@@ -87,7 +96,7 @@ struct UserEvaluator {
             }
         }
         let squares = try encryptedActivations(
-            pixels: pixels, count: count, stream: stream ? (blocks, totals) : nil, times: &times)
+            pixels: pixels, count: count, stream: stream ? (blocks, totals, try imaginaryUnit()) : nil, times: &times)
         blocks = []
         return try conv2(
             squares: squares, streamed: stream, totals: totals, activations: try activations(&times), count: count,
@@ -96,11 +105,12 @@ struct UserEvaluator {
 
     /// Squared pooled conv1 outputs of every selected conv1 filter: `[filter][row·side + col]` at 2 primes.
     ///
-    /// With `stream` (the weight blocks `[conv2 filter][encrypted channel][tap]` and conv2's running totals),
+    /// With `stream` (the weight blocks `[conv2 filter][encrypted channel][tap]`, conv2's running totals and
+    /// ``imaginaryUnit``),
     /// each row of squares is instead multiplied into every conv2 output it feeds and dropped, so the result
     /// is empty.
     func encryptedActivations(
-        pixels: [UInt8], count: Int, stream: (blocks: [[[WordBuffer]]], totals: [WordBuffer])?,
+        pixels: [UInt8], count: Int, stream: (blocks: [[[WordBuffer]]], totals: [WordBuffer], unit: [[ShoupOperand]])?,
         times: inout PhaseTimes
     ) throws -> [[WordBuffer]] {
         let filters = weights.conv1Filters.count
@@ -211,7 +221,7 @@ struct UserEvaluator {
                             times.measure("conv2") {
                                 accumulateSquares(
                                     row: y, columns: columns, squared, channels: group, blocks: stream.blocks,
-                                    into: stream.totals)
+                                    into: stream.totals, unit: stream.unit)
                             }
                         } else {
                             for (item, ct) in squared.enumerated() {
@@ -241,12 +251,14 @@ struct UserEvaluator {
     /// ct⊗ct sum per output.
     func accumulateSquares(
         row: Int, columns: Range<Int>, _ squared: [WordBuffer], channels: Range<Int>, blocks: [[[WordBuffer]]],
-        into totals: [WordBuffer]
+        into totals: [WordBuffer], unit: [[ShoupOperand]]
     ) {
         let k2 = PipelineLevels.conv2Primes, n = context.degree
-        let p2 = pooled2Side, window = kernel + 1, width = columns.count
+        let p2 = pooled2Side, window = kernel + 1, tapsPerRow = (window + 1) / 2
         let firstRow = max(0, (row - window + 2) / 2), lastRow = min(p2 - 1, row / 2)
         guard firstRow <= lastRow else { return }
+        let pairs = pairColumns(squared, groups: channels.count, width: columns.count, unit: unit)
+        let half = (columns.count + 1) / 2
         var terms: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
         for (index, encrypted) in blocks.enumerated() {
             for y2 in firstRow...lastRow {
@@ -254,11 +266,12 @@ struct UserEvaluator {
                 for x2 in 0..<p2 {
                     var sum: [ProductTerm] = []
                     for (i, e) in channels.enumerated() {
-                        for dx in 0..<window where columns.contains(2 * x2 + dx) {
+                        // Pair t of output x2 is squares 2·x2 + 2t and 2·x2 + 2t + 1 (block boundaries are even).
+                        for t in 0..<tapsPerRow where columns.contains(2 * x2 + 2 * t) {
                             sum.append(
                                 ProductTerm(
-                                    weight: encrypted[e][dy * window + dx].pointer,
-                                    input: squared[i * width + 2 * x2 + dx - columns.lowerBound].pointer,
+                                    weight: encrypted[e][dy * tapsPerRow + t].pointer,
+                                    input: pairs[i * half + (2 * x2 + 2 * t - columns.lowerBound) / 2].pointer,
                                     inputIsCipher: true, inputComponents: 3))
                         }
                     }
@@ -268,11 +281,34 @@ struct UserEvaluator {
                 }
             }
         }
-        withExtendedLifetime((blocks, squared, totals)) {
+        withExtendedLifetime((blocks, pairs, totals)) {
             LazyAccumulator.sumAll(
                 terms, primes: k2, degree: n, moduli: context.moduli(k2), outSize: 4, into: destinations,
                 accumulate: true)
         }
+    }
+
+    /// Neighbouring squares paired as sq[2p] + X^(N/2)·sq[2p+1] (slot values a + σ_j·b·i), written over sq[2p]:
+    /// `squares` is `[group · width + col]` (three components at conv2's primes), the result
+    /// `[group · ⌈width/2⌉ + p]`. The paired (complex) conv2 weights take both in one product.
+    func pairColumns(_ squares: [WordBuffer], groups: Int, width: Int, unit: [[ShoupOperand]]) -> [WordBuffer] {
+        let k = PipelineLevels.conv2Primes, n = context.degree, moduli = context.moduli(k)
+        let half = (width + 1) / 2
+        let pairs = (0..<(groups * half)).map { i -> (Int, Int?) in
+            let g = i / half, col = 2 * (i % half)
+            return (g * width + col, col + 1 < width ? g * width + col + 1 : nil)
+        }
+        Workers.forEach(pairs.count * 3 * k) { item in
+            let (a, b) = pairs[item / (3 * k)]
+            guard let b else { return }
+            let c = item % (3 * k) / k, j = item % k
+            let q = moduli[j], row = (c * k + j) * n
+            let x = squares[a].pointer + row, y = squares[b].pointer + row
+            unit[j].withUnsafeBufferPointer { u in
+                for t in 0..<n { x[t] = q.addMod(x[t], u[t].multiplyMod(y[t], modulus: q)) }
+            }
+        }
+        return pairs.map { squares[$0.0] }
     }
 
     /// ct², rescaled but not relinearized: its three components go into conv2's sums, which are relinearized
@@ -306,13 +342,13 @@ struct UserEvaluator {
             let encrypted = encryptedChannel[c]
             if encrypted != nil && streamed { continue }
             let isCipher = encrypted != nil
-            // Encrypted channels use the wide kernel on the squares themselves. Plaintext ones use the box kernel
-            // on their 2×2 means with horizontally adjacent taps paired (``PooledKernels/conv2Paired``): each
-            // encoding holds two neighbouring means as one complex slot value, M[x] + M[x+1]·i, so a channel
-            // takes 66 encodings and 15 products per output instead of 144 and 36.
-            let window = isCipher ? kernel + 1 : kernel
-            let tapsPerRow = isCipher ? kernel + 1 : (kernel + 1) / 2
-            let inputRows = isCipher ? p1 : boxSide, rowLength = isCipher ? p1 : (boxSide + 1) / 2
+            // Encrypted channels use the wide kernel on the squares themselves, plaintext ones the box kernel on
+            // their 2×2 means, both with horizontally adjacent taps paired (``PooledKernels/conv2Paired``): an
+            // input holds two neighbouring values as one complex slot value, v[x] + σ_j·v[x+1]·i (an encoding of two
+            // means; for squares, sq[x] + X^(N/2)·sq[x+1]), so a plaintext channel takes 66 encodings and 15
+            // products per output instead of 144 and 36, an encrypted one 18 products instead of 36.
+            let window = isCipher ? kernel + 1 : kernel, tapsPerRow = (window + 1) / 2
+            let inputRows = isCipher ? p1 : boxSide, rowLength = (inputRows + 1) / 2
             let channelTaps = window * tapsPerRow
             // A plaintext channel is encoded a few rows of means at a time, each group multiplied into every
             // output it feeds, when the filters' weight blocks (then kept for the whole channel) are smaller than
@@ -324,8 +360,9 @@ struct UserEvaluator {
                 let rows = first..<min(inputRows, first + groupRows)
                 let inputs: [WordBuffer]
                 if let e = encrypted {
-                    inputs = squares[e]
+                    inputs = pairColumns(squares[e], groups: p1, width: p1, unit: try imaginaryUnit())
                 } else {
+                    let sign = try context.pairingUnit()
                     inputs = try times.measure("conv2.encode") {
                         try Workers.map(rows.count * rowLength) { item -> Result<WordBuffer, Error> in
                             let row = first + item / rowLength, col = 2 * (item % rowLength)
@@ -338,7 +375,7 @@ struct UserEvaluator {
                             }
                             return Result {
                                 try context.encodeComplexBuffer(
-                                    count: count, value: { Complex64(mean($0, col), mean($0, col + 1)) },
+                                    count: count, value: { Complex64(mean($0, col), sign[$0] * mean($0, col + 1)) },
                                     scale: plan.squareScale, primes: k2)
                             }
                         }.map { try $0.get() }
@@ -355,8 +392,8 @@ struct UserEvaluator {
                             let sum = (0..<channelTaps).compactMap { tap -> ProductTerm? in
                                 let row = 2 * y + tap / tapsPerRow, t = tap % tapsPerRow
                                 guard rows.contains(row) else { return nil }
-                                // Wide taps read the square at column 2x + t, pairs the encoding of means 2(x + t).
-                                let at = (row - first) * rowLength + (isCipher ? 2 * x + t : x + t)
+                                // Pair t of output x holds columns 2(x + t) and 2(x + t) + 1.
+                                let at = (row - first) * rowLength + x + t
                                 return ProductTerm(
                                     weight: block[tap].pointer, input: inputs[at].pointer, inputIsCipher: isCipher,
                                     inputComponents: 3)

@@ -33,18 +33,18 @@ public struct FloodingParameters: Sendable, Codable, Equatable {
 
     /// The owner's default for the `auto` chain: s = 40, t = 2^20 and β = 60.
     ///
-    /// Two 60-bit primes at the decryption level; the measured key-dependent error is resultScale · 2^-65.1 on
-    /// the 5,000-image test half (`FloodingTests`). A decoded slot keeps 21.7 bits: flooding noise of standard
+    /// Two 60-bit primes at the decryption level; the measured key-dependent error is resultScale · 2^-64.9
+    /// (`FloodingTests`; conv2's paired products gather the squares' noise from two directions). A decoded slot keeps 21.7 bits: flooding noise of standard
     /// deviation 2^-21.7.
     public static let standard = FloodingParameters(
         statisticalBits: 40, maxDecryptions: 1 << 20, noiseBoundBitsBelowScale: 60)
 
-    /// The default for the `privdnn` chain: s = 30, t = 2^8 and β = 41.
+    /// The default for the `privdnn` chain: s = 30, t = 2^8 and β = 40.
     ///
     /// {60, 40, 40, 40, 40, 60}: 40-bit rescaling primes leave smaller scales and a larger relative error,
-    /// measured resultScale · 2^-45.0; 13.7 bits per slot remain.
+    /// measured resultScale · 2^-44.9 (β keeps the 2^4 margin above it); 12.7 bits per slot remain.
     public static let privdnn = FloodingParameters(
-        statisticalBits: 30, maxDecryptions: 1 << 8, noiseBoundBitsBelowScale: 41)
+        statisticalBits: 30, maxDecryptions: 1 << 8, noiseBoundBitsBelowScale: 40)
 
     /// The default flooding parameters for a prime chain (bit sizes, special prime last): ``privdnn`` when the
     /// smallest rescaling prime is below 50 bits, else ``standard``.

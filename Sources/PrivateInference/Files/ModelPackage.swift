@@ -12,8 +12,8 @@ struct PackageManifest: Codable, Sendable {
     static let format = "privdnn-package"
     /// 2: conv1 and conv2's plaintext-channel parts hold box-form taps (``PooledKernels``). 3: relinearization
     /// keys for s² and s³ (the user relinearizes four-component conv2 sums). 4: exchange files named by their
-    /// header hash. 5: conv2's plaintext-channel parts hold paired complex taps, and responses carry the real
-    /// part 2·Re(m) of each result.
+    /// header hash. 5: conv2's parts hold paired complex taps, and responses carry the real part 2·Re(m) of each
+    /// result.
     static let currentVersion = 5
 
     var format: String
@@ -81,6 +81,8 @@ struct PooledGeometry: Sendable {
     var boxTaps: Int { kernel * kernel }
     /// Complex taps of a paired box kernel (conv2's plaintext channels, k·⌈k/2⌉).
     var pairedTaps: Int { kernel * ((kernel + 1) / 2) }
+    /// Complex taps of a paired wide kernel (conv2's encrypted channels, (k+1)·⌈(k+1)/2⌉).
+    var widePairedTaps: Int { (kernel + 1) * ((kernel + 2) / 2) }
 
     /// Progress ticks of one batch: each pooled conv1 row of each column block of each group of encrypted conv1
     /// filters (``UserEvaluator/conv1FilterGroup``, ``UserEvaluator/conv1ColumnBlocks``), then each conv2 input

@@ -34,11 +34,15 @@ struct PooledKernels: Sendable {
     /// conv2 biases.
     let conv2Bias: [Double]
     /// `conv2Paired[o][c]`: the box kernel of filter o on channel c with horizontally adjacent taps paired,
-    /// k·⌈k/2⌉ entries (a, b) = (w[dy][2p], w[dy][2p+1], or 0 past the edge). Encrypted as the complex constant
-    /// a − b·i, its product with the encoding M[x] + M[x+1]·i of two adjacent means has real part
-    /// a·M[x] + b·M[x+1]: one product and one encoding per pair of taps (15 instead of 25), for a plaintext
-    /// channel whose conv2 result is only decrypted (the owner returns the real part only).
+    /// k·⌈k/2⌉ entries (a, b) = (w[dy][2p], w[dy][2p+1], or 0 past the edge). Encrypted as the slot values
+    /// a − σ_j·b·i (σ_j = ±1, ``HEContext/pairingUnit()``), its product with two adjacent means held as
+    /// M[x] + σ_j·M[x+1]·i has real part a·M[x] + b·M[x+1]: one product and one encoding per pair of taps (15
+    /// instead of 25), for a channel whose conv2 result is only decrypted (the owner returns the real part only).
     let conv2Paired: [[[(Double, Double)]]]
+    /// `conv2WidePaired[o][c]`: the wide kernel of filter o on channel c paired the same way ((k+1)·⌈(k+1)/2⌉
+    /// entries), for an encrypted channel whose squares the user pairs as sq[x] + X^(N/2)·sq[x+1] (X^(N/2) is
+    /// σ_j·i in slot j).
+    let conv2WidePaired: [[[(Double, Double)]]]
 
     /// Side of the pooled conv1 output (12).
     var pooled1Side: Int { (inputSide - kernel + 1) / 2 }
@@ -50,6 +54,8 @@ struct PooledKernels: Sendable {
     var boxTaps: Int { kernel * kernel }
     /// Complex taps per paired box kernel.
     var pairedTaps: Int { kernel * ((kernel + 1) / 2) }
+    /// Complex taps per paired wide kernel.
+    var widePairedTaps: Int { (kernel + 1) * ((kernel + 2) / 2) }
 
     /// Rewrites a LeNet-5 model's conv1/conv2.
     /// - Throws: ``InferenceError/unsupportedModel(_:)`` for networks other than the LeNet-5 variants.
@@ -97,17 +103,18 @@ struct PooledKernels: Sendable {
                 return Array(w2[base..<(base + k * k)])
             }
         }
-        conv2Paired = (0..<c2.outChannels).map { o in
-            (0..<c2.inChannels).map { c in
-                let base = (o * c2.inChannels + c) * k * k
-                return (0..<k).flatMap { dy in
-                    stride(from: 0, to: k, by: 2).map { dx in
-                        (w2[base + dy * k + dx], dx + 1 < k ? w2[base + dy * k + dx + 1] : 0)
-                    }
-                }
+        conv2Paired = conv2Box.map { $0.map { Self.paired($0, side: k) } }
+        conv2WidePaired = conv2.map { $0.map { Self.paired($0, side: k + 1) } }
+        conv2Bias = b2.map(Double.init)
+    }
+
+    /// A side×side kernel's horizontally adjacent taps as pairs (w[dy][2p], w[dy][2p+1] or 0 past the edge).
+    static func paired(_ w: [Double], side: Int) -> [(Double, Double)] {
+        (0..<side).flatMap { dy in
+            stride(from: 0, to: side, by: 2).map { dx in
+                (w[dy * side + dx], dx + 1 < side ? w[dy * side + dx + 1] : 0)
             }
         }
-        conv2Bias = b2.map(Double.init)
     }
 
     /// ¼ · (w ⋆ 2×2 box): the (k+1)² kernel of conv-then-average-pool.

@@ -111,7 +111,7 @@ public enum UserRole {
         let remainder = try ModelFile.load(remainderURL)
         let geometry = PooledGeometry(model: remainder)
         let selection1 = manifest.selection["1"] ?? [], selection2 = manifest.selection["2"] ?? []
-        let wide = geometry.taps, box = geometry.boxTaps, paired = geometry.pairedTaps
+        let wide = geometry.widePairedTaps, box = geometry.boxTaps, paired = geometry.pairedTaps
         let channels = geometry.conv1Channels
         /// One part's ciphertexts, each passed through `transform` by the worker that parsed it.
         @Sendable func loadPart<T: Sendable>(

@@ -77,6 +77,35 @@ public final class HEContext: Sendable {
         return buffer
     }
 
+    /// X^(N/2) in NTT form at k primes. At every slot root ζ it is ζ^(N/2) = ±i (SEAL's slots follow the powers
+    /// of 3 modulo 2N, so the sign alternates: ``pairingUnit``), and multiplying a ciphertext by it multiplies
+    /// slot j's value by that unit exactly (a negacyclic shift of the coefficients: no rounding, no noise
+    /// growth, no key).
+    func imaginaryUnit(primes k: Int) -> WordBuffer {
+        let n = degree
+        let buffer = WordBuffer(count: k * n)
+        for j in 0..<k {
+            buffer.pointer[j * n + n / 2] = 1
+            keyTables[j].forward(buffer.pointer + j * n)
+        }
+        return buffer
+    }
+
+    /// The sign of X^(N/2)'s value i·σ_j at each slot j (σ_j = ±1), read back through the decoder. Pairs of
+    /// values are put in one slot as v + i·σ_j·w, and paired weights are encrypted as a − i·σ_j·b, whose product
+    /// has real part a·v + b·w in every slot.
+    func pairingUnit() throws -> [Double] {
+        let k = 1
+        let unit = imaginaryUnit(primes: k)
+        let slots = try encoder.decodeComplex(Plaintext(parmsID: parmsIDs[k], scale: 1, data: unit.array))
+        return try slots.map { z in
+            guard abs(abs(z.imaginary) - 1) < 1e-6, abs(z.real) < 1e-6 else {
+                throw InferenceError.invalidArgument("internal: X^(N/2) does not decode to ±i")
+            }
+            return z.imaginary < 0 ? -1 : 1
+        }
+    }
+
     /// Encodes `count` complex slot values (slot i = `value(i)`) at k primes into a new word buffer.
     func encodeComplexBuffer(count: Int, value: (Int) -> Complex64, scale: Double, primes k: Int) throws -> WordBuffer {
         let buffer = WordBuffer(uninitializedCount: k * degree)
