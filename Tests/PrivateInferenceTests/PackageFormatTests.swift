@@ -50,7 +50,7 @@ import Testing
         let stored = try Data(contentsOf: dir.appendingPathComponent("keys/public.key"))
         #expect(try Data(contentsOf: out.appendingPathComponent(PackageFiles.publicKey)) == stored)
         let pkg = try UserRole.load(out)
-        #expect(pkg.manifest.keyID == (try OwnerKeyStore.keyID(pkg.publicKey)))
+        #expect(pkg.manifest.keyID == (try OwnerKeyStore.keyID(try pkg.publicKey())))
         // Every part parses to ciphertexts at its level, read in place from the file.
         let conv1 = try pkg.weights.part(1, 0, 0)
         #expect(conv1.count == pkg.geometry.boxTaps + 1)

@@ -194,24 +194,29 @@ struct UserEvaluator {
                     }
                     // A pooled row is complete once its window's last row of means is in.
                     if nextPooled < p1, 2 * nextPooled + window - 1 <= r,
-                        let sums = open.removeValue(forKey: nextPooled)
+                        let finished = open.removeValue(forKey: nextPooled).map(ReleasableBuffers.init)
                     {
                         let y = nextPooled
                         nextPooled += 1
                         // Bias, rescale and square each output in one task, so that a row's rescaled outputs are
                         // never all live beside its sums.
                         let squared = try times.measure("activation") {
-                            try Workers.map(sums.count) { o in
+                            try Workers.map(finished.count) { o in
                                 Result {
+                                    // Each running sum is released once copied, so the row's sums shrink as its
+                                    // squares appear.
+                                    guard let buffer = finished.take(o) else {
+                                        throw InferenceError.invalidArgument("internal: conv1 sum \(o) taken twice")
+                                    }
                                     // The bias is added word by word (mod q), without a ciphertext copy of it.
-                                    let sum = sums[o].pointer, bias = filterWeights[o / width][boxTaps].pointer
+                                    let sum = buffer.pointer, bias = filterWeights[o / width][boxTaps].pointer
                                     for (j, q) in context.moduli(k1).enumerated() {
                                         for c in 0..<2 {
                                             let row = (c * k1 + j) * n
                                             for i in row..<(row + n) { sum[i] = q.addMod(sum[i], bias[i]) }
                                         }
                                     }
-                                    var ct = context.ciphertext(sums[o], size: 2, primes: k1, scale: conv1Scale)
+                                    var ct = context.ciphertext(buffer, size: 2, primes: k1, scale: conv1Scale)
                                     try context.evaluator.rescaleToNextInPlace(&ct)
                                     return WordBuffer(try square(ct).data)
                                 }
@@ -431,6 +436,33 @@ struct UserEvaluator {
                 }.map { try $0.get() }
             }
         }
+    }
+}
+
+/// Word buffers that tasks on different threads take one each (each index once), so that a buffer is freed as
+/// soon as its task is done with it rather than when the whole set goes.
+final class ReleasableBuffers: @unchecked Sendable {
+    private let items: UnsafeMutablePointer<WordBuffer?>
+    /// The number of buffers.
+    let count: Int
+
+    init(_ buffers: [WordBuffer]) {
+        count = buffers.count
+        items = .allocate(capacity: buffers.count)
+        items.initialize(from: buffers.map { Optional($0) }, count: buffers.count)
+    }
+
+    deinit {
+        items.deinitialize(count: count)
+        items.deallocate()
+    }
+
+    /// Buffer `index`, leaving nothing in its place (`nil` if already taken). Distinct indexes may be taken
+    /// concurrently.
+    func take(_ index: Int) -> WordBuffer? {
+        let buffer = items[index]
+        items[index] = nil
+        return buffer
     }
 }
 

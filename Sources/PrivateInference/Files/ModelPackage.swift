@@ -59,7 +59,8 @@ struct LoadedPackage {
     /// Reads, verifies and parses the relinearization keys (s², s³): they are needed only for conv2's last
     /// step, so they are not resident during conv1, the exchange's peak.
     let relinKeys: @Sendable () throws -> RelinKeys
-    let publicKey: PublicKey
+    /// Reads, verifies and parses the public key (for re-randomizing the results, after the layers).
+    let publicKey: @Sendable () throws -> PublicKey
     /// The plaintext remainder (encrypted filters zeroed, the separate rule applied).
     let remainder: Model
     let geometry: PooledGeometry

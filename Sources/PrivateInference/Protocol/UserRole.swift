@@ -94,7 +94,16 @@ public enum UserRole {
             throw InferenceError.mismatch(
                 path: pkFile.url.path, reason: "public key does not match the manifest's key id")
         }
-        let pk = try key(PublicKey.self, pkFile)
+        _ = try key(PublicKey.self, pkFile)
+        // Parsed again when the results are re-randomized: not resident during conv1.
+        let pk: @Sendable () throws -> PublicKey = {
+            let file = try keyFile(PackageFiles.publicKey, .publicKey)
+            guard file.header.payloadHash == manifest.keyID else {
+                throw InferenceError.mismatch(
+                    path: file.url.path, reason: "public key does not match the manifest's key id")
+            }
+            return try key(PublicKey.self, file)
+        }
         // The relinearization keys are checked now (kind, parameters, key id, content hash) and read again, and
         // checked again, when conv2 needs them.
         _ = try keyFile(PackageFiles.relinKeys, .relinKeys)
@@ -203,7 +212,7 @@ public enum UserRole {
         let n = context.degree
         let kf = PipelineLevels.finalPrimes
         let finalModuli = context.moduli(kf)
-        let encryptor = try Encryptor(context: context.ckks, publicKey: pkg.publicKey)
+        let encryptor = try Encryptor(context: context.ckks, publicKey: try pkg.publicKey())
         let protected = try times.measure("protect") {
             try Workers.map(flat.count) { i -> Result<(ct: [UInt64], mask: [UInt64]), Error> in
                 Result {
