@@ -117,11 +117,11 @@ import Testing
         }
     }
 
-    /// Two conv2 filters stream the squares into conv2 row by row; five (5·36 taps > 12² squares) keep all
-    /// squares for a channel-by-channel conv2; three conv1 filters are evaluated in two groups.
+    /// Two conv2 filters stream the squares into conv2 row by row; thirteen (more paired weight blocks than
+    /// squares) keep all squares for a channel-by-channel conv2; three conv1 filters are evaluated in two groups.
     @Test(
         arguments: zip(
-            [[1, 4], [1, 4], [0, 1, 4], [0, 1, 4]], [[2, 9], [0, 2, 5, 9, 12], [2, 9], [0, 2, 5, 9, 12]]))
+            [[1, 4], [1, 4], [0, 1, 4], [0, 1, 4]], [[2, 9], Array(0...12), [2, 9], Array(0...12)]))
     func encryptedConvMatchesSeparateModel(conv1Filters: [Int], conv2Filters: [Int]) throws {
         let model = Model(.lenet5MNIST, seed: 3)
         let selection = FilterSelection([1: conv1Filters, 2: conv2Filters])

@@ -82,12 +82,14 @@ struct UserEvaluator {
             WordBuffer(count: size * k2 * n)
         }
         // Streaming the squares into conv2 as their rows appear needs every (conv2 filter, encrypted channel)
-        // weight block in memory during conv1; it pays when those blocks are smaller than the squares they
-        // replace (few conv2 filters: F2·(k+1)² ≤ p1²).
+        // weight block in memory during conv1; it pays when those blocks (F2 · (k+1)·⌈(k+1)/2⌉ paired weights of
+        // two components) are smaller than the squares they replace (p1² of three components): up to 12 conv2
+        // filters.
         var blocks: [[[WordBuffer]]] = []
+        let widePairs = (kernel + 1) * ((kernel + 2) / 2)
         let stream =
             !weights.conv1Filters.isEmpty && !weights.conv2Filters.isEmpty
-            && weights.conv2Filters.count * taps <= pooled1Side * pooled1Side
+            && weights.conv2Filters.count * widePairs * 2 <= pooled1Side * pooled1Side * 3
         if stream {
             blocks = try times.measure("conv2.load") {
                 try (0..<weights.conv2Filters.count).map { index in
