@@ -9,8 +9,9 @@ import NTT
 /// by every encrypted conv1 filter; each pooled output is a lazy sum of its 25 ct⊙pt products with the box-form
 /// kernel (plus the bias), taken as five 5-term sums as its rows arrive, followed by one rescale; the square is one
 /// tensor product and one rescale, left unrelinearized; each encrypted conv2 output is one lazy sum over all input
-/// channels (four-component ct⊗ct with the wide kernel for encrypted channels, ct⊙pt with the box kernel on 2×2
-/// means of activations for plaintext ones) followed by one fused relinearize (s³ and s²) and rescale.
+/// channels with neighbouring inputs paired into complex slot values (four-component ct⊗ct with the paired wide
+/// kernel for encrypted channels, ct⊙pt with the paired box kernel on 2×2 means of activations for plaintext
+/// ones) followed by one fused relinearize (s³ and s²) and rescale.
 /// With few conv2 filters, rows of squares go into conv2 as soon as they exist. Sums are cache-blocked over
 /// all outputs that share inputs and every step runs on every core.
 struct UserEvaluator {
@@ -21,7 +22,7 @@ struct UserEvaluator {
     /// blocks share.
     static let conv1ColumnBlocks = 2
     /// Rows of 2×2 means of a plaintext channel encoded at once for conv2 (when the weight blocks are kept):
-    /// 3 of 11 rows are 13 MiB of encodings instead of 47, for re-reading the running totals four times.
+    /// 3 of 11 rows are 7 MiB of paired encodings instead of 26, for re-reading the running totals four times.
     static let conv2RowsPerGroup = 3
 
     /// The pooled conv1 columns of each block.
