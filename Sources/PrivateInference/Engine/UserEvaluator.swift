@@ -98,23 +98,25 @@ struct UserEvaluator {
                 }
             }
         }
+        let unit = try imaginaryUnit()
         let squares = try encryptedActivations(
-            pixels: pixels, count: count, stream: stream ? (blocks, totals, try imaginaryUnit()) : nil, times: &times)
+            pixels: pixels, count: count, stream: stream ? (blocks, totals) : nil, unit: unit, times: &times)
         blocks = []
         return try conv2(
             squares: squares, streamed: stream, totals: totals, activations: try activations(&times), count: count,
             times: &times)
     }
 
-    /// Squared pooled conv1 outputs of every selected conv1 filter: `[filter][row·side + col]` at 2 primes.
+    /// Squared pooled conv1 outputs of every selected conv1 filter, neighbouring columns paired as conv2 takes
+    /// them (``pairColumns(_:groups:width:unit:)``): `[filter][row·⌈side/2⌉ + pair]`, three components at conv2's
+    /// primes — half as many ciphertexts to keep.
     ///
-    /// With `stream` (the weight blocks `[conv2 filter][encrypted channel][tap]`, conv2's running totals and
-    /// ``imaginaryUnit``),
+    /// With `stream` (the weight blocks `[conv2 filter][encrypted channel][tap]` and conv2's running totals),
     /// each row of squares is instead multiplied into every conv2 output it feeds and dropped, so the result
     /// is empty.
     func encryptedActivations(
-        pixels: [UInt8], count: Int, stream: (blocks: [[[WordBuffer]]], totals: [WordBuffer], unit: [[ShoupOperand]])?,
-        times: inout PhaseTimes
+        pixels: [UInt8], count: Int, stream: (blocks: [[[WordBuffer]]], totals: [WordBuffer])?,
+        unit: [[ShoupOperand]], times: inout PhaseTimes
     ) throws -> [[WordBuffer]] {
         let filters = weights.conv1Filters.count
         guard filters > 0, !weights.conv2Filters.isEmpty else { return [] }
@@ -129,7 +131,8 @@ struct UserEvaluator {
         // ⌈k/2⌉ = 3 ((1,1): 16 MiB less at the peak), for one more, smaller multiply-accumulate call per step.
         // Filters go in groups of at most `conv1FilterGroup` (inputs re-encoded per group), which bounds the
         // weights and open sums in memory for large selections.
-        var squares = [[WordBuffer?]](repeating: [WordBuffer?](repeating: nil, count: p1 * p1), count: filters)
+        let half = (p1 + 1) / 2
+        var squares = [[WordBuffer?]](repeating: [WordBuffer?](repeating: nil, count: p1 * half), count: filters)
         for group in stride(from: 0, to: filters, by: Self.conv1FilterGroup).map({
             $0..<min(filters, $0 + Self.conv1FilterGroup)
         }) {
@@ -229,12 +232,14 @@ struct UserEvaluator {
                             times.measure("conv2") {
                                 accumulateSquares(
                                     row: y, columns: columns, squared, channels: group, blocks: stream.blocks,
-                                    into: stream.totals, unit: stream.unit)
+                                    into: stream.totals, unit: unit)
                             }
                         } else {
-                            for (item, ct) in squared.enumerated() {
-                                squares[group.lowerBound + item / width][y * p1 + columns.lowerBound + item % width] =
-                                    ct
+                            let pairs = pairColumns(squared, groups: groupCount, width: width, unit: unit)
+                            let pairsPerBlock = (width + 1) / 2
+                            for (item, ct) in pairs.enumerated() {
+                                squares[group.lowerBound + item / pairsPerBlock][
+                                    y * half + columns.lowerBound / 2 + item % pairsPerBlock] = ct
                             }
                         }
                         progress?()
@@ -368,7 +373,7 @@ struct UserEvaluator {
                 let rows = first..<min(inputRows, first + groupRows)
                 let inputs: [WordBuffer]
                 if let e = encrypted {
-                    inputs = pairColumns(squares[e], groups: p1, width: p1, unit: try imaginaryUnit())
+                    inputs = squares[e]  // already paired
                 } else {
                     let sign = try context.pairingUnit()
                     inputs = try times.measure("conv2.encode") {
