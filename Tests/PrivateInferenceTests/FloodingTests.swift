@@ -164,6 +164,18 @@ import Testing
             try DecryptionBudget.reserve(1, dir: dir, keyID: "other", flooding: flooding)
         }
     }
+
+    /// Concurrent reservations on one key store are all counted (read, check and write under one lock).
+    @Test func concurrentDecryptionsAreAllCounted() throws {
+        let dir = EncryptedProtocolTests.temporary()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let flooding = FloodingParameters(statisticalBits: 40, maxDecryptions: 1000, noiseBoundBitsBelowScale: 56)
+        let failures = Workers.map(64) { _ in
+            Result { try DecryptionBudget.reserve(3, dir: dir, keyID: "k", flooding: flooding) }
+        }.filter { if case .failure = $0 { return true } else { return false } }
+        #expect(failures.isEmpty)
+        #expect(try DecryptionBudget.reserve(0, dir: dir, keyID: "k", flooding: flooding) == 192)
+    }
 }
 
 extension FloodingTests {

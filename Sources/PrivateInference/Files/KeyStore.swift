@@ -1,5 +1,9 @@
 import CKKS
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import NTT
 
 /// How the owner floods decryptions (protocol.md, "Why flooding is needed"; docs/usage.md, "Re-randomization,
@@ -93,6 +97,9 @@ struct DecryptionBudget: Codable {
     /// The count is written before any flooded value leaves the owner, so a crash can only over-count.
     /// - Returns: the new total.
     static func reserve(_ count: Int, dir: URL, keyID: String, flooding: FloodingParameters) throws -> Int {
+        // Concurrent `owner decrypt` runs on one key store read, check and write the count one at a time.
+        let lock = try FileLock(dir.appendingPathComponent("decryptions.lock"))
+        defer { lock.unlock() }
         let url = url(dir)
         var budget = DecryptionBudget(keyID: keyID, decrypted: 0)
         if let data = FileManager.default.contents(atPath: url.path) {
@@ -112,6 +119,35 @@ struct DecryptionBudget: Codable {
         try AtomicWrite.write(Array(try JSONEncoder().encode(budget)), to: url)
         return budget.decrypted
     }
+}
+
+/// An exclusive advisory lock (`flock`) on a file, held from creation until ``unlock()``; it orders processes
+/// and threads alike, each holding its own open file description.
+final class FileLock {
+    private var descriptor: Int32
+
+    /// Opens (creating if needed) `url` and waits for the exclusive lock.
+    /// - Throws: ``InferenceError/badFile(path:reason:)`` if the file cannot be opened or locked.
+    init(_ url: URL) throws {
+        descriptor = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw InferenceError.badFile(path: url.path, reason: "cannot open the lock file") }
+        var result: Int32
+        repeat { result = flock(descriptor, LOCK_EX) } while result != 0 && errno == EINTR
+        guard result == 0 else {
+            close(descriptor)
+            descriptor = -1
+            throw InferenceError.badFile(path: url.path, reason: "cannot lock the decryption count")
+        }
+    }
+
+    /// Releases the lock (closing the file releases it too).
+    func unlock() {
+        guard descriptor >= 0 else { return }
+        close(descriptor)
+        descriptor = -1
+    }
+
+    deinit { unlock() }
 }
 
 /// Parameters written beside keys and in packages: enough to rebuild the ``HEContext``.
