@@ -55,8 +55,8 @@ struct UserEvaluator {
     /// Called after each pooled conv1 row and each conv2 input channel.
     var progress: (@Sendable () -> Void)? = nil
 
-    /// Taps of a wide pooled kernel (encrypted inputs).
-    var taps: Int { (kernel + 1) * (kernel + 1) }
+    /// Complex taps of a paired wide kernel (conv2 on encrypted channels).
+    var widePairedTaps: Int { (kernel + 1) * ((kernel + 2) / 2) }
     /// Taps of a box-form pooled kernel (plaintext inputs as 2×2 means).
     var boxTaps: Int { kernel * kernel }
 
@@ -87,10 +87,9 @@ struct UserEvaluator {
         // two components) are smaller than the squares they replace (p1² of three components): up to 12 conv2
         // filters.
         var blocks: [[[WordBuffer]]] = []
-        let widePairs = (kernel + 1) * ((kernel + 2) / 2)
         let stream =
             !weights.conv1Filters.isEmpty && !weights.conv2Filters.isEmpty
-            && weights.conv2Filters.count * widePairs * 2 <= pooled1Side * pooled1Side * 3
+            && weights.conv2Filters.count * widePairedTaps * 2 <= pooled1Side * pooled1Side * 3
         if stream {
             blocks = try times.measure("conv2.load") {
                 try (0..<weights.conv2Filters.count).map { index in
@@ -350,6 +349,7 @@ struct UserEvaluator {
         let boxSide = p1 - 1
         let encryptedChannel = Dictionary(uniqueKeysWithValues: weights.conv1Filters.enumerated().map { ($1, $0) })
         let size = weights.conv1Filters.isEmpty ? 2 : 4
+        let sign = try context.pairingUnit()  // σ_j of each slot, for the plaintext channels' paired encodings
         for c in 0..<conv1Channels {
             defer { progress?() }
             let encrypted = encryptedChannel[c]
@@ -375,7 +375,6 @@ struct UserEvaluator {
                 if let e = encrypted {
                     inputs = squares[e]  // already paired
                 } else {
-                    let sign = try context.pairingUnit()
                     inputs = try times.measure("conv2.encode") {
                         try Workers.map(rows.count * rowLength) { item -> Result<WordBuffer, Error> in
                             let row = first + item / rowLength, col = 2 * (item % rowLength)

@@ -76,8 +76,6 @@ struct PooledGeometry: Sendable {
     var conv2Channels: Int
     var pooled1Side: Int { (inputSide - kernel + 1) / 2 }
     var pooled2Side: Int { (pooled1Side - kernel + 1) / 2 }
-    /// Taps of a pooled kernel on encrypted inputs ((k+1)², wide form).
-    var taps: Int { (kernel + 1) * (kernel + 1) }
     /// Taps of a pooled kernel on plaintext inputs taken as 2×2 means (k², box form).
     var boxTaps: Int { kernel * kernel }
     /// Complex taps of a paired box kernel (conv2's plaintext channels, k·⌈k/2⌉).
