@@ -36,30 +36,11 @@ import Testing
         #expect(report.maxLogitDifference < 1e-2)
     }
 
-    /// A key store written when relinearization keys stopped at s² gets s³ added: same secret key and key id.
-    @Test func keyStoreWithoutCubeKeyIsExtended() throws {
-        let dir = Self.temporary()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let context = try HEContext(parameters: try Self.smallParameters(), securityLevel: .none)
-        let store = try OwnerKeyStore.loadOrCreate(dir, context: context, security: .none)
-        #expect(store.keys.relinKeys.maxKeyPower == 3)
-        let old = try KeyGenerator(context: context.ckks, secretKey: store.keys.secret).createRelinKeys()
-        #expect(old.maxKeyPower == 2)
-        try ExchangeFile(
-            kind: .relinKeys, parmsID: context.parameters.parmsID.description, fields: ["keyID": store.keyID],
-            payload: try old.serialized()
-        ).write(to: dir.appendingPathComponent("relin.keys"))
-        #expect(try OwnerKeyStore.load(dir).keys.relinKeys.maxKeyPower == 2)
-        let upgraded = try OwnerKeyStore.loadOrCreate(dir, context: context, security: .none)
-        #expect(upgraded.keys.relinKeys.maxKeyPower == 3)
-        #expect(upgraded.keyID == store.keyID)
-        #expect(upgraded.keys.secret == store.keys.secret)
-        #expect(try OwnerKeyStore.load(dir).keys.relinKeys.maxKeyPower == 3)
+    /// The key directory of the package in `package` (every package has its own key in the store).
+    static func keyDirectory(_ keys: URL, package: URL) throws -> URL {
+        OwnerKeyring.keysDirectory(keys).appendingPathComponent(try UserRole.readManifest(package).keyID)
     }
 
-    /// conv2's paired complex products leave weight combinations in the results' imaginary parts: the request's
-    /// ciphertexts, decrypted with the owner's key and unmasked, show them; the response the owner returns (the
-    /// real projection m(X) + m(X⁻¹)) does not.
     @Test func responsesCarryOnlyRealParts() throws {
         let dir = Self.temporary()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -71,7 +52,7 @@ import Testing
         let request = dir.appendingPathComponent("req"), response = dir.appendingPathComponent("resp")
         _ = try UserRole.infer(package: package, pixels: images.pixels, count: 3, out: request)
         _ = try OwnerRole.decrypt(keys: keys, request: request, response: response)
-        let store = try OwnerKeyStore.load(keys)
+        let store = try OwnerKeyStore.load(try Self.keyDirectory(keys, package: package))
         let context = store.context, n = context.degree, kf = PipelineLevels.finalPrimes
         let parms = context.parmsIDs[kf].description, moduli = context.moduli(kf)
         let req = try ExchangeFile.read(request, kind: .request, parmsID: parms)
@@ -140,11 +121,13 @@ import Testing
         #expect(logits.shape == [2, 10])
         // The key store counted the 16 decrypted ciphertexts (one conv2 filter) against flooding's t.
         let budget = try JSONDecoder().decode(
-            DecryptionBudget.self, from: Data(contentsOf: DecryptionBudget.url(keys)))
+            DecryptionBudget.self,
+            from: Data(contentsOf: DecryptionBudget.url(try Self.keyDirectory(keys, package: package))))
         #expect(budget.decrypted == 16)
         // A package with a secret key in it is refused.
         try FileManager.default.copyItem(
-            at: keys.appendingPathComponent("secret.key"), to: package.appendingPathComponent("owner.bin"))
+            at: try Self.keyDirectory(keys, package: package).appendingPathComponent("secret.key"),
+            to: package.appendingPathComponent("owner.bin"))
         #expect(throws: InferenceError.secretKeyInPackage(path: package.appendingPathComponent("owner.bin").path)) {
             try UserRole.infer(package: package, pixels: images.pixels, count: 2, out: request)
         }
@@ -165,18 +148,6 @@ import Testing
         try Data(bytes).write(to: request)
         #expect(throws: InferenceError.badFile(path: request.path, reason: "content hash mismatch (corrupted file)")) {
             try OwnerRole.decrypt(keys: keys, request: request, response: dir.appendingPathComponent("resp"))
-        }
-        // A key store is never overwritten by keys for other parameters.
-        let other8192 = try EncryptionParameters(polyModulusDegree: 8192, bitSizes: [50, 50, 50, 50, 50, 50])
-        #expect(
-            throws: InferenceError.mismatch(
-                path: keys.appendingPathComponent("keystore.json").path,
-                reason: "holds keys for other CKKS parameters; use another --keys directory for these parameters")
-        ) {
-            try OwnerRole.package(
-                modelURL: try Self.modelFile(dir), selection: FilterSelection([1: [1], 2: [2]]),
-                out: dir.appendingPathComponent("pkg2"), preset: .auto, keys: keys, parameters: other8192,
-                security: .none)
         }
         // A response file given as a request: wrong kind, named.
         let other = dir.appendingPathComponent("req2")

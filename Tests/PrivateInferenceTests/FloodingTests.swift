@@ -137,23 +137,12 @@ import Testing
         #expect(statistic < 63 + 5 * (2 * 63.0).squareRoot())
     }
 
-    /// A key store written with the former flooding record (no t) loads with the current defaults for its primes.
-    @Test func formerKeyStoreRecordGetsTheCurrentDefaults() throws {
-        let primes = try CoeffModulus.create(degree: 16384, bitSizes: [60, 40, 40, 40, 40, 60]).map(\.value)
-        let json = """
-            {"parameters": {"degree": 16384, "primes": [\(primes.map(String.init).joined(separator: ","))],
-             "security": "tc128"}, "keyID": "k",
-             "flooding": {"statisticalBits": 14, "noiseBoundBitsBelowScale": 34}}
-            """
-        let record = try JSONDecoder().decode(OwnerKeyStore.Record.self, from: Data(json.utf8))
-        #expect(record.flooding == .privdnn)
-    }
-
     /// The key store refuses decryptions beyond t and never counts a refused request.
     @Test func decryptionBudgetRefusesBeyondT() throws {
         let dir = EncryptedProtocolTests.temporary()
         defer { try? FileManager.default.removeItem(at: dir) }
         let flooding = FloodingParameters(statisticalBits: 40, maxDecryptions: 40, noiseBoundBitsBelowScale: 56)
+        try DecryptionBudget.start(dir: dir, keyID: "k")
         #expect(try DecryptionBudget.reserve(16, dir: dir, keyID: "k", flooding: flooding) == 16)
         #expect(try DecryptionBudget.reserve(16, dir: dir, keyID: "k", flooding: flooding) == 32)
         #expect(throws: InferenceError.self) {
@@ -170,6 +159,7 @@ import Testing
         let dir = EncryptedProtocolTests.temporary()
         defer { try? FileManager.default.removeItem(at: dir) }
         let flooding = FloodingParameters(statisticalBits: 40, maxDecryptions: 1000, noiseBoundBitsBelowScale: 56)
+        try DecryptionBudget.start(dir: dir, keyID: "k")
         let failures = Workers.map(64) { _ in
             Result { try DecryptionBudget.reserve(3, dir: dir, keyID: "k", flooding: flooding) }
         }.filter { if case .failure = $0 { return true } else { return false } }

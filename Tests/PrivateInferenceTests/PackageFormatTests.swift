@@ -45,9 +45,10 @@ import Testing
         func mode(_ path: String) throws -> Int {
             try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
         }
-        #expect(try mode(dir.appendingPathComponent("keys/secret.key").path) == 0o600)
+        let keyDirectory = try EncryptedProtocolTests.keyDirectory(dir.appendingPathComponent("keys"), package: out)
+        #expect(try mode(keyDirectory.appendingPathComponent("secret.key").path) == 0o600)
         // The public key is the key store's file, byte for byte, and its payload hash is the key id.
-        let stored = try Data(contentsOf: dir.appendingPathComponent("keys/public.key"))
+        let stored = try Data(contentsOf: keyDirectory.appendingPathComponent("public.key"))
         #expect(try Data(contentsOf: out.appendingPathComponent(PackageFiles.publicKey)) == stored)
         let pkg = try UserRole.load(out)
         #expect(pkg.manifest.keyID == (try OwnerKeyStore.keyID(try pkg.publicKey())))

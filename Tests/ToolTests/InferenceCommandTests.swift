@@ -29,14 +29,15 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let keys = dir.appendingPathComponent("keys").path
+        let keys = dir.appendingPathComponent("keys").path, request = dir.appendingPathComponent("r").path
         let decrypt = try #require(
-            try PrivDNNCommand.parseAsRoot(["owner", "decrypt", "--keys", keys, "--in", "r", "--out", "s"]) as? OwnerDecryptCommand)
+            try PrivDNNCommand.parseAsRoot(["owner", "decrypt", "--keys", keys, "--in", request, "--out", "s"])
+                as? OwnerDecryptCommand)
         do {
             try decrypt.run()
-            Issue.record("decrypt without a key store succeeded")
+            Issue.record("decrypt without a request succeeded")
         } catch {
-            #expect(String(describing: error).contains("\(keys)/keystore.json"))
+            #expect(String(describing: error).contains("\(request): cannot read the file"))
         }
         let package = dir.appendingPathComponent("pkg").path
         let finish = try #require(

@@ -89,7 +89,8 @@ public enum ExchangeRun {
                 pkg, pixels: pixels, count: count, out: request, times: &phases, progress: { counter.tick() })
             phases.merge(
                 try OwnerRole.decrypt(
-                    keys: ownerDir.appendingPathComponent("keys"), request: request, response: response))
+                    keys: ownerDir.appendingPathComponent("keys"), request: request, response: response
+                ).times)
             let result = try phases.measure("finish") { try UserRole.finish(pkg, request: request, response: response) }
             logits += result.data
             requestBytes += fileSize(request)

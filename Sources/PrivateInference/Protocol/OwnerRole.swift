@@ -45,37 +45,36 @@ public enum OwnerRole {
         let model = try ModelFile.load(modelURL)
         try validate(selection, model: model)
         let context = try HEContext(parameters: parameters ?? preset.encryptionParameters(), securityLevel: security)
-        // A new key store's public and relinearization keys are generated (and the store written) on a
-        // background thread while the filters are encrypted with its secret key.
-        let opening = try OwnerKeyStore.open(keys, context: context, security: security)
-        defer { _ = try? opening.complete() }  // never leave the key store half written
         let modelBytes = [UInt8](FileManager.default.contents(atPath: modelURL.path) ?? Data())
         let selectionJSON = canonicalJSON(selection)
-        func cacheKey(keyID: String) -> String {
-            var hasher = ContentHasher()
-            hasher.update(modelBytes)
-            hasher.update(selectionJSON)
-            hasher.update(context.keyModuli.map { String($0.value) }.joined(separator: ","))
-            hasher.update(String(context.degree))
-            hasher.update(keyID)
-            hasher.update("\(normalization.mean)\(normalization.std)")
-            return hasher.finalize()
-        }
-        // Only an existing key store can have made a package before (the cache key holds the key id).
-        if !opening.isNew {
-            let cacheKey = cacheKey(keyID: try opening.complete().keyID)
-            if let existing = try? UserRole.readManifest(out), existing.cacheKey == cacheKey {
-                return PackageSummary(
-                    directory: out, reused: true, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
+        var hasher = ContentHasher()
+        hasher.update(modelBytes)
+        hasher.update(selectionJSON)
+        hasher.update(context.keyModuli.map { String($0.value) }.joined(separator: ","))
+        hasher.update(String(context.degree))
+        hasher.update("\(normalization.mean)\(normalization.std)")
+        let cacheKey = hasher.finalize()
+        // A package is reused only together with the key it was made with: every package has its own key.
+        let issued = try OwnerKeyring.issued(keys, cacheKey: cacheKey)
+        func madeHere(_ dir: URL) -> Bool {
+            guard let manifest = try? FileBytes.read(dir.appendingPathComponent(PackageFiles.manifest)) else {
+                return false
             }
-            if let cache, case let cached = PackageCache.entry(cache, key: cacheKey),
-                let entry = try? UserRole.readManifest(cached), entry.cacheKey == cacheKey
-            {
-                try PackageCache.copy(cached, to: out)
-                return PackageSummary(
-                    directory: out, reused: true, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
-            }
+            return issued[ContentHasher.hash(manifest)] != nil
         }
+        if madeHere(out) {
+            return PackageSummary(
+                directory: out, reused: true, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
+        }
+        if let cache, case let cached = PackageCache.entry(cache, key: cacheKey), madeHere(cached) {
+            try PackageCache.copy(cached, to: out)
+            return PackageSummary(
+                directory: out, reused: true, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
+        }
+        // A fresh key for this package: its public and relinearization keys are generated (and written) on a
+        // background thread while the filters are encrypted with its secret key.
+        let opening = try OwnerKeyring.create(keys, context: context, security: security)
+        defer { _ = try? opening.complete() }  // never leave a key half written
 
         let kernels = try PooledKernels(model: model, normalization: normalization)
         let plan = context.plan(kernels, selection: selection)
@@ -119,7 +118,6 @@ public enum OwnerRole {
         if let last = pending { written.append(try last.value()) }
         pending = nil
         let store = try opening.complete()
-        let cacheKey = cacheKey(keyID: store.keyID)
         let cached = cache.map { PackageCache.entry($0, key: cacheKey) }
         // The key store's own files: their headers already hold the payload hashes.
         files[PackageFiles.publicKey] = try store.publicFile.write(
@@ -137,8 +135,15 @@ public enum OwnerRole {
             normalizationStd: normalization.std, keyID: store.keyID, cacheKey: cacheKey, files: files)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try AtomicWrite.write(
-            Array(try encoder.encode(manifest)), to: dir.appendingPathComponent(PackageFiles.manifest))
+        let manifestBytes = Array(try encoder.encode(manifest))
+        try AtomicWrite.write(manifestBytes, to: dir.appendingPathComponent(PackageFiles.manifest))
+        // The key's record of its package goes first: a key without a committed package is harmless, a package
+        // whose key cannot check its requests is not.
+        try IssuedPackage(
+            manifestHash: ContentHasher.hash(manifestBytes), cacheKey: cacheKey, plan: plan,
+            conv2Filters: selection[2], positions: kernels.pooled2Side * kernels.pooled2Side,
+            maxImages: context.degree / 2
+        ).write(to: store.dir)
         try AtomicWrite.commitDirectory(dir, to: out)
         if let cached { try? PackageCache.copy(out, to: cached) }
         times.seconds["package"] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -146,43 +151,74 @@ public enum OwnerRole {
             directory: out, reused: false, cacheKey: cacheKey, bytes: directoryBytes(out), times: times)
     }
 
+    /// What `owner decrypt` reports.
+    public struct Decryption: Sendable {
+        /// Phase times (`decrypt`).
+        public var times: PhaseTimes
+        /// Ciphertexts the request's key has decrypted so far, this request included.
+        public var used: Int
+        /// Flooding's bound t on that count.
+        public var limit: Int
+    }
+
     /// Decrypts a request to flooded plaintext polynomials and writes the response.
+    ///
+    /// The request names its key and package; everything else it states (package hash, filters, positions, image
+    /// count, scale, size, reduced words) is checked against the owner's record of that package, and the flooding
+    /// is sized from the package's result scale, never from the request.
     /// - Throws: ``InferenceError`` for a bad or mismatched request or key store.
-    public static func decrypt(keys: URL, request: URL, response: URL) throws -> PhaseTimes {
+    public static func decrypt(keys: URL, request: URL, response: URL) throws -> Decryption {
+        try decrypt(keys: keys, request: request, response: response, flooding: true)
+    }
+
+    /// ``decrypt(keys:request:response:)``; `flooding: false` only for the tests that measure what flooding
+    /// prevents.
+    static func decrypt(keys: URL, request: URL, response: URL, flooding: Bool) throws -> Decryption {
         var times = PhaseTimes()
+        let path = request.path
+        var used = 0, limit = 0
         try times.measure("decrypt") {
-            let store = try OwnerKeyStore.load(keys)
+            let file = try ExchangeFile.read(request, kind: .request)
+            let (store, issued) = try OwnerKeyring.key(keys, keyID: try file.field("keyID", path: path), path: path)
             let context = store.context
-            let finalParms = context.parmsIDs[PipelineLevels.finalPrimes].description
-            let decryptor = try Decryptor(context: context.ckks, secretKey: store.keys.secret)
-            let file = try ExchangeFile.read(request, kind: .request, parmsID: finalParms)
-            let path = request.path
-            guard try file.field("keyID", path: path) == store.keyID else {
-                throw InferenceError.mismatch(path: path, reason: "was made for another owner key (key id differs)")
-            }
-            let scale = try RequestCoding.scale(file, path: path)
-            let n = context.degree
             let kf = PipelineLevels.finalPrimes
+            let finalParms = context.parmsIDs[kf].description
+            guard file.header.parmsID == finalParms else {
+                throw InferenceError.mismatch(path: path, reason: "parms_id is not the package's decryption level")
+            }
+            let n = context.degree
             let words = 2 * kf * n  // one size-2 ciphertext at the decryption level
-            let count = file.payload.count / (words * 8)
-            guard count * words * 8 == file.payload.count, count > 0 else {
-                throw InferenceError.badFile(path: path, reason: "payload is not a whole number of ciphertexts")
-            }
+            let (count, _) = try issued.check(file, path: path, words: words)
+            let scale = issued.plan.resultScale
             let sigma = store.flooding.sigma(resultScale: scale)
-            guard sigma <= Flooding.maxSigma else {
-                throw InferenceError.badFile(path: path, reason: "result scale too large for the flooding sampler")
+            guard sigma.isFinite, sigma <= Flooding.maxSigma else {
+                throw InferenceError.badFile(
+                    path: IssuedPackage.url(store.dir).path, reason: "result scale too large for the flooding sampler")
             }
-            // Count first: flooding's guarantee holds for at most t decrypted ciphertexts under this key.
-            _ = try DecryptionBudget.reserve(count, dir: keys, keyID: store.keyID, flooding: store.flooding)
-            let payload = file.payload
             let moduli = context.moduli(kf)
+            let payload = file.payload
+            // Every word must be reduced modulo its prime (c0 rows then c1 rows), as the user side requires too.
+            try Workers.map(count) { i -> Result<Void, Error> in
+                Result {
+                    var offset = i * words * 8
+                    let ct = try WordCoding.read(payload, offset: &offset, count: words, path: path)
+                    for row in 0..<(2 * kf) where ct[(row * n)..<((row + 1) * n)].contains(where: { $0 >= moduli[row % kf].value }) {
+                        throw InferenceError.badFile(
+                            path: path, reason: "ciphertext \(i) has a word not reduced modulo its prime")
+                    }
+                }
+            }.forEach { try $0.get() }
+            // Count first, durably: flooding's guarantee holds for at most t decrypted ciphertexts under this key.
+            used = try DecryptionBudget.reserve(count, dir: store.dir, keyID: store.keyID, flooding: store.flooding)
+            limit = store.flooding.maxDecryptions
+            let decryptor = try Decryptor(context: context.ckks, secretKey: store.keys.secret)
             let polys = try Workers.map(count) { i -> Result<[UInt64], Error> in
                 Result {
                     var offset = i * words * 8
                     var ct = context.zeroCiphertext(size: 2, primes: kf, scale: scale)
                     ct.data = try WordCoding.read(payload, offset: &offset, count: words, path: path)
                     var poly = try context.decryptToCoefficients(ct, decryptor: decryptor)
-                    Flooding.add(sigma: sigma, to: &poly, moduli: moduli)
+                    if flooding { Flooding.add(sigma: sigma, to: &poly, moduli: moduli) }
                     RealProjection.apply(&poly, moduli: moduli, degree: n)
                     return poly
                 }
@@ -194,15 +230,7 @@ public enum OwnerRole {
                 fields: ["requestHash": file.header.payloadHash, "ciphertexts": String(count)], payload: out
             ).write(to: response)
         }
-        return times
-    }
-
-    /// How many ciphertexts the key store in `keys` has decrypted, and flooding's bound t on them.
-    /// - Throws: ``InferenceError`` for a missing or unreadable key store.
-    public static func decryptionBudget(keys: URL) throws -> (used: Int, limit: Int) {
-        let store = try OwnerKeyStore.load(keys)
-        let used = try DecryptionBudget.reserve(0, dir: keys, keyID: store.keyID, flooding: store.flooding)
-        return (used, store.flooding.maxDecryptions)
+        return Decryption(times: times, used: used, limit: limit)
     }
 
     static func validate(_ selection: FilterSelection, model: Model) throws {

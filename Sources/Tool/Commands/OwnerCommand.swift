@@ -23,7 +23,7 @@ struct OwnerPackageCommand: ParsableCommand {
     @Option(help: "Package directory to write (replaced atomically).") var out: String
     @Option(help: "CKKS parameters: auto (N 16384, 4×60-bit) or privdnn (the original's).") var params:
         ParameterPreset = .auto
-    @Option(help: "The owner's key store (created if missing; holds the secret key).") var keys: String
+    @Option(help: "The owner's key store (created if missing; every package gets a fresh secret key in it).") var keys: String
     @Option(help: "Dataset whose input normalization the model expects.") var dataset: String = "mnist"
     @Flag(help: "Do not use the package cache.") var noCache = false
 
@@ -52,19 +52,19 @@ struct OwnerDecryptCommand: ParsableCommand {
     @Option(help: "Response file to write.") var out: String
 
     func run() throws {
-        let times = try InferenceSupport.run {
+        let decryption = try InferenceSupport.run {
             try OwnerRole.decrypt(
                 keys: URL(fileURLWithPath: keys), request: URL(fileURLWithPath: input),
                 response: URL(fileURLWithPath: out))
         }
-        let budget = try InferenceSupport.run { try OwnerRole.decryptionBudget(keys: URL(fileURLWithPath: keys)) }
         print(
             String(
-                format: "wrote %@ (decrypt %.2f s; %d of the key's %d flooded decryptions used)", out, times.total,
-                budget.used, budget.limit))
-        if budget.used * 10 >= budget.limit * 9 {
+                format: "wrote %@ (decrypt %.2f s; %d of the key's %d flooded decryptions used)", out,
+                decryption.times.total, decryption.used, decryption.limit))
+        // Both counts are at most t ≤ 2^40 (the key store is validated): no overflow.
+        if decryption.used >= decryption.limit - decryption.limit / 10 {
             FileHandle.standardError.write(
-                Data("warning: this key is near its flooding bound t; make a new key store and package soon\n".utf8))
+                Data("warning: this key is near its flooding bound t; make a new package (it gets a new key) soon\n".utf8))
         }
     }
 }
