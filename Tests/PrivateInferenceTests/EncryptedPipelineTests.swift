@@ -23,20 +23,20 @@ import Testing
     /// Keys, encrypted weights and an evaluator for `model` and `selection` at the small ring.
     struct Fixture {
         let context: HEContext
-        let kernels: PooledKernels
+        let kernels: LayerKernels
         let plan: ScalePlan
         let keys: OwnerKeyMaterial
         let evaluator: UserEvaluator
 
         init(model: Model, selection: FilterSelection, bitSizes: [Int] = [60, 60, 60, 60, 60, 60]) throws {
             context = try EncryptedPipelineTests.smallContext(bitSizes: bitSizes)
-            kernels = try PooledKernels(model: model, normalization: .unit)
+            kernels = try LayerKernels(model: model, normalization: .unit)
             keys = try context.generateKeys()
             let (plan, weights) = try context.prepare(kernels, selection: selection, secret: keys.secret)
             self.plan = plan
             evaluator = UserEvaluator(
-                context: context, plan: plan, weights: weights, relinKeys: { [keys] in keys.relinKeys }, kernel: 5, inputSide: 28,
-                pooled1Side: 12, pooled2Side: 4, conv1Channels: 6)
+                context: context, plan: plan, weights: weights, relinKeys: { [keys] in keys.relinKeys },
+                geometry: kernels.geometry, inputShift: kernels.inputShift)
         }
 
         /// Plaintext activations and the encrypted outputs for the first `count` test images.
@@ -53,7 +53,7 @@ import Testing
 
     @Test func pooledKernelsMatchConvThenPool() throws {
         let model = Model(.lenet5MNIST, seed: 7)
-        let kernels = try PooledKernels(model: model, normalization: .unit)
+        let kernels = try LayerKernels(model: model, normalization: .unit)
         let images = try Self.images(2)
         let x = Tensor(shape: [2, 1, 28, 28], data: images.floats(at: 0..<2))
         let reference = model.network.forward(x, from: 0, through: 1, training: false)  // conv1 → pool
@@ -64,7 +64,7 @@ import Testing
                         var sum = kernels.conv1Bias[f]
                         for t in 0..<36 {
                             let byte = images.pixels[b * 784 + (2 * y + t / 6) * 28 + 2 * xx + t % 6]
-                            sum += kernels.conv1[f][t] * Double(byte)
+                            sum += kernels.conv1Wide[f][t] * Double(byte)
                         }
                         let expected = Double(reference.data[((b * 6 + f) * 12 + y) * 12 + xx])
                         #expect(abs(sum - expected) < 1e-4)
@@ -77,20 +77,20 @@ import Testing
     /// The box form (k² taps on 2×2 means) computes the same pooled conv1 and conv2 as the wide form.
     @Test func boxKernelsMatchWideKernels() throws {
         let model = Model(.lenet5MNIST, seed: 7)
-        let kernels = try PooledKernels(model: model, normalization: .unit)
+        let kernels = try LayerKernels(model: model, normalization: .unit)
         let images = try Self.images(2)
-        #expect(kernels.boxTaps == 25 && kernels.taps == 36)
+        #expect(kernels.geometry.conv1Taps == 25 && kernels.geometry.conv2Cipher.window == 6)
         for b in 0..<2 {
             let pixel = { (r: Int, c: Int) in Double(images.pixels[b * 784 + r * 28 + c]) }
             for f in 0..<6 {
                 for y in 0..<12 {
                     for xx in 0..<12 {
                         var wide = 0.0, box = 0.0
-                        for t in 0..<36 { wide += kernels.conv1[f][t] * pixel(2 * y + t / 6, 2 * xx + t % 6) }
+                        for t in 0..<36 { wide += kernels.conv1Wide[f][t] * pixel(2 * y + t / 6, 2 * xx + t % 6) }
                         for t in 0..<25 {
                             let r = 2 * y + t / 5, c = 2 * xx + t % 5
                             box +=
-                                kernels.conv1Box[f][t]
+                                kernels.conv1Taps[f][t]
                                 * 0.25 * (pixel(r, c) + pixel(r + 1, c) + pixel(r, c + 1) + pixel(r + 1, c + 1))
                         }
                         #expect(abs(wide - box) < 1e-9 * max(1, abs(wide)))
@@ -105,10 +105,11 @@ import Testing
                 for y in 0..<4 {
                     for xx in 0..<4 {
                         var wide = 0.0, box = 0.0
-                        for t in 0..<36 { wide += kernels.conv2[o][c][t] * plane[(2 * y + t / 6) * 12 + 2 * xx + t % 6] }
+                        for t in 0..<36 { wide += kernels.conv2CipherTaps[o][c][t] * plane[(2 * y + t / 6) * 12 + 2 * xx + t % 6] }
                         for t in 0..<25 {
                             let at = (2 * y + t / 5) * 12 + 2 * xx + t % 5
-                            box += kernels.conv2Box[o][c][t] * 0.25 * (plane[at] + plane[at + 1] + plane[at + 12] + plane[at + 13])
+                            let pair = kernels.conv2Plain[o][c][t / 5 * 3 + t % 5 / 2]
+                            box += (t % 5 % 2 == 0 ? pair.0 : pair.1) * 0.25 * (plane[at] + plane[at + 1] + plane[at + 12] + plane[at + 13])
                         }
                         #expect(abs(wide - box) < 1e-9 * max(1, abs(wide)))
                     }

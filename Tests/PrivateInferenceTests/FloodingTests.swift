@@ -50,7 +50,7 @@ import Testing
         let model = try ModelFile.load(RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors"))
         let selection = FilterSelection([1: [0], 2: [15]])
         let context = try HEContext(parameters: preset.encryptionParameters(), securityLevel: .tc128)
-        let kernels = try PooledKernels(model: model, normalization: .unit)
+        let kernels = try LayerKernels(model: model, normalization: .unit)
         let count = 5000  // the whole test half in one batch, as `privdnn demo` runs it
         let images = try EncryptedPipelineTests.images(count)
         let x = Tensor(shape: [count, 1, 28, 28], data: images.floats(at: 0..<count))
@@ -64,8 +64,8 @@ import Testing
             let (p, weights) = try context.prepare(kernels, selection: selection, secret: keys.secret)
             plan = p
             let evaluator = UserEvaluator(
-                context: context, plan: p, weights: weights, relinKeys: { [keys] in keys.relinKeys }, kernel: 5, inputSide: 28,
-                pooled1Side: 12, pooled2Side: 4, conv1Channels: 6)
+                context: context, plan: p, weights: weights, relinKeys: { [keys] in keys.relinKeys },
+                geometry: kernels.geometry, inputShift: kernels.inputShift)
             var times = PhaseTimes()
             let outputs = try evaluator.evaluate(
                 pixels: images.pixels, count: count, times: &times) { _ in activations.data }

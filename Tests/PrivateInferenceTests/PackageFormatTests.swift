@@ -54,11 +54,11 @@ import Testing
         #expect(pkg.manifest.keyID == (try OwnerKeyStore.keyID(try pkg.publicKey())))
         // Every part parses to ciphertexts at its level, read in place from the file.
         let conv1 = try pkg.weights.part(1, 0, 0)
-        #expect(conv1.count == pkg.geometry.boxTaps + 1)
+        #expect(conv1.count == pkg.geometry.conv1Taps + 1 && pkg.geometry.conv1Taps == 25)
         #expect(conv1.allSatisfy { $0.parmsID == pkg.context.parmsIDs[PipelineLevels.conv1Primes] && $0.isSeeded })
         let channel = try pkg.weights.part(2, 0, 0)  // a plaintext channel: box-form taps
-        #expect(channel.count == pkg.geometry.pairedTaps)  // plaintext channel: paired complex taps
-        #expect(try pkg.weights.part(2, 0, 1).count == pkg.geometry.widePairedTaps)  // encrypted channel 1: wide, paired
+        #expect(channel.count == pkg.geometry.conv2Plain.pairedTaps && channel.count == 15)  // paired complex taps
+        #expect(try pkg.weights.part(2, 0, 1).count == 18)  // encrypted channel 1: wide (6×6), paired
         // The same words as word buffers, filled as each ciphertext is parsed.
         let buffers = try pkg.weights.buffers(2, 0, 0)
         #expect(buffers.count == channel.count)

@@ -15,9 +15,9 @@ struct EncryptedWeights: Sendable {
     /// The ciphertexts of one part of a selected filter.
     ///
     /// The ciphertexts of one part of the `index`-th selected filter of `layer`: for conv1 (part 0) its k² box
-    /// taps then the bias; for conv2, part c < C1 holds the taps on input channel c — (k+1)² wide taps if
-    /// channel c is encrypted (a selected conv1 filter), k² box taps otherwise (see ``PooledKernels``) — and part
-    /// C1 the bias. conv2 is split by channel so that the user streams channel by channel.
+    /// taps on every input channel then the bias; for conv2, part c < C1 holds the paired taps on input channel c —
+    /// on its squares if channel c is encrypted (a selected conv1 filter), on its activations otherwise (see
+    /// ``LayerKernels``) — and part C1 the bias. conv2 is split by channel so that the user streams channel by channel.
     var part: @Sendable (_ layer: Int, _ index: Int, _ part: Int) throws -> [Ciphertext]
     /// The same part as word buffers (c0 rows then c1 rows), each made by the worker that loaded its ciphertext,
     /// or `nil` to copy them from ``part``.
@@ -45,24 +45,26 @@ struct EncryptedWeights: Sendable {
 
 extension HEContext {
     /// The parts of a filter of `layer` (see ``EncryptedWeights/part``).
-    static func partCount(layer: Int, kernels: PooledKernels) -> Int { layer == 1 ? 1 : kernels.conv1Channels + 1 }
+    static func partCount(layer: Int, kernels: LayerKernels) -> Int {
+        layer == 1 ? 1 : kernels.geometry.conv1Channels + 1
+    }
 
     /// Encrypts one part of a selected filter at the plan's scales (owner side).
     func encryptPart(
-        _ kernels: PooledKernels, layer: Int, filter: Int, part: Int, encryptedChannels: [Int], plan: ScalePlan,
+        _ kernels: LayerKernels, layer: Int, filter: Int, part: Int, encryptedChannels: [Int], plan: ScalePlan,
         encryptor: Encryptor
     ) throws -> [Ciphertext] {
         let values: [(Double, Double)]
         let primes: Int
         if layer == 1 {
             values =
-                kernels.conv1Box[filter].map { ($0, plan.conv1WeightScale) }
+                kernels.conv1Taps[filter].map { ($0, plan.conv1WeightScale) }
                 + [(kernels.conv1Bias[filter], plan.inputScale * plan.conv1WeightScale)]
             primes = PipelineLevels.conv1Primes
-        } else if part < kernels.conv1Channels {
+        } else if part < kernels.geometry.conv1Channels {
             let scale = plan.conv2WeightScale
             let taps =
-                encryptedChannels.contains(part) ? kernels.conv2WidePaired[filter][part] : kernels.conv2Paired[filter][part]
+                encryptedChannels.contains(part) ? kernels.conv2Cipher[filter][part] : kernels.conv2Plain[filter][part]
             let sign = try pairingUnit()
             return try Workers.map(taps.count) { i in
                 Result {
@@ -84,7 +86,7 @@ extension HEContext {
     }
 
     /// The scale plan for `selection`'s worst-case bounds.
-    func plan(_ kernels: PooledKernels, selection: FilterSelection) -> ScalePlan {
+    func plan(_ kernels: LayerKernels, selection: FilterSelection) -> ScalePlan {
         let bounds = kernels.bounds(conv2Filters: selection[2])
         return ScalePlan(
             primes: (0..<PipelineLevels.conv1Primes).map { prime($0) }, conv1Bound: bounds.conv1,
@@ -93,7 +95,7 @@ extension HEContext {
 
     /// The owner's packaging step in memory (tests and the full-encryption baseline): the plan and every
     /// selected filter encrypted.
-    func prepare(_ kernels: PooledKernels, selection: FilterSelection, secret: SecretKey) throws -> (
+    func prepare(_ kernels: LayerKernels, selection: FilterSelection, secret: SecretKey) throws -> (
         ScalePlan, EncryptedWeights
     ) {
         let plan = plan(kernels, selection: selection)

@@ -6,15 +6,16 @@ import NTT
 /// baseline encrypts them: pooled conv kernels (pool and input normalization folded, as in the partial pipeline)
 /// and the three FC layers as `[out][in]` rows.
 struct FullEncryptionWeights: Sendable {
-    /// conv1/conv2 as pooled (k+1)² kernels.
-    let kernels: PooledKernels
+    /// conv1/conv2 rewritten (the wide (k+1)² forms are used: ``LayerKernels/conv1Wide``,
+    /// ``LayerKernels/conv2CipherTaps``).
+    let kernels: LayerKernels
     /// fc1, fc2, fc3: `weights[out][in]` (PyTorch order; fc1's inputs are the flattened `[C2, 4, 4]`).
     let fc: [(weights: [[Double]], bias: [Double])]
 
     /// The number of scalars the owner encrypts (one ciphertext each).
     var scalarCount: Int {
-        let taps = kernels.taps
-        return kernels.conv1Channels * (taps + 1) + kernels.conv2Channels * (kernels.conv1Channels * taps + 1)
+        let g = kernels.geometry, taps = (g.conv1Kernel + 1) * (g.conv1Kernel + 1)
+        return g.conv1Channels * (taps + 1) + g.conv2Channels * (g.conv1Channels * taps + 1)
             + fc.reduce(0) { $0 + $1.bias.count * (($1.weights.first?.count ?? 0) + 1) }
     }
 }
@@ -73,7 +74,7 @@ struct FullEncryptionEvaluator {
 
     /// Steps reported to `progress` per batch.
     var progressSteps: Int {
-        weights.kernels.conv1Channels + weights.kernels.conv2Channels + weights.fc.reduce(0) { $0 + $1.bias.count }
+        weights.kernels.geometry.conv1Channels + weights.kernels.geometry.conv2Channels + weights.fc.reduce(0) { $0 + $1.bias.count }
     }
 
     /// Runs the network on one batch.
@@ -87,7 +88,7 @@ struct FullEncryptionEvaluator {
     func evaluate(pixels: [UInt8], count: Int, times: inout PhaseTimes, counts: inout [String: Int]) throws
         -> [Ciphertext]
     {
-        let side = weights.kernels.inputSide
+        let side = weights.kernels.geometry.inputSide
         guard count > 0, count <= context.degree / 2, pixels.count == count * side * side else {
             throw InferenceError.invalidArgument(
                 "a batch holds 1…\(context.degree / 2) images of \(side)×\(side) bytes, got \(count)")
@@ -111,8 +112,9 @@ struct FullEncryptionEvaluator {
         let kernels = weights.kernels
         let n = context.degree
         let k2 = top - 2
-        let p2 = kernels.pooled2Side, outputs = p2 * p2, filters = kernels.conv2Channels
-        let taps = kernels.taps, window = kernels.kernel + 1, p1 = kernels.pooled1Side
+        let g = kernels.geometry
+        let p2 = g.conv2Side, outputs = p2 * p2, filters = g.conv2Channels
+        let window = g.conv1Kernel + 1, taps = window * window, p1 = g.conv1Side
         let moduli = context.moduli(k2)
         // conv2 sums stay three-component (unrelinearized) until every input channel is in.
         var totals: [WordBuffer?] = (0..<(filters * outputs)).map { _ in WordBuffer(count: 3 * k2 * n) }
@@ -121,12 +123,12 @@ struct FullEncryptionEvaluator {
             (0..<taps).map { tap in (2 * (pos / p2) + tap / window) * p1 + 2 * (pos % p2) + tap % window }
         }
         var squareScale = 0.0
-        for c in 0..<kernels.conv1Channels {
+        for c in 0..<g.conv1Channels {
             let (squares, scale) = try conv1Channel(c, pixels: pixels, count: count, times: &times, counts: &counts)
             squareScale = scale
             let weightScale = targetScale * context.prime(k2 - 1) / squareScale
             for o in 0..<filters {
-                let block = try encrypt(kernels.conv2[o][c], scale: weightScale, primes: k2, &times, &counts)
+                let block = try encrypt(kernels.conv2CipherTaps[o][c], scale: weightScale, primes: k2, &times, &counts)
                 try times.measure("conv2") {
                     let terms = receptiveFields.map { field in
                         zip(block, field).map { w, at in
@@ -182,13 +184,14 @@ struct FullEncryptionEvaluator {
     {
         let kernels = weights.kernels
         let n = context.degree, k1 = top
-        let side = kernels.inputSide, p1 = kernels.pooled1Side, window = kernels.kernel + 1, taps = kernels.taps
-        // Pixels are encoded as raw bytes; the weights carry 1/255 and the normalization (PooledKernels).
+        let g = kernels.geometry
+        let side = g.inputSide, p1 = g.conv1Side, window = g.conv1Kernel + 1, taps = window * window
+        // Pixels are encoded as raw bytes; the weights carry 1/255 and the normalization (LayerKernels).
         let inputScale = exp2((log2(targetScale * context.prime(k1 - 1)) / 2 - 4).rounded(.down))
         let weightScale = targetScale * context.prime(k1 - 1) / inputScale
         let productScale = inputScale * weightScale
         let filter =
-            try encrypt(kernels.conv1[f], scale: weightScale, primes: k1, &times, &counts)
+            try encrypt(kernels.conv1Wide[f], scale: weightScale, primes: k1, &times, &counts)
             + encrypt([kernels.conv1Bias[f]], scale: productScale, primes: k1, &times, &counts)
         // The window of input rows 2y … 2y+k of the current pooled row y, encoded; it slides down by two rows.
         var rows: [[WordBuffer]] = []

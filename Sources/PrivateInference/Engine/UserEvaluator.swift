@@ -2,49 +2,57 @@ import CKKS
 import Foundation
 import NTT
 
-/// The user's homomorphic part of LeNet-5: encrypted pooled conv1 → square → encrypted pooled conv2, with
-/// images batched across slots (slot i = image i).
+/// The user's homomorphic part of any PrivDNN network (``StageGeometry``): encrypted conv1 (box form after a pool)
+/// → square → encrypted conv2 with neighbouring inputs paired, images batched across slots (slot i = image i).
 ///
-/// Work per batch: each 2×2 mean of input bytes is encoded once (one row of means at a time) and shared
-/// by every encrypted conv1 filter; each pooled output is a lazy sum of its 25 ct⊙pt products with the box-form
-/// kernel (plus the bias), taken as five 5-term sums as its rows arrive, followed by one rescale; the square is one
-/// tensor product and one rescale, left unrelinearized; each encrypted conv2 output is one lazy sum over all input
-/// channels with neighbouring inputs paired into complex slot values (four-component ct⊗ct with the paired wide
-/// kernel for encrypted channels, ct⊙pt with the paired box kernel on 2×2 means of activations for plaintext
-/// ones) followed by one fused relinearize (s³ and s²) and rescale.
-/// With few conv2 filters, rows of squares go into conv2 as soon as they exist. Sums are cache-blocked over
-/// all outputs that share inputs and every step runs on every core.
+/// Work per batch: each value of conv1's source plane (2×2 means of the input bytes after a pool, the bytes
+/// themselves otherwise) is encoded once, one row at a time, and shared by every encrypted conv1 filter; each conv1
+/// output is a lazy sum of its ct⊙pt products (plus the bias) taken row by row as its rows of inputs arrive,
+/// followed by one rescale; the square is one tensor product and one rescale, left unrelinearized; each encrypted
+/// conv2 output is one lazy sum over all input channels with neighbouring inputs paired into complex slot values
+/// (four-component ct⊗ct on encrypted channels' squares, ct⊙pt on plaintext channels' activations) followed by one
+/// fused relinearize (s³ and s²) and rescale.
+/// Where conv2's pairs fall on even columns of an unpadded plane (LeNet-5), conv1 runs in column blocks and, with
+/// few conv2 filters, rows of squares go into conv2 as soon as they exist. Sums are cache-blocked over all outputs
+/// that share inputs and every step runs on every core.
 struct UserEvaluator {
     /// Encrypted conv1 filters evaluated together: their weights and open sums are in memory at once.
     static let conv1FilterGroup = 2
-    /// Blocks of pooled conv1 columns evaluated one after the other over all rows: each block's running sums
-    /// and encoded row are 1/blocks of a whole row's, for re-encoding the k−2 columns of means that neighbouring
-    /// blocks share.
+    /// Blocks of conv1 output columns evaluated one after the other over all rows: each block's running sums
+    /// and encoded row are 1/blocks of a whole row's, for re-encoding the source columns neighbouring blocks share.
     static let conv1ColumnBlocks = 2
-    /// Rows of 2×2 means of a plaintext channel encoded at once for conv2 (when the weight blocks are kept):
-    /// 3 of 11 rows are 7 MiB of paired encodings instead of 26, for re-reading the running totals four times.
+    /// Rows of a plaintext channel encoded at once for conv2 (when the weight blocks are kept): 3 of 11 rows are
+    /// 7 MiB of paired encodings instead of 26 for LeNet-5, for re-reading the running totals four times.
     static let conv2RowsPerGroup = 3
 
-    /// The pooled conv1 columns of each block.
-    static func columnBlocks(_ side: Int) -> [Range<Int>] {
-        // Boundaries fall on even columns, so that conv2's pairs of neighbouring squares stay within a block.
+    /// conv1's output columns of each block: two blocks when conv2 pairs even columns of an unpadded plane (block
+    /// boundaries fall on even columns, so pairs stay within a block), one otherwise.
+    static func columnBlocks(_ geometry: StageGeometry) -> [Range<Int>] {
+        let side = geometry.conv1Side
+        guard geometry.pairsAlignWithEvenColumns else { return [0..<side] }
         let blocks = max(1, min(conv1ColumnBlocks, side / 2))
         let bound = { (b: Int) in b == blocks ? side : side * b / blocks / 2 * 2 }
         return (0..<blocks).map { bound($0)..<bound($0 + 1) }
     }
+
+    /// Progress ticks of one batch: each conv1 output row of each column block of each group of encrypted conv1
+    /// filters, then each conv2 input channel.
+    static func progressSteps(_ geometry: StageGeometry, conv1Filters: Int) -> Int {
+        (conv1Filters + conv1FilterGroup - 1) / conv1FilterGroup * geometry.conv1Side * columnBlocks(geometry).count
+            + geometry.conv1Channels
+    }
+
     let context: HEContext
     let plan: ScalePlan
     let weights: EncryptedWeights
     /// Loads the relinearization keys (s², s³), called once for conv2's last step.
     let relinKeys: @Sendable () throws -> RelinKeys
-    /// conv kernel size k (pooled kernels are k² on 2×2 means or (k+1)² wide, stride 2).
-    let kernel: Int
-    /// Input side (28), pooled conv1 side (12), pooled conv2 side (4).
-    let inputSide: Int
-    let pooled1Side: Int
-    let pooled2Side: Int
-    /// conv1 output channels.
-    let conv1Channels: Int
+    let geometry: StageGeometry
+    /// The bytes subtracted per input channel before encoding (``LayerKernels/inputShift``).
+    let inputShift: [Double]
+    /// Called after each conv1 output row and each conv2 input channel.
+    var progress: (@Sendable () -> Void)? = nil
+
     /// X^(N/2) at conv2's primes as Shoup operands (i in every slot: pairs neighbouring squares).
     func imaginaryUnit() throws -> [[ShoupOperand]] {
         let k = PipelineLevels.conv2Primes, n = context.degree, unit = context.imaginaryUnit(primes: k)
@@ -52,23 +60,16 @@ struct UserEvaluator {
             (0..<n).map { ShoupOperand(unit.pointer[j * n + $0], modulus: q) }
         }
     }
-    /// Called after each pooled conv1 row and each conv2 input channel.
-    var progress: (@Sendable () -> Void)? = nil
-
-    /// Complex taps of a paired wide kernel (conv2 on encrypted channels).
-    var widePairedTaps: Int { (kernel + 1) * ((kernel + 2) / 2) }
-    /// Taps of a box-form pooled kernel (plaintext inputs as 2×2 means).
-    var boxTaps: Int { kernel * kernel }
 
     /// Runs the encrypted layers for one batch.
     /// - Parameters:
-    ///   - pixels: `count · inputSide²` raw bytes, image-major.
+    ///   - pixels: `count · C · H · W` raw bytes, image-major.
     ///   - count: images in the batch (≤ N/2).
     ///   - times: receives conv1, activation and conv2 times.
     ///   - activations: called after the encrypted conv1 (so that its result is not resident during it) with
-    ///     `times`; returns the `count · conv1Channels · pooled1Side²` squared pooled conv1 outputs of the
-    ///     plaintext filters (image-major NCHW; channels of encrypted filters are ignored).
-    /// - Returns: per selected conv2 filter, its pooled outputs (row-major) at one prime and `resultScale`.
+    ///     `times`; returns the `count · conv1Channels · conv1Side²` activations entering conv2 (the plaintext
+    ///     filters' squares, image-major NCHW; channels of encrypted filters are ignored).
+    /// - Returns: per selected conv2 filter, its outputs (row-major) at two primes and `resultScale`.
     /// - Throws: ``InferenceError`` for a bad batch size; `CKKSError` from the evaluator or a bad filter file.
     func evaluate(
         pixels: [UInt8], count: Int, times: inout PhaseTimes, activations: (inout PhaseTimes) throws -> [Float]
@@ -79,17 +80,15 @@ struct UserEvaluator {
         let n = context.degree, k2 = PipelineLevels.conv2Primes
         // Products with unrelinearized (three-component) squares have four components.
         let size = weights.conv1Filters.isEmpty ? 2 : 4
-        let totals = (0..<(weights.conv2Filters.count * pooled2Side * pooled2Side)).map { _ in
-            WordBuffer(count: size * k2 * n)
-        }
+        let totals = (0..<(weights.conv2Filters.count * geometry.positions)).map { _ in WordBuffer(count: size * k2 * n) }
         // Streaming the squares into conv2 as their rows appear needs every (conv2 filter, encrypted channel)
-        // weight block in memory during conv1; it pays when those blocks (F2 · (k+1)·⌈(k+1)/2⌉ paired weights of
-        // two components) are smaller than the squares they replace (p1² of three components): up to 12 conv2
-        // filters.
+        // weight block in memory during conv1; it pays when those blocks (F2 · paired taps of two components) are
+        // smaller than the squares they replace (side² of three components): up to 12 conv2 filters of LeNet-5.
         var blocks: [[[WordBuffer]]] = []
         let stream =
-            !weights.conv1Filters.isEmpty && !weights.conv2Filters.isEmpty
-            && weights.conv2Filters.count * widePairedTaps * 2 <= pooled1Side * pooled1Side * 3
+            geometry.pairsAlignWithEvenColumns && !weights.conv1Filters.isEmpty && !weights.conv2Filters.isEmpty
+            && weights.conv2Filters.count * geometry.conv2Cipher.pairedTaps * 2
+                <= geometry.conv1Side * geometry.conv1Side * 3
         if stream {
             blocks = try times.measure("conv2.load") {
                 try (0..<weights.conv2Filters.count).map { index in
@@ -106,9 +105,34 @@ struct UserEvaluator {
             times: &times)
     }
 
-    /// Squared pooled conv1 outputs of every selected conv1 filter, neighbouring columns paired as conv2 takes
-    /// them (``pairColumns(_:groups:width:unit:)``): `[filter][row·⌈side/2⌉ + pair]`, three components at conv2's
-    /// primes — half as many ciphertexts to keep.
+    /// The encoded source plane's values of one row for conv1: `count` images' values at (row, col) of input
+    /// channel c, in the source plane's padded coordinates (2×2 means after a pool), or `nil` where every image's
+    /// value is zero.
+    func sourceValues(pixels: [UInt8], count: Int, channel c: Int, row: Int, col: Int) -> [Double]? {
+        let side = geometry.inputSide, channels = geometry.inputChannels, p = geometry.conv1Padding
+        let shift = inputShift[c]
+        let reach = geometry.conv1Pooled ? 2 : 1
+        // The input rows and columns this source value reads, clipped to the image (padding reads zero).
+        let rows = max(row - p, 0)..<min(row - p + reach, side), cols = max(col - p, 0)..<min(col - p + reach, side)
+        guard !rows.isEmpty, !cols.isEmpty else { return nil }
+        let weight = geometry.conv1Pooled ? 0.25 : 1.0
+        let taken = Double(rows.count * cols.count)
+        var values = [Double](repeating: 0, count: count)
+        var any = false
+        for b in 0..<count {
+            let plane = (b * channels + c) * side * side
+            var sum = 0
+            for r in rows { for x in cols { sum += Int(pixels[plane + r * side + x]) } }
+            let value = weight * (Double(sum) - taken * shift)
+            any = any || value != 0
+            values[b] = value
+        }
+        return any ? values : nil
+    }
+
+    /// Squares of every selected conv1 filter's outputs, neighbouring columns paired as conv2 takes them: per filter
+    /// a grid `[paddedRow · starts + start]` over ``StageGeometry/conv2Cipher`` (`nil` for padding), three components
+    /// at conv2's primes.
     ///
     /// With `stream` (the weight blocks `[conv2 filter][encrypted channel][tap]` and conv2's running totals),
     /// each row of squares is instead multiplied into every conv2 output it feeds and dropped, so the result
@@ -116,22 +140,23 @@ struct UserEvaluator {
     func encryptedActivations(
         pixels: [UInt8], count: Int, stream: (blocks: [[[WordBuffer]]], totals: [WordBuffer])?,
         unit: [[ShoupOperand]], times: inout PhaseTimes
-    ) throws -> [[WordBuffer]] {
+    ) throws -> [[WordBuffer?]] {
         let filters = weights.conv1Filters.count
         guard filters > 0, !weights.conv2Filters.isEmpty else { return [] }
         let n = context.degree
         let k1 = PipelineLevels.conv1Primes
-        let side = inputSide, boxSide = inputSide - 1, p1 = pooled1Side, window = kernel
+        let stage = geometry.conv1, s = stage.stride, window = stage.window, side1 = geometry.conv1Side
+        let channels = geometry.inputChannels, taps = geometry.conv1Taps
+        let cipher = geometry.conv2Cipher, rowLength = cipher.pairStarts.count
         let conv1Scale = plan.inputScale * plan.conv1WeightScale
-        // Rows of 2×2 means are encoded one at a time and multiplied at once into every pooled output whose
-        // window covers them (lazy sums added into running sums), then dropped. A pooled row opens when its first
-        // row of means arrives and is finished (rescaled, squared, streamed) as soon as its last one is in, before
-        // the row opened by the same row of means: at most two pooled rows of running sums are live instead of
-        // ⌈k/2⌉ = 3 ((1,1): 16 MiB less at the peak), for one more, smaller multiply-accumulate call per step.
+        // Rows of the source plane are encoded one at a time and multiplied at once into every conv1 output whose
+        // window covers them (lazy sums added into running sums), then dropped. An output row opens when its first
+        // source row arrives and is finished (rescaled, squared, paired or streamed) as soon as its last one is in,
+        // before the row opened by the same source row: at most ⌈k/stride⌉ rows of running sums are live.
         // Filters go in groups of at most `conv1FilterGroup` (inputs re-encoded per group), which bounds the
         // weights and open sums in memory for large selections.
-        let half = (p1 + 1) / 2
-        var squares = [[WordBuffer?]](repeating: [WordBuffer?](repeating: nil, count: p1 * half), count: filters)
+        var squares = [[WordBuffer?]](
+            repeating: [WordBuffer?](repeating: nil, count: cipher.side * rowLength), count: filters)
         for group in stride(from: 0, to: filters, by: Self.conv1FilterGroup).map({
             $0..<min(filters, $0 + Self.conv1FilterGroup)
         }) {
@@ -141,46 +166,42 @@ struct UserEvaluator {
                     Result { try weights.buffers(1, group.lowerBound + i, 0) }
                 }.map { try $0.get() }
             }
-            for columns in Self.columnBlocks(p1) {
+            for columns in Self.columnBlocks(geometry) {
                 let width = columns.count
-                // Means columns 2·x0 … 2·(x1−1)+k−1 feed the block's outputs (neighbouring blocks share k−2).
-                let firstMean = 2 * columns.lowerBound, means = 2 * (width - 1) + window
-                var open: [Int: [WordBuffer]] = [:]  // pooled row → running sums [filter · width + x] (k1 primes)
-                var nextPooled = 0
-                for r in 0..<boxSide {
-                    // A mean that is zero in every image of the batch (MNIST's border) encodes to the zero
+                // Source columns s·x0 … s·(x1−1)+k−1 feed the block's outputs (neighbouring blocks share k−s).
+                let firstSource = s * columns.lowerBound, sources = s * (width - 1) + window
+                var open: [Int: [WordBuffer]] = [:]  // output row → running sums [filter · width + x] (k1 primes)
+                var nextRow = 0
+                for r in 0..<stage.side {
+                    // A source value that is zero in every image (MNIST's border, padding) encodes to the zero
                     // polynomial; its products add nothing and are skipped.
                     let encoded = try times.measure("conv1.encode") {
-                        try Workers.map(means) { item -> Result<WordBuffer?, Error> in
-                            let col = firstMean + item
-                            var values = [Double](repeating: 0, count: count)
-                            var any = false
-                            for b in 0..<count {
-                                let at = b * side * side + r * side + col
-                                let sum =
-                                    Int(pixels[at]) + Int(pixels[at + 1]) + Int(pixels[at + side])
-                                    + Int(pixels[at + side + 1])
-                                any = any || sum != 0
-                                values[b] = 0.25 * Double(sum)
-                            }
-                            guard any else { return .success(nil) }
-                            return Result {
-                                try context.encodeBuffer(values, scale: plan.inputScale, primes: k1)
-                            }
+                        try Workers.map(channels * sources) { item -> Result<WordBuffer?, Error> in
+                            guard
+                                let values = sourceValues(
+                                    pixels: pixels, count: count, channel: item / sources, row: r,
+                                    col: firstSource + item % sources)
+                            else { return .success(nil) }
+                            return Result { try context.encodeBuffer(values, scale: plan.inputScale, primes: k1) }
                         }.map { try $0.get() }
                     }
-                    // Output (y, f, x) takes, from row of means r with 0 ≤ r − 2y < k, the taps of kernel row r − 2y.
-                    func accumulate(_ pooledRows: [Int]) {
+                    // Output (y, f, x) takes, from source row r with 0 ≤ r − s·y < k, the taps of kernel row r − s·y.
+                    func accumulate(_ outputRows: [Int]) {
                         var outputs: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
-                        for y in pooledRows {
+                        for y in outputRows {
                             guard let sums = open[y] else { continue }
+                            let dy = r - s * y
                             for f in 0..<groupCount {
                                 for x in 0..<width {
-                                    let terms = (0..<window).compactMap { dx -> ProductTerm? in
-                                        guard let input = encoded[2 * x + dx] else { return nil }
-                                        return ProductTerm(
-                                            weight: filterWeights[f][(r - 2 * y) * window + dx].pointer,
-                                            input: input.pointer, inputIsCipher: false)
+                                    var terms: [ProductTerm] = []
+                                    for c in 0..<channels {
+                                        for dx in 0..<window {
+                                            guard let input = encoded[c * sources + s * x + dx] else { continue }
+                                            terms.append(
+                                                ProductTerm(
+                                                    weight: filterWeights[f][(c * window + dy) * window + dx].pointer,
+                                                    input: input.pointer, inputIsCipher: false))
+                                        }
                                     }
                                     guard !terms.isEmpty else { continue }
                                     outputs.append(terms)
@@ -195,14 +216,14 @@ struct UserEvaluator {
                         }
                     }
                     times.measure("conv1") {
-                        accumulate(open.keys.filter { $0 * 2 <= r && r - 2 * $0 < window }.sorted())
+                        accumulate(open.keys.filter { s * $0 <= r && r - s * $0 < window }.sorted())
                     }
-                    // A pooled row is complete once its window's last row of means is in.
-                    if nextPooled < p1, 2 * nextPooled + window - 1 <= r,
-                        let finished = open.removeValue(forKey: nextPooled).map(ReleasableBuffers.init)
+                    // An output row is complete once its window's last source row is in.
+                    if nextRow < side1, s * nextRow + window - 1 <= r,
+                        let finished = open.removeValue(forKey: nextRow).map(ReleasableBuffers.init)
                     {
-                        let y = nextPooled
-                        nextPooled += 1
+                        let y = nextRow
+                        nextRow += 1
                         // Bias, rescale and square each output in one task, so that a row's rescaled outputs are
                         // never all live beside its sums.
                         let squared = try times.measure("activation") {
@@ -214,7 +235,7 @@ struct UserEvaluator {
                                         throw InferenceError.invalidArgument("internal: conv1 sum \(o) taken twice")
                                     }
                                     // The bias is added word by word (mod q), without a ciphertext copy of it.
-                                    let sum = buffer.pointer, bias = filterWeights[o / width][boxTaps].pointer
+                                    let sum = buffer.pointer, bias = filterWeights[o / width][taps].pointer
                                     for (j, q) in context.moduli(k1).enumerated() {
                                         for c in 0..<2 {
                                             let row = (c * k1 + j) * n
@@ -234,39 +255,38 @@ struct UserEvaluator {
                                     into: stream.totals, unit: unit)
                             }
                         } else {
-                            let pairs = pairColumns(squared, groups: groupCount, width: width, unit: unit)
-                            let pairsPerBlock = (width + 1) / 2
-                            for (item, ct) in pairs.enumerated() {
-                                squares[group.lowerBound + item / pairsPerBlock][
-                                    y * half + columns.lowerBound / 2 + item % pairsPerBlock] = ct
+                            let pairs = pairRow(squared, groups: groupCount, columns: columns, unit: unit)
+                            let rowBase = (y + cipher.padding) * rowLength
+                            for (g, row) in pairs.enumerated() {
+                                for (start, ct) in row { squares[group.lowerBound + g][rowBase + start] = ct }
                             }
                         }
                         progress?()
                     }
-                    if r % 2 == 0, r / 2 < p1 {
-                        open[r / 2] = (0..<(groupCount * width)).map { _ in WordBuffer(count: 2 * k1 * n) }
-                        times.measure("conv1") { accumulate([r / 2]) }
+                    if r % s == 0, r / s < side1 {
+                        open[r / s] = (0..<(groupCount * width)).map { _ in WordBuffer(count: 2 * k1 * n) }
+                        times.measure("conv1") { accumulate([r / s]) }
                     }
                 }
-                guard nextPooled == p1 else {
-                    throw InferenceError.invalidArgument(
-                        "internal: \(p1 - nextPooled) pooled conv1 rows not completed")
+                guard nextRow == side1 else {
+                    throw InferenceError.invalidArgument("internal: \(side1 - nextRow) conv1 rows not completed")
                 }
             }
         }
-        return squares.map { $0.compactMap { $0 } }
+        return squares
     }
 
-    /// Adds one row of squares (`[filter · width + col − x0]` of the encrypted channels `channels`, for the pooled
+    /// Adds one row of squares (`[filter · width + col − x0]` of the encrypted channels `channels`, for the conv1
     /// columns `columns` = x0..<x1) times their conv2 weights to every conv2 output whose window covers them: for
     /// output (y2, x2) the taps of window row `row − 2·y2` on those columns, over those channels, as one lazy
-    /// ct⊗ct sum per output.
+    /// ct⊗ct sum per output. Only where pairs align with even columns (``StageGeometry/pairsAlignWithEvenColumns``).
     func accumulateSquares(
         row: Int, columns: Range<Int>, _ squared: [WordBuffer], channels: Range<Int>, blocks: [[[WordBuffer]]],
         into totals: [WordBuffer], unit: [[ShoupOperand]]
     ) {
         let k2 = PipelineLevels.conv2Primes, n = context.degree
-        let p2 = pooled2Side, window = kernel + 1, tapsPerRow = (window + 1) / 2
+        let p2 = geometry.conv2Side, stage = geometry.conv2Cipher
+        let window = stage.window, tapsPerRow = stage.pairedTapsPerRow
         let firstRow = max(0, (row - window + 2) / 2), lastRow = min(p2 - 1, row / 2)
         guard firstRow <= lastRow else { return }
         let pairs = pairColumns(squared, groups: channels.count, width: columns.count, unit: unit)
@@ -300,31 +320,70 @@ struct UserEvaluator {
         }
     }
 
-    /// Neighbouring squares paired as sq[2p] + X^(N/2)·sq[2p+1] (slot values a + σ_j·b·i), written over sq[2p]:
-    /// `squares` is `[group · width + col]` (three components at conv2's primes), the result
+    /// Neighbouring squares paired in place as sq[2p] + X^(N/2)·sq[2p+1] (slot values a + σ_j·b·i), written over
+    /// sq[2p]: `squares` is `[group · width + col]` (three components at conv2's primes), the result
     /// `[group · ⌈width/2⌉ + p]`. The paired (complex) conv2 weights take both in one product.
     func pairColumns(_ squares: [WordBuffer], groups: Int, width: Int, unit: [[ShoupOperand]]) -> [WordBuffer] {
-        let k = PipelineLevels.conv2Primes, n = context.degree, moduli = context.moduli(k)
         let half = (width + 1) / 2
         let pairs = (0..<(groups * half)).map { i -> (Int, Int?) in
             let g = i / half, col = 2 * (i % half)
             return (g * width + col, col + 1 < width ? g * width + col + 1 : nil)
         }
-        Workers.forEach(pairs.count * 3 * k) { item in
-            let (a, b) = pairs[item / (3 * k)]
-            guard let b else { return }
-            let c = item % (3 * k) / k, j = item % k
-            let q = moduli[j], row = (c * k + j) * n
-            let x = squares[a].pointer + row, y = squares[b].pointer + row
-            unit[j].withUnsafeBufferPointer { u in
-                for t in 0..<n { x[t] = q.addMod(x[t], u[t].multiplyMod(y[t], modulus: q)) }
-            }
-        }
+        addRotated(pairs.compactMap { a, b in b.map { (squares[a], squares[$0]) } }, unit: unit)
         return pairs.map { squares[$0.0] }
     }
 
+    /// x += X^(N/2)·y for each (x, y) (three components at conv2's primes), on every core.
+    func addRotated(_ pairs: [(WordBuffer, WordBuffer)], unit: [[ShoupOperand]]) {
+        let k = PipelineLevels.conv2Primes, n = context.degree, moduli = context.moduli(k)
+        Workers.forEach(pairs.count * 3 * k) { item in
+            let (x, y) = pairs[item / (3 * k)]
+            let c = item % (3 * k) / k, j = item % k
+            let q = moduli[j], row = (c * k + j) * n
+            let a = x.pointer + row, b = y.pointer + row
+            unit[j].withUnsafeBufferPointer { u in
+                for t in 0..<n { a[t] = q.addMod(a[t], u[t].multiplyMod(b[t], modulus: q)) }
+            }
+        }
+    }
+
+    /// One row of squares (`[group · width + col − x0]` for the columns `columns`) as the pairs conv2 reads,
+    /// `(start index, pair)` per group (``ConvStage/pairStarts`` of ``StageGeometry/conv2Cipher``): in place where
+    /// pairs align with even columns, else into new buffers (pairs then overlap: every column starts one).
+    func pairRow(_ squared: [WordBuffer], groups: Int, columns: Range<Int>, unit: [[ShoupOperand]]) -> [[(Int, WordBuffer)]] {
+        let stage = geometry.conv2Cipher, index = stage.pairIndex, width = columns.count
+        if geometry.pairsAlignWithEvenColumns {
+            let pairs = pairColumns(squared, groups: groups, width: width, unit: unit)
+            let half = (width + 1) / 2
+            return (0..<groups).map { g in
+                (0..<half).compactMap { p in
+                    let column = columns.lowerBound + 2 * p
+                    return index[column] >= 0 ? (index[column], pairs[g * half + p]) : nil
+                }
+            }
+        }
+        let k = PipelineLevels.conv2Primes, n = context.degree, pad = stage.padding
+        var out = [[(Int, WordBuffer)]](repeating: [], count: groups)
+        var rotations: [(WordBuffer, WordBuffer)] = []
+        for g in 0..<groups {
+            func square(_ padded: Int) -> WordBuffer? {
+                let column = padded - pad
+                return columns.contains(column) ? squared[g * width + column - columns.lowerBound] : nil
+            }
+            for (i, start) in stage.pairStarts.enumerated() {
+                let (a, b) = (square(start), square(start + 1))
+                guard a != nil || b != nil else { continue }
+                let pair = a.map { WordBuffer($0.array) } ?? WordBuffer(count: 3 * k * n)
+                if let b { rotations.append((pair, b)) }
+                out[g].append((i, pair))
+            }
+        }
+        addRotated(rotations, unit: unit)
+        return out
+    }
+
     /// ct², rescaled but not relinearized: its three components go into conv2's sums, which are relinearized
-    /// once per conv2 output (16 key switches with s² and s³ instead of 144 with s², (1,1): activation
+    /// once per conv2 output (16 key switches with s² and s³ instead of 144 with s², LeNet-5 (1,1): activation
     /// 0.35 → 0.07 s).
     func square(_ input: Ciphertext) throws -> Ciphertext {
         var out = try context.evaluator.square(input)
@@ -332,12 +391,12 @@ struct UserEvaluator {
         return out
     }
 
-    /// The selected conv2 filters' pooled outputs, accumulated input channel by input channel so that at most one
+    /// The selected conv2 filters' outputs, accumulated input channel by input channel so that at most one
     /// channel's encoded activations (or a few rows of them) and its weight blocks are in memory at a time.
     ///
     /// With `streamed`, the encrypted channels were already added to `totals` row by row.
     func conv2(
-        squares: [[WordBuffer]], streamed: Bool, totals: [WordBuffer], activations: [Float], count: Int,
+        squares: [[WordBuffer?]], streamed: Bool, totals: [WordBuffer], activations: [Float], count: Int,
         times: inout PhaseTimes
     ) throws -> [[Ciphertext]] {
         let filters = weights.conv2Filters.count
@@ -345,74 +404,88 @@ struct UserEvaluator {
         let n = context.degree
         let k2 = PipelineLevels.conv2Primes
         let moduli = context.moduli(k2)
-        let p1 = pooled1Side, p2 = pooled2Side, plane = p1 * p1, outputs = p2 * p2
-        let boxSide = p1 - 1
+        let side1 = geometry.conv1Side, plane = side1 * side1, side2 = geometry.conv2Side, outputs = side2 * side2
+        let channels1 = geometry.conv1Channels
         let encryptedChannel = Dictionary(uniqueKeysWithValues: weights.conv1Filters.enumerated().map { ($1, $0) })
         let size = weights.conv1Filters.isEmpty ? 2 : 4
         let sign = try context.pairingUnit()  // σ_j of each slot, for the plaintext channels' paired encodings
-        for c in 0..<conv1Channels {
+        let pad = geometry.conv2Padding, meanReach = geometry.conv2Pooled ? 2 : 1
+        for c in 0..<channels1 {
             defer { progress?() }
             let encrypted = encryptedChannel[c]
             if encrypted != nil && streamed { continue }
             let isCipher = encrypted != nil
-            // Encrypted channels use the wide kernel on the squares themselves, plaintext ones the box kernel on
-            // their 2×2 means, both with horizontally adjacent taps paired (``PooledKernels/conv2Paired``): an
-            // input holds two neighbouring values as one complex slot value, v[x] + σ_j·v[x+1]·i (an encoding of two
-            // means; for squares, sq[x] + X^(N/2)·sq[x+1]), so a plaintext channel takes 66 encodings and 15
-            // products per output instead of 144 and 36, an encrypted one 18 products instead of 36.
-            let window = isCipher ? kernel + 1 : kernel, tapsPerRow = (window + 1) / 2
-            let inputRows = isCipher ? p1 : boxSide, rowLength = (inputRows + 1) / 2
-            let channelTaps = window * tapsPerRow
-            // A plaintext channel is encoded a few rows of means at a time, each group multiplied into every
-            // output it feeds, when the filters' weight blocks (then kept for the whole channel) are smaller than
-            // the channel's encodings; otherwise all at once, each block loaded once.
+            // Encrypted channels take their paired squares, plaintext ones paired encodings of their activations
+            // (2×2 means after a pool): an input holds two neighbouring values as one complex slot value
+            // v[x] + σ_j·v[x+1]·i, so one product covers two taps (LeNet-5: a plaintext channel takes 66 encodings and
+            // 15 products per output instead of 144 and 36, an encrypted one 18 products instead of 36).
+            let stage = isCipher ? geometry.conv2Cipher : geometry.conv2Plain
+            let window = stage.window, tapsPerRow = stage.pairedTapsPerRow, stride = stage.stride
+            let starts = stage.pairStarts, index = stage.pairIndex, rowLength = starts.count
+            let inputRows = stage.side
+            let channelTaps = stage.pairedTaps
+            // A plaintext channel is encoded a few rows at a time, each group multiplied into every output it
+            // feeds, when the filters' weight blocks (then kept for the whole channel) are smaller than the
+            // channel's encodings; otherwise all at once, each block loaded once.
             let keepBlocks = !isCipher && filters * channelTaps <= inputRows * rowLength
             let groupRows = keepBlocks ? Self.conv2RowsPerGroup : inputRows
             var blocks: [Int: [WordBuffer]] = [:]
-            for first in stride(from: 0, to: inputRows, by: groupRows) {
+            for first in Swift.stride(from: 0, to: inputRows, by: groupRows) {
                 let rows = first..<min(inputRows, first + groupRows)
-                let inputs: [WordBuffer]
+                let inputs: [WordBuffer?]
+                let inputBase: Int  // the grid row of `inputs`' first entry
                 if let e = encrypted {
-                    inputs = squares[e]  // already paired
+                    inputs = squares[e]  // already paired, every row
+                    inputBase = 0
                 } else {
+                    inputBase = first
                     inputs = try times.measure("conv2.encode") {
-                        try Workers.map(rows.count * rowLength) { item -> Result<WordBuffer, Error> in
-                            let row = first + item / rowLength, col = 2 * (item % rowLength)
-                            func mean(_ b: Int, _ col: Int) -> Double {
-                                guard col < boxSide else { return 0 }
-                                let base = (b * conv1Channels + c) * plane + row * p1 + col
-                                return 0.25
-                                    * (Double(activations[base]) + Double(activations[base + 1])
-                                        + Double(activations[base + p1]) + Double(activations[base + p1 + 1]))
+                        try Workers.map(rows.count * rowLength) { item -> Result<WordBuffer?, Error> in
+                            let row = first + item / rowLength, col = starts[item % rowLength]
+                            // The activation plane's value at padded (row, col) (the mean of a 2×2 block after a pool).
+                            func value(_ b: Int, _ col: Int) -> Double {
+                                let ys = max(row - pad, 0)..<min(row - pad + meanReach, side1)
+                                let xs = max(col - pad, 0)..<min(col - pad + meanReach, side1)
+                                guard col < stage.side, !ys.isEmpty, !xs.isEmpty else { return 0 }
+                                let base = (b * channels1 + c) * plane
+                                var sum = 0.0
+                                for y in ys { for x in xs { sum += Double(activations[base + y * side1 + x]) } }
+                                return meanReach == 2 ? 0.25 * sum : sum
+                            }
+                            if value(0, col) == 0, value(0, col + 1) == 0,
+                                (0..<count).allSatisfy({ value($0, col) == 0 && value($0, col + 1) == 0 })
+                            {
+                                return .success(nil)
                             }
                             return Result {
                                 try context.encodeComplexBuffer(
-                                    count: count, value: { Complex64(mean($0, col), sign[$0] * mean($0, col + 1)) },
+                                    count: count, value: { Complex64(value($0, col), sign[$0] * value($0, col + 1)) },
                                     scale: plan.squareScale, primes: k2)
                             }
                         }.map { try $0.get() }
                     }
                 }
-                for index in 0..<filters {
-                    let block = try blocks[index] ?? times.measure("conv2.load") { try weights.buffers(2, index, c) }
-                    if keepBlocks { blocks[index] = block }
+                for filter in 0..<filters {
+                    let block = try blocks[filter] ?? times.measure("conv2.load") { try weights.buffers(2, filter, c) }
+                    if keepBlocks { blocks[filter] = block }
                     times.measure("conv2") {
-                        // Output (y, x) takes the taps whose input row 2y + tap / tapsPerRow is in this group.
+                        // Output (y, x) takes the taps whose source row stride·y + tap / tapsPerRow is in this group.
                         var terms: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
                         for pos in 0..<outputs {
-                            let y = pos / p2, x = pos % p2
+                            let y = pos / side2, x = pos % side2
                             let sum = (0..<channelTaps).compactMap { tap -> ProductTerm? in
-                                let row = 2 * y + tap / tapsPerRow, t = tap % tapsPerRow
-                                guard rows.contains(row) else { return nil }
-                                // Pair t of output x holds columns 2(x + t) and 2(x + t) + 1.
-                                let at = (row - first) * rowLength + x + t
+                                let row = stride * y + tap / tapsPerRow
+                                let start = stride * x + 2 * (tap % tapsPerRow)
+                                guard rows.contains(row), start < inputRows, index[start] >= 0,
+                                    let input = inputs[(row - inputBase) * rowLength + index[start]]
+                                else { return nil }
                                 return ProductTerm(
-                                    weight: block[tap].pointer, input: inputs[at].pointer, inputIsCipher: isCipher,
+                                    weight: block[tap].pointer, input: input.pointer, inputIsCipher: isCipher,
                                     inputComponents: 3)
                             }
                             guard !sum.isEmpty else { continue }
                             terms.append(sum)
-                            destinations.append(totals[index * outputs + pos].pointer)
+                            destinations.append(totals[filter * outputs + pos].pointer)
                         }
                         // The sums are added (mod q) straight into the running totals.
                         withExtendedLifetime((block, inputs)) {
@@ -428,7 +501,7 @@ struct UserEvaluator {
         let relinKeys = try times.measure("conv2.load") { try self.relinKeys() }
         return try (0..<filters).map { index in
             // The bias was encrypted at exactly the products' scale.
-            guard let bias = try weights.part(2, index, conv1Channels).first else {
+            guard let bias = try weights.part(2, index, channels1).first else {
                 throw InferenceError.invalidArgument("filter \(weights.conv2Filters[index]) has no bias ciphertext")
             }
             return try times.measure("conv2") {

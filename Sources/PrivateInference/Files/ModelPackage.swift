@@ -63,45 +63,20 @@ struct LoadedPackage {
     let publicKey: @Sendable () throws -> PublicKey
     /// The plaintext remainder (encrypted filters zeroed, the separate rule applied).
     let remainder: Model
-    let geometry: PooledGeometry
+    let geometry: StageGeometry
+    /// Where the encrypted part sits in the remainder's layers.
+    let structure: EncryptedStructure
 
     var plan: ScalePlan { manifest.plan }
-}
-
-/// Shapes of the pooled pipeline (known to both parties).
-struct PooledGeometry: Sendable {
-    var kernel: Int
-    var inputSide: Int
-    var conv1Channels: Int
-    var conv2Channels: Int
-    var pooled1Side: Int { (inputSide - kernel + 1) / 2 }
-    var pooled2Side: Int { (pooled1Side - kernel + 1) / 2 }
-    /// Taps of a pooled kernel on plaintext inputs taken as 2×2 means (k², box form).
-    var boxTaps: Int { kernel * kernel }
-    /// Complex taps of a paired box kernel (conv2's plaintext channels, k·⌈k/2⌉).
-    var pairedTaps: Int { kernel * ((kernel + 1) / 2) }
-    /// Complex taps of a paired wide kernel (conv2's encrypted channels, (k+1)·⌈(k+1)/2⌉).
-    var widePairedTaps: Int { (kernel + 1) * ((kernel + 2) / 2) }
-
-    /// Progress ticks of one batch: each pooled conv1 row of each column block of each group of encrypted conv1
-    /// filters (``UserEvaluator/conv1FilterGroup``, ``UserEvaluator/conv1ColumnBlocks``), then each conv2 input
-    /// channel.
-    func progressSteps(conv1Filters: Int) -> Int {
-        (conv1Filters + UserEvaluator.conv1FilterGroup - 1) / UserEvaluator.conv1FilterGroup * pooled1Side
-            * UserEvaluator.columnBlocks(pooled1Side).count + conv1Channels
-    }
-
-    init(model: Model) {
-        kernel = model.conv1.kernelSize
-        inputSide = model.inputShape[1]
-        conv1Channels = model.conv1.outChannels
-        conv2Channels = model.conv2.outChannels
+    /// The input transform the model expects.
+    var normalization: Normalization {
+        Normalization(mean: manifest.normalizationMean, std: manifest.normalizationStd)
     }
 }
 
 /// Model file helpers.
 enum ModelFile {
-    /// Loads a LeNet-5 safetensors file (MNIST or EMNIST variant, by shape).
+    /// Loads a model file of any of the five networks (recognised by its tensors' names and shapes).
     static func load(_ url: URL) throws -> Model {
         let file = try Safetensors(contentsOf: url)
         var tensors: [String: Tensor] = [:]
@@ -111,7 +86,7 @@ enum ModelFile {
                 "\(url.path): unknown \(HiddenActivation.metadataKey) in the metadata")
         }
         var lastError: Error = InferenceError.unsupportedModel("\(url.path): no tensors")
-        for architecture in [Architecture.lenet5MNIST, .lenet5EMNIST] {
+        for architecture in Architecture.allCases {
             let model = Model(architecture, hiddenActivation: hidden)
             do {
                 try model.load(tensors)
@@ -120,7 +95,7 @@ enum ModelFile {
                 lastError = error
             }
         }
-        throw InferenceError.unsupportedModel("\(url.path): not a LeNet-5 model (\(lastError))")
+        throw InferenceError.unsupportedModel("\(url.path): not a model of the five networks (\(lastError))")
     }
 
     /// The model's tensors as safetensors bytes.
@@ -138,9 +113,18 @@ enum ModelFile {
         let k2 = copy.conv2.kernelSize * copy.conv2.kernelSize
         let cin = copy.conv2.inChannels
         let k1 = copy.conv1.kernelSize * copy.conv1.kernelSize * copy.conv1.inChannels
+        // A batch norm after conv1 is folded into the encrypted filters: its entries for them are neutral here, so
+        // that the remainder holds nothing of an encrypted filter and its channel stays zero.
+        let norm = try EncryptedStructure(copy).conv1Norm
         for f in selection[1] {
             for i in 0..<k1 { copy.conv1.weight.value.data[f * k1 + i] = 0 }
             copy.conv1.bias?.value.data[f] = 0
+            if let norm {
+                norm.weight.value.data[f] = 0
+                norm.bias.value.data[f] = 0
+                norm.runningMean.value.data[f] = 0
+                norm.runningVar.value.data[f] = 1
+            }
         }
         for o in 0..<copy.conv2.outChannels {
             if selection[2].contains(o) {
@@ -169,10 +153,6 @@ enum ModelFile {
         return out
     }
 
-    /// Index of conv2 in the network.
-    static func conv2Index(_ model: Model) -> Int {
-        model.network.entries.firstIndex { $0.name == "conv2" } ?? 3
-    }
 }
 
 /// Encrypted-filter files: per ciphertext, its SEAL serialization (seeded form) prefixed by its byte length.

@@ -73,12 +73,12 @@ public enum ExchangeRun {
         ProcessMemory.releaseFreeMemory()  // the owner is done; the user starts from what is live
         let pkg = try phases.measure("load") { try UserRole.load(package) }
         let batch = pkg.context.degree / 2
-        let side = pkg.geometry.inputSide * pkg.geometry.inputSide
+        let side = pkg.geometry.inputChannels * pkg.geometry.inputSide * pkg.geometry.inputSide
         var logits: [Float] = []
         var requestBytes = 0, responseBytes = 0
         var done = 0
         let batches = (images.count + batch - 1) / batch
-        let perBatch = pkg.geometry.progressSteps(conv1Filters: pkg.weights.conv1Filters.count)
+        let perBatch = UserEvaluator.progressSteps(pkg.geometry, conv1Filters: pkg.weights.conv1Filters.count)
         let counter = StepCounter(total: batches * perBatch, report: progress)
         while done < images.count {
             let count = min(batch, images.count - done)

@@ -115,7 +115,7 @@ public enum FullEncryptionRun {
             targetScale: exp2(log2(context.prime(1)).rounded()))
         let counter = StepCounter(total: batches * evaluator.progressSteps, report: progress)
         evaluator.progress = { counter.tick() }
-        let side = weights.kernels.inputSide * weights.kernels.inputSide
+        let side = weights.kernels.geometry.inputSide * weights.kernels.geometry.inputSide
         let classes = weights.fc.last?.bias.count ?? 0
         var logits = [Double](repeating: 0, count: images.count * classes)
         var counts: [String: Int] = [:]
@@ -172,7 +172,10 @@ public enum FullEncryptionRun {
                 "\(file): full encryption needs Square activations after fc1/fc2 (the model has "
                     + "\(model.hiddenActivation.rawValue)); train one with `privdnn train --fc-activation square`")
         }
-        let kernels = try PooledKernels(model: model, normalization: normalization)
+        guard model.architecture == .lenet5MNIST || model.architecture == .lenet5EMNIST else {
+            throw InferenceError.unsupportedModel("\(file): the full-encryption baseline runs the LeNet-5 networks only")
+        }
+        let kernels = try LayerKernels(model: model, normalization: normalization)
         let fc = try ["fc1", "fc2", "fc3"].map { name -> (weights: [[Double]], bias: [Double]) in
             guard let layer = model.network.entries.first(where: { $0.name == name })?.layer as? Linear else {
                 throw InferenceError.unsupportedModel("\(file): no \(name) layer")
@@ -183,7 +186,7 @@ public enum FullEncryptionRun {
                 layer.bias.value.data.map(Double.init)
             )
         }
-        let flattened = kernels.conv2Channels * kernels.pooled2Side * kernels.pooled2Side
+        let flattened = kernels.geometry.conv2Channels * kernels.geometry.positions
         guard fc[0].weights.first?.count == flattened else {
             throw InferenceError.unsupportedModel("\(file): fc1 does not take the \(flattened) conv2 outputs")
         }

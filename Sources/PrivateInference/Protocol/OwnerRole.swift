@@ -76,7 +76,7 @@ public enum OwnerRole {
         let opening = try OwnerKeyring.create(keys, context: context, security: security)
         defer { _ = try? opening.complete() }  // never leave a key half written
 
-        let kernels = try PooledKernels(model: model, normalization: normalization)
+        let kernels = try LayerKernels(model: model, normalization: normalization)
         let plan = context.plan(kernels, selection: selection)
         let encryptor = try Encryptor(context: context.ckks, secretKey: opening.secret)
         let remainder = try ModelFile.remainder(of: model, selection: selection)
@@ -141,7 +141,7 @@ public enum OwnerRole {
         // whose key cannot check its requests is not.
         try IssuedPackage(
             manifestHash: ContentHasher.hash(manifestBytes), cacheKey: cacheKey, plan: plan,
-            conv2Filters: selection[2], positions: kernels.pooled2Side * kernels.pooled2Side,
+            conv2Filters: selection[2], positions: kernels.geometry.positions,
             maxImages: context.degree / 2
         ).write(to: store.dir)
         try AtomicWrite.commitDirectory(dir, to: out)

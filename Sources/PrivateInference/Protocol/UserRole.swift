@@ -118,10 +118,16 @@ public enum UserRole {
             throw InferenceError.badFile(path: remainderURL.path, reason: "content hash differs from the manifest")
         }
         let remainder = try ModelFile.load(remainderURL)
-        let geometry = PooledGeometry(model: remainder)
+        let geometry: StageGeometry, structure: EncryptedStructure
+        do {
+            geometry = try StageGeometry(model: remainder)
+            structure = try EncryptedStructure(remainder)
+        } catch {
+            throw InferenceError.badFile(path: remainderURL.path, reason: "\(error)")
+        }
         let selection1 = manifest.selection["1"] ?? [], selection2 = manifest.selection["2"] ?? []
-        let wide = geometry.widePairedTaps, box = geometry.boxTaps, paired = geometry.pairedTaps
-        let channels = geometry.conv1Channels
+        let cipherTaps = geometry.conv2Cipher.pairedTaps, plainTaps = geometry.conv2Plain.pairedTaps
+        let conv1Taps = geometry.conv1Taps, channels = geometry.conv1Channels
         /// One part's ciphertexts, each passed through `transform` by the worker that parsed it.
         @Sendable func loadPart<T: Sendable>(
             _ layer: Int, _ index: Int, _ part: Int, _ transform: @escaping @Sendable (Ciphertext) -> T
@@ -129,7 +135,7 @@ public enum UserRole {
             let filter = (layer == 1 ? selection1 : selection2)[index]
             let name = PackageFiles.part(layer: layer, filter: filter, part: part)
             let expected =
-                layer == 1 ? box + 1 : (part < channels ? (selection1.contains(part) ? wide : paired) : 1)
+                layer == 1 ? conv1Taps + 1 : (part < channels ? (selection1.contains(part) ? cipherTaps : plainTaps) : 1)
             let file = try exchangeFile(name)
             let path = file.url.path
             let primes = layer == 1 ? PipelineLevels.conv1Primes : PipelineLevels.conv2Primes
@@ -159,7 +165,7 @@ public enum UserRole {
         ) { layer, index, part in try loadPart(layer, index, part) { $0 } }
         return LoadedPackage(
             manifest: manifest, manifestHash: ContentHasher.hash(manifestBytes), context: context, weights: weights,
-            relinKeys: rk, publicKey: pk, remainder: remainder, geometry: geometry)
+            relinKeys: rk, publicKey: pk, remainder: remainder, geometry: geometry, structure: structure)
     }
 
     /// Evaluates the package on `count` images and writes the re-randomized, masked request (and its private
@@ -177,7 +183,7 @@ public enum UserRole {
     ) throws -> PhaseTimes {
         var times = PhaseTimes()
         let pkg = try times.measure("load") { try load(package) }
-        let total = pkg.geometry.progressSteps(conv1Filters: pkg.weights.conv1Filters.count)
+        let total = UserEvaluator.progressSteps(pkg.geometry, conv1Filters: pkg.weights.conv1Filters.count)
         let counter = StepCounter(total: total, report: progress)
         try infer(pkg, pixels: pixels, count: count, out: out, times: &times, progress: { counter.tick() })
         return times
@@ -189,17 +195,18 @@ public enum UserRole {
     ) throws {
         let g = pkg.geometry
         let context = pkg.context
-        guard count > 0, pixels.count == count * g.inputSide * g.inputSide else {
-            throw InferenceError.invalidArgument("expected \(count) images of \(g.inputSide)×\(g.inputSide) bytes")
+        let imageBytes = g.inputChannels * g.inputSide * g.inputSide
+        guard count > 0, pixels.count == count * imageBytes else {
+            throw InferenceError.invalidArgument(
+                "expected \(count) images of \(g.inputChannels)×\(g.inputSide)×\(g.inputSide) bytes")
         }
         guard count <= context.degree / 2 else {
             throw InferenceError.invalidArgument(
                 "at most \(context.degree / 2) images per request (slots), got \(count)")
         }
         let evaluator = UserEvaluator(
-            context: context, plan: pkg.plan, weights: pkg.weights, relinKeys: pkg.relinKeys, kernel: g.kernel,
-            inputSide: g.inputSide, pooled1Side: g.pooled1Side, pooled2Side: g.pooled2Side,
-            conv1Channels: g.conv1Channels, progress: progress)
+            context: context, plan: pkg.plan, weights: pkg.weights, relinKeys: pkg.relinKeys, geometry: g,
+            inputShift: LayerKernels.inputShift(g, normalization: pkg.normalization), progress: progress)
         // The plaintext filters run once the encrypted conv1 is done, so that their activations are not resident
         // during conv1, the exchange's peak.
         var plainResult = Tensor(shape: [0], data: [])
@@ -249,7 +256,7 @@ public enum UserRole {
             fields: [
                 "keyID": pkg.manifest.keyID, "packageHash": pkg.manifestHash, "images": String(count),
                 "filters": pkg.weights.conv2Filters.map(String.init).joined(separator: ","),
-                "positions": String(g.pooled2Side * g.pooled2Side),
+                "positions": String(g.positions),
                 "scaleBits": String((flat.first?.scale ?? pkg.plan.resultScale).bitPattern, radix: 16),
             ], payload: payload)
         try request.write(to: out)
@@ -262,26 +269,28 @@ public enum UserRole {
         ).write(to: RequestCoding.privateURL(out))
     }
 
-    /// The plaintext filters: squared pooled conv1 activations `[B, C1, p1, p1]` and the pooled conv2 outputs
-    /// `[B, C2, p2, p2]` (encrypted filters' channels are zero there).
+    /// The plaintext filters: the activations entering conv2 `[B, C1, S1, S1]` and conv2's (pooled) outputs
+    /// `[B, C2, S2, S2]` (encrypted filters' channels are zero there).
     static func plainPart(_ pkg: LoadedPackage, pixels: [UInt8], count: Int) -> (Tensor, Tensor) {
-        let side = pkg.geometry.inputSide
-        let std = Double(pkg.manifest.normalizationStd.first ?? 1),
-            mean = Double(pkg.manifest.normalizationMean.first ?? 0)
-        let c2 = ModelFile.conv2Index(pkg.remainder)
-        var activations: [Tensor] = [], pooled: [Tensor] = []
+        let g = pkg.geometry, side = g.inputSide, channels = g.inputChannels, image = channels * side * side
+        let normalization = pkg.normalization
+        let structure = pkg.structure
+        let network = pkg.remainder.network
+        var activations: [Tensor] = [], outputs: [Tensor] = []
         // Chunks of images keep conv1's im2col buffer small (5,000 images at once would need ~290 MB).
         for start in stride(from: 0, to: count, by: ModelFile.chunk) {
             let end = min(count, start + ModelFile.chunk)
             let x = Tensor(
-                shape: [end - start, 1, side, side],
-                data: pixels[(start * side * side)..<(end * side * side)].map { Float((Double($0) / 255 - mean) / std) }
-            )
-            let a = pkg.remainder.network.forward(x, from: 0, through: c2 - 1, training: false)
+                shape: [end - start, channels, side, side],
+                data: (0..<((end - start) * image)).map { i in
+                    let c = i % image / (side * side)
+                    return Float((Double(pixels[start * image + i]) / 255 - normalization.mean(c)) / normalization.std(c))
+                })
+            let a = network.forward(x, from: 0, through: structure.squareIndex, training: false)
             activations.append(a)
-            pooled.append(pkg.remainder.network.forward(a, from: c2, through: c2 + 1, training: false))
+            outputs.append(structure.conv2(pkg.remainder, a))
         }
-        return (Tensor.concatenate(activations), Tensor.concatenate(pooled))
+        return (Tensor.concatenate(activations), Tensor.concatenate(outputs))
     }
 
     /// Unmasks and decodes the owner's response and completes the network.
@@ -304,8 +313,8 @@ public enum UserRole {
                 for b in 0..<count { pooled[(b * g.conv2Channels + o) * positions + pos] = Float(values[b]) }
             }
         }
-        let x = Tensor(shape: [count, g.conv2Channels, g.pooled2Side, g.pooled2Side], data: pooled)
-        return pkg.remainder.network.forward(x, from: ModelFile.conv2Index(pkg.remainder) + 2, training: false)
+        let x = Tensor(shape: [count, g.conv2Channels, g.conv2Side, g.conv2Side], data: pooled)
+        return try pkg.structure.finish(pkg.remainder, conv2: x, conv1Result: nil)
     }
 
     /// What the user reads back: the encrypted filters' pooled conv2 outputs, unmasked and decoded, and the
@@ -344,7 +353,7 @@ public enum UserRole {
         let scale = try RequestCoding.scale(req, path: request.path)
         let g = pkg.geometry
         let n = context.degree
-        let positions = g.pooled2Side * g.pooled2Side
+        let positions = g.positions
         let filters = pkg.weights.conv2Filters
         let cts = filters.count * positions
         let plainCount = count * g.conv2Channels * positions
