@@ -105,6 +105,12 @@ struct UserEvaluator {
             times: &times)
     }
 
+    /// start..<start+length clipped to 0..<limit (empty when they do not meet).
+    static func clipped(_ start: Int, _ length: Int, _ limit: Int) -> Range<Int> {
+        let lower = max(start, 0), upper = min(start + length, limit)
+        return lower < upper ? lower..<upper : 0..<0
+    }
+
     /// The encoded source plane's values of one row for conv1: `count` images' values at (row, col) of input
     /// channel c, in the source plane's padded coordinates (2×2 means after a pool), or `nil` where every image's
     /// value is zero.
@@ -113,7 +119,7 @@ struct UserEvaluator {
         let shift = inputShift[c]
         let reach = geometry.conv1Pooled ? 2 : 1
         // The input rows and columns this source value reads, clipped to the image (padding reads zero).
-        let rows = max(row - p, 0)..<min(row - p + reach, side), cols = max(col - p, 0)..<min(col - p + reach, side)
+        let rows = Self.clipped(row - p, reach, side), cols = Self.clipped(col - p, reach, side)
         guard !rows.isEmpty, !cols.isEmpty else { return nil }
         let weight = geometry.conv1Pooled ? 0.25 : 1.0
         let taken = Double(rows.count * cols.count)
@@ -444,8 +450,8 @@ struct UserEvaluator {
                             let row = first + item / rowLength, col = starts[item % rowLength]
                             // The activation plane's value at padded (row, col) (the mean of a 2×2 block after a pool).
                             func value(_ b: Int, _ col: Int) -> Double {
-                                let ys = max(row - pad, 0)..<min(row - pad + meanReach, side1)
-                                let xs = max(col - pad, 0)..<min(col - pad + meanReach, side1)
+                                let ys = Self.clipped(row - pad, meanReach, side1)
+                                let xs = Self.clipped(col - pad, meanReach, side1)
                                 guard col < stage.side, !ys.isEmpty, !xs.isEmpty else { return 0 }
                                 let base = (b * channels1 + c) * plane
                                 var sum = 0.0

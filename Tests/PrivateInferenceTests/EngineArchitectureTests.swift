@@ -1,0 +1,109 @@
+import CKKS
+import Foundation
+import NN
+import TestSupport
+import Testing
+
+@testable import PrivateInference
+
+/// The one engine on every PrivDNN network: conv1 with 1 or 3 input channels, padding 0 or 1, with or without a
+/// pool, bias or folded batch norm; conv2 pooled (LeNet-5) or not, padded or not. Random-initialised models and
+/// seeded random images at N = 1024 (toy ring, no security), decrypted results against the plaintext model.
+@Suite struct EngineArchitectureTests {
+    /// (architecture, normalization, selection): the selections differ between layer 1 and layer 2.
+    static let cases: [(Architecture, Normalization, FilterSelection)] = [
+        (.lenet5EMNIST, .unit, FilterSelection([1: [3], 2: [1, 17]])),
+        (.alexNetGTSRB, .imageNet, FilterSelection([1: [5, 90], 2: [200]])),
+        (.vgg16CIFAR10, .symmetric, FilterSelection([1: [0], 2: [7, 63]])),
+        (.resNet18TinyImageNet, .unit, FilterSelection([1: [2, 40], 2: [9]])),
+    ]
+
+    static func context() throws -> HEContext {
+        try HEContext(
+            parameters: try EncryptionParameters(polyModulusDegree: 1024, bitSizes: [60, 60, 60, 60, 60, 60]),
+            securityLevel: .none)
+    }
+
+    /// A random-initialised model whose batch norms hold non-trivial statistics (so that folding is tested).
+    static func model(_ architecture: Architecture, seed: UInt64) -> Model {
+        let model = Model(architecture, seed: seed)
+        var generator = Xoshiro256(seed: seed + 100)
+        for (name, parameter) in model.stateTensors where name.hasPrefix("bn1.") {
+            for i in parameter.value.data.indices {
+                let u = Float(generator.next() >> 11) / Float(1 << 53)
+                parameter.value.data[i] = name.hasSuffix("running_var") ? 0.5 + u : (name.hasSuffix("weight") ? 0.5 + u : u - 0.5)
+            }
+        }
+        return model
+    }
+
+    static func pixels(_ architecture: Architecture, count: Int, seed: UInt64) -> [UInt8] {
+        var generator = Xoshiro256(seed: seed)
+        let shape = architecture.inputShape
+        return (0..<(count * shape.reduce(1, *))).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+    }
+
+    @Test(arguments: 0..<4)
+    func encryptedConvolutionsMatchThePlaintextModel(index: Int) throws {
+        let (architecture, normalization, selection) = Self.cases[index]
+        let model = Self.model(architecture, seed: 11)
+        let context = try Self.context()
+        let kernels = try LayerKernels(model: model, normalization: normalization)
+        let g = kernels.geometry
+        let keys = try context.generateKeys()
+        let (plan, weights) = try context.prepare(kernels, selection: selection, secret: keys.secret)
+        let evaluator = UserEvaluator(
+            context: context, plan: plan, weights: weights, relinKeys: { [keys] in keys.relinKeys }, geometry: g,
+            inputShift: kernels.inputShift)
+        let count = 2
+        let pixels = Self.pixels(architecture, count: count, seed: 5)
+        let shape = architecture.inputShape, image = shape.reduce(1, *), plane = shape[1] * shape[2]
+        let x = Tensor(
+            shape: [count] + shape,
+            data: pixels.enumerated().map { i, byte in
+                let c = i % image / plane
+                return Float((Double(byte) / 255 - normalization.mean(c)) / normalization.std(c))
+            })
+        let structure = try EncryptedStructure(model)
+        let activations = model.network.forward(x, from: 0, through: structure.squareIndex, training: false)
+        let reference = structure.conv2(model, activations)
+        var times = PhaseTimes()
+        let outputs = try evaluator.evaluate(pixels: pixels, count: count, times: &times) { _ in activations.data }
+        let decryptor = try Decryptor(context: context.ckks, secretKey: keys.secret)
+        var worst = 0.0, largest = 0.0
+        #expect(outputs.count == selection[2].count)
+        for (i, o) in selection[2].enumerated() {
+            #expect(outputs[i].count == g.positions)
+            for pos in 0..<g.positions {
+                let ct = outputs[i][pos]
+                let values = try context.decodeCoefficients(
+                    try context.decryptToCoefficients(ct, decryptor: decryptor), primes: PipelineLevels.finalPrimes,
+                    scale: ct.scale)
+                for b in 0..<count {
+                    let expected = Double(reference.data[(b * g.conv2Channels + o) * g.positions + pos])
+                    worst = max(worst, abs(values[b] - expected))
+                    largest = max(largest, abs(expected))
+                }
+            }
+        }
+        print("\(architecture.rawValue): conv2 side \(g.conv2Side), max |encrypted − plaintext| \(worst) of \(largest)")
+        #expect(largest > 1e-2)
+        #expect(worst < 1e-3 * max(1, largest))
+    }
+
+    /// The geometry of each network as the original describes it (spec §3).
+    @Test func geometriesOfTheFiveNetworks() throws {
+        func geometry(_ a: Architecture) throws -> StageGeometry { try StageGeometry(model: Model(a, seed: 1)) }
+        let lenet = try geometry(.lenet5MNIST)
+        #expect(lenet.conv1Side == 12 && lenet.conv2Side == 4 && lenet.conv1Pooled && lenet.conv2Pooled)
+        #expect(lenet.pairsAlignWithEvenColumns && lenet.foldsInputShift)
+        let alex = try geometry(.alexNetGTSRB)
+        #expect(alex.conv1Side == 15 && alex.conv2Side == 15 && alex.conv1Pooled && !alex.conv2Pooled)
+        #expect(alex.conv1Taps == 75 && alex.conv2Plain.pairedTaps == 6 && !alex.foldsInputShift)
+        let vgg = try geometry(.vgg16CIFAR10)
+        #expect(vgg.conv1Side == 32 && vgg.conv2Side == 32 && !vgg.conv1Pooled && vgg.conv2Cipher.pairStarts.count == 34)
+        let resnet = try geometry(.resNet18TinyImageNet)
+        #expect(resnet.conv1Side == 64 && resnet.conv2Side == 64 && resnet.positions == 4096)
+        #expect(try EncryptedStructure(Model(.resNet18TinyImageNet, seed: 1)).conv1Norm != nil)
+    }
+}
