@@ -91,6 +91,26 @@ import Testing
         #expect(worst < 1e-3 * max(1, largest))
     }
 
+    /// The whole two-party exchange (package, user infer, owner decrypt, user finish) on every network: the
+    /// encrypted predictions equal the separate model's. For ResNet-18 the owner also decrypts the encrypted conv1
+    /// channels' squares, which the residual shortcut reads.
+    @Test(arguments: 0..<4)
+    func exchangeAgreesWithTheSeparateModel(index: Int) throws {
+        let (architecture, normalization, selection) = Self.cases[index]
+        let dir = EncryptedProtocolTests.temporary()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let modelURL = dir.appendingPathComponent("model.safetensors")
+        try Data(try ModelFile.bytes(Self.model(architecture, seed: 4))).write(to: modelURL)
+        let dataset = try #require(Dataset.allCases.first { $0.architecture == architecture })
+        let report = try ExchangeRun.run(
+            modelURL: modelURL, selection: selection, images: dataset.synthetic(count: 3, seed: 2),
+            parameters: try Self.context().parameters, security: .none, normalization: normalization)
+        print("\(architecture.rawValue) exchange: agreement \(report.agreement) %, max |Δ logit| \(report.maxLogitDifference)")
+        #expect(report.images == 3)
+        #expect(report.agreement == 100)
+        #expect(report.maxLogitDifference < 1e-2)
+    }
+
     /// The geometry of each network as the original describes it (spec §3).
     @Test func geometriesOfTheFiveNetworks() throws {
         func geometry(_ a: Architecture) throws -> StageGeometry { try StageGeometry(model: Model(a, seed: 1)) }

@@ -24,3 +24,23 @@ extension Dataset {
         return (set.tensor(normalization: normalization), set.intLabels)
     }
 }
+
+extension Dataset {
+    /// `count` seeded random images of this data set's shape with seeded random labels: the benchmark input for
+    /// the networks whose data cannot be had here (time and memory do not depend on the pictures).
+    /// - Parameters:
+    ///   - count: the number of images.
+    ///   - seed: the generator's seed.
+    /// - Returns: uniform random bytes and labels in `0..<outputCount`.
+    public func synthetic(count: Int, seed: UInt64 = 0) -> LabeledImages {
+        var generator = Xoshiro256(seed: seed)
+        let shape = inputShape
+        let pixels = (0..<(max(0, count) * shape.channels * shape.height * shape.width)).map { _ in
+            UInt8(truncatingIfNeeded: generator.next())
+        }
+        let labels = (0..<max(0, count)).map { _ in Int32(generator.next() % UInt64(outputCount)) }
+        return LabeledImages(
+            unchecked: max(0, count), channels: shape.channels, height: shape.height, width: shape.width,
+            pixels: pixels, labels: labels, labelNames: (0..<outputCount).map(String.init))
+    }
+}

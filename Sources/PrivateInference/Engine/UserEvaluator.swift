@@ -71,8 +71,12 @@ struct UserEvaluator {
     ///     filters' squares, image-major NCHW; channels of encrypted filters are ignored).
     /// - Returns: per selected conv2 filter, its outputs (row-major) at two primes and `resultScale`.
     /// - Throws: ``InferenceError`` for a bad batch size; `CKKSError` from the evaluator or a bad filter file.
+    ///   - conv1Result: if given, receives each encrypted conv1 channel's squares (index among the selected conv1
+    ///     filters, then `conv1Side²` ciphertexts row-major, relinearized and at the decryption level, scale
+    ///     `squareScale`): a residual shortcut after conv2 reads them (TinyImageNet's ResNet-18).
     func evaluate(
-        pixels: [UInt8], count: Int, times: inout PhaseTimes, activations: (inout PhaseTimes) throws -> [Float]
+        pixels: [UInt8], count: Int, times: inout PhaseTimes, conv1Result: ((Int, [Ciphertext]) throws -> Void)? = nil,
+        activations: (inout PhaseTimes) throws -> [Float]
     ) throws -> [[Ciphertext]] {
         guard count > 0, count <= context.degree / 2 else {
             throw InferenceError.invalidArgument("a batch holds 1…\(context.degree / 2) images, got \(count)")
@@ -86,7 +90,8 @@ struct UserEvaluator {
         // smaller than the squares they replace (side² of three components): up to 12 conv2 filters of LeNet-5.
         var blocks: [[[WordBuffer]]] = []
         let stream =
-            geometry.pairsAlignWithEvenColumns && !weights.conv1Filters.isEmpty && !weights.conv2Filters.isEmpty
+            conv1Result == nil && geometry.pairsAlignWithEvenColumns && !weights.conv1Filters.isEmpty
+            && !weights.conv2Filters.isEmpty
             && weights.conv2Filters.count * geometry.conv2Cipher.pairedTaps * 2
                 <= geometry.conv1Side * geometry.conv1Side * 3
         if stream {
@@ -100,9 +105,35 @@ struct UserEvaluator {
         let squares = try encryptedActivations(
             pixels: pixels, count: count, stream: stream ? (blocks, totals) : nil, unit: unit, times: &times)
         blocks = []
-        return try conv2(
+        let results = try conv2(
             squares: squares, streamed: stream, totals: totals, activations: try activations(&times), count: count,
             times: &times)
+        if let conv1Result {
+            try times.measure("conv1.result") {
+                for e in squares.indices { try conv1Result(e, try squaresAtDecryptionLevel(squares[e])) }
+            }
+        }
+        return results
+    }
+
+    /// One encrypted conv1 channel's squares, relinearized and mod-switched to the decryption level: each is read
+    /// from the pair that starts at its column, whose real part it is (the owner returns real parts only).
+    func squaresAtDecryptionLevel(_ grid: [WordBuffer?]) throws -> [Ciphertext] {
+        let stage = geometry.conv2Cipher, index = stage.pairIndex, rowLength = stage.pairStarts.count
+        let side = geometry.conv1Side, pad = stage.padding, k2 = PipelineLevels.conv2Primes
+        let relinKeys = try self.relinKeys()
+        return try Workers.map(side * side) { i in
+            Result {
+                let start = i % side + pad
+                guard index[start] >= 0, let pair = grid[(i / side + pad) * rowLength + index[start]] else {
+                    throw InferenceError.invalidArgument("internal: no pair starts at conv1 output \(i)")
+                }
+                var ct = context.ciphertext(pair, size: 3, primes: k2, scale: plan.squareScale)
+                try context.evaluator.relinearizeInPlace(&ct, relinKeys: relinKeys)
+                while ct.coeffModulusSize > PipelineLevels.finalPrimes { try context.evaluator.modSwitchToNextInPlace(&ct) }
+                return ct
+            }
+        }.map { try $0.get() }
     }
 
     /// start..<start+length clipped to 0..<limit (empty when they do not meet).

@@ -68,6 +68,10 @@ struct LoadedPackage {
     let structure: EncryptedStructure
 
     var plan: ScalePlan { manifest.plan }
+    /// The encrypted conv1 filters whose squares are decrypted as well: every selected one when a residual
+    /// shortcut after conv2 reads conv1's result (TinyImageNet's ResNet-18; the layer-1 list, where the original
+    /// used the layer-2 list, spec §9.6 step 5), else none.
+    var conv1ResultFilters: [Int] { structure.readsConv1Result ? weights.conv1Filters : [] }
     /// The input transform the model expects.
     var normalization: Normalization {
         Normalization(mean: manifest.normalizationMean, std: manifest.normalizationStd)

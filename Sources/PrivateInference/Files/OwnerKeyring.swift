@@ -21,6 +21,13 @@ struct IssuedPackage: Codable, Sendable, Equatable {
     var positions: Int
     /// The most images one request may carry (the slots).
     var maxImages: Int
+    /// The encrypted conv1 filters whose squares a request carries too (a residual shortcut reads them), after
+    /// the conv2 results: `conv1Positions` each, at the plan's square scale.
+    var conv1Filters: [Int] = []
+    var conv1Positions = 0
+
+    /// The scale of request ciphertext `i` (conv2 results first, then conv1 results).
+    func scale(ofCiphertext i: Int) -> Double { i < conv2Filters.count * positions ? plan.resultScale : plan.squareScale }
 
     static func url(_ dir: URL) -> URL { dir.appendingPathComponent("package.json") }
 
@@ -39,9 +46,11 @@ struct IssuedPackage: Codable, Sendable, Equatable {
         guard let record = try? JSONDecoder().decode(IssuedPackage.self, from: data) else {
             throw InferenceError.badFile(path: url.path, reason: "unreadable package record")
         }
-        let scale = record.plan.resultScale
-        guard scale.isFinite, scale >= 1, !record.conv2Filters.isEmpty, record.conv2Filters.allSatisfy({ $0 >= 0 }),
-            (1...4096).contains(record.positions), (1...(1 << 20)).contains(record.maxImages)
+        let scales = [record.plan.resultScale, record.plan.squareScale]
+        guard scales.allSatisfy({ $0.isFinite && $0 >= 1 }), !record.conv2Filters.isEmpty,
+            (record.conv2Filters + record.conv1Filters).allSatisfy({ (0..<(1 << 16)).contains($0) }),
+            (1...(1 << 16)).contains(record.positions), (0...(1 << 16)).contains(record.conv1Positions),
+            (1...(1 << 20)).contains(record.maxImages)
         else { throw InferenceError.badFile(path: url.path, reason: "package record out of range") }
         return record
     }
@@ -69,7 +78,10 @@ struct IssuedPackage: Codable, Sendable, Equatable {
         guard try field("scaleBits") == String(plan.resultScale.bitPattern, radix: 16) else {
             throw refuse("scale differs from the package's result scale")
         }
-        let ciphertexts = conv2Filters.count * positions
+        guard try field("conv1Filters") == conv1Filters.map(String.init).joined(separator: ","),
+            try field("conv1Positions") == String(conv1Positions)
+        else { throw refuse("conv1 results differ from the package's") }
+        let ciphertexts = conv2Filters.count * positions + conv1Filters.count * conv1Positions
         guard request.payload.count == ciphertexts * words * 8 else {
             throw refuse("holds \(request.payload.count) payload bytes, the package's plan makes \(ciphertexts * words * 8)")
         }

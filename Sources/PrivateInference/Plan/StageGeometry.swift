@@ -123,6 +123,8 @@ struct EncryptedStructure {
     let conv2Pooled: Bool
     /// conv2's place: top-level index, or the index of its residual block and its index in the main branch.
     let conv2Place: (top: Int, inMain: Int?)
+    /// A residual shortcut after conv2 reads conv1's result (the activations entering conv2).
+    var readsConv1Result: Bool { conv2Place.inMain != nil }
 
     init(_ model: Model) throws {
         let entries = model.network.entries

@@ -77,6 +77,7 @@ public enum OwnerRole {
         defer { _ = try? opening.complete() }  // never leave a key half written
 
         let kernels = try LayerKernels(model: model, normalization: normalization)
+        let readsConv1Result = try EncryptedStructure(model).readsConv1Result
         let plan = context.plan(kernels, selection: selection)
         let encryptor = try Encryptor(context: context.ckks, secretKey: opening.secret)
         let remainder = try ModelFile.remainder(of: model, selection: selection)
@@ -141,8 +142,9 @@ public enum OwnerRole {
         // whose key cannot check its requests is not.
         try IssuedPackage(
             manifestHash: ContentHasher.hash(manifestBytes), cacheKey: cacheKey, plan: plan,
-            conv2Filters: selection[2], positions: kernels.geometry.positions,
-            maxImages: context.degree / 2
+            conv2Filters: selection[2], positions: kernels.geometry.positions, maxImages: context.degree / 2,
+            conv1Filters: readsConv1Result ? selection[1] : [],
+            conv1Positions: readsConv1Result && !selection[1].isEmpty ? kernels.geometry.conv1Side * kernels.geometry.conv1Side : 0
         ).write(to: store.dir)
         try AtomicWrite.commitDirectory(dir, to: out)
         if let cached { try? PackageCache.copy(out, to: cached) }
@@ -189,9 +191,10 @@ public enum OwnerRole {
             let n = context.degree
             let words = 2 * kf * n  // one size-2 ciphertext at the decryption level
             let (count, _) = try issued.check(file, path: path, words: words)
-            let scale = issued.plan.resultScale
-            let sigma = store.flooding.sigma(resultScale: scale)
-            guard sigma.isFinite, sigma <= Flooding.maxSigma else {
+            // σ for each ciphertext's scale as the package's plan makes it (conv2 results, then conv1 results).
+            let scales = (0..<count).map { issued.scale(ofCiphertext: $0) }
+            let sigmas = scales.map { store.flooding.sigma(resultScale: $0) }
+            guard sigmas.allSatisfy({ $0.isFinite && $0 <= Flooding.maxSigma }) else {
                 throw InferenceError.badFile(
                     path: IssuedPackage.url(store.dir).path, reason: "result scale too large for the flooding sampler")
             }
@@ -215,10 +218,10 @@ public enum OwnerRole {
             let polys = try Workers.map(count) { i -> Result<[UInt64], Error> in
                 Result {
                     var offset = i * words * 8
-                    var ct = context.zeroCiphertext(size: 2, primes: kf, scale: scale)
+                    var ct = context.zeroCiphertext(size: 2, primes: kf, scale: scales[i])
                     ct.data = try WordCoding.read(payload, offset: &offset, count: words, path: path)
                     var poly = try context.decryptToCoefficients(ct, decryptor: decryptor)
-                    if flooding { Flooding.add(sigma: sigma, to: &poly, moduli: moduli) }
+                    if flooding { Flooding.add(sigma: sigmas[i], to: &poly, moduli: moduli) }
                     RealProjection.apply(&poly, moduli: moduli, degree: n)
                     return poly
                 }

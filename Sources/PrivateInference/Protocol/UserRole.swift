@@ -210,12 +210,18 @@ public enum UserRole {
         // The plaintext filters run once the encrypted conv1 is done, so that their activations are not resident
         // during conv1, the exchange's peak.
         var plainResult = Tensor(shape: [0], data: [])
-        let outputs = try evaluator.evaluate(pixels: pixels, count: count, times: &times) { times in
+        // A residual shortcut after conv2 reads conv1's result: the encrypted channels' squares are decrypted too.
+        let conv1Filters = pkg.conv1ResultFilters
+        var conv1Result = [[Ciphertext]](repeating: [], count: conv1Filters.count)
+        let outputs = try evaluator.evaluate(
+            pixels: pixels, count: count, times: &times,
+            conv1Result: conv1Filters.isEmpty ? nil : { conv1Result[$0] = $1 }
+        ) { times in
             let (activations, pooled) = times.measure("plain") { plainPart(pkg, pixels: pixels, count: count) }
             plainResult = pooled
             return activations.data
         }
-        let flat = outputs.flatMap { $0 }
+        let flat = outputs.flatMap { $0 } + conv1Result.flatMap { $0 }
         let n = context.degree
         let kf = PipelineLevels.finalPrimes
         let finalModuli = context.moduli(kf)
@@ -258,11 +264,16 @@ public enum UserRole {
                 "filters": pkg.weights.conv2Filters.map(String.init).joined(separator: ","),
                 "positions": String(g.positions),
                 "scaleBits": String((flat.first?.scale ?? pkg.plan.resultScale).bitPattern, radix: 16),
+                "conv1Filters": conv1Filters.map(String.init).joined(separator: ","),
+                "conv1Positions": String(conv1Filters.isEmpty ? 0 : g.conv1Side * g.conv1Side),
             ], payload: payload)
         try request.write(to: out)
         var secret: [UInt8] = []
         for p in protected { WordCoding.append(p.mask, to: &secret) }
         plainResult.data.withUnsafeBytes { secret += $0 }
+        // The shortcut's plaintext channels are recomputed from the images when finishing (12 KiB an image instead of
+        // 1 MiB of activations for ResNet-18).
+        if !conv1Filters.isEmpty { secret += pixels }
         try ExchangeFile(
             kind: .requestPrivate, parmsID: finalParms,
             fields: ["requestHash": request.header.payloadHash, "images": String(count)], payload: secret
@@ -314,7 +325,20 @@ public enum UserRole {
             }
         }
         let x = Tensor(shape: [count, g.conv2Channels, g.conv2Side, g.conv2Side], data: pooled)
-        return try pkg.structure.finish(pkg.remainder, conv2: x, conv1Result: nil)
+        var conv1Result: Tensor?
+        if let pixels = decoded.pixels {
+            // The plaintext channels recomputed, the encrypted ones decrypted.
+            var activations = plainPart(pkg, pixels: pixels, count: count).0
+            let plane = g.conv1Side * g.conv1Side
+            for (fi, f) in pkg.conv1ResultFilters.enumerated() {
+                for pos in 0..<plane {
+                    let values = decoded.conv1Values[fi * plane + pos]
+                    for b in 0..<count { activations.data[(b * g.conv1Channels + f) * plane + pos] = Float(values[b]) }
+                }
+            }
+            conv1Result = activations
+        }
+        return try pkg.structure.finish(pkg.remainder, conv2: x, conv1Result: conv1Result)
     }
 
     /// What the user reads back: the encrypted filters' pooled conv2 outputs, unmasked and decoded, and the
@@ -330,6 +354,11 @@ public enum UserRole {
         var values: [[Double]]
         /// `[count, conv2Channels, positions]` with the plaintext filters' outputs filled in.
         var plainPooled: [Float]
+        /// The decrypted conv1 result of ``LoadedPackage/conv1ResultFilters``: one array of `count` values per
+        /// (filter, position), filter-major.
+        var conv1Values: [[Double]] = []
+        /// The images, kept when the conv1 result is needed.
+        var pixels: [UInt8]?
     }
 
     /// Checks that request, private part and response belong together, then unmasks and decodes the response.
@@ -355,12 +384,14 @@ public enum UserRole {
         let n = context.degree
         let positions = g.positions
         let filters = pkg.weights.conv2Filters
-        let cts = filters.count * positions
+        let conv1Cts = pkg.conv1ResultFilters.count * g.conv1Side * g.conv1Side
+        let conv2Cts = filters.count * positions, cts = conv2Cts + conv1Cts
         let plainCount = count * g.conv2Channels * positions
+        let pixelBytes = conv1Cts == 0 ? 0 : count * g.inputChannels * g.inputSide * g.inputSide
         let kf = PipelineLevels.finalPrimes
         let words = kf * n  // one plaintext polynomial at the decryption level
         guard count > 0, count <= n / 2, resp.payload.count == cts * words * 8,
-            priv.payload.count == cts * words * 8 + plainCount * 4
+            priv.payload.count == cts * words * 8 + plainCount * 4 + pixelBytes
         else { throw InferenceError.badFile(path: response.path, reason: "sizes do not fit the request") }
         let finalModuli = context.moduli(kf)
         let respPayload = resp.payload, privPayload = priv.payload
@@ -374,7 +405,8 @@ public enum UserRole {
                 // way, and the scale doubles.
                 RealProjection.apply(&r, moduli: finalModuli, degree: n)
                 let v = (0..<words).map { finalModuli[$0 / n].subMod(m[$0], r[$0]) }
-                return Array(try context.decodeCoefficients(v, primes: kf, scale: 2 * scale).prefix(count))
+                let at = i < conv2Cts ? scale : pkg.plan.squareScale
+                return Array(try context.decodeCoefficients(v, primes: kf, scale: 2 * at).prefix(count))
             }
         }.map { try $0.get() }
         var pooled = [Float](repeating: 0, count: plainCount)
@@ -386,8 +418,10 @@ public enum UserRole {
                 }
             }
         }
+        let pixels = pixelBytes == 0 ? nil : Array(privPayload[(privPayload.count - pixelBytes)...])
         return DecodedResponse(
-            count: count, filters: filters, positions: positions, values: decoded, plainPooled: pooled)
+            count: count, filters: filters, positions: positions, values: Array(decoded[..<conv2Cts]),
+            plainPooled: pooled, conv1Values: Array(decoded[conv2Cts...]), pixels: pixels)
     }
 }
 
