@@ -11,28 +11,69 @@ struct InferenceCommand: ParsableCommand {
             "Run the whole owner/user exchange on the test half; report accuracy and agreement with the separate model."
     )
 
-    @Option(help: "Dataset (mnist or emnist).") var dataset: String = "mnist"
-    @Option(help: "Trained LeNet-5 safetensors file.") var model: String
-    @Option(help: "Selection JSON.") var selection: String
+    @Option(help: "Dataset: mnist, emnist, gtsrb, cifar10 or tinyimagenet.") var dataset: String = "mnist"
+    @Option(help: "Trained model (safetensors); with --synthetic, a seeded random-initialised one if omitted.")
+    var model: String?
+    @Option(help: "Selection JSON.") var selection: String?
+    @Option(help: "Encrypt this percentage of conv1's and conv2's filters, chosen by L2-norm pruning (instead of --selection).")
+    var share: Double?
     @Option(help: "Use only the first K test images.") var limit: Int?
+    @Option(help: "Run on N seeded random images of the data set's shape instead of its test split.")
+    var synthetic: Int?
+    @Option(help: "Seed of the synthetic images and model.") var seed: UInt64 = 0
     @Option(help: "CKKS parameters.") var params: ParameterPreset = .auto
-    @Option(help: "Data root (default: the dataset's).") var data: String?
+    @Option(name: [.customLong("data-dir"), .customLong("data")], help: "Data folder (default: the dataset's).")
+    var dataDir: String?
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
-        guard let set = Dataset(name: dataset) else { throw ToolError("unknown dataset \(dataset)") }
-        let selection = try InferenceSupport.selection(selection)
-        var images = try InferenceSupport.run { try set.load(.test, root: data.map { URL(fileURLWithPath: $0) }) }
-        if let limit { images = images.subset(Array(0..<min(limit, images.count))) }
+        guard let set = Dataset(name: dataset) else {
+            throw ToolError("unknown dataset \(dataset) (mnist, emnist, gtsrb, cifar10, tinyimagenet)")
+        }
+        var images: LabeledImages
+        if let synthetic {
+            guard (1...65536).contains(synthetic) else { throw ToolError("--synthetic takes 1...65536 images") }
+            images = set.synthetic(count: synthetic, seed: seed)
+        } else {
+            images = try InferenceSupport.run { try set.load(.test, root: dataDir.map { URL(fileURLWithPath: $0) }) }
+        }
+        if let limit { images = images.subset(Array(0..<min(max(0, limit), images.count))) }
+        // A random-initialised model of the data set's architecture stands in where no trained one exists (time and
+        // memory do not depend on the weights).
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-model-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let modelURL: URL
+        if let model {
+            modelURL = URL(fileURLWithPath: model)
+        } else {
+            guard synthetic != nil else { throw ToolError("--model is required unless --synthetic is given") }
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            modelURL = scratch.appendingPathComponent("random.safetensors")
+            try ModelFiles.save(Model(set.architecture, seed: seed), to: modelURL.path, metadata: ["seed": String(seed)])
+        }
+        let chosen: FilterSelection
+        switch (selection, share) {
+        case (let path?, nil): chosen = try InferenceSupport.selection(path)
+        case (nil, let percent?):
+            guard percent > 0, percent <= 100 else { throw ToolError("--share takes a percentage in (0, 100]") }
+            chosen = try ModelFiles.pruningSelection(
+                ModelFiles.load(modelURL.path, architecture: set.architecture), percent: percent)
+        default: throw ToolError("give either --selection or --share")
+        }
         let (progress, box) = InferenceSupport.progress("encrypted inference")
         let report = try InferenceSupport.run {
             try ExchangeRun.run(
-                modelURL: URL(fileURLWithPath: model), selection: selection, images: images, preset: params,
+                modelURL: modelURL, selection: chosen, images: images, preset: params,
                 normalization: set.normalization, progress: progress)
         }
         box.finish()
         if json {
-            print(try InferenceReportJSON.encode(report))
+            let extra: [String: Any] = [
+                "dataset": set.rawValue, "synthetic": synthetic != nil, "random_model": model == nil,
+                "selection": chosen.filters.map { ["layer": $0.key, "filters": $0.value.sorted()] }
+                    .sorted { ($0["layer"] as? Int ?? 0) < ($1["layer"] as? Int ?? 0) },
+            ]
+            print(try InferenceReportJSON.encode(report, extra: extra))
         } else {
             print(InferenceReportJSON.table(report))
         }
