@@ -47,3 +47,17 @@ let package = Package(
             path: "Benchmarks/InferenceBenchmarks", swiftSettings: releaseCMO),
     ]
 )
+
+// libFuzzer harnesses (Fuzz/README.md, Fuzz/run.sh): declared only when PRIVDNN_FUZZ=1, so that normal builds and
+// `swift test` never compile them. Build them alone, into their own build path, with every module instrumented:
+//   PRIVDNN_FUZZ=1 swift build -c release --build-path .build-fuzz --product privdnn-fuzz \
+//       -Xswiftc -sanitize=fuzzer,address
+if Context.environment["PRIVDNN_FUZZ"] == "1" {
+    package.products.append(.executable(name: "privdnn-fuzz", targets: ["PrivDNNFuzz"]))
+    package.targets += [
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .executableTarget(
+            name: "PrivDNNFuzz", dependencies: ["CKKS", "NN", "PrivateInference", "CLibFuzzer"],
+            path: "Fuzz/Harnesses", swiftSettings: [.swiftLanguageMode(.v5)]),
+    ]
+}

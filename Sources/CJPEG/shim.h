@@ -41,7 +41,7 @@ static inline int privdnn_jpeg_decode_rgb(const unsigned char *data, unsigned lo
                                           int *width, int *height, char *message, size_t message_size) {
     struct jpeg_decompress_struct info;
     struct privdnn_jpeg_error error;
-    volatile unsigned char *buffer = NULL;
+    unsigned char *volatile buffer = NULL;  // the pointer itself is volatile: it must survive the longjmp
     *pixels = NULL;
     info.err = jpeg_std_error(&error.manager);
     error.manager.error_exit = privdnn_jpeg_error_exit;

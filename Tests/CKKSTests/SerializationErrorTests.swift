@@ -121,6 +121,16 @@ struct SerializationErrorTests {
         }
     }
 
+    /// A key list count whose byte size overflows is refused, not a crash (found by the seal-relin-keys fuzz
+    /// harness, Fuzz/regressions/relin-keys-count-overflow.bin).
+    @Test func hugeKeyListCount() throws {
+        var rk = try SEALVectors.bytes("rk_seeded.bin")
+        #expect(rk[5] == 0)  // compr_mode none: the count follows the header and the parms_id
+        setWord(&rk, at: 16 + 32, 1 << 61)
+        #expect(throws: CKKSError.self) { try RelinKeys(serialized: rk, context: context) }
+        #expect(throws: CKKSError.self) { try GaloisKeys(serialized: rk, context: context) }
+    }
+
     @Test func unreducedWordsAndBadMetadata() throws {
         var word = ctBytes
         setWord(&word, at: 113 + 8 * 5, UInt64.max)

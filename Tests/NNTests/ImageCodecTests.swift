@@ -55,6 +55,22 @@ import Testing
         #expect(error.problem.contains("Premature end of JPEG file"))
     }
 
+    /// A decode that fails after the pixel buffer is allocated frees it (found by the `jpeg` fuzz harness,
+    /// Fuzz/regressions/jpeg-leak-on-truncated-image.jpg: the buffer pointer was not volatile across longjmp).
+    @Test func failedDecodeFreesItsPixelBuffer() throws {
+        let (width, height) = (4096, 2048)
+        let bytes = try JPEG.encode(RGBImage(width: width, height: height, pixels: [UInt8](repeating: 90, count: width * height * 3)))
+        let cut = Array(bytes.prefix(bytes.count / 2))  // fails at the end of data, after about half the rows
+        func residentBytes() -> Int {
+            let fields = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8))?.split(separator: " ")
+            return (fields.flatMap { $0.count > 1 ? Int($0[1]) : nil } ?? 0) * 4096
+        }
+        let before = residentBytes()
+        for _ in 0..<12 { #expect(throws: DataFileError.self) { try JPEG.decode(cut, file: "cut.JPEG") } }
+        // 12 leaked buffers hold about 12 × 12 MiB of written rows; freed ones are reused.
+        #expect(residentBytes() - before < 64 << 20)
+    }
+
     @Test func foreignAndCorruptFilesAreReported() throws {
         #expect(throws: DataFileError(file: "x.JPEG", problem: "not a JPEG image (no SOI marker FF D8)")) {
             try JPEG.decode(Array("P6 1 1 255\n".utf8), file: "x.JPEG")

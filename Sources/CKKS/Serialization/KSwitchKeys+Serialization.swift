@@ -35,7 +35,8 @@ extension KSwitchKeys: SEALLoadable {
         let outer = try reader.readCount("key list count")
         // Each entry takes at least its 8-byte count, which bounds the allocation by the input size.
         guard outer <= reader.remaining / 8 else {
-            throw CKKSError.truncated(object: object, needed: 8 * outer, available: reader.remaining)
+            throw CKKSError.truncated(
+                object: object, needed: outer > Int.max / 8 ? Int.max : 8 * outer, available: reader.remaining)
         }
         var data: [[PublicKey]] = []
         data.reserveCapacity(outer)
