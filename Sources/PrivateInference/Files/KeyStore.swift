@@ -86,6 +86,13 @@ struct OwnerKeyStore: Sendable {
             relinFile: relinFile)
     }
 
+    /// The same key after its directory was renamed to `dir`.
+    func moved(to dir: URL) -> OwnerKeyStore {
+        OwnerKeyStore(
+            dir: dir, context: context, keys: keys, keyID: keyID, flooding: flooding, publicFile: publicFile,
+            relinFile: relinFile)
+    }
+
     /// Loads the key in `dir`.
     /// - Throws: ``InferenceError`` naming the file that is missing, unreadable, out of range or of another key.
     static func load(_ dir: URL) throws -> OwnerKeyStore {

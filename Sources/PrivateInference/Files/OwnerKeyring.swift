@@ -170,7 +170,7 @@ enum OwnerKeyring {
             let made = try OwnerKeyStore.create(temporary, generator: generator, context: context, security: security)
             let final = dir.appendingPathComponent(made.keyID)
             try AtomicWrite.commitDirectory(temporary, to: final)
-            return try OwnerKeyStore.load(final)
+            return made.moved(to: final)  // not read back: the keys are already in memory
         }
         return Opening(secret: generator.secretKey) { try creation.value() }
     }
