@@ -66,9 +66,10 @@ import Testing
             return (fields.flatMap { $0.count > 1 ? Int($0[1]) : nil } ?? 0) * 4096
         }
         let before = residentBytes()
-        for _ in 0..<12 { #expect(throws: DataFileError.self) { try JPEG.decode(cut, file: "cut.JPEG") } }
-        // 12 leaked buffers hold about 12 × 12 MiB of written rows; freed ones are reused.
-        #expect(residentBytes() - before < 64 << 20)
+        for _ in 0..<48 { #expect(throws: DataFileError.self) { try JPEG.decode(cut, file: "cut.JPEG") } }
+        // 48 leaked buffers would hold about 48 × 12 MiB of written rows; freed ones are reused. The margin is wide
+        // because other tests run in the same process at the same time.
+        #expect(residentBytes() - before < 256 << 20)
     }
 
     @Test func foreignAndCorruptFilesAreReported() throws {

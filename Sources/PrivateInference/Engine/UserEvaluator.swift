@@ -470,7 +470,7 @@ struct UserEvaluator {
             // v[x] + σ_j·v[x+1]·i, so one product covers two taps (LeNet-5: a plaintext channel takes 66 encodings and
             // 15 products per output instead of 144 and 36, an encrypted one 18 products instead of 36).
             let stage = isCipher ? geometry.conv2Cipher : geometry.conv2Plain
-            let window = stage.window, tapsPerRow = stage.pairedTapsPerRow, stride = stage.stride
+            let tapsPerRow = stage.pairedTapsPerRow, stride = stage.stride
             let starts = stage.pairStarts, index = stage.pairIndex, rowLength = starts.count
             let inputRows = stage.side
             let channelTaps = stage.pairedTaps
