@@ -98,6 +98,21 @@ import TestSupport
         }
     }
 
+    /// An output path that is a folder is a one-line error naming it.
+    @Test func trainIntoAFolderNamesIt() throws {
+        let data = try smallMNIST(train: 64, test: 10)
+        defer { try? FileManager.default.removeItem(at: data) }
+        var train = try TrainCommand.parse([
+            "--dataset", "mnist", "--data-dir", data.path, "--epochs", "1", "--batch-size", "32", "--out", data.path,
+            "--json",
+        ])
+        #expect {
+            try train.run()
+        } throws: { error in
+            "\(error)" == "\(data.path): is a directory"
+        }
+    }
+
     /// Train end to end on 512 real images (the first of the official sets) and test the saved file.
     @Test func trainWritesAModelThatTestReads() throws {
         let data = try smallMNIST(train: 512, test: 400)

@@ -40,7 +40,7 @@ extension SEALSerializable {
         try saveNested(into: &writer, version: version)
     }
 
-    /// Writes ``serialized(version:comprMode:)`` to a file.
+    /// Writes ``serialized(version:comprMode:)`` to a file, atomically and durably (``AtomicFile``).
     /// - Parameters:
     ///   - path: the file to create or replace.
     ///   - version: header version.
@@ -49,13 +49,7 @@ extension SEALSerializable {
     public func save(toFile path: String, version: SEALVersion = .defaultForWriting, comprMode: ComprMode = .none)
         throws
     {
-        let bytes = try serialized(version: version, comprMode: comprMode)
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-        } catch {
-            throw CKKSError.fileError(
-                path: path, reason: "cannot write \(Self.objectName): \(error.localizedDescription)")
-        }
+        try AtomicFile.write([try serialized(version: version, comprMode: comprMode)], to: path)
     }
 
     /// Appends this object, header included and uncompressed, as a nested object.
