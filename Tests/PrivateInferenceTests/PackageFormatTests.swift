@@ -1,6 +1,7 @@
 import CKKS
 import Foundation
 import NN
+import NTT
 import TestSupport
 import Testing
 
@@ -162,5 +163,32 @@ import Testing
         let nowhere = dir.appendingPathComponent("missing/file.bin")
         #expect(throws: InferenceError.self) { try AtomicWrite.write([[1]], to: nowhere) }
         do { try AtomicWrite.write([[1]], to: nowhere) } catch { #expect("\(error)".contains(nowhere.path)) }
+        // A directory as the target says so, in one line.
+        #expect(throws: InferenceError.badFile(path: dir.path, reason: "is a directory")) {
+            try AtomicWrite.write([[1]], to: dir)
+        }
+    }
+
+    @Test func polynomialWordsMustBeReducedAndInRange() throws {
+        let moduli = try [Modulus(97), Modulus(89)]
+        var payload: [UInt8] = []
+        WordCoding.append([1, 96, 0, 88, 5, 6], to: &payload)  // rows of 2 words: mod 97, mod 89, mod 97
+        var offset = 0
+        let words = try WordCoding.read(payload, offset: &offset, count: 6, reducedModulo: moduli, degree: 2, path: "p")
+        #expect(words == [1, 96, 0, 88, 5, 6] && offset == 48)
+        var bad: [UInt8] = []
+        WordCoding.append([1, 96, 0, 89], to: &bad)
+        offset = 0
+        #expect(
+            throws: InferenceError.badFile(
+                path: "resp", reason: "word 3 of the polynomials at byte 0 is not reduced modulo its prime")
+        ) {
+            _ = try WordCoding.read(bad, offset: &offset, count: 4, reducedModulo: moduli, degree: 2, path: "resp")
+        }
+        // A count that would overflow is a short payload, not a trap.
+        offset = 8
+        #expect(throws: InferenceError.badFile(path: "p", reason: "payload too short")) {
+            _ = try WordCoding.read(payload, offset: &offset, count: Int.max / 4, path: "p")
+        }
     }
 }

@@ -1,5 +1,6 @@
 import CKKS
 import Foundation
+import NTT
 
 #if canImport(Glibc)
     import Glibc
@@ -199,12 +200,30 @@ enum WordCoding {
 
     /// Reads `count` words at `offset`, checking bounds.
     static func read(_ bytes: [UInt8], offset: inout Int, count: Int, path: String) throws -> [UInt64] {
-        let end = offset + count * 8
-        guard count >= 0, end <= bytes.count else {
+        let (byteCount, overflow) = count.multipliedReportingOverflow(by: 8)
+        guard count >= 0, !overflow, offset >= 0, byteCount <= bytes.count - offset else {
             throw InferenceError.badFile(path: path, reason: "payload too short")
         }
+        let end = offset + byteCount
         defer { offset = end }
         return words(bytes[offset..<end])
+    }
+
+    /// Reads `count` words of polynomials at `offset` (rows of `degree` words, cycling through `moduli`), each of
+    /// which must be below its row's prime: a response or mask word that is not is a corrupt file, not a value.
+    /// - Throws: ``InferenceError/badFile(path:reason:)`` for a short payload or an unreduced word (its position
+    ///   only, never its value).
+    static func read(
+        _ bytes: [UInt8], offset: inout Int, count: Int, reducedModulo moduli: [Modulus], degree: Int, path: String
+    ) throws -> [UInt64] {
+        let start = offset
+        let words = try read(bytes, offset: &offset, count: count, path: path)
+        guard degree > 0, !moduli.isEmpty else { return words }
+        for (i, word) in words.enumerated() where word >= moduli[(i / degree) % moduli.count].value {
+            throw InferenceError.badFile(
+                path: path, reason: "word \(i) of the polynomials at byte \(start) is not reduced modulo its prime")
+        }
+        return words
     }
 }
 
