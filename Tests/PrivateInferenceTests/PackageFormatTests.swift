@@ -147,6 +147,31 @@ import Testing
         _ = try UserRole.load(out).weights.part(2, 0, 3)  // the restored package is intact
     }
 
+    /// A NaN in the plaintext remainder (its manifest hash updated to match) names the file and the tensor, not
+    /// "invalid argument: value 0 is not finite" from the encoder.
+    @Test func nonFiniteRemainderIsRefusedByName() throws {
+        let dir = EncryptedProtocolTests.temporary()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = try Self.package(dir)
+        let url = out.appendingPathComponent(PackageFiles.remainder)
+        var remainder = try Safetensors(contentsOf: url)
+        var weights = try remainder.floats("conv2.weight", file: url.path)
+        weights[5] = .nan
+        try remainder.setFloats("conv2.weight", weights, shape: remainder.tensors["conv2.weight"]?.shape ?? [])
+        let bytes = remainder.serialized()
+        try Data(bytes).write(to: url)
+        let manifestURL = out.appendingPathComponent(PackageFiles.manifest)
+        var manifest = try JSONDecoder().decode(PackageManifest.self, from: Data(contentsOf: manifestURL))
+        manifest.files[PackageFiles.remainder] = ContentHasher.hash(bytes)
+        try JSONEncoder().encode(manifest).write(to: manifestURL)
+        #expect {
+            _ = try UserRole.load(out)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains(url.path) && text.contains("'conv2.weight' holds nan at index 5")
+        }
+    }
+
     @Test func atomicWritesJoinPiecesAndReplaceFiles() throws {
         let dir = EncryptedProtocolTests.temporary()
         defer { try? FileManager.default.removeItem(at: dir) }

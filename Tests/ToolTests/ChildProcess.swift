@@ -37,8 +37,8 @@ struct ChildProcess {
         return (found ?? candidates[2]).path
     }()
 
-    /// Runs `privdnn arguments` (absolute paths; `directory` holds its captured output); with `killAfter`, sends SIGKILL after that many seconds unless it
-    /// ended before.
+    /// Runs `privdnn arguments` (absolute paths; `directory` holds its captured output); with `killAfter`,
+    /// sends SIGKILL after that many seconds unless it ended before.
     static func run(
         _ arguments: [String], in directory: URL, environment: [String: String] = [:], killAfter: Double? = nil
     ) throws -> Outcome {

@@ -64,14 +64,15 @@ import Testing
         try Data(#"{"1": [0], "2": [15]}"#.utf8).write(to: URL(fileURLWithPath: selection))
         let package = try #require(
             try PrivDNNCommand.parseAsRoot([
-                "owner", "package", "--model", file, "--selection", selection, "--out", dir.appendingPathComponent("pkg").path,
-                "--keys", dir.appendingPathComponent("keys").path, "--no-cache",
+                "owner", "package", "--model", file, "--selection", selection, "--out",
+                dir.appendingPathComponent("pkg").path, "--keys", dir.appendingPathComponent("keys").path, "--no-cache",
             ]) as? OwnerPackageCommand)
         #expect {
             try package.run()
         } throws: { error in
             let text = "\(error)"
-            return text.contains(file) && text.contains("'conv1.weight' holds nan at index 3") && !text.contains("scale")
+            return text.contains(file) && text.contains("'conv1.weight' holds nan at index 3")
+                && !text.contains("scale")
         }
     }
 
