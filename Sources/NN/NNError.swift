@@ -12,6 +12,8 @@ public enum NNError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidSelection(String)
     /// A data set does not fit the model (image shape or label range).
     case datasetMismatch(String)
+    /// A model file's tensor holds a NaN or an infinity: the tensor, the first such entry and its value.
+    case nonFiniteTensor(name: String, index: Int, value: Double)
 
     /// A human-readable one-line message.
     public var description: String {
@@ -23,6 +25,8 @@ public enum NNError: Error, Equatable, Sendable, CustomStringConvertible {
             "tensor '\(name)' has shape \(found), the architecture needs \(expected)"
         case .invalidSelection(let why): "invalid filter selection: \(why)"
         case .datasetMismatch(let why): "data set does not fit the model: \(why)"
+        case .nonFiniteTensor(let name, let index, let value):
+            "tensor '\(name)' holds \(value) at index \(index); a model's weights must be finite numbers"
         }
     }
 }

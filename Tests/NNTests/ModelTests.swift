@@ -96,6 +96,30 @@ import Testing
         #expect(model.stateDict().map(\.1) == before)
     }
 
+    @Test func loadRejectsNonFiniteTensors() {
+        let model = Model(.lenet5MNIST, seed: 1)
+        let before = model.stateDict().map(\.1)
+        for (name, index, value) in [
+            ("conv1.weight", 7, Float.nan), ("fc2.bias", 0, Float.infinity), ("conv2.bias", 3, -Float.infinity),
+        ] {
+            var tensors = Dictionary(uniqueKeysWithValues: model.stateDict())
+            tensors[name]?.data[index] = value
+            #expect {
+                try model.load(tensors)
+            } throws: { error in
+                guard case NNError.nonFiniteTensor(name, index, let found) = error else { return false }
+                return found.isNaN == value.isNaN && "\(error)".contains("'\(name)'")
+            }
+        }
+        // BatchNorm running statistics are checked as well.
+        let vgg = Model(.vgg16CIFAR10, seed: 1)
+        var tensors = Dictionary(uniqueKeysWithValues: vgg.stateDict())
+        let statistic = tensors.keys.sorted().first { $0.hasSuffix("running_var") } ?? "missing"
+        tensors[statistic]?.data[0] = .infinity
+        #expect(throws: NNError.nonFiniteTensor(name: statistic, index: 0, value: .infinity)) { try vgg.load(tensors) }
+        #expect(model.stateDict().map(\.1) == before)
+    }
+
     @Test func conv2dMatchesDirectConvolution() {
         var g = Xoshiro256(seed: 9)
         let conv = Conv2d(2, 3, kernelSize: 3, stride: 2, padding: 1, generator: &g)

@@ -90,7 +90,8 @@ import Testing
         }
         let unreduced = try x.forged("unreduced", words: { $0[5] = q0 })
         #expect(
-            throws: InferenceError.badFile(path: unreduced.path, reason: "ciphertext 0 has a word not reduced modulo its prime")
+            throws: InferenceError.badFile(
+                path: unreduced.path, reason: "word 5 of the polynomials at byte 0 is not reduced modulo its prime")
         ) { try OwnerRole.decrypt(keys: x.keys, request: unreduced, response: response) }
         let badKey = try x.forged("key", fields: { $0["keyID"] = "../../etc" })
         #expect(throws: InferenceError.badFile(path: badKey.path, reason: "key id is not 64 hex digits")) {

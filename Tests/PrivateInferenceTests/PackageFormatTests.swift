@@ -1,6 +1,7 @@
 import CKKS
 import Foundation
 import NN
+import NTT
 import TestSupport
 import Testing
 
@@ -147,6 +148,31 @@ import Testing
         _ = try UserRole.load(out).weights.part(2, 0, 3)  // the restored package is intact
     }
 
+    /// A NaN in the plaintext remainder (its manifest hash updated to match) names the file and the tensor, not
+    /// "invalid argument: value 0 is not finite" from the encoder.
+    @Test func nonFiniteRemainderIsRefusedByName() throws {
+        let dir = EncryptedProtocolTests.temporary()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = try Self.package(dir)
+        let url = out.appendingPathComponent(PackageFiles.remainder)
+        var remainder = try Safetensors(contentsOf: url)
+        var weights = try remainder.floats("conv2.weight", file: url.path)
+        weights[5] = .nan
+        try remainder.setFloats("conv2.weight", weights, shape: remainder.tensors["conv2.weight"]?.shape ?? [])
+        let bytes = remainder.serialized()
+        try Data(bytes).write(to: url)
+        let manifestURL = out.appendingPathComponent(PackageFiles.manifest)
+        var manifest = try JSONDecoder().decode(PackageManifest.self, from: Data(contentsOf: manifestURL))
+        manifest.files[PackageFiles.remainder] = ContentHasher.hash(bytes)
+        try JSONEncoder().encode(manifest).write(to: manifestURL)
+        #expect {
+            _ = try UserRole.load(out)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains(url.path) && text.contains("'conv2.weight' holds nan at index 5")
+        }
+    }
+
     @Test func atomicWritesJoinPiecesAndReplaceFiles() throws {
         let dir = EncryptedProtocolTests.temporary()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -163,5 +189,32 @@ import Testing
         let nowhere = dir.appendingPathComponent("missing/file.bin")
         #expect(throws: InferenceError.self) { try AtomicWrite.write([[1]], to: nowhere) }
         do { try AtomicWrite.write([[1]], to: nowhere) } catch { #expect("\(error)".contains(nowhere.path)) }
+        // A directory as the target says so, in one line.
+        #expect(throws: InferenceError.badFile(path: dir.path, reason: "is a directory")) {
+            try AtomicWrite.write([[1]], to: dir)
+        }
+    }
+
+    @Test func polynomialWordsMustBeReducedAndInRange() throws {
+        let moduli = try [Modulus(97), Modulus(89)]
+        var payload: [UInt8] = []
+        WordCoding.append([1, 96, 0, 88, 5, 6], to: &payload)  // rows of 2 words: mod 97, mod 89, mod 97
+        var offset = 0
+        let words = try WordCoding.read(payload, offset: &offset, count: 6, reducedModulo: moduli, degree: 2, path: "p")
+        #expect(words == [1, 96, 0, 88, 5, 6] && offset == 48)
+        var bad: [UInt8] = []
+        WordCoding.append([1, 96, 0, 89], to: &bad)
+        offset = 0
+        #expect(
+            throws: InferenceError.badFile(
+                path: "resp", reason: "word 3 of the polynomials at byte 0 is not reduced modulo its prime")
+        ) {
+            _ = try WordCoding.read(bad, offset: &offset, count: 4, reducedModulo: moduli, degree: 2, path: "resp")
+        }
+        // A count that would overflow is a short payload, not a trap.
+        offset = 8
+        #expect(throws: InferenceError.badFile(path: "p", reason: "payload too short")) {
+            _ = try WordCoding.read(payload, offset: &offset, count: Int.max / 4, path: "p")
+        }
     }
 }

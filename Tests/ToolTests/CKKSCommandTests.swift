@@ -56,6 +56,13 @@ func runParams(_ arguments: [String]) throws -> [UInt8] {
     }
     // Every message is a single line.
     #expect(!message(["--degree", "8192", "--bits", "60,60,60,60"]).contains("\n"))
+    // A folder as the output is named, in one line (not "NSCocoaErrorDomain error 512").
+    let folder = FileManager.default.temporaryDirectory.path
+    let command = try CKKSParamsCommand.parse([
+        "--degree", "4096", "--bits", "40", "--security", "none", "--out", folder,
+    ])
+    #expect(throws: (any Error).self) { try command.run() }
+    do { try command.run() } catch { #expect(CKKSParamsCommand.message(for: error) == "\(folder): is a directory") }
 }
 
 @Test func inspectReportsTypeLevelAndScale() throws {

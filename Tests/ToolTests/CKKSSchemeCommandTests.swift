@@ -197,6 +197,10 @@ import Testing
         #expect(try encodeFile("[[1.0, -0.5], [2, 0]]") == "no error")
         #expect(try encodeFile("{\"a\": 1}").contains("values.json"))
         #expect(try encodeFile("[[1.0, 2.0, 3.0]]").contains("[real, imaginary]"))
+        // A number beyond a double is not an infinite slot.
+        let huge = try encodeFile("[1.0, 1e999]")
+        #expect(
+            huge.contains("values.json") && (huge.contains("not a finite number") || huge.contains("JSON")), "\(huge)")
         #expect(
             try encodeFile("[" + Array(repeating: "1", count: 2049).joined(separator: ",") + "]").contains("2048 slots")
         )

@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import Testing
 
 @testable import PrivateInference
@@ -48,6 +49,31 @@ import Testing
             Issue.record("finish without a package succeeded")
         } catch {
             #expect(String(describing: error).contains("\(package)/manifest.json"))
+        }
+    }
+
+    /// A model with a NaN weight is refused by name before any key or scale is made from it.
+    @Test func packagingANonFiniteModelNamesTheTensor() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-nan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = Model(.lenet5MNIST, seed: 1)
+        try #require(model.stateTensors.first { $0.0 == "conv1.weight" }?.1).value.data[3] = .nan
+        let file = dir.appendingPathComponent("nan.safetensors").path
+        try ModelFiles.save(model, to: file, metadata: [:])
+        let selection = dir.appendingPathComponent("sel.json").path
+        try Data(#"{"1": [0], "2": [15]}"#.utf8).write(to: URL(fileURLWithPath: selection))
+        let package = try #require(
+            try PrivDNNCommand.parseAsRoot([
+                "owner", "package", "--model", file, "--selection", selection, "--out",
+                dir.appendingPathComponent("pkg").path, "--keys", dir.appendingPathComponent("keys").path, "--no-cache",
+            ]) as? OwnerPackageCommand)
+        #expect {
+            try package.run()
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains(file) && text.contains("'conv1.weight' holds nan at index 3")
+                && !text.contains("scale")
         }
     }
 

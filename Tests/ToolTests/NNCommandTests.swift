@@ -77,6 +77,42 @@ import TestSupport
         #expect(throws: (any Error).self) { try missing.evaluate(progress: .silent) }
     }
 
+    /// A NaN weight or an infinite bias is a one-line error naming the file and the tensor, not a 100 % score.
+    @Test func nonFiniteModelsAreRefused() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (name, index, value) in [("conv1.weight", 0, Float.nan), ("fc3.bias", 2, Float.infinity)] {
+            let model = Model(.lenet5MNIST, seed: 1)
+            let parameter = try #require(model.stateTensors.first { $0.0 == name }?.1)
+            parameter.value.data[index] = value
+            let file = folder.appendingPathComponent("bad.safetensors").path
+            try ModelFiles.save(model, to: file, metadata: [:])
+            let test = try TestCommand.parse(["--dataset", "mnist", "--model", file, "--data-dir", Self.mnist])
+            #expect {
+                try test.evaluate(progress: .silent)
+            } throws: { error in
+                let text = "\(error)"
+                return text.hasPrefix("\(file): tensor '\(name)' holds") && text.contains("at index \(index)")
+                    && !text.contains("\n")
+            }
+        }
+    }
+
+    /// An output path that is a folder is a one-line error naming it.
+    @Test func trainIntoAFolderNamesIt() throws {
+        let data = try smallMNIST(train: 64, test: 10)
+        defer { try? FileManager.default.removeItem(at: data) }
+        var train = try TrainCommand.parse([
+            "--dataset", "mnist", "--data-dir", data.path, "--epochs", "1", "--batch-size", "32", "--out", data.path,
+            "--json",
+        ])
+        #expect {
+            try train.run()
+        } throws: { error in
+            "\(error)" == "\(data.path): is a directory"
+        }
+    }
+
     /// Train end to end on 512 real images (the first of the official sets) and test the saved file.
     @Test func trainWritesAModelThatTestReads() throws {
         let data = try smallMNIST(train: 512, test: 400)

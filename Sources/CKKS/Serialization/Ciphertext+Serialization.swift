@@ -33,6 +33,13 @@ extension Ciphertext: SEALLoadable {
         try load(from: &reader, header: header, context: context, object: objectName, keyLevel: false)
     }
 
+    /// A ciphertext of up to 16 polynomials at the first data level.
+    public static func maxMemberByteCount(context: CKKSContext) -> Int {
+        SEALSerialization.ciphertextMemberBound(
+            degree: context.parameters.polyModulusDegree, limbs: context.firstContextData.coeffModulus.count,
+            size: 16)
+    }
+
     /// Shared by ciphertexts (data levels) and public keys (the key level only).
     static func load(
         from reader: inout ByteReader, header: SEALHeader, context: CKKSContext, object: String, keyLevel: Bool
@@ -136,5 +143,11 @@ extension PublicKey: SEALLoadable {
             throw CKKSError.sizeMismatch(object: objectName, field: "size", expected: 2, found: ciphertext.size)
         }
         return PublicKey(data: ciphertext)
+    }
+
+    /// A size-2 ciphertext at the key level.
+    public static func maxMemberByteCount(context: CKKSContext) -> Int {
+        SEALSerialization.ciphertextMemberBound(
+            degree: context.parameters.polyModulusDegree, limbs: context.keyContextData.coeffModulus.count, size: 2)
     }
 }

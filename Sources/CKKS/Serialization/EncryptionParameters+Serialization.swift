@@ -16,11 +16,12 @@ extension EncryptionParameters: SEALSerializable {
     }
 
     /// Loads parameters from SEAL bytes; they need no context (SEAL's `EncryptionParameters::load`).
-    /// - Parameter bytes: the serialized parameters (any compression).
+    /// - Parameter bytes: the serialized parameters (any compression), nothing after them.
     /// - Throws: ``CKKSError`` naming the problem: not CKKS, degree or modulus count out of range, a zero or
     ///   too-wide modulus, a non-zero plain modulus.
     public init(serialized bytes: [UInt8]) throws {
-        self = try SEALSerialization.load(bytes, object: Self.objectName) { reader, _ in
+        self = try SEALSerialization.load(bytes, object: Self.objectName, maxMemberBytes: Self.maxMemberByteCount) {
+            reader, _ in
             try Self.loadMembers(from: &reader)
         }
     }
@@ -36,6 +37,10 @@ extension EncryptionParameters: SEALSerializable {
             throw CKKSError.fileError(path: path, reason: error.description)
         }
     }
+
+    /// The most member bytes of parameters: scheme, N and k, then 256 coefficient moduli and the plain modulus
+    /// (24 bytes each with their headers).
+    static let maxMemberByteCount = 17 + 24 * (CoeffModulus.maxModulusCount + 1)
 
     static func loadMembers(from reader: inout ByteReader) throws -> EncryptionParameters {
         let object = reader.object

@@ -23,6 +23,20 @@ extension KSwitchKeys: SEALLoadable {
         try load(from: &reader, context: context, object: objectName)
     }
 
+    /// Up to N key lists (as many as Galois elements), each of one public key per prime of the first data level.
+    public static func maxMemberByteCount(context: CKKSContext) -> Int {
+        memberBound(lists: context.parameters.polyModulusDegree, context: context)
+    }
+
+    /// parms_id and the list count, then per list its count and its public keys (header included), capped at
+    /// ``SEALSerialization/maxInflatedByteCount``.
+    static func memberBound(lists: Int, context: CKKSContext) -> Int {
+        let key = SEALHeader.byteCount + PublicKey.maxMemberByteCount(context: context)
+        let list = 8 + context.firstContextData.coeffModulus.count * key
+        let (all, overflow) = lists.multipliedReportingOverflow(by: list)
+        return overflow ? SEALSerialization.maxInflatedByteCount : min(40 + all, SEALSerialization.maxInflatedByteCount)
+    }
+
     static func load(from reader: inout ByteReader, context: CKKSContext, object: String) throws -> KSwitchKeys {
         let parmsID = try SEALValidation.parmsID(&reader)
         guard context.contextData(for: parmsID) != nil else {
@@ -70,6 +84,11 @@ extension RelinKeys: SEALLoadable {
     {
         RelinKeys(keys: try KSwitchKeys.load(from: &reader, context: context, object: objectName))
     }
+
+    /// Keys for s² through s^15 (``KeyGenerator/maxRelinKeyPower``).
+    public static func maxMemberByteCount(context: CKKSContext) -> Int {
+        KSwitchKeys.memberBound(lists: KeyGenerator.maxRelinKeyPower - 1, context: context)
+    }
 }
 
 extension GaloisKeys: SEALLoadable {
@@ -93,5 +112,10 @@ extension GaloisKeys: SEALLoadable {
                 object: objectName, field: "key list count", expected: n, found: keys.data.count)
         }
         return GaloisKeys(keys: keys)
+    }
+
+    /// Up to N key lists.
+    public static func maxMemberByteCount(context: CKKSContext) -> Int {
+        KSwitchKeys.maxMemberByteCount(context: context)
     }
 }

@@ -20,6 +20,12 @@ extension Plaintext: SEALLoadable {
         try load(from: &reader, context: context, object: objectName, keyLevel: false)
     }
 
+    /// N·k words at the first data level.
+    public static func maxMemberByteCount(context: CKKSContext) -> Int {
+        SEALSerialization.plaintextMemberBound(
+            degree: context.parameters.polyModulusDegree, limbs: context.firstContextData.coeffModulus.count)
+    }
+
     /// Shared by plaintexts (data levels) and secret keys (the key level only).
     static func load(from reader: inout ByteReader, context: CKKSContext, object: String, keyLevel: Bool) throws
         -> Plaintext
@@ -66,5 +72,11 @@ extension SecretKey: SEALLoadable {
         -> SecretKey
     {
         SecretKey(data: try Plaintext.load(from: &reader, context: context, object: objectName, keyLevel: true))
+    }
+
+    /// N·k words at the key level.
+    public static func maxMemberByteCount(context: CKKSContext) -> Int {
+        SEALSerialization.plaintextMemberBound(
+            degree: context.parameters.polyModulusDegree, limbs: context.keyContextData.coeffModulus.count)
     }
 }

@@ -6,10 +6,6 @@ import CZstd
 /// Compressed bytes depend on the library version and level, so only decompression must match SEAL; the
 /// compressors use SEAL's settings (zlib `Z_DEFAULT_COMPRESSION`, zstd level 3) for files SEAL can read.
 enum SEALCompression {
-    /// The largest inflated member stream accepted, a guard against decompression bombs. SEAL's largest objects
-    /// (every Galois key at N = 32768 with a 881-bit modulus, about 3.5 GiB) stay below it.
-    static let maxInflatedByteCount = 1 << 34
-
     static func compress(_ input: [UInt8], mode: ComprMode) throws -> [UInt8] {
         switch mode {
         case .none: return input
@@ -18,12 +14,60 @@ enum SEALCompression {
         }
     }
 
-    static func decompress(_ input: ArraySlice<UInt8>, mode: ComprMode, object: String) throws -> [UInt8] {
-        switch mode {
-        case .none: return Array(input)
-        case .zlib: return try inflate(input, object: object)
-        case .zstd: return try zstdDecompress(input, object: object)
+    /// Inflates one compressed member stream, which must end exactly where `input` ends.
+    /// - Parameters:
+    ///   - input: the compressed bytes after the header.
+    ///   - mode: the compression mode.
+    ///   - object: what is being read, for error messages.
+    ///   - limit: the most member bytes this object can have; inflating stops as soon as it is passed.
+    /// - Returns: the member bytes.
+    /// - Throws: ``CKKSError/invalidData(object:reason:)`` for corrupt or truncated data, more than `limit`
+    ///   inflated bytes, or bytes after the end of the compressed stream.
+    static func decompress(_ input: ArraySlice<UInt8>, mode: ComprMode, object: String, limit: Int) throws
+        -> [UInt8]
+    {
+        try decompress(input, mode: mode, object: object, limit: limit, prefix: false)
+    }
+
+    /// The first `count` inflated member bytes (fewer if the stream is shorter), inflating no more than that: to
+    /// read the fields that size the rest.
+    /// - Throws: ``CKKSError/invalidData(object:reason:)`` for corrupt data.
+    static func inflatedPrefix(_ input: ArraySlice<UInt8>, mode: ComprMode, object: String, count: Int) throws
+        -> [UInt8]
+    {
+        try decompress(input, mode: mode, object: object, limit: count, prefix: true)
+    }
+
+    /// Inflates at most `limit` bytes: with `prefix`, returns them when more remain; otherwise more is an error,
+    /// and so are bytes after the compressed stream's end.
+    private static func decompress(
+        _ input: ArraySlice<UInt8>, mode: ComprMode, object: String, limit: Int, prefix: Bool
+    ) throws -> [UInt8] {
+        var output = [UInt8]()
+        output.reserveCapacity(min(max(limit, 0), 1 << 20) + 1)
+        // Every chunk is appended, then the limit checked: at most one chunk (64 KiB or zstd's 128 KiB) past it.
+        func append(_ chunk: UnsafeRawBufferPointer) throws -> Bool {
+            guard output.count + chunk.count > limit else {
+                output.append(contentsOf: chunk)
+                return true
+            }
+            if prefix {
+                output.append(contentsOf: chunk.prefix(max(0, limit - output.count)))
+                return false
+            }
+            throw CKKSError.invalidData(
+                object: object,
+                reason: "\(mode) data inflates beyond \(limit) bytes, more than the \(object) can hold")
         }
+        switch mode {
+        case .none:
+            try input.withUnsafeBytes { _ = try append($0) }
+        case .zlib:
+            try inflate(input, object: object, prefix: prefix, append)
+        case .zstd:
+            try zstdDecompress(input, object: object, prefix: prefix, append)
+        }
+        return output
     }
 
     private static func deflate(_ input: [UInt8]) throws -> [UInt8] {
@@ -39,13 +83,15 @@ enum SEALCompression {
         return output
     }
 
-    private static func inflate(_ input: ArraySlice<UInt8>, object: String) throws -> [UInt8] {
+    /// Feeds inflated chunks to `sink` until the stream ends or `sink` returns false.
+    private static func inflate(
+        _ input: ArraySlice<UInt8>, object: String, prefix: Bool, _ sink: (UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
         var stream = z_stream()
         guard inflateInit_(&stream, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw CKKSError.invalidData(object: object, reason: "zlib could not start inflating")
         }
         defer { inflateEnd(&stream) }
-        var output = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var status = Z_OK
         try input.withUnsafeBufferPointer { src in
@@ -60,16 +106,19 @@ enum SEALCompression {
                 guard status == Z_OK || status == Z_STREAM_END else {
                     throw CKKSError.invalidData(object: object, reason: "zlib data is corrupt (inflate \(status))")
                 }
-                output += chunk[0..<(chunk.count - Int(stream.avail_out))]
-                guard output.count <= maxInflatedByteCount else {
-                    throw CKKSError.invalidData(object: object, reason: "zlib data inflates beyond 16 GiB")
+                let produced = chunk.count - Int(stream.avail_out)
+                guard try chunk.withUnsafeBytes({ try sink(UnsafeRawBufferPointer(rebasing: $0[..<produced])) }) else {
+                    return
                 }
                 if status == Z_OK && stream.avail_in == 0 && stream.avail_out != 0 {
                     throw CKKSError.invalidData(object: object, reason: "zlib stream ends early")
                 }
             } while status != Z_STREAM_END
+            guard prefix || stream.avail_in == 0 else {
+                throw CKKSError.invalidData(
+                    object: object, reason: "\(stream.avail_in) bytes follow the end of the zlib stream")
+            }
         }
-        return output
     }
 
     private static func zstdCompress(_ input: [UInt8]) throws -> [UInt8] {
@@ -84,12 +133,14 @@ enum SEALCompression {
         return output
     }
 
-    private static func zstdDecompress(_ input: ArraySlice<UInt8>, object: String) throws -> [UInt8] {
+    /// Feeds decompressed chunks to `sink` until the frame ends or `sink` returns false.
+    private static func zstdDecompress(
+        _ input: ArraySlice<UInt8>, object: String, prefix: Bool, _ sink: (UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
         guard let context = ZSTD_createDStream() else {
             throw CKKSError.invalidData(object: object, reason: "zstd could not start decompressing")
         }
         defer { ZSTD_freeDStream(context) }
-        var output = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: ZSTD_DStreamOutSize())
         var finished = false
         try input.withUnsafeBytes { src in
@@ -104,16 +155,18 @@ enum SEALCompression {
                     let name = String(cString: ZSTD_getErrorName(hint))
                     throw CKKSError.invalidData(object: object, reason: "zstd data is corrupt (\(name))")
                 }
-                output += chunk[0..<produced]
-                guard output.count <= maxInflatedByteCount else {
-                    throw CKKSError.invalidData(object: object, reason: "zstd data inflates beyond 16 GiB")
+                guard try chunk.withUnsafeBytes({ try sink(UnsafeRawBufferPointer(rebasing: $0[..<produced])) }) else {
+                    return
                 }
                 finished = hint == 0
                 if !finished && inBuffer.pos == inBuffer.size && produced < chunk.count {
                     throw CKKSError.invalidData(object: object, reason: "zstd frame ends early")
                 }
             }
+            guard prefix || inBuffer.pos == inBuffer.size else {
+                throw CKKSError.invalidData(
+                    object: object, reason: "\(inBuffer.size - inBuffer.pos) bytes follow the end of the zstd frame")
+            }
         }
-        return output
     }
 }

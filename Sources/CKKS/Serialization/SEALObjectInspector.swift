@@ -1,3 +1,5 @@
+import NTT
+
 /// The kinds of SEAL object this package reads.
 public enum SEALObjectType: String, Sendable, CaseIterable {
     /// `EncryptionParameters`.
@@ -59,19 +61,91 @@ public enum SEALObjectInspector {
     public static func inspect(_ bytes: [UInt8], context: CKKSContext? = nil) throws -> SEALObjectSummary {
         var headerReader = ByteReader(bytes, object: "SEAL object")
         let header = try SEALHeader.parse(&headerReader)
-        if let parms = try? EncryptionParameters(serialized: bytes) {
-            var s = SEALObjectSummary(
-                header: header, type: .encryptionParameters, candidates: [.encryptionParameters], validated: true)
-            s.polyModulusDegree = parms.polyModulusDegree
-            s.coeffModulusSize = parms.coeffModulus.count
-            s.coeffModulus = parms.coeffModulus.map(\.value)
-            s.parmsID = parms.parmsID
-            return s
+        let payloadCount = try SEALSerialization.payloadCount(header, object: "SEAL object")
+        try headerReader.require(payloadCount)
+        let parameters: EncryptionParameters
+        do {
+            parameters = try EncryptionParameters(serialized: bytes)
+        } catch let error as CKKSError {
+            let payload = bytes[SEALHeader.byteCount..<SEALHeader.byteCount + payloadCount]
+            do {
+                if let context { return try inspect(bytes, header: header, context: context) }
+                return try SEALSerialization.load(
+                    bytes, object: "SEAL object", maxMemberBytes: try memberBound(payload, header: header)
+                ) { reader, header in
+                    try layout(&reader, header: header)
+                }
+            } catch let other as CKKSError {
+                // An object that starts as CKKS parameters do is reported as parameters.
+                let first = try SEALCompression.inflatedPrefix(
+                    payload, mode: header.comprMode, object: "SEAL object", count: 1)
+                if first.first == EncryptionParameters.ckksSchemeByte && !error.description.contains("not CKKS") {
+                    throw error
+                }
+                throw other
+            }
         }
-        if let context { return try inspect(bytes, header: header, context: context) }
-        return try SEALSerialization.load(bytes, object: "SEAL object") { reader, header in
-            try layout(&reader, header: header)
+        var s = SEALObjectSummary(
+            header: header, type: .encryptionParameters, candidates: [.encryptionParameters], validated: true)
+        s.polyModulusDegree = parameters.polyModulusDegree
+        s.coeffModulusSize = parameters.coeffModulus.count
+        s.coeffModulus = parameters.coeffModulus.map(\.value)
+        s.parmsID = parameters.parmsID
+        return s
+    }
+
+    /// How far a compressed object of unknown parameters may inflate: the largest size its first fields give
+    /// for any layout (a ciphertext's size, N and k; a plaintext's coefficient count; key-switching keys' list
+    /// count and the size in the first key's header), within SEAL's limits (N ≤ 131072, k ≤ 256).
+    private static func memberBound(_ payload: ArraySlice<UInt8>, header: SEALHeader) throws -> Int {
+        guard header.comprMode != .none else { return payload.count }
+        let prefix = try SEALCompression.inflatedPrefix(
+            payload, mode: header.comprMode, object: "SEAL object", count: 1 << 12)
+        var bound = EncryptionParameters.maxMemberByteCount
+        func word(_ offset: Int) -> Int? {
+            guard offset + 8 <= prefix.count else { return nil }
+            var value: UInt64 = 0
+            for k in (0..<8).reversed() { value = value << 8 | UInt64(prefix[offset + k]) }
+            return Int(exactly: value)
         }
+        let maxDegree = 131_072
+        let maxLimbs = CoeffModulus.maxModulusCount
+        // Ciphertext: parms_id, NTT flag, then size, N, k.
+        if let size = word(33), let degree = word(41), let limbs = word(49), size <= 16, degree <= maxDegree,
+            limbs <= maxLimbs
+        {
+            bound = max(bound, SEALSerialization.ciphertextMemberBound(degree: degree, limbs: limbs, size: size))
+        }
+        // Plaintext: parms_id, then the coefficient count.
+        if let count = word(32), count <= maxDegree * maxLimbs {
+            bound = max(bound, SEALSerialization.plaintextMemberBound(degree: count, limbs: 1))
+        }
+        // Key-switching keys: parms_id, the list count, then per list a count and that many keys, each with a
+        // header; the first non-empty list's first key sizes them all.
+        if let lists = word(32), lists <= maxDegree {
+            var offset = 40
+            var seen = 0
+            while seen < lists {
+                guard let count = word(offset) else {
+                    bound = SEALSerialization.maxInflatedByteCount  // beyond the prefix: unknown
+                    break
+                }
+                guard count > 0 else {
+                    offset += 8
+                    seen += 1
+                    continue
+                }
+                if count <= maxLimbs, offset + 10 <= prefix.count, prefix[offset + 8] == 0x5E,
+                    prefix[offset + 9] == 0xA1, let size = word(offset + 16)
+                {
+                    let (all, overflow) = lists.multipliedReportingOverflow(by: 8 + count * min(size, 1 << 40))
+                    bound = max(bound, overflow ? SEALSerialization.maxInflatedByteCount : 40 + all)
+                }
+                break
+            }
+            if seen == lists { bound = max(bound, 40 + 8 * lists) }
+        }
+        return min(bound, SEALSerialization.maxInflatedByteCount)
     }
 
     private static func inspect(_ bytes: [UInt8], header: SEALHeader, context: CKKSContext) throws

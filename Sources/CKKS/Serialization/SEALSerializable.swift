@@ -40,7 +40,7 @@ extension SEALSerializable {
         try saveNested(into: &writer, version: version)
     }
 
-    /// Writes ``serialized(version:comprMode:)`` to a file.
+    /// Writes ``serialized(version:comprMode:)`` to a file, atomically and durably (``AtomicFile``).
     /// - Parameters:
     ///   - path: the file to create or replace.
     ///   - version: header version.
@@ -49,13 +49,7 @@ extension SEALSerializable {
     public func save(toFile path: String, version: SEALVersion = .defaultForWriting, comprMode: ComprMode = .none)
         throws
     {
-        let bytes = try serialized(version: version, comprMode: comprMode)
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-        } catch {
-            throw CKKSError.fileError(
-                path: path, reason: "cannot write \(Self.objectName): \(error.localizedDescription)")
-        }
+        try AtomicFile.write([try serialized(version: version, comprMode: comprMode)], to: path)
     }
 
     /// Appends this object, header included and uncompressed, as a nested object.
@@ -76,30 +70,36 @@ public protocol SEALLoadable: SEALSerializable {
     /// - Returns: The object.
     /// - Throws: ``CKKSError`` naming what is wrong with the bytes.
     static func loadMembers(from reader: inout ByteReader, header: SEALHeader, context: CKKSContext) throws -> Self
+
+    /// The most member bytes an object of this kind can have under `context`: how far a compressed object is
+    /// inflated before it is refused.
+    /// - Parameter context: the parameters.
+    /// - Returns: a byte count.
+    static func maxMemberByteCount(context: CKKSContext) -> Int
 }
 
 extension SEALLoadable {
     /// Loads an object from SEAL bytes (any compression, SEAL 3.4+ or 4.0–4.4 headers) and validates it.
     /// - Parameters:
-    ///   - bytes: the serialized object (trailing bytes are ignored).
+    ///   - bytes: the serialized object, nothing after it.
     ///   - context: the parameters it must belong to.
     /// - Throws: ``CKKSError`` naming the problem.
     public init(serialized bytes: [UInt8], context: CKKSContext) throws {
-        self = try SEALSerialization.load(bytes, object: Self.objectName) { reader, header in
-            try Self.loadMembers(from: &reader, header: header, context: context)
-        }
+        try self.init(serialized: bytes, range: 0..<bytes.count, context: context)
     }
 
     /// Loads an object from the SEAL bytes at `bytes[range]` (any compression), without copying them out of
     /// a larger buffer such as a file holding many objects.
     /// - Parameters:
     ///   - bytes: the buffer.
-    ///   - range: where the serialized object lies (trailing bytes in it are ignored).
+    ///   - range: where the serialized object lies, nothing after it.
     ///   - context: the parameters it must belong to.
     /// - Throws: ``CKKSError`` naming the problem (a range that is short or outside the buffer reads as
     ///   truncated data).
     public init(serialized bytes: [UInt8], range: Range<Int>, context: CKKSContext) throws {
-        self = try SEALSerialization.load(bytes, range: range, object: Self.objectName) { reader, header in
+        self = try SEALSerialization.load(
+            bytes, range: range, object: Self.objectName, maxMemberBytes: Self.maxMemberByteCount(context: context)
+        ) { reader, header in
             try Self.loadMembers(from: &reader, header: header, context: context)
         }
     }
@@ -120,7 +120,9 @@ extension SEALLoadable {
 
     /// Reads one nested object (with its own header) from `reader`.
     static func loadNested(from reader: inout ByteReader, context: CKKSContext) throws -> Self {
-        try SEALSerialization.loadObject(from: &reader, object: objectName) { body, header in
+        try SEALSerialization.loadObject(
+            from: &reader, object: objectName, maxMemberBytes: Self.maxMemberByteCount(context: context)
+        ) { body, header in
             try loadMembers(from: &body, header: header, context: context)
         }
     }

@@ -3,6 +3,11 @@
 /// uncompressed headers with the same version bytes.
 /// - Note: SEAL: serialization.cpp `Serialization::Save`, `Serialization::Load`.
 public enum SEALSerialization {
+    /// The most member bytes a compressed object may inflate to when its kind and parameters give nothing
+    /// tighter (SEAL's largest objects, every Galois key at N = 32768 with a 881-bit modulus, about 3.5 GiB, stay
+    /// below it).
+    public static let maxInflatedByteCount = 1 << 34
+
     /// Writes one object: header, then `members` (compressed as a whole if `comprMode` asks).
     /// - Parameters:
     ///   - writer: where the object goes.
@@ -45,26 +50,27 @@ public enum SEALSerialization {
     }
 
     /// Reads one object at the reader's position: checks the header, inflates if needed, hands `members` a
-    /// reader over exactly the member bytes, and for uncompressed objects checks that `members` consumed them
-    /// all (SEAL's "invalid data size").
+    /// reader over exactly the member bytes, and checks that `members` consumed them all (SEAL's "invalid data
+    /// size"; for a compressed object, data after the members inside the compressed stream).
     /// - Parameters:
     ///   - reader: positioned at the object's header; advanced past the object.
     ///   - object: what is being read, for error messages.
+    ///   - maxMemberBytes: the most member bytes an object of this kind can have; a compressed stream is
+    ///     inflated no further than that (the guard against decompression bombs).
     ///   - members: parses the members; gets the header for its version bytes.
     /// - Returns: What `members` returns.
-    /// - Throws: ``CKKSError`` for a bad header, a truncated stream, corrupt compressed data or a size mismatch.
+    /// - Throws: ``CKKSError`` for a bad header, a truncated stream, corrupt compressed data, a stream that
+    ///   inflates past `maxMemberBytes`, or a size mismatch.
     public static func loadObject<T>(
-        from reader: inout ByteReader, object: String, members: (inout ByteReader, SEALHeader) throws -> T
+        from reader: inout ByteReader, object: String, maxMemberBytes: Int = maxInflatedByteCount,
+        members: (inout ByteReader, SEALHeader) throws -> T
     ) throws -> T {
         let saved = reader.object
         reader.object = object
         defer { reader.object = saved }
         let start = reader.offset
         let header = try SEALHeader.parse(&reader)
-        guard header.size >= UInt64(SEALHeader.byteCount), let total = Int(exactly: header.size) else {
-            throw CKKSError.invalidData(object: object, reason: "header size \(header.size) is smaller than the header")
-        }
-        let payloadCount = total - SEALHeader.byteCount
+        let payloadCount = try Self.payloadCount(header, object: object)
         try reader.require(payloadCount)
         let payloadStart = reader.offset
         try reader.skip(payloadCount)
@@ -74,44 +80,84 @@ public enum SEALSerialization {
             let value = try members(&body, header)
             guard body.remaining == 0 else {
                 throw CKKSError.sizeMismatch(
-                    object: object, field: "header size", expected: body.offset - start, found: total)
+                    object: object, field: "header size", expected: body.offset - start, found: payloadCount + 16)
             }
             return value
         case .zlib, .zstd:
             let inflated = try SEALCompression.decompress(
-                reader.bytes[payloadStart..<payloadStart + payloadCount], mode: header.comprMode, object: object)
+                reader.bytes[payloadStart..<payloadStart + payloadCount], mode: header.comprMode, object: object,
+                limit: maxMemberBytes)
             var body = ByteReader(inflated, object: object)
-            return try members(&body, header)
+            let value = try members(&body, header)
+            guard body.remaining == 0 else {
+                throw CKKSError.invalidData(
+                    object: object,
+                    reason: "\(body.remaining) bytes of \(header.comprMode) data follow the \(object)'s members")
+            }
+            return value
         }
     }
 
-    /// Reads one object from the start of `bytes` (trailing bytes are ignored, as SEAL's stream loads do).
+    /// The bytes after the header that `header` claims, checked to be at least the header and at most the
+    /// largest SEAL object (whether they are there is the caller's check, as a truncation).
+    static func payloadCount(_ header: SEALHeader, object: String) throws -> Int {
+        guard header.size >= UInt64(SEALHeader.byteCount) else {
+            throw CKKSError.invalidData(object: object, reason: "header size \(header.size) is smaller than the header")
+        }
+        guard header.size - UInt64(SEALHeader.byteCount) <= UInt64(maxInflatedByteCount) else {
+            throw CKKSError.invalidData(
+                object: object, reason: "header size \(header.size) is implausibly large for a SEAL object")
+        }
+        return Int(header.size) - SEALHeader.byteCount
+    }
+
+    /// Reads one object filling all of `bytes`.
     /// - Parameters:
     ///   - bytes: the serialized object.
     ///   - object: what is being read, for error messages.
+    ///   - maxMemberBytes: the most member bytes an object of this kind can have.
     ///   - members: parses the members.
     /// - Returns: What `members` returns.
-    /// - Throws: As ``loadObject(from:object:members:)``.
+    /// - Throws: As ``loadObject(from:object:maxMemberBytes:members:)``, and for bytes after the object.
     public static func load<T>(
-        _ bytes: [UInt8], object: String, members: (inout ByteReader, SEALHeader) throws -> T
+        _ bytes: [UInt8], object: String, maxMemberBytes: Int = maxInflatedByteCount,
+        members: (inout ByteReader, SEALHeader) throws -> T
     ) throws -> T {
-        try load(bytes, range: 0..<bytes.count, object: object, members: members)
+        try load(bytes, range: 0..<bytes.count, object: object, maxMemberBytes: maxMemberBytes, members: members)
     }
 
-    /// Reads one object from the start of `bytes[range]`, without copying the range out of `bytes`.
+    /// Reads one object filling `bytes[range]`, without copying the range out of `bytes`.
     /// - Parameters:
     ///   - bytes: a buffer holding the serialized object.
-    ///   - range: where the object lies (trailing bytes in it are ignored); clamped to the buffer.
+    ///   - range: where the object lies; clamped to the buffer.
     ///   - object: what is being read, for error messages.
+    ///   - maxMemberBytes: the most member bytes an object of this kind can have.
     ///   - members: parses the members.
     /// - Returns: What `members` returns.
-    /// - Throws: As ``loadObject(from:object:members:)``.
+    /// - Throws: As ``loadObject(from:object:maxMemberBytes:members:)``, and for bytes after the object in
+    ///   the range.
     public static func load<T>(
-        _ bytes: [UInt8], range: Range<Int>, object: String, members: (inout ByteReader, SEALHeader) throws -> T
+        _ bytes: [UInt8], range: Range<Int>, object: String,
+        maxMemberBytes: Int = maxInflatedByteCount,
+        members: (inout ByteReader, SEALHeader) throws -> T
     ) throws -> T {
         var reader = ByteReader(bytes, object: object, start: range.lowerBound, end: range.upperBound)
-        return try loadObject(from: &reader, object: object, members: members)
+        let value = try loadObject(from: &reader, object: object, maxMemberBytes: maxMemberBytes, members: members)
+        guard reader.remaining == 0 else {
+            throw CKKSError.invalidData(object: object, reason: "\(reader.remaining) bytes follow the object")
+        }
+        return value
     }
+
+    /// The most member bytes of a ciphertext of `size` polynomials of `degree`·`limbs` words, seeded or not:
+    /// 73 bytes of fields, the word array's header and count, the words, and the 81-byte PRNG info of the
+    /// seeded form.
+    static func ciphertextMemberBound(degree: Int, limbs: Int, size: Int) -> Int {
+        73 + 24 + 8 * size * degree * limbs + 81
+    }
+
+    /// The most member bytes of a plaintext of `degree`·`limbs` words.
+    static func plaintextMemberBound(degree: Int, limbs: Int) -> Int { 48 + 24 + 8 * degree * limbs }
 
     /// Saves one object into new bytes.
     /// - Parameters:

@@ -1,3 +1,4 @@
+import CKKS
 import Foundation
 
 /// Whole-file reads that turn I/O failures into ``DataFileError``.
@@ -19,12 +20,13 @@ enum FileBytes {
         return try Gzip.decompress(bytes, file: url.path)
     }
 
-    /// Writes `bytes` to `url` atomically, throwing ``DataFileError`` on failure.
+    /// Writes `bytes` to `url` atomically and durably (``AtomicFile``), throwing ``DataFileError`` on failure:
+    /// "<path>: is a directory" or "<path>: cannot write: <reason>".
     static func write(_ bytes: [UInt8], to url: URL) throws {
         do {
-            try Data(bytes).write(to: url, options: .atomic)
-        } catch {
-            throw DataFileError(file: url.path, problem: "cannot be written (\(error.localizedDescription))")
+            try AtomicFile.write([bytes], to: url.path)
+        } catch CKKSError.fileError(let path, let reason) {
+            throw DataFileError(file: path, problem: reason)
         }
     }
 }

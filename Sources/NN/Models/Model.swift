@@ -70,11 +70,17 @@ public final class Model {
     /// `fc1_layer.weight`, `batch_normal2_layer.running_mean`); `num_batches_tracked` entries are ignored.
     /// - Parameter tensors: name → tensor.
     /// - Throws: ``NNError/missingTensor(_:)``, ``NNError/unexpectedTensor(_:)`` or
-    ///   ``NNError/tensorShape(name:expected:found:)`` when the tensors do not fit; the model is then unchanged.
+    ///   ``NNError/tensorShape(name:expected:found:)`` when the tensors do not fit, and
+    ///   ``NNError/nonFiniteTensor(name:index:value:)`` for a NaN or infinite weight, bias or BatchNorm statistic;
+    ///   the model is then unchanged.
     public func load(_ tensors: [String: Tensor]) throws {
         var byName: [String: Tensor] = [:]
-        for (name, tensor) in tensors {
-            if name.hasSuffix("num_batches_tracked") { continue }
+        // A NaN or infinity is refused before any shape is matched, whichever architecture the caller tries.
+        for name in tensors.keys.sorted() where !name.hasSuffix("num_batches_tracked") {
+            guard let tensor = tensors[name] else { continue }
+            if let index = tensor.data.firstIndex(where: { !$0.isFinite }) {
+                throw NNError.nonFiniteTensor(name: name, index: index, value: Double(tensor.data[index]))
+            }
             byName[Model.canonicalName(name)] = tensor
         }
         let slots = stateTensors

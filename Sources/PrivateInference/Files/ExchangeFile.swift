@@ -1,12 +1,12 @@
+import CKKS
 import Foundation
+import NTT
 
 #if canImport(Glibc)
     import Glibc
-    private let posixWrite = Glibc.write
     private let posixRead = Glibc.read
 #elseif canImport(Darwin)
     import Darwin
-    private let posixWrite = Darwin.write
     private let posixRead = Darwin.read
 #endif
 
@@ -200,12 +200,30 @@ enum WordCoding {
 
     /// Reads `count` words at `offset`, checking bounds.
     static func read(_ bytes: [UInt8], offset: inout Int, count: Int, path: String) throws -> [UInt64] {
-        let end = offset + count * 8
-        guard count >= 0, end <= bytes.count else {
+        let (byteCount, overflow) = count.multipliedReportingOverflow(by: 8)
+        guard count >= 0, !overflow, offset >= 0, byteCount <= bytes.count - offset else {
             throw InferenceError.badFile(path: path, reason: "payload too short")
         }
+        let end = offset + byteCount
         defer { offset = end }
         return words(bytes[offset..<end])
+    }
+
+    /// Reads `count` words of polynomials at `offset` (rows of `degree` words, cycling through `moduli`), each of
+    /// which must be below its row's prime: a response or mask word that is not is a corrupt file, not a value.
+    /// - Throws: ``InferenceError/badFile(path:reason:)`` for a short payload or an unreduced word (its position
+    ///   only, never its value).
+    static func read(
+        _ bytes: [UInt8], offset: inout Int, count: Int, reducedModulo moduli: [Modulus], degree: Int, path: String
+    ) throws -> [UInt64] {
+        let start = offset
+        let words = try read(bytes, offset: &offset, count: count, path: path)
+        guard degree > 0, !moduli.isEmpty else { return words }
+        for (i, word) in words.enumerated() where word >= moduli[(i / degree) % moduli.count].value {
+            throw InferenceError.badFile(
+                path: path, reason: "word \(i) of the polynomials at byte \(start) is not reduced modulo its prime")
+        }
+        return words
     }
 }
 
@@ -237,50 +255,31 @@ enum FileBytes {
     }
 }
 
-/// Atomic file and directory writes: write beside the target, then rename over it.
+/// Atomic, durable file and directory writes (``AtomicFile``): write beside the target, flush, rename over it.
 enum AtomicWrite {
     static func write(_ bytes: [UInt8], to url: URL) throws {
         try write([bytes], to: url)
     }
 
-    /// Writes the concatenation of `pieces` to a temporary sibling, then renames it over `url` (rename(2)
-    /// replaces atomically). The pieces go to the kernel straight from their buffers: no joined copy.
-    /// - Parameter mode: the new file's permission bits (before the umask).
+    /// Writes the concatenation of `pieces` to a temporary sibling, flushes it and renames it over `url`.
+    /// - Parameters:
+    ///   - pieces: the file's bytes, in order.
+    ///   - url: the file.
+    ///   - mode: the new file's permission bits (before the umask).
+    /// - Throws: ``InferenceError/badFile(path:reason:)``: "is a directory" or "cannot write: <reason>".
     static func write(_ pieces: [[UInt8]], to url: URL, mode: mode_t = 0o644) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(
-            ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
-        )
-        func fail(_ reason: String) -> InferenceError {
-            unlink(temporary.path)
-            return InferenceError.badFile(path: url.path, reason: "cannot write: \(reason)")
+        do {
+            try AtomicFile.write(pieces, to: url.path, mode: mode)
+        } catch CKKSError.fileError(let path, let reason) {
+            throw InferenceError.badFile(path: path, reason: reason)
         }
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw fail(String(cString: strerror(errno))) }
-        var failure: String?
-        for piece in pieces where failure == nil {
-            piece.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count, let base = raw.baseAddress {
-                    let written = posixWrite(fd, base + offset, raw.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        failure = String(cString: strerror(errno))
-                        return
-                    }
-                    offset += written
-                }
-            }
-        }
-        if close(fd) != 0, failure == nil { failure = String(cString: strerror(errno)) }
-        if let failure { throw fail(failure) }
-        guard rename(temporary.path, url.path) == 0 else { throw fail(String(cString: strerror(errno))) }
     }
 
-    /// A fresh temporary sibling directory of `url` for building a directory that is renamed into place.
+    /// A fresh temporary sibling directory of `url` for building a directory that is renamed into place
+    /// (hidden; those of killed runs are removed first).
     static func temporaryDirectory(beside url: URL) throws -> URL {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(
-            ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
-        )
+        AtomicFile.removeStaleTemporaries(of: url)
+        let temporary = URL(fileURLWithPath: AtomicFile.temporaryPath(for: url))
         do {
             try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
         } catch {
@@ -289,11 +288,16 @@ enum AtomicWrite {
         return temporary
     }
 
-    /// Replaces `url` by the finished directory `temporary`.
+    /// Replaces `url` by the finished directory `temporary` and flushes the parent directory.
+    ///
+    /// The files in `temporary` were each written durably; a kill in between leaves no directory at `url`, never
+    /// a partial one.
     static func commitDirectory(_ temporary: URL, to url: URL) throws {
         do {
             if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
+            AtomicFile.syncDirectory(temporary.path)
             try FileManager.default.moveItem(at: temporary, to: url)
+            AtomicFile.syncDirectory(url.deletingLastPathComponent().path)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw InferenceError.badFile(path: url.path, reason: "cannot move the finished directory into place")

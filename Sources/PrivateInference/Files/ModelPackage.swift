@@ -95,6 +95,10 @@ enum ModelFile {
             do {
                 try model.load(tensors)
                 return model
+            } catch let error as NNError {
+                // A non-finite weight is the file's fault whatever the architecture: say so, naming the tensor.
+                if case .nonFiniteTensor = error { throw InferenceError.badFile(path: url.path, reason: "\(error)") }
+                lastError = error
             } catch {
                 lastError = error
             }

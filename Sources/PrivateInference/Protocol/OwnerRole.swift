@@ -204,11 +204,8 @@ public enum OwnerRole {
             try Workers.map(count) { i -> Result<Void, Error> in
                 Result {
                     var offset = i * words * 8
-                    let ct = try WordCoding.read(payload, offset: &offset, count: words, path: path)
-                    for row in 0..<(2 * kf) where ct[(row * n)..<((row + 1) * n)].contains(where: { $0 >= moduli[row % kf].value }) {
-                        throw InferenceError.badFile(
-                            path: path, reason: "ciphertext \(i) has a word not reduced modulo its prime")
-                    }
+                    _ = try WordCoding.read(
+                        payload, offset: &offset, count: words, reducedModulo: moduli, degree: n, path: path)
                 }
             }.forEach { try $0.get() }
             // Count first, durably: flooding's guarantee holds for at most t decrypted ciphertexts under this key.

@@ -267,7 +267,6 @@ public enum UserRole {
                 "conv1Filters": conv1Filters.map(String.init).joined(separator: ","),
                 "conv1Positions": String(conv1Filters.isEmpty ? 0 : g.conv1Side * g.conv1Side),
             ], payload: payload)
-        try request.write(to: out)
         var secret: [UInt8] = []
         for p in protected { WordCoding.append(p.mask, to: &secret) }
         plainResult.data.withUnsafeBytes { secret += $0 }
@@ -278,6 +277,9 @@ public enum UserRole {
             kind: .requestPrivate, parmsID: finalParms,
             fields: ["requestHash": request.header.payloadHash, "images": String(count)], payload: secret
         ).write(to: RequestCoding.privateURL(out))
+        // The private side first: a run killed between the two writes leaves no request the user could send but
+        // never finish.
+        try request.write(to: out)
     }
 
     /// The plaintext filters: the activations entering conv2 `[B, C1, S1, S1]` and conv2's (pooled) outputs
@@ -398,9 +400,13 @@ public enum UserRole {
         let decoded = try Workers.map(cts) { i -> Result<[Double], Error> in
             Result {
                 var offset = i * words * 8
-                let m = try WordCoding.read(respPayload, offset: &offset, count: words, path: response.path)
+                let m = try WordCoding.read(
+                    respPayload, offset: &offset, count: words, reducedModulo: finalModuli, degree: n,
+                    path: response.path)
                 offset = i * words * 8
-                var r = try WordCoding.read(privPayload, offset: &offset, count: words, path: privateURL.path)
+                var r = try WordCoding.read(
+                    privPayload, offset: &offset, count: words, reducedModulo: finalModuli, degree: n,
+                    path: privateURL.path)
                 // The owner returned m(X) + m(X⁻¹) of the masked result (2·Re of its slots): the mask goes the same
                 // way, and the scale doubles.
                 RealProjection.apply(&r, moduli: finalModuli, degree: n)

@@ -40,11 +40,7 @@ struct DemoCommand: ParsableCommand {
         }
         let (net, validate, test) = try InferenceSupport.run {
             () throws -> (Model, (images: Tensor, labels: [Int]), LabeledImages) in
-            let file = try Safetensors(contentsOf: modelURL)
-            var tensors: [String: Tensor] = [:]
-            for (name, t) in file.tensors { tensors[name] = Tensor(shape: t.shape, data: try t.floats()) }
-            let net = Model(.lenet5MNIST)
-            try net.load(tensors)
+            let net = try ModelFiles.load(model, architecture: .lenet5MNIST)
             return (net, try Dataset.mnist.tensors(.validate, root: root), try Dataset.mnist.load(.test, root: root))
         }
         // 1. Selection on the validate half (spec §12 item 13: never on the reporting half).

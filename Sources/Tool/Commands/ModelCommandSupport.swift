@@ -36,6 +36,7 @@ enum ModelFiles {
             try model.load(try file.floatTensors(file: path))
             return model
         } catch let error as NNError {
+            if case .nonFiniteTensor = error { throw CommandError(description: "\(path): \(error)") }
             throw CommandError(description: "\(path): does not fit the \(architecture.datasetName) model: \(error)")
         } catch let error as DataFileError {
             throw CommandError(description: error.description)

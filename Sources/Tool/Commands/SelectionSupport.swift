@@ -1,3 +1,4 @@
+import CKKS
 import Foundation
 import NN
 
@@ -71,12 +72,11 @@ enum SelectionInputs {
     /// - Throws: ``ToolError`` naming the file.
     static func write(_ text: String, to path: String) throws {
         let url = URL(fileURLWithPath: path)
+        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         do {
-            try FileManager.default.createDirectory(
-                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: url, options: .atomic)
-        } catch {
-            throw ToolError("\(path): cannot be written")
+            try AtomicFile.write([Array(text.utf8)], to: path)
+        } catch let error as CKKSError {
+            throw ToolError(error.description)
         }
     }
 
@@ -94,8 +94,10 @@ enum SelectionInputs {
             try FileManager.default.createDirectory(
                 at: URL(fileURLWithPath: folder), withIntermediateDirectories: true)
             try plot.write(to: url)
+        } catch let error as DataFileError {
+            throw ToolError(error.description)
         } catch {
-            throw ToolError("\(url.path): cannot be written")
+            throw ToolError("\(folder): cannot create the folder")
         }
     }
 

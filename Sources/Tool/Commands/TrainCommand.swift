@@ -80,6 +80,11 @@ struct TrainCommand: ParsableCommand {
     var outputPath: String { out ?? "models/\(dataset.rawValue).safetensors" }
 
     func run() throws {
+        // Refused before training, not after it.
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: outputPath, isDirectory: &isFolder), isFolder.boolValue {
+            throw CommandError(description: "\(outputPath): is a directory")
+        }
         let architecture = dataset.architecture
         var recipe = architecture.recipe
         if let epochs { recipe.epochs = epochs }

@@ -119,10 +119,7 @@ struct CKKSInspectCommand: ParsableCommand {
     func report() throws -> String {
         let bytes = try readFile(file)
         var context: CKKSContext?
-        if let params {
-            let parms = try EncryptionParameters(serialized: try readFile(params))
-            context = try CKKSContext(parms, securityLevel: .none)
-        }
+        if let params { context = try CKKSFiles.context(params) }
         let summary: SEALObjectSummary
         do {
             summary = try SEALObjectInspector.inspect(bytes, context: context)

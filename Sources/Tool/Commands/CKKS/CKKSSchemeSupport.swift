@@ -106,6 +106,9 @@ enum CKKSFiles {
         guard values.count <= slotCount else {
             throw ToolError("\(path): \(values.count) values do not fit in \(slotCount) slots")
         }
+        if let bad = values.firstIndex(where: { !$0.real.isFinite || !$0.imaginary.isFinite }) {
+            throw ToolError("\(path): value \(bad) is not a finite number (JSON numbers must fit a double)")
+        }
         return values
     }
 }
