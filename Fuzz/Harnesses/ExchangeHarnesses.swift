@@ -56,8 +56,10 @@ enum ExchangeHarnesses {
             name: name, summary: summary,
             run: { bytes in
                 let fixture = ExchangeFixture.shared
+                // The owner's key store holds one directory per package key: `<store>/keys/<key id>/`.
                 let keys = fixture.workingCopy(.keys, for: name)
-                try? FileManager.default.removeItem(at: keys.appendingPathComponent("decryptions.json"))
+                let store = keys.deletingLastPathComponent().deletingLastPathComponent()
+                fixture.restore(.keys, "decryptions.json", in: keys)  // a fresh budget for every input
                 var request = fixture.path(.exchange, "req")
                 if let file {
                     Scratch.write(fixture.complete(bytes), to: keys.appendingPathComponent(file))
@@ -66,7 +68,7 @@ enum ExchangeHarnesses {
                     Scratch.write(fixture.complete(bytes), to: request)
                 }
                 let response = Scratch.root.appendingPathComponent("\(name)-resp")
-                _ = try? OwnerRole.decrypt(keys: keys, request: request, response: response)
+                _ = try? OwnerRole.decrypt(keys: store, request: request, response: response)
                 if let file { fixture.restore(.keys, file, in: keys) }
             },
             seeds: { try seed(ExchangeFixture.shared) })
@@ -127,17 +129,23 @@ final class ExchangeFixture: @unchecked Sendable {
         root = Scratch.directory("exchange-fixture")
         let model = root.appendingPathComponent("model.safetensors")
         try Safetensors(stateDict: Model(.lenet5MNIST, seed: 5).stateDict()).write(to: model)
-        let keys = path(.keys), package = path(.package), exchange = path(.exchange)
+        let store = root.appendingPathComponent("store"), package = path(.package), exchange = path(.exchange)
         try FileManager.default.createDirectory(at: exchange, withIntermediateDirectories: true)
         _ = try OwnerRole.package(
-            modelURL: model, selection: FilterSelection([2: [3]]), out: package, preset: .auto, keys: keys,
+            modelURL: model, selection: FilterSelection([2: [3]]), out: package, preset: .auto, keys: store,
             parameters: try EncryptionParameters(polyModulusDegree: 64, bitSizes: [60, 60, 60, 60, 60, 60]),
             security: .none)
         let pixels = (0..<784).map { UInt8(truncatingIfNeeded: $0 * 37 % 251) }
         _ = try UserRole.infer(package: package, pixels: pixels, count: 1, out: exchange.appendingPathComponent("req"))
-        _ = try OwnerRole.decrypt(keys: keys, request: exchange.appendingPathComponent("req"),
+        _ = try OwnerRole.decrypt(keys: store, request: exchange.appendingPathComponent("req"),
             response: exchange.appendingPathComponent("resp"))
-        try? FileManager.default.removeItem(at: keys.appendingPathComponent("decryptions.json"))
+        // The package's key directory (the store holds one per package) is the `.keys` folder the harnesses copy.
+        let keyIDs = try FileManager.default.contentsOfDirectory(atPath: store.appendingPathComponent("keys").path)
+            .filter { !$0.hasPrefix(".") }
+        guard keyIDs.count == 1 else { throw CocoaError(.fileReadUnknown) }
+        let keys = path(.keys)
+        try FileManager.default.moveItem(at: store.appendingPathComponent("keys").appendingPathComponent(keyIDs[0]), to: keys)
+        try Data(#"{"keyID":"\#(keyIDs[0])","decrypted":0}"#.utf8).write(to: keys.appendingPathComponent("decryptions.json"))
         try? FileManager.default.removeItem(at: keys.appendingPathComponent("decryptions.lock"))
         for folder in [Folder.keys, .package, .exchange] {
             for name in try FileManager.default.contentsOfDirectory(atPath: path(folder).path) {
@@ -162,7 +170,14 @@ final class ExchangeFixture: @unchecked Sendable {
 
     /// The harness's own copy of a fixture folder (made on first use).
     func workingCopy(_ folder: Folder, for harness: String) -> URL {
-        let url = Scratch.root.appendingPathComponent("\(harness)-\(folder.rawValue)")
+        // A key directory sits in a store of its own: `<harness>-store/keys/<key id>`.
+        let url =
+            folder == .keys
+            ? Scratch.root.appendingPathComponent("\(harness)-store/keys").appendingPathComponent(tokens["$KEY"] ?? "key")
+            : Scratch.root.appendingPathComponent("\(harness)-\(folder.rawValue)")
+        if folder == .keys {
+            try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        }
         if copies.insert(url.path).inserted {
             try? FileManager.default.removeItem(at: url)
             try! FileManager.default.copyItem(at: path(folder), to: url)

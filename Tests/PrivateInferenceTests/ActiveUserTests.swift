@@ -108,6 +108,22 @@ import Testing
         #expect(decryption.used == 16)
     }
 
+    /// A selection that does not fit the model is refused naming the selection file.
+    @Test func selectionOutOfRangeNamesItsFile() throws {
+        let dir = EncryptedProtocolTests.temporary()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let selectionFile = dir.appendingPathComponent("sel.json")
+        #expect(
+            throws: InferenceError.badFile(
+                path: selectionFile.path, reason: "selection layer 2: filter 99 is not in 0..<16 (model.safetensors)")
+        ) {
+            try OwnerRole.package(
+                modelURL: try EncryptedProtocolTests.modelFile(dir), selection: FilterSelection([1: [0], 2: [99]]),
+                out: dir.appendingPathComponent("pkg"), preset: .auto, keys: dir.appendingPathComponent("keys"),
+                parameters: try EncryptedProtocolTests.smallParameters(), security: .none, selectionFile: selectionFile)
+        }
+    }
+
     /// Every package gets its own key, so a recovered key opens nothing else, and a request for one package
     /// cannot borrow another package's key.
     @Test func everyPackageHasItsOwnKey() throws {
@@ -162,6 +178,11 @@ import Testing
         #expect(
             throws: InferenceError.badFile(path: count.path, reason: "decrypted count -1000000000 is outside 0...1048576")
         ) { try OwnerRole.decrypt(keys: x.keys, request: x.request, response: response) }
+        // Int.min once overflowed the budget arithmetic (fuzz finding, Fuzz/regressions/decryptions-count-int-min.json).
+        try Data(#"{"keyID":"\#(x.pkg.manifest.keyID)","decrypted":\#(Int.min)}"#.utf8).write(to: count)
+        #expect(throws: InferenceError.self) {
+            try OwnerRole.decrypt(keys: x.keys, request: x.request, response: response)
+        }
         try FileManager.default.removeItem(at: count)
         #expect(
             throws: InferenceError.badFile(

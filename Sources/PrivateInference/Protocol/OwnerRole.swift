@@ -33,17 +33,18 @@ public enum OwnerRole {
     ///   - parameters: explicit parameters instead of the preset (tests: small rings with security none).
     ///   - security: the security level the parameters must meet.
     ///   - cache: the package cache root, or `nil` for none.
+    ///   - selectionFile: where `selection` was read from, named in its errors.
     /// - Returns: where the package is, whether it was reused, its cache key and size.
     /// - Throws: ``InferenceError`` naming the file at fault.
     public static func package(
         modelURL: URL, selection: FilterSelection, out: URL, preset: ParameterPreset, keys: URL,
         normalization: Normalization = .unit, parameters: EncryptionParameters? = nil, security: SecurityLevel = .tc128,
-        cache: URL? = nil
+        cache: URL? = nil, selectionFile: URL? = nil
     ) throws -> PackageSummary {
         var times = PhaseTimes()
         let start = DispatchTime.now().uptimeNanoseconds
         let model = try ModelFile.load(modelURL)
-        try validate(selection, model: model)
+        try validate(selection, model: model, modelURL: modelURL, source: selectionFile)
         let context = try HEContext(parameters: parameters ?? preset.encryptionParameters(), securityLevel: security)
         let modelBytes = [UInt8](FileManager.default.contents(atPath: modelURL.path) ?? Data())
         let selectionJSON = canonicalJSON(selection)
@@ -233,20 +234,24 @@ public enum OwnerRole {
         return Decryption(times: times, used: used, limit: limit)
     }
 
-    static func validate(_ selection: FilterSelection, model: Model) throws {
+    /// Checks a selection against the model's layers.
+    /// - Parameter source: the selection's file, named in the error (else the error names the model file).
+    static func validate(_ selection: FilterSelection, model: Model, modelURL: URL, source: URL?) throws {
+        func refuse(_ reason: String) -> InferenceError {
+            source.map { .badFile(path: $0.path, reason: reason) }
+                ?? .badFile(path: modelURL.path, reason: "the selection does not fit this model: \(reason)")
+        }
         for (layer, filters) in selection.filters {
             guard layer == 1 || layer == 2 else {
-                throw InferenceError.invalidArgument(
-                    "selection layer \(layer): only conv1 (1) and conv2 (2) can be encrypted")
+                throw refuse("selection layer \(layer): only conv1 (1) and conv2 (2) can be encrypted")
             }
             let count = layer == 1 ? model.conv1.outChannels : model.conv2.outChannels
             if let bad = filters.first(where: { $0 < 0 || $0 >= count }) {
-                throw InferenceError.invalidArgument("selection layer \(layer): filter \(bad) is not in 0..<\(count)")
+                throw refuse("selection layer \(layer): filter \(bad) is not in 0..<\(count) (\(modelURL.lastPathComponent))")
             }
         }
         guard !selection[2].isEmpty else {
-            throw InferenceError.invalidArgument(
-                "the selection encrypts no conv2 filter: nothing would be sent to the owner")
+            throw refuse("the selection encrypts no conv2 filter: nothing would be sent to the owner")
         }
     }
 

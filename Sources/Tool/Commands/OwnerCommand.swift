@@ -18,7 +18,7 @@ struct OwnerPackageCommand: ParsableCommand {
         commandName: "package",
         abstract: "Encrypt the selected filters and write a model package (no secret key in it).")
 
-    @Option(help: "Trained LeNet-5 safetensors file.") var model: String
+    @Option(help: "Trained model (safetensors) of any of the five networks.") var model: String
     @Option(help: "Selection JSON ({\"1\": [..], \"2\": [..]}).") var selection: String
     @Option(help: "Package directory to write (replaced atomically).") var out: String
     @Option(help: "CKKS parameters: auto (N 16384, 4×60-bit) or privdnn (the original's).") var params:
@@ -28,13 +28,16 @@ struct OwnerPackageCommand: ParsableCommand {
     @Flag(help: "Do not use the package cache.") var noCache = false
 
     func run() throws {
+        let selectionFile = URL(fileURLWithPath: selection)
         let selection = try InferenceSupport.selection(selection)
-        guard let data = Dataset(name: dataset) else { throw ToolError("unknown dataset \(dataset)") }
+        guard let data = Dataset(name: dataset) else {
+            throw ToolError("unknown dataset \(dataset) (mnist, emnist, gtsrb, cifar10, tinyimagenet)")
+        }
         let summary = try InferenceSupport.run {
             try OwnerRole.package(
                 modelURL: URL(fileURLWithPath: model), selection: selection, out: URL(fileURLWithPath: out),
                 preset: params, keys: URL(fileURLWithPath: keys), normalization: data.normalization,
-                cache: noCache ? nil : PackageCache.defaultRoot)
+                cache: noCache ? nil : PackageCache.defaultRoot, selectionFile: selectionFile)
         }
         print(
             "\(summary.reused ? "reused" : "wrote") \(out) (\(InferenceSupport.bytes(summary.bytes)), cache key "
