@@ -28,19 +28,27 @@ let package = Package(
         .systemLibrary(
             name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .target(name: "NN", dependencies: ["CKKS", "CZlib", "COpenBLAS", "CJPEG"]),
-        .target(name: "PrivateInference", dependencies: ["CKKS", "NN"]),
+        .target(name: "PrivateInference", dependencies: ["NTT", "CKKS", "NN"]),
         .executableTarget(
             name: "Tool",
-            dependencies: ["CKKS", "NN", "PrivateInference", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "NTT", "CKKS", "NN", "PrivateInference",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: releaseCMO),
-        .target(name: "TestSupport", dependencies: ["CKKS", "NN"], path: "Tests/TestSupport"),
-        .testTarget(name: "NTTTests", dependencies: ["NTT", "TestSupport"]),
-        .testTarget(name: "CKKSTests", dependencies: ["CKKS", "TestSupport"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "NTTTests", dependencies: ["CGMP", "NTT", "TestSupport"]),
+        .testTarget(name: "CKKSTests", dependencies: ["NTT", "CKKS", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
-        .testTarget(name: "PrivateInferenceTests", dependencies: ["PrivateInference", "TestSupport"]),
-        .testTarget(name: "ToolTests", dependencies: ["Tool", "TestSupport"]),
+        .testTarget(name: "PrivateInferenceTests", dependencies: ["NTT", "CKKS", "NN", "PrivateInference", "TestSupport"]),
+        .testTarget(
+            name: "ToolTests",
+            dependencies: [
+                "CKKS", "NN", "PrivateInference", "Tool", "TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(
-            name: "CKKSBenchmarks", dependencies: ["CKKS", "NN"],
+            name: "CKKSBenchmarks", dependencies: ["NTT", "CKKS", "NN"],
             path: "Benchmarks/CKKSBenchmarks", swiftSettings: releaseCMO),
         .executableTarget(
             name: "InferenceBenchmarks", dependencies: ["CKKS", "NN", "PrivateInference"],

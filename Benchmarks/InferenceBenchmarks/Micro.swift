@@ -1,8 +1,7 @@
 import CKKS
 import Foundation
 import NN
-
-@testable import PrivateInference
+import PrivateInference
 
 /// Kernel timings at the real ring (N = 16384, the auto preset), one core.
 enum Micro {

@@ -597,14 +597,14 @@ final class ReleasableBuffers: @unchecked Sendable {
 }
 
 /// Words at a stable address for the multiply-accumulate kernel (an owned allocation, freed with the object).
-final class WordBuffer: @unchecked Sendable {
+package final class WordBuffer: @unchecked Sendable {
     /// The first word.
-    let pointer: UnsafeMutablePointer<UInt64>
+    package let pointer: UnsafeMutablePointer<UInt64>
     /// The number of words.
     let count: Int
 
     /// `count` zero words.
-    init(count: Int) {
+    package init(count: Int) {
         self.count = count
         pointer = .allocate(capacity: count)
         pointer.initialize(repeating: 0, count: count)
@@ -617,7 +617,7 @@ final class WordBuffer: @unchecked Sendable {
     }
 
     /// A copy of `words`.
-    init(_ words: [UInt64]) {
+    package init(_ words: [UInt64]) {
         count = words.count
         pointer = .allocate(capacity: words.count)
         words.withUnsafeBufferPointer { b in

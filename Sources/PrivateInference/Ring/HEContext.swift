@@ -12,7 +12,7 @@ public final class HEContext: Sendable {
     /// The encoder.
     let encoder: CKKSEncoder
     /// The evaluator (relinearization, rescale, mod-switch, additions), bit-exact with SEAL.
-    let evaluator: Evaluator
+    package let evaluator: Evaluator
     /// N.
     public let degree: Int
     /// q_0 ⋯ q_{K-2}, P.
@@ -49,7 +49,7 @@ public final class HEContext: Sendable {
     public var parameters: EncryptionParameters { ckks.parameters }
 
     /// The primes of the level with k primes.
-    func moduli(_ k: Int) -> [Modulus] { Array(keyModuli.prefix(k)) }
+    package func moduli(_ k: Int) -> [Modulus] { Array(keyModuli.prefix(k)) }
 
     /// q_i as a Double.
     func prime(_ i: Int) -> Double { Double(keyModuli[i].value) }
@@ -62,7 +62,7 @@ public final class HEContext: Sendable {
     }
 
     /// The words of real slot values encoded at `scale` on k primes (NTT form).
-    func encodeWords(_ values: [Double], scale: Double, primes k: Int) throws -> [UInt64] {
+    package func encodeWords(_ values: [Double], scale: Double, primes k: Int) throws -> [UInt64] {
         try encoder.encode(values, scale: scale, parmsID: parmsIDs[k]).data
     }
 

@@ -2,16 +2,16 @@ import CKKS
 import NTT
 
 /// Key material the owner creates once per key store (SEAL's key types).
-struct OwnerKeyMaterial: Sendable {
-    var secret: SecretKey
-    var publicKey: PublicKey
-    var relinKeys: RelinKeys
+package struct OwnerKeyMaterial: Sendable {
+    package var secret: SecretKey
+    package var publicKey: PublicKey
+    package var relinKeys: RelinKeys
 }
 
 extension HEContext {
     /// Generates a fresh secret key, public key and relinearization keys (s² and s³: the user relinearizes
     /// four-component conv2 sums) from OS randomness.
-    func generateKeys() throws -> OwnerKeyMaterial { try generateKeys(KeyGenerator(context: ckks)) }
+    package func generateKeys() throws -> OwnerKeyMaterial { try generateKeys(KeyGenerator(context: ckks)) }
 
     /// The key material of `generator`'s secret key: it and the public and relinearization keys made from it.
     func generateKeys(_ generator: KeyGenerator) throws -> OwnerKeyMaterial {
@@ -31,7 +31,7 @@ extension HEContext {
 
     /// Symmetric encryption of the constant `value` at `scale` on k primes, keeping the seed so that it saves
     /// in SEAL's seeded (half-size) form.
-    func encryptConstant(_ value: Double, scale: Double, primes k: Int, encryptor: Encryptor) throws -> Ciphertext {
+    package func encryptConstant(_ value: Double, scale: Double, primes k: Int, encryptor: Encryptor) throws -> Ciphertext {
         try encryptor.encryptSymmetric(encoder.encode(value, scale: scale, parmsID: parmsIDs[k]), seeded: true)
     }
 

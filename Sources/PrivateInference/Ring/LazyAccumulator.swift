@@ -2,7 +2,7 @@ import NTT
 
 /// One product of a sum of products: an encrypted weight (two components) times a plaintext or a
 /// ciphertext of two or three components, all NTT form at the same k primes.
-struct ProductTerm {
+package struct ProductTerm {
     /// The weight ciphertext: component c, prime j at `weight + (c·k + j)·N`.
     let weight: UnsafePointer<UInt64>
     /// The input: a plaintext (prime j at `input + j·N`) or a ciphertext laid out like `weight`.
@@ -11,6 +11,16 @@ struct ProductTerm {
     let inputIsCipher: Bool
     /// Components of a ciphertext input: 2, or 3 for an unrelinearized product.
     var inputComponents: Int = 2
+
+    /// A term (`package`: the kernel benchmarks build them).
+    package init(
+        weight: UnsafePointer<UInt64>, input: UnsafePointer<UInt64>, inputIsCipher: Bool, inputComponents: Int = 2
+    ) {
+        self.weight = weight
+        self.input = input
+        self.inputIsCipher = inputIsCipher
+        self.inputComponents = inputComponents
+    }
 }
 
 /// Sums of dyadic products with lazy 128-bit accumulation: one Barrett reduction per output word, instead of
@@ -20,7 +30,7 @@ struct ProductTerm {
 /// area; ct⊙pt terms go in pairs, whose two products are added in registers before touching the scratch.
 /// (Running over all terms per coefficient with the sums in registers is slower: the dozens of input rows
 /// sit at the same page offset and evict each other from the L1 cache.)
-enum LazyAccumulator {
+package enum LazyAccumulator {
     /// Coefficients per block: the (up to eight) running-sum rows of a block stay in L1.
     static let block = 256
     /// Products a 128-bit sum can take before it must be reduced: each is below (2^60)² = 2^120, so 255 fit.
@@ -31,7 +41,7 @@ enum LazyAccumulator {
     /// or, with a three-component input, 4), 3 = Σ w1·b2; with `accumulate` the sums are added to `out` (mod q)
     /// instead of overwriting it.
     /// - Precondition: every word is canonical (< q_j) and q_j < 2^60.
-    static func sum(
+    package static func sum(
         _ terms: [ProductTerm], primes k: Int, degree n: Int, moduli: [Modulus], outSize: Int,
         into out: UnsafeMutablePointer<UInt64>, accumulate: Bool = false
     ) {
