@@ -8,7 +8,7 @@ import PrivateInference
 
 /// Encrypted-inference benchmarks: `--micro` (kernel timings at N = 16384), `--pipeline` (the whole exchange on
 /// the 5,000-image MNIST test half for the selections (1,1), (2,6) and all filters, plus the measured
-/// full-encryption baseline `--full`), each configuration in its own process so that peak RSS (VmHWM) is per
+/// full-encryption baseline `--full`; `--data-encrypted` measures the data-encrypted baseline), each configuration in its own process so that peak RSS (VmHWM) is per
 /// configuration. `--full-estimate` keeps the older extrapolation from kernel timings.
 /// Results are JSON lines on standard output.
 
@@ -93,6 +93,28 @@ if arguments.contains("--micro") {
         FileHandle.standardError.write(Data("full encryption disagrees with the plaintext model\n".utf8))
         exit(1)
     }
+} else if arguments.contains("--data-encrypted") {
+    // The measured data-encrypted baseline (DataEncryptedRun): the user's images encrypted, plaintext weights.
+    let model = URL(fileURLWithPath: value("--square-model") ?? "models/lenet5-mnist-square.safetensors")
+    var images = try Dataset.mnist.load(.test, root: value("--data").map { URL(fileURLWithPath: $0) })
+    if let limit = value("--limit").flatMap(Int.init) { images = images.subset(Array(0..<min(limit, images.count))) }
+    let report = try DataEncryptedRun.run(modelURL: model, images: images, normalization: Dataset.mnist.normalization)
+    let agrees = report.agreement == 100
+    print(
+        json([
+            "benchmark": "data-encrypted/auto/N=\(report.degree)/measured", "images": report.images,
+            "bit_sizes": report.bitSizes, "phases": report.phases.seconds, "seconds_total": report.secondsTotal,
+            "cpu_seconds": report.cpuSeconds, "peak_rss_bytes": report.peakRSSBytes,
+            "accuracy_plain": report.accuracyPlain, "accuracy_encrypted": report.accuracyEncrypted,
+            "agreement": report.agreement, "agrees_with_plaintext": agrees,
+            "max_logit_difference": report.maxLogitDifference, "operations": report.operations,
+            "upload_bytes": report.uploadBytes, "key_bytes": report.keyBytes, "download_bytes": report.downloadBytes,
+            "load_average": report.loadAverage,
+        ]))
+    if !agrees {
+        FileHandle.standardError.write(Data("data encryption disagrees with the plaintext model\n".utf8))
+        exit(1)
+    }
 } else if arguments.contains("--full-estimate") {
     let start = DispatchTime.now().uptimeNanoseconds
     let estimate = try FullEncryptionEstimate.measure()
@@ -123,6 +145,6 @@ if arguments.contains("--micro") {
     }
 } else {
     print(
-        "usage: InferenceBenchmarks --micro | --pipeline [--model M] [--data D] [--limit K] [--params auto|privdnn] [--selections '1,1;2,6;all'] [--full-params auto|privdnn] | --full [--square-model M] [--full-params auto|privdnn] [--limit K] | --full-estimate"
+        "usage: InferenceBenchmarks --micro | --pipeline [--model M] [--data D] [--limit K] [--params auto|privdnn] [--selections '1,1;2,6;all'] [--full-params auto|privdnn] | --full [--square-model M] [--full-params auto|privdnn] [--limit K] | --data-encrypted [--square-model M] [--limit K] | --full-estimate"
     )
 }

@@ -28,6 +28,8 @@ struct FullBaseline {
     var peakBytes: Double
     /// Agreement of the measured run with the plaintext Square model (percent).
     var agreement: Double?
+    /// Bytes of encrypted weights sent to the user (seeded ciphertexts), when known.
+    var wireBytes: Double? = nil
     /// The JSON-lines file a recorded run came from (nil when run or estimated in this process).
     var recordedIn: String? = nil
     /// One line for the summary.
@@ -53,7 +55,7 @@ struct FullBaseline {
             let estimate = try InferenceSupport.run { try FullEncryptionEstimate.measure() }
             return FullBaseline(
                 measured: false, phases: estimate.phases, secondsTotal: estimate.secondsTotal,
-                peakBytes: estimate.peakBytes, agreement: nil,
+                peakBytes: estimate.peakBytes, agreement: nil, wireBytes: estimate.packageBytes,
                 summary: String(
                     format: "full encryption (estimated from kernel timings, N=32768)  %.1f s, peak ≈ %@ (model), package %@"
                         + "\n  (measured run: `privdnn demo --full-baseline run`; numbers in BENCHMARKS.md)",
@@ -76,6 +78,7 @@ struct FullBaseline {
             return FullBaseline(
                 measured: true, phases: report.phases.seconds, secondsTotal: report.secondsTotal,
                 peakBytes: Double(report.peakRSSBytes), agreement: report.agreement,
+                wireBytes: report.operations["seeded bytes"].map(Double.init),
                 summary: String(
                     format: "full encryption (measured, N=%d, Square model %.2f %%)  %.1f s (cpu %.1f s), peak %@, "
                         + "%d weight ciphertexts, agreement %.2f %%",
@@ -121,6 +124,7 @@ struct FullBaseline {
         let load = (run["load_average"] as? [Double])?.map { String(format: "%.1f", $0) }.joined(separator: "/") ?? "?"
         return FullBaseline(
             measured: true, phases: phases, secondsTotal: seconds, peakBytes: peak, agreement: agreement,
+            wireBytes: ((run["operations"] as? [String: Any])?["seeded bytes"] as? NSNumber)?.doubleValue,
             recordedIn: path,
             summary: String(
                 format: "full encryption (measured by `InferenceBenchmarks --full` on this machine, load %@; recorded in %@)"
