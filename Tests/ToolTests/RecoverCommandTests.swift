@@ -32,7 +32,7 @@ import Testing
 
     @Test func scratchRunsEndToEnd() throws {
         let command = try RecoverCommand.parse([
-            "--attack", "scratch", "--dataset", "mnist", "--data-root", Self.mnist, "--samples", "200", "--epochs", "2",
+            "--attack", "scratch", "--dataset", "mnist", "--data-dir", Self.mnist, "--samples", "200", "--epochs", "2",
             "--test-limit", "300", "--json",
         ])
         try command.run()
@@ -50,11 +50,11 @@ import Testing
         try Data(#"{"1": [0], "2": [16]}"#.utf8).write(to: selectionFile)
         func run(_ model: URL) throws {
             try RecoverCommand.parse([
-                "--attack", "model", "--dataset", "mnist", "--data-root", Self.mnist, "--model", model.path,
+                "--attack", "model", "--dataset", "mnist", "--data-dir", Self.mnist, "--model", model.path,
                 "--selection", selectionFile.path, "--samples", "50", "--epochs", "1", "--test-limit", "100",
             ]).run()
         }
-        let bad = try #require(throws: CommandError.self) { try run(garbage) }
+        let bad = try #require(throws: ToolError.self) { try run(garbage) }
         #expect(bad.description.hasPrefix(garbage.path))
         // conv2 has filters 0..<16: the selection file is named with the problem.
         let outOfRange = try #require(throws: DataFileError.self) { try run(modelFile) }
@@ -69,7 +69,7 @@ import Testing
             chart = folder.appendingPathComponent("r.svg")
         try Data(#"{"1": [0], "2": [15]}"#.utf8).write(to: selectionFile)
         let command = try RecoverCommand.parse([
-            "--attack", "regression", "--dataset", "mnist", "--data-root", Self.mnist, "--model",
+            "--attack", "regression", "--dataset", "mnist", "--data-dir", Self.mnist, "--model",
             RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors").path,
             "--selection", selectionFile.path, "--queries", "8,32", "--defence", "none,naive", "--variants", "1",
             "--epochs", "1", "--samples", "300", "--test-limit", "300", "--plot", chart.path,

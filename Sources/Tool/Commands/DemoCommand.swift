@@ -12,7 +12,8 @@ struct DemoCommand: ParsableCommand {
     )
 
     @Option(help: "Trained LeNet-5 MNIST model.") var model = "models/lenet5-mnist.safetensors"
-    @Option(help: "MNIST folder (default data/mnist).") var data: String?
+    @Option(name: [.customLong("data-dir"), .customLong("data")], help: "MNIST folder (default data/mnist).")
+    var dataDir: String?
     @Option(help: "Use a selection JSON instead of running greedy selection.") var selection: String?
     @Option(help: "Evaluate only the first K test images.") var limit: Int?
     @Option(help: "CKKS parameters.") var params: ParameterPreset = .auto
@@ -39,7 +40,7 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         let start = DispatchTime.now().uptimeNanoseconds
-        let root = data.map { URL(fileURLWithPath: $0) }
+        let root = dataDir.map { URL(fileURLWithPath: $0) }
         let modelURL = URL(fileURLWithPath: model)
         guard FileManager.default.fileExists(atPath: model) else {
             throw ToolError("\(model): no such model (train one with `privdnn train --dataset mnist`)")

@@ -2,12 +2,6 @@ import ArgumentParser
 import Foundation
 import NN
 
-/// A one-line command failure, printed by ArgumentParser as `Error: <description>` with a non-zero exit.
-struct CommandError: Error, CustomStringConvertible {
-    /// The message.
-    var description: String
-}
-
 extension Dataset: ExpressibleByArgument {
     /// Parses `mnist`, `EMNIST`, `cifar-10`, ... case-insensitively.
     public init?(argument: String) {
@@ -22,24 +16,24 @@ extension HiddenActivation: ExpressibleByArgument {}
 /// Loading and saving model files (safetensors state dicts) for the NN commands.
 enum ModelFiles {
     /// Reads `path` into a fresh model of `architecture`.
-    /// - Throws: ``CommandError`` naming the file when it is unreadable or its tensors do not fit.
+    /// - Throws: ``ToolError`` naming the file when it is unreadable or its tensors do not fit.
     static func load(_ path: String, architecture: Architecture) throws -> Model {
         let url = URL(fileURLWithPath: path)
         do {
             let file = try Safetensors(contentsOf: url)
             guard let hidden = HiddenActivation.recorded(in: file.metadata) else {
-                throw CommandError(
-                    description: "\(path): unknown \(HiddenActivation.metadataKey) "
+                throw ToolError(
+                    "\(path): unknown \(HiddenActivation.metadataKey) "
                         + "'\(file.metadata[HiddenActivation.metadataKey] ?? "")' in the metadata (relu or square)")
             }
             let model = Model(architecture, hiddenActivation: hidden)
             try model.load(try file.floatTensors(file: path))
             return model
         } catch let error as NNError {
-            if case .nonFiniteTensor = error { throw CommandError(description: "\(path): \(error)") }
-            throw CommandError(description: "\(path): does not fit the \(architecture.datasetName) model: \(error)")
+            if case .nonFiniteTensor = error { throw ToolError("\(path): \(error)") }
+            throw ToolError("\(path): does not fit the \(architecture.datasetName) model: \(error)")
         } catch let error as DataFileError {
-            throw CommandError(description: error.description)
+            throw ToolError(error.description)
         }
     }
 

@@ -44,8 +44,8 @@ struct RecoverCommand: ParsableCommand {
     @Option(help: "The data set (mnist, emnist, gtsrb, cifar10, tinyimagenet).")
     var dataset: Dataset
 
-    @Option(help: "The data set's folder (default: data/<dataset>).")
-    var dataRoot: String?
+    @Option(name: [.customLong("data-dir"), .customLong("data-root")], help: "The data set's folder (default: data/<dataset>).")
+    var dataDir: String?
 
     @Option(help: "The trained model (safetensors).")
     var model: String?
@@ -135,7 +135,7 @@ struct RecoverCommand: ParsableCommand {
 
     func run() throws {
         let architecture = dataset.architecture
-        let root = dataRoot.map { URL(fileURLWithPath: $0) }
+        let root = dataDir.map { URL(fileURLWithPath: $0) }
         let report: AttackReport
         switch attack {
         case .scratch:

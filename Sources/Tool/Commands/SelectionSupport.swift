@@ -6,7 +6,7 @@ import NN
 /// files, each failing with one line that names the file.
 enum SelectionInputs {
     /// Loads a safetensors model file for `dataset`'s architecture.
-    /// - Throws: ``ToolError`` or ``CommandError`` naming the file: missing, not safetensors, or tensors of another
+    /// - Throws: ``ToolError`` naming the file: missing, not safetensors, or tensors of another
     ///   architecture.
     static func model(_ path: String, dataset: Dataset) throws -> Model {
         guard FileManager.default.fileExists(atPath: path) else { throw ToolError("\(path): no such model file") }

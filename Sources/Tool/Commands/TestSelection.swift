@@ -15,7 +15,7 @@ struct TestSelectionOptions: ParsableArguments {
     ///
     /// - Parameter command: the `test` command (data set, model, half, data folder, `--json`).
     /// - Returns: whether it ran (and printed); `false` leaves `test` to its plain accuracy report.
-    /// - Throws: ``ToolError`` / ``CommandError`` naming the model, data or selection file.
+    /// - Throws: ``ToolError`` naming the model, data or selection file.
     func runIfRequested(_ command: TestCommand) throws -> Bool {
         guard let selection else { return false }
         print(try report(command, selection: selection))

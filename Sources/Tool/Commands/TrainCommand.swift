@@ -83,7 +83,7 @@ struct TrainCommand: ParsableCommand {
         // Refused before training, not after it.
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: outputPath, isDirectory: &isFolder), isFolder.boolValue {
-            throw CommandError(description: "\(outputPath): is a directory")
+            throw ToolError("\(outputPath): is a directory")
         }
         let architecture = dataset.architecture
         var recipe = architecture.recipe
