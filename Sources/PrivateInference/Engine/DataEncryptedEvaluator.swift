@@ -271,13 +271,13 @@ struct DataEncryptedOwner {
         }.map { try $0.get() }
     }
 
-    /// ct² relinearized and rescaled for every input, on every core: the words and the resulting scale.
+    /// ct² relinearized and rescaled for every input, on every core: the words and the resulting scale. The fused
+    /// relinearize-and-rescale divides once by q·P (8 NTTs per square instead of 14).
     func squareAll(_ inputs: [Ciphertext]) throws -> [(WordBuffer, Double)] {
         try Workers.map(inputs.count) { i in
             Result {
                 var out = try context.evaluator.square(inputs[i])
-                try context.evaluator.relinearizeInPlace(&out, relinKeys: relinKeys)
-                try context.evaluator.rescaleToNextInPlace(&out)
+                try context.evaluator.relinearizeAndRescaleInPlace(&out, relinKeys: relinKeys)
                 return (WordBuffer(out.data), out.scale)
             }
         }.map { try $0.get() }
