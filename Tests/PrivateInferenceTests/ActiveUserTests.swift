@@ -124,6 +124,15 @@ import Testing
         }
     }
 
+    /// A selection listing filters out of order or twice packages as the sorted set, and its honest requests pass.
+    @Test func unsortedSelectionsWork() throws {
+        let x = try Exchange(selection: FilterSelection([1: [4, 0], 2: [9, 3, 9]]))
+        defer { try? FileManager.default.removeItem(at: x.dir) }
+        #expect(x.pkg.weights.conv2Filters == [3, 9])
+        let decryption = try OwnerRole.decrypt(keys: x.keys, request: x.request, response: x.dir.appendingPathComponent("r"))
+        #expect(decryption.used == 32)
+    }
+
     /// Every package gets its own key, so a recovered key opens nothing else, and a request for one package
     /// cannot borrow another package's key.
     @Test func everyPackageHasItsOwnKey() throws {

@@ -44,6 +44,8 @@ public enum OwnerRole {
         var times = PhaseTimes()
         let start = DispatchTime.now().uptimeNanoseconds
         let model = try ModelFile.load(modelURL)
+        // Filters in ascending order, each once: the order the package, the user and the owner's record share.
+        let selection = FilterSelection(selection.filters.mapValues { Array(Set($0)).sorted() })
         try validate(selection, model: model, modelURL: modelURL, source: selectionFile)
         let context = try HEContext(parameters: parameters ?? preset.encryptionParameters(), securityLevel: security)
         let modelBytes = [UInt8](FileManager.default.contents(atPath: modelURL.path) ?? Data())
