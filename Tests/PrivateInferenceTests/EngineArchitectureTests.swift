@@ -111,6 +111,32 @@ import Testing
         #expect(report.maxLogitDifference < 1e-2)
     }
 
+    /// A data set in its standard format goes through the same loading and exchange: a generated CIFAR-10
+    /// `test_batch.bin` (label byte + 3,072 pixel bytes per record) in a data folder, VGG-16 at N = 1024.
+    @Test func standardFormatDataRunsThroughTheExchange() throws {
+        let dir = EncryptedProtocolTests.temporary()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var generator = Xoshiro256(seed: 21)
+        var batch: [UInt8] = []
+        for i in 0..<8 {
+            batch.append(UInt8(i % 10))
+            batch += (0..<3072).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        }
+        let data = dir.appendingPathComponent("cifar10")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try Data(batch).write(to: data.appendingPathComponent("test_batch.bin"))
+        let images = try Dataset.cifar10.load(.test, root: data)
+        #expect(images.count == 4 && images.channels == 3 && images.height == 32)
+        let modelURL = dir.appendingPathComponent("model.safetensors")
+        try Data(try ModelFile.bytes(Self.model(.vgg16CIFAR10, seed: 8))).write(to: modelURL)
+        let report = try ExchangeRun.run(
+            modelURL: modelURL, selection: FilterSelection([1: [3], 2: [5]]), images: images,
+            parameters: try Self.context().parameters, security: .none, normalization: Dataset.cifar10.normalization)
+        #expect(report.images == 4)
+        #expect(report.agreement == 100)
+        #expect(report.maxLogitDifference < 1e-2)
+    }
+
     /// The geometry of each network as the original describes it (spec §3).
     @Test func geometriesOfTheFiveNetworks() throws {
         func geometry(_ a: Architecture) throws -> StageGeometry { try StageGeometry(model: Model(a, seed: 1)) }
