@@ -184,3 +184,30 @@ final class Collected<T: Sendable>: Sendable {
         #expect(names == ["CIFAR-10", "GTSRB"])
     }
 }
+
+/// The demo's bar chart: one log axis per group, bars with non-positive values left out, text escaped.
+@Suite struct SVGBarChartTests {
+    @Test func barsAreLogScaledPerGroupAndEscaped() throws {
+        let chart = SVGBarChart(
+            title: "a < b",
+            groups: [
+                SVGBarChart.Group(
+                    title: "time",
+                    bars: [
+                        SVGBarChart.Bar(label: "fast", value: 1, text: "1 s"),
+                        SVGBarChart.Bar(label: "slow", value: 100, text: "100 s"),
+                        SVGBarChart.Bar(label: "none", value: 0, text: "0 s"),
+                    ])
+            ])
+        let svg = chart.render()
+        #expect(svg.contains("a &lt; b"))
+        #expect(!svg.contains(">none<"))
+        let widths = svg.split(separator: "\n").filter { $0.hasPrefix("<rect x=") }.compactMap { line -> Double? in
+            guard let range = line.range(of: "width=\"") else { return nil }
+            return Double(line[range.upperBound...].prefix { $0 != "\"" })
+        }
+        // log10 from a decade below the smallest (0.1) to 100: 1 is a third of the way, 100 the whole axis.
+        #expect(widths.count == 2)
+        #expect(abs(widths[0] / widths[1] - 1.0 / 3) < 1e-6)
+    }
+}

@@ -51,15 +51,4 @@ struct DataEncryptedBaseline {
             InferenceSupport.bytes(report.uploadBytes) as NSString, InferenceSupport.bytes(report.keyBytes) as NSString,
             InferenceSupport.bytes(report.downloadBytes) as NSString, report.agreement)
     }
-
-    /// Seconds by phase under the chart's names: keys, encryption and parsing count as "package" (what is set up
-    /// and sent before the layers run), serializing and decrypting the logits as "decrypt".
-    var chartPhases: [String: Double] {
-        let s = report.phases.seconds
-        return [
-            "package": (s["keys"] ?? 0) + (s["encrypt"] ?? 0) + (s["receive"] ?? 0), "conv1": s["conv1"] ?? 0,
-            "activation": s["activation"] ?? 0, "conv2": s["conv2"] ?? 0, "fc": s["fc"] ?? 0,
-            "decrypt": (s["send"] ?? 0) + (s["decrypt"] ?? 0),
-        ]
-    }
 }

@@ -179,38 +179,42 @@ struct DemoCommand: ParsableCommand {
         print("chart: \(svg)   demo wall time \(String(format: "%.1f", total)) s")
     }
 
-    /// Cumulative seconds by phase, partial (measured) against full encryption and data encryption.
-    func chart(_ report: InferenceReport, _ baseline: FullBaseline?, _ dataBaseline: DataEncryptedBaseline?) -> SVGPlot {
-        let order = ["package", "conv1", "activation", "conv2", "fc", "decrypt", "finish"]
-        func cumulative(_ seconds: [String: Double]) -> [SVGPlot.Point] {
-            var sum = 0.0
-            return order.enumerated().map { i, phase in
-                sum += seconds.filter { $0.key == phase || $0.key.hasPrefix(phase + ".") }.values.reduce(0, +)
-                return SVGPlot.Point(Double(i + 1), sum)
+    /// Time, peak memory and bytes on the wire of the partial exchange beside full encryption and data encryption:
+    /// horizontal bars on a logarithmic scale, one group per quantity.
+    func chart(_ report: InferenceReport, _ baseline: FullBaseline?, _ dataBaseline: DataEncryptedBaseline?)
+        -> SVGBarChart
+    {
+        let partial = "partial (measured)", full = baseline.map { "full (\($0.kind))" } ?? ""
+        let data = "data encrypted (measured)"
+        func seconds(_ value: Double) -> String { String(format: value < 10 ? "%.2f s" : "%.0f s", value) }
+        func bytes(_ value: Double) -> String { InferenceSupport.bytes(Int(value)) }
+        var time = [SVGBarChart.Bar(label: partial, value: report.secondsTotal, text: seconds(report.secondsTotal))]
+        var memory = [
+            SVGBarChart.Bar(label: partial, value: Double(report.peakRSSBytes), text: bytes(Double(report.peakRSSBytes)))
+        ]
+        let partialWire = Double(report.packageBytes + report.requestBytes + report.responseBytes)
+        var wire = [SVGBarChart.Bar(label: partial, value: partialWire, text: bytes(partialWire))]
+        if let baseline {
+            time.append(SVGBarChart.Bar(label: full, value: baseline.secondsTotal, text: seconds(baseline.secondsTotal)))
+            memory.append(SVGBarChart.Bar(label: full, value: baseline.peakBytes, text: bytes(baseline.peakBytes)))
+            if let bytesSent = baseline.wireBytes {
+                wire.append(SVGBarChart.Bar(label: full, value: bytesSent, text: bytes(bytesSent)))
             }
         }
-        var series = [
-            SVGPlot.Series(
-                name: "partial (measured)", points: cumulative(report.phases.seconds), style: .lineWithMarkers)
-        ]
-        if let baseline {
-            series.append(
-                SVGPlot.Series(
-                    name: "full (\(baseline.kind))",
-                    points: cumulative(baseline.phases),
-                    style: .lineWithMarkers))
+        if let d = dataBaseline {
+            time.append(SVGBarChart.Bar(label: data, value: d.report.secondsTotal, text: seconds(d.report.secondsTotal)))
+            let peak = Double(d.report.peakRSSBytes)
+            memory.append(SVGBarChart.Bar(label: data, value: peak, text: bytes(peak)))
+            wire.append(SVGBarChart.Bar(label: data, value: Double(d.wireBytes), text: bytes(Double(d.wireBytes))))
         }
-        if let dataBaseline {
-            series.append(
-                SVGPlot.Series(
-                    name: "data encrypted (measured)", points: cumulative(dataBaseline.chartPhases),
-                    style: .lineWithMarkers))
-        }
-        return SVGPlot(
+        return SVGBarChart(
             title: String(
-                format: "PrivDNN LeNet5-MNIST: encrypted %.2f %%, agreement %.2f %%", report.accuracyEncrypted,
-                report.agreement),
-            xLabel: "phase (1 package, 2 conv1, 3 activation, 4 conv2, 5 fc, 6 decrypt, 7 finish)",
-            yLabel: "cumulative seconds", series: series)
+                format: "PrivDNN LeNet5-MNIST, %d test images: encrypted %.2f %%, agreement %.2f %%", report.images,
+                report.accuracyEncrypted, report.agreement),
+            groups: [
+                SVGBarChart.Group(title: "time (package through finish)", bars: time),
+                SVGBarChart.Group(title: "peak memory", bars: memory),
+                SVGBarChart.Group(title: "bytes on the wire (the partial package once, requests, responses)", bars: wire),
+            ])
     }
 }
