@@ -143,8 +143,14 @@ if arguments.contains("--micro") {
         try child.run()
         child.waitUntilExit()
     }
+} else if let input = value("--networks-chart") {
+    // The time-versus-share chart from `privdnn inference --json` lines (Benchmarks/run_networks.sh).
+    let out = value("--out") ?? "Benchmarks/InferenceBenchmarks/networks.svg"
+    let lines = try String(contentsOfFile: input, encoding: .utf8)
+    try NetworksChart.render(jsonLines: lines).write(toFile: out, atomically: true, encoding: .utf8)
+    print("wrote \(out)")
 } else {
     print(
-        "usage: InferenceBenchmarks --micro | --pipeline [--model M] [--data D] [--limit K] [--params auto|privdnn] [--selections '1,1;2,6;all'] [--full-params auto|privdnn] | --full [--square-model M] [--full-params auto|privdnn] [--limit K] | --data-encrypted [--square-model M] [--limit K] | --full-estimate"
+        "usage: InferenceBenchmarks --micro | --pipeline [--model M] [--data D] [--limit K] [--params auto|privdnn] [--selections '1,1;2,6;all'] [--full-params auto|privdnn] | --full [--square-model M] [--full-params auto|privdnn] [--limit K] | --data-encrypted [--square-model M] [--limit K] | --full-estimate | --networks-chart networks.jsonl [--out networks.svg]"
     )
 }

@@ -10,8 +10,8 @@ import PrivateInference
 /// An exchange-file input is either raw file bytes (starting with the `PRIVDNN1` magic) or a template: header
 /// JSON, a zero byte, then the payload. A template is completed the way a dishonest party would make a
 /// well-formed file: `$HASH` and `$LEN` become the payload's BLAKE2b-256 and length, and `$KEY`, `$PKG`, `$REQ`,
-/// `$CACHE` and `"$FILES"` this process's key id, package hash, request hash, cache key and manifest file table
-/// (which differ from run to run). So mutations reach the payload parsers behind the hash checks.
+/// `$CACHE`, `$RID` and `"$FILES"` this process's key id, package hash, request hash, cache key, request id and
+/// manifest file table (which differ from run to run). So mutations reach the payload parsers behind the hash checks.
 enum ExchangeHarnesses {
     static let all: [Harness] = [
         owner(
@@ -34,17 +34,23 @@ enum ExchangeHarnesses {
             "keystore-relin", summary: "owner key store relin.keys (`OwnerRole.decrypt`)", file: "relin.keys",
             seed: { [("template", $0.template(.keys, "relin.keys"))] }),
         owner(
-            "request", summary: "request file as the owner decrypts it (`OwnerRole.decrypt`)", file: nil,
-            seed: { [("template", $0.template(.exchange, "req")), ("raw", $0.raw(.exchange, "req"))] }),
+            "request", summary: "request chunk file as the owner decrypts it (`OwnerRole.decrypt`)", file: nil,
+            seed: { [("template", $0.template(.exchange, "req/chunk-00000")), ("raw", $0.raw(.exchange, "req/chunk-00000"))] }),
         user(
             "manifest", summary: "package manifest.json (`UserRole.finish`: package load and finish)",
             file: .package("manifest.json"), seed: { [("manifest", $0.manifestTemplate)] }),
         user(
-            "response", summary: "response file (`UserRole.finish`)", file: .exchange("resp"),
-            seed: { [("template", $0.template(.exchange, "resp")), ("raw", $0.raw(.exchange, "resp"))] }),
+            "response", summary: "response chunk file (`UserRole.finish`)", file: .exchange("resp/chunk-00000"),
+            seed: {
+                [("template", $0.template(.exchange, "resp/chunk-00000")), ("raw", $0.raw(.exchange, "resp/chunk-00000"))]
+            }),
         user(
-            "request-private", summary: "request's private side file req.private (`UserRole.finish`)",
-            file: .exchange("req.private"), seed: { [("template", $0.template(.exchange, "req.private"))] }),
+            "request-private", summary: "request's private chunk file req.private/chunk-00000 (`UserRole.finish`)",
+            file: .exchange("req.private/chunk-00000"),
+            seed: { [("template", $0.template(.exchange, "req.private/chunk-00000"))] }),
+        user(
+            "request-images", summary: "request's private images file req.private/images (`UserRole.finish`)",
+            file: .exchange("req.private/images"), seed: { [("template", $0.template(.exchange, "req.private/images"))] }),
     ]
 
     /// A harness running the owner's decryption of the fixture request with one key store file replaced (or,
@@ -64,8 +70,10 @@ enum ExchangeHarnesses {
                 if let file {
                     Scratch.write(fixture.complete(bytes), to: keys.appendingPathComponent(file))
                 } else {
+                    // A request directory of one chunk: the input.
                     request = Scratch.root.appendingPathComponent("\(name)-req")
-                    Scratch.write(fixture.complete(bytes), to: request)
+                    try? FileManager.default.createDirectory(at: request, withIntermediateDirectories: true)
+                    Scratch.write(fixture.complete(bytes), to: request.appendingPathComponent("chunk-00000"))
                 }
                 let response = Scratch.root.appendingPathComponent("\(name)-resp")
                 _ = try? OwnerRole.decrypt(keys: store, request: request, response: response)
@@ -147,18 +155,26 @@ final class ExchangeFixture: @unchecked Sendable {
         try FileManager.default.moveItem(at: store.appendingPathComponent("keys").appendingPathComponent(keyIDs[0]), to: keys)
         try Data(#"{"keyID":"\#(keyIDs[0])","decrypted":0}"#.utf8).write(to: keys.appendingPathComponent("decryptions.json"))
         try? FileManager.default.removeItem(at: keys.appendingPathComponent("decryptions.lock"))
+        // Files by name, and those of the exchange's chunk directories (req/, req.private/, resp/) as "dir/name".
         for folder in [Folder.keys, .package, .exchange] {
             for name in try FileManager.default.contentsOfDirectory(atPath: path(folder).path) {
-                pristine[folder, default: [:]][name] = [UInt8](try Data(contentsOf: path(folder, name)))
+                var isDirectory: ObjCBool = false
+                _ = FileManager.default.fileExists(atPath: path(folder, name).path, isDirectory: &isDirectory)
+                let names =
+                    isDirectory.boolValue
+                    ? try FileManager.default.contentsOfDirectory(atPath: path(folder, name).path).map { "\(name)/\($0)" }
+                    : [name]
+                for file in names { pristine[folder, default: [:]][file] = [UInt8](try Data(contentsOf: path(folder, file))) }
             }
         }
         let record = try json(pristine[.keys]!["keystore.json"]!)
         let manifest = try json(pristine[.package]!["manifest.json"]!)
-        let request = try json(Self.split(pristine[.exchange]!["req"]!)!.header)
+        let request = try json(Self.split(pristine[.exchange]!["req/chunk-00000"]!)!.header)
+        let fields = request["fields"] as! [String: String]
         tokens = [
             "$KEY": record["keyID"] as! String, "$CACHE": manifest["cacheKey"] as! String,
             "$PKG": ContentHasher.hash(pristine[.package]!["manifest.json"]!),
-            "$REQ": request["payloadHash"] as! String,
+            "$REQ": request["payloadHash"] as! String, "$RID": fields["requestID"]!,
             "\"$FILES\"": String(decoding: try JSONSerialization.data(withJSONObject: manifest["files"]!, options: .sortedKeys), as: UTF8.self),
         ]
     }

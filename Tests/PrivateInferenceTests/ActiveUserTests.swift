@@ -43,11 +43,14 @@ import Testing
                 0, dir: keyDirectory, keyID: pkg.manifest.keyID, flooding: pkg.manifest.flooding)
         }
 
+        /// The request's (one) chunk file.
+        var requestChunk: URL { ChunkDirectory.url(request, 0) }
+
         /// The request rewritten with other header fields and/or payload words (a valid file: the header hash is
-        /// recomputed, as an attacker's script would).
+        /// recomputed, as an attacker's script would), as the one chunk of request directory `name`.
         func forged(_ name: String, fields change: (inout [String: String]) -> Void = { _ in },
                     words: ((inout [UInt64]) -> Void)? = nil) throws -> URL {
-            let file = try ExchangeFile.read(request, kind: .request)
+            let file = try ExchangeFile.read(requestChunk, kind: .request)
             var fields = file.header.fields
             change(&fields)
             var payload = file.payload
@@ -58,7 +61,9 @@ import Testing
                 WordCoding.append(w, to: &payload)
             }
             let url = dir.appendingPathComponent(name)
-            try ExchangeFile(kind: .request, parmsID: file.header.parmsID, fields: fields, payload: payload).write(to: url)
+            try ChunkDirectory.prepare(url)
+            try ExchangeFile(kind: .request, parmsID: file.header.parmsID, fields: fields, payload: payload)
+                .write(to: ChunkDirectory.url(url, 0))
             return url
         }
     }
@@ -84,24 +89,24 @@ import Testing
              "holds \(17 * 4 * n * 8) payload bytes, the package's plan makes \(16 * 4 * n * 8)"),
         ]
         for (url, reason) in forgeries {
-            #expect(throws: InferenceError.mismatch(path: url.path, reason: reason)) {
+            #expect(throws: InferenceError.mismatch(path: ChunkDirectory.url(url, 0).path, reason: reason)) {
                 try OwnerRole.decrypt(keys: x.keys, request: url, response: response)
             }
         }
         let unreduced = try x.forged("unreduced", words: { $0[5] = q0 })
         #expect(
             throws: InferenceError.badFile(
-                path: unreduced.path, reason: "word 5 of the polynomials at byte 0 is not reduced modulo its prime")
+                path: ChunkDirectory.url(unreduced, 0).path, reason: "word 5 of the polynomials at byte 0 is not reduced modulo its prime")
         ) { try OwnerRole.decrypt(keys: x.keys, request: unreduced, response: response) }
         let badKey = try x.forged("key", fields: { $0["keyID"] = "../../etc" })
-        #expect(throws: InferenceError.badFile(path: badKey.path, reason: "key id is not 64 hex digits")) {
+        #expect(throws: InferenceError.badFile(path: ChunkDirectory.url(badKey, 0).path, reason: "key id is not 64 hex digits")) {
             try OwnerRole.decrypt(keys: x.keys, request: badKey, response: response)
         }
         let otherKey = try x.forged("other-key", fields: { $0["keyID"] = String(repeating: "a", count: 64) })
         #expect(
-            throws: InferenceError.mismatch(path: otherKey.path, reason: "was made for a key this key store does not hold")
+            throws: InferenceError.mismatch(path: ChunkDirectory.url(otherKey, 0).path, reason: "was made for a key this key store does not hold")
         ) { try OwnerRole.decrypt(keys: x.keys, request: otherKey, response: response) }
-        #expect(!FileManager.default.fileExists(atPath: response.path))
+        #expect(!FileManager.default.fileExists(atPath: ChunkDirectory.url(response, 0).path))
         #expect(try x.used() == 0)
         // The honest request passes and counts its 16 ciphertexts.
         let decryption = try OwnerRole.decrypt(keys: x.keys, request: x.request, response: response)
@@ -150,7 +155,7 @@ import Testing
         let borrowed = try a.forged("borrowed", fields: { $0["keyID"] = b.manifest.keyID })
         #expect(
             throws: InferenceError.mismatch(
-                path: borrowed.path, reason: "names a package this key was not made for (packageHash differs)")
+                path: ChunkDirectory.url(borrowed, 0).path, reason: "names a package this key was not made for (packageHash differs)")
         ) { try OwnerRole.decrypt(keys: a.keys, request: borrowed, response: a.dir.appendingPathComponent("resp")) }
         // A key store of the former layout (one key at the root) is refused by name, never mixed in.
         let legacy = a.dir.appendingPathComponent("legacy")
@@ -197,6 +202,6 @@ import Testing
             throws: InferenceError.badFile(
                 path: count.path, reason: "the key's decryption count is missing; refusing to decrypt without it")
         ) { try OwnerRole.decrypt(keys: x.keys, request: x.request, response: response) }
-        #expect(!FileManager.default.fileExists(atPath: response.path))
+        #expect(!FileManager.default.fileExists(atPath: ChunkDirectory.url(response, 0).path))
     }
 }

@@ -55,9 +55,10 @@ import Testing
         let store = try OwnerKeyStore.load(try Self.keyDirectory(keys, package: package))
         let context = store.context, n = context.degree, kf = PipelineLevels.finalPrimes
         let parms = context.parmsIDs[kf].description, moduli = context.moduli(kf)
-        let req = try ExchangeFile.read(request, kind: .request, parmsID: parms)
-        let priv = try ExchangeFile.read(RequestCoding.privateURL(request), kind: .requestPrivate, parmsID: parms)
-        let resp = try ExchangeFile.read(response, kind: .response, parmsID: parms)
+        let req = try ExchangeFile.read(ChunkDirectory.url(request, 0), kind: .request, parmsID: parms)
+        let priv = try ExchangeFile.read(
+            ChunkDirectory.url(ChunkDirectory.privateDirectory(request), 0), kind: .requestPrivate, parmsID: parms)
+        let resp = try ExchangeFile.read(ChunkDirectory.url(response, 0), kind: .response, parmsID: parms)
         let scale = try RequestCoding.scale(req, path: request.path)
         let decryptor = try Decryptor(context: context.ckks, secretKey: store.keys.secret)
         func slots(_ coefficients: [UInt64], scale: Double) throws -> [Complex64] {
@@ -143,17 +144,24 @@ import Testing
         let images = try EncryptedPipelineTests.images(1)
         let request = dir.appendingPathComponent("req")
         _ = try UserRole.infer(package: package, pixels: images.pixels, count: 1, out: request)
-        var bytes = [UInt8](try Data(contentsOf: request))
+        let chunk = ChunkDirectory.url(request, 0)
+        var bytes = [UInt8](try Data(contentsOf: chunk))
         bytes[bytes.count - 1] ^= 1
-        try Data(bytes).write(to: request)
-        #expect(throws: InferenceError.badFile(path: request.path, reason: "content hash mismatch (corrupted file)")) {
+        try Data(bytes).write(to: chunk)
+        #expect(throws: InferenceError.badFile(path: chunk.path, reason: "content hash mismatch (corrupted file)")) {
             try OwnerRole.decrypt(keys: keys, request: request, response: dir.appendingPathComponent("resp"))
         }
         // A response file given as a request: wrong kind, named.
         let other = dir.appendingPathComponent("req2")
         _ = try UserRole.infer(package: package, pixels: images.pixels, count: 1, out: other)
-        #expect(throws: InferenceError.self) {
-            try UserRole.finish(package: package, request: other, response: other)
-        }
+        #expect(
+            throws: InferenceError.badFile(
+                path: ChunkDirectory.url(other, 0).path, reason: "holds a request, expected a response")
+        ) { try UserRole.finish(package: package, request: other, response: other) }
+        // A request given as a file, not a directory of chunks.
+        #expect(
+            throws: InferenceError.badFile(
+                path: chunk.path, reason: "is a file; requests and responses are directories of chunks")
+        ) { try OwnerRole.decrypt(keys: keys, request: chunk, response: dir.appendingPathComponent("resp")) }
     }
 }

@@ -43,32 +43,53 @@ import Testing
         return (0..<(count * shape.reduce(1, *))).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
     }
 
+    /// One case's engine at N = 1024 with fresh keys, two seeded images and the plaintext activations entering conv2.
+    struct Fixture {
+        let selection: FilterSelection
+        let model: Model
+        let context: HEContext
+        let geometry: StageGeometry
+        let keys: OwnerKeyMaterial
+        let evaluator: UserEvaluator
+        let structure: EncryptedStructure
+        let count = 2
+        let pixels: [UInt8]
+        let activations: Tensor
+
+        init(_ index: Int) throws {
+            let (architecture, normalization, selection) = EngineArchitectureTests.cases[index]
+            self.selection = selection
+            model = EngineArchitectureTests.model(architecture, seed: 11)
+            context = try EngineArchitectureTests.context()
+            let kernels = try LayerKernels(model: model, normalization: normalization)
+            geometry = kernels.geometry
+            keys = try context.generateKeys()
+            let (plan, weights) = try context.prepare(kernels, selection: selection, secret: keys.secret)
+            evaluator = UserEvaluator(
+                context: context, plan: plan, weights: weights, relinKeys: { [keys] in keys.relinKeys },
+                geometry: geometry, inputShift: kernels.inputShift)
+            pixels = EngineArchitectureTests.pixels(architecture, count: count, seed: 5)
+            let shape = architecture.inputShape, image = shape.reduce(1, *), plane = shape[1] * shape[2]
+            let x = Tensor(
+                shape: [count] + shape,
+                data: pixels.enumerated().map { i, byte in
+                    let c = i % image / plane
+                    return Float((Double(byte) / 255 - normalization.mean(c)) / normalization.std(c))
+                })
+            structure = try EncryptedStructure(model)
+            activations = model.network.forward(x, from: 0, through: structure.squareIndex, training: false)
+        }
+    }
+
     @Test(arguments: 0..<4)
     func encryptedConvolutionsMatchThePlaintextModel(index: Int) throws {
-        let (architecture, normalization, selection) = Self.cases[index]
-        let model = Self.model(architecture, seed: 11)
-        let context = try Self.context()
-        let kernels = try LayerKernels(model: model, normalization: normalization)
-        let g = kernels.geometry
-        let keys = try context.generateKeys()
-        let (plan, weights) = try context.prepare(kernels, selection: selection, secret: keys.secret)
-        let evaluator = UserEvaluator(
-            context: context, plan: plan, weights: weights, relinKeys: { [keys] in keys.relinKeys }, geometry: g,
-            inputShift: kernels.inputShift)
-        let count = 2
-        let pixels = Self.pixels(architecture, count: count, seed: 5)
-        let shape = architecture.inputShape, image = shape.reduce(1, *), plane = shape[1] * shape[2]
-        let x = Tensor(
-            shape: [count] + shape,
-            data: pixels.enumerated().map { i, byte in
-                let c = i % image / plane
-                return Float((Double(byte) / 255 - normalization.mean(c)) / normalization.std(c))
-            })
-        let structure = try EncryptedStructure(model)
-        let activations = model.network.forward(x, from: 0, through: structure.squareIndex, training: false)
-        let reference = structure.conv2(model, activations)
+        let f = try Fixture(index)
+        let (architecture, selection, context, keys, g, count) = (
+            Self.cases[index].0, f.selection, f.context, f.keys, f.geometry, f.count
+        )
+        let reference = f.structure.conv2(f.model, f.activations)
         var times = PhaseTimes()
-        let outputs = try evaluator.evaluate(pixels: pixels, count: count, times: &times) { _ in activations.data }
+        let outputs = try f.evaluator.evaluate(pixels: f.pixels, count: count, times: &times) { _ in f.activations.data }
         let decryptor = try Decryptor(context: context.ckks, secretKey: keys.secret)
         var worst = 0.0, largest = 0.0
         #expect(outputs.count == selection[2].count)

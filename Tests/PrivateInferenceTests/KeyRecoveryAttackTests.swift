@@ -45,8 +45,8 @@ import Testing
         let n = context.degree, kf = PipelineLevels.finalPrimes
         let q = context.keyModuli[0]
         let tables = context.keyTables[0]
-        let request = WordCoding.words(try ExchangeFile.read(x.request, kind: .request).payload[...])
-        let answers = WordCoding.words(try ExchangeFile.read(response, kind: .response).payload[...])
+        let request = WordCoding.words(try ExchangeFile.read(x.requestChunk, kind: .request).payload[...])
+        let answers = WordCoding.words(try ExchangeFile.read(ChunkDirectory.url(response, 0), kind: .response).payload[...])
         /// Ciphertext i's (c₁ in NTT form, ŷ = NTT(answer − P(c₀ + r))) at prime 0.
         func equation(_ i: Int) -> (c1: [UInt64], y: [UInt64]) {
             // The request's own words (the user wrote them): c₀ (mask included) and c₁, NTT form, prime 0. The
@@ -112,7 +112,7 @@ import Testing
         let decryption = try OwnerRole.decrypt(keys: x.keys, request: request, response: response)
         #expect(decryption.used == 16)  // one honest-looking request of the key's t
         print("crafted-ciphertext attack, \(preset.map(\.rawValue) ?? "test ring"): N = \(n), T = 2^\(tBits), σ = 2^\(log2(sigma)), t = \(decryption.limit)")
-        let answer = WordCoding.words(try ExchangeFile.read(response, kind: .response).payload[...])
+        let answer = WordCoding.words(try ExchangeFile.read(ChunkDirectory.url(response, 0), kind: .response).payload[...])
         let recovered = try #require(Self.decodeCrafted(Array(answer[0..<(kf * n)]), moduli: moduli, tBits: tBits))
         #expect(recovered == (try Self.secretCoefficients(x)))
         // The recovered key decrypts the package's encrypted weights like the owner's own.

@@ -34,8 +34,9 @@ import Testing
         let pkg = try UserRole.load(package)
         let n = pkg.context.degree
         #expect(pkg.weights.conv2Filters == [15])
-        let decoded = try UserRole.decodeResponse(pkg, request: request, response: response)
-        let decrypted = decoded.values.map { Array($0.prefix(images.count)) }
+        let decoded = try UserRole.decode(pkg, request: request, response: response)
+        // [position][image] of the one encrypted filter.
+        let decrypted = (0..<16).map { p in (0..<images.count).map { Double(decoded.values[$0 * 16 + p]) } }
 
         // The simulation: the separate model's pooled outputs in doubles.
         let model = Model(.lenet5MNIST)

@@ -131,10 +131,13 @@ import Testing
             try? FileManager.default.removeItem(atPath: request)
             try? FileManager.default.removeItem(atPath: request + ".private")
             _ = try kill(inferArguments, after: delay, kills: &kills)
-            for (url, kind) in [(request, ExchangeFile.Kind.request), (request + ".private", .requestPrivate)]
-            where FileManager.default.fileExists(atPath: url) {
-                #expect(throws: Never.self, "\(url) after a kill at \(delay) s") {
-                    _ = try ExchangeFile.read(URL(fileURLWithPath: url), kind: kind)
+            // Every chunk file there (and the images file) is whole.
+            for (dir, kind) in [(request, ExchangeFile.Kind.request), (request + ".private", .requestPrivate)] {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+                for name in names where !name.hasPrefix(".") {
+                    #expect(throws: Never.self, "\(dir)/\(name) after a kill at \(delay) s") {
+                        _ = try ExchangeFile.read(URL(fileURLWithPath: dir).appendingPathComponent(name), kind: kind)
+                    }
                 }
             }
         }
@@ -148,15 +151,16 @@ import Testing
         let perRequest = try decryptions(in: URL(fileURLWithPath: keys)) - used
         #expect(perRequest > 0)
         for delay in delays(4, within: decrypted.seconds, using: &generator) {
-            try FileManager.default.removeItem(atPath: response)
+            try? FileManager.default.removeItem(atPath: response)
             used = try decryptions(in: URL(fileURLWithPath: keys))
             let killed = try kill(decryptArguments, after: delay, kills: &kills)
             let now = try decryptions(in: URL(fileURLWithPath: keys))
             #expect(now == used || now == used + perRequest, "count \(used) → \(now)")
-            if FileManager.default.fileExists(atPath: response) {
+            let answer = URL(fileURLWithPath: response).appendingPathComponent("chunk-00000")
+            if FileManager.default.fileExists(atPath: answer.path) {
                 #expect(now == used + perRequest, "a response exists but the count was not raised (\(killed))")
                 #expect(throws: Never.self, "response after a kill at \(delay) s") {
-                    _ = try ExchangeFile.read(URL(fileURLWithPath: response), kind: .response)
+                    _ = try ExchangeFile.read(answer, kind: .response)
                 }
             }
             try succeed(decryptArguments)

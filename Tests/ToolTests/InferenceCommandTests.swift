@@ -38,7 +38,7 @@ import Testing
             try decrypt.run()
             Issue.record("decrypt without a request succeeded")
         } catch {
-            #expect(String(describing: error).contains("\(request): cannot read the file"))
+            #expect(String(describing: error).contains("\(request): does not exist"))
         }
         let package = dir.appendingPathComponent("pkg").path
         let finish = try #require(

@@ -41,4 +41,11 @@ public enum ProcessMemory {
             _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
         #endif
     }
+
+    /// CPU seconds the process has used so far, on every thread (`CLOCK_PROCESS_CPUTIME_ID`).
+    public static func cpuSeconds() -> Double {
+        var spec = timespec()
+        guard clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec) == 0 else { return 0 }
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
 }

@@ -35,11 +35,25 @@ struct UserEvaluator {
         return (0..<blocks).map { bound($0)..<bound($0 + 1) }
     }
 
-    /// Progress ticks of one batch: each conv1 output row of each column block of each group of encrypted conv1
+    /// Progress ticks of one tile: each conv1 output row it makes, per column block and group of encrypted conv1
     /// filters, then each conv2 input channel.
-    static func progressSteps(_ geometry: StageGeometry, conv1Filters: Int) -> Int {
-        (conv1Filters + conv1FilterGroup - 1) / conv1FilterGroup * geometry.conv1Side * columnBlocks(geometry).count
-            + geometry.conv1Channels
+    static func progressSteps(_ geometry: StageGeometry, conv1Filters: Int, tile: OutputTile) -> Int {
+        (conv1Filters + conv1FilterGroup - 1) / conv1FilterGroup * conv1Rows(geometry, tile: tile).count
+            * columnBlocks(geometry).count + geometry.conv1Channels
+    }
+
+    /// Progress ticks of a request: every tile's.
+    static func progressSteps(_ geometry: StageGeometry, conv1Filters: Int, plan: TilePlan) -> Int {
+        plan.tiles.reduce(0) { $0 + progressSteps(geometry, conv1Filters: conv1Filters, tile: $1) }
+    }
+
+    /// The conv1 output rows (squares) a tile's conv2 outputs read: the cipher stage's window over the tile's rows,
+    /// less the padding, within the plane.
+    static func conv1Rows(_ geometry: StageGeometry, tile: OutputTile) -> Range<Int> {
+        let stage = geometry.conv2Cipher
+        return clipped(
+            stage.stride * tile.rows.lowerBound - stage.padding, stage.stride * (tile.rows.count - 1) + stage.window,
+            geometry.conv1Side)
     }
 
     let context: HEContext
@@ -61,72 +75,113 @@ struct UserEvaluator {
         }
     }
 
-    /// Runs the encrypted layers for one batch.
+    /// Runs the encrypted layers for one tile of one batch.
     /// - Parameters:
     ///   - pixels: `count · C · H · W` raw bytes, image-major.
     ///   - count: images in the batch (≤ N/2).
+    ///   - tile: the conv2 filters and output rows to finish (``TilePlan``).
     ///   - times: receives conv1, activation and conv2 times.
+    ///   - conv1Result: if given, receives each encrypted conv1 channel's squares on the tile's
+    ///     ``OutputTile/conv1ResultRows(_:)`` (index among the selected conv1 filters, the rows, then their
+    ///     ciphertexts row-major, relinearized and at the decryption level, scale `squareScale`): a residual
+    ///     shortcut after conv2 reads them (TinyImageNet's ResNet-18).
     ///   - activations: called after the encrypted conv1 (so that its result is not resident during it) with
     ///     `times`; returns the `count · conv1Channels · conv1Side²` activations entering conv2 (the plaintext
     ///     filters' squares, image-major NCHW; channels of encrypted filters are ignored).
-    /// - Returns: per selected conv2 filter, its outputs (row-major) at two primes and `resultScale`.
-    /// - Throws: ``InferenceError`` for a bad batch size; `CKKSError` from the evaluator or a bad filter file.
-    ///   - conv1Result: if given, receives each encrypted conv1 channel's squares (index among the selected conv1
-    ///     filters, then `conv1Side²` ciphertexts row-major, relinearized and at the decryption level, scale
-    ///     `squareScale`): a residual shortcut after conv2 reads them (TinyImageNet's ResNet-18).
+    /// - Returns: per filter of the tile, its outputs on the tile's rows (row-major) at two primes and `resultScale`.
+    /// - Throws: ``InferenceError`` for a bad batch size or tile; `CKKSError` from the evaluator or a bad filter file.
     func evaluate(
-        pixels: [UInt8], count: Int, times: inout PhaseTimes, conv1Result: ((Int, [Ciphertext]) throws -> Void)? = nil,
+        pixels: [UInt8], count: Int, tile: OutputTile, times: inout PhaseTimes,
+        conv1Result: ((Int, Range<Int>, [Ciphertext]) throws -> Void)? = nil,
         activations: (inout PhaseTimes) throws -> [Float]
     ) throws -> [[Ciphertext]] {
         guard count > 0, count <= context.degree / 2 else {
             throw InferenceError.invalidArgument("a batch holds 1…\(context.degree / 2) images, got \(count)")
         }
+        let filters2 = weights.conv2Filters.count
+        guard !tile.filters.isEmpty, tile.filters.upperBound <= filters2, !tile.rows.isEmpty,
+            tile.rows.upperBound <= geometry.conv2Side
+        else { throw InferenceError.invalidArgument("internal: tile \(tile) outside the outputs") }
+        if conv1Result != nil, geometry.conv1Side != geometry.conv2Side {
+            throw InferenceError.unsupportedModel("a shortcut reading conv1's result needs conv2 to keep its side")
+        }
         let n = context.degree, k2 = PipelineLevels.conv2Primes
         // Products with unrelinearized (three-component) squares have four components.
         let size = weights.conv1Filters.isEmpty ? 2 : 4
-        let totals = (0..<(weights.conv2Filters.count * geometry.positions)).map { _ in WordBuffer(count: size * k2 * n) }
+        let whole = tile.filters == 0..<filters2 && tile.rows == 0..<geometry.conv2Side
+        let totals = (0..<(tile.filters.count * tile.positions(geometry))).map { _ in WordBuffer(count: size * k2 * n) }
         // Streaming the squares into conv2 as their rows appear needs every (conv2 filter, encrypted channel)
         // weight block in memory during conv1; it pays when those blocks (F2 · paired taps of two components) are
         // smaller than the squares they replace (side² of three components): up to 12 conv2 filters of LeNet-5.
         var blocks: [[[WordBuffer]]] = []
         let stream =
-            conv1Result == nil && geometry.pairsAlignWithEvenColumns && !weights.conv1Filters.isEmpty
-            && !weights.conv2Filters.isEmpty
-            && weights.conv2Filters.count * geometry.conv2Cipher.pairedTaps * 2
-                <= geometry.conv1Side * geometry.conv1Side * 3
+            whole && conv1Result == nil && geometry.pairsAlignWithEvenColumns && !weights.conv1Filters.isEmpty
+            && filters2 * geometry.conv2Cipher.pairedTaps * 2 <= geometry.conv1Side * geometry.conv1Side * 3
         if stream {
             blocks = try times.measure("conv2.load") {
-                try (0..<weights.conv2Filters.count).map { index in
+                try (0..<filters2).map { index in
                     try weights.conv1Filters.map { c in try weights.buffers(2, index, c) }
                 }
             }
         }
         let unit = try imaginaryUnit()
-        let squares = try encryptedActivations(
-            pixels: pixels, count: count, stream: stream ? (blocks, totals) : nil, unit: unit, times: &times)
-        blocks = []
-        let results = try conv2(
-            squares: squares, streamed: stream, totals: totals, activations: try activations(&times), count: count,
-            times: &times)
-        if let conv1Result {
-            try times.measure("conv1.result") {
-                for e in squares.indices { try conv1Result(e, try squaresAtDecryptionLevel(squares[e])) }
+        let resultRows = tile.conv1ResultRows(geometry)
+        // Without streaming, each group of encrypted channels' squares goes into conv2 as soon as it is made, and
+        // is dropped: one group's squares on the tile's rows are in memory at a time.
+        var groupTimes = PhaseTimes()
+        try encryptedActivations(
+            pixels: pixels, count: count, rows: Self.conv1Rows(geometry, tile: tile),
+            stream: stream ? (blocks, totals) : nil, unit: unit, times: &times
+        ) { group, grids in
+            for (g, grid) in grids.enumerated() {
+                let e = group.lowerBound + g
+                try accumulateChannel(
+                    weights.conv1Filters[e], squares: grid, activations: [], count: count, tile: tile, totals: totals,
+                    times: &groupTimes)
+                if let conv1Result, !resultRows.isEmpty {
+                    try groupTimes.measure("conv1.result") {
+                        try conv1Result(e, resultRows, try squaresAtDecryptionLevel(grid, rows: resultRows))
+                    }
+                }
             }
         }
-        return results
+        times.merge(groupTimes)
+        if stream { for _ in weights.conv1Filters { progress?() } }  // their conv2 steps were done row by row
+        blocks = []
+        let encrypted = Set(weights.conv1Filters)
+        let plainChannels = (0..<geometry.conv1Channels).filter { !encrypted.contains($0) }
+        if !plainChannels.isEmpty {
+            let values = try activations(&times)
+            for c in plainChannels {
+                try accumulateChannel(
+                    c, squares: nil, activations: values, count: count, tile: tile, totals: totals, times: &times)
+            }
+        }
+        return try finishConv2(tile: tile, totals: totals, size: size, times: &times)
     }
 
-    /// One encrypted conv1 channel's squares, relinearized and mod-switched to the decryption level: each is read
-    /// from the pair that starts at its column, whose real part it is (the owner returns real parts only).
-    func squaresAtDecryptionLevel(_ grid: [WordBuffer?]) throws -> [Ciphertext] {
+    /// ``evaluate(pixels:count:tile:times:conv1Result:activations:)`` on the single tile of every filter and row.
+    func evaluate(
+        pixels: [UInt8], count: Int, times: inout PhaseTimes, activations: (inout PhaseTimes) throws -> [Float]
+    ) throws -> [[Ciphertext]] {
+        try evaluate(
+            pixels: pixels, count: count,
+            tile: OutputTile(filters: 0..<weights.conv2Filters.count, rows: 0..<geometry.conv2Side), times: &times,
+            activations: activations)
+    }
+
+    /// One encrypted conv1 channel's squares on conv1 output rows `rows`, relinearized and mod-switched to the
+    /// decryption level: each is read from the pair that starts at its column, whose real part it is (the owner
+    /// returns real parts only).
+    func squaresAtDecryptionLevel(_ grid: [WordBuffer?], rows: Range<Int>) throws -> [Ciphertext] {
         let stage = geometry.conv2Cipher, index = stage.pairIndex, rowLength = stage.pairStarts.count
         let side = geometry.conv1Side, pad = stage.padding, k2 = PipelineLevels.conv2Primes
         let relinKeys = try self.relinKeys()
-        return try Workers.map(side * side) { i in
+        return try Workers.map(rows.count * side) { i in
             Result {
-                let start = i % side + pad
-                guard index[start] >= 0, let pair = grid[(i / side + pad) * rowLength + index[start]] else {
-                    throw InferenceError.invalidArgument("internal: no pair starts at conv1 output \(i)")
+                let start = i % side + pad, row = rows.lowerBound + i / side
+                guard index[start] >= 0, let pair = grid[(row + pad) * rowLength + index[start]] else {
+                    throw InferenceError.invalidArgument("internal: no pair starts at conv1 output (\(row), \(i % side))")
                 }
                 var ct = context.ciphertext(pair, size: 3, primes: k2, scale: plan.squareScale)
                 try context.evaluator.relinearizeInPlace(&ct, relinKeys: relinKeys)
@@ -180,19 +235,20 @@ struct UserEvaluator {
         return any ? values : nil
     }
 
-    /// Squares of every selected conv1 filter's outputs, neighbouring columns paired as conv2 takes them: per filter
-    /// a grid `[paddedRow · starts + start]` over ``StageGeometry/conv2Cipher`` (`nil` for padding), three components
-    /// at conv2's primes.
+    /// Squares of every selected conv1 filter's outputs on conv1 output rows `rows`, neighbouring columns paired as
+    /// conv2 takes them, handed to `consume` one group of filters at a time (the group's indices among the selected
+    /// conv1 filters and per filter a grid `[paddedRow · starts + start]` over ``StageGeometry/conv2Cipher``, `nil`
+    /// outside the rows and for padding; three components at conv2's primes) and dropped after it.
     ///
-    /// With `stream` (the weight blocks `[conv2 filter][encrypted channel][tap]` and conv2's running totals),
-    /// each row of squares is instead multiplied into every conv2 output it feeds and dropped, so the result
-    /// is empty.
+    /// With `stream` (the weight blocks `[conv2 filter][encrypted channel][tap]` and conv2's running totals of the
+    /// whole plane), each row of squares is instead multiplied into every conv2 output it feeds and dropped, and
+    /// `consume` is not called.
     func encryptedActivations(
-        pixels: [UInt8], count: Int, stream: (blocks: [[[WordBuffer]]], totals: [WordBuffer])?,
-        unit: [[ShoupOperand]], times: inout PhaseTimes
-    ) throws -> [[WordBuffer?]] {
+        pixels: [UInt8], count: Int, rows: Range<Int>, stream: (blocks: [[[WordBuffer]]], totals: [WordBuffer])?,
+        unit: [[ShoupOperand]], times: inout PhaseTimes, consume: (Range<Int>, [[WordBuffer?]]) throws -> Void
+    ) throws {
         let filters = weights.conv1Filters.count
-        guard filters > 0, !weights.conv2Filters.isEmpty else { return [] }
+        guard filters > 0, !weights.conv2Filters.isEmpty, !rows.isEmpty else { return }
         let n = context.degree
         let k1 = PipelineLevels.conv1Primes
         let stage = geometry.conv1, s = stage.stride, window = stage.window, side1 = geometry.conv1Side
@@ -205,12 +261,12 @@ struct UserEvaluator {
         // before the row opened by the same source row: at most ⌈k/stride⌉ rows of running sums are live.
         // Filters go in groups of at most `conv1FilterGroup` (inputs re-encoded per group), which bounds the
         // weights and open sums in memory for large selections.
-        var squares = [[WordBuffer?]](
-            repeating: [WordBuffer?](repeating: nil, count: cipher.side * rowLength), count: filters)
         for group in stride(from: 0, to: filters, by: Self.conv1FilterGroup).map({
             $0..<min(filters, $0 + Self.conv1FilterGroup)
         }) {
             let groupCount = group.count
+            var squares = [[WordBuffer?]](
+                repeating: [WordBuffer?](repeating: nil, count: cipher.side * rowLength), count: groupCount)
             let filterWeights = try times.measure("conv1.load") {
                 try Workers.map(groupCount) { i in
                     Result { try weights.buffers(1, group.lowerBound + i, 0) }
@@ -221,8 +277,9 @@ struct UserEvaluator {
                 // Source columns s·x0 … s·(x1−1)+k−1 feed the block's outputs (neighbouring blocks share k−s).
                 let firstSource = s * columns.lowerBound, sources = s * (width - 1) + window
                 var open: [Int: [WordBuffer]] = [:]  // output row → running sums [filter · width + x] (k1 primes)
-                var nextRow = 0
-                for r in 0..<stage.side {
+                // Source rows s·y … s·y + k − 1 of the first and last output rows.
+                var nextRow = rows.lowerBound
+                for r in (s * rows.lowerBound)..<min(stage.side, s * (rows.upperBound - 1) + window) {
                     // A source value that is zero in every image (MNIST's border, padding) encodes to the zero
                     // polynomial; its products add nothing and are skipped.
                     let encoded = try times.measure("conv1.encode") {
@@ -269,7 +326,7 @@ struct UserEvaluator {
                         accumulate(open.keys.filter { s * $0 <= r && r - s * $0 < window }.sorted())
                     }
                     // An output row is complete once its window's last source row is in.
-                    if nextRow < side1, s * nextRow + window - 1 <= r,
+                    if nextRow < rows.upperBound, s * nextRow + window - 1 <= r,
                         let finished = open.removeValue(forKey: nextRow).map(ReleasableBuffers.init)
                     {
                         let y = nextRow
@@ -308,22 +365,22 @@ struct UserEvaluator {
                             let pairs = pairRow(squared, groups: groupCount, columns: columns, unit: unit)
                             let rowBase = (y + cipher.padding) * rowLength
                             for (g, row) in pairs.enumerated() {
-                                for (start, ct) in row { squares[group.lowerBound + g][rowBase + start] = ct }
+                                for (start, ct) in row { squares[g][rowBase + start] = ct }
                             }
                         }
                         progress?()
                     }
-                    if r % s == 0, r / s < side1 {
+                    if r % s == 0, rows.contains(r / s) {
                         open[r / s] = (0..<(groupCount * width)).map { _ in WordBuffer(count: 2 * k1 * n) }
                         times.measure("conv1") { accumulate([r / s]) }
                     }
                 }
-                guard nextRow == side1 else {
-                    throw InferenceError.invalidArgument("internal: \(side1 - nextRow) conv1 rows not completed")
+                guard nextRow == rows.upperBound else {
+                    throw InferenceError.invalidArgument("internal: \(rows.upperBound - nextRow) conv1 rows not completed")
                 }
             }
+            if stream == nil { try consume(group, squares) }
         }
-        return squares
     }
 
     /// Adds one row of squares (`[filter · width + col − x0]` of the encrypted channels `channels`, for the conv1
@@ -441,124 +498,129 @@ struct UserEvaluator {
         return out
     }
 
-    /// The selected conv2 filters' outputs, accumulated input channel by input channel so that at most one
-    /// channel's encoded activations (or a few rows of them) and its weight blocks are in memory at a time.
+    /// Adds conv1 channel `c`'s contribution to the tile's conv2 running totals (`[filter in tile · positions of the
+    /// tile + position]`): an encrypted channel's paired squares (`squares`, the grid of
+    /// ``encryptedActivations(pixels:count:rows:stream:unit:times:consume:)``), or a plaintext channel's activations
+    /// encoded a few rows at a time (only the rows the tile reads).
     ///
-    /// With `streamed`, the encrypted channels were already added to `totals` row by row.
-    func conv2(
-        squares: [[WordBuffer?]], streamed: Bool, totals: [WordBuffer], activations: [Float], count: Int,
+    /// Encrypted channels take their paired squares, plaintext ones paired encodings of their activations (2×2
+    /// means after a pool): an input holds two neighbouring values as one complex slot value v[x] + σ_j·v[x+1]·i,
+    /// so one product covers two taps (LeNet-5: a plaintext channel takes 66 encodings and 15 products per output
+    /// instead of 144 and 36, an encrypted one 18 products instead of 36).
+    func accumulateChannel(
+        _ c: Int, squares: [WordBuffer?]?, activations: [Float], count: Int, tile: OutputTile, totals: [WordBuffer],
         times: inout PhaseTimes
-    ) throws -> [[Ciphertext]] {
-        let filters = weights.conv2Filters.count
-        guard filters > 0 else { return [] }
+    ) throws {
+        defer { progress?() }
         let n = context.degree
         let k2 = PipelineLevels.conv2Primes
         let moduli = context.moduli(k2)
-        let side1 = geometry.conv1Side, plane = side1 * side1, side2 = geometry.conv2Side, outputs = side2 * side2
+        let side1 = geometry.conv1Side, plane = side1 * side1, side2 = geometry.conv2Side
         let channels1 = geometry.conv1Channels
-        let encryptedChannel = Dictionary(uniqueKeysWithValues: weights.conv1Filters.enumerated().map { ($1, $0) })
-        let size = weights.conv1Filters.isEmpty ? 2 : 4
-        let sign = try context.pairingUnit()  // σ_j of each slot, for the plaintext channels' paired encodings
+        let positions = tile.positions(geometry), firstOutput = tile.rows.lowerBound * side2
+        let isCipher = squares != nil
         let pad = geometry.conv2Padding, meanReach = geometry.conv2Pooled ? 2 : 1
-        for c in 0..<channels1 {
-            defer { progress?() }
-            let encrypted = encryptedChannel[c]
-            if encrypted != nil && streamed { continue }
-            let isCipher = encrypted != nil
-            // Encrypted channels take their paired squares, plaintext ones paired encodings of their activations
-            // (2×2 means after a pool): an input holds two neighbouring values as one complex slot value
-            // v[x] + σ_j·v[x+1]·i, so one product covers two taps (LeNet-5: a plaintext channel takes 66 encodings and
-            // 15 products per output instead of 144 and 36, an encrypted one 18 products instead of 36).
-            let stage = isCipher ? geometry.conv2Cipher : geometry.conv2Plain
-            let tapsPerRow = stage.pairedTapsPerRow, stride = stage.stride
-            let starts = stage.pairStarts, index = stage.pairIndex, rowLength = starts.count
-            let inputRows = stage.side
-            let channelTaps = stage.pairedTaps
-            // A plaintext channel is encoded a few rows at a time, each group multiplied into every output it
-            // feeds, when the filters' weight blocks (then kept for the whole channel) are smaller than the
-            // channel's encodings; otherwise all at once, each block loaded once.
-            let keepBlocks = !isCipher && filters * channelTaps <= inputRows * rowLength
-            let groupRows = keepBlocks ? Self.conv2RowsPerGroup : inputRows
-            var blocks: [Int: [WordBuffer]] = [:]
-            for first in Swift.stride(from: 0, to: inputRows, by: groupRows) {
-                let rows = first..<min(inputRows, first + groupRows)
-                let inputs: [WordBuffer?]
-                let inputBase: Int  // the grid row of `inputs`' first entry
-                if let e = encrypted {
-                    inputs = squares[e]  // already paired, every row
-                    inputBase = 0
-                } else {
-                    inputBase = first
-                    inputs = try times.measure("conv2.encode") {
-                        try Workers.map(rows.count * rowLength) { item -> Result<WordBuffer?, Error> in
-                            let row = first + item / rowLength, col = starts[item % rowLength]
-                            // The activation plane's value at padded (row, col) (the mean of a 2×2 block after a pool).
-                            func value(_ b: Int, _ col: Int) -> Double {
-                                let ys = Self.clipped(row - pad, meanReach, side1)
-                                let xs = Self.clipped(col - pad, meanReach, side1)
-                                guard col < stage.side, !ys.isEmpty, !xs.isEmpty else { return 0 }
-                                let base = (b * channels1 + c) * plane
-                                var sum = 0.0
-                                for y in ys { for x in xs { sum += Double(activations[base + y * side1 + x]) } }
-                                return meanReach == 2 ? 0.25 * sum : sum
-                            }
-                            if value(0, col) == 0, value(0, col + 1) == 0,
-                                (0..<count).allSatisfy({ value($0, col) == 0 && value($0, col + 1) == 0 })
-                            {
-                                return .success(nil)
-                            }
-                            return Result {
-                                try context.encodeComplexBuffer(
-                                    count: count, value: { Complex64(value($0, col), sign[$0] * value($0, col + 1)) },
-                                    scale: plan.squareScale, primes: k2)
-                            }
-                        }.map { try $0.get() }
-                    }
+        let stage = isCipher ? geometry.conv2Cipher : geometry.conv2Plain
+        let tapsPerRow = stage.pairedTapsPerRow, stride = stage.stride
+        let starts = stage.pairStarts, index = stage.pairIndex, rowLength = starts.count
+        let inputRows = stage.side
+        let channelTaps = stage.pairedTaps
+        // The source rows the tile's outputs read.
+        let needed = (stride * tile.rows.lowerBound)..<min(inputRows, stride * (tile.rows.upperBound - 1) + stage.window)
+        // A plaintext channel is encoded a few rows at a time, each group multiplied into every output it feeds,
+        // when the filters' weight blocks (then kept for the whole channel) are smaller than the channel's
+        // encodings; otherwise all at once, each block loaded once.
+        let keepBlocks = !isCipher && tile.filters.count * channelTaps <= needed.count * rowLength
+        let groupRows = keepBlocks ? Self.conv2RowsPerGroup : needed.count
+        let sign = isCipher ? [] : try context.pairingUnit()  // σ_j of each slot, for the paired encodings
+        var blocks: [Int: [WordBuffer]] = [:]
+        for first in Swift.stride(from: needed.lowerBound, to: needed.upperBound, by: groupRows) {
+            let rows = first..<min(needed.upperBound, first + groupRows)
+            let inputs: [WordBuffer?]
+            let inputBase: Int  // the grid row of `inputs`' first entry
+            if let squares {
+                inputs = squares  // already paired, every row the tile reads
+                inputBase = 0
+            } else {
+                inputBase = first
+                inputs = try times.measure("conv2.encode") {
+                    try Workers.map(rows.count * rowLength) { item -> Result<WordBuffer?, Error> in
+                        let row = first + item / rowLength, col = starts[item % rowLength]
+                        // The activation plane's value at padded (row, col) (the mean of a 2×2 block after a pool).
+                        func value(_ b: Int, _ col: Int) -> Double {
+                            let ys = Self.clipped(row - pad, meanReach, side1)
+                            let xs = Self.clipped(col - pad, meanReach, side1)
+                            guard col < stage.side, !ys.isEmpty, !xs.isEmpty else { return 0 }
+                            let base = (b * channels1 + c) * plane
+                            var sum = 0.0
+                            for y in ys { for x in xs { sum += Double(activations[base + y * side1 + x]) } }
+                            return meanReach == 2 ? 0.25 * sum : sum
+                        }
+                        if value(0, col) == 0, value(0, col + 1) == 0,
+                            (0..<count).allSatisfy({ value($0, col) == 0 && value($0, col + 1) == 0 })
+                        {
+                            return .success(nil)
+                        }
+                        return Result {
+                            try context.encodeComplexBuffer(
+                                count: count, value: { Complex64(value($0, col), sign[$0] * value($0, col + 1)) },
+                                scale: plan.squareScale, primes: k2)
+                        }
+                    }.map { try $0.get() }
                 }
-                for filter in 0..<filters {
-                    let block = try blocks[filter] ?? times.measure("conv2.load") { try weights.buffers(2, filter, c) }
-                    if keepBlocks { blocks[filter] = block }
-                    times.measure("conv2") {
-                        // Output (y, x) takes the taps whose source row stride·y + tap / tapsPerRow is in this group.
-                        var terms: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
-                        for pos in 0..<outputs {
-                            let y = pos / side2, x = pos % side2
-                            let sum = (0..<channelTaps).compactMap { tap -> ProductTerm? in
-                                let row = stride * y + tap / tapsPerRow
-                                let start = stride * x + 2 * (tap % tapsPerRow)
-                                guard rows.contains(row), start < inputRows, index[start] >= 0,
-                                    let input = inputs[(row - inputBase) * rowLength + index[start]]
-                                else { return nil }
-                                return ProductTerm(
-                                    weight: block[tap].pointer, input: input.pointer, inputIsCipher: isCipher,
-                                    inputComponents: 3)
-                            }
-                            guard !sum.isEmpty else { continue }
-                            terms.append(sum)
-                            destinations.append(totals[filter * outputs + pos].pointer)
+            }
+            for filter in tile.filters {
+                let block = try blocks[filter] ?? times.measure("conv2.load") { try weights.buffers(2, filter, c) }
+                if keepBlocks { blocks[filter] = block }
+                let slot = (filter - tile.filters.lowerBound) * positions
+                times.measure("conv2") {
+                    // Output (y, x) takes the taps whose source row stride·y + tap / tapsPerRow is in this group.
+                    var terms: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
+                    for p in 0..<positions {
+                        let pos = firstOutput + p
+                        let y = pos / side2, x = pos % side2
+                        let sum = (0..<channelTaps).compactMap { tap -> ProductTerm? in
+                            let row = stride * y + tap / tapsPerRow
+                            let start = stride * x + 2 * (tap % tapsPerRow)
+                            guard rows.contains(row), start < inputRows, index[start] >= 0,
+                                let input = inputs[(row - inputBase) * rowLength + index[start]]
+                            else { return nil }
+                            return ProductTerm(
+                                weight: block[tap].pointer, input: input.pointer, inputIsCipher: isCipher,
+                                inputComponents: 3)
                         }
-                        // The sums are added (mod q) straight into the running totals.
-                        withExtendedLifetime((block, inputs)) {
-                            LazyAccumulator.sumAll(
-                                terms, primes: k2, degree: n, moduli: moduli, outSize: isCipher ? 4 : 2,
-                                into: destinations, accumulate: true)
-                        }
+                        guard !sum.isEmpty else { continue }
+                        terms.append(sum)
+                        destinations.append(totals[slot + p].pointer)
+                    }
+                    // The sums are added (mod q) straight into the running totals.
+                    withExtendedLifetime((block, inputs)) {
+                        LazyAccumulator.sumAll(
+                            terms, primes: k2, degree: n, moduli: moduli, outSize: isCipher ? 4 : 2,
+                            into: destinations, accumulate: true)
                     }
                 }
             }
         }
+    }
+
+    /// The tile's conv2 outputs from their running totals: the bias added, one fused relinearize (s², s³) and
+    /// rescale each.
+    /// - Returns: per filter of the tile, its outputs on the tile's rows.
+    func finishConv2(tile: OutputTile, totals: [WordBuffer], size: Int, times: inout PhaseTimes) throws -> [[Ciphertext]] {
+        let k2 = PipelineLevels.conv2Primes, positions = tile.positions(geometry)
         let productScale = plan.squareScale * plan.conv2WeightScale
         let relinKeys = try times.measure("conv2.load") { try self.relinKeys() }
-        return try (0..<filters).map { index in
+        return try tile.filters.map { index in
             // The bias was encrypted at exactly the products' scale.
-            guard let bias = try weights.part(2, index, channels1).first else {
+            guard let bias = try weights.part(2, index, geometry.conv1Channels).first else {
                 throw InferenceError.invalidArgument("filter \(weights.conv2Filters[index]) has no bias ciphertext")
             }
+            let slot = (index - tile.filters.lowerBound) * positions
             return try times.measure("conv2") {
-                try Workers.map(outputs) { o in
+                try Workers.map(positions) { o in
                     Result {
-                        var ct = context.ciphertext(
-                            totals[index * outputs + o], size: size, primes: k2, scale: productScale)
+                        var ct = context.ciphertext(totals[slot + o], size: size, primes: k2, scale: productScale)
                         try context.evaluator.addInPlace(&ct, bias)
                         try context.evaluator.relinearizeAndRescaleInPlace(&ct, relinKeys: relinKeys)
                         return ct

@@ -76,6 +76,13 @@ struct LoadedPackage {
     var normalization: Normalization {
         Normalization(mean: manifest.normalizationMean, std: manifest.normalizationStd)
     }
+
+    /// The engine's tiles of this package's outputs within `memoryBudget` bytes.
+    func tilePlan(memoryBudget: Int) -> TilePlan {
+        TilePlan(
+            geometry: geometry, conv1Filters: weights.conv1Filters.count, conv2Filters: weights.conv2Filters.count,
+            degree: context.degree, budget: memoryBudget)
+    }
 }
 
 /// Model file helpers.

@@ -26,9 +26,6 @@ struct IssuedPackage: Codable, Sendable, Equatable {
     var conv1Filters: [Int] = []
     var conv1Positions = 0
 
-    /// The scale of request ciphertext `i` (conv2 results first, then conv1 results).
-    func scale(ofCiphertext i: Int) -> Double { i < conv2Filters.count * positions ? plan.resultScale : plan.squareScale }
-
     static func url(_ dir: URL) -> URL { dir.appendingPathComponent("package.json") }
 
     /// Writes the record into a key's directory.
@@ -55,12 +52,31 @@ struct IssuedPackage: Codable, Sendable, Equatable {
         return record
     }
 
-    /// Checks that a request is what this package's plan produces, and returns its ciphertext and image counts.
+    /// Side of the conv2 output plane (`positions` is its square).
+    var conv2Side: Int { Self.side(positions) }
+    /// Side of the conv1 plane (`conv1Positions` is its square).
+    var conv1Side: Int { Self.side(conv1Positions) }
+
+    static func side(_ square: Int) -> Int {
+        var s = Int(Double(square).squareRoot())
+        while s * s > square { s -= 1 }
+        while (s + 1) * (s + 1) <= square { s += 1 }
+        return s
+    }
+
+    /// What one request chunk holds: its conv2 results (first) and conv1 results.
+    struct ChunkShape {
+        var ciphertexts: Int
+        var conv2Ciphertexts: Int
+        var images: Int
+    }
+
+    /// Checks that a request chunk is what this package's plan produces, and returns its shape.
     ///
     /// A crafted request can still pass (no check on values can tell a crafted ciphertext from an honest one under
     /// the user's one-time-pad mask); what this refuses is every claim the owner would otherwise have to believe.
     /// - Throws: ``InferenceError/mismatch(path:reason:)`` naming the field that differs.
-    func check(_ request: ExchangeFile, path: String, words: Int) throws -> (ciphertexts: Int, images: Int) {
+    func check(_ request: ExchangeFile, path: String, words: Int) throws -> ChunkShape {
         func field(_ name: String) throws -> String { try request.field(name, path: path) }
         func refuse(_ reason: String) -> InferenceError { .mismatch(path: path, reason: reason) }
         guard try field("packageHash") == manifestHash else {
@@ -69,7 +85,7 @@ struct IssuedPackage: Codable, Sendable, Equatable {
         guard try field("filters") == conv2Filters.map(String.init).joined(separator: ",") else {
             throw refuse("filters differ from the package's encrypted conv2 filters")
         }
-        guard try field("positions") == String(positions) else {
+        guard try field("positions") == String(positions), conv2Side * conv2Side == positions else {
             throw refuse("positions differ from the package's \(positions)")
         }
         guard let images = Int(try field("images")), (1...maxImages).contains(images) else {
@@ -79,13 +95,17 @@ struct IssuedPackage: Codable, Sendable, Equatable {
             throw refuse("scale differs from the package's result scale")
         }
         guard try field("conv1Filters") == conv1Filters.map(String.init).joined(separator: ","),
-            try field("conv1Positions") == String(conv1Positions)
+            try field("conv1Positions") == String(conv1Positions), conv1Side * conv1Side == conv1Positions
         else { throw refuse("conv1 results differ from the package's") }
-        let ciphertexts = conv2Filters.count * positions + conv1Filters.count * conv1Positions
+        let tile = try RequestCoding.tile(request, path: path, side2: conv2Side, filters: conv2Filters.count)
+        let conv1Rows = try RequestCoding.conv1Rows(
+            request, path: path, side1: conv1Side, encrypted: !conv1Filters.isEmpty)
+        let conv2Ciphertexts = tile.filters.count * tile.rows.count * conv2Side
+        let ciphertexts = conv2Ciphertexts + conv1Filters.count * conv1Rows.count * conv1Side
         guard request.payload.count == ciphertexts * words * 8 else {
             throw refuse("holds \(request.payload.count) payload bytes, the package's plan makes \(ciphertexts * words * 8)")
         }
-        return (ciphertexts, images)
+        return ChunkShape(ciphertexts: ciphertexts, conv2Ciphertexts: conv2Ciphertexts, images: images)
     }
 }
 

@@ -32,6 +32,10 @@ public struct InferenceReport: Sendable, Codable {
     public var requestBytes: Int
     /// Response size (all batches).
     public var responseBytes: Int
+    /// Chunks per request (tiles of the engine's plan).
+    public var chunks: Int = 1
+    /// CPU time of the process during the exchange (both cores: up to twice the wall time).
+    public var cpuSeconds: Double = 0
 }
 
 /// Runs both roles with separate key stores in a temporary directory, as two parties would.
@@ -46,15 +50,19 @@ public enum ExchangeRun {
     ///   - security: security level for explicit parameters.
     ///   - normalization: the dataset's input transform.
     ///   - workDirectory: where the parties' directories go (a fresh temporary directory if nil).
+    ///   - memoryBudget: bytes the user's engine may take (``TilePlan``): the request is cut into that many chunks,
+    ///     each decrypted by the owner and decoded by the user as soon as it is written, then removed.
     ///   - progress: called with (steps done, total steps) as the encrypted layers advance.
     /// - Returns: accuracies, agreement, phase times, peak memory and file sizes.
     /// - Throws: ``InferenceError`` from either role.
     public static func run(
         modelURL: URL, selection: FilterSelection, images: LabeledImages, preset: ParameterPreset = .auto,
         parameters: EncryptionParameters? = nil, security: SecurityLevel = .tc128, normalization: Normalization = .unit,
-        workDirectory: URL? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil
+        workDirectory: URL? = nil, memoryBudget: Int = UserRole.defaultMemoryBudget,
+        progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> InferenceReport {
         let start = DispatchTime.now().uptimeNanoseconds
+        let cpuStart = ProcessMemory.cpuSeconds()
         PeakMemory.reset()
         let root =
             workDirectory
@@ -78,26 +86,48 @@ public enum ExchangeRun {
         var requestBytes = 0, responseBytes = 0
         var done = 0
         let batches = (images.count + batch - 1) / batch
-        let perBatch = UserEvaluator.progressSteps(pkg.geometry, conv1Filters: pkg.weights.conv1Filters.count)
+        let plan = pkg.tilePlan(memoryBudget: memoryBudget)
+        let perBatch = UserEvaluator.progressSteps(pkg.geometry, conv1Filters: pkg.weights.conv1Filters.count, plan: plan)
         let counter = StepCounter(total: batches * perBatch, report: progress)
+        let keys = ownerDir.appendingPathComponent("keys")
         while done < images.count {
             let count = min(batch, images.count - done)
             let request = userDir.appendingPathComponent("request-\(done)")
             let response = ownerDir.appendingPathComponent("response-\(done)")
+            let privateDir = ChunkDirectory.privateDirectory(request)
             let pixels = Array(images.pixels[(done * side)..<((done + count) * side)])
-            try UserRole.infer(
-                pkg, pixels: pixels, count: count, out: request, times: &phases, progress: { counter.tick() })
-            phases.merge(
-                try OwnerRole.decrypt(
-                    keys: ownerDir.appendingPathComponent("keys"), request: request, response: response
-                ).times)
-            let result = try phases.measure("finish") { try UserRole.finish(pkg, request: request, response: response) }
+            try ChunkDirectory.prepare(response)
+            // Each chunk goes to the owner, back to the user and is removed as soon as it is written: one chunk is on
+            // disk at a time.
+            var first: ChunkDirectory.Identity?
+            var assembler: ResponseAssembler?
+            var others = PhaseTimes()
+            try RequestWriter.write(
+                pkg, pixels: pixels, count: count, out: request, plan: plan, times: &phases,
+                progress: { counter.tick() }
+            ) { i in
+                let req = ChunkDirectory.url(request, i), resp = ChunkDirectory.url(response, i)
+                let priv = ChunkDirectory.url(privateDir, i)
+                others.merge(
+                    try OwnerRole.decryptChunk(
+                        keys: keys, chunk: req, position: i, files: plan.tiles.count, first: &first, response: resp
+                    ).times)
+                try others.measure("finish") {
+                    if assembler == nil { assembler = try ResponseAssembler(pkg, privateDirectory: privateDir) }
+                    try assembler?.add(request: req, privateChunk: priv, response: resp, position: i)
+                }
+                requestBytes += fileSize(req)
+                responseBytes += fileSize(resp)
+                for url in [req, resp, priv] { try? FileManager.default.removeItem(at: url) }
+            }
+            phases.merge(others)
+            guard let assembler else { throw InferenceError.invalidArgument("internal: the request had no chunk") }
+            let result = try phases.measure("finish") { try assembler.finish() }
             logits += result.data
-            requestBytes += fileSize(request)
-            responseBytes += fileSize(response)
             done += count
         }
         let exchangeSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let cpuSeconds = ProcessMemory.cpuSeconds() - cpuStart
         let exchangePeak = PeakMemory.bytes()
         let model = try ModelFile.load(modelURL)
         let plain = ModelFile.logits(model, images, normalization: normalization)
@@ -129,7 +159,8 @@ public enum ExchangeRun {
             accuracyEncrypted: 100 * Double(correctEncrypted) / total,
             agreement: 100 * Double(agree) / total, maxLogitDifference: maxDiff, phases: phases,
             secondsTotal: exchangeSeconds, peakRSSBytes: exchangePeak,
-            packageBytes: summary.bytes, requestBytes: requestBytes, responseBytes: responseBytes)
+            packageBytes: summary.bytes, requestBytes: requestBytes, responseBytes: responseBytes,
+            chunks: plan.tiles.count, cpuSeconds: cpuSeconds)
     }
 
     static func fileSize(_ url: URL) -> Int {

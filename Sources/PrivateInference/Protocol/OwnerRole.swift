@@ -166,11 +166,14 @@ public enum OwnerRole {
         public var limit: Int
     }
 
-    /// Decrypts a request to flooded plaintext polynomials and writes the response.
+    /// Decrypts a request (a directory of chunks, ``ChunkDirectory``) to flooded plaintext polynomials and writes
+    /// the response (a directory of chunks answering them), one chunk in memory at a time.
     ///
-    /// The request names its key and package; everything else it states (package hash, filters, positions, image
-    /// count, scale, size, reduced words) is checked against the owner's record of that package, and the flooding
-    /// is sized from the package's result scale, never from the request.
+    /// The request names its key and package; everything else each chunk states (package hash, filters, positions,
+    /// tile, image count, scale, size, reduced words) is checked against the owner's record of that package, and
+    /// the flooding is sized from the package's scales, never from the request. The chunks must be `chunk-00000`
+    /// … in order, of one request (a foreign, repeated, reordered or missing chunk is refused).
+    /// - Returns: the phase times and the key's decryption count after the last chunk.
     /// - Throws: ``InferenceError`` for a bad or mismatched request or key store.
     public static func decrypt(keys: URL, request: URL, response: URL) throws -> Decryption {
         try decrypt(keys: keys, request: request, response: response, flooding: true)
@@ -179,11 +182,36 @@ public enum OwnerRole {
     /// ``decrypt(keys:request:response:)``; `flooding: false` only for the tests that measure what flooding
     /// prevents.
     static func decrypt(keys: URL, request: URL, response: URL, flooding: Bool) throws -> Decryption {
+        let chunks = try ChunkDirectory.list(request)
+        try ChunkDirectory.prepare(response)
+        var result = Decryption(times: PhaseTimes(), used: 0, limit: 0)
+        var first: ChunkDirectory.Identity?
+        for (i, chunk) in chunks.enumerated() {
+            let step = try decryptChunk(
+                keys: keys, chunk: chunk, position: i, files: chunks.count, first: &first,
+                response: ChunkDirectory.url(response, i), flooding: flooding)
+            result.times.merge(step.times)
+            result.used = step.used
+            result.limit = step.limit
+        }
+        return result
+    }
+
+    /// Decrypts one request chunk (found as file `position` of `files`) into its response chunk.
+    /// - Parameter first: the identity of the request's first chunk, set from this chunk when `nil`: every later
+    ///   chunk must be of the same request.
+    static func decryptChunk(
+        keys: URL, chunk request: URL, position: Int, files: Int, first: inout ChunkDirectory.Identity?,
+        response: URL, flooding: Bool = true
+    ) throws -> Decryption {
         var times = PhaseTimes()
         let path = request.path
         var used = 0, limit = 0
         try times.measure("decrypt") {
             let file = try ExchangeFile.read(request, kind: .request)
+            let identity = try ChunkDirectory.Identity(file, path: path)
+            try identity.check(position: position, files: files, first: first, path: path)
+            if first == nil { first = identity }
             let (store, issued) = try OwnerKeyring.key(keys, keyID: try file.field("keyID", path: path), path: path)
             let context = store.context
             let kf = PipelineLevels.finalPrimes
@@ -193,9 +221,10 @@ public enum OwnerRole {
             }
             let n = context.degree
             let words = 2 * kf * n  // one size-2 ciphertext at the decryption level
-            let (count, _) = try issued.check(file, path: path, words: words)
+            let shape = try issued.check(file, path: path, words: words)
+            let count = shape.ciphertexts
             // σ for each ciphertext's scale as the package's plan makes it (conv2 results, then conv1 results).
-            let scales = (0..<count).map { issued.scale(ofCiphertext: $0) }
+            let scales = (0..<count).map { $0 < shape.conv2Ciphertexts ? issued.plan.resultScale : issued.plan.squareScale }
             let sigmas = scales.map { store.flooding.sigma(resultScale: $0) }
             guard sigmas.allSatisfy({ $0.isFinite && $0 <= Flooding.maxSigma }) else {
                 throw InferenceError.badFile(
@@ -230,7 +259,9 @@ public enum OwnerRole {
             for p in polys { WordCoding.append(p, to: &out) }
             try ExchangeFile(
                 kind: .response, parmsID: finalParms,
-                fields: ["requestHash": file.header.payloadHash, "ciphertexts": String(count)], payload: out
+                fields: identity.fields.merging([
+                    "requestHash": file.header.payloadHash, "ciphertexts": String(count),
+                ]) { a, _ in a }, payload: out
             ).write(to: response)
         }
         return Decryption(times: times, used: used, limit: limit)

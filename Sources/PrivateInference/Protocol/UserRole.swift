@@ -14,9 +14,33 @@ enum RequestCoding {
         return scale
     }
 
-    /// The user's private side file of a request: the masks and the plaintext part of the result.
-    static func privateURL(_ request: URL) -> URL {
-        request.deletingLastPathComponent().appendingPathComponent(request.lastPathComponent + ".private")
+    /// The tile a request chunk states (`tileFilters`, `tileRows`), which must lie within the package's `filters`
+    /// selected conv2 filters and `side2` output rows.
+    static func tile(_ file: ExchangeFile, path: String, side2: Int, filters: Int) throws -> OutputTile {
+        guard let f = OutputTile.parse(try file.field("tileFilters", path: path)),
+            let r = OutputTile.parse(try file.field("tileRows", path: path)), f.upperBound <= filters,
+            r.upperBound <= side2
+        else { throw InferenceError.badFile(path: path, reason: "tile outside the package's outputs") }
+        return OutputTile(filters: f, rows: r)
+    }
+
+    static func tile(_ file: ExchangeFile, path: String, geometry: StageGeometry, filters: Int) throws -> OutputTile {
+        try tile(file, path: path, side2: geometry.conv2Side, filters: filters)
+    }
+
+    /// The conv1 result rows a request chunk states (`conv1Rows`, empty when the package decrypts none), within
+    /// `side1` rows.
+    static func conv1Rows(_ file: ExchangeFile, path: String, side1: Int, encrypted: Bool) throws -> Range<Int> {
+        let text = try file.field("conv1Rows", path: path)
+        if text.isEmpty { return 0..<0 }
+        guard encrypted, let rows = OutputTile.parse(text), rows.upperBound <= side1 else {
+            throw InferenceError.badFile(path: path, reason: "conv1 result rows outside the package's")
+        }
+        return rows
+    }
+
+    static func conv1Rows(_ file: ExchangeFile, path: String, geometry: StageGeometry, encrypted: Bool) throws -> Range<Int> {
+        try conv1Rows(file, path: path, side1: geometry.conv1Side, encrypted: encrypted)
     }
 }
 
@@ -25,6 +49,10 @@ enum RequestCoding {
 /// The user's side of the protocol: mixed plaintext/encrypted evaluation, re-randomization and masking, and
 /// finishing the network after the owner's response. Never reads a secret key.
 public enum UserRole {
+    /// Bytes the engine's working set (running sums, squares, encodings of one tile) may take by default: the
+    /// request is cut into as many chunks as that needs (``TilePlan``).
+    public static let defaultMemoryBudget = 3 << 30
+
     /// Reads and checks a package's manifest.
     static func readManifest(_ dir: URL) throws -> PackageManifest {
         let url = dir.appendingPathComponent(PackageFiles.manifest)
@@ -168,146 +196,36 @@ public enum UserRole {
             relinKeys: rk, publicKey: pk, remainder: remainder, geometry: geometry, structure: structure)
     }
 
-    /// Evaluates the package on `count` images and writes the re-randomized, masked request (and its private
-    /// side file `REQ.private`).
+    /// Evaluates the package on `count` images and writes the re-randomized, masked request: a directory of
+    /// chunks (``ChunkDirectory``), one per tile of the engine's ``TilePlan``, with its private side `REQ.private`.
     /// - Parameters:
     ///   - package: the package directory.
-    ///   - pixels: `count · H · W` raw bytes.
+    ///   - pixels: `count · C · H · W` raw bytes.
     ///   - count: the number of images (≤ N/2).
-    ///   - out: the request file.
+    ///   - out: the request directory.
+    ///   - memoryBudget: bytes the engine's working set may take (``TilePlan``).
     ///   - progress: called with (steps done, total steps).
     /// - Returns: per-phase times (load, plain, conv1, activation, conv2, protect).
     /// - Throws: ``InferenceError`` naming the package file at fault, or for a bad image count.
     public static func infer(
-        package: URL, pixels: [UInt8], count: Int, out: URL, progress: (@Sendable (Int, Int) -> Void)? = nil
+        package: URL, pixels: [UInt8], count: Int, out: URL, memoryBudget: Int = UserRole.defaultMemoryBudget,
+        progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> PhaseTimes {
         var times = PhaseTimes()
         let pkg = try times.measure("load") { try load(package) }
-        let total = UserEvaluator.progressSteps(pkg.geometry, conv1Filters: pkg.weights.conv1Filters.count)
+        let plan = pkg.tilePlan(memoryBudget: memoryBudget)
+        let total = UserEvaluator.progressSteps(pkg.geometry, conv1Filters: pkg.weights.conv1Filters.count, plan: plan)
         let counter = StepCounter(total: total, report: progress)
-        try infer(pkg, pixels: pixels, count: count, out: out, times: &times, progress: { counter.tick() })
+        try RequestWriter.write(
+            pkg, pixels: pixels, count: count, out: out, plan: plan, times: &times, progress: { counter.tick() })
         return times
     }
 
-    static func infer(
-        _ pkg: LoadedPackage, pixels: [UInt8], count: Int, out: URL, times: inout PhaseTimes,
-        progress: (@Sendable () -> Void)? = nil
-    ) throws {
-        let g = pkg.geometry
-        let context = pkg.context
-        let imageBytes = g.inputChannels * g.inputSide * g.inputSide
-        guard count > 0, pixels.count == count * imageBytes else {
-            throw InferenceError.invalidArgument(
-                "expected \(count) images of \(g.inputChannels)×\(g.inputSide)×\(g.inputSide) bytes")
-        }
-        guard count <= context.degree / 2 else {
-            throw InferenceError.invalidArgument(
-                "at most \(context.degree / 2) images per request (slots), got \(count)")
-        }
-        let evaluator = UserEvaluator(
-            context: context, plan: pkg.plan, weights: pkg.weights, relinKeys: pkg.relinKeys, geometry: g,
-            inputShift: LayerKernels.inputShift(g, normalization: pkg.normalization), progress: progress)
-        // The plaintext filters run once the encrypted conv1 is done, so that their activations are not resident
-        // during conv1, the exchange's peak.
-        var plainResult = Tensor(shape: [0], data: [])
-        // A residual shortcut after conv2 reads conv1's result: the encrypted channels' squares are decrypted too.
-        let conv1Filters = pkg.conv1ResultFilters
-        var conv1Result = [[Ciphertext]](repeating: [], count: conv1Filters.count)
-        let outputs = try evaluator.evaluate(
-            pixels: pixels, count: count, times: &times,
-            conv1Result: conv1Filters.isEmpty ? nil : { conv1Result[$0] = $1 }
-        ) { times in
-            let (activations, pooled) = times.measure("plain") { plainPart(pkg, pixels: pixels, count: count) }
-            plainResult = pooled
-            return activations.data
-        }
-        let flat = outputs.flatMap { $0 } + conv1Result.flatMap { $0 }
-        let n = context.degree
-        let kf = PipelineLevels.finalPrimes
-        let finalModuli = context.moduli(kf)
-        let encryptor = try Encryptor(context: context.ckks, publicKey: try pkg.publicKey())
-        let protected = try times.measure("protect") {
-            try Workers.map(flat.count) { i -> Result<(ct: [UInt64], mask: [UInt64]), Error> in
-                Result {
-                    var ct = flat[i]
-                    // Re-randomize: the owner made every weight ciphertext and knows their random parts.
-                    var zero = try encryptor.encryptZero(parmsID: context.parmsIDs[PipelineLevels.finalPrimes])
-                    zero.scale = ct.scale
-                    try context.evaluator.addInPlace(&ct, zero)
-                    // Mask with a uniform plaintext polynomial r mod q_0⋯q_{kf-1} (kept by the user): the owner
-                    // sees m + r.
-                    var prng = UniformRandomGeneratorFactory.default.create()
-                    let r = RLWESampler.uniform(degree: n, moduli: finalModuli, using: &prng)
-                    var rNTT = r
-                    rNTT.withUnsafeMutableBufferPointer { b in
-                        guard let p = b.baseAddress else { return }
-                        for j in 0..<kf { context.keyTables[j].forward(p + j * n) }
-                    }
-                    // Edit a local copy: `Ciphertext.data` has a didSet, so element writes would copy it each time.
-                    var words = ct.data
-                    for j in 0..<kf {
-                        let q = finalModuli[j]
-                        for c in (j * n)..<((j + 1) * n) { words[c] = q.addMod(words[c], rNTT[c]) }
-                    }
-                    return (words, r)
-                }
-            }.map { try $0.get() }
-        }
-        var payload: [UInt8] = []
-        payload.reserveCapacity(flat.count * 2 * kf * n * 8)
-        for p in protected { WordCoding.append(p.ct, to: &payload) }
-        let finalParms = context.parmsIDs[PipelineLevels.finalPrimes].description
-        let request = ExchangeFile(
-            kind: .request, parmsID: finalParms,
-            fields: [
-                "keyID": pkg.manifest.keyID, "packageHash": pkg.manifestHash, "images": String(count),
-                "filters": pkg.weights.conv2Filters.map(String.init).joined(separator: ","),
-                "positions": String(g.positions),
-                "scaleBits": String((flat.first?.scale ?? pkg.plan.resultScale).bitPattern, radix: 16),
-                "conv1Filters": conv1Filters.map(String.init).joined(separator: ","),
-                "conv1Positions": String(conv1Filters.isEmpty ? 0 : g.conv1Side * g.conv1Side),
-            ], payload: payload)
-        var secret: [UInt8] = []
-        for p in protected { WordCoding.append(p.mask, to: &secret) }
-        plainResult.data.withUnsafeBytes { secret += $0 }
-        // The shortcut's plaintext channels are recomputed from the images when finishing (12 KiB an image instead of
-        // 1 MiB of activations for ResNet-18).
-        if !conv1Filters.isEmpty { secret += pixels }
-        try ExchangeFile(
-            kind: .requestPrivate, parmsID: finalParms,
-            fields: ["requestHash": request.header.payloadHash, "images": String(count)], payload: secret
-        ).write(to: RequestCoding.privateURL(out))
-        // The private side first: a run killed between the two writes leaves no request the user could send but
-        // never finish.
-        try request.write(to: out)
-    }
-
-    /// The plaintext filters: the activations entering conv2 `[B, C1, S1, S1]` and conv2's (pooled) outputs
-    /// `[B, C2, S2, S2]` (encrypted filters' channels are zero there).
-    static func plainPart(_ pkg: LoadedPackage, pixels: [UInt8], count: Int) -> (Tensor, Tensor) {
-        let g = pkg.geometry, side = g.inputSide, channels = g.inputChannels, image = channels * side * side
-        let normalization = pkg.normalization
-        let structure = pkg.structure
-        let network = pkg.remainder.network
-        var activations: [Tensor] = [], outputs: [Tensor] = []
-        // Chunks of images keep conv1's im2col buffer small (5,000 images at once would need ~290 MB).
-        for start in stride(from: 0, to: count, by: ModelFile.chunk) {
-            let end = min(count, start + ModelFile.chunk)
-            let x = Tensor(
-                shape: [end - start, channels, side, side],
-                data: (0..<((end - start) * image)).map { i in
-                    let c = i % image / (side * side)
-                    return Float((Double(pixels[start * image + i]) / 255 - normalization.mean(c)) / normalization.std(c))
-                })
-            let a = network.forward(x, from: 0, through: structure.squareIndex, training: false)
-            activations.append(a)
-            outputs.append(structure.conv2(pkg.remainder, a))
-        }
-        return (Tensor.concatenate(activations), Tensor.concatenate(outputs))
-    }
-
-    /// Unmasks and decodes the owner's response and completes the network.
-    /// - Returns: logits `[B, classes]` and the decoded encrypted channels' values.
+    /// Unmasks and decodes the owner's response (a directory of chunks answering the request's) and completes the
+    /// network.
+    /// - Returns: logits `[B, classes]` and the phase times.
+    /// - Throws: ``InferenceError`` for a missing, foreign, repeated or tampered chunk, or files that do not belong
+    ///   together.
     public static func finish(package: URL, request: URL, response: URL) throws -> (logits: Tensor, times: PhaseTimes) {
         var times = PhaseTimes()
         let pkg = try times.measure("load") { try load(package) }
@@ -316,118 +234,25 @@ public enum UserRole {
     }
 
     static func finish(_ pkg: LoadedPackage, request: URL, response: URL) throws -> Tensor {
-        let decoded = try decodeResponse(pkg, request: request, response: response)
-        let g = pkg.geometry
-        let positions = decoded.positions, count = decoded.count
-        var pooled = decoded.plainPooled
-        for (fi, o) in decoded.filters.enumerated() {
-            for pos in 0..<positions {
-                let values = decoded.values[fi * positions + pos]
-                for b in 0..<count { pooled[(b * g.conv2Channels + o) * positions + pos] = Float(values[b]) }
-            }
-        }
-        let x = Tensor(shape: [count, g.conv2Channels, g.conv2Side, g.conv2Side], data: pooled)
-        var conv1Result: Tensor?
-        if let pixels = decoded.pixels {
-            // The plaintext channels recomputed, the encrypted ones decrypted.
-            var activations = plainPart(pkg, pixels: pixels, count: count).0
-            let plane = g.conv1Side * g.conv1Side
-            for (fi, f) in pkg.conv1ResultFilters.enumerated() {
-                for pos in 0..<plane {
-                    let values = decoded.conv1Values[fi * plane + pos]
-                    for b in 0..<count { activations.data[(b * g.conv1Channels + f) * plane + pos] = Float(values[b]) }
-                }
-            }
-            conv1Result = activations
-        }
-        return try pkg.structure.finish(pkg.remainder, conv2: x, conv1Result: conv1Result)
+        try decode(pkg, request: request, response: response).finish()
     }
 
-    /// What the user reads back: the encrypted filters' pooled conv2 outputs, unmasked and decoded, and the
-    /// plaintext filters' pooled outputs kept in the private part of the request.
-    struct DecodedResponse {
-        /// Images in the request.
-        var count: Int
-        /// The encrypted conv2 filters, in request order.
-        var filters: [Int]
-        /// Pooled positions per filter.
-        var positions: Int
-        /// One array of `count` values per (encrypted filter, position), filter-major.
-        var values: [[Double]]
-        /// `[count, conv2Channels, positions]` with the plaintext filters' outputs filled in.
-        var plainPooled: [Float]
-        /// The decrypted conv1 result of ``LoadedPackage/conv1ResultFilters``: one array of `count` values per
-        /// (filter, position), filter-major.
-        var conv1Values: [[Double]] = []
-        /// The images, kept when the conv1 result is needed.
-        var pixels: [UInt8]?
-    }
-
-    /// Checks that request, private part and response belong together, then unmasks and decodes the response.
-    static func decodeResponse(_ pkg: LoadedPackage, request: URL, response: URL) throws -> DecodedResponse {
-        let context = pkg.context
-        let finalParms = context.parmsIDs[PipelineLevels.finalPrimes].description
-        let req = try ExchangeFile.read(request, kind: .request, parmsID: finalParms)
-        guard try req.field("packageHash", path: request.path) == pkg.manifestHash else {
-            throw InferenceError.mismatch(path: request.path, reason: "was made from a different package")
+    /// Checks and decodes every chunk of a response (``ResponseAssembler``).
+    static func decode(_ pkg: LoadedPackage, request: URL, response: URL) throws -> ResponseAssembler {
+        let requests = try ChunkDirectory.list(request)
+        let privateDir = ChunkDirectory.privateDirectory(request)
+        let privates = try ChunkDirectory.list(privateDir), responses = try ChunkDirectory.list(response)
+        guard privates.count == requests.count else {
+            throw InferenceError.mismatch(path: privateDir.path, reason: "holds \(privates.count) chunks, the request \(requests.count)")
         }
-        let privateURL = RequestCoding.privateURL(request)
-        let priv = try ExchangeFile.read(privateURL, kind: .requestPrivate, parmsID: finalParms)
-        guard try priv.field("requestHash", path: privateURL.path) == req.header.payloadHash else {
-            throw InferenceError.mismatch(path: privateURL.path, reason: "belongs to a different request")
+        guard responses.count == requests.count else {
+            throw InferenceError.mismatch(path: response.path, reason: "holds \(responses.count) chunks, the request \(requests.count)")
         }
-        let resp = try ExchangeFile.read(response, kind: .response, parmsID: finalParms)
-        guard try resp.field("requestHash", path: response.path) == req.header.payloadHash else {
-            throw InferenceError.mismatch(path: response.path, reason: "answers a different request")
+        var assembler = try ResponseAssembler(pkg, privateDirectory: privateDir)
+        for i in requests.indices {
+            try assembler.add(request: requests[i], privateChunk: privates[i], response: responses[i], position: i)
         }
-        let count = try req.intField("images", path: request.path)
-        let scale = try RequestCoding.scale(req, path: request.path)
-        let g = pkg.geometry
-        let n = context.degree
-        let positions = g.positions
-        let filters = pkg.weights.conv2Filters
-        let conv1Cts = pkg.conv1ResultFilters.count * g.conv1Side * g.conv1Side
-        let conv2Cts = filters.count * positions, cts = conv2Cts + conv1Cts
-        let plainCount = count * g.conv2Channels * positions
-        let pixelBytes = conv1Cts == 0 ? 0 : count * g.inputChannels * g.inputSide * g.inputSide
-        let kf = PipelineLevels.finalPrimes
-        let words = kf * n  // one plaintext polynomial at the decryption level
-        guard count > 0, count <= n / 2, resp.payload.count == cts * words * 8,
-            priv.payload.count == cts * words * 8 + plainCount * 4 + pixelBytes
-        else { throw InferenceError.badFile(path: response.path, reason: "sizes do not fit the request") }
-        let finalModuli = context.moduli(kf)
-        let respPayload = resp.payload, privPayload = priv.payload
-        let decoded = try Workers.map(cts) { i -> Result<[Double], Error> in
-            Result {
-                var offset = i * words * 8
-                let m = try WordCoding.read(
-                    respPayload, offset: &offset, count: words, reducedModulo: finalModuli, degree: n,
-                    path: response.path)
-                offset = i * words * 8
-                var r = try WordCoding.read(
-                    privPayload, offset: &offset, count: words, reducedModulo: finalModuli, degree: n,
-                    path: privateURL.path)
-                // The owner returned m(X) + m(X⁻¹) of the masked result (2·Re of its slots): the mask goes the same
-                // way, and the scale doubles.
-                RealProjection.apply(&r, moduli: finalModuli, degree: n)
-                let v = (0..<words).map { finalModuli[$0 / n].subMod(m[$0], r[$0]) }
-                let at = i < conv2Cts ? scale : pkg.plan.squareScale
-                return Array(try context.decodeCoefficients(v, primes: kf, scale: 2 * at).prefix(count))
-            }
-        }.map { try $0.get() }
-        var pooled = [Float](repeating: 0, count: plainCount)
-        privPayload.withUnsafeBytes { raw in
-            let base = raw.baseAddress.map { $0 + cts * words * 8 }
-            if let base {
-                pooled.withUnsafeMutableBytes {
-                    $0.copyMemory(from: UnsafeRawBufferPointer(start: base, count: plainCount * 4))
-                }
-            }
-        }
-        let pixels = pixelBytes == 0 ? nil : Array(privPayload[(privPayload.count - pixelBytes)...])
-        return DecodedResponse(
-            count: count, filters: filters, positions: positions, values: Array(decoded[..<conv2Cts]),
-            plainPooled: pooled, conv1Values: Array(decoded[conv2Cts...]), pixels: pixels)
+        return assembler
     }
 }
 

@@ -24,9 +24,12 @@ struct InferenceCommand: ParsableCommand {
     @Option(help: "CKKS parameters.") var params: ParameterPreset = .auto
     @Option(name: [.customLong("data-dir"), .customLong("data")], help: "Data folder (default: the dataset's).")
     var dataDir: String?
+    @Option(help: "GiB the user's encrypted layers may take; the request is cut into chunks to fit (default 3).")
+    var memoryBudget: Double?
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
+        let budget = try InferenceSupport.memoryBudget(memoryBudget)
         guard let set = Dataset(name: dataset) else {
             throw ToolError("unknown dataset \(dataset) (mnist, emnist, gtsrb, cifar10, tinyimagenet)")
         }
@@ -64,12 +67,13 @@ struct InferenceCommand: ParsableCommand {
         let report = try InferenceSupport.run {
             try ExchangeRun.run(
                 modelURL: modelURL, selection: chosen, images: images, preset: params,
-                normalization: set.normalization, progress: progress)
+                normalization: set.normalization, memoryBudget: budget, progress: progress)
         }
         box.finish()
         if json {
             let extra: [String: Any] = [
                 "dataset": set.rawValue, "synthetic": synthetic != nil, "random_model": model == nil,
+                "share": share ?? NSNull(), "params": params.rawValue, "memory_budget_bytes": budget,
                 "selection": chosen.filters.map { ["layer": $0.key, "filters": $0.value.sorted()] }
                     .sorted { ($0["layer"] as? Int ?? 0) < ($1["layer"] as? Int ?? 0) },
             ]
@@ -88,7 +92,8 @@ enum InferenceReportJSON {
             "accuracy_encrypted": r.accuracyEncrypted, "agreement": r.agreement,
             "max_logit_difference": r.maxLogitDifference, "seconds_total": r.secondsTotal,
             "peak_rss_bytes": r.peakRSSBytes, "phases": r.phases.seconds, "package_bytes": r.packageBytes,
-            "request_bytes": r.requestBytes, "response_bytes": r.responseBytes,
+            "request_bytes": r.requestBytes, "response_bytes": r.responseBytes, "chunks": r.chunks,
+            "cpu_seconds": r.cpuSeconds,
         ]
     }
 
@@ -113,7 +118,8 @@ enum InferenceReportJSON {
                     "  " + phase.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %8.3f s", s))
             }
         }
-        lines.append(String(format: "total                  %.2f s", r.secondsTotal))
+        lines.append(String(format: "total                  %.2f s (CPU %.2f s)", r.secondsTotal, r.cpuSeconds))
+        lines.append("chunks per request     \(r.chunks)")
         lines.append("peak RSS               \(InferenceSupport.bytes(r.peakRSSBytes))")
         lines.append(
             "package / request / response  \(InferenceSupport.bytes(r.packageBytes)) / \(InferenceSupport.bytes(r.requestBytes)) / \(InferenceSupport.bytes(r.responseBytes))"

@@ -43,6 +43,16 @@ enum InferenceSupport {
     }
 
     /// Human-readable bytes.
+    /// `--memory-budget` (GiB) as bytes: the default when not given.
+    /// - Throws: ``ToolError`` for a budget outside 1/16 … 1024 GiB.
+    static func memoryBudget(_ gib: Double?) throws -> Int {
+        guard let gib else { return UserRole.defaultMemoryBudget }
+        guard gib.isFinite, gib >= 1.0 / 16, gib <= 1024 else {
+            throw ToolError("--memory-budget takes 0.0625…1024 GiB")
+        }
+        return Int(gib * Double(1 << 30))
+    }
+
     static func bytes(_ n: Int) -> String {
         if n >= 1 << 30 { return String(format: "%.2f GiB", Double(n) / Double(1 << 30)) }
         if n >= 1 << 20 { return String(format: "%.1f MiB", Double(n) / Double(1 << 20)) }

@@ -51,8 +51,8 @@ struct OwnerDecryptCommand: ParsableCommand {
         commandName: "decrypt", abstract: "Decrypt a request to flooded plaintext polynomials (the response).")
 
     @Option(help: "The owner's key store.") var keys: String
-    @Option(name: .customLong("in"), help: "Request file from `user infer`.") var input: String
-    @Option(help: "Response file to write.") var out: String
+    @Option(name: .customLong("in"), help: "Request directory (chunk files) from `user infer`.") var input: String
+    @Option(help: "Response directory to write (one chunk file per request chunk).") var out: String
 
     func run() throws {
         let decryption = try InferenceSupport.run {

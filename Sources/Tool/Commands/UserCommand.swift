@@ -22,15 +22,19 @@ struct UserInferCommand: ParsableCommand {
     @Option(help: "IDX image file (e.g. data/mnist/t10k-images-idx3-ubyte.gz).") var images: String
     @Option(help: "First image.") var offset = 0
     @Option(help: "Number of images (default: all from the offset, at most N/2).") var count: Int?
-    @Option(help: "Request file to write (the mask goes to <out>.private).") var out: String
+    @Option(help: "Request directory to write, one chunk file per tile (masks and images go to <out>.private/).")
+    var out: String
+    @Option(help: "GiB the encrypted layers' working set may take; the request is cut into chunks to fit (default 3).")
+    var memoryBudget: Double?
 
     func run() throws {
+        let budget = try InferenceSupport.memoryBudget(memoryBudget)
         let (pixels, n) = try InferenceSupport.images(images, offset: offset, count: count)
         let (progress, box) = InferenceSupport.progress("encrypted layers")
         let times = try InferenceSupport.run {
             try UserRole.infer(
                 package: URL(fileURLWithPath: package), pixels: pixels, count: n, out: URL(fileURLWithPath: out),
-                progress: progress)
+                memoryBudget: budget, progress: progress)
         }
         box.finish()
         print(String(format: "wrote %@ for %d images (%.2f s)", out, n, times.total))
@@ -43,8 +47,8 @@ struct UserFinishCommand: ParsableCommand {
         commandName: "finish", abstract: "Unmask and decode the response, complete the network, print predictions.")
 
     @Option(help: "Model package directory.") var package: String
-    @Option(help: "The request file (its .private side file must be beside it).") var request: String
-    @Option(help: "The owner's response file.") var response: String
+    @Option(help: "The request directory (its .private directory must be beside it).") var request: String
+    @Option(help: "The owner's response directory.") var response: String
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {

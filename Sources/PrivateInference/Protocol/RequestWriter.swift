@@ -1,0 +1,156 @@
+import CKKS
+import Foundation
+import NN
+import NTT
+
+/// The user's request, written tile by tile: each tile of the ``TilePlan`` is evaluated, its results
+/// re-randomized and masked, and written as one chunk (and its private side) before the next tile starts, so that
+/// at most one tile's ciphertexts are in memory.
+enum RequestWriter {
+    /// Evaluates the package on `count` images into the request directory `out` (``ChunkDirectory``).
+    /// - Parameters:
+    ///   - pkg: the loaded package.
+    ///   - pixels: `count · C · H · W` raw bytes.
+    ///   - count: images (≤ N/2).
+    ///   - out: the request directory (made, or emptied of earlier chunks).
+    ///   - plan: the tiles.
+    ///   - times: receives the phase times.
+    ///   - progress: called after each step of the engine.
+    ///   - chunkWritten: called with each chunk's index once its request and private files are written (the
+    ///     exchange hands the chunk to the owner and may remove it before the next tile starts).
+    /// - Throws: ``InferenceError`` for bad images or a bad package file; `CKKSError` from the evaluator.
+    static func write(
+        _ pkg: LoadedPackage, pixels: [UInt8], count: Int, out: URL, plan: TilePlan, times: inout PhaseTimes,
+        progress: (@Sendable () -> Void)? = nil, chunkWritten: ((Int) throws -> Void)? = nil
+    ) throws {
+        let g = pkg.geometry
+        let context = pkg.context
+        let imageBytes = g.inputChannels * g.inputSide * g.inputSide
+        guard count > 0, pixels.count == count * imageBytes else {
+            throw InferenceError.invalidArgument(
+                "expected \(count) images of \(g.inputChannels)×\(g.inputSide)×\(g.inputSide) bytes")
+        }
+        guard count <= context.degree / 2 else {
+            throw InferenceError.invalidArgument(
+                "at most \(context.degree / 2) images per request (slots), got \(count)")
+        }
+        let privateDir = ChunkDirectory.privateDirectory(out)
+        try ChunkDirectory.prepare(out)
+        try ChunkDirectory.prepare(privateDir)
+        let requestID = ChunkDirectory.Identity.freshRequestID()
+        let finalParms = context.parmsIDs[PipelineLevels.finalPrimes].description
+        // The images stay with the user: the plaintext part is recomputed from them when finishing (an image's
+        // bytes instead of its plaintext filters' outputs, 12 KiB instead of 1 MiB for ResNet-18).
+        try ExchangeFile(
+            kind: .requestPrivate, parmsID: finalParms,
+            fields: ["requestID": requestID, "images": String(count), "chunks": String(plan.tiles.count)],
+            payload: pixels
+        ).write(to: ChunkDirectory.imagesURL(privateDir))
+        let evaluator = UserEvaluator(
+            context: context, plan: pkg.plan, weights: pkg.weights, relinKeys: pkg.relinKeys, geometry: g,
+            inputShift: LayerKernels.inputShift(g, normalization: pkg.normalization), progress: progress)
+        let conv1Filters = pkg.conv1ResultFilters
+        // The plaintext channels' activations are made once the first tile's encrypted conv1 is done (so that they
+        // are not resident during it, LeNet-5's peak) and kept for the other tiles.
+        var activations: [Float]?
+        for (index, tile) in plan.tiles.enumerated() {
+            var conv1Result: [(Int, [Ciphertext])] = []
+            let outputs = try evaluator.evaluate(
+                pixels: pixels, count: count, tile: tile, times: &times,
+                conv1Result: conv1Filters.isEmpty ? nil : { e, _, cts in conv1Result.append((e, cts)) }
+            ) { times in
+                if let activations { return activations }
+                let made = times.measure("plain") { plainActivations(pkg, pixels: pixels, count: count).data }
+                if plan.tiles.count > 1 { activations = made }
+                return made
+            }
+            let conv1Rows = conv1Filters.isEmpty ? 0..<0 : tile.conv1ResultRows(g)
+            let flat = outputs.flatMap { $0 } + conv1Result.sorted { $0.0 < $1.0 }.flatMap { $0.1 }
+            let protected = try times.measure("protect") { try protect(flat, pkg: pkg) }
+            var payload: [UInt8] = []
+            payload.reserveCapacity(flat.count * 2 * PipelineLevels.finalPrimes * context.degree * 8)
+            for p in protected { WordCoding.append(p.ct, to: &payload) }
+            let identity = ChunkDirectory.Identity(index: index, count: plan.tiles.count, requestID: requestID)
+            let request = ExchangeFile(
+                kind: .request, parmsID: finalParms,
+                fields: identity.fields.merging([
+                    "keyID": pkg.manifest.keyID, "packageHash": pkg.manifestHash, "images": String(count),
+                    "filters": pkg.weights.conv2Filters.map(String.init).joined(separator: ","),
+                    "positions": String(g.positions),
+                    "scaleBits": String((flat.first?.scale ?? pkg.plan.resultScale).bitPattern, radix: 16),
+                    "conv1Filters": conv1Filters.map(String.init).joined(separator: ","),
+                    "conv1Positions": String(conv1Filters.isEmpty ? 0 : g.conv1Side * g.conv1Side),
+                    "tileFilters": OutputTile.describe(tile.filters), "tileRows": OutputTile.describe(tile.rows),
+                    "conv1Rows": conv1Rows.isEmpty ? "" : OutputTile.describe(conv1Rows),
+                ]) { a, _ in a }, payload: payload)
+            var secret: [UInt8] = []
+            for p in protected { WordCoding.append(p.mask, to: &secret) }
+            // The private side first: a run killed between the two writes leaves no request chunk the user could
+            // send but never finish.
+            try ExchangeFile(
+                kind: .requestPrivate, parmsID: finalParms,
+                fields: identity.fields.merging(["requestHash": request.header.payloadHash]) { a, _ in a },
+                payload: secret
+            ).write(to: ChunkDirectory.url(privateDir, index))
+            try request.write(to: ChunkDirectory.url(out, index))
+            try chunkWritten?(index)
+        }
+    }
+
+    /// Re-randomizes each result with a fresh encryption of zero (the owner made every weight ciphertext and knows
+    /// their random parts) and masks it with a uniform plaintext polynomial r mod q_0⋯q_{kf−1}, which the user
+    /// keeps: the owner sees m + r.
+    /// - Returns: per result its masked ciphertext words and r (coefficient form).
+    static func protect(_ results: [Ciphertext], pkg: LoadedPackage) throws -> [(ct: [UInt64], mask: [UInt64])] {
+        let context = pkg.context
+        let n = context.degree
+        let kf = PipelineLevels.finalPrimes
+        let finalModuli = context.moduli(kf)
+        let encryptor = try Encryptor(context: context.ckks, publicKey: try pkg.publicKey())
+        return try Workers.map(results.count) { i -> Result<(ct: [UInt64], mask: [UInt64]), Error> in
+            Result {
+                var ct = results[i]
+                var zero = try encryptor.encryptZero(parmsID: context.parmsIDs[PipelineLevels.finalPrimes])
+                zero.scale = ct.scale
+                try context.evaluator.addInPlace(&ct, zero)
+                var prng = UniformRandomGeneratorFactory.default.create()
+                let r = RLWESampler.uniform(degree: n, moduli: finalModuli, using: &prng)
+                var rNTT = r
+                rNTT.withUnsafeMutableBufferPointer { b in
+                    guard let p = b.baseAddress else { return }
+                    for j in 0..<kf { context.keyTables[j].forward(p + j * n) }
+                }
+                // Edit a local copy: `Ciphertext.data` has a didSet, so element writes would copy it each time.
+                var words = ct.data
+                for j in 0..<kf {
+                    let q = finalModuli[j]
+                    for c in (j * n)..<((j + 1) * n) { words[c] = q.addMod(words[c], rNTT[c]) }
+                }
+                return (words, r)
+            }
+        }.map { try $0.get() }
+    }
+
+    /// The activations entering conv2 `[B, C1, S1, S1]` (the plaintext filters' squares; the encrypted filters'
+    /// channels hold the remainder's zeros), in chunks of images.
+    static func plainActivations(_ pkg: LoadedPackage, pixels: [UInt8], count: Int) -> Tensor {
+        Tensor.concatenate(
+            stride(from: 0, to: count, by: ModelFile.chunk).map { start in
+                let x = normalizedImages(pkg, pixels: pixels, range: start..<min(count, start + ModelFile.chunk))
+                return pkg.remainder.network.forward(x, from: 0, through: pkg.structure.squareIndex, training: false)
+            })
+    }
+
+    /// Images `range` as the model's input tensor (bytes / 255, normalized).
+    static func normalizedImages(_ pkg: LoadedPackage, pixels: [UInt8], range: Range<Int>) -> Tensor {
+        let g = pkg.geometry, side = g.inputSide, image = g.inputChannels * side * side
+        let normalization = pkg.normalization
+        return Tensor(
+            shape: [range.count, g.inputChannels, side, side],
+            data: (0..<(range.count * image)).map { i in
+                let c = i % image / (side * side)
+                return Float(
+                    (Double(pixels[range.lowerBound * image + i]) / 255 - normalization.mean(c)) / normalization.std(c))
+            })
+    }
+}
