@@ -64,7 +64,7 @@ package enum LazyAccumulator {
     /// that block of every output, so a block of every input and weight is loaded from memory once and reused
     /// by all outputs that share it (neighbouring pooled outputs share two thirds of their inputs). Items run
     /// on every core.
-    static func sumAll(
+    package static func sumAll(
         _ outputs: [[ProductTerm]], primes k: Int, degree n: Int, moduli: [Modulus], outSize: Int,
         into destinations: [UnsafeMutablePointer<UInt64>], accumulate: Bool = false
     ) {
