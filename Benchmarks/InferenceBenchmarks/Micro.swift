@@ -1,6 +1,7 @@
 import CKKS
 import Foundation
 import NN
+import NTT
 import PrivateInference
 
 /// Kernel timings at the real ring (N = 16384, the auto preset), one core.
@@ -58,5 +59,55 @@ enum Micro {
         }
         let payload = [UInt8](repeating: 7, count: 10 << 20)
         time("BLAKE2b-256 of 10 MiB", repeats: 3) { _ = ContentHasher.hash(payload) }
+    }
+
+    /// The lazy multiply-accumulate alone, on random canonical words at N = 16384 and k = 3 primes, shaped like a
+    /// convolution: 50 outputs of 36 terms, term t of output o = weight t ⊗ input (o + t) mod 64, so that outputs
+    /// share weights and inputs as in `sumAll`'s real calls. Both hot cases: a ciphertext weight times a
+    /// three-component ciphertext (6 products per coefficient and term) and times a plaintext (2). Prints ns per
+    /// 64×64-bit product (run under `taskset -c 0` for one core) and a checksum of the sums (equal across builds).
+    static func kernel(repeats: Int) throws {
+        let n = 16384, k = 3, outputs = 50, taps = 36, pool = 64
+        let moduli = try CoeffModulus.create(degree: n, bitSizes: [60, 60, 60])
+        var rng = SplitMix64(seed: 1)  // the same words every run, so that checksums compare across builds
+        func random(_ components: Int) -> WordBuffer {
+            let buffer = WordBuffer(count: components * k * n)
+            for c in 0..<components {
+                for (j, q) in moduli.enumerated() {
+                    for i in 0..<n { buffer.pointer[(c * k + j) * n + i] = UInt64.random(in: 0..<q.value, using: &rng) }
+                }
+            }
+            return buffer
+        }
+        let weights = (0..<taps).map { _ in random(2) }
+        for (label, components) in [("ct⊙ct3", 3), ("ct⊙pt", 1)] {
+            let inputs = (0..<pool).map { _ in random(components) }
+            let outSize = components == 1 ? 2 : 4
+            let sums = (0..<outputs).map { _ in WordBuffer(count: outSize * k * n) }
+            let terms = (0..<outputs).map { o in
+                (0..<taps).map { t in
+                    ProductTerm(
+                        weight: weights[t].pointer, input: inputs[(o + t) % pool].pointer, inputIsCipher: components > 1,
+                        inputComponents: max(2, components))
+                }
+            }
+            let products = Double(outputs * taps * n * k * (components == 1 ? 2 : 6))
+            var times: [Double] = []
+            for _ in 0..<repeats {
+                let start = DispatchTime.now().uptimeNanoseconds
+                withExtendedLifetime((weights, inputs)) {
+                    LazyAccumulator.sumAll(
+                        terms, primes: k, degree: n, moduli: moduli, outSize: outSize, into: sums.map(\.pointer))
+                }
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start))
+            }
+            var checksum: UInt64 = 0
+            for s in sums { for i in 0..<(outSize * k * n) { checksum = (checksum &* 0x100_0000_01b3) ^ s.pointer[i] } }
+            let median = times.sorted()[times.count / 2]
+            print(
+                String(
+                    format: "{\"kernel\": \"%@\", \"ms\": %.1f, \"ns_per_product\": %.4f, \"min_ns_per_product\": %.4f, \"checksum\": \"%016llx\"}",
+                    label, median / 1e6, median / products, times.min()! / products, checksum))
+        }
     }
 }

@@ -6,7 +6,8 @@ import PrivateInference
     import Glibc
 #endif
 
-/// Encrypted-inference benchmarks: `--micro` (kernel timings at N = 16384), `--pipeline` (the whole exchange on
+/// Encrypted-inference benchmarks: `--micro` (kernel timings at N = 16384), `--kernel` (the lazy multiply-accumulate
+/// alone), `--pipeline` (the whole exchange on
 /// the 5,000-image MNIST test half for the selections (1,1), (2,6) and all filters, plus the measured
 /// full-encryption baseline `--full`; `--data-encrypted` measures the data-encrypted baseline), each configuration in its own process so that peak RSS (VmHWM) is per
 /// configuration. `--full-estimate` keeps the older extrapolation from kernel timings.
@@ -50,6 +51,8 @@ func json(_ object: [String: Any]) -> String {
 
 if arguments.contains("--micro") {
     try Micro.run()
+} else if arguments.contains("--kernel") {
+    try Micro.kernel(repeats: value("--repeats").flatMap(Int.init) ?? 5)
 } else if let name = value("--run"), let selection = selections[name] {
     // One configuration (a child process of --pipeline).
     let model = URL(fileURLWithPath: value("--model") ?? "models/lenet5-mnist.safetensors")
@@ -151,6 +154,6 @@ if arguments.contains("--micro") {
     print("wrote \(out)")
 } else {
     print(
-        "usage: InferenceBenchmarks --micro | --pipeline [--model M] [--data D] [--limit K] [--params auto|privdnn] [--selections '1,1;2,6;all'] [--full-params auto|privdnn] | --full [--square-model M] [--full-params auto|privdnn] [--limit K] | --data-encrypted [--square-model M] [--limit K] | --full-estimate | --networks-chart networks.jsonl [--out networks.svg]"
+        "usage: InferenceBenchmarks --micro | --kernel [--repeats R] | --pipeline [--model M] [--data D] [--limit K] [--params auto|privdnn] [--selections '1,1;2,6;all'] [--full-params auto|privdnn] | --full [--square-model M] [--full-params auto|privdnn] [--limit K] | --data-encrypted [--square-model M] [--limit K] | --full-estimate | --networks-chart networks.jsonl [--out networks.svg]"
     )
 }

@@ -33,6 +33,12 @@ package struct ProductTerm {
 package enum LazyAccumulator {
     /// Coefficients per block: the (up to eight) running-sum rows of a block stay in L1.
     static let block = 256
+    /// Words from one running-sum row to the next: a block plus a cache line, so that rows are not a multiple of
+    /// 4 KiB apart (lo0 and lo1 were): the store to one row's word i then no longer holds up the load of the next
+    /// row's word i (the core guesses load-store overlaps from the low 12 address bits), and the rows fall in
+    /// distinct L1 sets. Measured 1.08–1.19× on ct⊙ct3 terms (block by block against the unpadded rows, in one
+    /// process), neutral on ct⊙pt.
+    static let rowStride = block + 8
     /// Products a 128-bit sum can take before it must be reduced: each is below (2^60)² = 2^120, so 255 fit.
     static let maxLazyProducts = 255
 
@@ -45,7 +51,7 @@ package enum LazyAccumulator {
         _ terms: [ProductTerm], primes k: Int, degree n: Int, moduli: [Modulus], outSize: Int,
         into out: UnsafeMutablePointer<UInt64>, accumulate: Bool = false
     ) {
-        let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 8 * block)
+        let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 8 * rowStride)
         defer { scratch.deallocate() }
         for j in 0..<k {
             var start = 0
@@ -64,14 +70,14 @@ package enum LazyAccumulator {
     /// that block of every output, so a block of every input and weight is loaded from memory once and reused
     /// by all outputs that share it (neighbouring pooled outputs share two thirds of their inputs). Items run
     /// on every core.
-    static func sumAll(
+    package static func sumAll(
         _ outputs: [[ProductTerm]], primes k: Int, degree n: Int, moduli: [Modulus], outSize: Int,
         into destinations: [UnsafeMutablePointer<UInt64>], accumulate: Bool = false
     ) {
         let blocks = (n + block - 1) / block
         Workers.forEach(k * blocks) { item in
             let j = item / blocks, start = (item % blocks) * block
-            let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 8 * block)
+            let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 8 * rowStride)
             defer { scratch.deallocate() }
             for (o, terms) in outputs.enumerated() {
                 sumBlock(
@@ -88,19 +94,19 @@ package enum LazyAccumulator {
         _ terms: [ProductTerm], prime j: Int, start: Int, count: Int, primes k: Int, degree n: Int, modulus q: Modulus,
         outSize: Int, into out: UnsafeMutablePointer<UInt64>, scratch: UnsafeMutablePointer<UInt64>, accumulate: Bool
     ) {
-        let lo0 = scratch, hi0 = scratch + block, lo1 = scratch + 2 * block, hi1 = scratch + 3 * block
-        let lo2 = scratch + 4 * block, hi2 = scratch + 5 * block
-        let lo3 = scratch + 6 * block, hi3 = scratch + 7 * block
+        let lo0 = scratch, hi0 = scratch + rowStride, lo1 = scratch + 2 * rowStride, hi1 = scratch + 3 * rowStride
+        let lo2 = scratch + 4 * rowStride, hi2 = scratch + 5 * rowStride
+        let lo3 = scratch + 6 * rowStride, hi3 = scratch + 7 * rowStride
         // The running sums start from zero, or from the destination's words when accumulating (they are < q, so
         // they only take the place of one product in the 128-bit budget).
         for c in 0..<max(3, outSize) {
-            let lo = scratch + 2 * c * block
+            let lo = scratch + 2 * c * rowStride
             if accumulate && c < outSize {
                 lo.update(from: out + (c * k + j) * n + start, count: count)
             } else {
                 lo.update(repeating: 0, count: count)
             }
-            (lo + block).update(repeating: 0, count: count)
+            (lo + rowStride).update(repeating: 0, count: count)
         }
         var pending = 1  // products in the running sums since the last reduction (at most 2 per term)
         var t = 0
@@ -173,7 +179,7 @@ package enum LazyAccumulator {
             }
         }
         for c in 0..<outSize {
-            let lo = scratch + 2 * c * block, hi = lo + block
+            let lo = scratch + 2 * c * rowStride, hi = lo + rowStride
             let row = out + (c * k + j) * n + start
             for i in 0..<count { row[i] = q.reduce(high: hi[i], low: lo[i]) }
         }
