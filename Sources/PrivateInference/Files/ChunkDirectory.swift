@@ -28,6 +28,10 @@ enum ChunkDirectory {
     /// The images file in a private directory (the plaintext part is recomputed from them when finishing).
     static func imagesURL(_ privateDirectory: URL) -> URL { privateDirectory.appendingPathComponent("images") }
 
+    /// The plaintext filters' conv2 outputs in a private directory, when small enough to keep
+    /// (``RequestWriter/keptPlainBytes``).
+    static func plainURL(_ privateDirectory: URL) -> URL { privateDirectory.appendingPathComponent("plain") }
+
     /// Makes `dir` an empty chunk directory: creates it, or removes the chunk files of an earlier run from it.
     /// - Throws: ``InferenceError/badFile(path:reason:)`` when `dir` is a file or cannot be created.
     static func prepare(_ dir: URL) throws {
@@ -37,7 +41,7 @@ enum ChunkDirectory {
                 throw InferenceError.badFile(path: dir.path, reason: "is a file; requests and responses are directories of chunks")
             }
             for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-            where name.hasPrefix("chunk-") || name == "images" {
+            where name.hasPrefix("chunk-") || name == "images" || name == "plain" {
                 try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))
             }
             return
@@ -59,7 +63,7 @@ enum ChunkDirectory {
             throw InferenceError.badFile(path: dir.path, reason: "is a file; requests and responses are directories of chunks")
         }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter {
-            !$0.hasPrefix(".") && $0 != "images"
+            !$0.hasPrefix(".") && $0 != "images" && $0 != "plain"
         }
         var indexes = Set<Int>()
         for name in names {

@@ -60,9 +60,17 @@ enum RequestWriter {
                 conv1Result: conv1Filters.isEmpty ? nil : { e, _, cts in conv1Result.append((e, cts)) }
             ) { times in
                 if let activations { return activations }
-                let made = times.measure("plain") { plainActivations(pkg, pixels: pixels, count: count).data }
-                if plan.tiles.count > 1 { activations = made }
-                return made
+                let keep = count * g.conv2Channels * g.positions * 4 <= keptPlainBytes
+                let (made, outputs) = times.measure("plain") { plainPart(pkg, pixels: pixels, count: count, outputs: keep) }
+                if let outputs {
+                    try ExchangeFile(
+                        kind: .requestPrivate, parmsID: finalParms,
+                        fields: ["requestID": requestID, "images": String(count)],
+                        payload: outputs.data.withUnsafeBytes { Array($0) }
+                    ).write(to: ChunkDirectory.plainURL(privateDir))
+                }
+                if plan.tiles.count > 1 { activations = made.data }
+                return made.data
             }
             let conv1Rows = conv1Filters.isEmpty ? 0..<0 : tile.conv1ResultRows(g)
             let flat = outputs.flatMap { $0 } + conv1Result.sorted { $0.0 < $1.0 }.flatMap { $0.1 }
@@ -131,14 +139,23 @@ enum RequestWriter {
         }.map { try $0.get() }
     }
 
+    /// The plaintext filters' conv2 outputs are kept in the private side up to this size (LeNet-5: 5 MiB for 5,000
+    /// images, made with the activations at almost no cost); larger ones (CIFAR-10: 1.3 GiB) are recomputed from
+    /// the images when finishing.
+    static let keptPlainBytes = 64 << 20
+
     /// The activations entering conv2 `[B, C1, S1, S1]` (the plaintext filters' squares; the encrypted filters'
-    /// channels hold the remainder's zeros), in chunks of images.
-    static func plainActivations(_ pkg: LoadedPackage, pixels: [UInt8], count: Int) -> Tensor {
-        Tensor.concatenate(
-            stride(from: 0, to: count, by: ModelFile.chunk).map { start in
-                let x = normalizedImages(pkg, pixels: pixels, range: start..<min(count, start + ModelFile.chunk))
-                return pkg.remainder.network.forward(x, from: 0, through: pkg.structure.squareIndex, training: false)
-            })
+    /// channels hold the remainder's zeros) and, with `outputs`, conv2's (pooled) outputs of the plaintext filters
+    /// `[B, C2, S2, S2]`, in chunks of images.
+    static func plainPart(_ pkg: LoadedPackage, pixels: [UInt8], count: Int, outputs: Bool) -> (Tensor, Tensor?) {
+        var activations: [Tensor] = [], pooled: [Tensor] = []
+        for start in stride(from: 0, to: count, by: ModelFile.chunk) {
+            let x = normalizedImages(pkg, pixels: pixels, range: start..<min(count, start + ModelFile.chunk))
+            let a = pkg.remainder.network.forward(x, from: 0, through: pkg.structure.squareIndex, training: false)
+            if outputs { pooled.append(pkg.structure.conv2(pkg.remainder, a)) }
+            activations.append(a)
+        }
+        return (Tensor.concatenate(activations), outputs ? Tensor.concatenate(pooled) : nil)
     }
 
     /// Images `range` as the model's input tensor (bytes / 255, normalized).

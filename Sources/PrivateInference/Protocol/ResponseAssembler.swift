@@ -47,7 +47,23 @@ struct ResponseAssembler {
         conv1Values = [Float](repeating: 0, count: count * conv1 * g.conv1Side * g.conv1Side)
         done = [Bool](repeating: false, count: filters * g.conv2Side)
         conv1Done = [Bool](repeating: conv1 == 0, count: g.conv1Side)
+        let plainURL = ChunkDirectory.plainURL(privateDirectory)
+        if FileManager.default.fileExists(atPath: plainURL.path) {
+            let plain = try ExchangeFile.read(plainURL, kind: .requestPrivate, parmsID: file.header.parmsID)
+            let size = count * g.conv2Channels * g.positions
+            guard try plain.field("requestID", path: plainURL.path) == requestID, plain.payload.count == size * 4 else {
+                throw InferenceError.mismatch(path: plainURL.path, reason: "does not fit the request's images")
+            }
+            var outputs = [Float](repeating: 0, count: size)
+            outputs.withUnsafeMutableBytes { $0.copyBytes(from: plain.payload) }
+            plainOutputs = outputs
+        } else {
+            plainOutputs = nil
+        }
     }
+
+    /// The plaintext filters' conv2 outputs `[count, C2, S2, S2]` if the request kept them, else `nil` (recomputed).
+    let plainOutputs: [Float]?
 
     /// Checks that request chunk, private chunk and response chunk belong together and to this request, then
     /// unmasks and decodes the chunk's results.
@@ -155,10 +171,18 @@ struct ResponseAssembler {
         var logits: [Tensor] = []
         for start in stride(from: 0, to: count, by: ModelFile.chunk) {
             let range = start..<min(count, start + ModelFile.chunk)
-            let x = RequestWriter.normalizedImages(pkg, pixels: pixels, range: range)
-            var activations = pkg.remainder.network.forward(
-                x, from: 0, through: pkg.structure.squareIndex, training: false)
-            var outputs = pkg.structure.conv2(pkg.remainder, activations)
+            var outputs: Tensor
+            var activations = Tensor(shape: [0], data: [])
+            let outputSize = g.conv2Channels * positions
+            if let plainOutputs, conv1Filters.isEmpty {
+                outputs = Tensor(
+                    shape: [range.count, g.conv2Channels, g.conv2Side, g.conv2Side],
+                    data: Array(plainOutputs[(range.lowerBound * outputSize)..<(range.upperBound * outputSize)]))
+            } else {
+                let x = RequestWriter.normalizedImages(pkg, pixels: pixels, range: range)
+                activations = pkg.remainder.network.forward(x, from: 0, through: pkg.structure.squareIndex, training: false)
+                outputs = pkg.structure.conv2(pkg.remainder, activations)
+            }
             for (i, b) in range.enumerated() {
                 for (fi, f) in filters.enumerated() {
                     let to = (i * g.conv2Channels + f) * positions, from = (b * filters.count + fi) * positions
