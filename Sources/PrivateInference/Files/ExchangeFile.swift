@@ -120,6 +120,45 @@ struct ExchangeFile: Sendable {
         return file
     }
 
+    /// Reads only a file's header (magic, version, kind, parms_id, fields), checking that the payload has the length
+    /// the header states, without reading or hashing the payload: for a file whose payload the reader does not use
+    /// (the user's own request chunk, of which only the header binds the response to it).
+    /// - Throws: ``InferenceError/badFile(path:reason:)`` or ``InferenceError/mismatch(path:reason:)``.
+    static func readHeader(_ url: URL, kind: Kind, parmsID: String) throws -> Header {
+        let path = url.path
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw InferenceError.badFile(path: path, reason: "cannot read the file")
+        }
+        defer { try? handle.close() }
+        let prefix = [UInt8]((try? handle.read(upToCount: 12)) ?? Data())
+        guard prefix.count == 12, prefix[0..<8].elementsEqual(magic) else {
+            throw InferenceError.badFile(path: path, reason: "not a privdnn file (bad magic)")
+        }
+        let length = Int(prefix[8]) | Int(prefix[9]) << 8 | Int(prefix[10]) << 16 | Int(prefix[11]) << 24
+        guard length <= 1 << 20 else { throw InferenceError.badFile(path: path, reason: "implausibly large header") }
+        let json = [UInt8]((try? handle.read(upToCount: length)) ?? Data())
+        let size = (try? handle.seekToEnd()).map { Int($0) } ?? -1
+        guard json.count == length else { throw InferenceError.badFile(path: path, reason: "truncated header") }
+        let header: Header
+        do { header = try JSONDecoder().decode(Header.self, from: Data(json)) } catch {
+            throw InferenceError.badFile(path: path, reason: "unreadable header")
+        }
+        guard header.version == version else {
+            throw InferenceError.badFile(path: path, reason: "format version \(header.version), this build reads \(version)")
+        }
+        guard size - 12 - length == header.payloadBytes else {
+            throw InferenceError.badFile(
+                path: path, reason: "payload has \(size - 12 - length) bytes, header says \(header.payloadBytes) (truncated?)")
+        }
+        guard header.kind == kind else {
+            throw InferenceError.badFile(path: path, reason: "holds a \(header.kind.rawValue), expected a \(kind.rawValue)")
+        }
+        guard header.parmsID == parmsID else {
+            throw InferenceError.mismatch(path: path, reason: "parms_id \(header.parmsID) does not match the parameters' \(parmsID)")
+        }
+        return header
+    }
+
     /// Parses bytes, checking magic, version, length and (unless the caller already checked the whole file's
     /// hash against a manifest) the payload hash.
     static func parse(_ bytes: [UInt8], path: String, verifyHash: Bool = true) throws -> ExchangeFile {

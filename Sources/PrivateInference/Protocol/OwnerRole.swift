@@ -244,19 +244,28 @@ public enum OwnerRole {
             used = try DecryptionBudget.reserve(count, dir: store.dir, keyID: store.keyID, flooding: store.flooding)
             limit = store.flooding.maxDecryptions
             let decryptor = try Decryptor(context: context.ckks, secretKey: store.keys.secret)
-            let polys = try Workers.map(count) { i -> Result<[UInt64], Error> in
-                Result {
-                    var offset = i * words * 8
-                    var ct = context.zeroCiphertext(size: 2, primes: kf, scale: scales[i])
-                    ct.data = try WordCoding.read(payload, offset: &offset, count: words, path: path)
-                    var poly = try context.decryptToCoefficients(ct, decryptor: decryptor)
-                    if flooding { Flooding.add(sigma: sigmas[i], to: &poly, moduli: moduli) }
-                    RealProjection.apply(&poly, moduli: moduli, degree: n)
-                    return poly
-                }
-            }.map { try $0.get() }
-            var out: [UInt8] = []
-            for p in polys { WordCoding.append(p, to: &out) }
+            // Each flooded, projected polynomial goes straight into the response's bytes (little-endian hosts).
+            let polyWords = kf * n
+            var out = [UInt8](repeating: 0, count: count * polyWords * 8)
+            let failures = out.withUnsafeMutableBytes { raw -> [Error] in
+                guard let base = raw.bindMemory(to: UInt64.self).baseAddress else { return [] }
+                nonisolated(unsafe) let target = base
+                return Workers.map(count) { i -> Error? in
+                    do {
+                        var offset = i * words * 8
+                        var ct = context.zeroCiphertext(size: 2, primes: kf, scale: scales[i])
+                        ct.data = try WordCoding.read(payload, offset: &offset, count: words, path: path)
+                        var poly = try context.decryptToCoefficients(ct, decryptor: decryptor)
+                        if flooding { Flooding.add(sigma: sigmas[i], to: &poly, moduli: moduli) }
+                        RealProjection.apply(&poly, moduli: moduli, degree: n)
+                        poly.withUnsafeBufferPointer { p in
+                            if let p = p.baseAddress { (target + i * polyWords).update(from: p, count: polyWords) }
+                        }
+                        return nil
+                    } catch { return error }
+                }.compactMap { $0 }
+            }
+            if let first = failures.first { throw first }
             try ExchangeFile(
                 kind: .response, parmsID: finalParms,
                 fields: identity.fields.merging([

@@ -74,10 +74,7 @@ enum RequestWriter {
             }
             let conv1Rows = conv1Filters.isEmpty ? 0..<0 : tile.conv1ResultRows(g)
             let flat = outputs.flatMap { $0 } + conv1Result.sorted { $0.0 < $1.0 }.flatMap { $0.1 }
-            let protected = try times.measure("protect") { try protect(flat, pkg: pkg) }
-            var payload: [UInt8] = []
-            payload.reserveCapacity(flat.count * 2 * PipelineLevels.finalPrimes * context.degree * 8)
-            for p in protected { WordCoding.append(p.ct, to: &payload) }
+            let (payload, secret) = try times.measure("protect") { try protect(flat, pkg: pkg) }
             let identity = ChunkDirectory.Identity(index: index, count: plan.tiles.count, requestID: requestID)
             let request = ExchangeFile(
                 kind: .request, parmsID: finalParms,
@@ -91,8 +88,6 @@ enum RequestWriter {
                     "tileFilters": OutputTile.describe(tile.filters), "tileRows": OutputTile.describe(tile.rows),
                     "conv1Rows": conv1Rows.isEmpty ? "" : OutputTile.describe(conv1Rows),
                 ]) { a, _ in a }, payload: payload)
-            var secret: [UInt8] = []
-            for p in protected { WordCoding.append(p.mask, to: &secret) }
             // The private side first: a run killed between the two writes leaves no request chunk the user could
             // send but never finish.
             try ExchangeFile(
@@ -108,35 +103,51 @@ enum RequestWriter {
     /// Re-randomizes each result with a fresh encryption of zero (the owner made every weight ciphertext and knows
     /// their random parts) and masks it with a uniform plaintext polynomial r mod q_0⋯q_{kf−1}, which the user
     /// keeps: the owner sees m + r.
-    /// - Returns: per result its masked ciphertext words and r (coefficient form).
-    static func protect(_ results: [Ciphertext], pkg: LoadedPackage) throws -> [(ct: [UInt64], mask: [UInt64])] {
+    /// - Returns: the request payload (each masked ciphertext's words) and the private payload (each r, coefficient
+    ///   form), written in place by the workers: nothing per result is held beside them.
+    static func protect(_ results: [Ciphertext], pkg: LoadedPackage) throws -> (payload: [UInt8], masks: [UInt8]) {
         let context = pkg.context
         let n = context.degree
         let kf = PipelineLevels.finalPrimes
         let finalModuli = context.moduli(kf)
         let encryptor = try Encryptor(context: context.ckks, publicKey: try pkg.publicKey())
-        return try Workers.map(results.count) { i -> Result<(ct: [UInt64], mask: [UInt64]), Error> in
-            Result {
-                var ct = results[i]
-                var zero = try encryptor.encryptZero(parmsID: context.parmsIDs[PipelineLevels.finalPrimes])
-                zero.scale = ct.scale
-                try context.evaluator.addInPlace(&ct, zero)
-                var prng = UniformRandomGeneratorFactory.default.create()
-                let r = RLWESampler.uniform(degree: n, moduli: finalModuli, using: &prng)
-                var rNTT = r
-                rNTT.withUnsafeMutableBufferPointer { b in
-                    guard let p = b.baseAddress else { return }
-                    for j in 0..<kf { context.keyTables[j].forward(p + j * n) }
-                }
-                // Edit a local copy: `Ciphertext.data` has a didSet, so element writes would copy it each time.
-                var words = ct.data
-                for j in 0..<kf {
-                    let q = finalModuli[j]
-                    for c in (j * n)..<((j + 1) * n) { words[c] = q.addMod(words[c], rNTT[c]) }
-                }
-                return (words, r)
+        let ctWords = 2 * kf * n, maskWords = kf * n
+        // The files' bytes, written word by word (little-endian hosts: x86_64, arm64).
+        var payload = [UInt8](repeating: 0, count: results.count * ctWords * 8)
+        var masks = [UInt8](repeating: 0, count: results.count * maskWords * 8)
+        let failures = payload.withUnsafeMutableBytes { out -> [Error] in
+            masks.withUnsafeMutableBytes { kept -> [Error] in
+                guard let o = out.bindMemory(to: UInt64.self).baseAddress,
+                    let k = kept.bindMemory(to: UInt64.self).baseAddress
+                else { return [] }
+                nonisolated(unsafe) let (ctOut, maskOut) = (o, k)
+                return Workers.map(results.count) { i -> Error? in
+                    do {
+                        var ct = results[i]
+                        var zero = try encryptor.encryptZero(parmsID: context.parmsIDs[PipelineLevels.finalPrimes])
+                        zero.scale = ct.scale
+                        try context.evaluator.addInPlace(&ct, zero)
+                        var prng = UniformRandomGeneratorFactory.default.create()
+                        let r = RLWESampler.uniform(degree: n, moduli: finalModuli, using: &prng)
+                        let mask = maskOut + i * maskWords, words = ctOut + i * ctWords
+                        r.withUnsafeBufferPointer { if let b = $0.baseAddress { mask.initialize(from: b, count: maskWords) } }
+                        ct.data.withUnsafeBufferPointer { if let b = $0.baseAddress { words.update(from: b, count: ctWords) } }
+                        // c0 += NTT(r), prime by prime (r is kept in coefficient form).
+                        var rNTT = r
+                        for j in 0..<kf {
+                            rNTT.withUnsafeMutableBufferPointer { b in
+                                if let p = b.baseAddress { context.keyTables[j].forward(p + j * n) }
+                            }
+                            let q = finalModuli[j]
+                            for c in (j * n)..<((j + 1) * n) { words[c] = q.addMod(words[c], rNTT[c]) }
+                        }
+                        return nil
+                    } catch { return error }
+                }.compactMap { $0 }
             }
-        }.map { try $0.get() }
+        }
+        if let first = failures.first { throw first }
+        return (payload, masks)
     }
 
     /// The plaintext filters' conv2 outputs are kept in the private side up to this size (LeNet-5: 5 MiB for 5,000

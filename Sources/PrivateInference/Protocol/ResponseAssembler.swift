@@ -73,7 +73,8 @@ struct ResponseAssembler {
     mutating func add(request: URL, privateChunk: URL, response: URL, position: Int) throws {
         let context = pkg.context, g = pkg.geometry
         let finalParms = context.parmsIDs[PipelineLevels.finalPrimes].description
-        let req = try ExchangeFile.read(request, kind: .request, parmsID: finalParms)
+        // The user's own request chunk: its header binds the response to it (its payload is not read).
+        let req = ExchangeFile(header: try ExchangeFile.readHeader(request, kind: .request, parmsID: finalParms), payload: [])
         let identity = try ChunkDirectory.Identity(req, path: request.path)
         let first = ChunkDirectory.Identity(index: 0, count: chunks, requestID: requestID)
         try identity.check(position: position, files: chunks, first: first, path: request.path)
