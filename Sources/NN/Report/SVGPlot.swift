@@ -297,17 +297,12 @@ public struct SVGPlot: Sendable {
         return stride(from: low, through: high, by: 1).map { $0 }
     }
 
-    /// 10^exponent written out with thousands separators ("1", "10", "1,000", "0.01").
+    /// 10^exponent as a short label that fits the axis margin: "0.01", "1", "100", "1k", "10k", "1M", "1G".
     static func decadeLabel(_ exponent: Double) -> String {
         let e = Int(exponent.rounded())
         if e < 0 { return "0." + String(repeating: "0", count: -e - 1) + "1" }
-        var digits = "1" + String(repeating: "0", count: e)
-        var grouped = ""
-        while digits.count > 3 {
-            grouped = "," + digits.suffix(3) + grouped
-            digits = String(digits.dropLast(3))
-        }
-        return digits + grouped
+        let (unit, shift) = e >= 9 ? ("G", 9) : e >= 6 ? ("M", 6) : e >= 3 ? ("k", 3) : ("", 0)
+        return "1" + String(repeating: "0", count: e - shift) + unit
     }
 
     static func tickLabel(_ value: Double, step: Double) -> String {

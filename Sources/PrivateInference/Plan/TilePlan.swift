@@ -76,8 +76,9 @@ struct TilePlan: Sendable, Equatable {
         func memory(_ f: Int, _ b: Int) -> Int {
             Self.workingSet(g, conv1Filters: conv1Filters, filters: f, rows: b, degree: n)
         }
-        // Relative costs measured at N = 16384 (release, one core): loading one weight ciphertext ≈ 1 ms, one conv1
-        // output's products, rescale and square ≈ 2 ms per input channel-free unit, one paired encoding ≈ 0.6 ms.
+        // Costs in milliseconds of one core at N = 16384 (release builds, rounded): loading one weight ciphertext
+        // (read, hash, seed expansion) ≈ 1, one conv1 output of one filter (products, rescale, square) ≈ 2, one
+        // paired encoding of a plaintext channel ≈ 0.6. Only their ratios matter.
         let weightCiphertexts = Double(
             conv2Filters * (conv1Filters * cipher.pairedTaps + plainChannels * plain.pairedTaps))
         func cost(_ f: Int, _ b: Int) -> Double {

@@ -97,6 +97,9 @@ enum RequestWriter {
             ).write(to: ChunkDirectory.url(privateDir, index))
             try request.write(to: ChunkDirectory.url(out, index))
             try chunkWritten?(index)
+            // The tile's buffers are free now; glibc keeps them in its heap (ProcessMemory.useOneHeap), where the next
+            // tile's differently sized buffers cannot always reuse them: give the free pages back between tiles.
+            if plan.tiles.count > 1 { ProcessMemory.releaseFreeMemory() }
         }
     }
 

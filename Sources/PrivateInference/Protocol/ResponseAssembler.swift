@@ -25,6 +25,8 @@ struct ResponseAssembler {
     private var conv1Done: [Bool]
     /// Chunks added.
     private(set) var added = 0
+    /// The plaintext filters' conv2 outputs `[count, C2, S2, S2]` if the request kept them, else `nil` (recomputed).
+    let plainOutputs: [Float]?
 
     /// Starts from the request's private directory (its images file).
     /// - Throws: ``InferenceError`` for a missing or malformed images file.
@@ -62,8 +64,6 @@ struct ResponseAssembler {
         }
     }
 
-    /// The plaintext filters' conv2 outputs `[count, C2, S2, S2]` if the request kept them, else `nil` (recomputed).
-    let plainOutputs: [Float]?
 
     /// Checks that request chunk, private chunk and response chunk belong together and to this request, then
     /// unmasks and decodes the chunk's results.
