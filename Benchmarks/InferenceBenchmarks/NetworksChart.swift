@@ -22,7 +22,8 @@ enum NetworksChart {
         return row.seconds[i] * (1 - f) + row.seconds[i + 1] * f
     }
 
-    /// Renders the chart from JSON lines (each with `dataset`, `share` and `seconds_total`; other lines ignored).
+    /// Renders the chart from JSON lines (each with `dataset`, `share` and `seconds_total`, less `seconds_paused` if
+    /// given; other lines ignored).
     static func render(jsonLines: String) -> String {
         var ours: [String: [SVGPlot.Point]] = [:]
         for line in jsonLines.split(separator: "\n") {
@@ -30,7 +31,9 @@ enum NetworksChart {
                 let dataset = object["dataset"] as? String, let share = object["share"] as? Double,
                 let seconds = object["seconds_total"] as? Double
             else { continue }
-            ours[dataset, default: []].append(SVGPlot.Point(share, seconds))
+            // A run stopped for a while (SIGSTOP, recorded as `seconds_paused`) counts only its running time.
+            let paused = object["seconds_paused"] as? Double ?? 0
+            ours[dataset, default: []].append(SVGPlot.Point(share, seconds - paused))
         }
         var plot = SVGPlot(
             title: "Encrypted inference of the test split: original (8 cores) vs ours (2 cores)",
@@ -41,13 +44,13 @@ enum NetworksChart {
             let color = SVGPlot.palette[i]
             plot.series.append(
                 SVGPlot.Series(
-                    name: "\(row.label), original",
+                    name: "\(row.label) orig.",
                     points: row.seconds.enumerated().map { SVGPlot.Point(50 + 5 * Double($0), $1) }, style: .line,
                     color: color))
             let points = (ours[row.dataset] ?? []).sorted { $0.x < $1.x }
             if !points.isEmpty {
                 plot.series.append(
-                    SVGPlot.Series(name: "\(row.label), ours", points: points, style: .lineWithMarkers, color: color))
+                    SVGPlot.Series(name: "\(row.label) ours", points: points, style: .lineWithMarkers, color: color))
             }
         }
         return plot.render()

@@ -527,10 +527,14 @@ struct UserEvaluator {
         let channelTaps = stage.pairedTaps
         // The source rows the tile's outputs read.
         let needed = (stride * tile.rows.lowerBound)..<min(inputRows, stride * (tile.rows.upperBound - 1) + stage.window)
-        // A plaintext channel is encoded a few rows at a time, each group multiplied into every output it feeds,
-        // when the filters' weight blocks (then kept for the whole channel) are smaller than the channel's
-        // encodings; otherwise all at once, each block loaded once.
-        let keepBlocks = !isCipher && tile.filters.count * channelTaps <= needed.count * rowLength
+        // On the whole plane (LeNet-5's single tile, where the demo's memory is counted) a plaintext channel is
+        // encoded a few rows at a time, each group multiplied into every output it feeds, when the filters' weight
+        // blocks (then kept for the whole channel) are smaller than the channel's encodings; otherwise, and in a
+        // band of a larger plan (whose budget counts the band's encodings), all at once: every output's taps then
+        // go into one lazy sum (a 3×3 kernel split over row groups left 2–4 products per reduction).
+        let keepBlocks =
+            !isCipher && tile.rows.count == geometry.conv2Side
+            && tile.filters.count * channelTaps <= needed.count * rowLength
         let groupRows = keepBlocks ? Self.conv2RowsPerGroup : needed.count
         let sign = isCipher ? [] : try context.pairingUnit()  // σ_j of each slot, for the paired encodings
         var blocks: [Int: [WordBuffer]] = [:]
