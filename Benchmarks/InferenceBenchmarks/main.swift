@@ -49,7 +49,38 @@ func json(_ object: [String: Any]) -> String {
     } ?? "{}"
 }
 
-if arguments.contains("--micro") {
+if let spec = value("--tiles") {
+    // DATASET:SHARE:TILES — the first TILES tiles of a request on seeded random images and a seeded random model
+    // (pruning selection at SHARE %), with the phase times: one tile's cost without the whole request.
+    let parts = spec.split(separator: ":").map(String.init)
+    guard parts.count == 3, let set = Dataset(name: parts[0]), let share = Double(parts[1]), let tiles = Int(parts[2])
+    else {
+        FileHandle.standardError.write(Data("InferenceBenchmarks: --tiles DATASET:SHARE:TILES\n".utf8))
+        exit(2)
+    }
+    let count = value("--images").flatMap(Int.init) ?? 5000
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-tiles-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: root) }
+    let model = Model(set.architecture, seed: 0)
+    let modelURL = root.appendingPathComponent("model.safetensors")
+    try Safetensors(stateDict: model.stateDict(), metadata: ["format": "pt", "architecture": set.architecture.rawValue])
+        .write(to: modelURL)
+    let images = set.synthetic(count: count, seed: 0)
+    let package = root.appendingPathComponent("package")
+    _ = try OwnerRole.package(
+        modelURL: modelURL, selection: .pruning(model, percent: share), out: package, preset: .auto,
+        keys: root.appendingPathComponent("keys"), normalization: set.normalization)
+    let start = DispatchTime.now().uptimeNanoseconds, cpu = cpuSeconds()
+    let run = try UserRole.profileTiles(package: package, pixels: images.pixels, count: count, tiles: tiles)
+    print(
+        json([
+            "tiles": run.evaluated, "of": run.total, "filter_block": run.filterBlock, "band_rows": run.bandRows,
+            "dataset": set.rawValue, "share": share, "images": count,
+            "seconds": Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, "cpu_seconds": cpuSeconds() - cpu,
+            "phases": run.times.seconds,
+        ]))
+} else if arguments.contains("--micro") {
     try Micro.run()
 } else if arguments.contains("--kernel") {
     try Micro.kernel(repeats: value("--repeats").flatMap(Int.init) ?? 5)

@@ -47,9 +47,11 @@ import Testing
         let (pixels, count, activations) = (fixture.pixels, fixture.count, fixture.activations.data)
         let structure = fixture.structure
         let withResult = structure.readsConv1Result
-        func run(_ tile: OutputTile) throws -> (outputs: [[Ciphertext]], conv1: [Int: [Ciphertext]]) {
+        func run(_ tile: OutputTile, plainChannelGroup: Int = 1) throws -> (outputs: [[Ciphertext]], conv1: [Int: [Ciphertext]]) {
             var times = PhaseTimes()
             var conv1: [Int: [Ciphertext]] = [:]
+            var evaluator = evaluator
+            evaluator.plainChannelGroup = plainChannelGroup
             let outputs = try evaluator.evaluate(
                 pixels: pixels, count: count, tile: tile, times: &times,
                 conv1Result: withResult ? { e, _, cts in conv1[e] = cts } : nil
@@ -63,11 +65,14 @@ import Testing
             geometry: g, conv1Filters: selection[1].count, conv2Filters: filters, degree: context.degree,
             budget: TilePlan.workingSet(
                 g, conv1Filters: selection[1].count, filters: filters, rows: (g.conv2Side + 3) / 4,
-                degree: context.degree))
+                degree: context.degree, plainChannelGroup: TilePlan.maxPlainChannelGroup))
         #expect(tiles.tiles.count > 1 && tiles.tiles.count <= 8)
+        // Tiles take plaintext channels in groups (one lazy sum over several channels), the whole plane one by one.
+        let plainChannels = g.conv1Channels - selection[1].count
+        #expect(tiles.plainChannelGroup == min(TilePlan.maxPlainChannelGroup, plainChannels))
         var conv1Rows = 0
         for tile in tiles.tiles {
-            let part = try run(tile)
+            let part = try run(tile, plainChannelGroup: tiles.plainChannelGroup)
             for (i, f) in tile.filters.enumerated() {
                 let expected = Array(whole.outputs[f][(tile.rows.lowerBound * g.conv2Side)..<(tile.rows.upperBound * g.conv2Side)])
                 #expect(part.outputs[i].map(\.data) == expected.map(\.data), "\(architecture) tile \(tile) filter \(f)")

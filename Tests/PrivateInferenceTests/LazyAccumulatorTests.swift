@@ -5,6 +5,9 @@ import Testing
 
 /// The lazy multiply-accumulate against word-by-word modular arithmetic, for every input kind it mixes.
 struct LazyAccumulatorTests {
+    /// A small ring with primes near 2^60 (the largest products the lazy sums take).
+    static func ring() throws -> (Int, [Modulus]) { (512, try CoeffModulus.create(degree: 512, bitSizes: [60, 60, 59])) }
+
     /// Random canonical words for `components` polynomials at k primes.
     static func words(_ components: Int, _ moduli: [Modulus], _ n: Int, _ rng: inout some RandomNumberGenerator)
         -> [UInt64]
@@ -51,8 +54,7 @@ struct LazyAccumulatorTests {
     /// two- and three-component inputs, accumulated into existing sums.
     @Test(arguments: [[1, 1, 1], [2, 1, 2], [3, 3, 1, 2], [3, 1]])
     func sumsMatchModularArithmetic(kinds: [Int]) throws {
-        let n = 512
-        let moduli = try CoeffModulus.create(degree: n, bitSizes: [60, 60, 59])
+        let (n, moduli) = try Self.ring()
         let k = moduli.count
         var rng = SystemRandomNumberGenerator()
         let terms = 150
@@ -79,6 +81,61 @@ struct LazyAccumulatorTests {
         let expected = Self.reference(
             weights: weights, inputs: inputs, sizes: sizes, start: start, outSize: outSize, moduli: moduli, n: n)
         #expect(out == expected)
+    }
+
+    /// conv2's sums in evaluation form (four products per ct⊗ct3 term, values at 0, ∞, 1, −1) with ct⊙pt sums folded
+    /// in, interpolated at the end, equal the schoolbook sums word for word; an input's evaluation form turns back
+    /// into its coefficients. Odd term counts and more products than one lazy run holds.
+    @Test(arguments: [[3], [3, 1], [1, 3, 3]])
+    func evaluationFormEqualsTheSchoolbookSum(kinds: [Int]) throws {
+        let (n, moduli) = try Self.ring()
+        let k = moduli.count
+        var rng = SystemRandomNumberGenerator()
+        let terms = 301
+        let sizes = (0..<terms).map { kinds[$0 % kinds.count] }
+        let weights = (0..<terms).map { _ in Self.words(2, moduli, n, &rng) }
+        let inputs = sizes.map { Self.words($0, moduli, n, &rng) }
+        let start = Self.words(4, moduli, n, &rng)
+        let expected = Self.reference(
+            weights: weights, inputs: inputs, sizes: sizes, start: start, outSize: 4, moduli: moduli, n: n)
+        // The running sums start as the evaluation form of `start` (its values at 0, ∞, 1, −1).
+        let sums = WordBuffer(count: 4 * k * n)
+        for (j, q) in moduli.enumerated() {
+            for i in 0..<n {
+                let c = (0..<4).map { start[($0 * k + j) * n + i] }
+                let even = q.addMod(c[0], c[2]), odd = q.addMod(c[1], c[3])
+                sums.pointer[j * n + i] = c[0]
+                sums.pointer[(k + j) * n + i] = c[3]
+                sums.pointer[(2 * k + j) * n + i] = q.addMod(even, odd)
+                sums.pointer[(3 * k + j) * n + i] = q.subMod(even, odd)
+            }
+        }
+        let w = weights.map { WordBuffer($0) }, x = inputs.map { WordBuffer($0) }
+        let cipherWeights = w.map { EvaluationForm.weight($0, primes: k, degree: n, moduli: moduli) }
+        let cipherInputs = x.map { EvaluationForm.input($0, primes: k, degree: n, moduli: moduli) }
+        for (t, input) in x.enumerated() where sizes[t] == 3 {
+            let back = EvaluationForm.coefficients(ofInput: cipherInputs[t], primes: k, degree: n, moduli: moduli)
+            #expect(back.array == input.array)
+        }
+        // The ciphertext terms go in one sum, the plaintext ones in another folded into the same totals.
+        let cipher = (0..<terms).filter { sizes[$0] == 3 }.map {
+            ProductTerm(weight: cipherWeights[$0].pointer, input: cipherInputs[$0].pointer, inputIsCipher: true, inputComponents: 4)
+        }
+        let plain = (0..<terms).filter { sizes[$0] == 1 }.map {
+            ProductTerm(weight: w[$0].pointer, input: x[$0].pointer, inputIsCipher: false, inputComponents: 2)
+        }
+        withExtendedLifetime((w, x, cipherWeights, cipherInputs)) {
+            LazyAccumulator.sumAll(
+                [cipher], primes: k, degree: n, moduli: moduli, outSize: 4, into: [sums.pointer], accumulate: true,
+                evaluation: true)
+            if !plain.isEmpty {
+                LazyAccumulator.sumAll(
+                    [plain], primes: k, degree: n, moduli: moduli, outSize: 2, into: [sums.pointer], accumulate: true,
+                    evaluation: true)
+            }
+        }
+        EvaluationForm.interpolate(sums.pointer, primes: k, degree: n, moduli: moduli)
+        #expect(sums.array == expected)
     }
 }
 

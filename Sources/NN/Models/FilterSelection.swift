@@ -24,3 +24,21 @@ public enum FilterMaskMode: String, Sendable, CaseIterable, Codable {
     /// A_r, the thief's view: selected filters' outputs (after the bias) are zeroed.
     case remove
 }
+
+extension FilterSelection {
+    /// `percent` % of conv1's and of conv2's filters (at least one each), the strongest by L2 norm (pruning
+    /// selection, spec §7.4).
+    /// - Parameters:
+    ///   - model: the model whose filters are ranked.
+    ///   - percent: the share of each layer's filters, in (0, 100].
+    /// - Returns: the selection.
+    public static func pruning(_ model: Model, percent: Double) -> FilterSelection {
+        func strongest(_ conv: Conv2d) -> [Int] {
+            let size = conv.weight.value.count / conv.outChannels
+            let filters = (0..<conv.outChannels).map { Array(conv.weight.value.data[($0 * size)..<(($0 + 1) * size)]) }
+            let count = max(1, Int((Double(conv.outChannels) * percent / 100).rounded()))
+            return PruningCriterion.l2.strongest(count, of: filters)
+        }
+        return FilterSelection([1: strongest(model.conv1), 2: strongest(model.conv2)])
+    }
+}

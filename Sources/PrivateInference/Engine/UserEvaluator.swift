@@ -47,6 +47,20 @@ struct UserEvaluator {
         plan.tiles.reduce(0) { $0 + progressSteps(geometry, conv1Filters: conv1Filters, tile: $1) }
     }
 
+    /// Whether conv1's encoded source rows are kept for every group of conv1 filters (more than one group) rather
+    /// than made per group; ``TilePlan`` counts them in the working set then (``sourceEncodingBytes(_:conv1Filters:conv1Rows:degree:)``).
+    static func sharesSourceEncodings(conv1Filters: Int) -> Bool { conv1Filters > conv1FilterGroup }
+
+    /// Bytes of conv1's source encodings kept for a tile whose squares cover `conv1Rows` rows (0 when not kept):
+    /// every column block's source values of every input channel on the source rows those rows read.
+    static func sourceEncodingBytes(_ geometry: StageGeometry, conv1Filters: Int, conv1Rows: Int, degree n: Int) -> Int {
+        guard sharesSourceEncodings(conv1Filters: conv1Filters), conv1Rows > 0 else { return 0 }
+        let stage = geometry.conv1
+        let sourceRows = min(stage.side, stage.stride * (conv1Rows - 1) + stage.window)
+        let sources = columnBlocks(geometry).reduce(0) { $0 + stage.stride * ($1.count - 1) + stage.window }
+        return geometry.inputChannels * sources * sourceRows * PipelineLevels.conv1Primes * n * 8
+    }
+
     /// The conv1 output rows (squares) a tile's conv2 outputs read: the cipher stage's window over the tile's rows,
     /// less the padding, within the plane.
     static func conv1Rows(_ geometry: StageGeometry, tile: OutputTile) -> Range<Int> {
@@ -66,6 +80,8 @@ struct UserEvaluator {
     let inputShift: [Double]
     /// Called after each conv1 output row and each conv2 input channel.
     var progress: (@Sendable () -> Void)? = nil
+    /// Plaintext channels taken into conv2 together (``TilePlan/plainChannelGroup``).
+    var plainChannelGroup = 1
 
     /// X^(N/2) at conv2's primes as Shoup operands (i in every slot: pairs neighbouring squares).
     func imaginaryUnit() throws -> [[ShoupOperand]] {
@@ -111,16 +127,17 @@ struct UserEvaluator {
         let whole = tile.filters == 0..<filters2 && tile.rows == 0..<geometry.conv2Side
         let totals = (0..<(tile.filters.count * tile.positions(geometry))).map { _ in WordBuffer(count: size * k2 * n) }
         // Streaming the squares into conv2 as their rows appear needs every (conv2 filter, encrypted channel)
-        // weight block in memory during conv1; it pays when those blocks (F2 · paired taps of two components) are
-        // smaller than the squares they replace (side² of three components): up to 12 conv2 filters of LeNet-5.
+        // weight block in memory during conv1; it pays when those blocks (F2 · paired taps) are smaller than the
+        // squares they replace (side², both held in four rows of ``EvaluationForm``): up to 9 conv2 filters of
+        // LeNet-5.
         var blocks: [[[WordBuffer]]] = []
         let stream =
             whole && conv1Result == nil && geometry.pairsAlignWithEvenColumns && !weights.conv1Filters.isEmpty
-            && filters2 * geometry.conv2Cipher.pairedTaps * 2 <= geometry.conv1Side * geometry.conv1Side * 3
+            && filters2 * geometry.conv2Cipher.pairedTaps <= geometry.conv1Side * geometry.conv1Side
         if stream {
             blocks = try times.measure("conv2.load") {
                 try (0..<filters2).map { index in
-                    try weights.conv1Filters.map { c in try weights.buffers(2, index, c) }
+                    try weights.conv1Filters.map { c in evaluationWeights(try weights.buffers(2, index, c)) }
                 }
             }
         }
@@ -133,11 +150,11 @@ struct UserEvaluator {
             pixels: pixels, count: count, rows: Self.conv1Rows(geometry, tile: tile),
             stream: stream ? (blocks, totals) : nil, unit: unit, times: &times
         ) { group, grids in
+            try accumulateChannels(
+                group.map { weights.conv1Filters[$0] }, squares: grids, activations: [], count: count, tile: tile,
+                totals: totals, times: &groupTimes)
             for (g, grid) in grids.enumerated() {
                 let e = group.lowerBound + g
-                try accumulateChannel(
-                    weights.conv1Filters[e], squares: grid, activations: [], count: count, tile: tile, totals: totals,
-                    times: &groupTimes)
                 if let conv1Result, !resultRows.isEmpty {
                     try groupTimes.measure("conv1.result") {
                         try conv1Result(e, resultRows, try squaresAtDecryptionLevel(grid, rows: resultRows))
@@ -152,9 +169,10 @@ struct UserEvaluator {
         let plainChannels = (0..<geometry.conv1Channels).filter { !encrypted.contains($0) }
         if !plainChannels.isEmpty {
             let values = try activations(&times)
-            for c in plainChannels {
-                try accumulateChannel(
-                    c, squares: nil, activations: values, count: count, tile: tile, totals: totals, times: &times)
+            for first in stride(from: 0, to: plainChannels.count, by: max(1, plainChannelGroup)) {
+                try accumulateChannels(
+                    Array(plainChannels[first..<min(plainChannels.count, first + max(1, plainChannelGroup))]),
+                    squares: nil, activations: values, count: count, tile: tile, totals: totals, times: &times)
             }
         }
         return try finishConv2(tile: tile, totals: totals, size: size, times: &times)
@@ -183,7 +201,9 @@ struct UserEvaluator {
                 guard index[start] >= 0, let pair = grid[(row + pad) * rowLength + index[start]] else {
                     throw InferenceError.invalidArgument("internal: no pair starts at conv1 output (\(row), \(i % side))")
                 }
-                var ct = context.ciphertext(pair, size: 3, primes: k2, scale: plan.squareScale)
+                let words = EvaluationForm.coefficients(
+                    ofInput: pair, primes: k2, degree: context.degree, moduli: context.moduli(k2))
+                var ct = context.ciphertext(words, size: 3, primes: k2, scale: plan.squareScale)
                 try context.evaluator.relinearizeInPlace(&ct, relinKeys: relinKeys)
                 while ct.coeffModulusSize > PipelineLevels.finalPrimes { try context.evaluator.modSwitchToNextInPlace(&ct) }
                 return ct
@@ -238,7 +258,7 @@ struct UserEvaluator {
     /// Squares of every selected conv1 filter's outputs on conv1 output rows `rows`, neighbouring columns paired as
     /// conv2 takes them, handed to `consume` one group of filters at a time (the group's indices among the selected
     /// conv1 filters and per filter a grid `[paddedRow · starts + start]` over ``StageGeometry/conv2Cipher``, `nil`
-    /// outside the rows and for padding; three components at conv2's primes) and dropped after it.
+    /// outside the rows and for padding; four rows of ``EvaluationForm`` at conv2's primes) and dropped after it.
     ///
     /// With `stream` (the weight blocks `[conv2 filter][encrypted channel][tap]` and conv2's running totals of the
     /// whole plane), each row of squares is instead multiplied into every conv2 output it feeds and dropped, and
@@ -259,8 +279,12 @@ struct UserEvaluator {
         // window covers them (lazy sums added into running sums), then dropped. An output row opens when its first
         // source row arrives and is finished (rescaled, squared, paired or streamed) as soon as its last one is in,
         // before the row opened by the same source row: at most ⌈k/stride⌉ rows of running sums are live.
-        // Filters go in groups of at most `conv1FilterGroup` (inputs re-encoded per group), which bounds the
-        // weights and open sums in memory for large selections.
+        // Filters go in groups of at most `conv1FilterGroup`, which bounds the weights and open sums in memory for
+        // large selections. With several groups, each source row is encoded once and kept for the groups after the
+        // first (``sharesSourceEncodings(conv1Filters:)``; re-encoding it per group was a fifth of CIFAR-10's run at
+        // 50 %); with one group it is dropped once used.
+        let share = Self.sharesSourceEncodings(conv1Filters: filters)
+        var kept: [Int: [WordBuffer?]] = [:]  // column block · source rows + source row → its encodings
         for group in stride(from: 0, to: filters, by: Self.conv1FilterGroup).map({
             $0..<min(filters, $0 + Self.conv1FilterGroup)
         }) {
@@ -272,7 +296,7 @@ struct UserEvaluator {
                     Result { try weights.buffers(1, group.lowerBound + i, 0) }
                 }.map { try $0.get() }
             }
-            for columns in Self.columnBlocks(geometry) {
+            for (block, columns) in Self.columnBlocks(geometry).enumerated() {
                 let width = columns.count
                 // Source columns s·x0 … s·(x1−1)+k−1 feed the block's outputs (neighbouring blocks share k−s).
                 let firstSource = s * columns.lowerBound, sources = s * (width - 1) + window
@@ -282,7 +306,8 @@ struct UserEvaluator {
                 for r in (s * rows.lowerBound)..<min(stage.side, s * (rows.upperBound - 1) + window) {
                     // A source value that is zero in every image (MNIST's border, padding) encodes to the zero
                     // polynomial; its products add nothing and are skipped.
-                    let encoded = try times.measure("conv1.encode") {
+                    let key = block * stage.side + r
+                    let encoded = try kept[key] ?? times.measure("conv1.encode") {
                         try Workers.map(channels * sources) { item -> Result<WordBuffer?, Error> in
                             guard
                                 let values = sourceValues(
@@ -292,6 +317,7 @@ struct UserEvaluator {
                             return Result { try context.encodeBuffer(values, scale: plan.inputScale, primes: k1) }
                         }.map { try $0.get() }
                     }
+                    if share { kept[key] = encoded }
                     // Output (y, f, x) takes, from source row r with 0 ≤ r − s·y < k, the taps of kernel row r − s·y.
                     func accumulate(_ outputRows: [Int]) {
                         var outputs: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
@@ -364,8 +390,13 @@ struct UserEvaluator {
                         } else {
                             let pairs = pairRow(squared, groups: groupCount, columns: columns, unit: unit)
                             let rowBase = (y + cipher.padding) * rowLength
+                            let values = evaluationInputs(pairs.flatMap { $0.map(\.1) })
+                            var next = 0
                             for (g, row) in pairs.enumerated() {
-                                for (start, ct) in row { squares[g][rowBase + start] = ct }
+                                for (start, _) in row {
+                                    squares[g][rowBase + start] = values[next]
+                                    next += 1
+                                }
                             }
                         }
                         progress?()
@@ -396,7 +427,7 @@ struct UserEvaluator {
         let window = stage.window, tapsPerRow = stage.pairedTapsPerRow
         let firstRow = max(0, (row - window + 2) / 2), lastRow = min(p2 - 1, row / 2)
         guard firstRow <= lastRow else { return }
-        let pairs = pairColumns(squared, groups: channels.count, width: columns.count, unit: unit)
+        let pairs = evaluationInputs(pairColumns(squared, groups: channels.count, width: columns.count, unit: unit))
         let half = (columns.count + 1) / 2
         var terms: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
         for (index, encrypted) in blocks.enumerated() {
@@ -411,7 +442,7 @@ struct UserEvaluator {
                                 ProductTerm(
                                     weight: encrypted[e][dy * tapsPerRow + t].pointer,
                                     input: pairs[i * half + (2 * x2 + 2 * t - columns.lowerBound) / 2].pointer,
-                                    inputIsCipher: true, inputComponents: 3))
+                                    inputIsCipher: true, inputComponents: 4))
                         }
                     }
                     guard !sum.isEmpty else { continue }
@@ -423,7 +454,7 @@ struct UserEvaluator {
         withExtendedLifetime((blocks, pairs, totals)) {
             LazyAccumulator.sumAll(
                 terms, primes: k2, degree: n, moduli: context.moduli(k2), outSize: 4, into: destinations,
-                accumulate: true)
+                accumulate: true, evaluation: true)
         }
     }
 
@@ -438,6 +469,18 @@ struct UserEvaluator {
         }
         addRotated(pairs.compactMap { a, b in b.map { (squares[a], squares[$0]) } }, unit: unit)
         return pairs.map { squares[$0.0] }
+    }
+
+    /// Paired squares (three components at conv2's primes) in ``EvaluationForm``, on every core.
+    func evaluationInputs(_ pairs: [WordBuffer]) -> [WordBuffer] {
+        let k = PipelineLevels.conv2Primes, moduli = context.moduli(k)
+        return Workers.map(pairs.count) { EvaluationForm.input(pairs[$0], primes: k, degree: context.degree, moduli: moduli) }
+    }
+
+    /// conv2 weight ciphertexts (two components at conv2's primes) in ``EvaluationForm``.
+    func evaluationWeights(_ taps: [WordBuffer]) -> [WordBuffer] {
+        let k = PipelineLevels.conv2Primes, moduli = context.moduli(k)
+        return taps.map { EvaluationForm.weight($0, primes: k, degree: context.degree, moduli: moduli) }
     }
 
     /// x += X^(N/2)·y for each (x, y) (three components at conv2's primes), on every core.
@@ -498,20 +541,25 @@ struct UserEvaluator {
         return out
     }
 
-    /// Adds conv1 channel `c`'s contribution to the tile's conv2 running totals (`[filter in tile · positions of the
-    /// tile + position]`): an encrypted channel's paired squares (`squares`, the grid of
-    /// ``encryptedActivations(pixels:count:rows:stream:unit:times:consume:)``), or a plaintext channel's activations
+    /// Adds conv1 channels' contribution to the tile's conv2 running totals (`[filter in tile · positions of the
+    /// tile + position]`): encrypted channels' paired squares (`squares`, one grid per channel from
+    /// ``encryptedActivations(pixels:count:rows:stream:unit:times:consume:)``), or plaintext channels' activations
     /// encoded a few rows at a time (only the rows the tile reads).
     ///
     /// Encrypted channels take their paired squares, plaintext ones paired encodings of their activations (2×2
     /// means after a pool): an input holds two neighbouring values as one complex slot value v[x] + σ_j·v[x+1]·i,
     /// so one product covers two taps (LeNet-5: a plaintext channel takes 66 encodings and 15 products per output
     /// instead of 144 and 36, an encrypted one 18 products instead of 36).
-    func accumulateChannel(
-        _ c: Int, squares: [WordBuffer?]?, activations: [Float], count: Int, tile: OutputTile, totals: [WordBuffer],
-        times: inout PhaseTimes
+    ///
+    /// The channels given together go into one lazy sum per output: each pass over the running totals (read and
+    /// written once per call, 3 MiB per output at N = 16384) then carries all their taps. With one channel per pass
+    /// CIFAR-10's conv2 moved more bytes than it multiplied and ran at a third of the kernel's speed.
+    func accumulateChannels(
+        _ channels: [Int], squares: [[WordBuffer?]]?, activations: [Float], count: Int, tile: OutputTile,
+        totals: [WordBuffer], times: inout PhaseTimes
     ) throws {
-        defer { progress?() }
+        defer { for _ in channels { progress?() } }
+        guard !channels.isEmpty else { return }
         let n = context.degree
         let k2 = PipelineLevels.conv2Primes
         let moduli = context.moduli(k2)
@@ -519,6 +567,8 @@ struct UserEvaluator {
         let channels1 = geometry.conv1Channels
         let positions = tile.positions(geometry), firstOutput = tile.rows.lowerBound * side2
         let isCipher = squares != nil
+        // With encrypted conv1 channels the totals are four-component sums in evaluation form.
+        let evaluation = !weights.conv1Filters.isEmpty
         let pad = geometry.conv2Padding, meanReach = geometry.conv2Pooled ? 2 : 1
         let stage = isCipher ? geometry.conv2Cipher : geometry.conv2Plain
         let tapsPerRow = stage.pairedTapsPerRow, stride = stage.stride
@@ -533,23 +583,26 @@ struct UserEvaluator {
         // band of a larger plan (whose budget counts the band's encodings), all at once: every output's taps then
         // go into one lazy sum (a 3×3 kernel split over row groups left 2–4 products per reduction).
         let keepBlocks =
-            !isCipher && tile.rows.count == geometry.conv2Side
+            !isCipher && channels.count == 1 && tile.rows.count == geometry.conv2Side
             && tile.filters.count * channelTaps <= needed.count * rowLength
         let groupRows = keepBlocks ? Self.conv2RowsPerGroup : needed.count
         let sign = isCipher ? [] : try context.pairingUnit()  // σ_j of each slot, for the paired encodings
-        var blocks: [Int: [WordBuffer]] = [:]
+        var blocks: [Int: [[WordBuffer]]] = [:]
         for first in Swift.stride(from: needed.lowerBound, to: needed.upperBound, by: groupRows) {
             let rows = first..<min(needed.upperBound, first + groupRows)
-            let inputs: [WordBuffer?]
-            let inputBase: Int  // the grid row of `inputs`' first entry
+            // Per channel, its inputs' grid and the grid row of the grid's first entry.
+            let inputs: [[WordBuffer?]]
+            let inputBase: Int
             if let squares {
                 inputs = squares  // already paired, every row the tile reads
                 inputBase = 0
             } else {
                 inputBase = first
-                inputs = try times.measure("conv2.encode") {
-                    try Workers.map(rows.count * rowLength) { item -> Result<WordBuffer?, Error> in
-                        let row = first + item / rowLength, col = starts[item % rowLength]
+                let cells = rows.count * rowLength
+                let encoded = try times.measure("conv2.encode") {
+                    try Workers.map(channels.count * cells) { item -> Result<WordBuffer?, Error> in
+                        let c = channels[item / cells], cell = item % cells
+                        let row = first + cell / rowLength, col = starts[cell % rowLength]
                         // The activation plane's value at padded (row, col) (the mean of a 2×2 block after a pool).
                         func value(_ b: Int, _ col: Int) -> Double {
                             let ys = Self.clipped(row - pad, meanReach, side1)
@@ -572,9 +625,15 @@ struct UserEvaluator {
                         }
                     }.map { try $0.get() }
                 }
+                inputs = channels.indices.map { Array(encoded[($0 * cells)..<(($0 + 1) * cells)]) }
             }
             for filter in tile.filters {
-                let block = try blocks[filter] ?? times.measure("conv2.load") { try weights.buffers(2, filter, c) }
+                let block = try blocks[filter] ?? times.measure("conv2.load") {
+                    try channels.map { c in
+                        let loaded = try weights.buffers(2, filter, c)
+                        return isCipher ? evaluationWeights(loaded) : loaded
+                    }
+                }
                 if keepBlocks { blocks[filter] = block }
                 let slot = (filter - tile.filters.lowerBound) * positions
                 times.measure("conv2") {
@@ -583,15 +642,19 @@ struct UserEvaluator {
                     for p in 0..<positions {
                         let pos = firstOutput + p
                         let y = pos / side2, x = pos % side2
-                        let sum = (0..<channelTaps).compactMap { tap -> ProductTerm? in
-                            let row = stride * y + tap / tapsPerRow
-                            let start = stride * x + 2 * (tap % tapsPerRow)
-                            guard rows.contains(row), start < inputRows, index[start] >= 0,
-                                let input = inputs[(row - inputBase) * rowLength + index[start]]
-                            else { return nil }
-                            return ProductTerm(
-                                weight: block[tap].pointer, input: input.pointer, inputIsCipher: isCipher,
-                                inputComponents: 3)
+                        var sum: [ProductTerm] = []
+                        for i in channels.indices {
+                            for tap in 0..<channelTaps {
+                                let row = stride * y + tap / tapsPerRow
+                                let start = stride * x + 2 * (tap % tapsPerRow)
+                                guard rows.contains(row), start < inputRows, index[start] >= 0,
+                                    let input = inputs[i][(row - inputBase) * rowLength + index[start]]
+                                else { continue }
+                                sum.append(
+                                    ProductTerm(
+                                        weight: block[i][tap].pointer, input: input.pointer, inputIsCipher: isCipher,
+                                        inputComponents: isCipher ? 4 : 2))
+                            }
                         }
                         guard !sum.isEmpty else { continue }
                         terms.append(sum)
@@ -601,7 +664,7 @@ struct UserEvaluator {
                     withExtendedLifetime((block, inputs)) {
                         LazyAccumulator.sumAll(
                             terms, primes: k2, degree: n, moduli: moduli, outSize: isCipher ? 4 : 2,
-                            into: destinations, accumulate: true)
+                            into: destinations, accumulate: true, evaluation: evaluation)
                     }
                 }
             }
@@ -624,6 +687,10 @@ struct UserEvaluator {
             return try times.measure("conv2") {
                 try Workers.map(positions) { o in
                     Result {
+                        if size == 4 {
+                            EvaluationForm.interpolate(
+                                totals[slot + o].pointer, primes: k2, degree: context.degree, moduli: context.moduli(k2))
+                        }
                         var ct = context.ciphertext(totals[slot + o], size: size, primes: k2, scale: productScale)
                         try context.evaluator.addInPlace(&ct, bias)
                         try context.evaluator.relinearizeAndRescaleInPlace(&ct, relinKeys: relinKeys)

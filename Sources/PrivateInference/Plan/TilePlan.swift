@@ -43,6 +43,13 @@ struct TilePlan: Sendable, Equatable {
     let filterBlock: Int
     let bandRows: Int
     let tiles: [OutputTile]
+    /// Plaintext conv1 channels encoded and multiplied into the running sums together: each pass over the sums
+    /// (3 MiB per output, read and written) then carries several channels' taps. Up to ``maxPlainChannelGroup`` in a
+    /// tiled plan, whose budget counts their encodings; 1 in the single tile of a small network (LeNet-5), which
+    /// encodes a channel a few rows at a time to keep the demo's memory low.
+    let plainChannelGroup: Int
+    /// The most plaintext channels a tiled plan encodes together (8 of CIFAR-10's band of two rows: 0.4 GiB).
+    static let maxPlainChannelGroup = 8
 
     /// The plan for a selection.
     /// - Parameters:
@@ -55,16 +62,21 @@ struct TilePlan: Sendable, Equatable {
     static func inputRows(_ stage: ConvStage, _ b: Int) -> Int { min(stage.side, stage.stride * (b - 1) + stage.window) }
 
     /// Bytes of a tile's working set: the running sums of `filters` × `rows` output rows, one group of encrypted
-    /// conv1 filters' squares and one plaintext channel's encodings on the rows they read.
+    /// conv1 filters' squares and a group of plaintext channels' encodings on the rows they read, and conv1's source
+    /// encodings where every group shares them.
     static func workingSet(
-        _ g: StageGeometry, conv1Filters: Int, filters f: Int, rows b: Int, degree n: Int
+        _ g: StageGeometry, conv1Filters: Int, filters f: Int, rows b: Int, degree n: Int, plainChannelGroup: Int = 1
     ) -> Int {
         let poly = PipelineLevels.conv2Primes * n * 8  // one polynomial at conv2's primes
         let sums = f * b * g.conv2Side * (conv1Filters > 0 ? 4 : 2) * poly
         let group = min(conv1Filters, UserEvaluator.conv1FilterGroup)
-        let squares = group * inputRows(g.conv2Cipher, b) * g.conv2Cipher.pairStarts.count * 3 * poly
-        let encodings = g.conv1Channels > conv1Filters ? inputRows(g.conv2Plain, b) * g.conv2Plain.pairStarts.count * poly : 0
-        return sums + squares + encodings
+        let squares = group * inputRows(g.conv2Cipher, b) * g.conv2Cipher.pairStarts.count * 4 * poly
+        let encodings =
+            g.conv1Channels > conv1Filters
+            ? plainChannelGroup * inputRows(g.conv2Plain, b) * g.conv2Plain.pairStarts.count * poly : 0
+        let sources = UserEvaluator.sourceEncodingBytes(
+            g, conv1Filters: conv1Filters, conv1Rows: inputRows(g.conv2Cipher, b), degree: n)
+        return sums + squares + encodings + sources
     }
 
     init(geometry g: StageGeometry, conv1Filters: Int, conv2Filters: Int, degree n: Int, budget: Int = defaultBudget) {
@@ -73,14 +85,28 @@ struct TilePlan: Sendable, Equatable {
         let plainChannels = g.conv1Channels - conv1Filters
         func inputRows(_ stage: ConvStage, _ b: Int) -> Int { Self.inputRows(stage, b) }
         func bands(_ b: Int) -> Int { (side2 + b - 1) / b }
+        var group = 1
         func memory(_ f: Int, _ b: Int) -> Int {
-            Self.workingSet(g, conv1Filters: conv1Filters, filters: f, rows: b, degree: n)
+            Self.workingSet(g, conv1Filters: conv1Filters, filters: f, rows: b, degree: n, plainChannelGroup: group)
         }
-        // Costs in milliseconds of one core at N = 16384 (release builds, rounded): loading one weight ciphertext
-        // (read, hash, seed expansion) ≈ 1, one conv1 output of one filter (products, rescale, square) ≈ 2, one
-        // paired encoding of a plaintext channel ≈ 0.6. Only their ratios matter.
+        // Costs relative to loading one weight ciphertext (read, hash, seed expansion), measured on one tile of
+        // CIFAR-10's VGG-16 at 50 % (N = 16384, release build): one conv1 output of one filter (products, rescale,
+        // square) ≈ 3.7, one paired encoding of a plaintext channel ≈ 0.4. Only their ratios matter.
         let weightCiphertexts = Double(
             conv2Filters * (conv1Filters * cipher.pairedTaps + plainChannels * plain.pairedTaps))
+        // conv1's source values, encoded at five primes (≈ 1) for every tile: once when every group of conv1
+        // filters shares them, per group otherwise.
+        let groups = (conv1Filters + UserEvaluator.conv1FilterGroup - 1) / UserEvaluator.conv1FilterGroup
+        let sourcesPerRow = UserEvaluator.columnBlocks(g).reduce(0) { $0 + g.conv1.stride * ($1.count - 1) + g.conv1.window }
+        func sourceEncodings(_ b: Int) -> Double {
+            var rows = 0
+            for band in 0..<bands(b) {
+                let conv1Rows = inputRows(cipher, min(b, side2 - band * b))
+                rows += min(g.conv1.side, g.conv1.stride * (conv1Rows - 1) + g.conv1.window)
+            }
+            let passes = UserEvaluator.sharesSourceEncodings(conv1Filters: conv1Filters) ? 1 : groups
+            return Double(passes * g.inputChannels * sourcesPerRow * rows)
+        }
         func cost(_ f: Int, _ b: Int) -> Double {
             let blocks = Double((conv2Filters + f - 1) / f)
             let bandCount = bands(b)
@@ -90,12 +116,13 @@ struct TilePlan: Sendable, Equatable {
                 rows1 += inputRows(cipher, count)
                 rows2 += inputRows(plain, count)
             }
-            let activation = 2.0 * Double(conv1Filters * rows1 * g.conv1Side)
-            let encodings = 0.6 * Double(plainChannels * rows2 * plain.pairStarts.count)
-            return Double(bandCount) * weightCiphertexts + blocks * (activation + encodings)
+            let activation = 3.7 * Double(conv1Filters * rows1 * g.conv1Side)
+            let encodings = 0.4 * Double(plainChannels * rows2 * plain.pairStarts.count)
+            return Double(bandCount) * weightCiphertexts + blocks * (activation + encodings + sourceEncodings(b))
         }
         var best = (f: conv2Filters, b: side2)
         if memory(conv2Filters, side2) > budget {
+            group = max(1, min(Self.maxPlainChannelGroup, plainChannels))
             var bestCost = Double.infinity
             best = (1, 1)
             for f in 1...max(1, conv2Filters) {
@@ -110,6 +137,7 @@ struct TilePlan: Sendable, Equatable {
         }
         filterBlock = best.f
         bandRows = best.b
+        plainChannelGroup = group
         var tiles: [OutputTile] = []
         for first in stride(from: 0, to: conv2Filters, by: best.f) {
             for row in stride(from: 0, to: side2, by: best.b) {
@@ -117,6 +145,20 @@ struct TilePlan: Sendable, Equatable {
             }
         }
         self.tiles = tiles
+    }
+
+    /// The plan's first `count` tiles (a benchmark times a few tiles of a long request).
+    func prefix(_ count: Int) -> TilePlan {
+        TilePlan(
+            filterBlock: filterBlock, bandRows: bandRows, tiles: Array(tiles.prefix(count)),
+            plainChannelGroup: plainChannelGroup)
+    }
+
+    private init(filterBlock: Int, bandRows: Int, tiles: [OutputTile], plainChannelGroup: Int) {
+        self.filterBlock = filterBlock
+        self.bandRows = bandRows
+        self.tiles = tiles
+        self.plainChannelGroup = plainChannelGroup
     }
 
     /// Whether the plan is the single tile of every filter and row.

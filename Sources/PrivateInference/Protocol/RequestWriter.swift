@@ -48,7 +48,8 @@ enum RequestWriter {
         ).write(to: ChunkDirectory.imagesURL(privateDir))
         let evaluator = UserEvaluator(
             context: context, plan: pkg.plan, weights: pkg.weights, relinKeys: pkg.relinKeys, geometry: g,
-            inputShift: LayerKernels.inputShift(g, normalization: pkg.normalization), progress: progress)
+            inputShift: LayerKernels.inputShift(g, normalization: pkg.normalization), progress: progress,
+            plainChannelGroup: plan.plainChannelGroup)
         let conv1Filters = pkg.conv1ResultFilters
         // The plaintext channels' activations are made once the first tile's encrypted conv1 is done (so that they
         // are not resident during it, LeNet-5's peak) and kept for the other tiles.

@@ -221,6 +221,27 @@ public enum UserRole {
         return times
     }
 
+    /// Evaluates only the first `tiles` tiles of a request into a scratch directory, then removes it: one tile's
+    /// cost without the whole request (benchmarks). With 0 tiles, only the plan.
+    /// - Returns: the phase times, the tiles evaluated, the request's tile count and the plan's filter block and
+    ///   band rows.
+    package static func profileTiles(
+        package: URL, pixels: [UInt8], count: Int, tiles: Int, memoryBudget: Int = UserRole.defaultMemoryBudget
+    ) throws -> (times: PhaseTimes, evaluated: Int, total: Int, filterBlock: Int, bandRows: Int) {
+        var times = PhaseTimes()
+        let pkg = try times.measure("load") { try load(package) }
+        let plan = pkg.tilePlan(memoryBudget: memoryBudget)
+        let part = plan.prefix(max(0, tiles))
+        guard !part.tiles.isEmpty else { return (times, 0, plan.tiles.count, plan.filterBlock, plan.bandRows) }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-profile-\(UUID().uuidString)")
+        defer {
+            try? FileManager.default.removeItem(at: out)
+            try? FileManager.default.removeItem(at: ChunkDirectory.privateDirectory(out))
+        }
+        try RequestWriter.write(pkg, pixels: pixels, count: count, out: out, plan: part, times: &times)
+        return (times, part.tiles.count, plan.tiles.count, plan.filterBlock, plan.bandRows)
+    }
+
     /// Unmasks and decodes the owner's response (a directory of chunks answering the request's) and completes the
     /// network.
     /// - Returns: logits `[B, classes]` and the phase times.

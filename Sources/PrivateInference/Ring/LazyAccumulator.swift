@@ -9,7 +9,9 @@ package struct ProductTerm {
     let input: UnsafePointer<UInt64>
     /// Whether `input` is a ciphertext (the product then has `inputComponents + 1` components).
     let inputIsCipher: Bool
-    /// Components of a ciphertext input: 2, or 3 for an unrelinearized product.
+    /// Components of a ciphertext input: 2, 3 for an unrelinearized product, or 4 for an unrelinearized product
+    /// in ``EvaluationForm`` (the weight is then in evaluation form too, four rows, and the product's four rows
+    /// are its values at 0, ∞, 1 and −1).
     var inputComponents: Int = 2
 
     /// A term (`package`: the kernel benchmarks build them).
@@ -51,6 +53,7 @@ package enum LazyAccumulator {
         _ terms: [ProductTerm], primes k: Int, degree n: Int, moduli: [Modulus], outSize: Int,
         into out: UnsafeMutablePointer<UInt64>, accumulate: Bool = false
     ) {
+        let evaluation = false
         let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 8 * rowStride)
         defer { scratch.deallocate() }
         for j in 0..<k {
@@ -58,7 +61,8 @@ package enum LazyAccumulator {
             while start < n {
                 sumBlock(
                     terms, prime: j, start: start, count: min(block, n - start), primes: k, degree: n,
-                    modulus: moduli[j], outSize: outSize, into: out, scratch: scratch, accumulate: accumulate)
+                    modulus: moduli[j], outSize: outSize, into: out, scratch: scratch, accumulate: accumulate,
+                    evaluation: evaluation)
                 start += block
             }
         }
@@ -70,9 +74,13 @@ package enum LazyAccumulator {
     /// that block of every output, so a block of every input and weight is loaded from memory once and reused
     /// by all outputs that share it (neighbouring pooled outputs share two thirds of their inputs). Items run
     /// on every core.
+    ///
+    /// With `evaluation`, the destinations are four-component sums in ``EvaluationForm`` (accumulated): terms in
+    /// evaluation form add their four products row by row, and two-component sums (ct⊙pt terms, `outSize` 2)
+    /// are added as the values of c0 + c1·Y at 0, 1 and −1.
     package static func sumAll(
         _ outputs: [[ProductTerm]], primes k: Int, degree n: Int, moduli: [Modulus], outSize: Int,
-        into destinations: [UnsafeMutablePointer<UInt64>], accumulate: Bool = false
+        into destinations: [UnsafeMutablePointer<UInt64>], accumulate: Bool = false, evaluation: Bool = false
     ) {
         let blocks = (n + block - 1) / block
         Workers.forEach(k * blocks) { item in
@@ -83,7 +91,7 @@ package enum LazyAccumulator {
                 sumBlock(
                     terms, prime: j, start: start, count: min(block, n - start), primes: k, degree: n,
                     modulus: moduli[j], outSize: outSize, into: destinations[o], scratch: scratch,
-                    accumulate: accumulate)
+                    accumulate: accumulate, evaluation: evaluation)
             }
         }
     }
@@ -92,8 +100,11 @@ package enum LazyAccumulator {
     @inline(__always)
     static func sumBlock(
         _ terms: [ProductTerm], prime j: Int, start: Int, count: Int, primes k: Int, degree n: Int, modulus q: Modulus,
-        outSize: Int, into out: UnsafeMutablePointer<UInt64>, scratch: UnsafeMutablePointer<UInt64>, accumulate: Bool
+        outSize: Int, into out: UnsafeMutablePointer<UInt64>, scratch: UnsafeMutablePointer<UInt64>, accumulate: Bool,
+        evaluation: Bool
     ) {
+        // ct⊙pt sums into an evaluation-form destination start from zero and are folded in at the end.
+        let folded = evaluation && outSize == 2
         let lo0 = scratch, hi0 = scratch + rowStride, lo1 = scratch + 2 * rowStride, hi1 = scratch + 3 * rowStride
         let lo2 = scratch + 4 * rowStride, hi2 = scratch + 5 * rowStride
         let lo3 = scratch + 6 * rowStride, hi3 = scratch + 7 * rowStride
@@ -101,7 +112,7 @@ package enum LazyAccumulator {
         // they only take the place of one product in the 128-bit budget).
         for c in 0..<max(3, outSize) {
             let lo = scratch + 2 * c * rowStride
-            if accumulate && c < outSize {
+            if accumulate && c < outSize && !folded {
                 lo.update(from: out + (c * k + j) * n + start, count: count)
             } else {
                 lo.update(repeating: 0, count: count)
@@ -121,7 +132,45 @@ package enum LazyAccumulator {
             let term = terms[t]
             let w0 = term.weight + j * n + start
             let w1 = term.weight + (k + j) * n + start
-            if term.inputIsCipher && term.inputComponents == 3 {
+            if term.inputIsCipher && term.inputComponents == 4 {
+                // Evaluation form: row r of the product is row r of the weight times row r of the input. Two terms
+                // at a time when they can, their products added in registers.
+                let w2 = term.weight + (2 * k + j) * n + start, w3 = term.weight + (3 * k + j) * n + start
+                let b0 = term.input + j * n + start, b1 = term.input + (k + j) * n + start
+                let b2 = term.input + (2 * k + j) * n + start, b3 = term.input + (3 * k + j) * n + start
+                if t + 1 < terms.count, terms[t + 1].inputIsCipher, terms[t + 1].inputComponents == 4 {
+                    let next = terms[t + 1]
+                    let v0 = next.weight + j * n + start, v1 = next.weight + (k + j) * n + start
+                    let v2 = next.weight + (2 * k + j) * n + start, v3 = next.weight + (3 * k + j) * n + start
+                    let y0 = next.input + j * n + start, y1 = next.input + (k + j) * n + start
+                    let y2 = next.input + (2 * k + j) * n + start, y3 = next.input + (3 * k + j) * n + start
+                    for i in 0..<count {
+                        var s0 = Wide(w0[i].multipliedFullWidth(by: b0[i]))
+                        s0.add(v0[i].multipliedFullWidth(by: y0[i]))
+                        var s1 = Wide(w1[i].multipliedFullWidth(by: b1[i]))
+                        s1.add(v1[i].multipliedFullWidth(by: y1[i]))
+                        var s2 = Wide(w2[i].multipliedFullWidth(by: b2[i]))
+                        s2.add(v2[i].multipliedFullWidth(by: y2[i]))
+                        var s3 = Wide(w3[i].multipliedFullWidth(by: b3[i]))
+                        s3.add(v3[i].multipliedFullWidth(by: y3[i]))
+                        add(s0, lo0 + i, hi0 + i)
+                        add(s1, lo1 + i, hi1 + i)
+                        add(s2, lo2 + i, hi2 + i)
+                        add(s3, lo3 + i, hi3 + i)
+                    }
+                    pending += 2
+                    t += 2
+                } else {
+                    for i in 0..<count {
+                        add(Wide(w0[i].multipliedFullWidth(by: b0[i])), lo0 + i, hi0 + i)
+                        add(Wide(w1[i].multipliedFullWidth(by: b1[i])), lo1 + i, hi1 + i)
+                        add(Wide(w2[i].multipliedFullWidth(by: b2[i])), lo2 + i, hi2 + i)
+                        add(Wide(w3[i].multipliedFullWidth(by: b3[i])), lo3 + i, hi3 + i)
+                    }
+                    pending += 1
+                    t += 1
+                }
+            } else if term.inputIsCipher && term.inputComponents == 3 {
                 let b0 = term.input + j * n + start
                 let b1 = term.input + (k + j) * n + start
                 let b2 = term.input + (2 * k + j) * n + start
@@ -177,6 +226,17 @@ package enum LazyAccumulator {
                 pending += 1
                 t += 1
             }
+        }
+        if folded {
+            // c0 + c1·Y at Y = 0, 1, −1 into rows 0, 2, 3 of the evaluation form (its value at ∞, row 1, is 0).
+            let e0 = out + j * n + start, e1 = out + (2 * k + j) * n + start, e2 = out + (3 * k + j) * n + start
+            for i in 0..<count {
+                let d0 = q.reduce(high: hi0[i], low: lo0[i]), d1 = q.reduce(high: hi1[i], low: lo1[i])
+                e0[i] = q.addMod(e0[i], d0)
+                e1[i] = q.addMod(e1[i], q.addMod(d0, d1))
+                e2[i] = q.addMod(e2[i], q.subMod(d0, d1))
+            }
+            return
         }
         for c in 0..<outSize {
             let lo = scratch + 2 * c * rowStride, hi = lo + rowStride

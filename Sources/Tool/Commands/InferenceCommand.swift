@@ -59,8 +59,8 @@ struct InferenceCommand: ParsableCommand {
         case (let path?, nil): chosen = try InferenceSupport.selection(path)
         case (nil, let percent?):
             guard percent > 0, percent <= 100 else { throw ToolError("--share takes a percentage in (0, 100]") }
-            chosen = try ModelFiles.pruningSelection(
-                ModelFiles.load(modelURL.path, architecture: set.architecture), percent: percent)
+            chosen = FilterSelection.pruning(
+                try ModelFiles.load(modelURL.path, architecture: set.architecture), percent: percent)
         default: throw ToolError("give either --selection or --share")
         }
         let (progress, box) = InferenceSupport.progress("encrypted inference")

@@ -49,18 +49,6 @@ enum ModelFiles {
         try Safetensors(stateDict: model.stateDict(), metadata: all).write(to: url)
     }
 
-    /// `percent` % of conv1's and of conv2's filters (at least one each), the strongest by L2 norm (pruning
-    /// selection, spec §7.4).
-    static func pruningSelection(_ model: Model, percent: Double) -> FilterSelection {
-        func strongest(_ conv: Conv2d) -> [Int] {
-            let size = conv.weight.value.count / conv.outChannels
-            let filters = (0..<conv.outChannels).map { Array(conv.weight.value.data[($0 * size)..<(($0 + 1) * size)]) }
-            let count = max(1, Int((Double(conv.outChannels) * percent / 100).rounded()))
-            return PruningCriterion.l2.strongest(count, of: filters)
-        }
-        return FilterSelection([1: strongest(model.conv1), 2: strongest(model.conv2)])
-    }
-
     /// One JSON object on one line (sorted keys, so output is stable).
     static func jsonLine(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
