@@ -21,6 +21,9 @@ struct UserEvaluator {
     /// Blocks of conv1 output columns evaluated one after the other over all rows: each block's running sums
     /// and encoded row are 1/blocks of a whole row's, for re-encoding the source columns neighbouring blocks share.
     static let conv1ColumnBlocks = 2
+    /// conv2 filters whose sums are taken in one pass over the inputs: each block of inputs read from memory then
+    /// serves that many filters from the cache (their weight blocks are in memory together; ``TilePlan`` counts them).
+    static let conv2FiltersPerPass = 4
     /// Rows of a plaintext channel encoded at once for conv2 (when the weight blocks are kept): 3 of 11 rows are
     /// 7 MiB of paired encodings instead of 26 for LeNet-5, for re-reading the running totals four times.
     static let conv2RowsPerGroup = 3
@@ -627,41 +630,57 @@ struct UserEvaluator {
                 }
                 inputs = channels.indices.map { Array(encoded[($0 * cells)..<(($0 + 1) * cells)]) }
             }
-            for filter in tile.filters {
-                let block = try blocks[filter] ?? times.measure("conv2.load") {
-                    try channels.map { c in
-                        let loaded = try weights.buffers(2, filter, c)
-                        return isCipher ? evaluationWeights(loaded) : loaded
+            for chunk in Swift.stride(from: tile.filters.lowerBound, to: tile.filters.upperBound, by: Self.conv2FiltersPerPass) {
+                let filters = Array(chunk..<min(tile.filters.upperBound, chunk + Self.conv2FiltersPerPass))
+                let missing = filters.filter { blocks[$0] == nil }
+                let loaded = try times.measure("conv2.load") {
+                    try Workers.map(missing.count * channels.count) { item in
+                        Result {
+                            let words = try weights.buffers(2, missing[item / channels.count], channels[item % channels.count])
+                            return isCipher ? evaluationWeights(words) : words
+                        }
+                    }.map { try $0.get() }
+                }
+                var chunkBlocks: [[[WordBuffer]]] = []  // [filter of the chunk][channel][tap]
+                var next = 0
+                for filter in filters {
+                    if let kept = blocks[filter] {
+                        chunkBlocks.append(kept)
+                    } else {
+                        chunkBlocks.append(Array(loaded[next..<(next + channels.count)]))
+                        next += channels.count
+                        if keepBlocks { blocks[filter] = chunkBlocks[chunkBlocks.count - 1] }
                     }
                 }
-                if keepBlocks { blocks[filter] = block }
-                let slot = (filter - tile.filters.lowerBound) * positions
                 times.measure("conv2") {
                     // Output (y, x) takes the taps whose source row stride·y + tap / tapsPerRow is in this group.
+                    // Positions outer, filters inner: a position's inputs serve every filter of the chunk from cache.
                     var terms: [[ProductTerm]] = [], destinations: [UnsafeMutablePointer<UInt64>] = []
                     for p in 0..<positions {
                         let pos = firstOutput + p
                         let y = pos / side2, x = pos % side2
-                        var sum: [ProductTerm] = []
-                        for i in channels.indices {
-                            for tap in 0..<channelTaps {
-                                let row = stride * y + tap / tapsPerRow
-                                let start = stride * x + 2 * (tap % tapsPerRow)
-                                guard rows.contains(row), start < inputRows, index[start] >= 0,
-                                    let input = inputs[i][(row - inputBase) * rowLength + index[start]]
-                                else { continue }
-                                sum.append(
-                                    ProductTerm(
-                                        weight: block[i][tap].pointer, input: input.pointer, inputIsCipher: isCipher,
-                                        inputComponents: isCipher ? 4 : 2))
+                        for (f, filter) in filters.enumerated() {
+                            var sum: [ProductTerm] = []
+                            for i in channels.indices {
+                                for tap in 0..<channelTaps {
+                                    let row = stride * y + tap / tapsPerRow
+                                    let start = stride * x + 2 * (tap % tapsPerRow)
+                                    guard rows.contains(row), start < inputRows, index[start] >= 0,
+                                        let input = inputs[i][(row - inputBase) * rowLength + index[start]]
+                                    else { continue }
+                                    sum.append(
+                                        ProductTerm(
+                                            weight: chunkBlocks[f][i][tap].pointer, input: input.pointer,
+                                            inputIsCipher: isCipher, inputComponents: isCipher ? 4 : 2))
+                                }
                             }
+                            guard !sum.isEmpty else { continue }
+                            terms.append(sum)
+                            destinations.append(totals[(filter - tile.filters.lowerBound) * positions + p].pointer)
                         }
-                        guard !sum.isEmpty else { continue }
-                        terms.append(sum)
-                        destinations.append(totals[slot + p].pointer)
                     }
                     // The sums are added (mod q) straight into the running totals.
-                    withExtendedLifetime((block, inputs)) {
+                    withExtendedLifetime((chunkBlocks, inputs)) {
                         LazyAccumulator.sumAll(
                             terms, primes: k2, degree: n, moduli: moduli, outSize: isCipher ? 4 : 2,
                             into: destinations, accumulate: true, evaluation: evaluation)

@@ -62,8 +62,8 @@ struct TilePlan: Sendable, Equatable {
     static func inputRows(_ stage: ConvStage, _ b: Int) -> Int { min(stage.side, stage.stride * (b - 1) + stage.window) }
 
     /// Bytes of a tile's working set: the running sums of `filters` × `rows` output rows, one group of encrypted
-    /// conv1 filters' squares and a group of plaintext channels' encodings on the rows they read, and conv1's source
-    /// encodings where every group shares them.
+    /// conv1 filters' squares and a group of plaintext channels' encodings on the rows they read, conv1's source
+    /// encodings where every group shares them, and one conv2 pass's weight blocks.
     static func workingSet(
         _ g: StageGeometry, conv1Filters: Int, filters f: Int, rows b: Int, degree n: Int, plainChannelGroup: Int = 1
     ) -> Int {
@@ -76,7 +76,11 @@ struct TilePlan: Sendable, Equatable {
             ? plainChannelGroup * inputRows(g.conv2Plain, b) * g.conv2Plain.pairStarts.count * poly : 0
         let sources = UserEvaluator.sourceEncodingBytes(
             g, conv1Filters: conv1Filters, conv1Rows: inputRows(g.conv2Cipher, b), degree: n)
-        return sums + squares + encodings + sources
+        // One pass's weight blocks: a few filters' taps over a group of encrypted (four rows) or plaintext channels.
+        let passFilters = min(f, UserEvaluator.conv2FiltersPerPass)
+        let weightBlocks =
+            passFilters * max(group * g.conv2Cipher.pairedTaps * 4, plainChannelGroup * g.conv2Plain.pairedTaps * 2) * poly
+        return sums + squares + encodings + sources + weightBlocks
     }
 
     init(geometry g: StageGeometry, conv1Filters: Int, conv2Filters: Int, degree n: Int, budget: Int = defaultBudget) {
@@ -122,17 +126,21 @@ struct TilePlan: Sendable, Equatable {
         }
         var best = (f: conv2Filters, b: side2)
         if memory(conv2Filters, side2) > budget {
-            group = max(1, min(Self.maxPlainChannelGroup, plainChannels))
-            var bestCost = Double.infinity
+            // The largest group of plaintext channels for which some tiling fits, then that group's cheapest tiling.
             best = (1, 1)
-            for f in 1...max(1, conv2Filters) {
-                for b in 1...side2 where memory(f, b) <= budget {
-                    let c = cost(f, b)
-                    if c < bestCost {
-                        bestCost = c
-                        best = (f, b)
+            search: for candidate in stride(from: max(1, min(Self.maxPlainChannelGroup, plainChannels)), through: 1, by: -1) {
+                group = candidate
+                var bestCost = Double.infinity
+                for f in 1...max(1, conv2Filters) {
+                    for b in 1...side2 where memory(f, b) <= budget {
+                        let c = cost(f, b)
+                        if c < bestCost {
+                            bestCost = c
+                            best = (f, b)
+                        }
                     }
                 }
+                if bestCost < .infinity { break search }
             }
         }
         filterBlock = best.f
