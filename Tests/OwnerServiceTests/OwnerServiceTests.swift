@@ -34,6 +34,18 @@ import Testing
                     == FileManager.default.contents(atPath: original.appendingPathComponent(name).path), "\(name)")
         }
         #expect(hash == (try UserRole.load(original).manifestHash))
+        // A client holding that version is told so (304) instead of downloading it again.
+        let port = service.port
+        let head = try await blocking { () throws -> String in
+            let connection = try RawConnection(port: port)
+            try connection.send(
+                Array(
+                    ("GET /v1/packages/a HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
+                        + "If-None-Match: \"\(hash)\"\r\n\r\n").utf8))
+            return connection.receiveHead()
+        }
+        #expect(head.hasPrefix("HTTP/1.1 304"), "\(head)")
+        #expect(head.lowercased().contains("etag: \"\(hash)\""))
         // An unknown package is 404; a path outside --packages is never one.
         #expect(await refusal { try client.fetchPackage(id: "nope", to: out) }?.status == 404)
         #expect(await refusal { try client.fetchPackage(id: "..", to: out) } != nil)
@@ -190,5 +202,75 @@ import Testing
         #expect(unknown?.status == 403)
         #expect(try f.keyCount("b") == keyB)
         await narrow.stop()
+    }
+}
+
+/// Faults: concurrent requests of one user, and a client that goes away mid-upload (in the serialized suite: they
+/// compare the shared keys' counts too).
+extension OwnerServiceTests {
+    /// Six concurrent requests of a user whose budget covers two: exactly two are decrypted, the others are 403,
+    /// and both the user's count and the key's rise by exactly two chunks.
+    @Test func concurrentRequestsStayWithinTheBudget() async throws {
+        let f = try ServiceFixture.get()
+        let service = try await f.start()
+        let chunk = try f.chunks(f.requestA)[0]
+        let one = f.chunkCiphertexts[0]
+        #expect(one > 0)
+        let (name, token) = try f.user(budget: 2 * one)
+        let client = OwnerClient(owner: try #require(URL(string: "http://127.0.0.1:\(service.port)")), token: token)
+        let out = f.scratch()
+        let keyBefore = try f.keyCount("a")
+        let statuses = await withTaskGroup(of: Int.self) { group in
+            for i in 0..<6 {
+                group.addTask {
+                    let refused = await refusal {
+                        try client.decrypt(chunk: chunk, response: out.appendingPathComponent("r\(i)"))
+                    }
+                    return refused?.status ?? 200
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses.sorted() == [200, 200, 403, 403, 403, 403])
+        #expect(try f.stored(name)?.decrypted == 2 * one)
+        #expect(try f.keyCount("a") - keyBefore == 2 * one)
+        await service.stop()
+    }
+
+    /// A client that sends half a chunk and closes the connection: the partial upload reaches the spool, then is
+    /// removed; nothing is decrypted or counted, and the service goes on serving.
+    @Test func clientDisconnectMidUploadCountsNothing() async throws {
+        let f = try ServiceFixture.get()
+        let spool = f.scratch().appendingPathComponent("spool")
+        let service = try await f.start(spool: spool)
+        let (name, token) = try f.user()
+        let bytes = [UInt8](try Data(contentsOf: try f.chunks(f.requestA)[0]))
+        let keyBefore = try f.keyCount("a")
+        let port = service.port
+        let socket = try await blocking { try RawConnection(port: port) }
+        try socket.send(
+            Array(
+                ("POST /v1/decrypt HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
+                    + "Content-Type: application/octet-stream\r\nContent-Length: \(bytes.count)\r\n\r\n").utf8))
+        try socket.send(Array(bytes[0..<(bytes.count / 2)]))
+        // The upload is under way: its spool file holds (part of) what was sent.
+        var spooled = 0
+        for _ in 0..<100 where spooled == 0 {
+            try await Task.sleep(nanoseconds: 20_000_000)
+            spooled = ((try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? []).count
+        }
+        #expect(spooled == 1)
+        socket.close()
+        var left = 1
+        for _ in 0..<100 where left > 0 {
+            try await Task.sleep(nanoseconds: 20_000_000)
+            left = ((try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? []).count
+        }
+        #expect(left == 0)
+        #expect(try f.keyCount("a") == keyBefore)
+        #expect(try f.stored(name)?.decrypted == 0)
+        let client = OwnerClient(owner: try #require(URL(string: "http://127.0.0.1:\(port)")), token: token)
+        #expect(try await blocking { client.healthy() })
+        await service.stop()
     }
 }
