@@ -108,10 +108,17 @@ public enum OwnerService {
     static func makeApplication(
         _ configuration: OwnerServiceConfiguration, logger: Logger, onListening: @escaping @Sendable (Int) -> Void
     ) throws -> (some Service, Spool) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: configuration.packages.path, isDirectory: &isDirectory),
-            isDirectory.boolValue
-        else { throw OwnerServiceStartError(reason: "\(configuration.packages.path): no packages directory here") }
+        func isDirectory(_ url: URL) -> Bool {
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+        }
+        guard isDirectory(configuration.packages) else {
+            throw OwnerServiceStartError(reason: "\(configuration.packages.path): no packages directory here")
+        }
+        // Without the key store every token would be unknown: refuse to start rather than answer 401 to everyone.
+        guard isDirectory(configuration.keys) else {
+            throw OwnerServiceStartError(reason: "\(configuration.keys.path): no key store here")
+        }
         guard (0...65535).contains(configuration.port) else {
             throw OwnerServiceStartError(reason: "port \(configuration.port) is not in 0...65535")
         }

@@ -24,8 +24,9 @@ public enum PackageArchive {
     public static let block = 512
     /// The bytes the service and the client move at a time.
     public static let readSize = 1 << 20
-    /// The largest file a package may hold (a package's largest file is a conv2 part of a few hundred MB).
-    public static let maxFileBytes = 16 << 30
+    /// The largest file a package may hold: ustar's 11 octal digits (8 GiB − 1); a package's largest file is a
+    /// conv2 part of a few hundred MB.
+    public static let maxFileBytes = (1 << 33) - 1
     /// The most files a package may hold.
     public static let maxFiles = 1 << 16
 
@@ -40,8 +41,8 @@ public enum PackageArchive {
         for name in names.sorted() where !name.hasPrefix(".") {
             let url = dir.appendingPathComponent(name)
             var status = stat()
-            guard UserStore.safeName(name, maxBytes: 100), lstat(url.path, &status) == 0,
-                (status.st_mode & S_IFMT) == S_IFREG
+            guard UserStore.safeName(name, maxBytes: 100), stat(url.path, &status) == 0,
+                (status.st_mode & S_IFMT) == S_IFREG, Int(status.st_size) <= maxFileBytes
             else { throw InferenceError.badFile(path: url.path, reason: "is not a package file") }
             entries.append(Entry(name: name, size: Int(status.st_size), url: url))
         }

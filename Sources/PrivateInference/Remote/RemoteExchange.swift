@@ -13,8 +13,9 @@ public enum RemoteExchange {
         public var times: PhaseTimes
         /// Chunks sent.
         public var chunks: Int
-        /// The user's decryption count after the request, as the service reports it, and the user's budget.
+        /// The user's decryption count after the request, as the service reports it.
         public var decrypted: Int
+        /// The user's budget, as the service reports it.
         public var budget: Int
     }
 
