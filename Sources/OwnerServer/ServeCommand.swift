@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import OwnerService
+import PrivateInference
 
 /// `privdnn-owner serve`: the owner's decryption service, until SIGTERM or SIGINT.
 struct ServeCommand: AsyncParsableCommand {
@@ -37,6 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // One heap for every thread (as `privdnn` does): the decryptions run on whichever dispatch thread is free,
+        // and per-thread arenas would keep each one's freed chunk buffers resident.
+        ProcessMemory.useOneHeap()
         let (host, port) = try address()
         var logger = Logger(label: "privdnn-owner")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info

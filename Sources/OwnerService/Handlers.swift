@@ -86,6 +86,8 @@ struct Handlers: Sendable {
             let outcome: Result<(OwnerRole.Decryption, UserStore.User?, Int), Error> = await offload { [self] in
                 Result { try decryptSpooled(chunk: chunk, answer: answer, token: token) }
             }
+            // A chunk's buffers are free now; give their pages back so that the resident set stays one chunk's.
+            ProcessMemory.releaseFreeMemory()
             await slots.release()
             let (decryption, user, ciphertexts) = try outcome.get()
             guard let handle = FileHandle(forReadingAtPath: answer.path) else { throw APIError.internal }
