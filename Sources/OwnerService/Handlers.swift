@@ -26,6 +26,8 @@ struct Handlers: Sendable {
         do {
             let token = try bearer(request)
             let user = try await offload { try authenticate(token) }
+            // An ID that is not a plain folder name is never echoed (into the answer or the log).
+            guard PackageID.isValid(id) else { throw APIError.notFound("no such package") }
             if let allowed = user.packages, !allowed.contains(id) {
                 throw APIError(.otherPackage(name: user.name, package: id))
             }

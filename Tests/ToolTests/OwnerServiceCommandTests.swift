@@ -100,6 +100,16 @@ import Testing
         // The committed model scores 99 % on MNIST; 20 images at 80 % or better rule out garbage predictions.
         #expect((object?["accuracy"] as? Double ?? 0) >= 80)
 
+        // `inference --owner`: the user's side of the whole exchange on the test half's first images.
+        let whole = try ChildProcess.run(
+            [
+                "inference", "--dataset", "mnist", "--data-dir", RepositoryPaths.data.appendingPathComponent("mnist").path,
+                "--limit", "10", "--owner", server.url, "--token", token, "--package", "lenet", "--json",
+            ], in: dir)
+        #expect(whole.exitCode == 0, "\(whole.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(whole.stdout.utf8)) as? [String: Any]
+        #expect(report?["images"] as? Int == 10 && (report?["accuracy"] as? Double ?? 0) >= 70)
+
         let wrong = try ChildProcess.run(infer + ["--token", "pdt_" + String(repeating: "0", count: 64)], in: dir)
         #expect(wrong.exitCode != 0 && wrong.stderr.contains("401"))
         #expect(!wrong.stderr.contains(token))

@@ -48,11 +48,7 @@ enum RemoteInference {
                 memoryBudget: memoryBudget, progress: progress)
         }
         box.finish()
-        let logits = result.logits
-        let classes = logits.shape[1]
-        let predictions = (0..<logits.shape[0]).map { i in
-            (0..<classes).max { logits.data[i * classes + $0] < logits.data[i * classes + $1] } ?? 0
-        }
+        let predictions = Predictions.of(result.logits)
         let labels = try self.labels(images, offset: offset, count: count)
         let correct = labels.map { l in zip(predictions, l).filter { $0 == Int($1) }.count }
         let accuracy = correct.map { 100 * Double($0) / Double(count) }
@@ -81,5 +77,69 @@ enum RemoteInference {
             throw ToolError("\(path): holds \(dims[0]) labels, fewer than the images chosen")
         }
         return Array(bytes[offset..<(offset + count)])
+    }
+}
+
+extension RemoteInference {
+    /// `privdnn inference --owner URL --token T --package ID`: fetches the package, runs the user's side on the
+    /// data set's test half (or synthetic images) against the service and reports accuracy, time and peak memory.
+    static func dataset(
+        _ name: String, owner: String, token: String, package: String, limit: Int?, synthetic: Int?, seed: UInt64,
+        dataDir: String?, memoryBudget: Int, json: Bool
+    ) throws {
+        guard let set = Dataset(name: name) else {
+            throw ToolError("unknown dataset \(name) (mnist, emnist, gtsrb, cifar10, tinyimagenet)")
+        }
+        var images: LabeledImages
+        if let synthetic {
+            guard (1...65536).contains(synthetic) else { throw ToolError("--synthetic takes 1...65536 images") }
+            images = set.synthetic(count: synthetic, seed: seed)
+        } else {
+            images = try InferenceSupport.run { try set.load(.test, root: dataDir.map { URL(fileURLWithPath: $0) }) }
+        }
+        if let limit { images = images.subset(Array(0..<min(max(0, limit), images.count))) }
+        guard images.count > 0 else { throw ToolError("no images selected") }
+        let client = try client(owner: owner, token: token)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-fetched-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let start = DispatchTime.now().uptimeNanoseconds
+        PeakMemory.reset()
+        _ = try InferenceSupport.run { try client.fetchPackage(id: package, to: scratch) }
+        let (progress, box) = InferenceSupport.progress("encrypted inference")
+        let result = try InferenceSupport.run {
+            try RemoteExchange.infer(
+                package: scratch, pixels: images.pixels, count: images.count, client: client,
+                memoryBudget: memoryBudget, progress: progress)
+        }
+        box.finish()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let predictions = Predictions.of(result.logits)
+        let correct = zip(predictions, images.labels).filter { $0 == Int($1) }.count
+        let accuracy = 100 * Double(correct) / Double(images.count)
+        if json {
+            let object: [String: Any] = [
+                "dataset": set.rawValue, "synthetic": synthetic != nil, "images": images.count, "accuracy": accuracy,
+                "seconds_total": seconds, "peak_rss_bytes": PeakMemory.bytes(), "phases": result.times.seconds,
+                "chunks": result.chunks, "user_decrypted": result.decrypted, "user_budget": result.budget,
+            ]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print("images                 \(images.count)")
+            print(String(format: "encrypted              %.2f %%", accuracy))
+            print(String(format: "total                  %.2f s (package download included)", seconds))
+            print("peak RSS               \(InferenceSupport.bytes(PeakMemory.bytes()))")
+            print("decrypted for you      \(result.decrypted) of \(result.budget) ciphertexts")
+        }
+    }
+}
+
+/// Predicted classes.
+enum Predictions {
+    /// The predicted class of each row of `[B, classes]` logits.
+    static func of(_ logits: Tensor) -> [Int] {
+        let classes = logits.shape[1]
+        return (0..<logits.shape[0]).map { i in
+            (0..<classes).max { logits.data[i * classes + $0] < logits.data[i * classes + $1] } ?? 0
+        }
     }
 }
