@@ -21,12 +21,18 @@ struct ServeCommand: AsyncParsableCommand {
     var maxRequestMib = OwnerServiceConfiguration.defaultMaxRequestBytes >> 20
     @Option(help: "Decryptions run at once (each uses every core).") var decryptions = 1
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Option(help: "PEM certificate (chain) to serve HTTPS directly (with --tls-key); default: plain HTTP behind a proxy.")
+    var tlsCertificate: String?
+    @Option(help: "PEM private key of --tls-certificate.") var tlsKey: String?
 
     func validate() throws {
         guard (1...(1 << 20)).contains(maxRequestMib) else { throw ValidationError("--max-request-mib takes 1...1048576") }
         guard (1...64).contains(decryptions) else { throw ValidationError("--decryptions takes 1...64") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         _ = try address()
+        guard (tlsCertificate == nil) == (tlsKey == nil) else {
+            throw ValidationError("--tls-certificate and --tls-key go together")
+        }
     }
 
     /// `--listen` split into host and port.
@@ -44,14 +50,18 @@ struct ServeCommand: AsyncParsableCommand {
         let (host, port) = try address()
         var logger = Logger(label: "privdnn-owner")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let configuration = OwnerServiceConfiguration(
+        var configuration = OwnerServiceConfiguration(
             keys: URL(fileURLWithPath: keys), packages: URL(fileURLWithPath: packages), host: host, port: port,
             spool: spool.map { URL(fileURLWithPath: $0) }, maxRequestBytes: maxRequestMib << 20,
             concurrentDecryptions: decryptions)
+        if let tlsCertificate, let tlsKey {
+            configuration.tls = (URL(fileURLWithPath: tlsCertificate), URL(fileURLWithPath: tlsKey))
+        }
+        let scheme = configuration.tls == nil ? "http" : "https"
         // A start error (no packages directory, a port in use) is printed as its one line.
         try await OwnerService.run(configuration, logger: logger) { bound in
             // Scripts (and port 0) read where the service is from this line.
-            FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
+            FileHandle.standardOutput.write(Data("listening on \(scheme)://\(host):\(bound)\n".utf8))
         }
     }
 }

@@ -1,7 +1,9 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdTLS
 import Logging
+import NIOSSL
 import PrivateInference
 import ServiceLifecycle
 
@@ -22,6 +24,9 @@ public struct OwnerServiceConfiguration: Sendable {
     public var maxRequestBytes: Int
     /// Decryptions run at once (each already uses every core); more requests wait their turn.
     public var concurrentDecryptions: Int
+    /// A PEM certificate (chain) and its PEM private key to serve HTTPS directly (swift-nio-ssl); `nil`: plain
+    /// HTTP, for loopback behind a reverse proxy that terminates TLS.
+    public var tls: (certificate: URL, privateKey: URL)?
 
     /// The default request limit: 2 GiB, above the chunks of the default 3 GiB engine budget.
     public static let defaultMaxRequestBytes = 2 << 30
@@ -38,6 +43,7 @@ public struct OwnerServiceConfiguration: Sendable {
         self.spool = spool
         self.maxRequestBytes = maxRequestBytes
         self.concurrentDecryptions = concurrentDecryptions
+        tls = nil
     }
 }
 
@@ -107,7 +113,7 @@ public enum OwnerService {
     /// The Hummingbird application and its spool.
     static func makeApplication(
         _ configuration: OwnerServiceConfiguration, logger: Logger, onListening: @escaping @Sendable (Int) -> Void
-    ) throws -> (some Service, Spool) {
+    ) throws -> (any Service, Spool) {
         func isDirectory(_ url: URL) -> Bool {
             var isDirectory: ObjCBool = false
             return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
@@ -136,13 +142,38 @@ public enum OwnerService {
             await handlers.package(request, id: context.parameters.get("id") ?? "")
         }
         router.post("v1/decrypt") { request, _ in await handlers.decrypt(request) }
+        let address = ApplicationConfiguration(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "privdnn-owner")
+        // HTTP/1.1, over TLS when a certificate and key are given (read now, so that a bad file stops the start).
+        if let tls = configuration.tls {
+            let app = Application(
+                router: router, server: try .tls(.http1(), tlsConfiguration: try tlsConfiguration(tls)),
+                configuration: address,
+                onServerRunning: { channel in onListening(channel.localAddress?.port ?? configuration.port) },
+                logger: logger)
+            return (app, spool)
+        }
         let app = Application(
-            router: router,
-            configuration: ApplicationConfiguration(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "privdnn-owner"),
+            router: router, configuration: address,
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
         return (app, spool)
+    }
+
+    /// The server side of TLS from a PEM certificate (chain) and PEM private key.
+    static func tlsConfiguration(_ tls: (certificate: URL, privateKey: URL)) throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        do { chain = try NIOSSLCertificate.fromPEMFile(tls.certificate.path) } catch {
+            throw OwnerServiceStartError(reason: "\(tls.certificate.path): not a PEM certificate")
+        }
+        let key: NIOSSLPrivateKey
+        do { key = try NIOSSLPrivateKey(file: tls.privateKey.path, format: .pem) } catch {
+            // The key's bytes never go into the error.
+            throw OwnerServiceStartError(reason: "\(tls.privateKey.path): not a PEM private key")
+        }
+        guard !chain.isEmpty else { throw OwnerServiceStartError(reason: "\(tls.certificate.path): no certificate") }
+        return TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
     }
 }
 

@@ -15,12 +15,12 @@ import Testing
         let process = Process()
         let url: String
 
-        init(keys: String, packages: String, in dir: URL) throws {
+        init(keys: String, packages: String, in dir: URL, extra: [String] = []) throws {
             let out = dir.appendingPathComponent("serve-\(UUID().uuidString).out")
             FileManager.default.createFile(atPath: out.path, contents: nil)
             process.executableURL = URL(fileURLWithPath: ChildProcess.binary).deletingLastPathComponent()
                 .appendingPathComponent("privdnn-owner")
-            process.arguments = ["serve", "--keys", keys, "--packages", packages, "--listen", "127.0.0.1:0", "--log-level", "warning"]
+            process.arguments = ["serve", "--keys", keys, "--packages", packages, "--listen", "127.0.0.1:0", "--log-level", "warning"] + extra
             process.standardOutput = try FileHandle(forWritingTo: out)
             try process.run()
             // The first line says where it listens (port 0: the system chose).
@@ -182,5 +182,56 @@ import Testing
         #expect(after.exitCode == 0, "\(after.stderr)")
         #expect(try count() > before)
         #expect(server.stop() == 0)
+    }
+
+    /// Runs a system tool; its exit status and standard output.
+    static func tool(_ path: String, _ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    /// `serve --tls-certificate --tls-key`: HTTPS with that certificate (curl trusting it gets the health answer,
+    /// curl trusting the system's roots does not), the user's client verifies certificates (a self-signed one is
+    /// refused), and a file that is not a PEM certificate stops the start with a one-line error.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")
+        && FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")))
+    func servesHTTPSDirectly() throws {
+        let dir = try Self.temporary()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (keys, packages) = (dir.appendingPathComponent("keys").path, dir.appendingPathComponent("packages").path)
+        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: packages, withIntermediateDirectories: true)
+        let certificate = dir.appendingPathComponent("tls.pem").path, key = dir.appendingPathComponent("tls.key").path
+        let (made, _) = try Self.tool(
+            "/usr/bin/openssl",
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "1",
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            ])
+        try #require(made == 0)
+        let server = try Server(
+            keys: keys, packages: packages, in: dir, extra: ["--tls-certificate", certificate, "--tls-key", key])
+        #expect(server.url.hasPrefix("https://127.0.0.1:"))
+        let (trusted, body) = try Self.tool("/usr/bin/curl", ["-s", "--cacert", certificate, server.url + "/health"])
+        #expect(trusted == 0 && body == #"{"status":"ok"}"#)
+        let (untrusted, _) = try Self.tool("/usr/bin/curl", ["-s", server.url + "/health"])
+        #expect(untrusted != 0)
+        let fetch = try ChildProcess.run(
+            ["user", "fetch", "--owner", server.url, "--token", "pdt_x", "--package", "p", "--out", dir.appendingPathComponent("pkg").path],
+            in: dir)
+        #expect(fetch.exitCode != 0 && fetch.stderr.contains("certificate"))
+        #expect(server.stop() == 0)
+        let bad = try Self.tool(
+            ChildProcess.binary + "-owner",
+            ["serve", "--keys", keys, "--packages", packages, "--listen", "127.0.0.1:0", "--tls-certificate", keys, "--tls-key", key])
+        #expect(bad.0 != 0)
     }
 }
