@@ -56,6 +56,26 @@ import Testing
         #expect(try UserStore.list(keys: keys).first?.decrypted == 70)
     }
 
+    /// A reservation waits for the store's lock (which `owner user add` in another process, or another request,
+    /// holds while it reads and writes): while the test holds it, the count does not move; once released, it does.
+    @Test func reservationsWaitForTheLock() throws {
+        let keys = EncryptedProtocolTests.temporary()
+        defer { try? FileManager.default.removeItem(at: keys) }
+        let token = try UserStore.add(keys: keys, name: "u", budget: 10)
+        let held = try FileLock(UserStore.lockURL(keys))
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            _ = try? UserStore.reserve(keys: keys, token: token, package: "p", count: 3)
+            done.signal()
+        }
+        #expect(done.wait(timeout: .now() + 0.5) == .timedOut)
+        let stored = try #require(FileManager.default.contents(atPath: UserStore.url(keys).path))
+        #expect(try JSONDecoder().decode(UserStore.Record.self, from: stored).users.first?.decrypted == 0)
+        held.unlock()
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(try UserStore.list(keys: keys).first?.decrypted == 3)
+    }
+
     /// A damaged store is an error naming it, never a fresh budget.
     @Test func damagedStoreIsRefused() throws {
         let keys = EncryptedProtocolTests.temporary()
