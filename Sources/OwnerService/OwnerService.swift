@@ -131,6 +131,8 @@ public enum OwnerService {
         guard configuration.maxRequestBytes > 0 else {
             throw OwnerServiceStartError(reason: "the request size limit must be positive")
         }
+        // Read before the spool is made, so that a bad certificate leaves nothing behind.
+        let tls = try configuration.tls.map { try tlsConfiguration($0) }
         let spool = try Spool(configuration.spool)
         let handlers = Handlers(
             keys: configuration.keys, index: PackageIndex(root: configuration.packages), spool: spool,
@@ -145,9 +147,9 @@ public enum OwnerService {
         let address = ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: "privdnn-owner")
         // HTTP/1.1, over TLS when a certificate and key are given (read now, so that a bad file stops the start).
-        if let tls = configuration.tls {
+        if let tls {
             let app = Application(
-                router: router, server: try .tls(.http1(), tlsConfiguration: try tlsConfiguration(tls)),
+                router: router, server: try .tls(.http1(), tlsConfiguration: tls),
                 configuration: address,
                 onServerRunning: { channel in onListening(channel.localAddress?.port ?? configuration.port) },
                 logger: logger)

@@ -19,9 +19,9 @@ final class Spool: Sendable {
     /// Uses `directory`, or makes a fresh private one in the system's temporary directory.
     /// - Throws: ``OwnerServiceStartError`` when it cannot be made.
     init(_ directory: URL?) throws {
-        let dir =
-            directory
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-owner-spool-\(UUID().uuidString)")
+        let temporary = FileManager.default.temporaryDirectory
+        if directory == nil { Self.removeStale(in: temporary) }
+        let dir = directory ?? temporary.appendingPathComponent("\(Self.prefix)\(getpid())-\(UUID().uuidString)")
         do {
             try FileManager.default.createDirectory(
                 at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -30,6 +30,21 @@ final class Spool: Sendable {
         }
         self.directory = dir
         owned = directory == nil
+    }
+
+    /// The default spools' name prefix; the process id follows it.
+    static let prefix = "privdnn-owner-spool-"
+
+    /// Removes the default spools of services that were killed (their process no longer runs), with whatever
+    /// partial chunks they held.
+    static func removeStale(in temporary: URL) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
+        where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count).prefix { $0 != "-" }), pid > 0,
+                kill(pid, 0) != 0 && errno == ESRCH
+            else { continue }
+            try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
+        }
     }
 
     /// A fresh file name in the spool.

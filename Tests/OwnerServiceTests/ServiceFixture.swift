@@ -1,5 +1,9 @@
 import CKKS
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import NN
 import OwnerService
 import TestSupport
@@ -31,7 +35,17 @@ struct ServiceFixture: Sendable {
     static let memoryBudget = 3 * 4 * 4 * 3 * 1024 * 8
 
     private init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-service-\(UUID().uuidString)")
+        // The fixture lives as long as the test process; no suite-level teardown exists for it, so each run
+        // removes what runs that have ended left behind (named by their process id) and names its own the same way.
+        let temporary = FileManager.default.temporaryDirectory
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
+        where name.hasPrefix("privdnn-service-") {
+            guard let pid = Int32(name.dropFirst("privdnn-service-".count)), pid > 0, kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
+            try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
+        }
+        root = temporary.appendingPathComponent("privdnn-service-\(getpid())")
+        try? FileManager.default.removeItem(at: root)
         keys = root.appendingPathComponent("keys")
         packages = root.appendingPathComponent("packages")
         try FileManager.default.createDirectory(at: packages, withIntermediateDirectories: true)
