@@ -86,8 +86,10 @@ import Testing
         #expect(token.hasPrefix("pdt_") && token.utf8.count == 68)
         let server = try Server(keys: keys, packages: packages, in: dir)
         let pkg = dir.appendingPathComponent("pkg").path
+        // The token from the environment (not shown by `ps`), as --token gives it.
         let fetch = try ChildProcess.run(
-            ["user", "fetch", "--owner", server.url, "--token", token, "--package", "lenet", "--out", pkg], in: dir)
+            ["user", "fetch", "--owner", server.url, "--package", "lenet", "--out", pkg], in: dir,
+            environment: ["PRIVDNN_TOKEN": token])
         #expect(fetch.exitCode == 0, "\(fetch.stderr)")
         let infer = [
             "user", "infer", "--package", pkg, "--images", Self.images, "--offset", "0", "--count", "20",

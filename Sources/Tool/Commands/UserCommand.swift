@@ -28,18 +28,19 @@ struct UserInferCommand: ParsableCommand {
     var memoryBudget: Double?
     @Option(help: "The owner's service (http://HOST:PORT): send each chunk there and finish, instead of --out.")
     var owner: String?
-    @Option(help: "Your API token for --owner (from `privdnn owner user add`).") var token: String?
+    @Option(help: "Your API token for --owner (from `privdnn owner user add`; default: $PRIVDNN_TOKEN).")
+    var token: String?
     @Flag(help: "With --owner: print one JSON object (images, accuracy, predictions).") var json = false
 
     func validate() throws {
         guard (owner == nil) != (out == nil) else { throw ValidationError("give either --out or --owner (with --token)") }
-        guard (owner == nil) == (token == nil) else { throw ValidationError("--owner and --token go together") }
+        guard owner != nil || token == nil else { throw ValidationError("--token goes with --owner") }
     }
 
     func run() throws {
         let budget = try InferenceSupport.memoryBudget(memoryBudget)
         let (pixels, n) = try InferenceSupport.images(images, offset: offset, count: count)
-        if let owner, let token {
+        if let owner {
             return try RemoteInference.run(
                 package: package, images: images, offset: offset, pixels: pixels, count: n, owner: owner, token: token,
                 memoryBudget: budget, json: json)

@@ -9,7 +9,8 @@ struct UserFetchCommand: ParsableCommand {
         commandName: "fetch", abstract: "Download a model package from the owner's service (privdnn-owner serve).")
 
     @Option(help: "The owner's service (http://HOST:PORT).") var owner: String
-    @Option(help: "Your API token (from `privdnn owner user add`).") var token: String
+    @Option(help: "Your API token (from `privdnn owner user add`; default: $PRIVDNN_TOKEN, which `ps` does not show).")
+    var token: String?
     @Option(help: "The package's ID (its folder name on the owner's side).") var package: String
     @Option(help: "Package directory to write (replaced atomically once complete).") var out: String
 
@@ -23,8 +24,11 @@ struct UserFetchCommand: ParsableCommand {
 /// `privdnn user infer --owner URL --token T`: the request's chunks go to the service one at a time and the
 /// predictions come back in one command.
 enum RemoteInference {
-    /// A client of `owner`, which must be an http(s) URL.
-    static func client(owner: String, token: String) throws -> OwnerClient {
+    /// A client of `owner`, which must be an http(s) URL, with `token` or else `$PRIVDNN_TOKEN`.
+    static func client(owner: String, token: String?) throws -> OwnerClient {
+        guard let token = token ?? ProcessInfo.processInfo.environment["PRIVDNN_TOKEN"] else {
+            throw ToolError("give --token, or the token in $PRIVDNN_TOKEN")
+        }
         guard let url = URL(string: owner), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
             url.host != nil
         else { throw ToolError("--owner takes the service's URL, e.g. http://127.0.0.1:8080") }
@@ -37,7 +41,7 @@ enum RemoteInference {
     /// Runs the exchange against the service and prints the predictions (and accuracy when labels lie beside the
     /// images: `…-labels-idx1-ubyte[.gz]` for `…-images-idx3-ubyte[.gz]`).
     static func run(
-        package: String, images: String, offset: Int, pixels: [UInt8], count: Int, owner: String, token: String,
+        package: String, images: String, offset: Int, pixels: [UInt8], count: Int, owner: String, token: String?,
         memoryBudget: Int, json: Bool
     ) throws {
         let client = try client(owner: owner, token: token)
@@ -84,7 +88,7 @@ extension RemoteInference {
     /// `privdnn inference --owner URL --token T --package ID`: fetches the package, runs the user's side on the
     /// data set's test half (or synthetic images) against the service and reports accuracy, time and peak memory.
     static func dataset(
-        _ name: String, owner: String, token: String, package: String, limit: Int?, synthetic: Int?, seed: UInt64,
+        _ name: String, owner: String, token: String?, package: String, limit: Int?, synthetic: Int?, seed: UInt64,
         dataDir: String?, memoryBudget: Int, json: Bool
     ) throws {
         guard let set = Dataset(name: name) else {
