@@ -13,9 +13,18 @@ let package = Package(
         .library(name: "NN", targets: ["NN"]),
         .library(name: "PrivateInference", targets: ["PrivateInference"]),
         .executable(name: "privdnn", targets: ["Tool"]),
+        // The owner's HTTP service, a product of its own so that `privdnn` never compiles the server stack.
+        .library(name: "OwnerService", targets: ["OwnerService"]),
+        .executable(name: "privdnn-owner", targets: ["OwnerServer"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Only the owner's service (OwnerService, privdnn-owner) uses these; no default traits (swift-configuration).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CGMP", path: "Sources/CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"])]),
@@ -36,11 +45,32 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: releaseCMO),
+        .target(
+            name: "OwnerService",
+            dependencies: [
+                "PrivateInference",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .executableTarget(
+            name: "OwnerServer",
+            dependencies: [
+                "OwnerService", "PrivateInference",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NTTTests", dependencies: ["CGMP", "NTT", "TestSupport"]),
         .testTarget(name: "CKKSTests", dependencies: ["NTT", "CKKS", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "PrivateInferenceTests", dependencies: ["NTT", "CKKS", "NN", "PrivateInference", "TestSupport"]),
+        .testTarget(
+            name: "OwnerServiceTests",
+            dependencies: ["CKKS", "NN", "PrivateInference", "OwnerService", "TestSupport"]),
         .testTarget(
             name: "ToolTests",
             dependencies: [

@@ -197,12 +197,49 @@ public enum OwnerRole {
         return result
     }
 
-    /// Decrypts one request chunk (found as file `position` of `files`) into its response chunk.
+    /// What a request chunk claims, checked against the owner's record of its package, handed to a service's
+    /// authorization before anything is decrypted or counted under the key.
+    public struct ChunkClaim: Sendable {
+        /// The package key the chunk names (each package has its own).
+        public var keyID: String
+        /// Ciphertexts the chunk holds (what decrypting it counts).
+        public var ciphertexts: Int
+        /// Ciphertexts the key has decrypted so far.
+        public var keyDecrypted: Int
+        /// Flooding's bound t on that count.
+        public var keyLimit: Int
+    }
+
+    /// Decrypts one request chunk sent on its own (the owner's service: a chunk per HTTP request) into its
+    /// response chunk, the same decryption as ``decrypt(keys:request:response:)``; the chunk's own index and count
+    /// stand for its place, since the chunks of a request arrive separately.
+    /// - Parameters:
+    ///   - keys: the owner's key store.
+    ///   - chunk: the request chunk file.
+    ///   - response: the response chunk file to write.
+    ///   - authorize: called once the chunk has passed every check and before anything is decrypted or counted
+    ///     under the key; it may count the chunk against a user (durably) or throw to refuse it.
+    /// - Returns: the phase times and the key's decryption count after this chunk.
+    /// - Throws: what `authorize` throws, or ``InferenceError`` for a bad or mismatched chunk or key store.
+    public static func decryptChunk(
+        keys: URL, chunk: URL, response: URL, authorize: (ChunkClaim) throws -> Void
+    ) throws -> Decryption {
+        var first: ChunkDirectory.Identity?
+        // The internal parameter is optional (and so formally escaping); it is only called during this call.
+        return try withoutActuallyEscaping(authorize) { authorize in
+            try decryptChunk(
+                keys: keys, chunk: chunk, position: nil, files: nil, first: &first, response: response,
+                authorize: authorize)
+        }
+    }
+
+    /// Decrypts one request chunk (found as file `position` of `files`; `nil`: wherever the chunk says) into its
+    /// response chunk.
     /// - Parameter first: the identity of the request's first chunk, set from this chunk when `nil`: every later
     ///   chunk must be of the same request.
     static func decryptChunk(
-        keys: URL, chunk request: URL, position: Int, files: Int, first: inout ChunkDirectory.Identity?,
-        response: URL, flooding: Bool = true
+        keys: URL, chunk request: URL, position: Int?, files: Int?, first: inout ChunkDirectory.Identity?,
+        response: URL, flooding: Bool = true, authorize: ((ChunkClaim) throws -> Void)? = nil
     ) throws -> Decryption {
         var times = PhaseTimes()
         let path = request.path
@@ -210,7 +247,8 @@ public enum OwnerRole {
         try times.measure("decrypt") {
             let file = try ExchangeFile.read(request, kind: .request)
             let identity = try ChunkDirectory.Identity(file, path: path)
-            try identity.check(position: position, files: files, first: first, path: path)
+            try identity.check(
+                position: position ?? identity.index, files: files ?? identity.count, first: first, path: path)
             if first == nil { first = identity }
             let (store, issued) = try OwnerKeyring.key(keys, keyID: try file.field("keyID", path: path), path: path)
             let context = store.context
@@ -240,6 +278,14 @@ public enum OwnerRole {
                         payload, offset: &offset, count: words, reducedModulo: moduli, degree: n, path: path)
                 }
             }.forEach { try $0.get() }
+            if let authorize {
+                let decrypted = try DecryptionBudget.reserve(
+                    0, dir: store.dir, keyID: store.keyID, flooding: store.flooding)
+                try authorize(
+                    ChunkClaim(
+                        keyID: store.keyID, ciphertexts: count, keyDecrypted: decrypted,
+                        keyLimit: store.flooding.maxDecryptions))
+            }
             // Count first, durably: flooding's guarantee holds for at most t decrypted ciphertexts under this key.
             used = try DecryptionBudget.reserve(count, dir: store.dir, keyID: store.keyID, flooding: store.flooding)
             limit = store.flooding.maxDecryptions

@@ -27,9 +27,21 @@ struct InferenceCommand: ParsableCommand {
     @Option(help: "GiB the user's encrypted layers may take; the request is cut into chunks to fit (default 3).")
     var memoryBudget: Double?
     @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "Run only the user's side against the owner's service at this URL (with --token and --package).")
+    var owner: String?
+    @Option(help: "Your API token for --owner (default: $PRIVDNN_TOKEN).") var token: String?
+    @Option(help: "The package ID to fetch from --owner.") var package: String?
 
     func run() throws {
         let budget = try InferenceSupport.memoryBudget(memoryBudget)
+        if let owner {
+            guard let package, model == nil, selection == nil, share == nil else {
+                throw ToolError("--owner takes --package (and --token), and no --model, --selection or --share")
+            }
+            return try RemoteInference.dataset(
+                dataset, owner: owner, token: token, package: package, limit: limit, synthetic: synthetic, seed: seed,
+                dataDir: dataDir, memoryBudget: budget, json: json)
+        }
         guard let set = Dataset(name: dataset) else {
             throw ToolError("unknown dataset \(dataset) (mnist, emnist, gtsrb, cifar10, tinyimagenet)")
         }

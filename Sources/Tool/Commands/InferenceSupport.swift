@@ -17,6 +17,8 @@ enum InferenceSupport {
             throw ToolError(String(describing: error))
         } catch let error as NNError {
             throw ToolError(String(describing: error))
+        } catch let error as OwnerServiceError {
+            throw ToolError(error.description)
         }
     }
 

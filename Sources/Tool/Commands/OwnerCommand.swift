@@ -9,7 +9,7 @@ import PrivateInference
 struct OwnerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "owner", abstract: "Model owner: write a model package, decrypt user requests.",
-        subcommands: [OwnerPackageCommand.self, OwnerDecryptCommand.self])
+        subcommands: [OwnerPackageCommand.self, OwnerDecryptCommand.self, OwnerUserCommand.self])
 }
 
 /// `privdnn owner package`.

@@ -9,7 +9,7 @@ import PrivateInference
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user", abstract: "User: evaluate a package on private images, finish with the owner's response.",
-        subcommands: [UserInferCommand.self, UserFinishCommand.self])
+        subcommands: [UserInferCommand.self, UserFinishCommand.self, UserFetchCommand.self])
 }
 
 /// `privdnn user infer`.
@@ -23,13 +23,29 @@ struct UserInferCommand: ParsableCommand {
     @Option(help: "First image.") var offset = 0
     @Option(help: "Number of images (default: all from the offset, at most N/2).") var count: Int?
     @Option(help: "Request directory to write, one chunk file per tile (masks and images go to <out>.private/).")
-    var out: String
+    var out: String?
     @Option(help: "GiB the encrypted layers' working set may take; the request is cut into chunks to fit (default 3).")
     var memoryBudget: Double?
+    @Option(help: "The owner's service (http://HOST:PORT): send each chunk there and finish, instead of --out.")
+    var owner: String?
+    @Option(help: "Your API token for --owner (from `privdnn owner user add`; default: $PRIVDNN_TOKEN).")
+    var token: String?
+    @Flag(help: "With --owner: print one JSON object (images, accuracy, predictions).") var json = false
+
+    func validate() throws {
+        guard (owner == nil) != (out == nil) else { throw ValidationError("give either --out or --owner (with --token)") }
+        guard owner != nil || token == nil else { throw ValidationError("--token goes with --owner") }
+    }
 
     func run() throws {
         let budget = try InferenceSupport.memoryBudget(memoryBudget)
         let (pixels, n) = try InferenceSupport.images(images, offset: offset, count: count)
+        if let owner {
+            return try RemoteInference.run(
+                package: package, images: images, offset: offset, pixels: pixels, count: n, owner: owner, token: token,
+                memoryBudget: budget, json: json)
+        }
+        guard let out else { throw ValidationError("--out is required") }
         let (progress, box) = InferenceSupport.progress("encrypted layers")
         let times = try InferenceSupport.run {
             try UserRole.infer(

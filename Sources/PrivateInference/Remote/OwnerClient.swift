@@ -1,0 +1,193 @@
+import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// What the owner's service answered instead of a package or a response (or why it could not be reached).
+public struct OwnerServiceError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The HTTP status (0: no answer).
+    public var status: Int
+    /// The service's error code (`unauthorized`, `forbidden`, `too_large`, `bad_request`, …) or `unreachable`.
+    public var code: String
+    /// The service's one-line message (never a token: the service does not echo it).
+    public var message: String
+
+    /// Makes an error.
+    public init(status: Int, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    /// One line for the command line.
+    public var description: String {
+        status == 0 ? "owner service: \(message)" : "owner service refused (HTTP \(status) \(code)): \(message)"
+    }
+}
+
+/// A client of the owner's decryption service (`privdnn-owner serve`): downloads packages and has request chunks
+/// decrypted, one chunk per HTTP request, streaming files from and to disk (URLSession's upload-from-file and
+/// download tasks), so that neither side holds more than a chunk. Calls block the calling thread.
+public struct OwnerClient: Sendable {
+    /// The service's base URL (`http://127.0.0.1:8080`).
+    public let owner: URL
+    /// The user's API token (sent as `Authorization: Bearer`, never logged or put in an error).
+    let token: String
+    /// How long one request may take (a large chunk's decryption takes minutes at N = 16384).
+    public var timeout: TimeInterval = 3600
+
+    /// A client of the service at `owner` with the user's token.
+    public init(owner: URL, token: String) {
+        self.owner = owner
+        self.token = token
+    }
+
+    /// Downloads package `id` into directory `out` (replaced atomically once complete) and checks that the
+    /// manifest's hash is the service's ETag for it.
+    /// - Returns: the package's content hash (the manifest's BLAKE2b-256).
+    /// - Throws: ``OwnerServiceError`` for a refusal or no answer; ``InferenceError`` for a malformed download.
+    public func fetchPackage(id: String, to out: URL) throws -> String {
+        guard PackageID.isValid(id) else { throw InferenceError.invalidArgument("\(id) is not a package ID") }
+        var request = URLRequest(url: owner.appendingPathComponent("v1/packages").appendingPathComponent(id))
+        request.httpMethod = "GET"
+        let (file, response) = try transfer(request, upload: nil)
+        defer { try? FileManager.default.removeItem(at: file) }
+        guard let handle = FileHandle(forReadingAtPath: file.path) else {
+            throw InferenceError.badFile(path: file.path, reason: "cannot read the download")
+        }
+        defer { try? handle.close() }
+        let hash = try PackageArchive.unpack(source: owner.absoluteString + "/v1/packages/" + id, out: out) { buffer in
+            guard let data = try handle.read(upToCount: buffer.count), !data.isEmpty else { return 0 }
+            data.copyBytes(to: buffer)
+            return data.count
+        }
+        let etag = (response.value(forHTTPHeaderField: "ETag") ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "\"W/"))
+        guard etag == hash else {
+            try? FileManager.default.removeItem(at: out)
+            throw InferenceError.mismatch(
+                path: out.path, reason: "the downloaded manifest's hash is not the service's ETag (changed in transit)")
+        }
+        return hash
+    }
+
+    /// Sends one request chunk and writes the service's response chunk.
+    /// - Returns: the user's decryption count after this chunk and their budget, as the service reports them.
+    /// - Throws: ``OwnerServiceError`` for a refusal (401 unknown token, 403 revoked, other package or budget,
+    ///   413 too large, 400 malformed) or no answer.
+    @discardableResult
+    public func decrypt(chunk: URL, response: URL) throws -> (decrypted: Int, budget: Int) {
+        var request = URLRequest(url: owner.appendingPathComponent("v1/decrypt"))
+        request.httpMethod = "POST"
+        request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
+        let (file, answer) = try transfer(request, upload: chunk)
+        do {
+            if FileManager.default.fileExists(atPath: response.path) { try FileManager.default.removeItem(at: response) }
+            try FileManager.default.moveItem(at: file, to: response)
+        } catch {
+            try? FileManager.default.removeItem(at: file)
+            throw InferenceError.badFile(path: response.path, reason: "cannot write the response chunk")
+        }
+        return (
+            Int(answer.value(forHTTPHeaderField: "X-PrivDNN-User-Decrypted") ?? "") ?? 0,
+            Int(answer.value(forHTTPHeaderField: "X-PrivDNN-User-Budget") ?? "") ?? 0
+        )
+    }
+
+    /// Whether the service answers `GET /health` with 200.
+    public func healthy() -> Bool {
+        var request = URLRequest(url: owner.appendingPathComponent("health"))
+        request.httpMethod = "GET"
+        guard let (file, _) = try? transfer(request, upload: nil, authorize: false) else { return false }
+        try? FileManager.default.removeItem(at: file)
+        return true
+    }
+
+    /// Runs one request (uploading `upload` from disk if given) and downloads the answer to a temporary file.
+    /// - Returns: the downloaded body's file (the caller removes it) and the response.
+    /// - Throws: ``OwnerServiceError`` for a status other than 200 (with the service's JSON error) or no answer.
+    func transfer(_ request: URLRequest, upload: URL?, authorize: Bool = true) throws -> (URL, HTTPURLResponse) {
+        var request = request
+        request.timeoutInterval = timeout
+        if authorize { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let session = URLSession(configuration: .ephemeral)
+        defer { session.finishTasksAndInvalidate() }
+        let outcome = Outcome()
+        let task: URLSessionTask
+        if let upload {
+            // The body streams from the file; the answer (one response chunk, a fraction of the request's size)
+            // arrives in memory and is written to a file by the caller: at most one chunk is held.
+            task = session.uploadTask(with: request, fromFile: upload) { data, response, error in
+                outcome.finish(data: data, file: nil, response: response, error: error)
+            }
+        } else {
+            task = session.downloadTask(with: request) { file, response, error in
+                // The download's file is removed when this handler returns: move it first.
+                var kept: URL?
+                if let file {
+                    let target = FileManager.default.temporaryDirectory.appendingPathComponent(
+                        "privdnn-download-\(UUID().uuidString)")
+                    if (try? FileManager.default.moveItem(at: file, to: target)) != nil { kept = target }
+                }
+                outcome.finish(data: nil, file: kept, response: response, error: error)
+            }
+        }
+        task.resume()
+        let (data, file, response, error) = outcome.wait()
+        if let error {
+            if let file { try? FileManager.default.removeItem(at: file) }
+            throw OwnerServiceError(status: 0, code: "unreachable", message: "\(owner.absoluteString): \(error.localizedDescription)")
+        }
+        guard let http = response as? HTTPURLResponse else {
+            throw OwnerServiceError(status: 0, code: "unreachable", message: "\(owner.absoluteString): no HTTP answer")
+        }
+        var body = data
+        if body == nil, let file, http.statusCode != 200, let handle = FileHandle(forReadingAtPath: file.path) {
+            body = try? handle.read(upToCount: 1 << 16)  // an error is a line of JSON: never read a large body
+            try? handle.close()
+        }
+        guard http.statusCode == 200 else {
+            if let file { try? FileManager.default.removeItem(at: file) }
+            throw Self.refusal(status: http.statusCode, body: body ?? Data())
+        }
+        if let file { return (file, http) }
+        let target = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-download-\(UUID().uuidString)")
+        do { try AtomicWrite.write([[UInt8](body ?? Data())], to: target) } catch {
+            throw InferenceError.badFile(path: target.path, reason: "cannot keep the service's answer")
+        }
+        return (target, http)
+    }
+
+    /// The service's JSON error (`{"error": {"code": …, "message": …}}`) as an ``OwnerServiceError``.
+    static func refusal(status: Int, body: Data) -> OwnerServiceError {
+        struct Envelope: Decodable {
+            struct Detail: Decodable {
+                var code: String
+                var message: String
+            }
+            var error: Detail
+        }
+        if let envelope = try? JSONDecoder().decode(Envelope.self, from: body.prefix(1 << 16)) {
+            return OwnerServiceError(status: status, code: envelope.error.code, message: envelope.error.message)
+        }
+        return OwnerServiceError(status: status, code: "http_\(status)", message: "no JSON error from the service")
+    }
+}
+
+/// One URLSession task's result, handed from its completion handler to the waiting caller.
+private final class Outcome: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: (Data?, URL?, URLResponse?, Error?) = (nil, nil, nil, nil)
+
+    /// Called once by the completion handler.
+    func finish(data: Data?, file: URL?, response: URLResponse?, error: Error?) {
+        result = (data, file, response, error)
+        done.signal()
+    }
+
+    /// Waits for ``finish(data:file:response:error:)``; the semaphore orders the write before this read.
+    func wait() -> (Data?, URL?, URLResponse?, Error?) {
+        done.wait()
+        return result
+    }
+}
