@@ -36,9 +36,11 @@ static void privdnn_jpeg_emit_message(j_common_ptr info, int level) {
 }
 
 /// Decodes a JPEG held in memory to interleaved 8-bit RGB (greyscale is expanded to RGB, as PIL's convert("RGB")).
-/// Returns 0 on success.
-static inline int privdnn_jpeg_decode_rgb(const unsigned char *data, unsigned long size, unsigned char **pixels,
-                                          int *width, int *height, char *message, size_t message_size) {
+/// Returns 0 on success, 2 (with the header's size in `*width`, `*height`) for an image of more than `max_pixels`
+/// pixels, 1 for any other error.
+static inline int privdnn_jpeg_decode_rgb(const unsigned char *data, unsigned long size,
+                                          unsigned long long max_pixels, unsigned char **pixels, int *width,
+                                          int *height, char *message, size_t message_size) {
     struct jpeg_decompress_struct info;
     struct privdnn_jpeg_error error;
     unsigned char *volatile buffer = NULL;  // the pointer itself is volatile: it must survive the longjmp
@@ -55,7 +57,17 @@ static inline int privdnn_jpeg_decode_rgb(const unsigned char *data, unsigned lo
     }
     jpeg_create_decompress(&info);
     jpeg_mem_src(&info, data, size);
+    // The header's size is the file's own claim: a few bytes can announce 65,535 x 65,535 pixels (12 GiB of RGB,
+    // more as progressive coefficients). Refuse sizes beyond max_pixels before anything is allocated for them, and
+    // cap libjpeg's own working memory (it reports an error instead of going past it).
+    info.mem->max_memory_to_use = 1L << 30;
     jpeg_read_header(&info, TRUE);
+    if ((unsigned long long)info.image_width * info.image_height > max_pixels) {
+        *width = (int)info.image_width;
+        *height = (int)info.image_height;
+        jpeg_destroy_decompress(&info);
+        return 2;
+    }
     info.out_color_space = JCS_RGB;
     jpeg_start_decompress(&info);
     size_t stride = (size_t)info.output_width * 3;

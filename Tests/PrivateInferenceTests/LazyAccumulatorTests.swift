@@ -112,7 +112,10 @@ struct LazyAccumulatorTests {
         }
         let w = weights.map { WordBuffer($0) }, x = inputs.map { WordBuffer($0) }
         let cipherWeights = w.map { EvaluationForm.weight($0, primes: k, degree: n, moduli: moduli) }
-        let cipherInputs = x.map { EvaluationForm.input($0, primes: k, degree: n, moduli: moduli) }
+        // Only three-component inputs have an evaluation form (a plaintext's k·n words would be read past their end).
+        let cipherInputs = x.enumerated().map { t, input in
+            sizes[t] == 3 ? EvaluationForm.input(input, primes: k, degree: n, moduli: moduli) : input
+        }
         for (t, input) in x.enumerated() where sizes[t] == 3 {
             let back = EvaluationForm.coefficients(ofInput: cipherInputs[t], primes: k, degree: n, moduli: moduli)
             #expect(back.array == input.array)

@@ -12,7 +12,7 @@ func temporaryPath(_ name: String) -> String {
 func runParams(_ arguments: [String]) throws -> [UInt8] {
     let out = temporaryPath("params.bin")
     defer { try? FileManager.default.removeItem(atPath: out) }
-    var command = try CKKSParamsCommand.parse(arguments + ["--out", out])
+    let command = try CKKSParamsCommand.parse(arguments + ["--out", out])
     try command.run()
     return [UInt8](try Data(contentsOf: URL(fileURLWithPath: out)))
 }

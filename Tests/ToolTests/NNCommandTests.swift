@@ -102,7 +102,7 @@ import TestSupport
     @Test func trainIntoAFolderNamesIt() throws {
         let data = try smallMNIST(train: 64, test: 10)
         defer { try? FileManager.default.removeItem(at: data) }
-        var train = try TrainCommand.parse([
+        let train = try TrainCommand.parse([
             "--dataset", "mnist", "--data-dir", data.path, "--epochs", "1", "--batch-size", "32", "--out", data.path,
             "--json",
         ])

@@ -17,7 +17,7 @@ import Testing
 
         init(keys: String, packages: String, in dir: URL, extra: [String] = []) throws {
             let out = dir.appendingPathComponent("serve-\(UUID().uuidString).out")
-            FileManager.default.createFile(atPath: out.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
             process.executableURL = URL(fileURLWithPath: ChildProcess.binary).deletingLastPathComponent()
                 .appendingPathComponent("privdnn-owner")
             process.arguments = ["serve", "--keys", keys, "--packages", packages, "--listen", "127.0.0.1:0", "--log-level", "warning"] + extra

@@ -6,10 +6,18 @@ import Foundation
 /// libjpeg is the decoder PIL uses, with the same defaults (integer DCT, fancy upsampling), so decoded pixels
 /// match what torchvision's `ImageFolder` saw. Greyscale JPEGs are expanded to RGB, like PIL's `convert("RGB")`.
 public enum JPEG {
+    /// The largest image ``decode(_:file:maxPixels:)`` accepts by default: 64 Mpx, 192 MiB of RGB. Data sets hold
+    /// far smaller pictures (TinyImageNet 64 x 64, GTSRB up to a few hundred pixels a side); the limit is there
+    /// because a JPEG header states its size, and a corrupt or hostile file can claim gigapixels.
+    public static let defaultMaxPixels = 1 << 26
+
     /// Decodes a JPEG held in memory to RGB.
     ///
-    /// - Throws: ``DataFileError`` naming `file` with libjpeg's message for a foreign, corrupt or truncated file.
-    public static func decode(_ bytes: [UInt8], file: String) throws -> RGBImage {
+    /// - Parameter maxPixels: images with more pixels (width × height, as the header states them) are refused
+    ///   before their buffers are allocated.
+    /// - Throws: ``DataFileError`` naming `file` with libjpeg's message for a foreign, corrupt, truncated or
+    ///   oversized file.
+    public static func decode(_ bytes: [UInt8], file: String, maxPixels: Int = defaultMaxPixels) throws -> RGBImage {
         guard bytes.count >= 3, bytes[0] == 0xff, bytes[1] == 0xd8 else {
             throw DataFileError(file: file, problem: "not a JPEG image (no SOI marker FF D8)")
         }
@@ -20,10 +28,15 @@ public enum JPEG {
         let status = bytes.withUnsafeBufferPointer { input in
             message.withUnsafeMutableBufferPointer { text in
                 privdnn_jpeg_decode_rgb(
-                    input.baseAddress, UInt(input.count), &output, &width, &height, text.baseAddress, text.count)
+                    input.baseAddress, UInt(input.count), UInt64(max(0, maxPixels)), &output, &width, &height,
+                    text.baseAddress, text.count)
             }
         }
         defer { free(output) }
+        if status == 2 {
+            throw DataFileError(
+                file: file, problem: "JPEG of \(width) x \(height) pixels is over the limit of \(maxPixels) pixels")
+        }
         guard status == 0, let output, width > 0, height > 0 else {
             let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw DataFileError(file: file, problem: "corrupt JPEG (\(reason.isEmpty ? "decoder error" : reason))")

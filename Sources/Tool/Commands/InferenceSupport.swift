@@ -44,7 +44,6 @@ enum InferenceSupport {
         return ({ done, total in box.update(done, total) }, box)
     }
 
-    /// Human-readable bytes.
     /// `--memory-budget` (GiB) as bytes: the default when not given.
     /// - Throws: ``ToolError`` for a budget outside 1/16 … 1024 GiB.
     static func memoryBudget(_ gib: Double?) throws -> Int {
