@@ -80,6 +80,49 @@ if let spec = value("--tiles") {
             "seconds": Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, "cpu_seconds": cpuSeconds() - cpu,
             "phases": run.times.seconds,
         ]))
+} else if let spec = value("--pixels") {
+    // DATASET:SELECTION — one image in the pixels packing, in memory (PixelsRun). MNIST takes the trained LeNet-5
+    // (--model) and the first test image with a named selection (1,1 / 2,6 / all); the other data sets a seeded
+    // random-initialised model and image (time does not depend on the weights) with SELECTION the pruning share in %.
+    let parts = spec.split(separator: ":").map(String.init)
+    guard parts.count == 2, let set = Dataset(name: parts[0]) else {
+        FileHandle.standardError.write(Data("InferenceBenchmarks: --pixels DATASET:SELECTION\n".utf8))
+        exit(2)
+    }
+    let parameters = try ParameterPreset.auto.encryptionParameters()
+    let repeats = value("--repeats").flatMap(Int.init) ?? 5
+    let report: PixelsRun.Report
+    if set == .mnist {
+        guard let selection = selections[parts[1]] else {
+            FileHandle.standardError.write(Data("InferenceBenchmarks: --pixels mnist:1,1|2,6|all\n".utf8))
+            exit(2)
+        }
+        let images = try Dataset.mnist.load(.test, root: value("--data").map { URL(fileURLWithPath: $0) })
+        report = try PixelsRun.run(
+            modelURL: URL(fileURLWithPath: value("--model") ?? "models/lenet5-mnist.safetensors"),
+            normalization: set.normalization, selection: selection, parameters: parameters,
+            pixels: Array(images.pixels.prefix(28 * 28)), repeats: repeats)
+    } else {
+        guard let share = Double(parts[1]) else {
+            FileHandle.standardError.write(Data("InferenceBenchmarks: --pixels DATASET:SHARE\n".utf8))
+            exit(2)
+        }
+        let model = Model(set.architecture, seed: 0)
+        report = try PixelsRun.run(
+            model: model, normalization: set.normalization, selection: .pruning(model, percent: share),
+            parameters: parameters, pixels: set.synthetic(count: 1, seed: 0).pixels, repeats: repeats)
+    }
+    print(
+        json([
+            "benchmark": "pixels/\(set.rawValue)/\(parts[1])", "random_model": set != .mnist,
+            "outputs": report.outputs, "cipher_lanes": report.cipherLanes, "plain_lanes": report.plainLanes,
+            "rotations": report.rotations, "seconds_package": report.secondsPackage,
+            "seconds_user": report.secondsUser, "seconds_decrypt": report.secondsDecrypt,
+            "seconds_exchange": report.secondsUser + report.secondsDecrypt, "phases": report.phases.seconds,
+            "weight_bytes": report.weightBytes, "galois_key_bytes": report.galoisKeyBytes,
+            "request_bytes": report.requestBytes, "max_difference": report.maxDifference, "largest": report.largest,
+            "peak_rss_bytes": PeakMemory.bytes(),
+        ]))
 } else if arguments.contains("--micro") {
     try Micro.run()
 } else if arguments.contains("--kernel") {

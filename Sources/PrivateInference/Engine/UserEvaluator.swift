@@ -224,6 +224,14 @@ struct UserEvaluator {
     /// channel c, in the source plane's padded coordinates (2×2 means after a pool), or `nil` where every image's
     /// value is zero.
     func sourceValues(pixels: [UInt8], count: Int, channel c: Int, row: Int, col: Int) -> [Double]? {
+        Self.sourceValues(
+            geometry: geometry, inputShift: inputShift, pixels: pixels, count: count, channel: c, row: row, col: col)
+    }
+
+    /// ``sourceValues(pixels:count:channel:row:col:)`` for any geometry and input shift.
+    static func sourceValues(
+        geometry: StageGeometry, inputShift: [Double], pixels: [UInt8], count: Int, channel c: Int, row: Int, col: Int
+    ) -> [Double]? {
         let side = geometry.inputSide, channels = geometry.inputChannels, p = geometry.conv1Padding
         let shift = inputShift[c]
         let reach = geometry.conv1Pooled ? 2 : 1
@@ -274,7 +282,7 @@ struct UserEvaluator {
         guard filters > 0, !weights.conv2Filters.isEmpty, !rows.isEmpty else { return }
         let n = context.degree
         let k1 = PipelineLevels.conv1Primes
-        let stage = geometry.conv1, s = stage.stride, window = stage.window, side1 = geometry.conv1Side
+        let stage = geometry.conv1, s = stage.stride, window = stage.window
         let channels = geometry.inputChannels, taps = geometry.conv1Taps
         let cipher = geometry.conv2Cipher, rowLength = cipher.pairStarts.count
         let conv1Scale = plan.inputScale * plan.conv1WeightScale
@@ -566,13 +574,11 @@ struct UserEvaluator {
         let n = context.degree
         let k2 = PipelineLevels.conv2Primes
         let moduli = context.moduli(k2)
-        let side1 = geometry.conv1Side, plane = side1 * side1, side2 = geometry.conv2Side
-        let channels1 = geometry.conv1Channels
+        let side2 = geometry.conv2Side
         let positions = tile.positions(geometry), firstOutput = tile.rows.lowerBound * side2
         let isCipher = squares != nil
         // With encrypted conv1 channels the totals are four-component sums in evaluation form.
         let evaluation = !weights.conv1Filters.isEmpty
-        let pad = geometry.conv2Padding, meanReach = geometry.conv2Pooled ? 2 : 1
         let stage = isCipher ? geometry.conv2Cipher : geometry.conv2Plain
         let tapsPerRow = stage.pairedTapsPerRow, stride = stage.stride
         let starts = stage.pairStarts, index = stage.pairIndex, rowLength = starts.count
@@ -608,13 +614,7 @@ struct UserEvaluator {
                         let row = first + cell / rowLength, col = starts[cell % rowLength]
                         // The activation plane's value at padded (row, col) (the mean of a 2×2 block after a pool).
                         func value(_ b: Int, _ col: Int) -> Double {
-                            let ys = Self.clipped(row - pad, meanReach, side1)
-                            let xs = Self.clipped(col - pad, meanReach, side1)
-                            guard col < stage.side, !ys.isEmpty, !xs.isEmpty else { return 0 }
-                            let base = (b * channels1 + c) * plane
-                            var sum = 0.0
-                            for y in ys { for x in xs { sum += Double(activations[base + y * side1 + x]) } }
-                            return meanReach == 2 ? 0.25 * sum : sum
+                            Self.plainSource(geometry, activations, image: b, channel: c, row: row, col: col)
                         }
                         if value(0, col) == 0, value(0, col + 1) == 0,
                             (0..<count).allSatisfy({ value($0, col) == 0 && value($0, col + 1) == 0 })
@@ -688,6 +688,23 @@ struct UserEvaluator {
                 }
             }
         }
+    }
+
+    /// A plaintext channel's value on conv2's plaintext source plane (``StageGeometry/conv2Plain``) at padded
+    /// (row, col): the mean of a 2×2 block of the activation plane after a pool (zero outside it), the activation
+    /// itself otherwise.
+    /// - Parameter activations: `images · conv1Channels · conv1Side²` activations, image-major NCHW.
+    static func plainSource(
+        _ geometry: StageGeometry, _ activations: [Float], image b: Int, channel c: Int, row: Int, col: Int
+    ) -> Double {
+        let side1 = geometry.conv1Side, stage = geometry.conv2Plain, pad = geometry.conv2Padding
+        let meanReach = geometry.conv2Pooled ? 2 : 1
+        let ys = clipped(row - pad, meanReach, side1), xs = clipped(col - pad, meanReach, side1)
+        guard col < stage.side, row < stage.side, !ys.isEmpty, !xs.isEmpty else { return 0 }
+        let base = (b * geometry.conv1Channels + c) * side1 * side1
+        var sum = 0.0
+        for y in ys { for x in xs { sum += Double(activations[base + y * side1 + x]) } }
+        return meanReach == 2 ? 0.25 * sum : sum
     }
 
     /// The tile's conv2 outputs from their running totals: the bias added, one fused relinearize (s², s³) and

@@ -33,6 +33,9 @@ struct LayerKernels: Sendable {
     let conv2CipherTaps: [[[Double]]]
     /// `conv2Plain[o][c]`: filter o's paired taps on plaintext channel c's activations (``StageGeometry/conv2Plain``).
     let conv2Plain: [[[(Double, Double)]]]
+    /// `conv2PlainTaps[o][c]`: the same taps unpaired (`window`² of ``StageGeometry/conv2Plain``: the conv's own
+    /// kernel, box form after a pool).
+    let conv2PlainTaps: [[[Double]]]
     /// conv2 biases (0 for a conv without bias).
     let conv2Bias: [Double]
     /// Worst-case |conv1 output| per conv1 filter over every input of bytes 0…255.
@@ -95,7 +98,8 @@ struct LayerKernels: Sendable {
             (0..<cin).map { c in g.conv2Pooled ? Self.pool(kernel(o, c), k2) : kernel(o, c) }
         }
         conv2Cipher = conv2CipherTaps.map { $0.map { Self.paired($0, side: cipherSide) } }
-        conv2Plain = (0..<g.conv2Channels).map { o in (0..<cin).map { c in Self.paired(kernel(o, c), side: k2) } }
+        conv2PlainTaps = (0..<g.conv2Channels).map { o in (0..<cin).map { c in kernel(o, c) } }
+        conv2Plain = conv2PlainTaps.map { $0.map { Self.paired($0, side: k2) } }
         conv2Norms = conv2CipherTaps.map { $0.map { $0.reduce(0) { $0 + abs($1) } } }
         conv2Bias = c2.bias?.value.data.map(Double.init) ?? [Double](repeating: 0, count: g.conv2Channels)
     }

@@ -1,0 +1,210 @@
+import CKKS
+import Foundation
+
+/// The user's homomorphic part of any PrivDNN network for one image, in the pixels packing (``PixelsLayout``).
+///
+/// Per chunk of positions: each cipher lane is conv1 (one ct⊙pt product per conv1 tap, the tap's operand the image
+/// encoded at the places the lane's blocks read), its bias, a rescale, a square and a rescale; each plain lane is
+/// one encoding of the user's activations. Per output ciphertext: every lane times its weight ciphertext (the
+/// squares' three components give four-component products, summed lazily in ``EvaluationForm``), the bias, one
+/// fused relinearize (s², s³) and rescale, then the folding rotations. No feature map is rotated: shifted copies come from the plaintext image.
+struct PixelsEvaluator {
+    let context: HEContext
+    let plan: ScalePlan
+    let layout: PixelsLayout
+    let weights: PixelsWeights
+    /// The bytes subtracted per input channel before encoding (``LayerKernels/inputShift``).
+    let inputShift: [Double]
+    let relinKeys: RelinKeys
+    /// Keys for ``PixelsLayout/rotationSteps``.
+    let galoisKeys: GaloisKeys
+    /// `weights.conv1`'s words for the multiply-accumulate kernel, made once.
+    let conv1Words: [[WordBuffer]]
+
+    init(
+        context: HEContext, plan: ScalePlan, layout: PixelsLayout, weights: PixelsWeights, inputShift: [Double],
+        relinKeys: RelinKeys, galoisKeys: GaloisKeys
+    ) {
+        self.context = context
+        self.plan = plan
+        self.layout = layout
+        self.weights = weights
+        self.inputShift = inputShift
+        self.relinKeys = relinKeys
+        self.galoisKeys = galoisKeys
+        conv1Words = weights.conv1.map { lane in lane.map { WordBuffer($0.data) } }
+    }
+
+    /// conv1's source plane of one image per input channel (2×2 means of the padded bytes after a pool, the
+    /// padded bytes otherwise, less the input shift), `[channel][row · side + col]`.
+    func sourcePlanes(_ pixels: [UInt8]) -> [[Double]] {
+        let geometry = layout.geometry, side = geometry.conv1.side
+        return (0..<geometry.inputChannels).map { c in
+            (0..<(side * side)).map { i in
+                UserEvaluator.sourceValues(
+                    geometry: geometry, inputShift: inputShift, pixels: pixels, count: 1, channel: c, row: i / side,
+                    col: i % side)?[0] ?? 0
+            }
+        }
+    }
+
+    /// Runs the encrypted layers on one image.
+    /// - Parameters:
+    ///   - pixels: the image's `C · H · W` raw bytes.
+    ///   - activations: the image's `conv1Channels · conv1Side²` activations entering conv2 (the plaintext filters'
+    ///     squares; channels of encrypted filters are ignored).
+    ///   - times: receives conv1, activation and conv2 times.
+    /// - Returns: the output ciphertexts (``PixelsLayout/outputs``) at two primes and `resultScale`; their
+    ///   ``PixelsLayout/results(output:)`` slots hold the encrypted conv2 filters' outputs.
+    /// - Throws: ``InferenceError`` for inputs of the wrong size; `CKKSError` from the evaluator.
+    func evaluate(pixels: [UInt8], activations: [Float], times: inout PhaseTimes) throws -> [Ciphertext] {
+        let geometry = layout.geometry
+        guard pixels.count == geometry.inputChannels * geometry.inputSide * geometry.inputSide else {
+            throw InferenceError.invalidArgument("an image has \(geometry.inputChannels * geometry.inputSide * geometry.inputSide) bytes, got \(pixels.count)")
+        }
+        guard activations.count == geometry.conv1Channels * geometry.conv1Side * geometry.conv1Side else {
+            throw InferenceError.invalidArgument("internal: \(activations.count) activations for one image")
+        }
+        let evaluator = context.evaluator
+        let planes = sourcePlanes(pixels)
+        var outputs: [Ciphertext] = []
+        for chunk in 0..<layout.chunks {
+            let k2 = PipelineLevels.conv2Primes, n = context.degree, moduli = context.moduli(k2)
+            // The squares in evaluation form (a ct⊗ct term then costs four products instead of six).
+            let lanes = try times.measure("conv1") {
+                try Workers.map(layout.cipherLanes) { lane in
+                    Result {
+                        EvaluationForm.input(
+                            WordBuffer(try cipherLane(lane, chunk: chunk, planes: planes).data), primes: k2, degree: n,
+                            moduli: moduli)
+                    }
+                }.map { try $0.get() }
+            }
+            let plain = try times.measure("conv2.encode") {
+                try Workers.map(layout.plainLanes) { lane in
+                    Result { try plainLane(lane, chunk: chunk, activations: activations) }
+                }.map { try $0.get() }
+            }
+            let cipher = !lanes.isEmpty, size = cipher ? 4 : 2
+            let groups = try times.measure("conv2") {
+                try Workers.map(layout.outputGroups) { group in
+                    Result {
+                        let output = chunk * layout.outputGroups + group
+                        // Every lane's product in one lazy sum (ciphertext lanes, then plaintext lanes folded in).
+                        let cipherWeights = weights.cipher[output].map {
+                            EvaluationForm.weight(WordBuffer($0.data), primes: k2, degree: n, moduli: moduli)
+                        }
+                        let plainWeights = weights.plain[output].map { WordBuffer($0.data) }
+                        let cipherTerms = lanes.indices.map {
+                            ProductTerm(
+                                weight: cipherWeights[$0].pointer, input: lanes[$0].pointer, inputIsCipher: true,
+                                inputComponents: 4)
+                        }
+                        let plainTerms = plain.indices.compactMap { lane in
+                            plain[lane].map {
+                                ProductTerm(
+                                    weight: plainWeights[lane].pointer, input: $0.pointer, inputIsCipher: false,
+                                    inputComponents: 2)
+                            }
+                        }
+                        let total = WordBuffer(count: size * k2 * n)
+                        withExtendedLifetime((lanes, plain, cipherWeights, plainWeights)) {
+                            if !cipherTerms.isEmpty {
+                                LazyAccumulator.sumAll(
+                                    [cipherTerms], primes: k2, degree: n, moduli: moduli, outSize: 4,
+                                    into: [total.pointer], accumulate: true, evaluation: true)
+                            }
+                            if !plainTerms.isEmpty {
+                                LazyAccumulator.sumAll(
+                                    [plainTerms], primes: k2, degree: n, moduli: moduli, outSize: 2,
+                                    into: [total.pointer], accumulate: true, evaluation: cipher)
+                            }
+                        }
+                        if cipher { EvaluationForm.interpolate(total.pointer, primes: k2, degree: n, moduli: moduli) }
+                        var result = context.ciphertext(
+                            total, size: size, primes: k2, scale: plan.squareScale * plan.conv2WeightScale)
+                        try evaluator.addInPlace(&result, weights.bias[output])
+                        if result.size > 2 {
+                            try evaluator.relinearizeAndRescaleInPlace(&result, relinKeys: relinKeys)
+                        } else {
+                            try evaluator.rescaleToNextInPlace(&result)
+                        }
+                        // Each filter's term blocks folded: every block of its subgroup ends with the whole sum.
+                        for step in layout.rotationSteps {
+                            let rotated = try evaluator.rotateVector(result, steps: step, galoisKeys: galoisKeys)
+                            try evaluator.addInPlace(&result, rotated)
+                        }
+                        return result
+                    }
+                }.map { try $0.get() }
+            }
+            outputs += groups
+        }
+        return outputs
+    }
+
+    /// Cipher lane `lane` of `chunk`: conv1 of each block's encrypted channel at the places its conv2 tap reads,
+    /// squared (three components at conv2's primes, `squareScale`).
+    func cipherLane(_ lane: Int, chunk: Int, planes: [[Double]]) throws -> Ciphertext {
+        let geometry = layout.geometry, stage = geometry.conv1
+        let window = stage.window, side = stage.side, slots = layout.slots
+        let evaluator = context.evaluator, taps = geometry.conv1Taps
+        // The activation each slot's conv1 output stands for (nil: empty slot or a tap on padding).
+        let places = (0..<slots).map { slot -> (Int, Int)? in
+            guard let term = layout.term(lane: lane, slot: slot, cipher: true),
+                let p = layout.position(chunk: chunk, slot: slot)
+            else { return nil }
+            return layout.activation(position: p, tap: term.tap)
+        }
+        // Each tap's operand encoded on every core, then one lazy sum of all the tap products.
+        let k1 = PipelineLevels.conv1Primes, n = context.degree
+        let encoded = try Workers.map(taps) { i -> Result<WordBuffer?, Error> in
+            let c = i / (window * window), dy = i % (window * window) / window, dx = i % window
+            var any = false
+            let values = places.map { place -> Double in
+                guard let (y, x) = place else { return 0 }
+                let value = planes[c][(stage.stride * y + dy) * side + stage.stride * x + dx]
+                any = any || value != 0
+                return value
+            }
+            // A tap whose every operand is zero (MNIST's border) adds nothing.
+            guard any else { return .success(nil) }
+            return Result { try context.encodeBuffer(values, scale: plan.inputScale, primes: k1) }
+        }.map { try $0.get() }
+        let terms = (0..<taps).compactMap { i in
+            encoded[i].map { ProductTerm(weight: conv1Words[lane][i].pointer, input: $0.pointer, inputIsCipher: false) }
+        }
+        var ct = weights.conv1[lane][taps]
+        if !terms.isEmpty {
+            let sum = WordBuffer(count: 2 * k1 * n)
+            withExtendedLifetime((encoded, conv1Words)) {
+                LazyAccumulator.sumAll(
+                    [terms], primes: k1, degree: n, moduli: context.moduli(k1), outSize: 2, into: [sum.pointer],
+                    accumulate: false)
+            }
+            try evaluator.addInPlace(&ct, context.ciphertext(sum, size: 2, primes: k1, scale: ct.scale))
+        }
+        try evaluator.rescaleToNextInPlace(&ct)
+        var square = try evaluator.square(ct)
+        try evaluator.rescaleToNextInPlace(&square)
+        return square
+    }
+
+    /// Plain lane `lane` of `chunk`: the user's activations (2×2 means after a pool) where each block's conv2 tap
+    /// reads, encoded at `squareScale` on conv2's primes, or `nil` when all are zero.
+    func plainLane(_ lane: Int, chunk: Int, activations: [Float]) throws -> WordBuffer? {
+        var any = false
+        let values = (0..<layout.slots).map { slot -> Double in
+            guard let term = layout.term(lane: lane, slot: slot, cipher: false),
+                let p = layout.position(chunk: chunk, slot: slot)
+            else { return 0 }
+            let (row, col) = layout.source(position: p, tap: term.tap, cipher: false)
+            let value = UserEvaluator.plainSource(
+                layout.geometry, activations, image: 0, channel: layout.plainChannels[term.channel], row: row, col: col)
+            any = any || value != 0
+            return value
+        }
+        guard any else { return nil }
+        return try context.encodeBuffer(values, scale: plan.squareScale, primes: PipelineLevels.conv2Primes)
+    }
+}

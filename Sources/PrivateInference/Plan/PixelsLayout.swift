@@ -1,0 +1,162 @@
+/// Where one image's values sit in the slots of the pixels packing: the layout both parties derive from the
+/// geometry, the selection and the slot count, so the owner can encrypt weights in it and decrypt results from it.
+///
+/// The batch packing puts image i in slot i and every feature-map value in its own ciphertext. For one image that
+/// wastes all slots but one, so here one image's values fill the slots. A conv2 output is a sum of terms — one per
+/// input channel and kernel tap — and the layout gives every term its own block of slots:
+///
+/// - A **block** holds `blockSize` slots, one per conv2 output position (a power of two; positions beyond the plane's
+///   are empty). Blocks are interleaved: block b of a ciphertext serves output filter `b % filtersPerOutput` and
+///   term `b / filtersPerOutput` of a lane.
+/// - A **cipher lane** is a ciphertext of encrypted activations: block (filter f, term τ) holds, at position q, the
+///   square of encrypted conv1 channel e at the place conv2's tap t reads for output q (τ ↦ (e, t)). Those values
+///   are computed directly there: conv1 reads the user's plaintext image, so every shifted copy of an encrypted
+///   channel comes from encoding the image at shifted places — the encrypted weights are slot vectors, and no
+///   ciphertext is ever rotated to move a feature map. The lane is the same for every output filter group.
+/// - A **plain lane** is a plaintext of the user's own activations (plaintext conv1 channels) laid out the same way,
+///   for conv2's box form on them.
+/// - An **output** ciphertext covers `filtersPerOutput` encrypted conv2 filters of one chunk of positions: the sum
+///   of every lane times its weight ciphertext (the conv2 taps of (filter, term) repeated over the block's
+///   positions, zero where the position is empty or the tap reads padding) and the bias, relinearized and rescaled
+///   once; then `log2(groupBlocks)` rotate-and-add steps (`blockSize · filtersPerOutput · 2^i`) fold each filter's
+///   term blocks. A filter's blocks are a whole cyclic subgroup of the slots, so after folding *every* one of them
+///   holds the filter's complete outputs: no slot of a decrypted output holds a partial sum (a single term would be
+///   one weight times a known activation), and the batch exchange's coefficient-domain masks, flooding and budget
+///   apply unchanged.
+///
+/// Zero padding and pooling are folded into the operands: a tap that reads outside the plane has a zero weight, and
+/// pooling is the box and wide forms of ``StageGeometry``, so no mask costs a level. Only the folding rotations
+/// need Galois keys.
+struct PixelsLayout: Sendable, Equatable {
+    let geometry: StageGeometry
+    /// Slots per ciphertext (N/2).
+    let slots: Int
+    /// The encrypted conv1 filters (input channels of the cipher lanes), ascending.
+    let cipherChannels: [Int]
+    /// conv1's plaintext filters (the user's own activations), ascending.
+    let plainChannels: [Int]
+    /// The encrypted conv2 filters, ascending.
+    let filters: [Int]
+    /// Slots per block: conv2 output positions per chunk (a power of two).
+    let blockSize: Int
+    /// Chunks of positions (more than one only when a filter's positions exceed the slots).
+    let chunks: Int
+    /// Blocks given to each filter in an output ciphertext (a power of two): term blocks folded by rotations.
+    let groupBlocks: Int
+
+    /// The layout for one image.
+    /// - Parameters:
+    ///   - slots: N/2, a power of two.
+    ///   - cipherChannels: the encrypted conv1 filters; the other conv1 channels are plaintext.
+    ///   - filters: the encrypted conv2 filters (at least one).
+    init(geometry: StageGeometry, slots: Int, cipherChannels: [Int], filters: [Int]) throws {
+        guard slots > 0, slots & (slots - 1) == 0 else {
+            throw InferenceError.invalidArgument("slots must be a power of two, got \(slots)")
+        }
+        guard !filters.isEmpty else { throw InferenceError.invalidArgument("no encrypted conv2 filter to lay out") }
+        self.geometry = geometry
+        self.slots = slots
+        self.cipherChannels = cipherChannels.sorted()
+        let encrypted = Set(cipherChannels)
+        plainChannels = (0..<geometry.conv1Channels).filter { !encrypted.contains($0) }
+        self.filters = filters.sorted()
+        let positions = Self.powerOfTwo(atLeast: geometry.positions)
+        blockSize = min(positions, slots)
+        chunks = positions / blockSize
+        let terms = max(self.cipherChannels.count * geometry.conv2Cipher.window * geometry.conv2Cipher.window,
+                        plainChannels.count * geometry.conv2Plain.window * geometry.conv2Plain.window, 1)
+        groupBlocks = min(slots / blockSize, Self.powerOfTwo(atLeast: terms))
+    }
+
+    static func powerOfTwo(atLeast n: Int) -> Int {
+        var p = 1
+        while p < n { p <<= 1 }
+        return p
+    }
+
+    /// Blocks per ciphertext.
+    var blocksPerCiphertext: Int { slots / blockSize }
+    /// Encrypted conv2 filters per output ciphertext.
+    var filtersPerOutput: Int { blocksPerCiphertext / groupBlocks }
+    /// conv2 taps on an encrypted channel (wide form after a pool).
+    var cipherTaps: Int { geometry.conv2Cipher.window * geometry.conv2Cipher.window }
+    /// conv2 taps on a plaintext channel (box form after a pool).
+    var plainTaps: Int { geometry.conv2Plain.window * geometry.conv2Plain.window }
+    /// Cipher lanes per chunk.
+    var cipherLanes: Int { (cipherChannels.count * cipherTaps + groupBlocks - 1) / groupBlocks }
+    /// Plain lanes per chunk.
+    var plainLanes: Int { (plainChannels.count * plainTaps + groupBlocks - 1) / groupBlocks }
+    /// Output ciphertexts per chunk.
+    var outputGroups: Int { (filters.count + filtersPerOutput - 1) / filtersPerOutput }
+    /// Output ciphertexts in all.
+    var outputs: Int { chunks * outputGroups }
+    /// The rotation steps of the folding (Galois keys the user needs).
+    var rotationSteps: [Int] {
+        var steps: [Int] = [], step = blockSize * filtersPerOutput
+        while step < slots {
+            steps.append(step)
+            step <<= 1
+        }
+        return steps
+    }
+
+    /// The conv2 output position (y·side + x) at `slot` of a ciphertext of `chunk`, or `nil` for an empty slot.
+    func position(chunk: Int, slot: Int) -> Int? {
+        let p = chunk * blockSize + slot % blockSize
+        return p < geometry.positions ? p : nil
+    }
+
+    /// The term of lane `lane` at `slot`: (index into the lane's channel list, tap), or `nil` past the last term.
+    func term(lane: Int, slot: Int, cipher: Bool) -> (channel: Int, tap: Int)? {
+        let taps = cipher ? cipherTaps : plainTaps
+        let count = (cipher ? cipherChannels : plainChannels).count * taps
+        let t = lane * groupBlocks + slot / blockSize / filtersPerOutput
+        return t < count ? (t / taps, t % taps) : nil
+    }
+
+    /// Where conv2's `tap` reads for output `position` on a stage's padded source plane: (row, col).
+    func source(position: Int, tap: Int, cipher: Bool) -> (row: Int, col: Int) {
+        let stage = cipher ? geometry.conv2Cipher : geometry.conv2Plain
+        let side2 = geometry.conv2Side
+        return (stage.stride * (position / side2) + tap / stage.window, stage.stride * (position % side2) + tap % stage.window)
+    }
+
+    /// The activation (row, col) a cipher tap reads, or `nil` where it reads padding.
+    func activation(position: Int, tap: Int) -> (row: Int, col: Int)? {
+        let (r, c) = source(position: position, tap: tap, cipher: true)
+        let pad = geometry.conv2Padding, side = geometry.conv1Side
+        let row = r - pad, col = c - pad
+        return row >= 0 && row < side && col >= 0 && col < side ? (row, col) : nil
+    }
+
+    /// The encrypted filter (index into ``filters``) of output `group` at `slot`, or `nil` for a block past the last.
+    func filter(group: Int, slot: Int) -> Int? {
+        let f = group * filtersPerOutput + (slot / blockSize) % filtersPerOutput
+        return f < filters.count ? f : nil
+    }
+
+    /// The chunk and filter group of output ciphertext `output` (outputs are chunk-major).
+    func place(output: Int) -> (chunk: Int, group: Int) { (output / outputGroups, output % outputGroups) }
+
+    /// A slot of output `output` where filter `filter` (its index within the output) has `position` after folding
+    /// (its first block; every block b ≡ filter (mod ``filtersPerOutput``) holds the same value).
+    func outputSlot(output: Int, filter: Int, position: Int) -> Int {
+        filter * blockSize + position % blockSize
+    }
+
+    /// The slots the owner decrypts and returns of output ciphertext `output`, with the filter (index into
+    /// ``filters``) and conv2 position each holds.
+    func results(output: Int) -> [(slot: Int, filter: Int, position: Int)] {
+        let (chunk, group) = place(output: output)
+        var out: [(Int, Int, Int)] = []
+        for f in 0..<filtersPerOutput {
+            let index = group * filtersPerOutput + f
+            guard index < filters.count else { break }
+            for q in 0..<blockSize {
+                guard let p = position(chunk: chunk, slot: q) else { break }
+                out.append((outputSlot(output: output, filter: f, position: p), index, p))
+            }
+        }
+        return out
+    }
+}

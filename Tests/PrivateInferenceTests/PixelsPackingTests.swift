@@ -1,0 +1,88 @@
+import CKKS
+import Foundation
+import NN
+import Testing
+
+@testable import PrivateInference
+
+/// The pixels packing (one image's values in the slots) on every PrivDNN network: the same geometry, kernels and
+/// scale plan as the batch packing, decrypted results against the plaintext model. N = 1024 (toy ring, no security),
+/// so the larger planes are cut into chunks of positions and LeNet-5 and AlexNet fold term blocks with rotations.
+@Suite struct PixelsPackingTests {
+    @Test(arguments: 0..<4)
+    func encryptedConvolutionsMatchThePlaintextModel(index: Int) throws {
+        let f = try EngineArchitectureTests.Fixture(index)
+        let (architecture, normalization, selection) = EngineArchitectureTests.cases[index]
+        let (context, keys, g) = (f.context, f.keys, f.geometry)
+        let kernels = try LayerKernels(model: f.model, normalization: normalization)
+        let plan = context.plan(kernels, selection: selection)
+        let layout = try PixelsLayout(
+            geometry: g, slots: context.degree / 2, cipherChannels: selection[1], filters: selection[2])
+        let encryptor = try Encryptor(context: context.ckks, secretKey: keys.secret)
+        let weights = try context.encryptPixelsWeights(kernels, layout: layout, plan: plan, encryptor: encryptor)
+        let galoisKeys = try KeyGenerator(context: context.ckks, secretKey: keys.secret)
+            .createGaloisKeys(steps: layout.rotationSteps)
+        let evaluator = PixelsEvaluator(
+            context: context, plan: plan, layout: layout, weights: weights, inputShift: kernels.inputShift,
+            relinKeys: keys.relinKeys, galoisKeys: galoisKeys)
+        let reference = f.structure.conv2(f.model, f.activations)
+        let decryptor = try Decryptor(context: context.ckks, secretKey: keys.secret)
+        let image = f.pixels.count / f.count, plane = g.conv1Channels * g.conv1Side * g.conv1Side
+        var worst = 0.0, largest = 0.0, checked = 0, replicas = 0.0
+        for b in 0..<f.count {
+            var times = PhaseTimes()
+            let outputs = try evaluator.evaluate(
+                pixels: Array(f.pixels[(b * image)..<((b + 1) * image)]),
+                activations: Array(f.activations.data[(b * plane)..<((b + 1) * plane)]), times: &times)
+            #expect(outputs.count == layout.outputs)
+            var seen = Set<Int>()
+            for (o, ct) in outputs.enumerated() {
+                #expect(ct.coeffModulusSize == PipelineLevels.finalPrimes)
+                let values = try context.decodeCoefficients(
+                    try context.decryptToCoefficients(ct, decryptor: decryptor), primes: PipelineLevels.finalPrimes,
+                    scale: ct.scale)
+                // Every slot holds a complete output (or zero past the last position): no partial sum is decrypted.
+                let (chunk, group) = layout.place(output: o)
+                for slot in 0..<layout.slots {
+                    let expected = layout.filter(group: group, slot: slot).flatMap { filter in
+                        layout.position(chunk: chunk, slot: slot).map {
+                            Double(reference.data[(b * g.conv2Channels + layout.filters[filter]) * g.positions + $0])
+                        }
+                    } ?? 0
+                    replicas = max(replicas, abs(values[slot] - expected))
+                }
+                for (slot, filter, position) in layout.results(output: o) {
+                    let expected = Double(
+                        reference.data[(b * g.conv2Channels + layout.filters[filter]) * g.positions + position])
+                    worst = max(worst, abs(values[slot] - expected))
+                    largest = max(largest, abs(expected))
+                    seen.insert(filter * g.positions + position)
+                    checked += 1
+                }
+            }
+            // Every encrypted filter's every position is returned exactly once.
+            #expect(seen.count == selection[2].count * g.positions)
+        }
+        print(
+            "\(architecture.rawValue) pixels: \(layout.outputs) outputs, \(layout.cipherLanes) cipher + \(layout.plainLanes) plain lanes, steps \(layout.rotationSteps), max |encrypted − plaintext| \(worst) of \(largest)")
+        #expect(checked == f.count * selection[2].count * g.positions)
+        #expect(largest > 1e-2)
+        #expect(worst < 1e-3 * max(1, largest))
+        #expect(replicas < 1e-3 * max(1, largest))
+    }
+
+    /// The layouts at N = 16384 that the one-image targets are measured with: LeNet-5 (1,1) fits one output, one
+    /// cipher lane and one plain lane, folded by seven rotations.
+    @Test func lenetLayoutAtFullSize() throws {
+        let geometry = try StageGeometry(model: Model(.lenet5MNIST, seed: 1))
+        let layout = try PixelsLayout(geometry: geometry, slots: 8192, cipherChannels: [2], filters: [5])
+        #expect(layout.blockSize == 16 && layout.chunks == 1)
+        #expect(layout.groupBlocks == 128 && layout.filtersPerOutput == 4)
+        #expect(layout.cipherLanes == 1 && layout.plainLanes == 1 && layout.outputs == 1)
+        #expect(layout.rotationSteps == [64, 128, 256, 512, 1024, 2048, 4096])
+        #expect(layout.results(output: 0).map(\.slot) == Array(0..<16))
+        // A 5×5 pooled conv2 reads a 6×6 window at stride 2: output 5 = (1, 1) reads activation (2 + 1, 2 + 4) at tap 10.
+        let read = try #require(layout.activation(position: 5, tap: 10))
+        #expect(read.row == 3 && read.col == 6)
+    }
+}
