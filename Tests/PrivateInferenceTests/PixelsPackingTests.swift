@@ -71,6 +71,22 @@ import Testing
         #expect(replicas < 1e-3 * max(1, largest))
     }
 
+    /// `PixelsRun` (what `InferenceBenchmarks --pixels` reports) on LeNet-5 at N = 1024: flooded decryptions of the
+    /// result slots agree with the plaintext model, and the sizes it reports are the layout's.
+    @Test func inMemoryRunReportsTheLayout() throws {
+        let (architecture, normalization, selection) = EngineArchitectureTests.cases[0]
+        let model = EngineArchitectureTests.model(architecture, seed: 3)
+        let report = try PixelsRun.run(
+            model: model, normalization: normalization, selection: selection,
+            parameters: try EngineArchitectureTests.context().parameters, security: .none,
+            pixels: EngineArchitectureTests.pixels(architecture, count: 1, seed: 9), repeats: 2)
+        #expect(report.outputs == 2 && report.cipherLanes == 2 && report.plainLanes == 8 && report.rotations == 5)
+        #expect(report.requestBytes == 2 * 2 * PipelineLevels.finalPrimes * 1024 * 8)
+        #expect(report.largest > 1e-2)
+        #expect(report.maxDifference < 1e-3 * max(1, report.largest))
+        #expect(report.secondsUser > 0 && report.secondsDecrypt > 0 && report.weightBytes > 0 && report.galoisKeyBytes > 0)
+    }
+
     /// The layouts at N = 16384 that the one-image targets are measured with: LeNet-5 (1,1) fits one output, one
     /// cipher lane and one plain lane, folded by seven rotations.
     @Test func lenetLayoutAtFullSize() throws {
