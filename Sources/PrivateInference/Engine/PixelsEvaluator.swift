@@ -20,6 +20,9 @@ struct PixelsEvaluator {
     let galoisKeys: GaloisKeys
     /// `weights.conv1`'s words for the multiply-accumulate kernel, made once.
     let conv1Words: [[WordBuffer]]
+    /// `weights.cipher` in ``EvaluationForm`` and `weights.plain`'s words, made once (a copy per image was more
+    /// memory traffic than the products).
+    let cipherWords: [[WordBuffer]], plainWords: [[WordBuffer]]
 
     init(
         context: HEContext, plan: ScalePlan, layout: PixelsLayout, weights: PixelsWeights, inputShift: [Double],
@@ -33,6 +36,11 @@ struct PixelsEvaluator {
         self.relinKeys = relinKeys
         self.galoisKeys = galoisKeys
         conv1Words = weights.conv1.map { lane in lane.map { WordBuffer($0.data) } }
+        let k2 = PipelineLevels.conv2Primes, n = context.degree, moduli = context.moduli(k2)
+        cipherWords = Workers.map(weights.cipher.count) { o in
+            weights.cipher[o].map { EvaluationForm.weight(WordBuffer($0.data), primes: k2, degree: n, moduli: moduli) }
+        }
+        plainWords = weights.plain.map { $0.map { WordBuffer($0.data) } }
     }
 
     /// conv1's source plane of one image per input channel (2×2 means of the padded bytes after a pool, the
@@ -72,10 +80,11 @@ struct PixelsEvaluator {
             let k2 = PipelineLevels.conv2Primes, n = context.degree, moduli = context.moduli(k2)
             // The squares in evaluation form (a ct⊗ct term then costs four products instead of six).
             let lanes = try times.measure("conv1") {
-                try Workers.map(layout.cipherLanes) { lane in
+                let operands = try conv1Operands(chunk: chunk, planes: planes)
+                return try Workers.map(layout.cipherLanes) { lane in
                     Result {
                         EvaluationForm.input(
-                            WordBuffer(try cipherLane(lane, chunk: chunk, planes: planes).data), primes: k2, degree: n,
+                            WordBuffer(try cipherLane(lane, operands: operands).data), primes: k2, degree: n,
                             moduli: moduli)
                     }
                 }.map { try $0.get() }
@@ -91,10 +100,7 @@ struct PixelsEvaluator {
                     Result {
                         let output = chunk * layout.outputGroups + group
                         // Every lane's product in one lazy sum (ciphertext lanes, then plaintext lanes folded in).
-                        let cipherWeights = weights.cipher[output].map {
-                            EvaluationForm.weight(WordBuffer($0.data), primes: k2, degree: n, moduli: moduli)
-                        }
-                        let plainWeights = weights.plain[output].map { WordBuffer($0.data) }
+                        let cipherWeights = cipherWords[output], plainWeights = plainWords[output]
                         let cipherTerms = lanes.indices.map {
                             ProductTerm(
                                 weight: cipherWeights[$0].pointer, input: lanes[$0].pointer, inputIsCipher: true,
@@ -143,41 +149,66 @@ struct PixelsEvaluator {
         return outputs
     }
 
-    /// Cipher lane `lane` of `chunk`: conv1 of each block's encrypted channel at the places its conv2 tap reads,
-    /// squared (three components at conv2's primes, `squareScale`).
-    func cipherLane(_ lane: Int, chunk: Int, planes: [[Double]]) throws -> Ciphertext {
-        let geometry = layout.geometry, stage = geometry.conv1
-        let window = stage.window, side = stage.side, slots = layout.slots
-        let evaluator = context.evaluator, taps = geometry.conv1Taps
-        // The activation each slot's conv1 output stands for (nil: empty slot or a tap on padding).
-        let places = (0..<slots).map { slot -> (Int, Int)? in
-            guard let term = layout.term(lane: lane, slot: slot, cipher: true),
-                let p = layout.position(chunk: chunk, slot: slot)
-            else { return nil }
-            return layout.activation(position: p, tap: term.tap)
+    /// conv1's image operands of every cipher lane of `chunk`, each distinct one encoded once: the operand of conv1
+    /// tap (c, dy, dx) in a block whose conv2 tap is (ty, tx) is input channel c read at offset (s·ty + dy, s·tx + dx)
+    /// from the block's output positions, so lanes (and taps) with the same offsets share it. Where a conv2 tap reads
+    /// padding the operand holds whatever the plane has there: the conv2 weight of that slot is zero.
+    /// - Returns: the encodings (`nil` where all zero) and, per lane and conv1 tap, the index of its encoding.
+    func conv1Operands(chunk: Int, planes: [[Double]]) throws -> (encodings: [WordBuffer?], index: [[Int]]) {
+        let geometry = layout.geometry, stage = geometry.conv1, wide = geometry.conv2Cipher
+        let window = stage.window, side = stage.side, s1 = stage.stride, taps = geometry.conv1Taps
+        let blocks = layout.blocksPerCiphertext, blockSize = layout.blockSize, side2 = geometry.conv2Side
+        var keys: [[Int]] = [], known: [[Int]: Int] = [:]
+        let index = (0..<layout.cipherLanes).map { lane -> [Int] in
+            let blockTaps = (0..<blocks).map { layout.term(lane: lane, slot: $0 * blockSize, cipher: true)?.tap }
+            return (0..<taps).map { i in
+                let c = i / (window * window), dy = i % (window * window) / window, dx = i % window
+                // [channel, then per block its row and column offsets (or −1, −1 for an empty block)].
+                let key = [c] + blockTaps.flatMap { t -> [Int] in
+                    guard let t else { return [-1, -1] }
+                    return [s1 * (t / wide.window) + dy, s1 * (t % wide.window) + dx]
+                }
+                if let known = known[key] { return known }
+                known[key] = keys.count
+                keys.append(key)
+                return keys.count - 1
+            }
         }
-        // Each tap's operand encoded on every core, then one lazy sum of all the tap products.
-        let k1 = PipelineLevels.conv1Primes, n = context.degree
-        let encoded = try Workers.map(taps) { i -> Result<WordBuffer?, Error> in
-            let c = i / (window * window), dy = i % (window * window) / window, dx = i % window
+        let encodings = try Workers.map(keys.count) { k -> Result<WordBuffer?, Error> in
+            let key = keys[k], plane = planes[key[0]]
             var any = false
-            let values = places.map { place -> Double in
-                guard let (y, x) = place else { return 0 }
-                let value = planes[c][(stage.stride * y + dy) * side + stage.stride * x + dx]
+            let values = (0..<layout.slots).map { slot -> Double in
+                let b = slot / blockSize, oy = key[1 + 2 * b], ox = key[2 + 2 * b]
+                guard oy >= 0, let p = layout.position(chunk: chunk, slot: slot) else { return 0 }
+                let row = s1 * (wide.stride * (p / side2) - wide.padding) + oy
+                let col = s1 * (wide.stride * (p % side2) - wide.padding) + ox
+                guard row >= 0, row < side, col >= 0, col < side else { return 0 }
+                let value = plane[row * side + col]
                 any = any || value != 0
                 return value
             }
-            // A tap whose every operand is zero (MNIST's border) adds nothing.
+            // An operand that is zero everywhere (MNIST's border) adds nothing.
             guard any else { return .success(nil) }
-            return Result { try context.encodeBuffer(values, scale: plan.inputScale, primes: k1) }
+            return Result { try context.encodeBuffer(values, scale: plan.inputScale, primes: PipelineLevels.conv1Primes) }
         }.map { try $0.get() }
+        return (encodings, index)
+    }
+
+    /// Cipher lane `lane` of `chunk`: conv1 of each block's encrypted channel at the places its conv2 tap reads (one
+    /// lazy sum of its taps' products with the shared operands), squared (three components at conv2's primes,
+    /// `squareScale`).
+    func cipherLane(_ lane: Int, operands: (encodings: [WordBuffer?], index: [[Int]])) throws -> Ciphertext {
+        let evaluator = context.evaluator, taps = layout.geometry.conv1Taps
+        let k1 = PipelineLevels.conv1Primes, n = context.degree
         let terms = (0..<taps).compactMap { i in
-            encoded[i].map { ProductTerm(weight: conv1Words[lane][i].pointer, input: $0.pointer, inputIsCipher: false) }
+            operands.encodings[operands.index[lane][i]].map {
+                ProductTerm(weight: conv1Words[lane][i].pointer, input: $0.pointer, inputIsCipher: false)
+            }
         }
         var ct = weights.conv1[lane][taps]
         if !terms.isEmpty {
             let sum = WordBuffer(count: 2 * k1 * n)
-            withExtendedLifetime((encoded, conv1Words)) {
+            withExtendedLifetime((operands.encodings, conv1Words)) {
                 LazyAccumulator.sumAll(
                     [terms], primes: k1, degree: n, moduli: context.moduli(k1), outSize: 2, into: [sum.pointer],
                     accumulate: false)

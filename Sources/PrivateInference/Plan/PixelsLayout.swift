@@ -107,11 +107,13 @@ struct PixelsLayout: Sendable, Equatable {
     }
 
     /// The term of lane `lane` at `slot`: (index into the lane's channel list, tap), or `nil` past the last term.
+    /// Terms are tap-major (consecutive channels of one tap), so that the blocks of a cipher lane mostly share a tap
+    /// and the image operands of conv1 repeat from lane to lane (encoded once: VGG-16 at 50 %, 75 instead of 972).
     func term(lane: Int, slot: Int, cipher: Bool) -> (channel: Int, tap: Int)? {
-        let taps = cipher ? cipherTaps : plainTaps
-        let count = (cipher ? cipherChannels : plainChannels).count * taps
+        let channels = (cipher ? cipherChannels : plainChannels).count
+        let count = channels * (cipher ? cipherTaps : plainTaps)
         let t = lane * groupBlocks + slot / blockSize / filtersPerOutput
-        return t < count ? (t / taps, t % taps) : nil
+        return t < count ? (t % channels, t / channels) : nil
     }
 
     /// Where conv2's `tap` reads for output `position` on a stage's padded source plane: (row, col).
