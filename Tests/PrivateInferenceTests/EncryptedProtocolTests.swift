@@ -34,6 +34,10 @@ import Testing
         #expect(report.images == 6)
         #expect(report.agreement == 100)
         #expect(report.maxLogitDifference < 1e-2)
+        // Packaging is reported apart from the exchange that follows it, and the two make up the total.
+        #expect(report.secondsPackage > 0 && report.secondsExchange > 0)
+        #expect(report.secondsPackage >= (report.phases.seconds["package"] ?? 0))
+        #expect(abs(report.secondsPackage + report.secondsExchange - report.secondsTotal) < 1e-9)
     }
 
     /// The key directory of the package in `package` (every package has its own key in the store).

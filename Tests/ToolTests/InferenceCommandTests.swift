@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import TestSupport
 import Testing
 
 @testable import PrivateInference
@@ -50,6 +51,27 @@ import Testing
         } catch {
             #expect(String(describing: error).contains("\(package)/manifest.json"))
         }
+    }
+
+    /// `inference --json` on real MNIST with the committed model: the owner's packaging is reported apart from the
+    /// exchange (issue 11's `seconds_package` and `seconds_exchange`), and the two make up `seconds_total`.
+    @Test func inferenceReportsPackagingApartFromTheExchange() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-json-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = try ChildProcess.run(
+            [
+                "inference", "--dataset", "mnist", "--data-dir", RepositoryPaths.data.appendingPathComponent("mnist").path,
+                "--model", RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors").path,
+                "--share", "20", "--limit", "2", "--json",
+            ], in: dir)
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let package = try #require(report["seconds_package"] as? Double)
+        let exchange = try #require(report["seconds_exchange"] as? Double)
+        let total = try #require(report["seconds_total"] as? Double)
+        #expect(package > 0 && exchange > 0 && abs(package + exchange - total) < 1e-6)
+        #expect(report["agreement"] as? Double == 100)
     }
 
     /// A model with a NaN weight is refused by name before any key or scale is made from it.

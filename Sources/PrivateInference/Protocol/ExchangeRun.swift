@@ -34,6 +34,11 @@ public struct InferenceReport: Sendable, Codable {
     public var responseBytes: Int
     /// Chunks per request (tiles of the engine's plan).
     public var chunks: Int = 1
+    /// Wall time of the owner's packaging, the first part of ``secondsTotal`` (made once per model and selection);
+    /// the rest (loading the package, user infer, owner decrypt, user finish) is ``secondsExchange``.
+    public var secondsPackage: Double = 0
+    /// ``secondsTotal`` less the packaging.
+    public var secondsExchange: Double { secondsTotal - secondsPackage }
     /// CPU time of the process during the exchange (both cores: up to twice the wall time).
     public var cpuSeconds: Double = 0
 }
@@ -78,6 +83,7 @@ public enum ExchangeRun {
             keys: ownerDir.appendingPathComponent("keys"), normalization: normalization, parameters: parameters,
             security: security)
         phases.merge(summary.times)
+        let packageSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         ProcessMemory.releaseFreeMemory()  // the owner is done; the user starts from what is live
         let pkg = try phases.measure("load") { try UserRole.load(package) }
         let batch = pkg.context.degree / 2
@@ -153,14 +159,16 @@ public enum ExchangeRun {
             }
         }
         let total = Double(images.count)
+        let accuracyPlain = 100 * Double(correctPlain) / total
+        let accuracySeparate = 100 * Double(correctSeparate) / total
+        let accuracyEncrypted = 100 * Double(correctEncrypted) / total
+        let agreement = 100 * Double(agree) / total
         return InferenceReport(
-            images: images.count, accuracyPlain: 100 * Double(correctPlain) / total,
-            accuracySeparate: 100 * Double(correctSeparate) / total,
-            accuracyEncrypted: 100 * Double(correctEncrypted) / total,
-            agreement: 100 * Double(agree) / total, maxLogitDifference: maxDiff, phases: phases,
+            images: images.count, accuracyPlain: accuracyPlain, accuracySeparate: accuracySeparate,
+            accuracyEncrypted: accuracyEncrypted, agreement: agreement, maxLogitDifference: maxDiff, phases: phases,
             secondsTotal: exchangeSeconds, peakRSSBytes: exchangePeak,
             packageBytes: summary.bytes, requestBytes: requestBytes, responseBytes: responseBytes,
-            chunks: plan.tiles.count, cpuSeconds: cpuSeconds)
+            chunks: plan.tiles.count, secondsPackage: packageSeconds, cpuSeconds: cpuSeconds)
     }
 
     static func fileSize(_ url: URL) -> Int {

@@ -52,7 +52,7 @@ package enum PixelsRun {
         let geometry = kernels.geometry, structure = try EncryptedStructure(model)
         let layout = try PixelsLayout(
             geometry: geometry, slots: context.degree / 2, cipherChannels: selection[1], filters: selection[2])
-        let generator = try KeyGenerator(context: context.ckks)
+        let generator = KeyGenerator(context: context.ckks)
         let keys = try context.generateKeys(generator)
         let galoisKeys = try generator.createGaloisKeys(steps: layout.rotationSteps, seeded: true)
         let plan = context.plan(kernels, selection: selection)

@@ -103,6 +103,7 @@ enum InferenceReportJSON {
             "images": r.images, "accuracy_plain": r.accuracyPlain, "accuracy_separate": r.accuracySeparate,
             "accuracy_encrypted": r.accuracyEncrypted, "agreement": r.agreement,
             "max_logit_difference": r.maxLogitDifference, "seconds_total": r.secondsTotal,
+            "seconds_package": r.secondsPackage, "seconds_exchange": r.secondsExchange,
             "peak_rss_bytes": r.peakRSSBytes, "phases": r.phases.seconds, "package_bytes": r.packageBytes,
             "request_bytes": r.requestBytes, "response_bytes": r.responseBytes, "chunks": r.chunks,
             "cpu_seconds": r.cpuSeconds,
