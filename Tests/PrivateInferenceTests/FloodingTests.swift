@@ -116,6 +116,48 @@ import Testing
         }
     }
 
+    /// The pixels packing's results (one image, LeNet-5 (1,1) on real MNIST, N = 16384) under two independent keys:
+    /// their key-dependent part — now also the folding rotations' key switches — must stay ≥ 2^4 below the same
+    /// flooding bound B, so that the batch packing's flooding covers them.
+    @Test(arguments: [ParameterPreset.auto, .privdnn])
+    func pixelsResultsStayBelowTheFloodingBound(preset: ParameterPreset) throws {
+        let model = try ModelFile.load(RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors"))
+        let selection = FilterSelection([1: [0], 2: [15]])
+        let context = try HEContext(parameters: preset.encryptionParameters(), securityLevel: .tc128)
+        let kernels = try LayerKernels(model: model, normalization: .unit)
+        let images = try EncryptedPipelineTests.images(1)
+        let x = Tensor(shape: [1, 1, 28, 28], data: images.floats(at: 0..<1))
+        let activations = model.network.forward(x, from: 0, through: 2, training: false)
+        let layout = try PixelsLayout(
+            geometry: kernels.geometry, slots: context.degree / 2, cipherChannels: selection[1], filters: selection[2])
+        let kf = PipelineLevels.finalPrimes, moduli = context.moduli(kf)
+        let plan = context.plan(kernels, selection: selection)
+        var runs: [[UInt64]] = []
+        for _ in 0..<2 {
+            let generator = KeyGenerator(context: context.ckks)
+            let keys = try context.generateKeys(generator)
+            let weights = try context.encryptPixelsWeights(
+                kernels, layout: layout, plan: plan, encryptor: try Encryptor(context: context.ckks, secretKey: keys.secret))
+            let evaluator = PixelsEvaluator(
+                context: context, plan: plan, layout: layout, weights: weights, inputShift: kernels.inputShift,
+                relinKeys: keys.relinKeys, galoisKeys: try generator.createGaloisKeys(steps: layout.rotationSteps))
+            var times = PhaseTimes()
+            let outputs = try evaluator.evaluate(pixels: images.pixels, activations: activations.data, times: &times)
+            #expect(outputs.count == 1)
+            var ct = try #require(outputs.first)
+            var zero = try Encryptor(context: context.ckks, publicKey: keys.publicKey)
+                .encryptZero(parmsID: context.parmsIDs[kf])
+            zero.scale = ct.scale
+            try context.evaluator.addInPlace(&ct, zero)
+            runs.append(try context.decryptToCoefficients(ct, decryptor: try Decryptor(context: context.ckks, secretKey: keys.secret)))
+        }
+        let e = Self.difference(runs[0], runs[1], moduli: moduli)
+        let beta = log2(plan.resultScale / e.reduce(0) { $0 + $1 * $1 }.squareRoot())
+        let flooding = FloodingParameters.defaults(for: preset.shape.bitSizes)
+        print("flooding \(preset), pixels packing: key-dependent ℓ2 error = resultScale · 2^-\(beta) (B = 2^-\(flooding.noiseBoundBitsBelowScale))")
+        #expect(beta >= Double(flooding.noiseBoundBitsBelowScale + 4))
+    }
+
     /// Above 2^45 the sampler must still randomize the low bits (a double alone would add multiples of ~σ·2^-49).
     @Test func largeSigmaFloodsTheLowBits() throws {
         let q = try CoeffModulus.create(degree: 1024, bitSizes: [60, 60])

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# One image in the pixels packing (PixelsRun, in memory): the owner's packaging, then per image the user's
+# encrypted layers and the owner's flooded decryption, the median of --repeats runs.
+#   Benchmarks/run_pixels.sh [CONFIG ...]    CONFIG = mnist:1,1 | mnist:2,6 | mnist:all | DATASET:SHARE
+# MNIST takes the committed trained LeNet-5 and the first test image; the other data sets a seeded
+# random-initialised model and image (time does not depend on the weights). Appends one JSON line per run to
+# Benchmarks/InferenceBenchmarks/pixels.jsonl. Release build without -enable-testing, one process per run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=Benchmarks/InferenceBenchmarks/pixels.jsonl
+configs=("$@")
+[ ${#configs[@]} -eq 0 ] && configs=(mnist:1,1 mnist:2,6 mnist:all cifar10:50 gtsrb:10)
+swift build -c release --build-path .build-bench --product InferenceBenchmarks
+for config in "${configs[@]}"; do
+    .build-bench/release/InferenceBenchmarks --pixels "$config" --repeats "${REPEATS:-15}" | tee -a "$out"
+done
