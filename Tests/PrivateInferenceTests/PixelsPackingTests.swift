@@ -85,6 +85,8 @@ import Testing
         #expect(report.largest > 1e-2)
         #expect(report.maxDifference < 1e-3 * max(1, report.largest))
         #expect(report.secondsUser > 0 && report.secondsDecrypt > 0 && report.weightBytes > 0 && report.galoisKeyBytes > 0)
+        // The user's finish from the remainder predicts what the separate model predicts.
+        #expect(report.agrees == true && report.maxLogitDifference < 1e-2 && report.secondsFinish > 0)
     }
 
     /// The layouts at N = 16384 that the one-image targets are measured with: LeNet-5 (1,1) fits one output, one

@@ -5,8 +5,9 @@ import NTT
 
 /// One image through the pixels packing in memory: the owner's packaging (keys, Galois keys for the folding steps,
 /// the selected filters encrypted in the layout), the user's encrypted layers, and the owner's flooded decryption
-/// of the result slots. It measures the packing's one-image cost; the packing does not yet have its own request
-/// and response files (the batch exchange's masks and budget are not applied here).
+/// of the result slots, and the user's finish from the remainder model. It measures the packing's one-image cost;
+/// the packing does not yet have its own package, request and response files (the batch exchange's masks and
+/// budget are not applied here).
 package enum PixelsRun {
     /// What one run measured.
     package struct Report: Sendable {
@@ -18,6 +19,12 @@ package enum PixelsRun {
         package var secondsUser: Double
         /// Owner: flooded decryption and decoding of the result slots, per image (median).
         package var secondsDecrypt: Double
+        /// User: the rest of the network from conv2's outputs, per image (median; 0 for a residual network, whose
+        /// shortcut needs conv1's decrypted squares, which this packing does not return yet).
+        package var secondsFinish: Double
+        /// Whether the encrypted prediction equals the separate model's (`nil` without a finish), and
+        /// max |encrypted logit − separate logit|.
+        package var agrees: Bool?, maxLogitDifference: Double
         /// Phase times of the last repeat's encrypted layers.
         package var phases: PhaseTimes
         /// Bytes of the encrypted weights and of the Galois keys (seeded, as saved), and of one request (the output
@@ -72,12 +79,19 @@ package enum PixelsRun {
                 let c = i / (side * side)
                 return Float((Double(byte) / 255 - normalization.mean(c)) / normalization.std(c))
             })
-        var user: [Double] = [], decrypt: [Double] = [], phases = PhaseTimes()
-        var worst = 0.0, largest = 0.0
+        // The user holds the remainder (encrypted filters zeroed, the separate rule applied), not the model.
+        let remainder = try ModelFile.remainder(of: model, selection: selection)
+        let separate = Model(model.architecture, hiddenActivation: model.hiddenActivation)
+        try separate.load(Dictionary(uniqueKeysWithValues: model.stateDict()))
+        try separate.applyMask(selection, mode: .separate)
+        let expectedLogits = separate.network.forward(x, training: false).data
+        let reference = structure.conv2(model, model.network.forward(x, from: 0, through: structure.squareIndex, training: false))
+        var user: [Double] = [], decrypt: [Double] = [], finish: [Double] = [], phases = PhaseTimes()
+        var worst = 0.0, largest = 0.0, agrees: Bool?, logitDifference = 0.0
         for _ in 0..<max(1, repeats) {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            // The user's plaintext channels (the model's own: the encrypted channels are not read).
-            let activations = model.network.forward(x, from: 0, through: structure.squareIndex, training: false)
+            // The user's plaintext channels (the remainder's encrypted channels are zero and not read).
+            let activations = remainder.network.forward(x, from: 0, through: structure.squareIndex, training: false)
             var times = PhaseTimes()
             let outputs = try evaluator.evaluate(pixels: pixels, activations: activations.data, times: &times)
             user.append(since(t0))
@@ -94,12 +108,26 @@ package enum PixelsRun {
                 }
             }.map { try $0.get() }
             decrypt.append(since(t1))
-            let reference = structure.conv2(model, activations)
             for (filter, position, value) in decrypted.joined() {
                 let expected = Double(
                     reference.data[layout.filters[filter] * geometry.positions + position])
                 worst = max(worst, abs(value - expected))
                 largest = max(largest, abs(expected))
+            }
+            guard !structure.readsConv1Result else { continue }
+            // The user's finish: the plaintext filters' conv2 outputs with the decrypted ones in place, then the rest.
+            let t2 = DispatchTime.now().uptimeNanoseconds
+            var conv2 = structure.conv2(remainder, activations)
+            for (filter, position, value) in decrypted.joined() {
+                conv2.data[layout.filters[filter] * geometry.positions + position] = Float(value)
+            }
+            let logits = try structure.finish(remainder, conv2: conv2, conv1Result: nil).data
+            finish.append(since(t2))
+            func argmax(_ v: [Float]) -> Int { v.indices.max { v[$0] < v[$1] } ?? 0 }
+            agrees = (agrees ?? true) && argmax(logits) == argmax(expectedLogits)
+            for (a, b) in zip(logits, expectedLogits) {
+                let difference = Double(abs(a - b))
+                logitDifference = max(logitDifference, difference)
             }
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
@@ -114,7 +142,8 @@ package enum PixelsRun {
         return Report(
             outputs: layout.outputs, cipherLanes: layout.cipherLanes, plainLanes: layout.plainLanes,
             rotations: layout.rotationSteps.count, secondsPackage: secondsPackage, secondsUser: median(user),
-            secondsDecrypt: median(decrypt), phases: phases, weightBytes: weightBytes,
+            secondsDecrypt: median(decrypt), secondsFinish: finish.isEmpty ? 0 : median(finish), agrees: agrees,
+            maxLogitDifference: logitDifference, phases: phases, weightBytes: weightBytes,
             galoisKeyBytes: layout.rotationSteps.count * (keyWords * 8 + 64 * (parameters.coeffModulus.count - 1)),
             requestBytes: layout.outputs * 2 * PipelineLevels.finalPrimes * n * 8, maxDifference: worst,
             largest: largest)
