@@ -158,6 +158,76 @@ import Testing
         #expect(report.maxLogitDifference < 1e-2)
     }
 
+    /// GTSRB in its distributed layout (`Final_Test/Images/GT-final_test.csv` and PPM images of other sizes, resized
+    /// to 32 × 32) through the loader and the whole exchange: AlexNet at N = 1024.
+    @Test func gtsrbStandardFormatRunsThroughTheExchange() throws {
+        let dir = EncryptedProtocolTests.temporary()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let images = dir.appendingPathComponent("gtsrb/Final_Test/Images")
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        var generator = Xoshiro256(seed: 31)
+        var csv = "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\n"
+        for i in 0..<8 {
+            let (width, height) = (30 + 3 * i, 41 - 2 * i)
+            let image = RGBImage(
+                width: width, height: height,
+                pixels: (0..<(width * height * 3)).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
+            let name = String(format: "%05d.ppm", i)
+            try Data(PPM.encode(image)).write(to: images.appendingPathComponent(name))
+            csv += "\(name);\(width);\(height);1;1;\(width - 2);\(height - 2);\(i * 5)\n"
+        }
+        try Data(csv.utf8).write(to: images.appendingPathComponent("GT-final_test.csv"))
+        let loaded = try Dataset.gtsrb.load(.test, root: dir.appendingPathComponent("gtsrb"))
+        #expect(loaded.count == 4 && loaded.channels == 3 && loaded.height == 32 && loaded.width == 32)
+        let modelURL = dir.appendingPathComponent("model.safetensors")
+        try Data(try ModelFile.bytes(Self.model(.alexNetGTSRB, seed: 12))).write(to: modelURL)
+        let report = try ExchangeRun.run(
+            modelURL: modelURL, selection: FilterSelection([1: [4], 2: [30]]), images: loaded,
+            parameters: try Self.context().parameters, security: .none, normalization: Dataset.gtsrb.normalization)
+        #expect(report.images == 4)
+        #expect(report.agreement == 100)
+        #expect(report.maxLogitDifference < 1e-2)
+    }
+
+    /// TinyImageNet in its distributed layout (`train/<wnid>/images/*.JPEG`, `val/images` with
+    /// `val_annotations.txt`), decoded by libjpeg, through the loader and the whole exchange: ResNet-18 at N = 1024,
+    /// where the owner also decrypts the encrypted conv1 channels the residual shortcut reads.
+    @Test func tinyImageNetStandardFormatRunsThroughTheExchange() throws {
+        let dir = EncryptedProtocolTests.temporary()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let root = dir.appendingPathComponent("tiny-imagenet-200")
+        let classes = ["n01443537", "n01629819"]
+        var generator = Xoshiro256(seed: 41)
+        func jpeg() throws -> Data {
+            let image = RGBImage(
+                width: 64, height: 64, pixels: (0..<(64 * 64 * 3)).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
+            return Data(try JPEG.encode(image, quality: 90))
+        }
+        for wnid in classes {
+            let folder = root.appendingPathComponent("train/\(wnid)/images")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try jpeg().write(to: folder.appendingPathComponent("\(wnid)_0.JPEG"))
+        }
+        let val = root.appendingPathComponent("val/images")
+        try FileManager.default.createDirectory(at: val, withIntermediateDirectories: true)
+        var annotations = ""
+        for i in 0..<4 {
+            try jpeg().write(to: val.appendingPathComponent("val_\(i).JPEG"))
+            annotations += "val_\(i).JPEG\t\(classes[i % 2])\t0\t0\t63\t63\n"
+        }
+        try Data(annotations.utf8).write(to: root.appendingPathComponent("val/val_annotations.txt"))
+        let loaded = try Dataset.tinyimagenet.load(.test, root: dir)
+        #expect(loaded.count == 2 && loaded.channels == 3 && loaded.height == 64)
+        let modelURL = dir.appendingPathComponent("model.safetensors")
+        try Data(try ModelFile.bytes(Self.model(.resNet18TinyImageNet, seed: 13))).write(to: modelURL)
+        let report = try ExchangeRun.run(
+            modelURL: modelURL, selection: FilterSelection([1: [7], 2: [3]]), images: loaded,
+            parameters: try Self.context().parameters, security: .none, normalization: Dataset.tinyimagenet.normalization)
+        #expect(report.images == 2)
+        #expect(report.agreement == 100)
+        #expect(report.maxLogitDifference < 1e-2)
+    }
+
     /// The geometry of each network as the original describes it (spec §3).
     @Test func geometriesOfTheFiveNetworks() throws {
         func geometry(_ a: Architecture) throws -> StageGeometry { try StageGeometry(model: Model(a, seed: 1)) }
