@@ -30,28 +30,26 @@ extension KeySwitchKernel {
     ///   - degree: N.
     ///   - elements: distinct odd Galois elements below 2N.
     ///   - keys: element t's ℓ decomposition keys at `keys[t·ℓ ..< (t+1)·ℓ]`.
-    ///   - output: element t's result, 2ℓ rows (c0 then c1), at `output + t·2ℓN`.
+    /// - Returns: element t's result at index t: 2ℓ rows (c0 then c1), each array made where it is written (no
+    ///   zero fill, no copy).
     func applyGaloisHoisted(
         c0: UnsafePointer<UInt64>, c1: UnsafePointer<UInt64>, level: Int, degree: Int, elements: [UInt64],
-        keys: [UnsafePointer<UInt64>], output: UnsafeMutablePointer<UInt64>
-    ) {
+        keys: [UnsafePointer<UInt64>]
+    ) -> [[UInt64]] {
         let n = degree
         let l = level
         let m = elements.count
         assert(l >= 1 && l < keyModuli.count && keys.count >= m * l)
-        guard m > 0 else { return }
+        guard m > 0 else { return [] }
         let permutations = elements.map { GaloisTool.nttPermutation(element: $0, degree: n) }
 
         // Coefficients a_J (ℓ rows); then, for output prime I and digit J ≠ I, row I·ℓ + J of `digits` holds
-        // D − h·V and the same row of `offsets` holds h·V; the products of element t, component c, output prime
-        // I are row (t·2 + c)·(ℓ+1) + I of `products`.
-        let rowCount = l + 2 * (l + 1) * l + 2 * m * (l + 1)
-        let workspace = UnsafeMutablePointer<UInt64>.allocate(capacity: rowCount * n)
+        // D − h·V and the same row of `offsets` holds h·V.
+        let workspace = UnsafeMutablePointer<UInt64>.allocate(capacity: (l + 2 * (l + 1) * l) * n)
         defer { workspace.deallocate() }
         let coefficients = workspace
         let digits = coefficients + l * n
         let offsets = digits + (l + 1) * l * n
-        let products = offsets + (l + 1) * l * n
 
         coefficients.update(from: c1, count: l * n)
         ConcurrentChunks.forEach(l) { _, range in
@@ -68,67 +66,163 @@ extension KeySwitchKernel {
         let exact = exactDigits(coefficients, level: l, degree: n, elements: elements)
         defer { for rows in exact.values { rows.deallocate() } }
 
+        // Written concurrently, each slot by one worker.
+        let results = UnsafeMutableBufferPointer<[UInt64]>.allocate(capacity: m)
+        results.initialize(repeating: [])
+        defer { results.deinitialize().deallocate() }
         keys.withUnsafeBufferPointer { keyPointers in
             guard let keyBase = keyPointers.baseAddress else { return }
-            // One task per (element, output prime): the gather of the ℓ digits and their products with the key.
-            ConcurrentChunks.forEach(m * (l + 1)) { _, range in
-                let operandRows = UnsafeMutablePointer<UInt64>.allocate(capacity: l * n)
-                defer { operandRows.deallocate() }
-                let operands = UnsafeMutablePointer<UnsafePointer<UInt64>>.allocate(capacity: l)
-                defer { operands.deallocate() }
-                for task in range {
-                    let t = task / (l + 1)
-                    let i = task % (l + 1)
-                    let keyRow = keyIndex(ofOutputPrime: i, level: l)
+            let hoisted = HoistedDigits(
+                c0: c0, c1: c1, digits: digits, offsets: offsets, exact: exact, keys: keyBase, level: l, degree: n)
+            // Each element's products (2(ℓ+1) rows) are divided by P right after they are made, while they are
+            // still in cache; with as many elements as cores, each core takes whole elements.
+            if m >= ConcurrentChunks.workers {
+                ConcurrentChunks.forEach(m) { _, range in
+                    let space = ElementWorkspace(level: l, degree: n)
+                    defer { space.deallocate() }
+                    for t in range {
+                        results[t] = [UInt64](unsafeUninitializedCapacity: 2 * l * n) { output, count in
+                            guard let output = output.baseAddress else { return }
+                            permutations[t].withUnsafeBufferPointer { permutation in
+                                for i in 0...l { products(hoisted, element: t, permutation, outputPrime: i, space) }
+                                for component in 0..<2 {
+                                    finish(hoisted, permutation, component: component, space, output: output)
+                                }
+                            }
+                            count = 2 * l * n
+                        }
+                    }
+                }
+                return
+            }
+            // Fewer elements than cores: the cores share each element, by output prime and then by component.
+            let shared = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * (l + 1) * n)
+            defer { shared.deallocate() }
+            for t in 0..<m {
+                results[t] = [UInt64](unsafeUninitializedCapacity: 2 * l * n) { output, count in
+                    guard let output = output.baseAddress else { return }
                     permutations[t].withUnsafeBufferPointer { permutation in
-                        for j in 0..<l {
-                            let row = operandRows + j * n
-                            operands[j] = UnsafePointer(row)
-                            if i == j {
-                                // SEAL reuses the NTT-form row π(c1_J) itself for its own prime.
-                                gather(c1 + j * n, permutation, into: row, degree: n)
-                            } else if let rows = exact[ExactDigitKey(element: t, digit: j)] {
-                                operands[j] = UnsafePointer(rows + i * n)
-                            } else {
-                                gatherAdding(
-                                    digits + (i * l + j) * n, permutation, offsets + (i * l + j) * n, into: row,
-                                    degree: n)
+                        ConcurrentChunks.forEach(l + 1) { _, range in
+                            let space = ElementWorkspace(level: l, degree: n, products: shared)
+                            defer { space.deallocate() }
+                            for i in range { products(hoisted, element: t, permutation, outputPrime: i, space) }
+                        }
+                        ConcurrentChunks.forEach(2) { _, range in
+                            let space = ElementWorkspace(level: l, degree: n, products: shared)
+                            defer { space.deallocate() }
+                            for component in range {
+                                finish(hoisted, permutation, component: component, space, output: output)
                             }
                         }
                     }
-                    let product0 = products + (t * 2 * (l + 1) + i) * n
-                    Self.multiplyAccumulate(
-                        operands: operands, count: l, keys: keyBase + t * l, keyRowOffset: keyRow * n,
-                        componentOffset: keyModuli.count * n, modulus: keyModuli[keyRow], degree: n,
-                        out0: product0, out1: product0 + (l + 1) * n, accumulate: false)
+                    count = 2 * l * n
                 }
             }
         }
+        return Array(results)
+    }
 
-        // One task per (element, component): divide by P, then add to π(c0) (c0) or to zero (c1).
-        let down = modDown[l - 1]
-        ConcurrentChunks.forEach(2 * m) { _, range in
-            let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
-            defer { scratch.deallocate() }
-            for task in range {
-                let t = task / 2
-                let component = task % 2
-                let product = products + task * (l + 1) * n
-                down.apply(product, degree: n, scratch: scratch)
-                let result = output + task * l * n
-                permutations[t].withUnsafeBufferPointer { permutation in
-                    for j in 0..<l {
-                        let q = keyModuli[j]
-                        let row = result + j * n
-                        if component == 0 {
-                            gather(c0 + j * n, permutation, into: row, degree: n)
-                        } else {
-                            row.update(repeating: 0, count: n)
-                        }
-                        for c in 0..<n { row[c] = q.addMod(row[c], product[j * n + c]) }
-                    }
-                }
+    /// What every element's key switch reads: the input, the hoisted digits and the keys.
+    private struct HoistedDigits {
+        /// c0 and c1, ℓ NTT-form rows each.
+        let c0: UnsafePointer<UInt64>
+        let c1: UnsafePointer<UInt64>
+        /// D − h·V and h·V, row I·ℓ + J for output prime I and digit J ≠ I.
+        let digits: UnsafePointer<UInt64>
+        let offsets: UnsafePointer<UInt64>
+        /// SEAL's own digits where the shortcut does not hold.
+        let exact: [ExactDigitKey: UnsafeMutablePointer<UInt64>]
+        /// Element t's ℓ decomposition keys at `keys[t·ℓ ..< (t+1)·ℓ]`.
+        let keys: UnsafePointer<UnsafePointer<UInt64>>
+        let level: Int
+        let degree: Int
+
+        init(
+            c0: UnsafePointer<UInt64>, c1: UnsafePointer<UInt64>, digits: UnsafeMutablePointer<UInt64>,
+            offsets: UnsafeMutablePointer<UInt64>, exact: [ExactDigitKey: UnsafeMutablePointer<UInt64>],
+            keys: UnsafePointer<UnsafePointer<UInt64>>, level: Int, degree: Int
+        ) {
+            self.c0 = c0
+            self.c1 = c1
+            self.digits = UnsafePointer(digits)
+            self.offsets = UnsafePointer(offsets)
+            self.exact = exact
+            self.keys = keys
+            self.level = level
+            self.degree = degree
+        }
+    }
+
+    /// One worker's buffers for key-switching elements: ℓ operand rows and their pointers, the 2(ℓ+1) product
+    /// rows (own, or shared by the workers of one element) and one row of scratch.
+    private struct ElementWorkspace {
+        let operandRows: UnsafeMutablePointer<UInt64>
+        let operands: UnsafeMutablePointer<UnsafePointer<UInt64>>
+        /// Component c's row I at `products + (c·(ℓ+1) + I)·N`.
+        let products: UnsafeMutablePointer<UInt64>
+        let scratch: UnsafeMutablePointer<UInt64>
+
+        init(level l: Int, degree n: Int, products shared: UnsafeMutablePointer<UInt64>? = nil) {
+            operandRows = .allocate(capacity: (l + 1 + (shared == nil ? 2 * (l + 1) : 0)) * n)
+            scratch = operandRows + l * n
+            products = shared ?? scratch + n
+            operands = .allocate(capacity: l)
+        }
+
+        func deallocate() {
+            operandRows.deallocate()
+            operands.deallocate()
+        }
+    }
+
+    /// Row I of both product components of element t: Σ_J digit_J · key_J[row of I], the digits being π(c1_I)
+    /// for J = I (SEAL reuses that NTT-form row for its own prime), SEAL's own digit where one was made, and
+    /// π(D − h·V) + h·V otherwise.
+    private func products(
+        _ hoisted: HoistedDigits, element t: Int, _ permutation: UnsafeBufferPointer<UInt32>, outputPrime i: Int,
+        _ space: ElementWorkspace
+    ) {
+        let n = hoisted.degree
+        let l = hoisted.level
+        for j in 0..<l {
+            let row = space.operandRows + j * n
+            space.operands[j] = UnsafePointer(row)
+            if i == j {
+                gather(hoisted.c1 + j * n, permutation, into: row, degree: n)
+            } else if let rows = hoisted.exact[ExactDigitKey(element: t, digit: j)] {
+                space.operands[j] = UnsafePointer(rows + i * n)
+            } else {
+                let digit = (i * l + j) * n
+                gatherAdding(hoisted.digits + digit, permutation, hoisted.offsets + digit, into: row, degree: n)
             }
+        }
+        let keyRow = keyIndex(ofOutputPrime: i, level: l)
+        let product0 = space.products + i * n
+        Self.multiplyAccumulate(
+            operands: space.operands, count: l, keys: hoisted.keys + t * l, keyRowOffset: keyRow * n,
+            componentOffset: keyModuli.count * n, modulus: keyModuli[keyRow], degree: n, out0: product0,
+            out1: product0 + (l + 1) * n, accumulate: false)
+    }
+
+    /// Divides product component `component` by P and writes π(c0) + it (component 0) or 0 + it (component 1)
+    /// as SEAL's `apply_galois` leaves them: ℓ rows at `output + component·ℓN`.
+    private func finish(
+        _ hoisted: HoistedDigits, _ permutation: UnsafeBufferPointer<UInt32>, component: Int,
+        _ space: ElementWorkspace, output: UnsafeMutablePointer<UInt64>
+    ) {
+        let n = hoisted.degree
+        let l = hoisted.level
+        let product = space.products + component * (l + 1) * n
+        modDown[l - 1].apply(product, degree: n, scratch: space.scratch)
+        for j in 0..<l {
+            let q = keyModuli[j]
+            let row = output + (component * l + j) * n
+            if component == 0 {
+                gather(hoisted.c0 + j * n, permutation, into: row, degree: n)
+            } else {
+                row.update(repeating: 0, count: n)
+            }
+            for c in 0..<n { row[c] = q.addMod(row[c], product[j * n + c]) }
         }
     }
 
