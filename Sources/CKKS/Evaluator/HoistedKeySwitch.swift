@@ -14,7 +14,8 @@ import NTT
 ///
 /// NTT_r(m) needs no transform per element: φ maps the all-ones polynomial u to u − 2m, so
 /// NTT_r(m) = (V − π(V))/2 with V = NTT_r(u), and with h = (q_J mod r)/2 mod r the digit is
-/// π(D − h·V) + h·V. D − h·V is computed once per ciphertext; per element only a gather and an add remain.
+/// π(D − h·V) + h·V. D − h·V is computed once per ciphertext; per element a gather, a Shoup product and an add
+/// remain.
 /// A flipped zero coefficient (probability about N/q_J per digit) breaks the identity, so that digit is
 /// computed as SEAL does. Everything after the digits (the lazy 128-bit products, the mod-down by P) depends
 /// only on their residues mod r, so equal residues give equal words.
@@ -43,26 +44,25 @@ extension KeySwitchKernel {
         guard m > 0 else { return [] }
         let permutations = elements.map { GaloisTool.nttPermutation(element: $0, degree: n) }
 
-        // Coefficients a_J (ℓ rows); then, for output prime I and digit J ≠ I, row I·ℓ + J of `digits` holds
-        // D − h·V and the same row of `offsets` holds h·V.
-        let workspace = UnsafeMutablePointer<UInt64>.allocate(capacity: (l + 2 * (l + 1) * l) * n)
+        // Coefficients a_J (ℓ rows); V = NTT_r(all ones) for output prime I (row I of `ones`); for output prime I
+        // and digit J ≠ I, row I·ℓ + J of `digits` holds D − h·V. h·V itself is remade per element from V (a
+        // lazy Shoup product) rather than stored: a row of V serves ℓ digits and stays in cache.
+        let workspace = UnsafeMutablePointer<UInt64>.allocate(capacity: (2 * l + 1 + (l + 1) * l) * n)
         defer { workspace.deallocate() }
         let coefficients = workspace
-        let digits = coefficients + l * n
-        let offsets = digits + (l + 1) * l * n
+        let ones = coefficients + l * n
+        let digits = ones + (l + 1) * n
 
         coefficients.update(from: c1, count: l * n)
         ConcurrentChunks.forEach(l) { _, range in
             for j in range { keyTables[j].inverse(coefficients + j * n) }
         }
         ConcurrentChunks.forEach(l + 1) { _, range in
-            let ones = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
-            defer { ones.deallocate() }
             for i in range {
-                hoistDigits(
-                    coefficients, level: l, degree: n, outputPrime: i, ones: ones, digits: digits, offsets: offsets)
+                hoistDigits(coefficients, level: l, degree: n, outputPrime: i, ones: ones + i * n, digits: digits)
             }
         }
+        let halves = (0...l).map { i in (0..<l).map { j in halfCorrection(digit: j, outputPrime: i, level: l) } }
         let exact = exactDigits(coefficients, level: l, degree: n, elements: elements)
         defer { for rows in exact.values { rows.deallocate() } }
 
@@ -73,7 +73,8 @@ extension KeySwitchKernel {
         keys.withUnsafeBufferPointer { keyPointers in
             guard let keyBase = keyPointers.baseAddress else { return }
             let hoisted = HoistedDigits(
-                c0: c0, c1: c1, digits: digits, offsets: offsets, exact: exact, keys: keyBase, level: l, degree: n)
+                c0: c0, c1: c1, digits: digits, ones: ones, halves: halves, exact: exact, keys: keyBase, level: l,
+                degree: n)
             // Each element's products (2(ℓ+1) rows) are divided by P right after they are made, while they are
             // still in cache; with as many elements as cores, each core takes whole elements.
             if m >= ConcurrentChunks.workers {
@@ -127,9 +128,12 @@ extension KeySwitchKernel {
         /// c0 and c1, ℓ NTT-form rows each.
         let c0: UnsafePointer<UInt64>
         let c1: UnsafePointer<UInt64>
-        /// D − h·V and h·V, row I·ℓ + J for output prime I and digit J ≠ I.
+        /// D − h·V, row I·ℓ + J for output prime I and digit J ≠ I.
         let digits: UnsafePointer<UInt64>
-        let offsets: UnsafePointer<UInt64>
+        /// V = NTT_r(all ones), row I for output prime I.
+        let ones: UnsafePointer<UInt64>
+        /// h for output prime I and digit J at `halves[I][J]`.
+        let halves: [[ShoupOperand]]
         /// SEAL's own digits where the shortcut does not hold.
         let exact: [ExactDigitKey: UnsafeMutablePointer<UInt64>]
         /// Element t's ℓ decomposition keys at `keys[t·ℓ ..< (t+1)·ℓ]`.
@@ -139,13 +143,15 @@ extension KeySwitchKernel {
 
         init(
             c0: UnsafePointer<UInt64>, c1: UnsafePointer<UInt64>, digits: UnsafeMutablePointer<UInt64>,
-            offsets: UnsafeMutablePointer<UInt64>, exact: [ExactDigitKey: UnsafeMutablePointer<UInt64>],
+            ones: UnsafeMutablePointer<UInt64>, halves: [[ShoupOperand]],
+            exact: [ExactDigitKey: UnsafeMutablePointer<UInt64>],
             keys: UnsafePointer<UnsafePointer<UInt64>>, level: Int, degree: Int
         ) {
             self.c0 = c0
             self.c1 = c1
             self.digits = UnsafePointer(digits)
-            self.offsets = UnsafePointer(offsets)
+            self.ones = UnsafePointer(ones)
+            self.halves = halves
             self.exact = exact
             self.keys = keys
             self.level = level
@@ -192,8 +198,9 @@ extension KeySwitchKernel {
             } else if let rows = hoisted.exact[ExactDigitKey(element: t, digit: j)] {
                 space.operands[j] = UnsafePointer(rows + i * n)
             } else {
-                let digit = (i * l + j) * n
-                gatherAdding(hoisted.digits + digit, permutation, hoisted.offsets + digit, into: row, degree: n)
+                gatherAdding(
+                    hoisted.digits + (i * l + j) * n, permutation, hoisted.halves[i][j], hoisted.ones + i * n,
+                    modulus: keyModuli[keyIndex(ofOutputPrime: i, level: l)], into: row, degree: n)
             }
         }
         let keyRow = keyIndex(ofOutputPrime: i, level: l)
@@ -229,28 +236,29 @@ extension KeySwitchKernel {
     /// The prime of output index I: q_I for I < ℓ, P (the last key prime) for I = ℓ.
     private func keyIndex(ofOutputPrime i: Int, level l: Int) -> Int { i == l ? keyModuli.count - 1 : i }
 
-    /// Fills rows I·ℓ + J (J ≠ I) of `digits` with NTT_r(a_J mod r) − h·V and of `offsets` with h·V, for
-    /// r the output prime I, V = NTT_r(all ones) and h = (q_J mod r)·2^-1 mod r (all canonical).
+    /// h = (q_J mod r)·2^-1 mod r for digit J and output prime I (prime r), with its Shoup quotient.
+    private func halfCorrection(digit j: Int, outputPrime i: Int, level l: Int) -> ShoupOperand {
+        let r = keyModuli[keyIndex(ofOutputPrime: i, level: l)]
+        let half = (r.value + 1) >> 1  // 2^-1 mod r, r odd
+        return ShoupOperand(r.multiplyMod(r.reduce(keyModuli[j].value), half), modulus: r)
+    }
+
+    /// Fills `ones` with V = NTT_r(all ones) and rows I·ℓ + J (J ≠ I) of `digits` with NTT_r(a_J mod r) − h·V,
+    /// for r the output prime I (all canonical).
     private func hoistDigits(
         _ coefficients: UnsafePointer<UInt64>, level l: Int, degree n: Int, outputPrime i: Int,
-        ones: UnsafeMutablePointer<UInt64>, digits: UnsafeMutablePointer<UInt64>,
-        offsets: UnsafeMutablePointer<UInt64>
+        ones: UnsafeMutablePointer<UInt64>, digits: UnsafeMutablePointer<UInt64>
     ) {
         let keyRow = keyIndex(ofOutputPrime: i, level: l)
         let r = keyModuli[keyRow]
         ones.update(repeating: 1, count: n)
         keyTables[keyRow].forward(ones)
-        let half = (r.value + 1) >> 1  // 2^-1 mod r, r odd
         for j in 0..<l where j != i {
-            let h = ShoupOperand(r.multiplyMod(r.reduce(keyModuli[j].value), half), modulus: r)
+            let h = halfCorrection(digit: j, outputPrime: i, level: l)
             let digit = digits + (i * l + j) * n
-            let offset = offsets + (i * l + j) * n
             lift(coefficients + j * n, from: keyModuli[j], to: r, into: digit, degree: n)
             keyTables[keyRow].forward(digit)
-            for c in 0..<n {
-                offset[c] = h.multiplyMod(ones[c], modulus: r)
-                digit[c] = r.subMod(digit[c], offset[c])
-            }
+            for c in 0..<n { digit[c] = r.subMod(digit[c], h.multiplyMod(ones[c], modulus: r)) }
         }
     }
 
@@ -311,13 +319,15 @@ extension KeySwitchKernel {
         for s in 0..<n { destination[s] = source[Int(permutation[s])] }
     }
 
-    /// destination[s] = source[permutation[s]] + offset[s], left unreduced in [0, 2r) (the products stay
-    /// within the lazy accumulator's bound of 4r).
+    /// destination[s] = source[permutation[s]] + h·V[s], left unreduced in [0, 3r) (the products stay within
+    /// the lazy accumulator's bound of 4r).
     @inline(__always)
     private func gatherAdding(
-        _ source: UnsafePointer<UInt64>, _ permutation: UnsafeBufferPointer<UInt32>, _ offset: UnsafePointer<UInt64>,
-        into destination: UnsafeMutablePointer<UInt64>, degree n: Int
+        _ source: UnsafePointer<UInt64>, _ permutation: UnsafeBufferPointer<UInt32>, _ h: ShoupOperand,
+        _ ones: UnsafePointer<UInt64>, modulus r: Modulus, into destination: UnsafeMutablePointer<UInt64>, degree n: Int
     ) {
-        for s in 0..<n { destination[s] = source[Int(permutation[s])] &+ offset[s] }
+        for s in 0..<n {
+            destination[s] = source[Int(permutation[s])] &+ h.multiplyModLazy(ones[s], modulus: r)
+        }
     }
 }
