@@ -58,8 +58,11 @@ import Testing
         #expect(try conjugated[0].serialized() == SEALVectors.bytes("ev_conj.bin"))
 
         let level1 = try evaluator.rotateVectorHoisted(
-            files.ciphertext("ev_modswitch.bin"), steps: [1], galoisKeys: galoisKeys)
+            files.ciphertext("ev_modswitch.bin"), steps: [1, -1], galoisKeys: galoisKeys)
         #expect(try level1[0].serialized() == SEALVectors.bytes("ev_rot1_level1.bin"))
+        #expect(
+            try level1[1]
+                == evaluator.rotateVector(files.ciphertext("ev_modswitch.bin"), steps: -1, galoisKeys: galoisKeys))
     }
 
     // MARK: Word for word with the single rotations

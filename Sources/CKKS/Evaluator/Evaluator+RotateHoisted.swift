@@ -6,8 +6,10 @@ extension Evaluator {
     /// so of SEAL's `rotate_vector`.
     ///
     /// The inverse NTT and the NTTs that lift c1 into every key prime are done once, not once per step, and the
-    /// per-step key switches run on all cores (SEAL's are single-threaded). A step without a key of its own is
-    /// rotated as SEAL does, by the terms of its non-adjacent form in order; only its first term is hoisted.
+    /// key switches of different steps run on different cores (SEAL is single-threaded). A single distinct step
+    /// is rotated by ``rotateVector(_:steps:galoisKeys:)``'s own key switch, which is faster when nothing is
+    /// shared. A step without a key of its own is rotated as SEAL does, by the terms of its non-adjacent form in
+    /// order; only its first term is hoisted.
     /// A step of 0 returns the ciphertext unchanged, as ``rotateVector(_:steps:galoisKeys:)`` does.
     /// - Parameters:
     ///   - encrypted: a size-2 ciphertext.
@@ -120,6 +122,11 @@ extension Evaluator {
             distinct.append(element)
         }
         guard !distinct.isEmpty else { return [:] }
+        if distinct.count == 1 {
+            // Nothing to share: the single key switch (lazy digits, no V, no gathers) is faster than the hoisted one
+            // on this machine at N = 8192 and 16384 even with two cores (BENCHMARKS.md), and has the same words.
+            return [distinct[0]: try applyGalois(encrypted, element: distinct[0], galoisKeys: galoisKeys)]
+        }
         var words: [[UInt64]] = []
         try withKeySwitch(keys: galoisKeys.keys, indices: distinct.map(GaloisTool.index(ofElement:)), level: level) {
             kernel, keys in

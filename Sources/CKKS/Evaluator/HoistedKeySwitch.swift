@@ -75,48 +75,22 @@ extension KeySwitchKernel {
             let hoisted = HoistedDigits(
                 c0: c0, c1: c1, digits: digits, ones: ones, halves: halves, exact: exact, keys: keyBase, level: l,
                 degree: n)
-            // Each element's products (2(ℓ+1) rows) are divided by P right after they are made, while they are
-            // still in cache; with as many elements as cores, each core takes whole elements.
-            if m >= ConcurrentChunks.workers {
-                ConcurrentChunks.forEach(m) { _, range in
-                    let space = ElementWorkspace(level: l, degree: n)
-                    defer { space.deallocate() }
-                    for t in range {
-                        results[t] = [UInt64](unsafeUninitializedCapacity: 2 * l * n) { output, count in
-                            guard let output = output.baseAddress else { return }
-                            permutations[t].withUnsafeBufferPointer { permutation in
-                                for i in 0...l { products(hoisted, element: t, permutation, outputPrime: i, space) }
-                                for component in 0..<2 {
-                                    finish(hoisted, permutation, component: component, space, output: output)
-                                }
-                            }
-                            count = 2 * l * n
-                        }
-                    }
-                }
-                return
-            }
-            // Fewer elements than cores: the cores share each element, by output prime and then by component.
-            let shared = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * (l + 1) * n)
-            defer { shared.deallocate() }
-            for t in 0..<m {
-                results[t] = [UInt64](unsafeUninitializedCapacity: 2 * l * n) { output, count in
-                    guard let output = output.baseAddress else { return }
-                    permutations[t].withUnsafeBufferPointer { permutation in
-                        ConcurrentChunks.forEach(l + 1) { _, range in
-                            let space = ElementWorkspace(level: l, degree: n, products: shared)
-                            defer { space.deallocate() }
-                            for i in range { products(hoisted, element: t, permutation, outputPrime: i, space) }
-                        }
-                        ConcurrentChunks.forEach(2) { _, range in
-                            let space = ElementWorkspace(level: l, degree: n, products: shared)
-                            defer { space.deallocate() }
-                            for component in range {
+            // Each core takes whole elements: an element's products (2(ℓ+1) rows) are divided by P right after
+            // they are made, while they are still in cache, and no core waits for another.
+            ConcurrentChunks.forEach(m) { _, range in
+                let space = ElementWorkspace(level: l, degree: n)
+                defer { space.deallocate() }
+                for t in range {
+                    results[t] = [UInt64](unsafeUninitializedCapacity: 2 * l * n) { output, count in
+                        guard let output = output.baseAddress else { return }
+                        permutations[t].withUnsafeBufferPointer { permutation in
+                            for i in 0...l { products(hoisted, element: t, permutation, outputPrime: i, space) }
+                            for component in 0..<2 {
                                 finish(hoisted, permutation, component: component, space, output: output)
                             }
                         }
+                        count = 2 * l * n
                     }
-                    count = 2 * l * n
                 }
             }
         }
@@ -159,19 +133,19 @@ extension KeySwitchKernel {
         }
     }
 
-    /// One worker's buffers for key-switching elements: ℓ operand rows and their pointers, the 2(ℓ+1) product
-    /// rows (own, or shared by the workers of one element) and one row of scratch.
+    /// One worker's buffers for key-switching elements: ℓ operand rows and their pointers, one row of scratch and
+    /// the 2(ℓ+1) product rows.
     private struct ElementWorkspace {
         let operandRows: UnsafeMutablePointer<UInt64>
         let operands: UnsafeMutablePointer<UnsafePointer<UInt64>>
+        let scratch: UnsafeMutablePointer<UInt64>
         /// Component c's row I at `products + (c·(ℓ+1) + I)·N`.
         let products: UnsafeMutablePointer<UInt64>
-        let scratch: UnsafeMutablePointer<UInt64>
 
-        init(level l: Int, degree n: Int, products shared: UnsafeMutablePointer<UInt64>? = nil) {
-            operandRows = .allocate(capacity: (l + 1 + (shared == nil ? 2 * (l + 1) : 0)) * n)
+        init(level l: Int, degree n: Int) {
+            operandRows = .allocate(capacity: (l + 1 + 2 * (l + 1)) * n)
             scratch = operandRows + l * n
-            products = shared ?? scratch + n
+            products = scratch + n
             operands = .allocate(capacity: l)
         }
 
