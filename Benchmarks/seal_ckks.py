@@ -68,6 +68,14 @@ def bench_set(n, bits, log_scale, iterations, wanted):
         ("Rescale", lambda: ev.rescale_to_next(relinearized)),
         ("Rotate", lambda: ev.rotate_vector(c1, 1, gk)),
     ]
+    # k independent rotations by steps 1..k (SEAL has no hoisting): the baseline of Rotations x{k} hoisted in
+    # Benchmarks/CKKSBenchmarks/RotateHoistedBenchmarks.swift. Their keys only when a filter selects them.
+    step_counts = [1, 4, 8, 16]
+    if any(all(w in prefix + f"Rotations x{k} single" for w in wanted) for k in step_counts):
+        gk_steps = seal.GaloisKeys()
+        keygen.create_galois_keys(list(range(1, max(step_counts) + 1)), gk_steps)
+        for k in step_counts:
+            ops.append((f"Rotations x{k} single", lambda k=k: [ev.rotate_vector(c1, s, gk_steps) for s in range(1, k + 1)]))
     for op, fn in ops:
         name = prefix + op
         if not all(w in name for w in wanted):

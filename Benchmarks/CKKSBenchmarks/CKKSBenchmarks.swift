@@ -54,18 +54,11 @@ enum CKKSBenchmarks: BenchmarkGroup {
         for (degree, bitSizes) in sets {
             let logQ = bitSizes.dropLast().reduce(0, +)
             let prefix = "n=\(degree) / log(q)=\(logQ) / CKKS / "
-            // Built on first use, so a --filter that selects none of these never pays for key generation.
-            nonisolated(unsafe) var shared: Environment?
-            func environment() throws -> Environment {
-                if let shared { return shared }
-                let made = try Environment(degree: degree, bitSizes: bitSizes)
-                shared = made
-                return made
-            }
+            let environment = SetUpOnce { try Environment(degree: degree, bitSizes: bitSizes) }
             func add(_ op: String, _ body: @escaping (Environment) throws -> Any) {
                 result.append(
                     Benchmark(prefix + op) {
-                        let env = try environment()
+                        let env = try environment.value()
                         _ = try body(env)  // fail early, outside the timed region
                         return { blackHole(try? body(env)) }
                     })

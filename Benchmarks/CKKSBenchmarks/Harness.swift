@@ -77,6 +77,26 @@ enum HarnessError: Error, CustomStringConvertible {
     }
 }
 
+/// A benchmark set's shared set-up (keys, operands), made on first use.
+///
+/// A --filter that selects none of the set's benchmarks never pays for it. Benchmarks run one at a time on one
+/// thread, so no lock is needed.
+final class SetUpOnce<Value> {
+    private let make: () throws -> Value
+    private var made: Value?
+
+    /// A set-up that `make` performs when first needed.
+    init(_ make: @escaping () throws -> Value) { self.make = make }
+
+    /// The value, made by the first call.
+    func value() throws -> Value {
+        if let made { return made }
+        let value = try make()
+        made = value
+        return value
+    }
+}
+
 /// Keeps results alive so the optimizer cannot delete the timed work.
 @inline(never)
 func blackHole<T>(_ value: T) {

@@ -5,6 +5,7 @@ import Foundation
 let groups: [any BenchmarkGroup.Type] = [
     NTTBenchmarks.self,
     CKKSBenchmarks.self,
+    RotateHoistedBenchmarks.self,
     NNBenchmarks.self,
     SelectionBenchmarks.self,
 ]
