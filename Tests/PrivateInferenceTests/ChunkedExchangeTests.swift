@@ -102,7 +102,7 @@ import Testing
         let dir = EncryptedProtocolTests.temporary()
         defer { try? FileManager.default.removeItem(at: dir) }
         let modelURL = dir.appendingPathComponent("model.safetensors")
-        try Data(try ModelFile.bytes(EngineArchitectureTests.model(architecture, seed: 4))).write(to: modelURL)
+        try Data(EngineArchitectureTests.model(architecture, seed: 4).fileBytes()).write(to: modelURL)
         let dataset = try #require(Dataset.allCases.first { $0.architecture == architecture })
         let report = try ExchangeRun.run(
             modelURL: modelURL, selection: selection, images: dataset.synthetic(count: 3, seed: 2),

@@ -14,7 +14,7 @@ import Testing
 
     static func modelFile(_ dir: URL, seed: UInt64 = 5) throws -> URL {
         let url = dir.appendingPathComponent("model.safetensors")
-        try Data(try ModelFile.bytes(Model(.lenet5MNIST, seed: seed))).write(to: url)
+        try Data(Model(.lenet5MNIST, seed: seed).fileBytes()).write(to: url)
         return url
     }
 
@@ -32,6 +32,25 @@ import Testing
             modelURL: try Self.modelFile(dir), selection: FilterSelection([1: [2], 2: [0, 7]]), images: images,
             parameters: try Self.smallParameters(), security: .none)
         #expect(report.images == 6)
+        #expect(report.agreement == 100)
+        #expect(report.maxLogitDifference < 1e-2)
+    }
+
+    /// A Square-activation model stays Square on the user's side (the package's remainder records it), so the
+    /// exchange the demo runs agrees with the owner's plaintext model; a remainder read as ReLU would not.
+    @Test func squareModelStaysSquareThroughTheExchange() throws {
+        let dir = Self.temporary()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("square.safetensors")
+        try Model(.lenet5MNIST, seed: 5, hiddenActivation: .square).write(to: model)
+        let keys = dir.appendingPathComponent("owner-keys"), package = dir.appendingPathComponent("pkg")
+        _ = try OwnerRole.package(
+            modelURL: model, selection: FilterSelection([1: [1], 2: [4]]), out: package, preset: .auto, keys: keys,
+            parameters: try Self.smallParameters(), security: .none)
+        #expect(try UserRole.load(package).remainder.hiddenActivation == .square)
+        let report = try ExchangeRun.run(
+            modelURL: model, selection: FilterSelection([1: [2], 2: [0, 7]]),
+            images: try EncryptedPipelineTests.images(6), parameters: try Self.smallParameters(), security: .none)
         #expect(report.agreement == 100)
         #expect(report.maxLogitDifference < 1e-2)
     }

@@ -121,7 +121,7 @@ import Testing
         let dir = EncryptedProtocolTests.temporary()
         defer { try? FileManager.default.removeItem(at: dir) }
         let modelURL = dir.appendingPathComponent("model.safetensors")
-        try Data(try ModelFile.bytes(Self.model(architecture, seed: 4))).write(to: modelURL)
+        try Data(Self.model(architecture, seed: 4).fileBytes()).write(to: modelURL)
         let dataset = try #require(Dataset.allCases.first { $0.architecture == architecture })
         let report = try ExchangeRun.run(
             modelURL: modelURL, selection: selection, images: dataset.synthetic(count: 3, seed: 2),
@@ -149,7 +149,7 @@ import Testing
         let images = try Dataset.cifar10.load(.test, root: data)
         #expect(images.count == 4 && images.channels == 3 && images.height == 32)
         let modelURL = dir.appendingPathComponent("model.safetensors")
-        try Data(try ModelFile.bytes(Self.model(.vgg16CIFAR10, seed: 8))).write(to: modelURL)
+        try Data(Self.model(.vgg16CIFAR10, seed: 8).fileBytes()).write(to: modelURL)
         let report = try ExchangeRun.run(
             modelURL: modelURL, selection: FilterSelection([1: [3], 2: [5]]), images: images,
             parameters: try Self.context().parameters, security: .none, normalization: Dataset.cifar10.normalization)

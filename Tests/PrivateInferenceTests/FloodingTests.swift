@@ -47,7 +47,8 @@ import Testing
     /// below the flooding bound B, and the flooded results must keep the documented precision.
     @Test(arguments: [ParameterPreset.auto, .privdnn])
     func keyDependentErrorStaysBelowTheFloodingBound(preset: ParameterPreset) throws {
-        let model = try ModelFile.load(RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors"))
+        let model = try Model(
+            contentsOf: RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors"))
         let selection = FilterSelection([1: [0], 2: [15]])
         let context = try HEContext(parameters: preset.encryptionParameters(), securityLevel: .tc128)
         let kernels = try LayerKernels(model: model, normalization: .unit)

@@ -98,7 +98,7 @@ public enum DataEncryptedRun {
         let loadStart = FullEncryptionRun.loadAverage()
         var phases = PhaseTimes()
         let file = modelURL.path
-        let model = try phases.measure("load") { try ModelFile.load(modelURL) }
+        let model = try phases.measure("load") { try Model(contentsOf: modelURL) }
         guard model.hiddenActivation == .square else {
             throw InferenceError.unsupportedModel(
                 "\(file): the data-encrypted baseline needs Square activations after fc1/fc2 (the model has "

@@ -129,7 +129,7 @@ public enum ExchangeRun {
         let exchangeSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let cpuSeconds = ProcessMemory.cpuSeconds() - cpuStart
         let exchangePeak = PeakMemory.bytes()
-        let model = try ModelFile.load(modelURL)
+        let model = try Model(contentsOf: modelURL)
         let plain = ModelFile.logits(model, images, normalization: normalization)
         try model.applyMask(selection, mode: .separate)
         let separate = ModelFile.logits(model, images, normalization: normalization)

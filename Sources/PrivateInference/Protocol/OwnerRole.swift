@@ -43,7 +43,7 @@ public enum OwnerRole {
     ) throws -> PackageSummary {
         var times = PhaseTimes()
         let start = DispatchTime.now().uptimeNanoseconds
-        let model = try ModelFile.load(modelURL)
+        let model = try Model(contentsOf: modelURL)
         // Filters in ascending order, each once: the order the package, the user and the owner's record share.
         let selection = FilterSelection(selection.filters.mapValues { Array(Set($0)).sorted() })
         try validate(selection, model: model, modelURL: modelURL, source: selectionFile)
@@ -129,7 +129,7 @@ public enum OwnerRole {
         files[PackageFiles.relinKeys] = try store.relinFile.write(
             to: dir.appendingPathComponent(PackageFiles.relinKeys))
         for (name, hash) in written { files[name] = hash }
-        try put(PackageFiles.remainder, try ModelFile.bytes(remainder))
+        try put(PackageFiles.remainder, remainder.fileBytes())
         try put(PackageFiles.selection, Array(selectionJSON.utf8))
         let manifest = PackageManifest(
             format: PackageManifest.format, version: PackageManifest.currentVersion, parmsID: keyParms,

@@ -47,7 +47,7 @@ struct DemoCommand: ParsableCommand {
         }
         let (net, validate, test) = try InferenceSupport.run {
             () throws -> (Model, (images: Tensor, labels: [Int]), LabeledImages) in
-            let net = try ModelFiles.load(model, architecture: .lenet5MNIST)
+            let net = try Model(contentsOf: URL(fileURLWithPath: model), architecture: .lenet5MNIST)
             return (net, try Dataset.mnist.tensors(.validate, root: root), try Dataset.mnist.load(.test, root: root))
         }
         // 1. Selection on the validate half (spec §12 item 13: never on the reporting half).

@@ -64,7 +64,7 @@ struct InferenceCommand: ParsableCommand {
             guard synthetic != nil else { throw ToolError("--model is required unless --synthetic is given") }
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
             modelURL = scratch.appendingPathComponent("random.safetensors")
-            try ModelFiles.save(Model(set.architecture, seed: seed), to: modelURL.path, metadata: ["seed": String(seed)])
+            try Model(set.architecture, seed: seed).write(to: modelURL, metadata: ["seed": String(seed)])
         }
         let chosen: FilterSelection
         switch (selection, share) {
@@ -72,7 +72,7 @@ struct InferenceCommand: ParsableCommand {
         case (nil, let percent?):
             guard percent > 0, percent <= 100 else { throw ToolError("--share takes a percentage in (0, 100]") }
             chosen = FilterSelection.pruning(
-                try ModelFiles.load(modelURL.path, architecture: set.architecture), percent: percent)
+                try Model(contentsOf: modelURL, architecture: set.architecture), percent: percent)
         default: throw ToolError("give either --selection or --share")
         }
         let (progress, box) = InferenceSupport.progress("encrypted inference")
