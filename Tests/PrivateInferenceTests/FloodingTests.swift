@@ -161,7 +161,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let flooding = FloodingParameters(statisticalBits: 40, maxDecryptions: 1000, noiseBoundBitsBelowScale: 56)
         try DecryptionBudget.start(dir: dir, keyID: "k")
-        let failures = Workers.map(64) { _ in
+        let failures = Parallelism.map(64) { _ in
             Result { try DecryptionBudget.reserve(3, dir: dir, keyID: "k", flooding: flooding) }
         }.filter { if case .failure = $0 { return true } else { return false } }
         #expect(failures.isEmpty)

@@ -66,7 +66,7 @@ extension HEContext {
             let taps =
                 encryptedChannels.contains(part) ? kernels.conv2Cipher[filter][part] : kernels.conv2Plain[filter][part]
             let sign = try pairingUnit()
-            return try Workers.map(taps.count) { i in
+            return try Parallelism.map(taps.count) { i in
                 Result {
                     let (a, b) = taps[i]
                     return try encryptor.encryptSymmetric(
@@ -80,7 +80,7 @@ extension HEContext {
             values = [(kernels.conv2Bias[filter], plan.squareScale * plan.conv2WeightScale)]
             primes = PipelineLevels.conv2Primes
         }
-        return try Workers.map(values.count) { i in
+        return try Parallelism.map(values.count) { i in
             Result { try encryptConstant(values[i].0, scale: values[i].1, primes: primes, encryptor: encryptor) }
         }.map { try $0.get() }
     }

@@ -189,7 +189,7 @@ enum FilterFile {
         guard offset == range.upperBound else { throw InferenceError.badFile(path: path, reason: "trailing bytes") }
         // Expanding the seeded c1 (BLAKE2Xb) dominates loading: do it on every core, reading each ciphertext in
         // place.
-        return try Workers.map(count) { i in
+        return try Parallelism.map(count) { i in
             Result { () throws -> T in
                 let ct = try SEALObject.load(Ciphertext.self, bytes, range: ranges[i], context: context, path: path)
                 guard ct.parmsID == context.parmsIDs[primes], ct.size == 2 else {

@@ -146,7 +146,7 @@ public enum DataEncryptedRun {
                     upload += bytes.reduce(0) { $0 + $1.count }
                     encrypted += bytes.count
                     return try transfer.measure("receive") {
-                        try Workers.map(bytes.count) { i in
+                        try Parallelism.map(bytes.count) { i in
                             Result { try Ciphertext(serialized: bytes[i], context: context.ckks) }
                         }.map { try $0.get() }
                     }

@@ -271,7 +271,7 @@ public enum OwnerRole {
             let moduli = context.moduli(kf)
             let payload = file.payload
             // Every word must be reduced modulo its prime (c0 rows then c1 rows), as the user side requires too.
-            try Workers.map(count) { i -> Result<Void, Error> in
+            try Parallelism.map(count) { i -> Result<Void, Error> in
                 Result {
                     var offset = i * words * 8
                     _ = try WordCoding.read(
@@ -296,7 +296,7 @@ public enum OwnerRole {
             let failures = out.withUnsafeMutableBytes { raw -> [Error] in
                 guard let base = raw.bindMemory(to: UInt64.self).baseAddress else { return [] }
                 nonisolated(unsafe) let target = base
-                return Workers.map(count) { i -> Error? in
+                return Parallelism.map(count) { i -> Error? in
                     do {
                         var offset = i * words * 8
                         var ct = context.zeroCiphertext(size: 2, primes: kf, scale: scales[i])
