@@ -54,7 +54,7 @@ struct ServiceFixture: Sendable {
             let model = root.appendingPathComponent("model-\(id).safetensors")
             try Data(Model(.lenet5MNIST, seed: seed).fileBytes()).write(to: model)
             _ = try OwnerRole.package(
-                modelURL: model, selection: FilterSelection([1: [1], 2: [4, 9]]),
+                modelURL: model, selection: SelectedNeurons([1: [1], 2: [4, 9]]),
                 out: packages.appendingPathComponent(id), preset: .auto, keys: keys, parameters: parameters,
                 security: .none)
         }

@@ -29,7 +29,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let images = try EncryptedPipelineTests.images(6)
         let report = try ExchangeRun.run(
-            modelURL: try Self.modelFile(dir), selection: FilterSelection([1: [2], 2: [0, 7]]), images: images,
+            modelURL: try Self.modelFile(dir), selection: SelectedNeurons([1: [2], 2: [0, 7]]), images: images,
             parameters: try Self.smallParameters(), security: .none)
         #expect(report.images == 6)
         #expect(report.agreement == 100)
@@ -45,11 +45,11 @@ import Testing
         try Model(.lenet5MNIST, seed: 5, hiddenActivation: .square).write(to: model)
         let keys = dir.appendingPathComponent("owner-keys"), package = dir.appendingPathComponent("pkg")
         _ = try OwnerRole.package(
-            modelURL: model, selection: FilterSelection([1: [1], 2: [4]]), out: package, preset: .auto, keys: keys,
+            modelURL: model, selection: SelectedNeurons([1: [1], 2: [4]]), out: package, preset: .auto, keys: keys,
             parameters: try Self.smallParameters(), security: .none)
         #expect(try UserRole.load(package).remainder.hiddenActivation == .square)
         let report = try ExchangeRun.run(
-            modelURL: model, selection: FilterSelection([1: [2], 2: [0, 7]]),
+            modelURL: model, selection: SelectedNeurons([1: [2], 2: [0, 7]]),
             images: try EncryptedPipelineTests.images(6), parameters: try Self.smallParameters(), security: .none)
         #expect(report.agreement == 100)
         #expect(report.maxLogitDifference < 1e-2)
@@ -65,7 +65,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let keys = dir.appendingPathComponent("owner-keys"), package = dir.appendingPathComponent("pkg")
         _ = try OwnerRole.package(
-            modelURL: try Self.modelFile(dir), selection: FilterSelection([1: [1], 2: [4]]), out: package,
+            modelURL: try Self.modelFile(dir), selection: SelectedNeurons([1: [1], 2: [4]]), out: package,
             preset: .auto, keys: keys, parameters: try Self.smallParameters(), security: .none)
         let images = try EncryptedPipelineTests.images(3)
         let request = dir.appendingPathComponent("req"), response = dir.appendingPathComponent("resp")
@@ -118,7 +118,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let keys = dir.appendingPathComponent("owner-keys"), package = dir.appendingPathComponent("pkg")
         let model = try Self.modelFile(dir)
-        let selection = FilterSelection([1: [0], 2: [3]])
+        let selection = try SelectedNeurons([1: [0], 2: [3]])
         let first = try OwnerRole.package(
             modelURL: model, selection: selection, out: package, preset: .auto, keys: keys,
             parameters: try Self.smallParameters(), security: .none)
@@ -158,8 +158,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let keys = dir.appendingPathComponent("keys"), package = dir.appendingPathComponent("pkg")
         _ = try OwnerRole.package(
-            modelURL: try Self.modelFile(dir), selection: FilterSelection([1: [1], 2: [2]]), out: package, preset: .auto,
-            keys: keys, parameters: try Self.smallParameters(), security: .none)
+            modelURL: try Self.modelFile(dir), selection: SelectedNeurons([1: [1], 2: [2]]), out: package,
+            preset: .auto, keys: keys, parameters: try Self.smallParameters(), security: .none)
         let images = try EncryptedPipelineTests.images(1)
         let request = dir.appendingPathComponent("req")
         _ = try UserRole.infer(package: package, pixels: images.pixels, count: 1, out: request)

@@ -11,11 +11,11 @@ import Testing
 /// seeded random images at N = 1024 (toy ring, no security), decrypted results against the plaintext model.
 @Suite struct EngineArchitectureTests {
     /// (architecture, normalization, selection): the selections differ between layer 1 and layer 2.
-    static let cases: [(Architecture, Normalization, FilterSelection)] = [
-        (.lenet5EMNIST, .unit, FilterSelection([1: [3], 2: [1, 17]])),
-        (.alexNetGTSRB, .imageNet, FilterSelection([1: [5, 90], 2: [200]])),
-        (.vgg16CIFAR10, .symmetric, FilterSelection([1: [0], 2: [7, 63]])),
-        (.resNet18TinyImageNet, .unit, FilterSelection([1: [2, 40], 2: [9]])),
+    static let cases: [(Architecture, Normalization, [Int: [Int]])] = [
+        (.lenet5EMNIST, .unit, [1: [3], 2: [1, 17]]),
+        (.alexNetGTSRB, .imageNet, [1: [5, 90], 2: [200]]),
+        (.vgg16CIFAR10, .symmetric, [1: [0], 2: [7, 63]]),
+        (.resNet18TinyImageNet, .unit, [1: [2, 40], 2: [9]]),
     ]
 
     static func context() throws -> HEContext {
@@ -45,7 +45,7 @@ import Testing
 
     /// One case's engine at N = 1024 with fresh keys, two seeded images and the plaintext activations entering conv2.
     struct Fixture {
-        let selection: FilterSelection
+        let selection: SelectedNeurons
         let model: Model
         let context: HEContext
         let geometry: StageGeometry
@@ -57,8 +57,8 @@ import Testing
         let activations: Tensor
 
         init(_ index: Int) throws {
-            let (architecture, normalization, selection) = EngineArchitectureTests.cases[index]
-            self.selection = selection
+            let (architecture, normalization, filters) = EngineArchitectureTests.cases[index]
+            selection = try SelectedNeurons(filters)
             model = EngineArchitectureTests.model(architecture, seed: 11)
             context = try EngineArchitectureTests.context()
             let kernels = try LayerKernels(model: model, normalization: normalization)
@@ -117,7 +117,8 @@ import Testing
     /// channels' squares, which the residual shortcut reads.
     @Test(arguments: 0..<4)
     func exchangeAgreesWithTheSeparateModel(index: Int) throws {
-        let (architecture, normalization, selection) = Self.cases[index]
+        let (architecture, normalization, filters) = Self.cases[index]
+        let selection = try SelectedNeurons(filters)
         let dir = EncryptedProtocolTests.temporary()
         defer { try? FileManager.default.removeItem(at: dir) }
         let modelURL = dir.appendingPathComponent("model.safetensors")
@@ -151,7 +152,7 @@ import Testing
         let modelURL = dir.appendingPathComponent("model.safetensors")
         try Data(Self.model(.vgg16CIFAR10, seed: 8).fileBytes()).write(to: modelURL)
         let report = try ExchangeRun.run(
-            modelURL: modelURL, selection: FilterSelection([1: [3], 2: [5]]), images: images,
+            modelURL: modelURL, selection: SelectedNeurons([1: [3], 2: [5]]), images: images,
             parameters: try Self.context().parameters, security: .none, normalization: Dataset.cifar10.normalization)
         #expect(report.images == 4)
         #expect(report.agreement == 100)

@@ -49,7 +49,7 @@ import Testing
     func keyDependentErrorStaysBelowTheFloodingBound(preset: ParameterPreset) throws {
         let model = try Model(
             contentsOf: RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors"))
-        let selection = FilterSelection([1: [0], 2: [15]])
+        let selection = try SelectedNeurons([1: [0], 2: [15]])
         let context = try HEContext(parameters: preset.encryptionParameters(), securityLevel: .tc128)
         let kernels = try LayerKernels(model: model, normalization: .unit)
         let count = 5000  // the whole test half in one batch, as `privdnn demo` runs it

@@ -86,7 +86,7 @@ extension HEContext {
     }
 
     /// The scale plan for `selection`'s worst-case bounds.
-    func plan(_ kernels: LayerKernels, selection: FilterSelection) -> ScalePlan {
+    func plan(_ kernels: LayerKernels, selection: SelectedNeurons) -> ScalePlan {
         let bounds = kernels.bounds(conv2Filters: selection[2])
         return ScalePlan(
             primes: (0..<PipelineLevels.conv1Primes).map { prime($0) }, conv1Bound: bounds.conv1,
@@ -95,7 +95,7 @@ extension HEContext {
 
     /// The owner's packaging step in memory (tests and the full-encryption baseline): the plan and every
     /// selected filter encrypted.
-    func prepare(_ kernels: LayerKernels, selection: FilterSelection, secret: SecretKey) throws -> (
+    func prepare(_ kernels: LayerKernels, selection: SelectedNeurons, secret: SecretKey) throws -> (
         ScalePlan, EncryptedWeights
     ) {
         let plan = plan(kernels, selection: selection)

@@ -89,7 +89,7 @@ struct LoadedPackage {
 enum ModelFile {
     /// A copy of `model` with the selected filters' weights and biases zeroed and the separate rule applied to
     /// conv2's weights: exactly what the user may see.
-    static func remainder(of model: Model, selection: FilterSelection) throws -> Model {
+    static func remainder(of model: Model, selection: SelectedNeurons) throws -> Model {
         let copy = Model(model.architecture, hiddenActivation: model.hiddenActivation)
         try copy.load(Dictionary(uniqueKeysWithValues: model.stateDict()))
         let k2 = copy.conv2.kernelSize * copy.conv2.kernelSize

@@ -56,7 +56,7 @@ public enum ExchangeRun {
     /// - Returns: accuracies, agreement, phase times, peak memory and file sizes.
     /// - Throws: ``InferenceError`` from either role.
     public static func run(
-        modelURL: URL, selection: FilterSelection, images: LabeledImages, preset: ParameterPreset = .auto,
+        modelURL: URL, selection: SelectedNeurons, images: LabeledImages, preset: ParameterPreset = .auto,
         parameters: EncryptionParameters? = nil, security: SecurityLevel = .tc128, normalization: Normalization = .unit,
         workDirectory: URL? = nil, memoryBudget: Int = UserRole.defaultMemoryBudget,
         progress: (@Sendable (Int, Int) -> Void)? = nil
