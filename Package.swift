@@ -81,7 +81,7 @@ let package = Package(
             name: "CKKSBenchmarks", dependencies: ["NTT", "CKKS", "NN"],
             path: "Benchmarks/CKKSBenchmarks", swiftSettings: releaseCMO),
         .executableTarget(
-            name: "InferenceBenchmarks", dependencies: ["CKKS", "NN", "PrivateInference"],
+            name: "InferenceBenchmarks", dependencies: ["NTT", "CKKS", "NN", "PrivateInference"],
             path: "Benchmarks/InferenceBenchmarks", swiftSettings: releaseCMO),
     ]
 )

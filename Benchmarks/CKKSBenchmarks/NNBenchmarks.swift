@@ -29,7 +29,7 @@ enum NNBenchmarks: BenchmarkGroup {
                 let test = try Dataset.mnist.tensors(.test, root: dataRoot)
                 let model = Model(.lenet5MNIST, seed: 0)
                 let cache = model.conv1Outputs(test.images)
-                try model.applyMask(FilterSelection([1: [0, 3], 2: [1, 5, 9]]), mode: .separate)
+                try model.applyMask(SelectedNeurons([1: [0, 3], 2: [1, 5, 9]]), mode: .separate)
                 return { blackHole(model.logits(fromConv1: cache)) }
             },
         ]

@@ -30,10 +30,10 @@ func preset<P: RawRepresentable>(_ flag: String, _ type: P.Type) -> P where P.Ra
     return preset
 }
 
-let selections: [String: FilterSelection] = [
-    "1,1": FilterSelection([1: [0], 2: [0]]),
-    "2,6": FilterSelection([1: [0, 1], 2: Array(0..<6)]),
-    "all": FilterSelection([1: Array(0..<6), 2: Array(0..<16)]),
+let selections: [String: SelectedNeurons] = try [
+    "1,1": SelectedNeurons([1: [0], 2: [0]]),
+    "2,6": SelectedNeurons([1: [0, 1], 2: Array(0..<6)]),
+    "all": SelectedNeurons([1: Array(0..<6), 2: Array(0..<16)]),
 ]
 
 func cpuSeconds() -> Double {

@@ -140,7 +140,7 @@ final class ExchangeFixture: @unchecked Sendable {
         let store = root.appendingPathComponent("store"), package = path(.package), exchange = path(.exchange)
         try FileManager.default.createDirectory(at: exchange, withIntermediateDirectories: true)
         _ = try OwnerRole.package(
-            modelURL: model, selection: FilterSelection([2: [3]]), out: package, preset: .auto, keys: store,
+            modelURL: model, selection: SelectedNeurons([2: [3]]), out: package, preset: .auto, keys: store,
             parameters: try EncryptionParameters(polyModulusDegree: 64, bitSizes: [60, 60, 60, 60, 60, 60]),
             security: .none)
         let pixels = (0..<784).map { UInt8(truncatingIfNeeded: $0 * 37 % 251) }

@@ -6,13 +6,12 @@ import NN
 enum NNHarnesses {
     static let all: [Harness] = [
         Harness(
-            name: "safetensors", summary: "model file: safetensors, then LeNet-5 loading (`ModelFiles.load`)",
+            name: "safetensors",
+            summary: "model file: safetensors, then LeNet-5 loading (`Model(contentsOf:architecture:)`)",
             run: { bytes in
-                guard let file = try? Safetensors(bytes: bytes, file: "fuzz.safetensors") else { return }
-                guard let tensors = try? file.floatTensors(file: "fuzz.safetensors"),
-                    let hidden = HiddenActivation.recorded(in: file.metadata)
-                else { return }
-                _ = try? Model(.lenet5MNIST, hiddenActivation: hidden).load(tensors)
+                let url = Scratch.root.appendingPathComponent("fuzz.safetensors")
+                Scratch.write(bytes, to: url)
+                _ = try? Model(contentsOf: url, architecture: .lenet5MNIST)
             },
             seeds: {
                 var small = Safetensors(metadata: ["format": "pt", HiddenActivation.metadataKey: "square"])

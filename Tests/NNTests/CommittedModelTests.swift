@@ -31,7 +31,7 @@ import TestSupport
             Evaluation.score(logits: model.logits(fromConv1: cache), labels: labels).accuracy
         }
         let original = accuracy()
-        let selection = FilterSelection([1: [0, 1, 2], 2: [0, 1, 2, 3, 4, 5, 6, 7]])
+        let selection = try SelectedNeurons([1: [0, 1, 2], 2: [0, 1, 2, 3, 4, 5, 6, 7]])
         let started = Date()
         try model.applyMask(selection, mode: .remove)
         let removed = accuracy()

@@ -15,12 +15,12 @@ import Testing
     @Test func removeZeroesSelectedFilterOutputs() throws {
         let model = Model(.lenet5MNIST, seed: 4)
         let x = images(8)
-        let selection = FilterSelection([1: [0, 4], 2: [3, 7, 15]])
+        let selection = try SelectedNeurons([1: [0, 4], 2: [3, 7, 15]])
         try model.applyMask(selection, mode: .remove)
         let masked = model.logits(x)
 
         let edited = Model(.lenet5MNIST, seed: 4)
-        for (layer, filters) in selection.filters {
+        for (layer, filters) in selection.layers {
             let conv = layer == 1 ? edited.conv1 : edited.conv2
             let per = conv.inChannels * conv.kernelSize * conv.kernelSize
             for f in filters {
@@ -36,7 +36,7 @@ import Testing
     @Test func separateCutsPlaintextFiltersFromEncryptedInputs() throws {
         let model = Model(.lenet5MNIST, seed: 5)
         let x = images(8)
-        try model.applyMask(FilterSelection([1: [2], 2: [0, 9]]), mode: .separate)
+        try model.applyMask(SelectedNeurons([1: [2], 2: [0, 9]]), mode: .separate)
         let masked = model.logits(x)
 
         let edited = Model(.lenet5MNIST, seed: 5)
@@ -47,7 +47,7 @@ import Testing
         #expect(!close(masked, Model(.lenet5MNIST, seed: 5).logits(x)))
 
         // Only one selected layer: nothing to separate.
-        try model.applyMask(FilterSelection([1: [2]]), mode: .separate)
+        try model.applyMask(SelectedNeurons([1: [2]]), mode: .separate)
         #expect(model.logits(x) == Model(.lenet5MNIST, seed: 5).logits(x))
     }
 
@@ -56,7 +56,7 @@ import Testing
         let model = Model(.lenet5EMNIST, seed: 6)
         let x = images(12)
         let cache = model.conv1Outputs(x)
-        for selection in [FilterSelection([1: [1], 2: [4]]), FilterSelection([1: [0, 9], 2: [1, 2, 19]])] {
+        for selection in try [SelectedNeurons([1: [1], 2: [4]]), SelectedNeurons([1: [0, 9], 2: [1, 2, 19]])] {
             try model.applyMask(selection, mode: mode)
             #expect(close(model.logits(fromConv1: cache), model.logits(x)))
         }
@@ -64,8 +64,8 @@ import Testing
 
     @Test func invalidSelectionsThrow() {
         let model = Model(.lenet5MNIST)
-        #expect(throws: NNError.self) { try model.applyMask(FilterSelection([3: [0]]), mode: .remove) }
-        #expect(throws: NNError.self) { try model.applyMask(FilterSelection([1: [6]]), mode: .separate) }
-        #expect(throws: NNError.self) { try model.applyMask(FilterSelection([2: [-1]]), mode: .remove) }
+        #expect(throws: NNError.self) { try model.applyMask(SelectedNeurons([3: [0]]), mode: .remove) }
+        #expect(throws: NNError.self) { try model.applyMask(SelectedNeurons([1: [6]]), mode: .separate) }
+        #expect(throws: NNError.self) { try model.applyMask(SelectedNeurons([2: [-1]]), mode: .remove) }
     }
 }

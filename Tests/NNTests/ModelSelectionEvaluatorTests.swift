@@ -30,7 +30,7 @@ import Testing
         // The cached-conv1 evaluation equals a full masked forward pass.
         let selection = try SelectedNeurons([1: [4], 2: [8, 11]])
         for mode in FilterMaskMode.allCases {
-            try model.applyMask(selection.filterSelection, mode: mode)
+            try model.applyMask(selection, mode: mode)
             let direct = try model.evaluate(images: images, labels: test.intLabels)
             model.clearMasks()
             #expect(try evaluator.evaluate(selection, mode: mode) == direct)

@@ -29,7 +29,7 @@ import Testing
         let data = try Self.data.get()
         let selection = try SelectedNeurons([1: [0, 5], 2: [0, 4, 15]])
         let images = data.test.images.items(0..<20)
-        try model.applyMask(FilterSelection(selection.layers), mode: .separate)
+        try model.applyMask(selection, mode: .separate)
         let pooled = model.network.forward(images, from: 0, through: 4, training: false)
         let leak = try LeNetLeak(model)
         let target = try RegressionTarget(

@@ -17,6 +17,19 @@ import Testing
         #expect(empty.count == 0 && empty.layerNumbers == [1, 2] && empty.selectedLayers == [])
     }
 
+    /// `pruning` (`--share` of the inference and demo commands): a valid selection of the strongest filters.
+    @Test func pruningShareTakesTheStrongestFilters() throws {
+        let model = Model(.lenet5MNIST, seed: 4)
+        let selection = SelectedNeurons.pruning(model, percent: 25)
+        #expect(selection.layerNumbers == [1, 2] && selection[1].count == 2 && selection[2].count == 4)
+        #expect(selection == (try SelectedNeurons(selection.layers)))
+        try selection.validate(layerSizes: [6, 16])
+        let weights = model.conv1.weight.value.data, size = weights.count / 6
+        let norms = (0..<6).map { f in weights[(f * size)..<((f + 1) * size)].reduce(0) { $0 + $1 * $1 } }
+        let chosen = selection[1].map { norms[$0] }, others = (0..<6).filter { !selection[1].contains($0) }
+        #expect(chosen.min() ?? 0 >= others.map { norms[$0] }.max() ?? 0)
+    }
+
     @Test func fileRoundTripAndErrors() throws {
         let folder = try TemporaryFolder()
         let url = folder.url.appendingPathComponent("selected_neurons.json")

@@ -9,7 +9,8 @@ import TestSupport
     struct Reference: Decodable {
         var indices: [Int]
         var logits: [[Float]]
-        var selection: [String: [Int]]
+        /// PrivDNN's `{"1": [...], "2": [...]}`, read as the one selection type.
+        var selection: SelectedNeurons
         var separate: [[Float]]
         var remove: [[Float]]
     }
@@ -29,11 +30,10 @@ import TestSupport
             #expect(worst < 1e-3, "\(what): worst |Δ| \(worst)")
         }
         expectClose(model.logits(images), reference.logits, "plain")
-        var selection: [Int: [Int]] = [:]
-        for (layer, filters) in reference.selection { selection[Int(layer) ?? 0] = filters }
-        try model.applyMask(FilterSelection(selection), mode: .separate)
+        #expect(reference.selection == (try SelectedNeurons([1: [0, 3], 2: [1, 5, 9]])))
+        try model.applyMask(reference.selection, mode: .separate)
         expectClose(model.logits(images), reference.separate, "separate")
-        try model.applyMask(FilterSelection(selection), mode: .remove)
+        try model.applyMask(reference.selection, mode: .remove)
         expectClose(model.logits(images), reference.remove, "remove")
     }
 }

@@ -52,9 +52,9 @@ struct ServiceFixture: Sendable {
         let parameters = try EncryptionParameters(polyModulusDegree: 4096, bitSizes: [60, 60, 60, 60, 60, 60])
         for (id, seed) in [("a", UInt64(5)), ("b", UInt64(6))] {
             let model = root.appendingPathComponent("model-\(id).safetensors")
-            try Data(try ModelFile.bytes(Model(.lenet5MNIST, seed: seed))).write(to: model)
+            try Data(Model(.lenet5MNIST, seed: seed).fileBytes()).write(to: model)
             _ = try OwnerRole.package(
-                modelURL: model, selection: FilterSelection([1: [1], 2: [4, 9]]),
+                modelURL: model, selection: SelectedNeurons([1: [1], 2: [4, 9]]),
                 out: packages.appendingPathComponent(id), preset: .auto, keys: keys, parameters: parameters,
                 security: .none)
         }

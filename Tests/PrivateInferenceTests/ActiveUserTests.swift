@@ -21,15 +21,13 @@ import Testing
         var keyDirectory: URL { OwnerKeyring.keysDirectory(keys).appendingPathComponent(pkg.manifest.keyID) }
 
         /// - Parameter preset: real parameters (N = 16384, 128-bit security), or `nil` for the small test ring.
-        init(selection: FilterSelection = FilterSelection([1: [0], 2: [3]]), images: Int = 1, preset: ParameterPreset? = nil)
-            throws
-        {
+        init(selection: [Int: [Int]] = [1: [0], 2: [3]], images: Int = 1, preset: ParameterPreset? = nil) throws {
             dir = EncryptedProtocolTests.temporary()
             keys = dir.appendingPathComponent("keys")
             package = dir.appendingPathComponent("pkg")
             _ = try OwnerRole.package(
-                modelURL: try EncryptedProtocolTests.modelFile(dir), selection: selection, out: package,
-                preset: preset ?? .auto, keys: keys,
+                modelURL: try EncryptedProtocolTests.modelFile(dir), selection: try SelectedNeurons(selection),
+                out: package, preset: preset ?? .auto, keys: keys,
                 parameters: preset == nil ? try EncryptedProtocolTests.smallParameters() : nil,
                 security: preset == nil ? .none : .tc128)
             request = dir.appendingPathComponent("req")
@@ -123,15 +121,15 @@ import Testing
                 path: selectionFile.path, reason: "selection layer 2: filter 99 is not in 0..<16 (model.safetensors)")
         ) {
             try OwnerRole.package(
-                modelURL: try EncryptedProtocolTests.modelFile(dir), selection: FilterSelection([1: [0], 2: [99]]),
+                modelURL: try EncryptedProtocolTests.modelFile(dir), selection: SelectedNeurons([1: [0], 2: [99]]),
                 out: dir.appendingPathComponent("pkg"), preset: .auto, keys: dir.appendingPathComponent("keys"),
                 parameters: try EncryptedProtocolTests.smallParameters(), security: .none, selectionFile: selectionFile)
         }
     }
 
-    /// A selection listing filters out of order or twice packages as the sorted set, and its honest requests pass.
+    /// A selection listing filters out of order packages as the sorted set, and its honest requests pass.
     @Test func unsortedSelectionsWork() throws {
-        let x = try Exchange(selection: FilterSelection([1: [4, 0], 2: [9, 3, 9]]))
+        let x = try Exchange(selection: [1: [4, 0], 2: [9, 3]])
         defer { try? FileManager.default.removeItem(at: x.dir) }
         #expect(x.pkg.weights.conv2Filters == [3, 9])
         let decryption = try OwnerRole.decrypt(keys: x.keys, request: x.request, response: x.dir.appendingPathComponent("r"))
@@ -145,7 +143,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: a.dir) }
         let other = a.dir.appendingPathComponent("pkg-b")
         _ = try OwnerRole.package(
-            modelURL: try EncryptedProtocolTests.modelFile(a.dir), selection: FilterSelection([1: [1], 2: [3]]),
+            modelURL: try EncryptedProtocolTests.modelFile(a.dir), selection: SelectedNeurons([1: [1], 2: [3]]),
             out: other, preset: .auto, keys: a.keys, parameters: try EncryptedProtocolTests.smallParameters(),
             security: .none)
         let b = try UserRole.load(other)

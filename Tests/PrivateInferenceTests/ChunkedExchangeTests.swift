@@ -94,7 +94,8 @@ import Testing
     /// predictions equal the separate model's, as in one chunk.
     @Test(arguments: [3, 1])
     func chunkedExchangeAgreesWithTheSeparateModel(index: Int) throws {
-        let (architecture, normalization, selection) = EngineArchitectureTests.cases[index]
+        let (architecture, normalization, filters) = EngineArchitectureTests.cases[index]
+        let selection = try SelectedNeurons(filters)
         // A quarter of the rows' working set: a few chunks.
         let g = try StageGeometry(model: Model(architecture, seed: 1))
         let budget = TilePlan.workingSet(
@@ -102,7 +103,7 @@ import Testing
         let dir = EncryptedProtocolTests.temporary()
         defer { try? FileManager.default.removeItem(at: dir) }
         let modelURL = dir.appendingPathComponent("model.safetensors")
-        try Data(try ModelFile.bytes(EngineArchitectureTests.model(architecture, seed: 4))).write(to: modelURL)
+        try Data(EngineArchitectureTests.model(architecture, seed: 4).fileBytes()).write(to: modelURL)
         let dataset = try #require(Dataset.allCases.first { $0.architecture == architecture })
         let report = try ExchangeRun.run(
             modelURL: modelURL, selection: selection, images: dataset.synthetic(count: 3, seed: 2),
@@ -122,7 +123,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let keys = dir.appendingPathComponent("keys"), package = dir.appendingPathComponent("pkg")
         _ = try OwnerRole.package(
-            modelURL: try EncryptedProtocolTests.modelFile(dir), selection: FilterSelection([1: [1], 2: [4, 9]]),
+            modelURL: try EncryptedProtocolTests.modelFile(dir), selection: SelectedNeurons([1: [1], 2: [4, 9]]),
             out: package, preset: .auto, keys: keys, parameters: try EncryptedProtocolTests.smallParameters(),
             security: .none)
         let images = try EncryptedPipelineTests.images(3)

@@ -44,7 +44,7 @@ import Testing
     /// it returns decrypt under the user's key to the plaintext model's.
     @Test func ownerRunsWithoutUserSecretKey() throws {
         let images = try EncryptedPipelineTests.images(3)
-        let model = try ModelFile.load(Self.model)
+        let model = try Model(contentsOf: Self.model)
         let weights = try FullEncryptionRun.fullWeights(model, normalization: .unit, file: Self.model.path)
         let context = try HEContext(parameters: try Self.toyParameters(), securityLevel: .none)
         let top = DataEncryptedOwner.depth + 1
@@ -86,7 +86,7 @@ import Testing
                 security: .none)
         }
         // A row at the wrong level is refused, not evaluated.
-        let model = try ModelFile.load(Self.model)
+        let model = try Model(contentsOf: Self.model)
         let weights = try FullEncryptionRun.fullWeights(model, normalization: .unit, file: Self.model.path)
         let context = try HEContext(parameters: try Self.toyParameters(), securityLevel: .none)
         let owner = DataEncryptedOwner(

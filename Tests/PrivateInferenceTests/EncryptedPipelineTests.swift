@@ -28,7 +28,7 @@ import Testing
         let keys: OwnerKeyMaterial
         let evaluator: UserEvaluator
 
-        init(model: Model, selection: FilterSelection, bitSizes: [Int] = [60, 60, 60, 60, 60, 60]) throws {
+        init(model: Model, selection: SelectedNeurons, bitSizes: [Int] = [60, 60, 60, 60, 60, 60]) throws {
             context = try EncryptedPipelineTests.smallContext(bitSizes: bitSizes)
             kernels = try LayerKernels(model: model, normalization: .unit)
             keys = try context.generateKeys()
@@ -125,7 +125,7 @@ import Testing
             [[1, 4], [1, 4], [0, 1, 4], [0, 1, 4]], [[2, 9], Array(0...12), [2, 9], Array(0...12)]))
     func encryptedConvMatchesSeparateModel(conv1Filters: [Int], conv2Filters: [Int]) throws {
         let model = Model(.lenet5MNIST, seed: 3)
-        let selection = FilterSelection([1: conv1Filters, 2: conv2Filters])
+        let selection = try SelectedNeurons([1: conv1Filters, 2: conv2Filters])
         let fixture = try Fixture(model: model, selection: selection)
         let (context, plan, keys) = (fixture.context, fixture.plan, fixture.keys)
         let count = 3

@@ -14,7 +14,7 @@ import Testing
 
     static func modelFile(_ dir: URL, seed: UInt64 = 5) throws -> URL {
         let url = dir.appendingPathComponent("model.safetensors")
-        try Data(try ModelFile.bytes(Model(.lenet5MNIST, seed: seed))).write(to: url)
+        try Data(Model(.lenet5MNIST, seed: seed).fileBytes()).write(to: url)
         return url
     }
 
@@ -29,7 +29,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let images = try EncryptedPipelineTests.images(6)
         let report = try ExchangeRun.run(
-            modelURL: try Self.modelFile(dir), selection: FilterSelection([1: [2], 2: [0, 7]]), images: images,
+            modelURL: try Self.modelFile(dir), selection: SelectedNeurons([1: [2], 2: [0, 7]]), images: images,
             parameters: try Self.smallParameters(), security: .none)
         #expect(report.images == 6)
         #expect(report.agreement == 100)
@@ -38,6 +38,25 @@ import Testing
         #expect(report.secondsPackage > 0 && report.secondsExchange > 0)
         #expect(report.secondsPackage >= (report.phases.seconds["package"] ?? 0))
         #expect(abs(report.secondsPackage + report.secondsExchange - report.secondsTotal) < 1e-9)
+    }
+
+    /// A Square-activation model stays Square on the user's side (the package's remainder records it), so the
+    /// exchange the demo runs agrees with the owner's plaintext model; a remainder read as ReLU would not.
+    @Test func squareModelStaysSquareThroughTheExchange() throws {
+        let dir = Self.temporary()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("square.safetensors")
+        try Model(.lenet5MNIST, seed: 5, hiddenActivation: .square).write(to: model)
+        let keys = dir.appendingPathComponent("owner-keys"), package = dir.appendingPathComponent("pkg")
+        _ = try OwnerRole.package(
+            modelURL: model, selection: SelectedNeurons([1: [1], 2: [4]]), out: package, preset: .auto, keys: keys,
+            parameters: try Self.smallParameters(), security: .none)
+        #expect(try UserRole.load(package).remainder.hiddenActivation == .square)
+        let report = try ExchangeRun.run(
+            modelURL: model, selection: SelectedNeurons([1: [2], 2: [0, 7]]),
+            images: try EncryptedPipelineTests.images(6), parameters: try Self.smallParameters(), security: .none)
+        #expect(report.agreement == 100)
+        #expect(report.maxLogitDifference < 1e-2)
     }
 
     /// The key directory of the package in `package` (every package has its own key in the store).
@@ -50,7 +69,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let keys = dir.appendingPathComponent("owner-keys"), package = dir.appendingPathComponent("pkg")
         _ = try OwnerRole.package(
-            modelURL: try Self.modelFile(dir), selection: FilterSelection([1: [1], 2: [4]]), out: package,
+            modelURL: try Self.modelFile(dir), selection: SelectedNeurons([1: [1], 2: [4]]), out: package,
             preset: .auto, keys: keys, parameters: try Self.smallParameters(), security: .none)
         let images = try EncryptedPipelineTests.images(3)
         let request = dir.appendingPathComponent("req"), response = dir.appendingPathComponent("resp")
@@ -103,7 +122,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let keys = dir.appendingPathComponent("owner-keys"), package = dir.appendingPathComponent("pkg")
         let model = try Self.modelFile(dir)
-        let selection = FilterSelection([1: [0], 2: [3]])
+        let selection = try SelectedNeurons([1: [0], 2: [3]])
         let first = try OwnerRole.package(
             modelURL: model, selection: selection, out: package, preset: .auto, keys: keys,
             parameters: try Self.smallParameters(), security: .none)
@@ -143,8 +162,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let keys = dir.appendingPathComponent("keys"), package = dir.appendingPathComponent("pkg")
         _ = try OwnerRole.package(
-            modelURL: try Self.modelFile(dir), selection: FilterSelection([1: [1], 2: [2]]), out: package, preset: .auto,
-            keys: keys, parameters: try Self.smallParameters(), security: .none)
+            modelURL: try Self.modelFile(dir), selection: SelectedNeurons([1: [1], 2: [2]]), out: package,
+            preset: .auto, keys: keys, parameters: try Self.smallParameters(), security: .none)
         let images = try EncryptedPipelineTests.images(1)
         let request = dir.appendingPathComponent("req")
         _ = try UserRole.infer(package: package, pixels: images.pixels, count: 1, out: request)

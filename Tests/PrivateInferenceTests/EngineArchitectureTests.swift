@@ -11,11 +11,11 @@ import Testing
 /// seeded random images at N = 1024 (toy ring, no security), decrypted results against the plaintext model.
 @Suite struct EngineArchitectureTests {
     /// (architecture, normalization, selection): the selections differ between layer 1 and layer 2.
-    static let cases: [(Architecture, Normalization, FilterSelection)] = [
-        (.lenet5EMNIST, .unit, FilterSelection([1: [3], 2: [1, 17]])),
-        (.alexNetGTSRB, .imageNet, FilterSelection([1: [5, 90], 2: [200]])),
-        (.vgg16CIFAR10, .symmetric, FilterSelection([1: [0], 2: [7, 63]])),
-        (.resNet18TinyImageNet, .unit, FilterSelection([1: [2, 40], 2: [9]])),
+    static let cases: [(Architecture, Normalization, [Int: [Int]])] = [
+        (.lenet5EMNIST, .unit, [1: [3], 2: [1, 17]]),
+        (.alexNetGTSRB, .imageNet, [1: [5, 90], 2: [200]]),
+        (.vgg16CIFAR10, .symmetric, [1: [0], 2: [7, 63]]),
+        (.resNet18TinyImageNet, .unit, [1: [2, 40], 2: [9]]),
     ]
 
     static func context() throws -> HEContext {
@@ -45,7 +45,7 @@ import Testing
 
     /// One case's engine at N = 1024 with fresh keys, two seeded images and the plaintext activations entering conv2.
     struct Fixture {
-        let selection: FilterSelection
+        let selection: SelectedNeurons
         let model: Model
         let context: HEContext
         let geometry: StageGeometry
@@ -57,8 +57,8 @@ import Testing
         let activations: Tensor
 
         init(_ index: Int) throws {
-            let (architecture, normalization, selection) = EngineArchitectureTests.cases[index]
-            self.selection = selection
+            let (architecture, normalization, filters) = EngineArchitectureTests.cases[index]
+            selection = try SelectedNeurons(filters)
             model = EngineArchitectureTests.model(architecture, seed: 11)
             context = try EngineArchitectureTests.context()
             let kernels = try LayerKernels(model: model, normalization: normalization)
@@ -117,11 +117,12 @@ import Testing
     /// channels' squares, which the residual shortcut reads.
     @Test(arguments: 0..<4)
     func exchangeAgreesWithTheSeparateModel(index: Int) throws {
-        let (architecture, normalization, selection) = Self.cases[index]
+        let (architecture, normalization, filters) = Self.cases[index]
+        let selection = try SelectedNeurons(filters)
         let dir = EncryptedProtocolTests.temporary()
         defer { try? FileManager.default.removeItem(at: dir) }
         let modelURL = dir.appendingPathComponent("model.safetensors")
-        try Data(try ModelFile.bytes(Self.model(architecture, seed: 4))).write(to: modelURL)
+        try Data(Self.model(architecture, seed: 4).fileBytes()).write(to: modelURL)
         let dataset = try #require(Dataset.allCases.first { $0.architecture == architecture })
         let report = try ExchangeRun.run(
             modelURL: modelURL, selection: selection, images: dataset.synthetic(count: 3, seed: 2),
@@ -149,9 +150,9 @@ import Testing
         let images = try Dataset.cifar10.load(.test, root: data)
         #expect(images.count == 4 && images.channels == 3 && images.height == 32)
         let modelURL = dir.appendingPathComponent("model.safetensors")
-        try Data(try ModelFile.bytes(Self.model(.vgg16CIFAR10, seed: 8))).write(to: modelURL)
+        try Data(Self.model(.vgg16CIFAR10, seed: 8).fileBytes()).write(to: modelURL)
         let report = try ExchangeRun.run(
-            modelURL: modelURL, selection: FilterSelection([1: [3], 2: [5]]), images: images,
+            modelURL: modelURL, selection: try SelectedNeurons([1: [3], 2: [5]]), images: images,
             parameters: try Self.context().parameters, security: .none, normalization: Dataset.cifar10.normalization)
         #expect(report.images == 4)
         #expect(report.agreement == 100)
@@ -180,9 +181,9 @@ import Testing
         let loaded = try Dataset.gtsrb.load(.test, root: dir.appendingPathComponent("gtsrb"))
         #expect(loaded.count == 4 && loaded.channels == 3 && loaded.height == 32 && loaded.width == 32)
         let modelURL = dir.appendingPathComponent("model.safetensors")
-        try Data(try ModelFile.bytes(Self.model(.alexNetGTSRB, seed: 12))).write(to: modelURL)
+        try Data(Self.model(.alexNetGTSRB, seed: 12).fileBytes()).write(to: modelURL)
         let report = try ExchangeRun.run(
-            modelURL: modelURL, selection: FilterSelection([1: [4], 2: [30]]), images: loaded,
+            modelURL: modelURL, selection: try SelectedNeurons([1: [4], 2: [30]]), images: loaded,
             parameters: try Self.context().parameters, security: .none, normalization: Dataset.gtsrb.normalization)
         #expect(report.images == 4)
         #expect(report.agreement == 100)
@@ -219,9 +220,9 @@ import Testing
         let loaded = try Dataset.tinyimagenet.load(.test, root: dir)
         #expect(loaded.count == 2 && loaded.channels == 3 && loaded.height == 64)
         let modelURL = dir.appendingPathComponent("model.safetensors")
-        try Data(try ModelFile.bytes(Self.model(.resNet18TinyImageNet, seed: 13))).write(to: modelURL)
+        try Data(Self.model(.resNet18TinyImageNet, seed: 13).fileBytes()).write(to: modelURL)
         let report = try ExchangeRun.run(
-            modelURL: modelURL, selection: FilterSelection([1: [7], 2: [3]]), images: loaded,
+            modelURL: modelURL, selection: try SelectedNeurons([1: [7], 2: [3]]), images: loaded,
             parameters: try Self.context().parameters, security: .none, normalization: Dataset.tinyimagenet.normalization)
         #expect(report.images == 2)
         #expect(report.agreement == 100)

@@ -47,8 +47,9 @@ import Testing
     /// below the flooding bound B, and the flooded results must keep the documented precision.
     @Test(arguments: [ParameterPreset.auto, .privdnn])
     func keyDependentErrorStaysBelowTheFloodingBound(preset: ParameterPreset) throws {
-        let model = try ModelFile.load(RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors"))
-        let selection = FilterSelection([1: [0], 2: [15]])
+        let model = try Model(
+            contentsOf: RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors"))
+        let selection = try SelectedNeurons([1: [0], 2: [15]])
         let context = try HEContext(parameters: preset.encryptionParameters(), securityLevel: .tc128)
         let kernels = try LayerKernels(model: model, normalization: .unit)
         let count = 5000  // the whole test half in one batch, as `privdnn demo` runs it
@@ -121,8 +122,8 @@ import Testing
     /// flooding bound B, so that the batch packing's flooding covers them.
     @Test(arguments: [ParameterPreset.auto, .privdnn])
     func pixelsResultsStayBelowTheFloodingBound(preset: ParameterPreset) throws {
-        let model = try ModelFile.load(RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors"))
-        let selection = FilterSelection([1: [0], 2: [15]])
+        let model = try Model(contentsOf: RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors"))
+        let selection = try SelectedNeurons([1: [0], 2: [15]])
         let context = try HEContext(parameters: preset.encryptionParameters(), securityLevel: .tc128)
         let kernels = try LayerKernels(model: model, normalization: .unit)
         let images = try EncryptedPipelineTests.images(1)
@@ -202,7 +203,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let flooding = FloodingParameters(statisticalBits: 40, maxDecryptions: 1000, noiseBoundBitsBelowScale: 56)
         try DecryptionBudget.start(dir: dir, keyID: "k")
-        let failures = Workers.map(64) { _ in
+        let failures = Parallelism.map(64) { _ in
             Result { try DecryptionBudget.reserve(3, dir: dir, keyID: "k", flooding: flooding) }
         }.filter { if case .failure = $0 { return true } else { return false } }
         #expect(failures.isEmpty)

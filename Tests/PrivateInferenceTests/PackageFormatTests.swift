@@ -14,7 +14,7 @@ import Testing
     static func package(_ dir: URL) throws -> URL {
         let out = dir.appendingPathComponent("pkg")
         _ = try OwnerRole.package(
-            modelURL: try EncryptedProtocolTests.modelFile(dir), selection: FilterSelection([1: [1], 2: [2]]),
+            modelURL: try EncryptedProtocolTests.modelFile(dir), selection: SelectedNeurons([1: [1], 2: [2]]),
             out: out, preset: .auto, keys: dir.appendingPathComponent("keys"),
             parameters: try EncryptedProtocolTests.smallParameters(), security: .none)
         return out

@@ -12,7 +12,8 @@ import Testing
     @Test(arguments: 0..<4)
     func encryptedConvolutionsMatchThePlaintextModel(index: Int) throws {
         let f = try EngineArchitectureTests.Fixture(index)
-        let (architecture, normalization, selection) = EngineArchitectureTests.cases[index]
+        let (architecture, normalization, layers) = EngineArchitectureTests.cases[index]
+        let selection = try SelectedNeurons(layers)
         let (context, keys, g) = (f.context, f.keys, f.geometry)
         let kernels = try LayerKernels(model: f.model, normalization: normalization)
         let plan = context.plan(kernels, selection: selection)
@@ -74,7 +75,8 @@ import Testing
     /// `PixelsRun` (what `InferenceBenchmarks --pixels` reports) on LeNet-5 at N = 1024: flooded decryptions of the
     /// result slots agree with the plaintext model, and the sizes it reports are the layout's.
     @Test func inMemoryRunReportsTheLayout() throws {
-        let (architecture, normalization, selection) = EngineArchitectureTests.cases[0]
+        let (architecture, normalization, layers) = EngineArchitectureTests.cases[0]
+        let selection = try SelectedNeurons(layers)
         let model = EngineArchitectureTests.model(architecture, seed: 3)
         let report = try PixelsRun.run(
             model: model, normalization: normalization, selection: selection,

@@ -13,7 +13,7 @@ import Testing
         let dir = EncryptedProtocolTests.temporary()
         defer { try? FileManager.default.removeItem(at: dir) }
         let modelURL = RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors")
-        let selection = FilterSelection([1: [0], 2: [15]])
+        let selection = try SelectedNeurons([1: [0], 2: [15]])
         let keys = dir.appendingPathComponent("keys"), package = dir.appendingPathComponent("pkg")
         _ = try OwnerRole.package(
             modelURL: modelURL, selection: selection, out: package, preset: .auto, keys: keys,
@@ -43,7 +43,7 @@ import Testing
         try model.load(try Safetensors(contentsOf: modelURL).floatTensors(file: modelURL.path))
         let tensor = LabeledTensor(images, normalization: Dataset.mnist.normalization)
         let target = try RegressionTarget(
-            model, selection: try SelectedNeurons(selection.filters), test: tensor,
+            model, selection: selection, test: tensor,
             normalization: Dataset.mnist.normalization)
         let simulated = try target.leaks(of: tensor.images)
         // Flooding: σ = resultScale·2^(s−β) per coefficient, σ·√(N/2)/resultScale on a decoded slot.

@@ -82,7 +82,7 @@ import Testing
         let model = Model(.lenet5MNIST, seed: 1)
         try #require(model.stateTensors.first { $0.0 == "conv1.weight" }?.1).value.data[3] = .nan
         let file = dir.appendingPathComponent("nan.safetensors").path
-        try ModelFiles.save(model, to: file, metadata: [:])
+        try model.write(to: URL(fileURLWithPath: file))
         let selection = dir.appendingPathComponent("sel.json").path
         try Data(#"{"1": [0], "2": [15]}"#.utf8).write(to: URL(fileURLWithPath: selection))
         let package = try #require(

@@ -61,7 +61,7 @@ import TestSupport
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let emnist = folder.appendingPathComponent("emnist.safetensors").path
-        try ModelFiles.save(Model(.lenet5EMNIST), to: emnist, metadata: [:])
+        try Model(.lenet5EMNIST).write(to: URL(fileURLWithPath: emnist))
         let wrong = try TestCommand.parse(["--dataset", "mnist", "--model", emnist, "--data-dir", Self.mnist])
         #expect {
             try wrong.evaluate(progress: .silent)
@@ -86,7 +86,7 @@ import TestSupport
             let parameter = try #require(model.stateTensors.first { $0.0 == name }?.1)
             parameter.value.data[index] = value
             let file = folder.appendingPathComponent("bad.safetensors").path
-            try ModelFiles.save(model, to: file, metadata: [:])
+            try model.write(to: URL(fileURLWithPath: file))
             let test = try TestCommand.parse(["--dataset", "mnist", "--model", file, "--data-dir", Self.mnist])
             #expect {
                 try test.evaluate(progress: .silent)

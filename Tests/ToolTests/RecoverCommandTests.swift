@@ -54,8 +54,8 @@ import Testing
                 "--selection", selectionFile.path, "--samples", "50", "--epochs", "1", "--test-limit", "100",
             ]).run()
         }
-        let bad = try #require(throws: ToolError.self) { try run(garbage) }
-        #expect(bad.description.hasPrefix(garbage.path))
+        let bad = try #require(throws: DataFileError.self) { try run(garbage) }
+        #expect(bad.file == garbage.path && bad.problem.hasPrefix("truncated"))
         // conv2 has filters 0..<16: the selection file is named with the problem.
         let outOfRange = try #require(throws: DataFileError.self) { try run(modelFile) }
         #expect(outOfRange.file == selectionFile.path && outOfRange.problem.contains("16"))

@@ -104,7 +104,7 @@ public final class RegressionTarget {
         self.kernels = kernels.map { $0.map { $0.map(Double.init) } } ?? selection[2].map { _ in nil }
         testImages = test.images.data.map(Double.init)
         testLabels = test.labels
-        try model.applyMask(FilterSelection(selection.layers), mode: .separate)
+        try model.applyMask(selection, mode: .separate)
         var parts: [Tensor] = []
         for start in stride(from: 0, to: test.count, by: 500) {
             parts.append(

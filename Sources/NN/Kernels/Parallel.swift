@@ -43,6 +43,34 @@ public enum Parallelism {
         max(1, min(workers, count / max(1, minimumChunk)))
     }
 
+    /// Runs `body(i)` for every `i` in `0..<count` concurrently, one item per iteration, so that items of uneven cost
+    /// (a ciphertext each, a file each) balance across the cores; items must touch disjoint state.
+    /// - Parameters:
+    ///   - count: the number of items.
+    ///   - body: receives the item index.
+    package static func forEach(_ count: Int, _ body: (Int) -> Void) {
+        guard count > 1 else {
+            if count == 1 { body(0) }
+            return
+        }
+        // Items write disjoint state; the closure itself is only read.
+        withoutActuallyEscaping(body) { escapable in
+            nonisolated(unsafe) let work = escapable
+            DispatchQueue.concurrentPerform(iterations: count) { work($0) }
+        }
+    }
+
+    /// `(0..<count).map(body)` computed by ``forEach(_:_:)``.
+    /// - Parameters:
+    ///   - count: the number of items.
+    ///   - body: computes item `i`.
+    /// - Returns: the items in index order.
+    package static func map<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
+        let slots = ResultSlots<T>(count)
+        forEach(count) { slots[$0] = body($0) }
+        return slots.values
+    }
+
     /// The item range of chunk `chunk` when `count` items are cut into `chunks` near-equal pieces.
     static func chunkRange(_ chunk: Int, of chunks: Int, count: Int) -> Range<Int> {
         let base = count / chunks
@@ -50,4 +78,27 @@ public enum Parallelism {
         let start = chunk * base + min(chunk, extra)
         return start..<(start + base + (chunk < extra ? 1 : 0))
     }
+}
+
+/// Write-once result slots that concurrent workers fill at distinct indices.
+private final class ResultSlots<T>: @unchecked Sendable {
+    private let buffer: UnsafeMutableBufferPointer<T?>
+
+    init(_ count: Int) {
+        buffer = .allocate(capacity: count)
+        buffer.initialize(repeating: nil)
+    }
+
+    deinit {
+        buffer.deinitialize()
+        buffer.deallocate()
+    }
+
+    subscript(index: Int) -> T? {
+        get { buffer[index] }
+        set { buffer[index] = newValue }
+    }
+
+    /// Every slot, in order (all must have been written).
+    var values: [T] { buffer.compactMap { $0 } }
 }

@@ -200,8 +200,8 @@ public final class Model {
     ///   - selection: layer (1 or 2) → filter indices.
     ///   - mode: ``FilterMaskMode/separate`` (A_s) or ``FilterMaskMode/remove`` (A_r).
     /// - Throws: ``NNError/invalidSelection(_:)`` for a layer other than 1/2 or a filter index out of range.
-    public func applyMask(_ selection: FilterSelection, mode: FilterMaskMode) throws {
-        for (layer, filters) in selection.filters {
+    public func applyMask(_ selection: SelectedNeurons, mode: FilterMaskMode) throws {
+        for (layer, filters) in selection.layers {
             guard layer == 1 || layer == 2 else {
                 throw NNError.invalidSelection("layer \(layer) is not encryptable (only 1 and 2)")
             }
@@ -213,7 +213,7 @@ public final class Model {
         clearMasks()
         switch mode {
         case .remove:
-            for (layer, filters) in selection.filters where !filters.isEmpty {
+            for (layer, filters) in selection.layers where !filters.isEmpty {
                 let conv = layer == 1 ? conv1 : conv2
                 var mask = [Float](repeating: 1, count: conv.outChannels)
                 for f in filters { mask[f] = 0 }
@@ -221,7 +221,7 @@ public final class Model {
             }
         case .separate:
             // Only the consecutive pair (1, 2) exists among encryptable layers.
-            guard let encryptedInputs = selection.filters[1], let encryptedOutputs = selection.filters[2] else {
+            guard let encryptedInputs = selection.layers[1], let encryptedOutputs = selection.layers[2] else {
                 return
             }
             let kept = Set(encryptedOutputs)

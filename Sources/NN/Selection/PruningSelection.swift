@@ -36,3 +36,22 @@ public struct PruningSelection: Sendable {
         return try SelectedNeurons(layers)
     }
 }
+
+extension SelectedNeurons {
+    /// `percent` % of conv1's and of conv2's filters (at least one each), the strongest by L2 norm (pruning
+    /// selection, spec §7.4).
+    /// - Parameters:
+    ///   - model: the model whose filters are ranked.
+    ///   - percent: the share of each layer's filters, in (0, 100].
+    /// - Returns: the selection.
+    public static func pruning(_ model: Model, percent: Double) -> SelectedNeurons {
+        func strongest(_ conv: Conv2d) -> [Int] {
+            let size = conv.weight.value.count / conv.outChannels
+            let filters = (0..<conv.outChannels).map { Array(conv.weight.value.data[($0 * size)..<(($0 + 1) * size)]) }
+            let count = max(1, Int((Double(conv.outChannels) * percent / 100).rounded()))
+            // Distinct indices in ascending order: a valid selection as they stand.
+            return PruningCriterion.l2.strongest(count, of: filters)
+        }
+        return SelectedNeurons(validated: [1: strongest(model.conv1), 2: strongest(model.conv2)])
+    }
+}

@@ -33,11 +33,6 @@ extension SelectionEvaluator {
     }
 }
 
-extension SelectedNeurons {
-    /// The same selection as the model's ``FilterSelection`` (layers kept even when empty, as the masks expect).
-    public var filterSelection: FilterSelection { FilterSelection(layers) }
-}
-
 /// A ``SelectionEvaluator`` over a ``Model`` and a fixed set of labelled images.
 ///
 /// By default conv1's raw outputs are computed once and each evaluation runs the masked network from there, which
@@ -80,7 +75,7 @@ public final class ModelSelectionEvaluator: SelectionEvaluator {
     /// - Throws: ``NNError/invalidSelection(_:)`` for layers other than 1 and 2 or filters out of range.
     public func evaluate(_ selection: SelectedNeurons, mode: FilterMaskMode?) throws -> EvaluationResult {
         if let mode {
-            try model.applyMask(selection.filterSelection, mode: mode)
+            try model.applyMask(selection, mode: mode)
         } else {
             model.clearMasks()
         }

@@ -1,5 +1,6 @@
 import CKKS
 import Foundation
+import NN
 import NTT
 
 /// The owner's half of the data-encrypted (CryptoNets / nGraph-HE style) baseline: the Square-activation LeNet-5
@@ -257,7 +258,7 @@ struct DataEncryptedOwner {
         -> [Ciphertext]
     {
         let n = context.degree, moduli = context.moduli(k)
-        return try Workers.map(sums.count) { o in
+        return try Parallelism.map(sums.count) { o in
             Result {
                 let b = bias(o)
                 for j in 0..<k {
@@ -274,7 +275,7 @@ struct DataEncryptedOwner {
     /// ct² relinearized and rescaled for every input, on every core: the words and the resulting scale. The fused
     /// relinearize-and-rescale divides once by q·P (8 NTTs per square instead of 14).
     func squareAll(_ inputs: [Ciphertext]) throws -> [(WordBuffer, Double)] {
-        try Workers.map(inputs.count) { i in
+        try Parallelism.map(inputs.count) { i in
             Result {
                 var out = try context.evaluator.square(inputs[i])
                 try context.evaluator.relinearizeAndRescaleInPlace(&out, relinKeys: relinKeys)

@@ -66,7 +66,7 @@ extension HEContext {
             let taps =
                 encryptedChannels.contains(part) ? kernels.conv2Cipher[filter][part] : kernels.conv2Plain[filter][part]
             let sign = try pairingUnit()
-            return try Workers.map(taps.count) { i in
+            return try Parallelism.map(taps.count) { i in
                 Result {
                     let (a, b) = taps[i]
                     return try encryptor.encryptSymmetric(
@@ -80,13 +80,13 @@ extension HEContext {
             values = [(kernels.conv2Bias[filter], plan.squareScale * plan.conv2WeightScale)]
             primes = PipelineLevels.conv2Primes
         }
-        return try Workers.map(values.count) { i in
+        return try Parallelism.map(values.count) { i in
             Result { try encryptConstant(values[i].0, scale: values[i].1, primes: primes, encryptor: encryptor) }
         }.map { try $0.get() }
     }
 
     /// The scale plan for `selection`'s worst-case bounds.
-    func plan(_ kernels: LayerKernels, selection: FilterSelection) -> ScalePlan {
+    func plan(_ kernels: LayerKernels, selection: SelectedNeurons) -> ScalePlan {
         let bounds = kernels.bounds(conv2Filters: selection[2])
         return ScalePlan(
             primes: (0..<PipelineLevels.conv1Primes).map { prime($0) }, conv1Bound: bounds.conv1,
@@ -95,7 +95,7 @@ extension HEContext {
 
     /// The owner's packaging step in memory (tests and the full-encryption baseline): the plan and every
     /// selected filter encrypted.
-    func prepare(_ kernels: LayerKernels, selection: FilterSelection, secret: SecretKey) throws -> (
+    func prepare(_ kernels: LayerKernels, selection: SelectedNeurons, secret: SecretKey) throws -> (
         ScalePlan, EncryptedWeights
     ) {
         let plan = plan(kernels, selection: selection)

@@ -1,5 +1,6 @@
 import CKKS
 import Foundation
+import NN
 import NTT
 
 /// The plaintext weights of a LeNet-5 whose every activation is a square, in the form the full-encryption
@@ -32,7 +33,7 @@ struct FullEncryptionOwner: Sendable {
     /// Encrypts `values` (one ciphertext each) at `scale` on k primes, on every core.
     /// - Returns: the ciphertexts' words (2 components × k primes × N).
     func encrypt(_ values: [Double], scale: Double, primes k: Int) throws -> [WordBuffer] {
-        try Workers.map(values.count) { i in
+        try Parallelism.map(values.count) { i in
             Result {
                 WordBuffer(try context.encryptConstant(values[i], scale: scale, primes: k, encryptor: encryptor).data)
             }
@@ -200,7 +201,7 @@ struct FullEncryptionEvaluator {
         for y in 0..<p1 {
             let fresh = (2 * y + rows.count)..<(2 * y + window)
             let encoded = try times.measure("conv1") {
-                try Workers.map(fresh.count * side) { item -> Result<WordBuffer, Error> in
+                try Parallelism.map(fresh.count * side) { item -> Result<WordBuffer, Error> in
                     let row = fresh.lowerBound + item / side, col = item % side
                     var values = [Double](repeating: 0, count: count)
                     for b in 0..<count { values[b] = Double(pixels[b * side * side + row * side + col]) }
@@ -317,7 +318,7 @@ struct FullEncryptionEvaluator {
     func finish(_ sums: [WordBuffer], size: Int, primes k: Int, scale: Double, bias: (Int) -> WordBuffer) throws
         -> [Ciphertext]
     {
-        try Workers.map(sums.count) { o in
+        try Parallelism.map(sums.count) { o in
             Result {
                 var ct = context.ciphertext(sums[o], size: size, primes: k, scale: scale)
                 try context.evaluator.addInPlace(&ct, context.ciphertext(bias(o), size: 2, primes: k, scale: scale))
@@ -330,7 +331,7 @@ struct FullEncryptionEvaluator {
 
     /// ct² relinearized and rescaled for every input, on every core: the words and the resulting scale.
     func squareAll(_ inputs: [Ciphertext]) throws -> [(WordBuffer, Double)] {
-        try Workers.map(inputs.count) { i in
+        try Parallelism.map(inputs.count) { i in
             Result {
                 var out = try context.evaluator.square(inputs[i])
                 try context.evaluator.relinearizeInPlace(&out, relinKeys: relinKeys)
@@ -345,7 +346,7 @@ struct FullEncryptionEvaluator {
         _ totals: [WordBuffer], _ parts: [WordBuffer], words: Int, primes k: Int, degree n: Int, moduli: [Modulus]
     ) {
         let rows = words / n
-        Workers.forEach(totals.count * rows) { item in
+        Parallelism.forEach(totals.count * rows) { item in
             let total = totals[item / rows].pointer, part = parts[item / rows].pointer
             let row = item % rows, q = moduli[row % k], base = row * n
             for i in 0..<n { total[base + i] = q.addMod(total[base + i], part[base + i]) }

@@ -1,5 +1,6 @@
 import CKKS
 import Foundation
+import NN
 
 /// The user's homomorphic part of any PrivDNN network for one image, in the pixels packing (``PixelsLayout``).
 ///
@@ -37,7 +38,7 @@ struct PixelsEvaluator {
         self.galoisKeys = galoisKeys
         conv1Words = weights.conv1.map { lane in lane.map { WordBuffer($0.data) } }
         let k2 = PipelineLevels.conv2Primes, n = context.degree, moduli = context.moduli(k2)
-        cipherWords = Workers.map(weights.cipher.count) { o in
+        cipherWords = Parallelism.map(weights.cipher.count) { o in
             weights.cipher[o].map { EvaluationForm.weight(WordBuffer($0.data), primes: k2, degree: n, moduli: moduli) }
         }
         plainWords = weights.plain.map { $0.map { WordBuffer($0.data) } }
@@ -81,7 +82,7 @@ struct PixelsEvaluator {
             // The squares in evaluation form (a ct⊗ct term then costs four products instead of six).
             let lanes = try times.measure("conv1") {
                 let operands = try conv1Operands(chunk: chunk, planes: planes)
-                return try Workers.map(layout.cipherLanes) { lane in
+                return try Parallelism.map(layout.cipherLanes) { lane in
                     Result {
                         EvaluationForm.input(
                             WordBuffer(try cipherLane(lane, operands: operands).data), primes: k2, degree: n,
@@ -90,13 +91,13 @@ struct PixelsEvaluator {
                 }.map { try $0.get() }
             }
             let plain = try times.measure("conv2.encode") {
-                try Workers.map(layout.plainLanes) { lane in
+                try Parallelism.map(layout.plainLanes) { lane in
                     Result { try plainLane(lane, chunk: chunk, activations: activations) }
                 }.map { try $0.get() }
             }
             let cipher = !lanes.isEmpty, size = cipher ? 4 : 2
             let groups = try times.measure("conv2") {
-                try Workers.map(layout.outputGroups) { group in
+                try Parallelism.map(layout.outputGroups) { group in
                     Result {
                         let output = chunk * layout.outputGroups + group
                         // Every lane's product in one lazy sum (ciphertext lanes, then plaintext lanes folded in).
@@ -174,7 +175,7 @@ struct PixelsEvaluator {
                 return keys.count - 1
             }
         }
-        let encodings = try Workers.map(keys.count) { k -> Result<WordBuffer?, Error> in
+        let encodings = try Parallelism.map(keys.count) { k -> Result<WordBuffer?, Error> in
             let key = keys[k], plane = planes[key[0]]
             var any = false
             let values = (0..<layout.slots).map { slot -> Double in

@@ -1,5 +1,6 @@
 import CKKS
 import Foundation
+import NN
 
 /// The owner's encrypted filters laid out for the pixels packing (``PixelsLayout``): every ciphertext is a slot
 /// vector, so one product multiplies a whole lane's blocks, each by its own (channel, tap) weight.
@@ -29,7 +30,7 @@ extension HEContext {
         }
         let taps1 = kernels.geometry.conv1Taps
         let conv1 = try (0..<layout.cipherLanes).map { lane in
-            try Workers.map(taps1 + 1) { i in
+            try Parallelism.map(taps1 + 1) { i in
                 Result {
                     let values = (0..<slots).map { slot -> Double in
                         guard let term = layout.term(lane: lane, slot: slot, cipher: true) else { return 0 }
@@ -59,10 +60,10 @@ extension HEContext {
             return try encrypt(values, scale: plan.conv2WeightScale, primes: k2)
         }
         let outputs = layout.outputs
-        let cipher = try Workers.map(outputs * layout.cipherLanes) { i in
+        let cipher = try Parallelism.map(outputs * layout.cipherLanes) { i in
             Result { try conv2(i / layout.cipherLanes, lane: i % layout.cipherLanes, cipher: true) }
         }.map { try $0.get() }
-        let plain = try Workers.map(outputs * layout.plainLanes) { i in
+        let plain = try Parallelism.map(outputs * layout.plainLanes) { i in
             Result { try conv2(i / layout.plainLanes, lane: i % layout.plainLanes, cipher: false) }
         }.map { try $0.get() }
         let bias = try (0..<outputs).map { output in

@@ -1,5 +1,6 @@
 import CKKS
 import Foundation
+import NN
 import NTT
 
 /// The user's homomorphic part of any PrivDNN network (``StageGeometry``): encrypted conv1 (box form after a pool)
@@ -198,7 +199,7 @@ struct UserEvaluator {
         let stage = geometry.conv2Cipher, index = stage.pairIndex, rowLength = stage.pairStarts.count
         let side = geometry.conv1Side, pad = stage.padding, k2 = PipelineLevels.conv2Primes
         let relinKeys = try self.relinKeys()
-        return try Workers.map(rows.count * side) { i in
+        return try Parallelism.map(rows.count * side) { i in
             Result {
                 let start = i % side + pad, row = rows.lowerBound + i / side
                 guard index[start] >= 0, let pair = grid[(row + pad) * rowLength + index[start]] else {
@@ -303,7 +304,7 @@ struct UserEvaluator {
             var squares = [[WordBuffer?]](
                 repeating: [WordBuffer?](repeating: nil, count: cipher.side * rowLength), count: groupCount)
             let filterWeights = try times.measure("conv1.load") {
-                try Workers.map(groupCount) { i in
+                try Parallelism.map(groupCount) { i in
                     Result { try weights.buffers(1, group.lowerBound + i, 0) }
                 }.map { try $0.get() }
             }
@@ -319,7 +320,7 @@ struct UserEvaluator {
                     // polynomial; its products add nothing and are skipped.
                     let key = block * stage.side + r
                     let encoded = try kept[key] ?? times.measure("conv1.encode") {
-                        try Workers.map(channels * sources) { item -> Result<WordBuffer?, Error> in
+                        try Parallelism.map(channels * sources) { item -> Result<WordBuffer?, Error> in
                             guard
                                 let values = sourceValues(
                                     pixels: pixels, count: count, channel: item / sources, row: r,
@@ -371,7 +372,7 @@ struct UserEvaluator {
                         // Bias, rescale and square each output in one task, so that a row's rescaled outputs are
                         // never all live beside its sums.
                         let squared = try times.measure("activation") {
-                            try Workers.map(finished.count) { o in
+                            try Parallelism.map(finished.count) { o in
                                 Result {
                                     // Each running sum is released once copied, so the row's sums shrink as its
                                     // squares appear.
@@ -485,7 +486,7 @@ struct UserEvaluator {
     /// Paired squares (three components at conv2's primes) in ``EvaluationForm``, on every core.
     func evaluationInputs(_ pairs: [WordBuffer]) -> [WordBuffer] {
         let k = PipelineLevels.conv2Primes, moduli = context.moduli(k)
-        return Workers.map(pairs.count) { EvaluationForm.input(pairs[$0], primes: k, degree: context.degree, moduli: moduli) }
+        return Parallelism.map(pairs.count) { EvaluationForm.input(pairs[$0], primes: k, degree: context.degree, moduli: moduli) }
     }
 
     /// conv2 weight ciphertexts (two components at conv2's primes) in ``EvaluationForm``.
@@ -497,7 +498,7 @@ struct UserEvaluator {
     /// x += X^(N/2)·y for each (x, y) (three components at conv2's primes), on every core.
     func addRotated(_ pairs: [(WordBuffer, WordBuffer)], unit: [[ShoupOperand]]) {
         let k = PipelineLevels.conv2Primes, n = context.degree, moduli = context.moduli(k)
-        Workers.forEach(pairs.count * 3 * k) { item in
+        Parallelism.forEach(pairs.count * 3 * k) { item in
             let (x, y) = pairs[item / (3 * k)]
             let c = item % (3 * k) / k, j = item % k
             let q = moduli[j], row = (c * k + j) * n
@@ -609,7 +610,7 @@ struct UserEvaluator {
                 inputBase = first
                 let cells = rows.count * rowLength
                 let encoded = try times.measure("conv2.encode") {
-                    try Workers.map(channels.count * cells) { item -> Result<WordBuffer?, Error> in
+                    try Parallelism.map(channels.count * cells) { item -> Result<WordBuffer?, Error> in
                         let c = channels[item / cells], cell = item % cells
                         let row = first + cell / rowLength, col = starts[cell % rowLength]
                         // The activation plane's value at padded (row, col) (the mean of a 2×2 block after a pool).
@@ -634,7 +635,7 @@ struct UserEvaluator {
                 let filters = Array(chunk..<min(tile.filters.upperBound, chunk + Self.conv2FiltersPerPass))
                 let missing = filters.filter { blocks[$0] == nil }
                 let loaded = try times.measure("conv2.load") {
-                    try Workers.map(missing.count * channels.count) { item in
+                    try Parallelism.map(missing.count * channels.count) { item in
                         Result {
                             let words = try weights.buffers(2, missing[item / channels.count], channels[item % channels.count])
                             return isCipher ? evaluationWeights(words) : words
@@ -721,7 +722,7 @@ struct UserEvaluator {
             }
             let slot = (index - tile.filters.lowerBound) * positions
             return try times.measure("conv2") {
-                try Workers.map(positions) { o in
+                try Parallelism.map(positions) { o in
                     Result {
                         if size == 4 {
                             EvaluationForm.interpolate(

@@ -87,42 +87,9 @@ struct LoadedPackage {
 
 /// Model file helpers.
 enum ModelFile {
-    /// Loads a model file of any of the five networks (recognised by its tensors' names and shapes).
-    static func load(_ url: URL) throws -> Model {
-        let file = try Safetensors(contentsOf: url)
-        var tensors: [String: Tensor] = [:]
-        for (name, t) in file.tensors { tensors[name] = Tensor(shape: t.shape, data: try t.floats()) }
-        guard let hidden = HiddenActivation.recorded(in: file.metadata) else {
-            throw InferenceError.unsupportedModel(
-                "\(url.path): unknown \(HiddenActivation.metadataKey) in the metadata")
-        }
-        var lastError: Error = InferenceError.unsupportedModel("\(url.path): no tensors")
-        for architecture in Architecture.allCases {
-            let model = Model(architecture, hiddenActivation: hidden)
-            do {
-                try model.load(tensors)
-                return model
-            } catch let error as NNError {
-                // A non-finite weight is the file's fault whatever the architecture: say so, naming the tensor.
-                if case .nonFiniteTensor = error { throw InferenceError.badFile(path: url.path, reason: "\(error)") }
-                lastError = error
-            } catch {
-                lastError = error
-            }
-        }
-        throw InferenceError.unsupportedModel("\(url.path): not a model of the five networks (\(lastError))")
-    }
-
-    /// The model's tensors as safetensors bytes.
-    static func bytes(_ model: Model) throws -> [UInt8] {
-        var file = Safetensors()
-        for (name, tensor) in model.stateDict() { try file.setFloats(name, tensor.data, shape: tensor.shape) }
-        return file.serialized()
-    }
-
     /// A copy of `model` with the selected filters' weights and biases zeroed and the separate rule applied to
     /// conv2's weights: exactly what the user may see.
-    static func remainder(of model: Model, selection: FilterSelection) throws -> Model {
+    static func remainder(of model: Model, selection: SelectedNeurons) throws -> Model {
         let copy = Model(model.architecture, hiddenActivation: model.hiddenActivation)
         try copy.load(Dictionary(uniqueKeysWithValues: model.stateDict()))
         let k2 = copy.conv2.kernelSize * copy.conv2.kernelSize
@@ -222,7 +189,7 @@ enum FilterFile {
         guard offset == range.upperBound else { throw InferenceError.badFile(path: path, reason: "trailing bytes") }
         // Expanding the seeded c1 (BLAKE2Xb) dominates loading: do it on every core, reading each ciphertext in
         // place.
-        return try Workers.map(count) { i in
+        return try Parallelism.map(count) { i in
             Result { () throws -> T in
                 let ct = try SEALObject.load(Ciphertext.self, bytes, range: ranges[i], context: context, path: path)
                 guard ct.parmsID == context.parmsIDs[primes], ct.size == 2 else {

@@ -98,7 +98,7 @@ public enum DataEncryptedRun {
         let loadStart = FullEncryptionRun.loadAverage()
         var phases = PhaseTimes()
         let file = modelURL.path
-        let model = try phases.measure("load") { try ModelFile.load(modelURL) }
+        let model = try phases.measure("load") { try Model(contentsOf: modelURL) }
         guard model.hiddenActivation == .square else {
             throw InferenceError.unsupportedModel(
                 "\(file): the data-encrypted baseline needs Square activations after fc1/fc2 (the model has "
@@ -146,7 +146,7 @@ public enum DataEncryptedRun {
                     upload += bytes.reduce(0) { $0 + $1.count }
                     encrypted += bytes.count
                     return try transfer.measure("receive") {
-                        try Workers.map(bytes.count) { i in
+                        try Parallelism.map(bytes.count) { i in
                             Result { try Ciphertext(serialized: bytes[i], context: context.ckks) }
                         }.map { try $0.get() }
                     }

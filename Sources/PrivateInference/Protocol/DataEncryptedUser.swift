@@ -1,5 +1,6 @@
 import CKKS
 import Foundation
+import NN
 
 /// The user's half of the data-encrypted baseline: it owns the keys, encrypts its images and decrypts the logits.
 ///
@@ -49,7 +50,7 @@ struct DataEncryptedUser {
         let perImage = geometry.inputChannels * input * input
         let offsets = geometry.conv1Pooled ? [(0, 0), (0, 1), (1, 0), (1, 1)] : [(0, 0)]
         let weight = 1 / Double(offsets.count)
-        return try Workers.map(geometry.inputChannels * side) { item -> Result<[UInt8], Error> in
+        return try Parallelism.map(geometry.inputChannels * side) { item -> Result<[UInt8], Error> in
             let c = item / side, x = item % side
             var values = [Double](repeating: 0, count: count)
             for (a, b) in offsets {

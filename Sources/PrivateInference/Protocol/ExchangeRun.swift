@@ -61,7 +61,7 @@ public enum ExchangeRun {
     /// - Returns: accuracies, agreement, phase times, peak memory and file sizes.
     /// - Throws: ``InferenceError`` from either role.
     public static func run(
-        modelURL: URL, selection: FilterSelection, images: LabeledImages, preset: ParameterPreset = .auto,
+        modelURL: URL, selection: SelectedNeurons, images: LabeledImages, preset: ParameterPreset = .auto,
         parameters: EncryptionParameters? = nil, security: SecurityLevel = .tc128, normalization: Normalization = .unit,
         workDirectory: URL? = nil, memoryBudget: Int = UserRole.defaultMemoryBudget,
         progress: (@Sendable (Int, Int) -> Void)? = nil
@@ -135,7 +135,7 @@ public enum ExchangeRun {
         let exchangeSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let cpuSeconds = ProcessMemory.cpuSeconds() - cpuStart
         let exchangePeak = PeakMemory.bytes()
-        let model = try ModelFile.load(modelURL)
+        let model = try Model(contentsOf: modelURL)
         let plain = ModelFile.logits(model, images, normalization: normalization)
         try model.applyMask(selection, mode: .separate)
         let separate = ModelFile.logits(model, images, normalization: normalization)

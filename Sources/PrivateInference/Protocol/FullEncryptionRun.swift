@@ -93,7 +93,7 @@ public enum FullEncryptionRun {
         let cpuStart = cpuSeconds()
         let loadStart = loadAverage()
         var phases = PhaseTimes()
-        let model = try phases.measure("load") { try ModelFile.load(modelURL) }
+        let model = try phases.measure("load") { try Model(contentsOf: modelURL) }
         let weights = try fullWeights(model, normalization: normalization, file: modelURL.path)
         let context = try HEContext(
             parameters: try parameters ?? preset.encryptionParameters(), securityLevel: security)

@@ -37,19 +37,19 @@ public enum OwnerRole {
     /// - Returns: where the package is, whether it was reused, its cache key and size.
     /// - Throws: ``InferenceError`` naming the file at fault.
     public static func package(
-        modelURL: URL, selection: FilterSelection, out: URL, preset: ParameterPreset, keys: URL,
+        modelURL: URL, selection: SelectedNeurons, out: URL, preset: ParameterPreset, keys: URL,
         normalization: Normalization = .unit, parameters: EncryptionParameters? = nil, security: SecurityLevel = .tc128,
         cache: URL? = nil, selectionFile: URL? = nil
     ) throws -> PackageSummary {
         var times = PhaseTimes()
         let start = DispatchTime.now().uptimeNanoseconds
-        let model = try ModelFile.load(modelURL)
-        // Filters in ascending order, each once: the order the package, the user and the owner's record share.
-        let selection = FilterSelection(selection.filters.mapValues { Array(Set($0)).sorted() })
+        let model = try Model(contentsOf: modelURL)
+        // A selection lists each layer's filters in ascending order, each once (SelectedNeurons): the order the
+        // package, the user and the owner's record share.
         try validate(selection, model: model, modelURL: modelURL, source: selectionFile)
         let context = try HEContext(parameters: parameters ?? preset.encryptionParameters(), securityLevel: security)
         let modelBytes = [UInt8](FileManager.default.contents(atPath: modelURL.path) ?? Data())
-        let selectionJSON = canonicalJSON(selection)
+        let selectionJSON = selection.jsonString
         var hasher = ContentHasher()
         hasher.update(modelBytes)
         hasher.update(selectionJSON)
@@ -129,12 +129,12 @@ public enum OwnerRole {
         files[PackageFiles.relinKeys] = try store.relinFile.write(
             to: dir.appendingPathComponent(PackageFiles.relinKeys))
         for (name, hash) in written { files[name] = hash }
-        try put(PackageFiles.remainder, try ModelFile.bytes(remainder))
+        try put(PackageFiles.remainder, remainder.fileBytes())
         try put(PackageFiles.selection, Array(selectionJSON.utf8))
         let manifest = PackageManifest(
             format: PackageManifest.format, version: PackageManifest.currentVersion, parmsID: keyParms,
             parameters: ParameterRecord(context: context, security: security), plan: plan, flooding: store.flooding,
-            selection: Dictionary(uniqueKeysWithValues: selection.filters.map { (String($0.key), $0.value.sorted()) }),
+            selection: Dictionary(uniqueKeysWithValues: selection.layers.map { (String($0.key), $0.value) }),
             architecture: model.architecture.rawValue, normalizationMean: normalization.mean,
             normalizationStd: normalization.std, keyID: store.keyID, cacheKey: cacheKey, files: files)
         let encoder = JSONEncoder()
@@ -271,7 +271,7 @@ public enum OwnerRole {
             let moduli = context.moduli(kf)
             let payload = file.payload
             // Every word must be reduced modulo its prime (c0 rows then c1 rows), as the user side requires too.
-            try Workers.map(count) { i -> Result<Void, Error> in
+            try Parallelism.map(count) { i -> Result<Void, Error> in
                 Result {
                     var offset = i * words * 8
                     _ = try WordCoding.read(
@@ -296,7 +296,7 @@ public enum OwnerRole {
             let failures = out.withUnsafeMutableBytes { raw -> [Error] in
                 guard let base = raw.bindMemory(to: UInt64.self).baseAddress else { return [] }
                 nonisolated(unsafe) let target = base
-                return Workers.map(count) { i -> Error? in
+                return Parallelism.map(count) { i -> Error? in
                     do {
                         var offset = i * words * 8
                         var ct = context.zeroCiphertext(size: 2, primes: kf, scale: scales[i])
@@ -324,12 +324,12 @@ public enum OwnerRole {
 
     /// Checks a selection against the model's layers.
     /// - Parameter source: the selection's file, named in the error (else the error names the model file).
-    static func validate(_ selection: FilterSelection, model: Model, modelURL: URL, source: URL?) throws {
+    static func validate(_ selection: SelectedNeurons, model: Model, modelURL: URL, source: URL?) throws {
         func refuse(_ reason: String) -> InferenceError {
             source.map { .badFile(path: $0.path, reason: reason) }
                 ?? .badFile(path: modelURL.path, reason: "the selection does not fit this model: \(reason)")
         }
-        for (layer, filters) in selection.filters {
+        for (layer, filters) in selection.layers {
             guard layer == 1 || layer == 2 else {
                 throw refuse("selection layer \(layer): only conv1 (1) and conv2 (2) can be encrypted")
             }
@@ -341,13 +341,6 @@ public enum OwnerRole {
         guard !selection[2].isEmpty else {
             throw refuse("the selection encrypts no conv2 filter: nothing would be sent to the owner")
         }
-    }
-
-    static func canonicalJSON(_ selection: FilterSelection) -> String {
-        let parts = selection.filters.keys.sorted().map {
-            "\"\($0)\": [\((selection.filters[$0] ?? []).sorted().map(String.init).joined(separator: ", "))]"
-        }
-        return "{" + parts.joined(separator: ", ") + "}"
     }
 
     static func directoryBytes(_ url: URL) -> Int {

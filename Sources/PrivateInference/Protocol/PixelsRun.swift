@@ -36,11 +36,11 @@ package enum PixelsRun {
 
     /// ``run(model:normalization:selection:parameters:security:pixels:repeats:)`` with the model read from a file.
     package static func run(
-        modelURL: URL, normalization: Normalization, selection: FilterSelection, parameters: EncryptionParameters,
+        modelURL: URL, normalization: Normalization, selection: SelectedNeurons, parameters: EncryptionParameters,
         pixels: [UInt8], repeats: Int = 5
     ) throws -> Report {
         try run(
-            model: try ModelFile.load(modelURL), normalization: normalization, selection: selection,
+            model: try Model(contentsOf: modelURL), normalization: normalization, selection: selection,
             parameters: parameters, security: .tc128, pixels: pixels, repeats: repeats)
     }
 
@@ -49,7 +49,7 @@ package enum PixelsRun {
     ///   - pixels: the image's `C · H · W` bytes.
     ///   - security: `.none` only for toy rings in tests.
     package static func run(
-        model: Model, normalization: Normalization, selection: FilterSelection, parameters: EncryptionParameters,
+        model: Model, normalization: Normalization, selection: SelectedNeurons, parameters: EncryptionParameters,
         security: SecurityLevel = .tc128, pixels: [UInt8], repeats: Int = 5
     ) throws -> Report {
         let started = DispatchTime.now().uptimeNanoseconds
@@ -98,7 +98,7 @@ package enum PixelsRun {
             phases = times
             let t1 = DispatchTime.now().uptimeNanoseconds
             let moduli = context.moduli(PipelineLevels.finalPrimes)
-            let decrypted = try Workers.map(outputs.count) { o -> Result<[(filter: Int, position: Int, value: Double)], Error> in
+            let decrypted = try Parallelism.map(outputs.count) { o -> Result<[(filter: Int, position: Int, value: Double)], Error> in
                 Result {
                     var poly = try context.decryptToCoefficients(outputs[o], decryptor: decryptor)
                     Flooding.add(sigma: sigma, to: &poly, moduli: moduli)

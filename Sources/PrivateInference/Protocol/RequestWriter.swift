@@ -125,7 +125,7 @@ enum RequestWriter {
                     let k = kept.bindMemory(to: UInt64.self).baseAddress
                 else { return [] }
                 nonisolated(unsafe) let (ctOut, maskOut) = (o, k)
-                return Workers.map(results.count) { i -> Error? in
+                return Parallelism.map(results.count) { i -> Error? in
                     do {
                         var ct = results[i]
                         var zero = try encryptor.encryptZero(parmsID: context.parmsIDs[PipelineLevels.finalPrimes])

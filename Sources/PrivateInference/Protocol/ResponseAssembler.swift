@@ -119,7 +119,7 @@ struct ResponseAssembler {
         let finalModuli = context.moduli(kf)
         let respPayload = resp.payload, privPayload = priv.payload
         let count = self.count, squareScale = pkg.plan.squareScale
-        let decoded = try Workers.map(cts) { i -> Result<[Double], Error> in
+        let decoded = try Parallelism.map(cts) { i -> Result<[Double], Error> in
             Result {
                 var offset = i * words * 8
                 let m = try WordCoding.read(

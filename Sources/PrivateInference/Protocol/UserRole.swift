@@ -145,7 +145,7 @@ public enum UserRole {
         guard files[PackageFiles.remainder] == ContentHasher.hash(remainderBytes) else {
             throw InferenceError.badFile(path: remainderURL.path, reason: "content hash differs from the manifest")
         }
-        let remainder = try ModelFile.load(remainderURL)
+        let remainder = try Model(contentsOf: remainderURL)
         let geometry: StageGeometry, structure: EncryptedStructure
         do {
             geometry = try StageGeometry(model: remainder)

@@ -1,3 +1,4 @@
+import NN
 import NTT
 
 /// One product of a sum of ciphertext-times-constant products: a two-component NTT-form ciphertext at k primes
@@ -28,7 +29,7 @@ enum ConstantAccumulator {
     ) {
         let block = LazyAccumulator.block
         let blocks = (n + block - 1) / block
-        Workers.forEach(k * blocks) { item in
+        Parallelism.forEach(k * blocks) { item in
             let j = item / blocks, start = (item % blocks) * block, count = min(block, n - start)
             let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 4 * block)
             defer { scratch.deallocate() }

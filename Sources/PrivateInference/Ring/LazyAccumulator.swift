@@ -1,3 +1,4 @@
+import NN
 import NTT
 
 /// One product of a sum of products: an encrypted weight (two components) times a plaintext or a
@@ -83,7 +84,7 @@ package enum LazyAccumulator {
         into destinations: [UnsafeMutablePointer<UInt64>], accumulate: Bool = false, evaluation: Bool = false
     ) {
         let blocks = (n + block - 1) / block
-        Workers.forEach(k * blocks) { item in
+        Parallelism.forEach(k * blocks) { item in
             let j = item / blocks, start = (item % blocks) * block
             let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 8 * rowStride)
             defer { scratch.deallocate() }

@@ -47,11 +47,11 @@ struct DemoCommand: ParsableCommand {
         }
         let (net, validate, test) = try InferenceSupport.run {
             () throws -> (Model, (images: Tensor, labels: [Int]), LabeledImages) in
-            let net = try ModelFiles.load(model, architecture: .lenet5MNIST)
+            let net = try Model(contentsOf: URL(fileURLWithPath: model), architecture: .lenet5MNIST)
             return (net, try Dataset.mnist.tensors(.validate, root: root), try Dataset.mnist.load(.test, root: root))
         }
         // 1. Selection on the validate half (spec §12 item 13: never on the reporting half).
-        let chosen: FilterSelection
+        let chosen: SelectedNeurons
         let selectionSeconds: Double
         let selectStart = DispatchTime.now().uptimeNanoseconds
         if let selection {
@@ -66,7 +66,7 @@ struct DemoCommand: ParsableCommand {
                     unit: "eval")
                 let result = try greedy.run(on: evaluator, progress: progress)
                 progress.finish()
-                return result.filterSelection
+                return result
             }
         }
         selectionSeconds = Double(DispatchTime.now().uptimeNanoseconds - selectStart) / 1e9
@@ -77,7 +77,7 @@ struct DemoCommand: ParsableCommand {
             let evaluator = try ModelSelectionEvaluator(
                 model: net, images: images.tensor(normalization: Dataset.mnist.normalization),
                 labels: images.labels.map(Int.init))
-            return try evaluator.accuracies(try SelectedNeurons(chosen.filters), includingOriginal: true)
+            return try evaluator.accuracies(chosen, includingOriginal: true)
         }
         // 3. The encrypted exchange.
         let (progress, box) = InferenceSupport.progress("encrypted inference")
@@ -97,7 +97,7 @@ struct DemoCommand: ParsableCommand {
         let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         try chart(report, baseline, dataBaseline).write(to: URL(fileURLWithPath: svg))
 
-        let selectionText = chosen.filters.keys.sorted().map { "\($0): \(chosen[$0])" }.joined(separator: ", ")
+        let selectionText = chosen.layerNumbers.map { "\($0): \(chosen[$0])" }.joined(separator: ", ")
         let timeSaving = baseline.map { 100 * (1 - report.secondsTotal / $0.secondsTotal) }
         let memorySaving = baseline.map { 100 * (1 - Double(report.peakRSSBytes) / $0.peakBytes) }
         // The partial exchange's bytes on the wire: the model package (once) plus the request and response.
@@ -112,7 +112,7 @@ struct DemoCommand: ParsableCommand {
         }
         if json {
             var extra: [String: Any] = [
-                "selection": Dictionary(uniqueKeysWithValues: chosen.filters.map { (String($0.key), $0.value) }),
+                "selection": Dictionary(uniqueKeysWithValues: chosen.layers.map { (String($0.key), $0.value) }),
                 "accuracy_remove": accuracies.remove, "seconds_selection": selectionSeconds, "seconds_demo": total,
                 "svg": svg,
             ]

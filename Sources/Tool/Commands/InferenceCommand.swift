@@ -64,15 +64,15 @@ struct InferenceCommand: ParsableCommand {
             guard synthetic != nil else { throw ToolError("--model is required unless --synthetic is given") }
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
             modelURL = scratch.appendingPathComponent("random.safetensors")
-            try ModelFiles.save(Model(set.architecture, seed: seed), to: modelURL.path, metadata: ["seed": String(seed)])
+            try Model(set.architecture, seed: seed).write(to: modelURL, metadata: ["seed": String(seed)])
         }
-        let chosen: FilterSelection
+        let chosen: SelectedNeurons
         switch (selection, share) {
         case (let path?, nil): chosen = try InferenceSupport.selection(path)
         case (nil, let percent?):
             guard percent > 0, percent <= 100 else { throw ToolError("--share takes a percentage in (0, 100]") }
-            chosen = FilterSelection.pruning(
-                try ModelFiles.load(modelURL.path, architecture: set.architecture), percent: percent)
+            chosen = SelectedNeurons.pruning(
+                try Model(contentsOf: modelURL, architecture: set.architecture), percent: percent)
         default: throw ToolError("give either --selection or --share")
         }
         let (progress, box) = InferenceSupport.progress("encrypted inference")
@@ -86,7 +86,7 @@ struct InferenceCommand: ParsableCommand {
             let extra: [String: Any] = [
                 "dataset": set.rawValue, "synthetic": synthetic != nil, "random_model": model == nil,
                 "share": share ?? NSNull(), "params": params.rawValue, "memory_budget_bytes": budget,
-                "selection": chosen.filters.map { ["layer": $0.key, "filters": $0.value.sorted()] }
+                "selection": chosen.layers.map { ["layer": $0.key, "filters": $0.value] }
                     .sorted { ($0["layer"] as? Int ?? 0) < ($1["layer"] as? Int ?? 0) },
             ]
             print(try InferenceReportJSON.encode(report, extra: extra))

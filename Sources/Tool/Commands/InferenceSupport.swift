@@ -23,9 +23,8 @@ enum InferenceSupport {
     }
 
     /// A selection JSON file (`{"1": [..], "2": [..]}`).
-    static func selection(_ path: String) throws -> FilterSelection {
-        let neurons = try run { try SelectedNeurons(contentsOf: URL(fileURLWithPath: path)) }
-        return FilterSelection(neurons.layers)
+    static func selection(_ path: String) throws -> SelectedNeurons {
+        try run { try SelectedNeurons(contentsOf: URL(fileURLWithPath: path)) }
     }
 
     /// MNIST-style IDX image bytes: `count` images from `offset`.

@@ -234,7 +234,7 @@ struct RecoverCommand: ParsableCommand {
     }
 
     func loadModel(_ architecture: Architecture) throws -> Model {
-        try ModelFiles.load(model ?? "", architecture: architecture)
+        try Model(contentsOf: URL(fileURLWithPath: model ?? ""), architecture: architecture)
     }
 
     func loadSelection(_ model: Model) throws -> SelectedNeurons {

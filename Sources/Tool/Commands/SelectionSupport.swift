@@ -6,11 +6,11 @@ import NN
 /// files, each failing with one line that names the file.
 enum SelectionInputs {
     /// Loads a safetensors model file for `dataset`'s architecture.
-    /// - Throws: ``ToolError`` naming the file: missing, not safetensors, or tensors of another
-    ///   architecture.
+    /// - Throws: ``ToolError`` when the file is missing, `DataFileError` naming it when it is not safetensors or
+    ///   holds tensors of another architecture.
     static func model(_ path: String, dataset: Dataset) throws -> Model {
         guard FileManager.default.fileExists(atPath: path) else { throw ToolError("\(path): no such model file") }
-        return try ModelFiles.load(path, architecture: dataset.architecture)
+        return try Model(contentsOf: URL(fileURLWithPath: path), architecture: dataset.architecture)
     }
 
     /// The validate or test half as model input, optionally only its first `limit` images.

@@ -55,7 +55,7 @@ struct TestCommand: ParsableCommand {
     /// Loads the model and data, evaluates, and builds the report.
     func evaluate(progress: ProgressOutput = .automatic) throws -> Report {
         let architecture = dataset.architecture
-        let network = try ModelFiles.load(model, architecture: architecture)
+        let network = try Model(contentsOf: URL(fileURLWithPath: model), architecture: architecture)
         let images = try dataset.load(split, root: dataDir.map { URL(fileURLWithPath: $0) })
         let labels = images.intLabels
         let started = Date()

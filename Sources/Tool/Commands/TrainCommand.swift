@@ -144,8 +144,8 @@ struct TrainCommand: ParsableCommand {
             try model.load(Dictionary(uniqueKeysWithValues: best.state))
             keptEpoch = best.epoch
         }
-        try ModelFiles.save(
-            model, to: outputPath,
+        try model.write(
+            to: URL(fileURLWithPath: outputPath),
             metadata: [
                 "seed": "\(seed)", "epochs": "\(recipe.epochs)", "kept_epoch": "\(keptEpoch)",
                 "augment": augment.rawValue, "learning_rate": "\(recipe.learningRate)",
