@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# One image in the pixels packing (PixelsRun, in memory): the owner's packaging, then per image the user's
-# encrypted layers and the owner's flooded decryption, the median of --repeats runs.
+# One image at a time in the pixels packing through the file exchange (PixelsRun): the owner packages once, the
+# user loads the package once, then per image the user's encrypted layers and request, the owner's checked,
+# counted and flooded decryption and the user's finish, the median of --repeats runs.
 #   Benchmarks/run_pixels.sh [CONFIG ...]    CONFIG = mnist:1,1 | mnist:2,6 | mnist:all | DATASET:SHARE
 # MNIST takes the committed trained LeNet-5 and the first test image; the other data sets a seeded
 # random-initialised model and image (time does not depend on the weights). Appends one JSON line per run to

@@ -81,7 +81,8 @@ if let spec = value("--tiles") {
             "phases": run.times.seconds,
         ]))
 } else if let spec = value("--pixels") {
-    // DATASET:SELECTION — one image in the pixels packing, in memory (PixelsRun). MNIST takes the trained LeNet-5
+    // DATASET:SELECTION — one image at a time in the pixels packing through the file exchange, the package loaded
+    // once (PixelsRun). MNIST takes the trained LeNet-5
     // (--model) and the first test image with a named selection (1,1 / 2,6 / all); the other data sets a seeded
     // random-initialised model and image (time does not depend on the weights) with SELECTION the pruning share in %.
     let parts = spec.split(separator: ":").map(String.init)
@@ -116,14 +117,14 @@ if let spec = value("--tiles") {
         json([
             "benchmark": "pixels/\(set.rawValue)/\(parts[1])", "random_model": set != .mnist,
             "outputs": report.outputs, "cipher_lanes": report.cipherLanes, "plain_lanes": report.plainLanes,
-            "rotations": report.rotations, "seconds_package": report.secondsPackage,
+            "rotations": report.rotations, "seconds_package": report.secondsPackage, "seconds_load": report.secondsLoad,
             "seconds_user": report.secondsUser, "seconds_decrypt": report.secondsDecrypt,
             "seconds_finish": report.secondsFinish,
             "seconds_exchange": report.secondsUser + report.secondsDecrypt + report.secondsFinish,
-            "agrees": report.agrees.map { $0 as Any } ?? NSNull(), "max_logit_difference": report.maxLogitDifference,
+            "agrees": report.agrees, "max_logit_difference": report.maxLogitDifference, "exchange": "files",
             "phases": report.phases.seconds,
             "weight_bytes": report.weightBytes, "galois_key_bytes": report.galoisKeyBytes,
-            "request_bytes": report.requestBytes, "max_difference": report.maxDifference, "largest": report.largest,
+            "request_bytes": report.requestBytes,
             "peak_rss_bytes": PeakMemory.bytes(),
         ]))
 } else if arguments.contains("--micro") {
@@ -138,7 +139,7 @@ if let spec = value("--tiles") {
     if let limit = value("--limit").flatMap(Int.init) { images = images.subset(Array(0..<min(limit, images.count))) }
     let report = try ExchangeRun.run(
         modelURL: model, selection: selection, images: images, preset: preset,
-        normalization: Dataset.mnist.normalization)
+        normalization: Dataset.mnist.normalization, packing: .batch)
     print(
         json([
             "benchmark": "privdnn/\(preset.rawValue)/N=\(preset.shape.degree)/selection=\(name)",

@@ -108,7 +108,7 @@ import Testing
         let report = try ExchangeRun.run(
             modelURL: modelURL, selection: selection, images: dataset.synthetic(count: 3, seed: 2),
             parameters: try EngineArchitectureTests.context().parameters, security: .none, normalization: normalization,
-            memoryBudget: budget)
+            memoryBudget: budget, packing: .batch)
         print("\(architecture.rawValue) chunked: \(report.chunks) chunks, agreement \(report.agreement) %")
         #expect(report.chunks > 1)
         #expect(report.agreement == 100)

@@ -30,7 +30,7 @@ import Testing
         let images = try EncryptedPipelineTests.images(6)
         let report = try ExchangeRun.run(
             modelURL: try Self.modelFile(dir), selection: SelectedNeurons([1: [2], 2: [0, 7]]), images: images,
-            parameters: try Self.smallParameters(), security: .none)
+            parameters: try Self.smallParameters(), security: .none, packing: .batch)
         #expect(report.images == 6)
         #expect(report.agreement == 100)
         #expect(report.maxLogitDifference < 1e-2)

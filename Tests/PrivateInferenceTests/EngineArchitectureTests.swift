@@ -112,9 +112,11 @@ import Testing
         #expect(worst < 1e-3 * max(1, largest))
     }
 
-    /// The whole two-party exchange (package, user infer, owner decrypt, user finish) on every network: the
-    /// encrypted predictions equal the separate model's. For ResNet-18 the owner also decrypts the encrypted conv1
-    /// channels' squares, which the residual shortcut reads.
+    /// The whole two-party exchange (package, user infer, owner decrypt, user finish) on every network, in the
+    /// automatic packing for three images (pixels; batch for ResNet-18, whose shortcut the pixels packing does not
+    /// serve yet): the encrypted predictions equal the separate model's. For ResNet-18 the owner also decrypts the
+    /// encrypted conv1 channels' squares, which the residual shortcut reads. (The batch packing of the others:
+    /// ``ChunkedExchangeTests``.)
     @Test(arguments: 0..<4)
     func exchangeAgreesWithTheSeparateModel(index: Int) throws {
         let (architecture, normalization, filters) = Self.cases[index]
@@ -127,6 +129,7 @@ import Testing
         let report = try ExchangeRun.run(
             modelURL: modelURL, selection: selection, images: dataset.synthetic(count: 3, seed: 2),
             parameters: try Self.context().parameters, security: .none, normalization: normalization)
+        #expect(report.packing == (architecture == .resNet18TinyImageNet ? .batch : .pixels))
         print("\(architecture.rawValue) exchange: agreement \(report.agreement) %, max |Δ logit| \(report.maxLogitDifference)")
         #expect(report.images == 3)
         #expect(report.agreement == 100)

@@ -72,6 +72,18 @@ import Testing
         let total = try #require(report["seconds_total"] as? Double)
         #expect(package > 0 && exchange > 0 && abs(package + exchange - total) < 1e-6)
         #expect(report["agreement"] as? Double == 100)
+        // Two images go in the pixels packing unless the batch packing is asked for; both predict alike.
+        #expect(report["packing"] as? String == "pixels" && report["chunks"] as? Int == 2)
+        let batch = try ChildProcess.run(
+            [
+                "inference", "--dataset", "mnist", "--data-dir", RepositoryPaths.data.appendingPathComponent("mnist").path,
+                "--model", RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors").path,
+                "--share", "20", "--limit", "2", "--packing", "batch", "--json",
+            ], in: dir)
+        #expect(batch.exitCode == 0, "\(batch.stderr)")
+        let other = try #require(try JSONSerialization.jsonObject(with: Data(batch.stdout.utf8)) as? [String: Any])
+        #expect(other["packing"] as? String == "batch" && other["agreement"] as? Double == 100)
+        #expect(other["accuracy_encrypted"] as? Double == report["accuracy_encrypted"] as? Double)
     }
 
     /// A model with a NaN weight is refused by name before any key or scale is made from it.

@@ -18,68 +18,89 @@ struct PixelsWeights: Sendable {
 }
 
 extension HEContext {
-    /// Encrypts the selected filters in `layout` at the plan's scales (owner side). Every ciphertext is a seeded
-    /// symmetric encryption, as in the batch packing.
+    /// Encrypts the selected filters in `layout` at the plan's scales (owner side, in memory): every cipher lane's
+    /// conv1 operands (``encryptPixelsConv1(_:layout:plan:lane:encryptor:)``) and every output's conv2 operands
+    /// (``encryptPixelsOutput(_:layout:plan:output:encryptor:)``).
     func encryptPixelsWeights(
         _ kernels: LayerKernels, layout: PixelsLayout, plan: ScalePlan, encryptor: Encryptor
     ) throws -> PixelsWeights {
-        let slots = layout.slots
-        let k1 = PipelineLevels.conv1Primes, k2 = PipelineLevels.conv2Primes
-        func encrypt(_ values: [Double], scale: Double, primes: Int) throws -> Ciphertext {
-            try encryptor.encryptSymmetric(encoder.encode(values, scale: scale, parmsID: parmsIDs[primes]), seeded: true)
+        let conv1 = try (0..<layout.cipherLanes).map {
+            try encryptPixelsConv1(kernels, layout: layout, plan: plan, lane: $0, encryptor: encryptor)
         }
-        let taps1 = kernels.geometry.conv1Taps
-        let conv1 = try (0..<layout.cipherLanes).map { lane in
-            try Parallelism.map(taps1 + 1) { i in
-                Result {
-                    let values = (0..<slots).map { slot -> Double in
-                        guard let term = layout.term(lane: lane, slot: slot, cipher: true) else { return 0 }
-                        let channel = layout.cipherChannels[term.channel]
-                        return i < taps1 ? kernels.conv1Taps[channel][i] : kernels.conv1Bias[channel]
-                    }
-                    return try encrypt(
-                        values, scale: i < taps1 ? plan.conv1WeightScale : plan.inputScale * plan.conv1WeightScale,
-                        primes: k1)
-                }
-            }.map { try $0.get() }
-        }
-        func conv2(_ output: Int, lane: Int, cipher: Bool) throws -> Ciphertext {
-            let (chunk, group) = layout.place(output: output)
-            let values = (0..<slots).map { slot -> Double in
-                guard let f = layout.filter(group: group, slot: slot),
-                    let p = layout.position(chunk: chunk, slot: slot),
-                    let term = layout.term(lane: lane, slot: slot, cipher: cipher)
-                else { return 0 }
-                let filter = layout.filters[f]
-                if cipher {
-                    guard layout.activation(position: p, tap: term.tap) != nil else { return 0 }
-                    return kernels.conv2CipherTaps[filter][layout.cipherChannels[term.channel]][term.tap]
-                }
-                return kernels.conv2PlainTaps[filter][layout.plainChannels[term.channel]][term.tap]
-            }
-            return try encrypt(values, scale: plan.conv2WeightScale, primes: k2)
-        }
-        let outputs = layout.outputs
-        let cipher = try Parallelism.map(outputs * layout.cipherLanes) { i in
-            Result { try conv2(i / layout.cipherLanes, lane: i % layout.cipherLanes, cipher: true) }
-        }.map { try $0.get() }
-        let plain = try Parallelism.map(outputs * layout.plainLanes) { i in
-            Result { try conv2(i / layout.plainLanes, lane: i % layout.plainLanes, cipher: false) }
-        }.map { try $0.get() }
-        let bias = try (0..<outputs).map { output in
-            let (chunk, group) = layout.place(output: output)
-            let values = (0..<slots).map { slot -> Double in
-                guard slot / layout.blockSize < layout.filtersPerOutput,  // term block 0 of each filter
-                    let f = layout.filter(group: group, slot: slot), layout.position(chunk: chunk, slot: slot) != nil
-                else { return 0 }
-                return kernels.conv2Bias[layout.filters[f]]
-            }
-            return try encrypt(values, scale: plan.squareScale * plan.conv2WeightScale, primes: k2)
+        let outputs = try (0..<layout.outputs).map {
+            try encryptPixelsOutput(kernels, layout: layout, plan: plan, output: $0, encryptor: encryptor)
         }
         return PixelsWeights(
-            conv1: conv1,
-            cipher: (0..<outputs).map { o in Array(cipher[(o * layout.cipherLanes)..<((o + 1) * layout.cipherLanes)]) },
-            plain: (0..<outputs).map { o in Array(plain[(o * layout.plainLanes)..<((o + 1) * layout.plainLanes)]) },
-            bias: bias)
+            conv1: conv1, cipher: outputs.map { Array($0[..<layout.cipherLanes]) },
+            plain: outputs.map { Array($0[layout.cipherLanes..<(layout.cipherLanes + layout.plainLanes)]) },
+            bias: outputs.map { $0[layout.cipherLanes + layout.plainLanes] })
+    }
+
+    /// Ciphertexts of one cipher lane's conv1 operands: ``LayerKernels/conv1Taps`` count, then the bias.
+    static func pixelsConv1Count(_ kernels: LayerKernels) -> Int { kernels.geometry.conv1Taps + 1 }
+
+    /// Ciphertexts of one output's conv2 operands: its cipher lanes, its plain lanes, then the bias.
+    static func pixelsOutputCount(_ layout: PixelsLayout) -> Int { layout.cipherLanes + layout.plainLanes + 1 }
+
+    /// Encrypts cipher lane `lane`'s conv1 operands: per conv1 tap (over every input channel) the weight of the
+    /// encrypted channel each block holds, then the biases; seeded symmetric encryptions at conv1's primes, on
+    /// every core.
+    func encryptPixelsConv1(
+        _ kernels: LayerKernels, layout: PixelsLayout, plan: ScalePlan, lane: Int, encryptor: Encryptor
+    ) throws -> [Ciphertext] {
+        let taps1 = kernels.geometry.conv1Taps
+        return try Parallelism.map(taps1 + 1) { i in
+            Result {
+                let values = (0..<layout.slots).map { slot -> Double in
+                    guard let term = layout.term(lane: lane, slot: slot, cipher: true) else { return 0 }
+                    let channel = layout.cipherChannels[term.channel]
+                    return i < taps1 ? kernels.conv1Taps[channel][i] : kernels.conv1Bias[channel]
+                }
+                return try encryptPixels(
+                    values, scale: i < taps1 ? plan.conv1WeightScale : plan.inputScale * plan.conv1WeightScale,
+                    primes: PipelineLevels.conv1Primes, encryptor: encryptor)
+            }
+        }.map { try $0.get() }
+    }
+
+    /// Encrypts output ciphertext `output`'s conv2 operands (``pixelsOutputCount(_:)`` of them): per cipher lane and
+    /// per plain lane, the conv2 taps of each block's (filter, term) repeated over its positions (zero where the
+    /// tap reads padding or the slot is empty), then each filter's bias on its first block; at conv2's primes.
+    func encryptPixelsOutput(
+        _ kernels: LayerKernels, layout: PixelsLayout, plan: ScalePlan, output: Int, encryptor: Encryptor
+    ) throws -> [Ciphertext] {
+        let (chunk, group) = layout.place(output: output)
+        let lanes = layout.cipherLanes + layout.plainLanes
+        return try Parallelism.map(lanes + 1) { i in
+            Result {
+                let cipher = i < layout.cipherLanes, lane = cipher ? i : i - layout.cipherLanes
+                let values = (0..<layout.slots).map { slot -> Double in
+                    guard let f = layout.filter(group: group, slot: slot),
+                        let p = layout.position(chunk: chunk, slot: slot)
+                    else { return 0 }
+                    let filter = layout.filters[f]
+                    guard i < lanes else {
+                        // The bias on term block 0 of each filter.
+                        return slot / layout.blockSize < layout.filtersPerOutput ? kernels.conv2Bias[filter] : 0
+                    }
+                    guard let term = layout.term(lane: lane, slot: slot, cipher: cipher) else { return 0 }
+                    if cipher {
+                        guard layout.activation(position: p, tap: term.tap) != nil else { return 0 }
+                        return kernels.conv2CipherTaps[filter][layout.cipherChannels[term.channel]][term.tap]
+                    }
+                    return kernels.conv2PlainTaps[filter][layout.plainChannels[term.channel]][term.tap]
+                }
+                return try encryptPixels(
+                    values, scale: i < lanes ? plan.conv2WeightScale : plan.squareScale * plan.conv2WeightScale,
+                    primes: PipelineLevels.conv2Primes, encryptor: encryptor)
+            }
+        }.map { try $0.get() }
+    }
+
+    /// A slot vector as a seeded symmetric encryption (as every weight of the batch packing).
+    private func encryptPixels(_ values: [Double], scale: Double, primes: Int, encryptor: Encryptor) throws
+        -> Ciphertext
+    {
+        try encryptor.encryptSymmetric(encoder.encode(values, scale: scale, parmsID: parmsIDs[primes]), seeded: true)
     }
 }

@@ -26,6 +26,7 @@ struct ExchangeFile: Sendable {
         case secretKey = "secret-key"
         case publicKey = "public-key"
         case relinKeys = "relin-keys"
+        case galoisKeys = "galois-keys"
         case encryptedWeights = "encrypted-weights"
         case request
         case requestPrivate = "request-private"

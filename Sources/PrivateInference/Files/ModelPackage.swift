@@ -13,8 +13,9 @@ struct PackageManifest: Codable, Sendable {
     /// 2: conv1 and conv2's plaintext-channel parts hold box-form taps (``PooledKernels``). 3: relinearization
     /// keys for s² and s³ (the user relinearizes four-component conv2 sums). 4: exchange files named by their
     /// header hash. 5: conv2's parts hold paired complex taps, and responses carry the real part 2·Re(m) of each
-    /// result.
-    static let currentVersion = 5
+    /// result. 6: a package holds the operands of one or both packings (``packings``); a pixels package adds
+    /// Galois keys for its folding rotations.
+    static let currentVersion = 6
 
     var format: String
     var version: Int
@@ -32,6 +33,9 @@ struct PackageManifest: Codable, Sendable {
     var keyID: String
     /// Hash of (model file, selection, parameters, key id): the cache key.
     var cacheKey: String
+    /// The packings whose operands the package holds (optional only so that an older manifest is refused by its
+    /// version, not as unreadable).
+    var packings: [Packing]?
     /// File name → content hash: for exchange files the BLAKE2b-256 of the header bytes (magic, length, JSON
     /// with the payload's BLAKE2b-256), for the others (remainder, selection) of the whole file.
     var files: [String: String]
@@ -47,6 +51,12 @@ enum PackageFiles {
     static func part(layer: Int, filter: Int, part: Int) -> String { "conv\(layer)-filter\(filter)-part\(part).enc" }
     static let remainder = "remainder.safetensors"
     static let selection = "selection.json"
+    /// The pixels packing's Galois keys (``PixelsLayout/rotationSteps``).
+    static let galoisKeys = "galois.keys"
+    /// The pixels packing's conv1 operands of one cipher lane.
+    static func pixelsConv1(lane: Int) -> String { "pixels-conv1-lane\(lane).enc" }
+    /// The pixels packing's conv2 operands of one output ciphertext.
+    static func pixelsOutput(_ output: Int) -> String { "pixels-output\(output).enc" }
 }
 
 /// A package as the user loads it.
@@ -61,6 +71,8 @@ struct LoadedPackage {
     let relinKeys: @Sendable () throws -> RelinKeys
     /// Reads, verifies and parses the public key (for re-randomizing the results, after the layers).
     let publicKey: @Sendable () throws -> PublicKey
+    /// The pixels packing's operands, if the package holds them (``PixelsPackage``).
+    let pixels: PixelsPackage?
     /// The plaintext remainder (encrypted filters zeroed, the separate rule applied).
     let remainder: Model
     let geometry: StageGeometry
@@ -68,6 +80,8 @@ struct LoadedPackage {
     let structure: EncryptedStructure
 
     var plan: ScalePlan { manifest.plan }
+    /// The packings the package holds.
+    var packings: [Packing] { manifest.packings ?? [] }
     /// The encrypted conv1 filters whose squares are decrypted as well: every selected one when a residual
     /// shortcut after conv2 reads conv1's result (TinyImageNet's ResNet-18; the layer-1 list, where the original
     /// used the layer-2 list, spec §9.6 step 5), else none.

@@ -25,6 +25,11 @@ struct IssuedPackage: Codable, Sendable, Equatable {
     /// the conv2 results: `conv1Positions` each, at the plan's square scale.
     var conv1Filters: [Int] = []
     var conv1Positions = 0
+    /// The packings the package holds (`nil` in a record of a batch-only package made before the pixels packing).
+    var packings: [Packing]?
+    /// Output ciphertexts per image of a pixels request (``PixelsLayout/outputs``), if the package holds that
+    /// packing.
+    var pixelsOutputs: Int?
 
     static func url(_ dir: URL) -> URL { dir.appendingPathComponent("package.json") }
 
@@ -47,7 +52,9 @@ struct IssuedPackage: Codable, Sendable, Equatable {
         guard scales.allSatisfy({ $0.isFinite && $0 >= 1 }), !record.conv2Filters.isEmpty,
             (record.conv2Filters + record.conv1Filters).allSatisfy({ (0..<(1 << 16)).contains($0) }),
             (1...(1 << 16)).contains(record.positions), (0...(1 << 16)).contains(record.conv1Positions),
-            (1...(1 << 20)).contains(record.maxImages)
+            (1...(1 << 20)).contains(record.maxImages),
+            (record.pixelsOutputs != nil) == (record.packings ?? []).contains(.pixels),
+            (1...(1 << 20)).contains(record.pixelsOutputs ?? 1)
         else { throw InferenceError.badFile(path: url.path, reason: "package record out of range") }
         return record
     }
@@ -97,11 +104,24 @@ struct IssuedPackage: Codable, Sendable, Equatable {
         guard try field("conv1Filters") == conv1Filters.map(String.init).joined(separator: ","),
             try field("conv1Positions") == String(conv1Positions), conv1Side * conv1Side == conv1Positions
         else { throw refuse("conv1 results differ from the package's") }
-        let tile = try RequestCoding.tile(request, path: path, side2: conv2Side, filters: conv2Filters.count)
-        let conv1Rows = try RequestCoding.conv1Rows(
-            request, path: path, side1: conv1Side, encrypted: !conv1Filters.isEmpty)
-        let conv2Ciphertexts = tile.filters.count * tile.rows.count * conv2Side
-        let ciphertexts = conv2Ciphertexts + conv1Filters.count * conv1Rows.count * conv1Side
+        let packing = Packing(rawValue: request.header.fields["packing"] ?? Packing.batch.rawValue)
+        guard let packing, (packings ?? [.batch]).contains(packing) else {
+            throw refuse("asks for a packing the package does not hold")
+        }
+        let conv2Ciphertexts: Int, ciphertexts: Int
+        if packing == .pixels {
+            // One image per chunk, its outputs' ciphertexts: the layout fixes how many.
+            guard let outputs = pixelsOutputs, images == 1, conv1Filters.isEmpty else {
+                throw refuse("a pixels request chunk carries one image")
+            }
+            (conv2Ciphertexts, ciphertexts) = (outputs, outputs)
+        } else {
+            let tile = try RequestCoding.tile(request, path: path, side2: conv2Side, filters: conv2Filters.count)
+            let conv1Rows = try RequestCoding.conv1Rows(
+                request, path: path, side1: conv1Side, encrypted: !conv1Filters.isEmpty)
+            conv2Ciphertexts = tile.filters.count * tile.rows.count * conv2Side
+            ciphertexts = conv2Ciphertexts + conv1Filters.count * conv1Rows.count * conv1Side
+        }
         guard request.payload.count == ciphertexts * words * 8 else {
             throw refuse("holds \(request.payload.count) payload bytes, the package's plan makes \(ciphertexts * words * 8)")
         }

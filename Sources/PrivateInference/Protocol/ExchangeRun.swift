@@ -32,8 +32,10 @@ public struct InferenceReport: Sendable, Codable {
     public var requestBytes: Int
     /// Response size (all batches).
     public var responseBytes: Int
-    /// Chunks per request (tiles of the engine's plan).
+    /// Chunks per request (tiles of the engine's plan, or images in the pixels packing).
     public var chunks: Int = 1
+    /// The packing of the package and its requests.
+    public var packing: Packing = .batch
     /// Wall time of the owner's packaging, the first part of ``secondsTotal`` (made once per model and selection);
     /// the rest (loading the package, user infer, owner decrypt, user finish) is ``secondsExchange``.
     public var secondsPackage: Double = 0
@@ -57,15 +59,21 @@ public enum ExchangeRun {
     ///   - workDirectory: where the parties' directories go (a fresh temporary directory if nil).
     ///   - memoryBudget: bytes the user's engine may take (``TilePlan``): the request is cut into that many chunks,
     ///     each decrypted by the owner and decoded by the user as soon as it is written, then removed.
+    ///   - packing: the packing (by default ``Packing/automatic(images:)`` for the number of images, or batch for
+    ///     a residual network); the package holds that one only.
     ///   - progress: called with (steps done, total steps) as the encrypted layers advance.
     /// - Returns: accuracies, agreement, phase times, peak memory and file sizes.
     /// - Throws: ``InferenceError`` from either role.
     public static func run(
         modelURL: URL, selection: SelectedNeurons, images: LabeledImages, preset: ParameterPreset = .auto,
         parameters: EncryptionParameters? = nil, security: SecurityLevel = .tc128, normalization: Normalization = .unit,
-        workDirectory: URL? = nil, memoryBudget: Int = UserRole.defaultMemoryBudget,
+        workDirectory: URL? = nil, memoryBudget: Int = UserRole.defaultMemoryBudget, packing: Packing? = nil,
         progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> InferenceReport {
+        // The automatic choice, where the network can use the pixels packing (a residual network cannot yet).
+        let packing = try packing
+            ?? (EncryptedStructure(try Model(contentsOf: modelURL)).readsConv1Result
+                ? .batch : Packing.automatic(images: images.count))
         let start = DispatchTime.now().uptimeNanoseconds
         let cpuStart = ProcessMemory.cpuSeconds()
         PeakMemory.reset()
@@ -81,57 +89,32 @@ public enum ExchangeRun {
         let summary = try OwnerRole.package(
             modelURL: modelURL, selection: selection, out: package, preset: preset,
             keys: ownerDir.appendingPathComponent("keys"), normalization: normalization, parameters: parameters,
-            security: security)
+            security: security, packings: [packing])
         phases.merge(summary.times)
         let packageSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         ProcessMemory.releaseFreeMemory()  // the owner is done; the user starts from what is live
-        let pkg = try phases.measure("load") { try UserRole.load(package) }
-        let batch = pkg.context.degree / 2
-        let side = pkg.geometry.inputChannels * pkg.geometry.inputSide * pkg.geometry.inputSide
-        var logits: [Float] = []
+        let session = try UserSession(package: package)
+        phases.seconds["load", default: 0] += session.loadSeconds
         var requestBytes = 0, responseBytes = 0
-        var done = 0
-        let batches = (images.count + batch - 1) / batch
-        let plan = pkg.tilePlan(memoryBudget: memoryBudget)
-        let perBatch = UserEvaluator.progressSteps(pkg.geometry, conv1Filters: pkg.weights.conv1Filters.count, plan: plan)
-        let counter = StepCounter(total: batches * perBatch, report: progress)
         let keys = ownerDir.appendingPathComponent("keys")
-        while done < images.count {
-            let count = min(batch, images.count - done)
-            let request = userDir.appendingPathComponent("request-\(done)")
-            let response = ownerDir.appendingPathComponent("response-\(done)")
-            let privateDir = ChunkDirectory.privateDirectory(request)
-            let pixels = Array(images.pixels[(done * side)..<((done + count) * side)])
-            try ChunkDirectory.prepare(response)
-            // Each chunk goes to the owner, back to the user and is removed as soon as it is written: one chunk is on
-            // disk at a time.
-            var first: ChunkDirectory.Identity?
-            var assembler: ResponseAssembler?
-            var others = PhaseTimes()
-            try RequestWriter.write(
-                pkg, pixels: pixels, count: count, out: request, plan: plan, times: &phases,
-                progress: { counter.tick() }
-            ) { i in
-                let req = ChunkDirectory.url(request, i), resp = ChunkDirectory.url(response, i)
-                let priv = ChunkDirectory.url(privateDir, i)
-                others.merge(
-                    try OwnerRole.decryptChunk(
-                        keys: keys, chunk: req, position: i, files: plan.tiles.count, first: &first, response: resp
-                    ).times)
-                try others.measure("finish") {
-                    if assembler == nil { assembler = try ResponseAssembler(pkg, privateDirectory: privateDir) }
-                    try assembler?.add(request: req, privateChunk: priv, response: resp, position: i)
-                }
-                requestBytes += fileSize(req)
-                responseBytes += fileSize(resp)
-                for url in [req, resp, priv] { try? FileManager.default.removeItem(at: url) }
-            }
-            phases.merge(others)
-            guard let assembler else { throw InferenceError.invalidArgument("internal: the request had no chunk") }
-            let result = try phases.measure("finish") { try assembler.finish() }
-            logits += result.data
-            done += count
+        // Each chunk goes to the owner, back to the user and is removed as soon as it is written: one chunk is on
+        // disk at a time.
+        var first: ChunkDirectory.Identity?, lastChunks = 0
+        let result = try session.classify(
+            pixels: images.pixels, count: images.count, packing: packing, memoryBudget: memoryBudget, work: userDir,
+            progress: progress
+        ) { request, response, index, chunks, times in
+            if index == 0 { first = nil }
+            lastChunks = chunks
+            times.merge(
+                try OwnerRole.decryptChunk(
+                    keys: keys, chunk: request, position: index, files: chunks, first: &first, response: response
+                ).times)
+            requestBytes += fileSize(request)
+            responseBytes += fileSize(response)
         }
+        phases.merge(result.times)
+        let logits = result.logits.data
         let exchangeSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let cpuSeconds = ProcessMemory.cpuSeconds() - cpuStart
         let exchangePeak = PeakMemory.bytes()
@@ -168,7 +151,7 @@ public enum ExchangeRun {
             accuracyEncrypted: accuracyEncrypted, agreement: agreement, maxLogitDifference: maxDiff, phases: phases,
             secondsTotal: exchangeSeconds, peakRSSBytes: exchangePeak,
             packageBytes: summary.bytes, requestBytes: requestBytes, responseBytes: responseBytes,
-            chunks: plan.tiles.count, secondsPackage: packageSeconds, cpuSeconds: cpuSeconds)
+            chunks: lastChunks, packing: packing, secondsPackage: packageSeconds, cpuSeconds: cpuSeconds)
     }
 
     static func fileSize(_ url: URL) -> Int {

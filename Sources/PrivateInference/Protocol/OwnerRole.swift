@@ -34,13 +34,16 @@ public enum OwnerRole {
     ///   - security: the security level the parameters must meet.
     ///   - cache: the package cache root, or `nil` for none.
     ///   - selectionFile: where `selection` was read from, named in its errors.
+    ///   - packings: the packings whose operands the package holds (one or both; a user request uses one of them).
     /// - Returns: where the package is, whether it was reused, its cache key and size.
     /// - Throws: ``InferenceError`` naming the file at fault.
     public static func package(
         modelURL: URL, selection: SelectedNeurons, out: URL, preset: ParameterPreset, keys: URL,
         normalization: Normalization = .unit, parameters: EncryptionParameters? = nil, security: SecurityLevel = .tc128,
-        cache: URL? = nil, selectionFile: URL? = nil
+        cache: URL? = nil, selectionFile: URL? = nil, packings: [Packing] = [.batch]
     ) throws -> PackageSummary {
+        let packings = Packing.allCases.filter(packings.contains)
+        guard !packings.isEmpty else { throw InferenceError.invalidArgument("a package needs at least one packing") }
         var times = PhaseTimes()
         let start = DispatchTime.now().uptimeNanoseconds
         let model = try Model(contentsOf: modelURL)
@@ -56,6 +59,7 @@ public enum OwnerRole {
         hasher.update(context.keyModuli.map { String($0.value) }.joined(separator: ","))
         hasher.update(String(context.degree))
         hasher.update("\(normalization.mean)\(normalization.std)")
+        hasher.update(packings.map(\.rawValue).joined(separator: ","))
         let cacheKey = hasher.finalize()
         // A package is reused only together with the key it was made with: every package has its own key.
         let issued = try OwnerKeyring.issued(keys, cacheKey: cacheKey)
@@ -81,6 +85,8 @@ public enum OwnerRole {
 
         let kernels = try LayerKernels(model: model, normalization: normalization)
         let readsConv1Result = try EncryptedStructure(model).readsConv1Result
+        let layout = try packings.contains(.pixels) ? pixelsLayout(kernels, selection: selection, context: context,
+            readsConv1Result: readsConv1Result, modelURL: modelURL) : nil
         let plan = context.plan(kernels, selection: selection)
         let encryptor = try Encryptor(context: context.ckks, secretKey: opening.secret)
         let remainder = try ModelFile.remainder(of: model, selection: selection)
@@ -92,30 +98,57 @@ public enum OwnerRole {
             files[name] = ContentHasher.hash(bytes)
         }
         let keyParms = context.parameters.parmsID.description
-        // Parts go one at a time, each encrypted on every core (``HEContext/encryptPart``); its payload is hashed
-        // and written on a background thread (one sequential BLAKE2b stream) while the next part is encrypted.
-        // At most one part's ciphertexts and two payloads are in memory.
-        let parts = [(1, PipelineLevels.conv1Primes), (2, PipelineLevels.conv2Primes)].flatMap { layer, primes in
-            selection[layer].flatMap { filter in
-                (0..<HEContext.partCount(layer: layer, kernels: kernels)).map { (layer, primes, filter, $0) }
+        // Parts go one at a time, each encrypted on every core; its payload is hashed and written on a background
+        // thread (one sequential BLAKE2b stream) while the next part is encrypted. At most one part's ciphertexts
+        // and two payloads are in memory.
+        var jobs: [(name: String, primes: Int, fields: [String: String], encrypt: () throws -> [Ciphertext])] = []
+        if packings.contains(.batch) {
+            // The batch packing: per selected filter, its parts (``HEContext/encryptPart``).
+            for (layer, primes) in [(1, PipelineLevels.conv1Primes), (2, PipelineLevels.conv2Primes)] {
+                for filter in selection[layer] {
+                    for part in 0..<HEContext.partCount(layer: layer, kernels: kernels) {
+                        jobs.append((
+                            PackageFiles.part(layer: layer, filter: filter, part: part), primes,
+                            ["layer": String(layer), "filter": String(filter), "part": String(part)],
+                            {
+                                try context.encryptPart(
+                                    kernels, layer: layer, filter: filter, part: part, encryptedChannels: selection[1],
+                                    plan: plan, encryptor: encryptor)
+                            }
+                        ))
+                    }
+                }
+            }
+        }
+        if let layout {
+            // The pixels packing: per cipher lane its conv1 operands, per output ciphertext its conv2 operands.
+            for lane in 0..<layout.cipherLanes {
+                jobs.append((
+                    PackageFiles.pixelsConv1(lane: lane), PipelineLevels.conv1Primes, ["pixelsLane": String(lane)],
+                    { try context.encryptPixelsConv1(kernels, layout: layout, plan: plan, lane: lane, encryptor: encryptor) }
+                ))
+            }
+            for output in 0..<layout.outputs {
+                jobs.append((
+                    PackageFiles.pixelsOutput(output), PipelineLevels.conv2Primes, ["pixelsOutput": String(output)],
+                    {
+                        try context.encryptPixelsOutput(
+                            kernels, layout: layout, plan: plan, output: output, encryptor: encryptor)
+                    }
+                ))
             }
         }
         var written: [(String, String)] = []
         var pending: Background<(String, String)>?
         defer { _ = try? pending?.value() }  // never leave a writer behind on an error
-        for (layer, primes, filter, part) in parts {
-            let payload = try FilterFile.payload(
-                try context.encryptPart(
-                    kernels, layer: layer, filter: filter, part: part, encryptedChannels: selection[1], plan: plan,
-                    encryptor: encryptor))
+        for job in jobs {
+            let payload = try FilterFile.payload(try job.encrypt())
             if let previous = pending { written.append(try previous.value()) }
-            let name = PackageFiles.part(layer: layer, filter: filter, part: part)
+            let name = job.name, fields = job.fields
             let url = dir.appendingPathComponent(name)
-            let parmsID = context.parmsIDs[primes].description
+            let parmsID = context.parmsIDs[job.primes].description
             pending = Background {
-                let file = ExchangeFile(
-                    kind: .encryptedWeights, parmsID: parmsID,
-                    fields: ["layer": String(layer), "filter": String(filter), "part": String(part)], payload: payload)
+                let file = ExchangeFile(kind: .encryptedWeights, parmsID: parmsID, fields: fields, payload: payload)
                 return (name, try file.write(to: url))
             }
         }
@@ -128,6 +161,16 @@ public enum OwnerRole {
             to: dir.appendingPathComponent(PackageFiles.publicKey))
         files[PackageFiles.relinKeys] = try store.relinFile.write(
             to: dir.appendingPathComponent(PackageFiles.relinKeys))
+        if let layout {
+            // Galois keys only for the folding steps the layout needs.
+            let galois = try KeyGenerator(context: context.ckks, secretKey: opening.secret)
+                .createGaloisKeys(steps: layout.rotationSteps, seeded: true)
+            files[PackageFiles.galoisKeys] = try ExchangeFile(
+                kind: .galoisKeys, parmsID: keyParms,
+                fields: ["keyID": store.keyID, "steps": layout.rotationSteps.map(String.init).joined(separator: ",")],
+                payload: try galois.serialized()
+            ).write(to: dir.appendingPathComponent(PackageFiles.galoisKeys))
+        }
         for (name, hash) in written { files[name] = hash }
         try put(PackageFiles.remainder, remainder.fileBytes())
         try put(PackageFiles.selection, Array(selectionJSON.utf8))
@@ -136,7 +179,7 @@ public enum OwnerRole {
             parameters: ParameterRecord(context: context, security: security), plan: plan, flooding: store.flooding,
             selection: Dictionary(uniqueKeysWithValues: selection.layers.map { (String($0.key), $0.value) }),
             architecture: model.architecture.rawValue, normalizationMean: normalization.mean,
-            normalizationStd: normalization.std, keyID: store.keyID, cacheKey: cacheKey, files: files)
+            normalizationStd: normalization.std, keyID: store.keyID, cacheKey: cacheKey, packings: packings, files: files)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         let manifestBytes = Array(try encoder.encode(manifest))
@@ -147,7 +190,8 @@ public enum OwnerRole {
             manifestHash: ContentHasher.hash(manifestBytes), cacheKey: cacheKey, plan: plan,
             conv2Filters: selection[2], positions: kernels.geometry.positions, maxImages: context.degree / 2,
             conv1Filters: readsConv1Result ? selection[1] : [],
-            conv1Positions: readsConv1Result && !selection[1].isEmpty ? kernels.geometry.conv1Side * kernels.geometry.conv1Side : 0
+            conv1Positions: readsConv1Result && !selection[1].isEmpty ? kernels.geometry.conv1Side * kernels.geometry.conv1Side : 0,
+            packings: packings, pixelsOutputs: layout?.outputs
         ).write(to: store.dir)
         try AtomicWrite.commitDirectory(dir, to: out)
         if let cached { try? PackageCache.copy(out, to: cached) }
@@ -320,6 +364,19 @@ public enum OwnerRole {
             ).write(to: response)
         }
         return Decryption(times: times, used: used, limit: limit)
+    }
+
+    /// The pixels layout of a package, or an error naming the model when the network cannot use it.
+    static func pixelsLayout(
+        _ kernels: LayerKernels, selection: SelectedNeurons, context: HEContext, readsConv1Result: Bool, modelURL: URL
+    ) throws -> PixelsLayout {
+        guard !readsConv1Result else {
+            throw InferenceError.badFile(
+                path: modelURL.path,
+                reason: "the pixels packing does not serve a residual network yet (its shortcut reads conv1's squares)")
+        }
+        return try PixelsLayout(
+            geometry: kernels.geometry, slots: context.degree / 2, cipherChannels: selection[1], filters: selection[2])
     }
 
     /// Checks a selection against the model's layers.

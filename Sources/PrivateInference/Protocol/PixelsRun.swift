@@ -3,35 +3,35 @@ import Foundation
 import NN
 import NTT
 
-/// One image through the pixels packing in memory: the owner's packaging (keys, Galois keys for the folding steps,
-/// the selected filters encrypted in the layout), the user's encrypted layers, and the owner's flooded decryption
-/// of the result slots, and the user's finish from the remainder model. It measures the packing's one-image cost;
-/// the packing does not yet have its own package, request and response files (the batch exchange's masks and
-/// budget are not applied here).
+/// One image at a time through the real two-party exchange in the pixels packing, with the package already loaded
+/// (what an app pays per picture): the owner packages once (a pixels-only package in a scratch directory), the user
+/// loads it once in a ``UserSession``, then each repeat is one image's request (the user's encrypted layers,
+/// re-randomization and masks), the owner's checked, counted and flooded decryption
+/// (``OwnerRole/decryptChunk(keys:chunk:response:authorize:)``'s path, the key store read from disk as a service
+/// does per request) and the user's finish.
 package enum PixelsRun {
     /// What one run measured.
     package struct Report: Sendable {
-        /// The layout's shape: outputs, cipher lanes and plain lanes per chunk, folding rotations.
+        /// The layout's shape: output ciphertexts per image, cipher lanes and plain lanes per chunk, folding
+        /// rotations.
         package var outputs: Int, cipherLanes: Int, plainLanes: Int, rotations: Int
-        /// Owner: keys, Galois keys and encrypted weights.
+        /// Owner: keys, Galois keys and encrypted weights, written as a package.
         package var secondsPackage: Double
-        /// User: the plaintext activations and the encrypted layers, per image (the median of the repeats).
+        /// User: loading the package and building the evaluator (once).
+        package var secondsLoad: Double
+        /// User: the plaintext part, the encrypted layers and the request's protection, per image (median of the
+        /// repeats).
         package var secondsUser: Double
-        /// Owner: flooded decryption and decoding of the result slots, per image (median).
+        /// Owner: the request chunk checked, counted, decrypted, flooded and projected, per image (median).
         package var secondsDecrypt: Double
-        /// User: the rest of the network from conv2's outputs, per image (median; 0 for a residual network, whose
-        /// shortcut needs conv1's decrypted squares, which this packing does not return yet).
+        /// User: unmasking, decoding and the rest of the network, per image (median).
         package var secondsFinish: Double
-        /// Whether the encrypted prediction equals the separate model's (`nil` without a finish), and
-        /// max |encrypted logit − separate logit|.
-        package var agrees: Bool?, maxLogitDifference: Double
-        /// Phase times of the last repeat's encrypted layers.
+        /// Whether every repeat's prediction equals the separate model's, and max |encrypted − separate| logit.
+        package var agrees: Bool, maxLogitDifference: Double
+        /// Phase times of the last repeat.
         package var phases: PhaseTimes
-        /// Bytes of the encrypted weights and of the Galois keys (seeded, as saved), and of one request (the output
-        /// ciphertexts at the decryption level).
+        /// Bytes of the package's encrypted weights and of its Galois keys (as saved), and of one image's request.
         package var weightBytes: Int, galoisKeyBytes: Int, requestBytes: Int
-        /// max |decrypted − plaintext| over the encrypted filters' outputs, and max |plaintext|.
-        package var maxDifference: Double, largest: Double
     }
 
     /// ``run(model:normalization:selection:parameters:security:pixels:repeats:)`` with the model read from a file.
@@ -52,100 +52,67 @@ package enum PixelsRun {
         model: Model, normalization: Normalization, selection: SelectedNeurons, parameters: EncryptionParameters,
         security: SecurityLevel = .tc128, pixels: [UInt8], repeats: Int = 5
     ) throws -> Report {
-        let started = DispatchTime.now().uptimeNanoseconds
         func since(_ t: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9 }
-        let context = try HEContext(parameters: parameters, securityLevel: security)
-        let kernels = try LayerKernels(model: model, normalization: normalization)
-        let geometry = kernels.geometry, structure = try EncryptedStructure(model)
-        let layout = try PixelsLayout(
-            geometry: geometry, slots: context.degree / 2, cipherChannels: selection[1], filters: selection[2])
-        let generator = KeyGenerator(context: context.ckks)
-        let keys = try context.generateKeys(generator)
-        let galoisKeys = try generator.createGaloisKeys(steps: layout.rotationSteps, seeded: true)
-        let plan = context.plan(kernels, selection: selection)
-        let weights = try context.encryptPixelsWeights(
-            kernels, layout: layout, plan: plan, encryptor: try Encryptor(context: context.ckks, secretKey: keys.secret))
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-pixels-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let modelURL = root.appendingPathComponent("model.safetensors")
+        try model.write(to: modelURL)
+        let keys = root.appendingPathComponent("keys"), package = root.appendingPathComponent("package")
+        let started = DispatchTime.now().uptimeNanoseconds
+        _ = try OwnerRole.package(
+            modelURL: modelURL, selection: selection, out: package, preset: .auto, keys: keys,
+            normalization: normalization, parameters: parameters, security: security, packings: [.pixels])
         let secondsPackage = since(started)
-        let evaluator = PixelsEvaluator(
-            context: context, plan: plan, layout: layout, weights: weights, inputShift: kernels.inputShift,
-            relinKeys: keys.relinKeys, galoisKeys: galoisKeys)
-        let decryptor = try Decryptor(context: context.ckks, secretKey: keys.secret)
-        let bits = parameters.coeffModulus.map { $0.value.bitWidth - $0.value.leadingZeroBitCount }
-        let sigma = FloodingParameters.defaults(for: bits).sigma(resultScale: plan.resultScale)
-        let side = geometry.inputSide
-        let x = Tensor(
-            shape: [1, geometry.inputChannels, side, side],
-            data: pixels.enumerated().map { i, byte in
-                let c = i / (side * side)
-                return Float((Double(byte) / 255 - normalization.mean(c)) / normalization.std(c))
-            })
-        // The user holds the remainder (encrypted filters zeroed, the separate rule applied), not the model.
-        let remainder = try ModelFile.remainder(of: model, selection: selection)
+        let loadStart = DispatchTime.now().uptimeNanoseconds
+        let session = try UserSession(package: package)
+        guard let pixelsPackage = session.pkg.pixels else {
+            throw InferenceError.invalidArgument("internal: the package holds no pixels packing")
+        }
+        _ = try pixelsPackage.evaluator()
+        let secondsLoad = since(loadStart)
+        let layout = pixelsPackage.layout
+
         let separate = Model(model.architecture, hiddenActivation: model.hiddenActivation)
         try separate.load(Dictionary(uniqueKeysWithValues: model.stateDict()))
         try separate.applyMask(selection, mode: .separate)
-        let expectedLogits = separate.network.forward(x, training: false).data
-        let reference = structure.conv2(model, model.network.forward(x, from: 0, through: structure.squareIndex, training: false))
+        let x = RequestWriter.normalizedImages(session.pkg, pixels: pixels, range: 0..<1)
+        let expected = separate.network.forward(x, training: false).data
+
         var user: [Double] = [], decrypt: [Double] = [], finish: [Double] = [], phases = PhaseTimes()
-        var worst = 0.0, largest = 0.0, agrees: Bool?, logitDifference = 0.0
+        var agrees = true, logitDifference = 0.0, requestBytes = 0
         for _ in 0..<max(1, repeats) {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            // The user's plaintext channels (the remainder's encrypted channels are zero and not read).
-            let activations = remainder.network.forward(x, from: 0, through: structure.squareIndex, training: false)
-            var times = PhaseTimes()
-            let outputs = try evaluator.evaluate(pixels: pixels, activations: activations.data, times: &times)
-            user.append(since(t0))
-            phases = times
-            let t1 = DispatchTime.now().uptimeNanoseconds
-            let moduli = context.moduli(PipelineLevels.finalPrimes)
-            let decrypted = try Parallelism.map(outputs.count) { o -> Result<[(filter: Int, position: Int, value: Double)], Error> in
-                Result {
-                    var poly = try context.decryptToCoefficients(outputs[o], decryptor: decryptor)
-                    Flooding.add(sigma: sigma, to: &poly, moduli: moduli)
-                    let values = try context.decodeCoefficients(
-                        poly, primes: PipelineLevels.finalPrimes, scale: outputs[o].scale)
-                    return layout.results(output: o).map { (filter: $0.filter, position: $0.position, value: values[$0.slot]) }
-                }
-            }.map { try $0.get() }
-            decrypt.append(since(t1))
-            for (filter, position, value) in decrypted.joined() {
-                let expected = Double(
-                    reference.data[layout.filters[filter] * geometry.positions + position])
-                worst = max(worst, abs(value - expected))
-                largest = max(largest, abs(expected))
+            var owner = 0.0
+            let result = try session.classify(pixels: pixels, count: 1, packing: .pixels, work: root) {
+                request, response, index, chunks, times in
+                requestBytes = ExchangeRun.fileSize(request)
+                var first: ChunkDirectory.Identity?
+                let t = DispatchTime.now().uptimeNanoseconds
+                times.merge(
+                    try OwnerRole.decryptChunk(
+                        keys: keys, chunk: request, position: index, files: chunks, first: &first, response: response
+                    ).times)
+                owner += since(t)
             }
-            guard !structure.readsConv1Result else { continue }
-            // The user's finish: the plaintext filters' conv2 outputs with the decrypted ones in place, then the rest.
-            let t2 = DispatchTime.now().uptimeNanoseconds
-            var conv2 = structure.conv2(remainder, activations)
-            for (filter, position, value) in decrypted.joined() {
-                conv2.data[layout.filters[filter] * geometry.positions + position] = Float(value)
-            }
-            let logits = try structure.finish(remainder, conv2: conv2, conv1Result: nil).data
-            finish.append(since(t2))
+            phases = result.times
+            let finishSeconds = result.times.seconds["finish"] ?? 0
+            decrypt.append(owner)
+            finish.append(finishSeconds)
+            user.append(result.times.total - owner - finishSeconds)
             func argmax(_ v: [Float]) -> Int { v.indices.max { v[$0] < v[$1] } ?? 0 }
-            agrees = (agrees ?? true) && argmax(logits) == argmax(expectedLogits)
-            for (a, b) in zip(logits, expectedLogits) {
-                let difference = Double(abs(a - b))
-                logitDifference = max(logitDifference, difference)
-            }
+            agrees = agrees && argmax(result.logits.data) == argmax(expected)
+            for (a, b) in zip(result.logits.data, expected) { logitDifference = max(logitDifference, Double(abs(a - b))) }
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-        let n = context.degree
-        let seededBytes = { (k: Int) in k * n * 8 + 64 }  // c0 plus a seed
-        let conv1Count = weights.conv1.reduce(0) { $0 + $1.count }
-        let conv2Count =
-            weights.cipher.reduce(0) { $0 + $1.count } + weights.plain.reduce(0) { $0 + $1.count } + weights.bias.count
-        let weightBytes: Int =
-            conv1Count * seededBytes(PipelineLevels.conv1Primes) + conv2Count * seededBytes(PipelineLevels.conv2Primes)
-        let keyWords = parameters.coeffModulus.count * n * (parameters.coeffModulus.count - 1)
+        func bytes(_ names: [String]) -> Int { names.reduce(0) { $0 + ExchangeRun.fileSize(package.appendingPathComponent($1)) } }
+        let weightNames =
+            (0..<layout.cipherLanes).map { PackageFiles.pixelsConv1(lane: $0) }
+            + (0..<layout.outputs).map { PackageFiles.pixelsOutput($0) }
         return Report(
             outputs: layout.outputs, cipherLanes: layout.cipherLanes, plainLanes: layout.plainLanes,
-            rotations: layout.rotationSteps.count, secondsPackage: secondsPackage, secondsUser: median(user),
-            secondsDecrypt: median(decrypt), secondsFinish: finish.isEmpty ? 0 : median(finish), agrees: agrees,
-            maxLogitDifference: logitDifference, phases: phases, weightBytes: weightBytes,
-            galoisKeyBytes: layout.rotationSteps.count * (keyWords * 8 + 64 * (parameters.coeffModulus.count - 1)),
-            requestBytes: layout.outputs * 2 * PipelineLevels.finalPrimes * n * 8, maxDifference: worst,
-            largest: largest)
+            rotations: layout.rotationSteps.count, secondsPackage: secondsPackage, secondsLoad: secondsLoad,
+            secondsUser: median(user), secondsDecrypt: median(decrypt), secondsFinish: median(finish), agrees: agrees,
+            maxLogitDifference: logitDifference, phases: phases, weightBytes: bytes(weightNames),
+            galoisKeyBytes: bytes([PackageFiles.galoisKeys]), requestBytes: requestBytes)
     }
 }

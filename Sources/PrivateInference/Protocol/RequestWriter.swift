@@ -13,15 +13,17 @@ enum RequestWriter {
     ///   - pixels: `count · C · H · W` raw bytes.
     ///   - count: images (≤ N/2).
     ///   - out: the request directory (made, or emptied of earlier chunks).
-    ///   - plan: the tiles.
+    ///   - plan: the tiles (batch packing).
+    ///   - packing: the layout of the request: ``Packing/batch`` (a chunk per tile of `plan`) or ``Packing/pixels``
+    ///     (a chunk per image); the package must hold it.
     ///   - times: receives the phase times.
     ///   - progress: called after each step of the engine.
     ///   - chunkWritten: called with each chunk's index once its request and private files are written (the
     ///     exchange hands the chunk to the owner and may remove it before the next tile starts).
     /// - Throws: ``InferenceError`` for bad images or a bad package file; `CKKSError` from the evaluator.
     static func write(
-        _ pkg: LoadedPackage, pixels: [UInt8], count: Int, out: URL, plan: TilePlan, times: inout PhaseTimes,
-        progress: (@Sendable () -> Void)? = nil, chunkWritten: ((Int) throws -> Void)? = nil
+        _ pkg: LoadedPackage, pixels: [UInt8], count: Int, out: URL, plan: TilePlan, packing: Packing = .batch,
+        times: inout PhaseTimes, progress: (@Sendable () -> Void)? = nil, chunkWritten: ((Int) throws -> Void)? = nil
     ) throws {
         let g = pkg.geometry
         let context = pkg.context
@@ -34,6 +36,9 @@ enum RequestWriter {
             throw InferenceError.invalidArgument(
                 "at most \(context.degree / 2) images per request (slots), got \(count)")
         }
+        guard pkg.packings.contains(packing) else {
+            throw InferenceError.invalidArgument("the package holds no \(packing.rawValue) packing (it holds \(pkg.packings.map(\.rawValue).joined(separator: ", ")))")
+        }
         let privateDir = ChunkDirectory.privateDirectory(out)
         try ChunkDirectory.prepare(out)
         try ChunkDirectory.prepare(privateDir)
@@ -41,11 +46,19 @@ enum RequestWriter {
         let finalParms = context.parmsIDs[PipelineLevels.finalPrimes].description
         // The images stay with the user: the plaintext part is recomputed from them when finishing (an image's
         // bytes instead of its plaintext filters' outputs, 12 KiB instead of 1 MiB for ResNet-18).
+        let chunks = packing == .pixels ? count : plan.tiles.count
         try ExchangeFile(
             kind: .requestPrivate, parmsID: finalParms,
-            fields: ["requestID": requestID, "images": String(count), "chunks": String(plan.tiles.count)],
+            fields: [
+                "requestID": requestID, "images": String(count), "chunks": String(chunks), "packing": packing.rawValue,
+            ],
             payload: pixels
         ).write(to: ChunkDirectory.imagesURL(privateDir))
+        if packing == .pixels {
+            return try writePixels(
+                pkg, pixels: pixels, count: count, out: out, requestID: requestID, times: &times, progress: progress,
+                chunkWritten: chunkWritten)
+        }
         let evaluator = UserEvaluator(
             context: context, plan: pkg.plan, weights: pkg.weights, relinKeys: pkg.relinKeys, geometry: g,
             inputShift: LayerKernels.inputShift(g, normalization: pkg.normalization), progress: progress,
@@ -77,30 +90,70 @@ enum RequestWriter {
             let flat = outputs.flatMap { $0 } + conv1Result.sorted { $0.0 < $1.0 }.flatMap { $0.1 }
             let (payload, secret) = try times.measure("protect") { try protect(flat, pkg: pkg) }
             let identity = ChunkDirectory.Identity(index: index, count: plan.tiles.count, requestID: requestID)
-            let request = ExchangeFile(
-                kind: .request, parmsID: finalParms,
-                fields: identity.fields.merging([
-                    "keyID": pkg.manifest.keyID, "packageHash": pkg.manifestHash, "images": String(count),
-                    "filters": pkg.weights.conv2Filters.map(String.init).joined(separator: ","),
-                    "positions": String(g.positions),
-                    "scaleBits": String((flat.first?.scale ?? pkg.plan.resultScale).bitPattern, radix: 16),
+            try writeChunk(
+                pkg, identity: identity, out: out, images: count, scale: flat.first?.scale ?? pkg.plan.resultScale,
+                payload: payload, secret: secret,
+                fields: [
                     "conv1Filters": conv1Filters.map(String.init).joined(separator: ","),
                     "conv1Positions": String(conv1Filters.isEmpty ? 0 : g.conv1Side * g.conv1Side),
                     "tileFilters": OutputTile.describe(tile.filters), "tileRows": OutputTile.describe(tile.rows),
                     "conv1Rows": conv1Rows.isEmpty ? "" : OutputTile.describe(conv1Rows),
-                ]) { a, _ in a }, payload: payload)
-            // The private side first: a run killed between the two writes leaves no request chunk the user could
-            // send but never finish.
-            try ExchangeFile(
-                kind: .requestPrivate, parmsID: finalParms,
-                fields: identity.fields.merging(["requestHash": request.header.payloadHash]) { a, _ in a },
-                payload: secret
-            ).write(to: ChunkDirectory.url(privateDir, index))
-            try request.write(to: ChunkDirectory.url(out, index))
+                ])
             try chunkWritten?(index)
             // The tile's buffers are free now; glibc keeps them in its heap (ProcessMemory.useOneHeap), where the next
             // tile's differently sized buffers cannot always reuse them: give the free pages back between tiles.
             if plan.tiles.count > 1 { ProcessMemory.releaseFreeMemory() }
+        }
+    }
+
+    /// Writes one request chunk and, first, its private side: a run killed between the two writes leaves no request
+    /// chunk the user could send but never finish.
+    /// - Parameters:
+    ///   - images: the images the chunk's results cover.
+    ///   - scale: the results' scale.
+    ///   - fields: the packing's own fields (tile, conv1 results; or the packing's name).
+    static func writeChunk(
+        _ pkg: LoadedPackage, identity: ChunkDirectory.Identity, out: URL, images: Int, scale: Double, payload: [UInt8],
+        secret: [UInt8], fields: [String: String]
+    ) throws {
+        let finalParms = pkg.context.parmsIDs[PipelineLevels.finalPrimes].description
+        let request = ExchangeFile(
+            kind: .request, parmsID: finalParms,
+            fields: identity.fields.merging([
+                "keyID": pkg.manifest.keyID, "packageHash": pkg.manifestHash, "images": String(images),
+                "filters": pkg.weights.conv2Filters.map(String.init).joined(separator: ","),
+                "positions": String(pkg.geometry.positions), "scaleBits": String(scale.bitPattern, radix: 16),
+            ].merging(fields) { a, _ in a }) { a, _ in a }, payload: payload)
+        try ExchangeFile(
+            kind: .requestPrivate, parmsID: finalParms,
+            fields: identity.fields.merging(["requestHash": request.header.payloadHash]) { a, _ in a },
+            payload: secret
+        ).write(to: ChunkDirectory.url(ChunkDirectory.privateDirectory(out), identity.index))
+        try request.write(to: ChunkDirectory.url(out, identity.index))
+    }
+
+    /// The pixels packing's request: a chunk per image, each its output ciphertexts (``PixelsLayout/outputs``),
+    /// re-randomized and masked as in the batch packing (every slot of them is a complete output).
+    static func writePixels(
+        _ pkg: LoadedPackage, pixels: [UInt8], count: Int, out: URL, requestID: String, times: inout PhaseTimes,
+        progress: (@Sendable () -> Void)?, chunkWritten: ((Int) throws -> Void)?
+    ) throws {
+        guard let package = pkg.pixels else {
+            throw InferenceError.invalidArgument("the package holds no pixels packing")
+        }
+        let evaluator = try times.measure("load") { try package.evaluator() }
+        let g = pkg.geometry, imageBytes = g.inputChannels * g.inputSide * g.inputSide
+        for image in 0..<count {
+            let bytes = Array(pixels[(image * imageBytes)..<((image + 1) * imageBytes)])
+            let activations = times.measure("plain") { plainPart(pkg, pixels: bytes, count: 1, outputs: false).0 }
+            let outputs = try evaluator.evaluate(pixels: bytes, activations: activations.data, times: &times)
+            let (payload, secret) = try times.measure("protect") { try protect(outputs, pkg: pkg) }
+            try writeChunk(
+                pkg, identity: ChunkDirectory.Identity(index: image, count: count, requestID: requestID), out: out,
+                images: 1, scale: outputs.first?.scale ?? pkg.plan.resultScale, payload: payload, secret: secret,
+                fields: ["conv1Filters": "", "conv1Positions": "0", "packing": Packing.pixels.rawValue])
+            try chunkWritten?(image)
+            progress?()
         }
     }
 

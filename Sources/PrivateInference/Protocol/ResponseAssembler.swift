@@ -14,6 +14,8 @@ struct ResponseAssembler {
     let requestID: String
     let count: Int
     let chunks: Int
+    /// The request's packing: a chunk per tile (batch) or per image (pixels).
+    let packing: Packing
     /// The images (the plaintext part is recomputed from them).
     let pixels: [UInt8]
     /// Decoded encrypted conv2 outputs `[image, selected filter, position]`.
@@ -38,7 +40,12 @@ struct ResponseAssembler {
         count = try file.intField("images", path: path)
         chunks = try file.intField("chunks", path: path)
         requestID = try file.field("requestID", path: path)
+        guard let packing = Packing(rawValue: file.header.fields["packing"] ?? Packing.batch.rawValue),
+            pkg.packings.contains(packing)
+        else { throw InferenceError.badFile(path: path, reason: "names a packing the package does not hold") }
+        self.packing = packing
         guard (1...(context.degree / 2)).contains(count), (1...ChunkDirectory.maxChunks).contains(chunks),
+            packing == .batch || chunks == count,
             file.payload.count == count * g.inputChannels * g.inputSide * g.inputSide
         else { throw InferenceError.badFile(path: path, reason: "image count or size does not fit the package") }
         self.pkg = pkg
@@ -47,7 +54,8 @@ struct ResponseAssembler {
         let filters = pkg.weights.conv2Filters.count, conv1 = pkg.conv1ResultFilters.count
         values = [Float](repeating: 0, count: count * filters * g.positions)
         conv1Values = [Float](repeating: 0, count: count * conv1 * g.conv1Side * g.conv1Side)
-        done = [Bool](repeating: false, count: filters * g.conv2Side)
+        // Batch: per (filter, output row); pixels: per image.
+        done = [Bool](repeating: false, count: packing == .pixels ? count : filters * g.conv2Side)
         conv1Done = [Bool](repeating: conv1 == 0, count: g.conv1Side)
         let plainURL = ChunkDirectory.plainURL(privateDirectory)
         if FileManager.default.fileExists(atPath: plainURL.path) {
@@ -93,10 +101,37 @@ struct ResponseAssembler {
         guard try resp.field("requestHash", path: response.path) == req.header.payloadHash else {
             throw InferenceError.mismatch(path: response.path, reason: "answers a different request chunk")
         }
-        guard try req.intField("images", path: request.path) == count else {
-            throw InferenceError.mismatch(path: request.path, reason: "image count differs from the request's")
-        }
         let scale = try RequestCoding.scale(req, path: request.path)
+        let n = context.degree, kf = PipelineLevels.finalPrimes, words = kf * n
+        let finalModuli = context.moduli(kf)
+        let respPayload = resp.payload, privPayload = priv.payload
+        let squareScale = pkg.plan.squareScale
+        /// Ciphertext i's slots: the owner's flooded decryption of the masked result, less the mask.
+        @Sendable func unmask(_ i: Int, conv2: Bool) throws -> [Double] {
+            var offset = i * words * 8
+            let m = try WordCoding.read(
+                respPayload, offset: &offset, count: words, reducedModulo: finalModuli, degree: n, path: response.path)
+            offset = i * words * 8
+            var r = try WordCoding.read(
+                privPayload, offset: &offset, count: words, reducedModulo: finalModuli, degree: n,
+                path: privateChunk.path)
+            // The owner returned m(X) + m(X⁻¹) of the masked result (2·Re of its slots): the mask goes the same
+            // way, and the scale doubles.
+            RealProjection.apply(&r, moduli: finalModuli, degree: n)
+            let v = (0..<words).map { finalModuli[$0 / n].subMod(m[$0], r[$0]) }
+            return try context.decodeCoefficients(v, primes: kf, scale: 2 * (conv2 ? scale : squareScale))
+        }
+        if packing == .pixels {
+            try addPixels(
+                request: req, path: request.path, response: resp, responsePath: response.path, privatePayload: priv.payload,
+                image: identity.index, words: words, unmask: unmask)
+            return
+        }
+        guard try req.intField("images", path: request.path) == count,
+            (req.header.fields["packing"] ?? Packing.batch.rawValue) == Packing.batch.rawValue
+        else {
+            throw InferenceError.mismatch(path: request.path, reason: "image count or packing differs from the request's")
+        }
         let tile = try RequestCoding.tile(req, path: request.path, geometry: g, filters: pkg.weights.conv2Filters.count)
         let conv1Rows = try RequestCoding.conv1Rows(
             req, path: request.path, geometry: g, encrypted: !pkg.conv1ResultFilters.isEmpty)
@@ -109,32 +144,15 @@ struct ResponseAssembler {
         if let y = conv1Rows.first(where: { conv1Done[$0] }) {
             throw InferenceError.mismatch(path: request.path, reason: "covers conv1 result row \(y) again (repeated chunk)")
         }
-        let n = context.degree, kf = PipelineLevels.finalPrimes, words = kf * n
         let conv2Cts = tile.filters.count * tile.positions(g)
         let conv1Filters = pkg.conv1ResultFilters.count
         let cts = conv2Cts + conv1Filters * conv1Rows.count * g.conv1Side
         guard resp.payload.count == cts * words * 8, priv.payload.count == cts * words * 8 else {
             throw InferenceError.badFile(path: response.path, reason: "sizes do not fit the request chunk")
         }
-        let finalModuli = context.moduli(kf)
-        let respPayload = resp.payload, privPayload = priv.payload
-        let count = self.count, squareScale = pkg.plan.squareScale
+        let count = self.count
         let decoded = try Parallelism.map(cts) { i -> Result<[Double], Error> in
-            Result {
-                var offset = i * words * 8
-                let m = try WordCoding.read(
-                    respPayload, offset: &offset, count: words, reducedModulo: finalModuli, degree: n, path: response.path)
-                offset = i * words * 8
-                var r = try WordCoding.read(
-                    privPayload, offset: &offset, count: words, reducedModulo: finalModuli, degree: n,
-                    path: privateChunk.path)
-                // The owner returned m(X) + m(X⁻¹) of the masked result (2·Re of its slots): the mask goes the same
-                // way, and the scale doubles.
-                RealProjection.apply(&r, moduli: finalModuli, degree: n)
-                let v = (0..<words).map { finalModuli[$0 / n].subMod(m[$0], r[$0]) }
-                let at = i < conv2Cts ? scale : squareScale
-                return Array(try context.decodeCoefficients(v, primes: kf, scale: 2 * at).prefix(count))
-            }
+            Result { Array(try unmask(i, conv2: i < conv2Cts).prefix(count)) }
         }.map { try $0.get() }
         let filters = pkg.weights.conv2Filters.count, positions = g.positions, tilePositions = tile.positions(g)
         let first2 = tile.rows.lowerBound * g.conv2Side
@@ -154,6 +172,33 @@ struct ResponseAssembler {
             }
         }
         for y in conv1Rows { conv1Done[y] = true }
+        added += 1
+    }
+
+    /// A pixels chunk: one image's output ciphertexts, each result slot (``PixelsLayout/results(output:)``) put at
+    /// its filter and position.
+    private mutating func addPixels(
+        request: ExchangeFile, path: String, response: ExchangeFile, responsePath: String, privatePayload: [UInt8],
+        image: Int, words: Int, unmask: @Sendable (Int, Bool) throws -> [Double]
+    ) throws {
+        guard let layout = pkg.pixels?.layout, request.header.fields["packing"] == Packing.pixels.rawValue,
+            try request.intField("images", path: path) == 1
+        else { throw InferenceError.mismatch(path: path, reason: "is not a pixels chunk of one image") }
+        guard !done[image] else {
+            throw InferenceError.mismatch(path: path, reason: "covers image \(image) again (repeated chunk)")
+        }
+        let outputs = layout.outputs
+        guard response.payload.count == outputs * words * 8, privatePayload.count == outputs * words * 8 else {
+            throw InferenceError.badFile(path: responsePath, reason: "sizes do not fit the request chunk")
+        }
+        let decoded = try Parallelism.map(outputs) { o in Result { try unmask(o, true) } }.map { try $0.get() }
+        let filters = pkg.weights.conv2Filters.count, positions = pkg.geometry.positions
+        for o in 0..<outputs {
+            for (slot, filter, position) in layout.results(output: o) {
+                values[(image * filters + filter) * positions + position] = Float(decoded[o][slot])
+            }
+        }
+        done[image] = true
         added += 1
     }
 

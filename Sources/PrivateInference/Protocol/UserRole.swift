@@ -156,17 +156,17 @@ public enum UserRole {
         let selection1 = manifest.selection["1"] ?? [], selection2 = manifest.selection["2"] ?? []
         let cipherTaps = geometry.conv2Cipher.pairedTaps, plainTaps = geometry.conv2Plain.pairedTaps
         let conv1Taps = geometry.conv1Taps, channels = geometry.conv1Channels
-        /// One part's ciphertexts, each passed through `transform` by the worker that parsed it.
-        @Sendable func loadPart<T: Sendable>(
-            _ layer: Int, _ index: Int, _ part: Int, _ transform: @escaping @Sendable (Ciphertext) -> T
+        let packings = manifest.packings ?? []
+        guard !packings.isEmpty, Set(packings).count == packings.count else {
+            throw InferenceError.badFile(path: manifestPath, reason: "packings must list batch, pixels or both, once each")
+        }
+        /// The ciphertexts of an encrypted-weights file (`count` of them at `primes` primes), each passed through
+        /// `transform` by the worker that parsed it.
+        @Sendable func loadWeights<T: Sendable>(
+            _ name: String, count: Int, primes: Int, _ transform: @escaping @Sendable (Ciphertext) -> T
         ) throws -> [T] {
-            let filter = (layer == 1 ? selection1 : selection2)[index]
-            let name = PackageFiles.part(layer: layer, filter: filter, part: part)
-            let expected =
-                layer == 1 ? conv1Taps + 1 : (part < channels ? (selection1.contains(part) ? cipherTaps : plainTaps) : 1)
             let file = try exchangeFile(name)
             let path = file.url.path
-            let primes = layer == 1 ? PipelineLevels.conv1Primes : PipelineLevels.conv2Primes
             guard file.header.kind == .encryptedWeights, file.header.parmsID == context.parmsIDs[primes].description
             else {
                 throw InferenceError.mismatch(path: path, reason: "kind or parms_id does not fit the manifest")
@@ -179,7 +179,7 @@ public enum UserRole {
             let hashed = Background { ContentHasher.hash(bytes, range: payload) }
             let parsed = Result {
                 try FilterFile.parse(
-                    bytes, range: payload, count: expected, primes: primes, context: context, path: path,
+                    bytes, range: payload, count: count, primes: primes, context: context, path: path,
                     transform: transform)
             }
             guard try hashed.value() == file.header.payloadHash else {
@@ -187,37 +187,93 @@ public enum UserRole {
             }
             return try parsed.get()
         }
+        /// One part of the batch packing's weights.
+        @Sendable func loadPart<T: Sendable>(
+            _ layer: Int, _ index: Int, _ part: Int, _ transform: @escaping @Sendable (Ciphertext) -> T
+        ) throws -> [T] {
+            let filters = layer == 1 ? selection1 : selection2
+            guard packings.contains(.batch), filters.indices.contains(index) else {
+                throw InferenceError.badFile(path: manifestPath, reason: "the package holds no batch packing")
+            }
+            let expected =
+                layer == 1 ? conv1Taps + 1 : (part < channels ? (selection1.contains(part) ? cipherTaps : plainTaps) : 1)
+            return try loadWeights(
+                PackageFiles.part(layer: layer, filter: filters[index], part: part), count: expected,
+                primes: layer == 1 ? PipelineLevels.conv1Primes : PipelineLevels.conv2Primes, transform)
+        }
+        var pixels: PixelsPackage?
+        if packings.contains(.pixels) {
+            guard !structure.readsConv1Result else {
+                throw InferenceError.badFile(
+                    path: manifestPath, reason: "the pixels packing does not serve a residual network yet")
+            }
+            let layout = try PixelsLayout(
+                geometry: geometry, slots: context.degree / 2, cipherChannels: selection1, filters: selection2)
+            let steps = layout.rotationSteps.map(String.init).joined(separator: ",")
+            @Sendable func galoisFile() throws -> PackageExchangeFile {
+                let file = try keyFile(PackageFiles.galoisKeys, .galoisKeys)
+                guard file.header.fields["steps"] == steps else {
+                    throw InferenceError.mismatch(path: file.url.path, reason: "rotation steps differ from the layout's")
+                }
+                return file
+            }
+            _ = try galoisFile()
+            let kernelsShift = LayerKernels.inputShift(geometry, normalization: Normalization(
+                mean: manifest.normalizationMean, std: manifest.normalizationStd))
+            let plan = manifest.plan
+            pixels = PixelsPackage(layout: layout) {
+                let conv1 = try (0..<layout.cipherLanes).map {
+                    try loadWeights(
+                        PackageFiles.pixelsConv1(lane: $0), count: conv1Taps + 1, primes: PipelineLevels.conv1Primes
+                    ) { $0 }
+                }
+                let lanes = layout.cipherLanes + layout.plainLanes
+                let outputs = try (0..<layout.outputs).map {
+                    try loadWeights(
+                        PackageFiles.pixelsOutput($0), count: HEContext.pixelsOutputCount(layout),
+                        primes: PipelineLevels.conv2Primes
+                    ) { $0 }
+                }
+                let weights = PixelsWeights(
+                    conv1: conv1, cipher: outputs.map { Array($0[..<layout.cipherLanes]) },
+                    plain: outputs.map { Array($0[layout.cipherLanes..<lanes]) }, bias: outputs.map { $0[lanes] })
+                return PixelsEvaluator(
+                    context: context, plan: plan, layout: layout, weights: weights, inputShift: kernelsShift,
+                    relinKeys: try rk(), galoisKeys: try key(GaloisKeys.self, try galoisFile()))
+            }
+        }
         let weights = EncryptedWeights(
             conv1Filters: selection1, conv2Filters: selection2,
             partBuffers: { layer, index, part in try loadPart(layer, index, part) { WordBuffer($0.data) } }
         ) { layer, index, part in try loadPart(layer, index, part) { $0 } }
         return LoadedPackage(
             manifest: manifest, manifestHash: ContentHasher.hash(manifestBytes), context: context, weights: weights,
-            relinKeys: rk, publicKey: pk, remainder: remainder, geometry: geometry, structure: structure)
+            relinKeys: rk, publicKey: pk, pixels: pixels, remainder: remainder, geometry: geometry, structure: structure)
     }
 
     /// Evaluates the package on `count` images and writes the re-randomized, masked request: a directory of
-    /// chunks (``ChunkDirectory``), one per tile of the engine's ``TilePlan``, with its private side `REQ.private`.
+    /// chunks (``ChunkDirectory``), one per tile of the engine's ``TilePlan`` (batch packing) or per image (pixels
+    /// packing), with its private side `REQ.private`. An app that sends image after image keeps a ``UserSession``
+    /// instead, which loads the package once.
     /// - Parameters:
     ///   - package: the package directory.
     ///   - pixels: `count · C · H · W` raw bytes.
-    ///   - count: the number of images (≤ N/2).
+    ///   - count: the number of images (batch: ≤ N/2).
     ///   - out: the request directory.
+    ///   - packing: forces a packing (``UserSession/packing(for:requested:)``: by default the package's, or by the
+    ///     image count when it holds both).
     ///   - memoryBudget: bytes the engine's working set may take (``TilePlan``).
     ///   - progress: called with (steps done, total steps).
     /// - Returns: per-phase times (load, plain, conv1, activation, conv2, protect).
     /// - Throws: ``InferenceError`` naming the package file at fault, or for a bad image count.
     public static func infer(
-        package: URL, pixels: [UInt8], count: Int, out: URL, memoryBudget: Int = UserRole.defaultMemoryBudget,
-        progress: (@Sendable (Int, Int) -> Void)? = nil
+        package: URL, pixels: [UInt8], count: Int, out: URL, packing: Packing? = nil,
+        memoryBudget: Int = UserRole.defaultMemoryBudget, progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> PhaseTimes {
-        var times = PhaseTimes()
-        let pkg = try times.measure("load") { try load(package) }
-        let plan = pkg.tilePlan(memoryBudget: memoryBudget)
-        let total = UserEvaluator.progressSteps(pkg.geometry, conv1Filters: pkg.weights.conv1Filters.count, plan: plan)
-        let counter = StepCounter(total: total, report: progress)
-        try RequestWriter.write(
-            pkg, pixels: pixels, count: count, out: out, plan: plan, times: &times, progress: { counter.tick() })
+        let session = try UserSession(package: package)
+        var times = try session.writeRequest(
+            pixels: pixels, count: count, out: out, packing: packing, memoryBudget: memoryBudget, progress: progress)
+        times.seconds["load", default: 0] += session.loadSeconds
         return times
     }
 

@@ -17,6 +17,8 @@ public enum RemoteExchange {
         public var decrypted: Int
         /// The user's budget, as the service reports it.
         public var budget: Int
+        /// The packing used.
+        public var packing: Packing
     }
 
     /// Evaluates package `package` on `count` images, has the owner's service decrypt each chunk and finishes; more
@@ -26,64 +28,26 @@ public enum RemoteExchange {
     ///   - pixels: `count · C · H · W` raw bytes.
     ///   - count: images (at least one).
     ///   - client: the service and the user's token.
+    ///   - packing: forces a packing (``UserSession/packing(for:requested:)``).
     ///   - memoryBudget: bytes the engine's working set may take (``TilePlan``).
     ///   - progress: called with (steps done, total steps).
     /// - Returns: the logits, times, chunk count and the user's count.
     /// - Throws: ``OwnerServiceError`` for a refusal; ``InferenceError`` for a bad package, images or response.
     public static func infer(
-        package: URL, pixels: [UInt8], count: Int, client: OwnerClient,
+        package: URL, pixels: [UInt8], count: Int, client: OwnerClient, packing: Packing? = nil,
         memoryBudget: Int = UserRole.defaultMemoryBudget, progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> Result {
-        var times = PhaseTimes()
-        let pkg = try times.measure("load") { try UserRole.load(package) }
-        let g = pkg.geometry
-        let side = g.inputChannels * g.inputSide * g.inputSide
-        guard count > 0, pixels.count == count * side else {
-            throw InferenceError.invalidArgument("expected \(count) images of \(g.inputChannels)×\(g.inputSide)×\(g.inputSide) bytes")
-        }
-        let plan = pkg.tilePlan(memoryBudget: memoryBudget)
-        let batch = pkg.context.degree / 2
-        let batches = (count + batch - 1) / batch
-        let counter = StepCounter(
-            total: batches * UserEvaluator.progressSteps(g, conv1Filters: pkg.weights.conv1Filters.count, plan: plan),
-            report: progress)
-        // The requests and their private sides live in a scratch directory of the user's, never sent whole.
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-remote-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
-        var logits: [Float] = []
-        var classes = 0
+        let session = try UserSession(package: package)
         var decrypted = 0, budget = 0
-        for start in stride(from: 0, to: count, by: batch) {
-            let n = min(batch, count - start)
-            let request = work.appendingPathComponent("request-\(start)")
-            let response = work.appendingPathComponent("response-\(start)")
-            let privateDir = ChunkDirectory.privateDirectory(request)
-            try ChunkDirectory.prepare(response)
-            var assembler: ResponseAssembler?
-            var others = PhaseTimes()
-            try RequestWriter.write(
-                pkg, pixels: Array(pixels[(start * side)..<((start + n) * side)]), count: n, out: request, plan: plan,
-                times: &times, progress: { counter.tick() }
-            ) { i in
-                let req = ChunkDirectory.url(request, i), resp = ChunkDirectory.url(response, i)
-                let priv = ChunkDirectory.url(privateDir, i)
-                (decrypted, budget) = try others.measure("owner") { try client.decrypt(chunk: req, response: resp) }
-                try others.measure("finish") {
-                    if assembler == nil { assembler = try ResponseAssembler(pkg, privateDirectory: privateDir) }
-                    try assembler?.add(request: req, privateChunk: priv, response: resp, position: i)
-                }
-                for url in [req, resp, priv] { try? FileManager.default.removeItem(at: url) }
-            }
-            times.merge(others)
-            guard let assembler else { throw InferenceError.invalidArgument("internal: the request had no chunk") }
-            let part = try times.measure("finish") { try assembler.finish() }
-            classes = part.shape[1]
-            logits += part.data
-            for dir in [request, privateDir, response] { try? FileManager.default.removeItem(at: dir) }
+        let result = try session.classify(
+            pixels: pixels, count: count, packing: packing, memoryBudget: memoryBudget, progress: progress
+        ) { request, response, _, _, times in
+            (decrypted, budget) = try times.measure("owner") { try client.decrypt(chunk: request, response: response) }
         }
+        var times = result.times
+        times.seconds["load", default: 0] += session.loadSeconds
         return Result(
-            logits: Tensor(shape: [count, classes], data: logits), times: times, chunks: plan.tiles.count,
-            decrypted: decrypted, budget: budget)
+            logits: result.logits, times: times, chunks: result.chunks, decrypted: decrypted, budget: budget,
+            packing: result.packing)
     }
 }

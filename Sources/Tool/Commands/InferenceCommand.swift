@@ -31,6 +31,8 @@ struct InferenceCommand: ParsableCommand {
     var owner: String?
     @Option(help: "Your API token for --owner (default: $PRIVDNN_TOKEN).") var token: String?
     @Option(help: "The package ID to fetch from --owner.") var package: String?
+    @Option(help: "auto (pixels up to 8 images, batch above), batch (images across slots) or pixels (one image's positions across slots).")
+    var packing: PackingChoice = .auto
 
     func run() throws {
         let budget = try InferenceSupport.memoryBudget(memoryBudget)
@@ -40,7 +42,7 @@ struct InferenceCommand: ParsableCommand {
             }
             return try RemoteInference.dataset(
                 dataset, owner: owner, token: token, package: package, limit: limit, synthetic: synthetic, seed: seed,
-                dataDir: dataDir, memoryBudget: budget, json: json)
+                dataDir: dataDir, packing: packing.packing, memoryBudget: budget, json: json)
         }
         guard let set = Dataset(name: dataset) else {
             throw ToolError("unknown dataset \(dataset) (mnist, emnist, gtsrb, cifar10, tinyimagenet)")
@@ -79,7 +81,7 @@ struct InferenceCommand: ParsableCommand {
         let report = try InferenceSupport.run {
             try ExchangeRun.run(
                 modelURL: modelURL, selection: chosen, images: images, preset: params,
-                normalization: set.normalization, memoryBudget: budget, progress: progress)
+                normalization: set.normalization, memoryBudget: budget, packing: packing.packing, progress: progress)
         }
         box.finish()
         if json {
@@ -106,6 +108,7 @@ enum InferenceReportJSON {
             "seconds_package": r.secondsPackage, "seconds_exchange": r.secondsExchange,
             "peak_rss_bytes": r.peakRSSBytes, "phases": r.phases.seconds, "package_bytes": r.packageBytes,
             "request_bytes": r.requestBytes, "response_bytes": r.responseBytes, "chunks": r.chunks,
+            "packing": r.packing.rawValue,
             "cpu_seconds": r.cpuSeconds,
         ]
     }
@@ -118,7 +121,7 @@ enum InferenceReportJSON {
 
     static func table(_ r: InferenceReport) -> String {
         var lines = [
-            "images                 \(r.images)",
+            "images                 \(r.images) (\(r.packing.rawValue) packing)",
             String(format: "A_o (plain)            %.2f %%", r.accuracyPlain),
             String(format: "A_s (separate)         %.2f %%", r.accuracySeparate),
             String(format: "encrypted              %.2f %%", r.accuracyEncrypted),

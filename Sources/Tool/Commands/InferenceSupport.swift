@@ -4,6 +4,22 @@ import NN
 import PrivateInference
 
 extension ParameterPreset: ExpressibleByArgument {}
+extension Packing: ExpressibleByArgument {}
+
+/// `--packing` on the commands that run requests: a packing, or `auto` (by the number of images).
+enum PackingChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, batch, pixels
+
+    /// The forced packing, or `nil` for automatic.
+    var packing: Packing? { Packing(rawValue: rawValue) }
+}
+
+/// `owner package --packing`: which packings' operands the package holds.
+enum PackageLayouts: String, ExpressibleByArgument, CaseIterable {
+    case batch, pixels, both
+
+    var packings: [Packing] { self == .both ? Packing.allCases : [Packing(rawValue: rawValue) ?? .batch] }
+}
 
 /// Shared pieces of the owner/user/inference/demo commands.
 enum InferenceSupport {

@@ -26,6 +26,9 @@ struct OwnerPackageCommand: ParsableCommand {
     @Option(help: "The owner's key store (created if missing; every package gets a fresh secret key in it).") var keys: String
     @Option(help: "Dataset whose input normalization the model expects.") var dataset: String = "mnist"
     @Flag(help: "Do not use the package cache.") var noCache = false
+    @Option(
+        help: "Layouts the package serves: batch (images across slots, for many images), pixels (one image's positions across slots, for an app) or both.")
+    var packing: PackageLayouts = .batch
 
     func run() throws {
         let selectionFile = URL(fileURLWithPath: selection)
@@ -37,7 +40,7 @@ struct OwnerPackageCommand: ParsableCommand {
             try OwnerRole.package(
                 modelURL: URL(fileURLWithPath: model), selection: selection, out: URL(fileURLWithPath: out),
                 preset: params, keys: URL(fileURLWithPath: keys), normalization: data.normalization,
-                cache: noCache ? nil : PackageCache.defaultRoot, selectionFile: selectionFile)
+                cache: noCache ? nil : PackageCache.defaultRoot, selectionFile: selectionFile, packings: packing.packings)
         }
         print(
             "\(summary.reused ? "reused" : "wrote") \(out) (\(InferenceSupport.bytes(summary.bytes)), cache key "

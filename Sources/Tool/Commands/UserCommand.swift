@@ -31,6 +31,8 @@ struct UserInferCommand: ParsableCommand {
     @Option(help: "Your API token for --owner (from `privdnn owner user add`; default: $PRIVDNN_TOKEN).")
     var token: String?
     @Flag(help: "With --owner: print one JSON object (images, accuracy, predictions).") var json = false
+    @Option(help: "auto (the package's packing; if it holds both, pixels up to 8 images), batch or pixels.")
+    var packing: PackingChoice = .auto
 
     func validate() throws {
         guard (owner == nil) != (out == nil) else { throw ValidationError("give either --out or --owner (with --token)") }
@@ -43,14 +45,14 @@ struct UserInferCommand: ParsableCommand {
         if let owner {
             return try RemoteInference.run(
                 package: package, images: images, offset: offset, pixels: pixels, count: n, owner: owner, token: token,
-                memoryBudget: budget, json: json)
+                packing: packing.packing, memoryBudget: budget, json: json)
         }
         guard let out else { throw ValidationError("--out is required") }
         let (progress, box) = InferenceSupport.progress("encrypted layers")
         let times = try InferenceSupport.run {
             try UserRole.infer(
                 package: URL(fileURLWithPath: package), pixels: pixels, count: n, out: URL(fileURLWithPath: out),
-                memoryBudget: budget, progress: progress)
+                packing: packing.packing, memoryBudget: budget, progress: progress)
         }
         box.finish()
         print(String(format: "wrote %@ for %d images (%.2f s)", out, n, times.total))

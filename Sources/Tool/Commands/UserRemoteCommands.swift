@@ -42,13 +42,13 @@ enum RemoteInference {
     /// images: `…-labels-idx1-ubyte[.gz]` for `…-images-idx3-ubyte[.gz]`).
     static func run(
         package: String, images: String, offset: Int, pixels: [UInt8], count: Int, owner: String, token: String?,
-        memoryBudget: Int, json: Bool
+        packing: Packing? = nil, memoryBudget: Int, json: Bool
     ) throws {
         let client = try client(owner: owner, token: token)
         let (progress, box) = InferenceSupport.progress("encrypted layers")
         let result = try InferenceSupport.run {
             try RemoteExchange.infer(
-                package: URL(fileURLWithPath: package), pixels: pixels, count: count, client: client,
+                package: URL(fileURLWithPath: package), pixels: pixels, count: count, client: client, packing: packing,
                 memoryBudget: memoryBudget, progress: progress)
         }
         box.finish()
@@ -60,6 +60,7 @@ enum RemoteInference {
             let object: [String: Any] = [
                 "images": count, "accuracy": accuracy ?? NSNull(), "correct": correct ?? NSNull(),
                 "predictions": predictions, "chunks": result.chunks, "seconds": result.times.total,
+                "packing": result.packing.rawValue,
                 "user_decrypted": result.decrypted, "user_budget": result.budget,
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
@@ -89,7 +90,7 @@ extension RemoteInference {
     /// data set's test half (or synthetic images) against the service and reports accuracy, time and peak memory.
     static func dataset(
         _ name: String, owner: String, token: String?, package: String, limit: Int?, synthetic: Int?, seed: UInt64,
-        dataDir: String?, memoryBudget: Int, json: Bool
+        dataDir: String?, packing: Packing? = nil, memoryBudget: Int, json: Bool
     ) throws {
         guard let set = Dataset(name: name) else {
             throw ToolError("unknown dataset \(name) (mnist, emnist, gtsrb, cifar10, tinyimagenet)")
@@ -112,7 +113,7 @@ extension RemoteInference {
         let (progress, box) = InferenceSupport.progress("encrypted inference")
         let result = try InferenceSupport.run {
             try RemoteExchange.infer(
-                package: scratch, pixels: images.pixels, count: images.count, client: client,
+                package: scratch, pixels: images.pixels, count: images.count, client: client, packing: packing,
                 memoryBudget: memoryBudget, progress: progress)
         }
         box.finish()
@@ -125,6 +126,7 @@ extension RemoteInference {
                 "dataset": set.rawValue, "synthetic": synthetic != nil, "images": images.count, "accuracy": accuracy,
                 "seconds_total": seconds, "peak_rss_bytes": PeakMemory.bytes(), "phases": result.times.seconds,
                 "chunks": result.chunks, "user_decrypted": result.decrypted, "user_budget": result.budget,
+                "packing": result.packing.rawValue,
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
