@@ -83,7 +83,7 @@ import Testing
             ChunkDirectory.url(ChunkDirectory.privateDirectory(request), 0), kind: .requestPrivate, parmsID: parms)
         let resp = try ExchangeFile.read(ChunkDirectory.url(response, 0), kind: .response, parmsID: parms)
         let scale = try RequestCoding.scale(req, path: request.path)
-        let decryptor = try Decryptor(context: context.ckks, secretKey: store.keys.secret)
+        let decryptor = try Decryptor(context: context.ckks, secretKey: store.secret)
         func slots(_ coefficients: [UInt64], scale: Double) throws -> [Complex64] {
             var words = coefficients
             words.withUnsafeMutableBufferPointer { b in

@@ -15,7 +15,7 @@ import Testing
     static func secretCoefficients(_ x: ActiveUserTests.Exchange) throws -> [Int] {
         let store = try OwnerKeyStore.load(x.keyDirectory)
         let n = x.pkg.context.degree
-        var row = Array(store.keys.secret.data.data[0..<n])
+        var row = Array(store.secret.data.data[0..<n])
         x.pkg.context.keyTables[0].inverse(&row)
         let q = x.pkg.context.keyModuli[0].value
         return row.map { $0 > q / 2 ? -Int(q - $0) : Int($0) }
@@ -118,7 +118,7 @@ import Testing
         // The recovered key decrypts the package's encrypted weights like the owner's own.
         let stolen = try Self.secretKey(recovered, context: context)
         let weight = try x.pkg.weights.part(2, 0, 0)[0]
-        let owner = try OwnerKeyStore.load(x.keyDirectory).keys.secret
+        let owner = try OwnerKeyStore.load(x.keyDirectory).secret
         #expect(
             try Decryptor(context: context.ckks, secretKey: stolen).decrypt(weight)
                 == Decryptor(context: context.ckks, secretKey: owner).decrypt(weight))

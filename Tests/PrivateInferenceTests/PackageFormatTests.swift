@@ -31,7 +31,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = try Self.package(dir)
         let manifest = try UserRole.readManifest(out)
-        #expect(manifest.version == PackageManifest.currentVersion && manifest.version == 5)
+        #expect(manifest.version == PackageManifest.currentVersion && manifest.version == 6)
         let part = PackageFiles.part(layer: 2, filter: 2, part: 0)
         for name in [PackageFiles.publicKey, PackageFiles.relinKeys, part] {
             let bytes = [UInt8](try Data(contentsOf: out.appendingPathComponent(name)))
@@ -133,16 +133,16 @@ import Testing
         }
         try restore()
 
-        // A version-3 package (whole-file hashes) is refused, not misread.
+        // A version-5 package (no packings listed) is refused, not misread.
         let manifestURL = out.appendingPathComponent(PackageFiles.manifest)
         try Self.edit(manifestURL) { bytes in
             bytes = Array(
                 String(decoding: bytes, as: UTF8.self).replacingOccurrences(
-                    of: "\"version\" : 5", with: "\"version\" : 4"
+                    of: "\"version\" : 6", with: "\"version\" : 5"
                 ).utf8)
         }
         #expect(
-            throws: InferenceError.badFile(path: manifestURL.path, reason: "not a version-5 privdnn package")
+            throws: InferenceError.badFile(path: manifestURL.path, reason: "not a version-6 privdnn package")
         ) { try UserRole.load(out) }
         try restore()
         _ = try UserRole.load(out).weights.part(2, 0, 3)  // the restored package is intact

@@ -1,5 +1,6 @@
 import CKKS
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -7,7 +8,7 @@ import Foundation
 import NTT
 
 /// Parameters written beside keys and in packages: enough to rebuild the ``HEContext``.
-struct ParameterRecord: Codable, Sendable, Equatable {
+struct ParameterRecord: Codable, Sendable, Hashable {
     var degree: Int
     var primes: [UInt64]
     /// "tc128" or "none" (toy parameters in tests).
@@ -19,7 +20,21 @@ struct ParameterRecord: Codable, Sendable, Equatable {
         self.security = security == .none ? "none" : "tc128"
     }
 
+    /// The context of these parameters, made once per process: an owner's service decrypts request after request
+    /// under a few parameter sets, and building the NTT tables cost more than decrypting a one-image request.
     func makeContext(path: String) throws -> HEContext {
+        if let made = Self.contexts.withLock({ $0[self] }) { return made }
+        let made = try newContext(path: path)
+        Self.contexts.withLock { cache in
+            if cache.count >= 8 { cache.removeAll() }  // bounded: parameter sets are few
+            cache[self] = made
+        }
+        return made
+    }
+
+    private static let contexts = Mutex<[ParameterRecord: HEContext]>([:])
+
+    private func newContext(path: String) throws -> HEContext {
         do {
             let moduli = try primes.map { try Modulus($0) }
             let parms = try EncryptionParameters(polyModulusDegree: degree, coeffModulus: moduli)
@@ -46,12 +61,15 @@ struct OwnerKeyStore: Sendable {
     /// The key's directory.
     let dir: URL
     let context: HEContext
-    let keys: OwnerKeyMaterial
+    /// The secret key: all that decryption needs.
+    let secret: SecretKey
     let keyID: String
     let flooding: FloodingParameters
-    /// The public and relinearization key files as stored, which packages carry unchanged.
-    let publicFile: ExchangeFile
-    let relinFile: ExchangeFile
+    /// The public and relinearization key files as stored, which packages carry unchanged: present on a key just
+    /// made; a loaded key does not parse them (decrypting a request needs the secret key alone, and the
+    /// relinearization keys are the largest file of the store).
+    let publicFile: ExchangeFile?
+    let relinFile: ExchangeFile?
 
     static func recordURL(_ dir: URL) -> URL { dir.appendingPathComponent("keystore.json") }
 
@@ -82,18 +100,19 @@ struct OwnerKeyStore: Sendable {
             parameters: ParameterRecord(context: context, security: security), keyID: keyID, flooding: flooding)
         try AtomicWrite.write(Array(try JSONEncoder().encode(record)), to: recordURL(dir))
         return OwnerKeyStore(
-            dir: dir, context: context, keys: keys, keyID: keyID, flooding: flooding, publicFile: publicFile,
+            dir: dir, context: context, secret: keys.secret, keyID: keyID, flooding: flooding, publicFile: publicFile,
             relinFile: relinFile)
     }
 
     /// The same key after its directory was renamed to `dir`.
     func moved(to dir: URL) -> OwnerKeyStore {
         OwnerKeyStore(
-            dir: dir, context: context, keys: keys, keyID: keyID, flooding: flooding, publicFile: publicFile,
+            dir: dir, context: context, secret: secret, keyID: keyID, flooding: flooding, publicFile: publicFile,
             relinFile: relinFile)
     }
 
-    /// Loads the key in `dir`.
+    /// Loads the key in `dir`: its record, its secret key, and the public key file's header (which must name the
+    /// key id); the public and relinearization keys themselves are not parsed.
     /// - Throws: ``InferenceError`` naming the file that is missing, unreadable, out of range or of another key.
     static func load(_ dir: URL) throws -> OwnerKeyStore {
         let recordPath = recordURL(dir).path
@@ -116,18 +135,15 @@ struct OwnerKeyStore: Sendable {
             return (url, file)
         }
         let (secretURL, secretFile) = try read("secret.key", .secretKey)
-        let (publicURL, publicFile) = try read("public.key", .publicKey)
-        let (relinURL, relinFile) = try read("relin.keys", .relinKeys)
-        guard publicFile.header.payloadHash == record.keyID else {
+        let publicURL = dir.appendingPathComponent("public.key")
+        let publicHeader = try ExchangeFile.readHeader(publicURL, kind: .publicKey, parmsID: parms)
+        guard publicHeader.fields["keyID"] == record.keyID, publicHeader.payloadHash == record.keyID else {
             throw InferenceError.mismatch(path: publicURL.path, reason: "public key does not match the key id")
         }
-        let keys = OwnerKeyMaterial(
-            secret: try SEALObject.load(SecretKey.self, secretFile.payload, context: context, path: secretURL.path),
-            publicKey: try SEALObject.load(PublicKey.self, publicFile.payload, context: context, path: publicURL.path),
-            relinKeys: try SEALObject.load(RelinKeys.self, relinFile.payload, context: context, path: relinURL.path))
         return OwnerKeyStore(
-            dir: dir, context: context, keys: keys, keyID: record.keyID, flooding: record.flooding,
-            publicFile: publicFile, relinFile: relinFile)
+            dir: dir, context: context,
+            secret: try SEALObject.load(SecretKey.self, secretFile.payload, context: context, path: secretURL.path),
+            keyID: record.keyID, flooding: record.flooding, publicFile: nil, relinFile: nil)
     }
 }
 

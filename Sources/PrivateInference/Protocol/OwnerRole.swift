@@ -157,10 +157,11 @@ public enum OwnerRole {
         let store = try opening.complete()
         let cached = cache.map { PackageCache.entry($0, key: cacheKey) }
         // The key store's own files: their headers already hold the payload hashes.
-        files[PackageFiles.publicKey] = try store.publicFile.write(
-            to: dir.appendingPathComponent(PackageFiles.publicKey))
-        files[PackageFiles.relinKeys] = try store.relinFile.write(
-            to: dir.appendingPathComponent(PackageFiles.relinKeys))
+        guard let publicFile = store.publicFile, let relinFile = store.relinFile else {
+            throw InferenceError.invalidArgument("internal: a new key without its public key files")
+        }
+        files[PackageFiles.publicKey] = try publicFile.write(to: dir.appendingPathComponent(PackageFiles.publicKey))
+        files[PackageFiles.relinKeys] = try relinFile.write(to: dir.appendingPathComponent(PackageFiles.relinKeys))
         if let layout {
             // Galois keys only for the folding steps the layout needs.
             let galois = try KeyGenerator(context: context.ckks, secretKey: opening.secret)
@@ -333,7 +334,7 @@ public enum OwnerRole {
             // Count first, durably: flooding's guarantee holds for at most t decrypted ciphertexts under this key.
             used = try DecryptionBudget.reserve(count, dir: store.dir, keyID: store.keyID, flooding: store.flooding)
             limit = store.flooding.maxDecryptions
-            let decryptor = try Decryptor(context: context.ckks, secretKey: store.keys.secret)
+            let decryptor = try Decryptor(context: context.ckks, secretKey: store.secret)
             // Each flooded, projected polynomial goes straight into the response's bytes (little-endian hosts).
             let polyWords = kf * n
             var out = [UInt8](repeating: 0, count: count * polyWords * 8)
