@@ -86,6 +86,41 @@ import Testing
         #expect(other["accuracy_encrypted"] as? Double == report["accuracy_encrypted"] as? Double)
     }
 
+    /// The role commands for one picture: `owner package --packing pixels`, `user infer --count 1` (one chunk),
+    /// `owner decrypt`, `user finish --json`, on the committed model and the first MNIST test image (a 7, which the
+    /// model classifies correctly). Forcing the batch packing on that package is refused in one line.
+    @Test func onePictureThroughTheRoleCommands() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-one-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = { (name: String) in dir.appendingPathComponent(name).path }
+        try Data(#"{"1": [0], "2": [0]}"#.utf8).write(to: URL(fileURLWithPath: path("sel.json")))
+        let images = RepositoryPaths.data.appendingPathComponent("mnist/t10k-images-idx3-ubyte.gz").path
+        func succeed(_ arguments: [String]) throws -> String {
+            let run = try ChildProcess.run(arguments, in: dir)
+            #expect(run.exitCode == 0, "\(arguments.prefix(2)): \(run.stderr)")
+            return run.stdout
+        }
+        _ = try succeed([
+            "owner", "package", "--model", RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors").path,
+            "--selection", path("sel.json"), "--out", path("pkg"), "--keys", path("keys"), "--packing", "pixels",
+            "--no-cache",
+        ])
+        _ = try succeed(["user", "infer", "--package", path("pkg"), "--images", images, "--count", "1", "--out", path("req")])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: path("req")) == ["chunk-00000"])
+        _ = try succeed(["owner", "decrypt", "--keys", path("keys"), "--in", path("req"), "--out", path("resp")])
+        let finished = try succeed([
+            "user", "finish", "--package", path("pkg"), "--request", path("req"), "--response", path("resp"), "--json",
+        ])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(finished.utf8)) as? [String: Any])
+        #expect(object["predictions"] as? [Int] == [7])
+        let refused = try ChildProcess.run(
+            ["user", "infer", "--package", path("pkg"), "--images", images, "--count", "1", "--out", path("req2"),
+             "--packing", "batch"], in: dir)
+        #expect(refused.exitCode != 0)
+        #expect(refused.stderr.contains("holds no batch packing") && refused.stderr.split(separator: "\n").count == 1)
+    }
+
     /// A model with a NaN weight is refused by name before any key or scale is made from it.
     @Test func packagingANonFiniteModelNamesTheTensor() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-nan-\(UUID().uuidString)")
