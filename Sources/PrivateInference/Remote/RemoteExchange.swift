@@ -68,7 +68,8 @@ public enum RemoteExchange {
             ) { i in
                 let req = ChunkDirectory.url(request, i), resp = ChunkDirectory.url(response, i)
                 let priv = ChunkDirectory.url(privateDir, i)
-                (decrypted, budget) = try others.measure("owner") { try client.decrypt(chunk: req, response: resp) }
+                let answer = try others.measure("owner") { try client.decrypt(chunk: req, response: resp) }
+                (decrypted, budget) = (answer.decrypted, answer.budget)
                 try others.measure("finish") {
                     if assembler == nil { assembler = try ResponseAssembler(pkg, privateDirectory: privateDir) }
                     try assembler?.add(request: req, privateChunk: priv, response: resp, position: i)
