@@ -12,7 +12,7 @@ struct Harness {
 
 /// Every harness, by name.
 enum Harnesses {
-    static let all: [Harness] = SEALHarnesses.all + NNHarnesses.all + ExchangeHarnesses.all
+    static let all: [Harness] = SEALHarnesses.all + NNHarnesses.all + ExchangeHarnesses.all + ServiceHarnesses.all
 
     static func named(_ name: String) -> Harness? { all.first { $0.name == name } }
 }

@@ -20,6 +20,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request chunk accepted, in MiB (413 beyond).")
     var maxRequestMib = OwnerServiceConfiguration.defaultMaxRequestBytes >> 20
     @Option(help: "Decryptions run at once (each uses every core).") var decryptions = 1
+    @Option(help: "Seconds a response is kept for a copy of its request chunk (a retry); later copies get 409.")
+    var keepResponses = Int(OwnerServiceConfiguration.defaultKeepResponses)
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @Option(help: "PEM certificate (chain) to serve HTTPS directly (with --tls-key); default: plain HTTP behind a proxy.")
     var tlsCertificate: String?
@@ -28,6 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...(1 << 20)).contains(maxRequestMib) else { throw ValidationError("--max-request-mib takes 1...1048576") }
         guard (1...64).contains(decryptions) else { throw ValidationError("--decryptions takes 1...64") }
+        guard (0...(1 << 30)).contains(keepResponses) else { throw ValidationError("--keep-responses takes 0 or more seconds") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         _ = try address()
         guard (tlsCertificate == nil) == (tlsKey == nil) else {
@@ -53,7 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = OwnerServiceConfiguration(
             keys: URL(fileURLWithPath: keys), packages: URL(fileURLWithPath: packages), host: host, port: port,
             spool: spool.map { URL(fileURLWithPath: $0) }, maxRequestBytes: maxRequestMib << 20,
-            concurrentDecryptions: decryptions)
+            concurrentDecryptions: decryptions, keepResponses: TimeInterval(keepResponses))
         if let tlsCertificate, let tlsKey {
             configuration.tls = (URL(fileURLWithPath: tlsCertificate), URL(fileURLWithPath: tlsKey))
         }

@@ -7,8 +7,8 @@ import PrivateInference
 struct APIError: Error, Sendable {
     /// The HTTP status code.
     var status: Int
-    /// A stable machine-readable code (`unauthorized`, `forbidden`, `too_large`, `bad_request`, `not_found`,
-    /// `unavailable`, `internal`).
+    /// A stable machine-readable code (`unauthorized`, `forbidden`, `not_found`, `in_progress`,
+    /// `already_decrypted`, `precondition_failed`, `too_large`, `expectation_failed`, `bad_request`, `internal`).
     var code: String
     /// The one-line message.
     var message: String
@@ -29,6 +29,15 @@ struct APIError: Error, Sendable {
         }
     }
 
+    /// A copy of a chunk the service will not answer (409): `in_progress` (send it again once the first copy is
+    /// answered) or `already_decrypted` (make a new request).
+    init(_ refusal: ServedChunks.Refusal) {
+        switch refusal {
+        case .inProgress: self.init(status: 409, code: "in_progress", message: refusal.description)
+        case .alreadyDecrypted: self.init(status: 409, code: "already_decrypted", message: refusal.description)
+        }
+    }
+
     init(status: Int, code: String, message: String) {
         self.status = status
         self.code = code
@@ -37,12 +46,10 @@ struct APIError: Error, Sendable {
 
     /// The JSON response.
     var response: Response {
-        let body: [String: [String: String]] = ["error": ["code": code, "message": message]]
-        let data = (try? JSONEncoder().encode(body)) ?? Data(#"{"error":{"code":"internal","message":""}}"#.utf8)
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(
             status: HTTPResponse.Status(code: status), headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: OwnerProtocol.errorBody(code: code, message: message))))
     }
 }

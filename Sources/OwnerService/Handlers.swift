@@ -11,6 +11,8 @@ struct Handlers: Sendable {
     let index: PackageIndex
     let spool: Spool
     let maxRequestBytes: Int
+    /// Seconds a response is kept for copies of its chunk (``OwnerRole/decryptChunkOnce(keys:chunk:user:keepResponses:authorize:)``).
+    let keepResponses: TimeInterval
     let slots: DecryptionSlots
     let logger: Logger
 
@@ -21,8 +23,10 @@ struct Handlers: Sendable {
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
     }
 
-    /// `GET /v1/packages/{id}`: the package as a ustar archive read from its files a block at a time.
-    func package(_ request: Request, id: String) async -> Response {
+    /// `GET /v1/packages/{id}`: the package as a ustar archive read from its files a block at a time; `HEAD`
+    /// (`head`): the same headers (ETag, Content-Length), no body. `If-Match` (strong) refuses another version
+    /// (412); `If-None-Match` (weak) answers 304 for the current one.
+    func package(_ request: Request, id: String, head: Bool = false) async -> Response {
         do {
             let token = try bearer(request)
             let user = try await offload { try authenticate(token) }
@@ -40,14 +44,23 @@ struct Handlers: Sendable {
                 return (entries, ContentHasher.hash([UInt8](manifest)))
             }
             var headers = HTTPFields()
-            headers[.eTag] = "\"\(hash)\""
-            if let match = request.headers[.ifNoneMatch], match.contains(hash) {
+            headers[.eTag] = OwnerProtocol.entityTag(hash)
+            if let value = request.headers[.ifMatch], !(try entityTags(value, "If-Match")).matches(hash: hash, weak: false) {
+                throw APIError(
+                    status: 412, code: "precondition_failed",
+                    message: "package \(id) is not the version If-Match names (it changed)")
+            }
+            if let value = request.headers[.ifNoneMatch], try entityTags(value, "If-None-Match").matches(hash: hash, weak: true) {
                 log(request, status: 304, user: user.name)
                 return Response(status: .notModified, headers: headers)
             }
             headers[.contentType] = "application/x-tar"
             let length = PackageArchive.length(entries)
             log(request, status: 200, user: user.name, extra: ["package": "\(id)", "bytes": "\(length)"])
+            if head {
+                headers[.contentLength] = String(length)
+                return Response(status: .ok, headers: headers)
+            }
             return Response(
                 status: .ok, headers: headers,
                 body: ResponseBody(contentLength: length) { writer in
@@ -66,48 +79,45 @@ struct Handlers: Sendable {
     }
 
     /// `POST /v1/decrypt`: one request chunk, spooled to disk as it arrives (at most ``maxRequestBytes``), decrypted
-    /// by ``OwnerRole/decryptChunk(keys:chunk:response:authorize:)`` (the decryption `owner decrypt` runs), counted
-    /// against the user before anything is decrypted, and the response chunk streamed back from its file.
+    /// at most once (``OwnerRole/decryptChunkOnce(keys:chunk:user:keepResponses:authorize:)``, the decryption
+    /// `owner decrypt` runs), counted against the user before anything is decrypted, and the response chunk
+    /// streamed back from the service's durable copy. A copy of a chunk decrypted before gets that copy again,
+    /// uncounted (`X-PrivDNN-Replayed: 1`), or 409.
     func decrypt(_ request: Request) async -> Response {
         let start = DispatchTime.now().uptimeNanoseconds
-        let chunk = spool.file("request"), answer = spool.file("response")
-        // Whatever happens, nothing stays in the spool (the response file is open, unlinked, when it is sent).
-        defer {
-            try? FileManager.default.removeItem(at: chunk)
-            try? FileManager.default.removeItem(at: answer)
-        }
+        let chunk = spool.file("request")
+        // Whatever happens, nothing stays in the spool.
+        defer { try? FileManager.default.removeItem(at: chunk) }
         var userName = "-"
         do {
-            let token = try bearer(request)
-            userName = try await offload { try authenticate(token) }.name
-            if let declared = request.headers[.contentLength], let length = Int(declared), length > maxRequestBytes {
-                throw APIError.tooLarge("the request chunk has \(length) bytes; this service takes at most \(maxRequestBytes)")
-            }
+            let (token, user) = try await admitUpload(request)
+            userName = user.name
             try await receive(request.body, into: chunk)
             await slots.acquire()
-            let outcome: Result<(OwnerRole.Decryption, UserStore.User?, Int), Error> = await offload { [self] in
-                Result { try decryptSpooled(chunk: chunk, answer: answer, token: token) }
+            let outcome: Result<(OwnerRole.ServedChunk, UserStore.User?, Int), Error> = await offload { [self] in
+                Result { try decryptSpooled(chunk: chunk, token: token, user: user.name) }
             }
             // A chunk's buffers are free now; give their pages back so that the resident set stays one chunk's.
             ProcessMemory.releaseFreeMemory()
             await slots.release()
-            let (decryption, user, ciphertexts) = try outcome.get()
-            guard let handle = FileHandle(forReadingAtPath: answer.path) else { throw APIError.internal }
-            try? FileManager.default.removeItem(at: answer)  // the open handle keeps the bytes until it is closed
+            let (served, counted, ciphertexts) = try outcome.get()
+            let handle = served.response
             let size = Int((try? handle.seekToEnd()) ?? 0)
             try? handle.seek(toOffset: 0)
             var headers = HTTPFields()
             headers[.contentType] = "application/octet-stream"
-            if let user {
-                headers[HTTPField.Name("X-PrivDNN-User-Decrypted")!] = String(user.decrypted)
-                headers[HTTPField.Name("X-PrivDNN-User-Budget")!] = String(user.budget)
+            let after = counted ?? user
+            headers[HTTPField.Name(OwnerProtocol.userDecryptedHeader)!] = String(after.decrypted)
+            headers[HTTPField.Name(OwnerProtocol.userBudgetHeader)!] = String(after.budget)
+            var extra = ["seconds": String(format: "%.3f", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)]
+            if let decryption = served.decryption {
+                extra["ciphertexts"] = "\(ciphertexts)"
+                extra["key_decrypted"] = "\(decryption.used)"
+            } else {
+                headers[HTTPField.Name(OwnerProtocol.replayedHeader)!] = "1"
+                extra["replayed"] = "stored response"
             }
-            log(
-                request, status: 200, user: userName,
-                extra: [
-                    "ciphertexts": "\(ciphertexts)", "key_decrypted": "\(decryption.used)",
-                    "seconds": String(format: "%.3f", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9),
-                ])
+            log(request, status: 200, user: userName, extra: extra)
             return Response(
                 status: .ok, headers: headers,
                 body: ResponseBody(contentLength: size) { writer in
@@ -120,16 +130,42 @@ struct Handlers: Sendable {
         }
     }
 
-    /// Decrypts the spooled chunk (on a worker thread): the package it names must be offered and allowed to the
-    /// user, its key's bound t must cover it, and the user's count is raised durably before any decryption.
-    /// - Returns: the decryption, the user after the count, and the chunk's ciphertexts.
-    private func decryptSpooled(chunk: URL, answer: URL, token: String) throws
-        -> (OwnerRole.Decryption, UserStore.User?, Int)
+    /// What `POST /v1/decrypt` checks before it reads the body (and, for `Expect: 100-continue`, before the client
+    /// sends it): the token (401, 403 revoked) and the declared size (413).
+    /// - Returns: the token and its user.
+    func admitUpload(_ request: Request) async throws -> (token: String, user: UserStore.User) {
+        let token = try bearer(request)
+        let user = try await offload { try authenticate(token) }
+        if let length = OwnerProtocol.contentLength(request.headers[.contentLength]), length > maxRequestBytes {
+            throw APIError.tooLarge("the request chunk has \(length) bytes; this service takes at most \(maxRequestBytes)")
+        }
+        return (token, user)
+    }
+
+    /// The early answer to a request that sent `Expect: 100-continue`: the refusal of `POST /v1/decrypt` by
+    /// ``admitUpload(_:)``, or nil (send 100 Continue and go on).
+    func admitExpecting(_ request: Request) async -> Response? {
+        guard request.method == .post, request.uri.path == "/v1/decrypt" else { return nil }
+        do {
+            _ = try await admitUpload(request)
+            return nil
+        } catch {
+            return refuse(request, error)
+        }
+    }
+
+    /// Decrypts the spooled chunk once (on a worker thread): the package it names must be offered and allowed to
+    /// the user, its key's bound t must cover it, and the user's count is raised durably before any decryption.
+    /// - Returns: the answer, the user after the count (nil for a stored answer), and the chunk's ciphertexts.
+    private func decryptSpooled(chunk: URL, token: String, user: String) throws
+        -> (OwnerRole.ServedChunk, UserStore.User?, Int)
     {
         var reserved: UserStore.User?
         var count = 0
         do {
-            let decryption = try OwnerRole.decryptChunk(keys: keys, chunk: chunk, response: answer) { claim in
+            let served = try OwnerRole.decryptChunkOnce(
+                keys: keys, chunk: chunk, user: user, keepResponses: keepResponses
+            ) { claim in
                 guard let package = index.package(forKey: claim.keyID) else {
                     throw APIError.forbidden("the request is for a package this service does not offer")
                 }
@@ -143,7 +179,7 @@ struct Handlers: Sendable {
                     count = claim.ciphertexts
                 } catch let refusal as UserStore.Refusal { throw APIError(refusal) }
             }
-            return (decryption, reserved, count)
+            return (served, reserved, count)
         } catch InferenceError.invalidArgument(let reason) where reserved != nil {
             // Only the key's own count refuses after the user's was raised (another request took the key's last
             // decryptions meanwhile): nothing was decrypted, so the user's count is given back.
@@ -182,10 +218,18 @@ struct Handlers: Sendable {
 
     /// The bearer token of a request (401 when missing or implausible).
     private func bearer(_ request: Request) throws -> String {
-        guard let value = request.headers[.authorization], value.hasPrefix("Bearer "),
-            case let token = String(value.dropFirst(7)), (1...256).contains(token.utf8.count)
-        else { throw APIError.unauthorized("an API token is required (Authorization: Bearer TOKEN)") }
+        guard let token = OwnerProtocol.bearerToken(request.headers[.authorization]) else {
+            throw APIError.unauthorized("an API token is required (Authorization: Bearer TOKEN)")
+        }
         return token
+    }
+
+    /// The entity tags of conditional header `name` (400 when it is not a list of them).
+    private func entityTags(_ value: String, _ name: String) throws -> OwnerProtocol.EntityTags {
+        guard let tags = OwnerProtocol.EntityTags(value) else {
+            throw APIError.badRequest("\(name) is not * or a list of entity tags")
+        }
+        return tags
     }
 
     /// The response for `error`, logged: library errors about the spooled chunk are the client's fault (400, the
@@ -194,6 +238,7 @@ struct Handlers: Sendable {
         let api: APIError
         switch error {
         case let e as APIError: api = e
+        case let e as ServedChunks.Refusal: api = APIError(e)
         case let e as InferenceError:
             switch e {
             case .badFile(let path, let reason) where path.hasPrefix(spool.directory.path),

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOSSL
@@ -24,6 +25,10 @@ public struct OwnerServiceConfiguration: Sendable {
     public var maxRequestBytes: Int
     /// Decryptions run at once (each already uses every core); more requests wait their turn.
     public var concurrentDecryptions: Int
+    /// Seconds a response chunk is kept in the key store after it was sent, so that a copy of its request chunk
+    /// (a client retrying after a lost answer) gets it again instead of a second decryption; after that, a copy is
+    /// refused (409). The disk it takes is the responses of this many seconds.
+    public var keepResponses: TimeInterval
     /// A PEM certificate (chain) and its PEM private key to serve HTTPS directly (swift-nio-ssl); `nil`: plain
     /// HTTP, for loopback behind a reverse proxy that terminates TLS.
     public var tls: (certificate: URL, privateKey: URL)?
@@ -31,10 +36,14 @@ public struct OwnerServiceConfiguration: Sendable {
     /// The default request limit: 2 GiB, above the chunks of the default 3 GiB engine budget.
     public static let defaultMaxRequestBytes = 2 << 30
 
+    /// The default keep time of responses: an hour, far longer than any retry.
+    public static let defaultKeepResponses: TimeInterval = 3600
+
     /// A configuration with the default limits.
     public init(
         keys: URL, packages: URL, host: String = "127.0.0.1", port: Int = 8080, spool: URL? = nil,
-        maxRequestBytes: Int = defaultMaxRequestBytes, concurrentDecryptions: Int = 1
+        maxRequestBytes: Int = defaultMaxRequestBytes, concurrentDecryptions: Int = 1,
+        keepResponses: TimeInterval = defaultKeepResponses
     ) {
         self.keys = keys
         self.packages = packages
@@ -43,6 +52,7 @@ public struct OwnerServiceConfiguration: Sendable {
         self.spool = spool
         self.maxRequestBytes = maxRequestBytes
         self.concurrentDecryptions = concurrentDecryptions
+        self.keepResponses = keepResponses
         tls = nil
     }
 }
@@ -51,12 +61,15 @@ public struct OwnerServiceConfiguration: Sendable {
 ///
 /// - `GET /health`: `{"status":"ok"}`.
 /// - `GET /v1/packages/{id}`: package `id` as a ustar archive (``PackageArchive``), streamed from its files, with
-///   the manifest's BLAKE2b-256 as ETag (`If-None-Match` gives 304).
-/// - `POST /v1/decrypt`: one request chunk in, its flooded response chunk out, each streamed through a spool file;
-///   counted against the user's and the package key's budgets, durably, before the response is sent.
+///   the manifest's BLAKE2b-256 as ETag (`If-None-Match` gives 304, a failed `If-Match` 412); `HEAD` the same
+///   headers without the body.
+/// - `POST /v1/decrypt`: one request chunk in, its flooded response chunk out, each streamed through a file;
+///   counted against the user's and the package key's budgets, durably, before the response is sent, and
+///   decrypted once: a copy of the chunk gets the stored response (``OwnerServiceConfiguration/keepResponses``)
+///   or 409. `Expect: 100-continue` is answered before the upload (``ExpectContinue``).
 ///
 /// Every call but `/health` needs `Authorization: Bearer <token>` of a user in the key store (``UserStore``).
-/// Errors are JSON (`{"error":{"code","message"}}`) with 400, 401, 403, 404, 413 or 500.
+/// Errors are JSON (`{"error":{"code","message"}}`) with 400, 401, 403, 404, 409, 412, 413, 417 or 500.
 public enum OwnerService {
     /// Runs the service until SIGTERM or SIGINT, then stops gracefully (requests in flight finish).
     /// - Parameters:
@@ -131,32 +144,40 @@ public enum OwnerService {
         guard configuration.maxRequestBytes > 0 else {
             throw OwnerServiceStartError(reason: "the request size limit must be positive")
         }
+        guard configuration.keepResponses >= 0, configuration.keepResponses.isFinite else {
+            throw OwnerServiceStartError(reason: "the keep time of responses must be 0 or more seconds")
+        }
         // Read before the spool is made, so that a bad certificate leaves nothing behind.
         let tls = try configuration.tls.map { try tlsConfiguration($0) }
         let spool = try Spool(configuration.spool)
         let handlers = Handlers(
             keys: configuration.keys, index: PackageIndex(root: configuration.packages), spool: spool,
-            maxRequestBytes: configuration.maxRequestBytes,
+            maxRequestBytes: configuration.maxRequestBytes, keepResponses: configuration.keepResponses,
             slots: DecryptionSlots(capacity: configuration.concurrentDecryptions), logger: logger)
         let router = Router()
         router.get("health") { _, _ in handlers.health() }
         router.get("v1/packages/:id") { request, context in
             await handlers.package(request, id: context.parameters.get("id") ?? "")
         }
+        router.head("v1/packages/:id") { request, context in
+            await handlers.package(request, id: context.parameters.get("id") ?? "", head: true)
+        }
         router.post("v1/decrypt") { request, _ in await handlers.decrypt(request) }
         let address = ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: "privdnn-owner")
-        // HTTP/1.1, over TLS when a certificate and key are given (read now, so that a bad file stops the start).
+        // HTTP/1.1 with Expect: 100-continue, over TLS when a certificate and key are given (read above, so that a
+        // bad file stops the start).
+        let http1 = ExpectContinue.http1 { request in await handlers.admitExpecting(request) }
         if let tls {
             let app = Application(
-                router: router, server: try .tls(.http1(), tlsConfiguration: tls),
+                router: router, server: try .tls(http1, tlsConfiguration: tls),
                 configuration: address,
                 onServerRunning: { channel in onListening(channel.localAddress?.port ?? configuration.port) },
                 logger: logger)
             return (app, spool)
         }
         let app = Application(
-            router: router, configuration: address,
+            router: router, server: http1, configuration: address,
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
         return (app, spool)

@@ -8,8 +8,9 @@ import Foundation
     private let systemWrite = Darwin.write
 #endif
 
-/// Where request and response chunks wait on disk while one is decrypted: the service never holds a request
-/// body in memory while it arrives, and a client that goes away mid-upload leaves only a file that is removed.
+/// Where request chunks wait on disk while they arrive and are decrypted: the service never holds a request body
+/// in memory, and a client that goes away mid-upload leaves only a file that is removed. (Responses go to the key
+/// store's record of decrypted chunks, ``ServedChunks``.)
 final class Spool: Sendable {
     /// The directory (mode 0700: chunks are the users' data).
     let directory: URL

@@ -61,8 +61,9 @@ import Testing
         let client = try client(service, token)
         let response = f.scratch().appendingPathComponent("resp")
         try ChunkDirectory.prepare(response)
+        let request = try f.freshRequest()
         let keyBefore = try f.keyCount("a")
-        for (i, chunk) in try f.chunks(f.requestA).enumerated() {
+        for (i, chunk) in try f.chunks(request).enumerated() {
             let target = ChunkDirectory.url(response, i)
             _ = try await blocking { try client.decrypt(chunk: chunk, response: target) }
         }
@@ -70,7 +71,7 @@ import Testing
         #expect(try f.keyCount("a") - keyBefore == total)
         #expect(try f.stored(name)?.decrypted == total)
         let logits = try UserRole.finish(
-            package: f.packages.appendingPathComponent("a"), request: f.requestA, response: response
+            package: f.packages.appendingPathComponent("a"), request: request, response: response
         ).logits
         #expect(ServiceFixture.predictions(logits) == f.filePredictions)
 
@@ -92,7 +93,7 @@ import Testing
         let f = try ServiceFixture.get()
         let service = try await f.start()
         let (name, token) = try f.user()
-        let chunk = try f.chunks(f.requestA)[0]
+        let chunk = try f.chunks(try f.freshRequest())[0]
         let out = f.scratch()
         let stranger = try client(service, UserStore.freshToken())
         let keyBefore = try f.keyCount("a")
@@ -111,12 +112,13 @@ import Testing
         await service.stop()
     }
 
-    /// A user whose budget covers one chunk gets one and then 403; another user's budget is untouched and still
-    /// serves them.
+    /// A user whose budget covers one chunk gets one and then 403 for the next; another user's budget is
+    /// untouched and still serves them.
     @Test func budgetsArePerUser() async throws {
         let f = try ServiceFixture.get()
         let service = try await f.start()
-        let chunk = try f.chunks(f.requestA)[0]
+        let chunks = try f.chunks(try f.freshRequest()), otherChunk = try f.chunks(try f.freshRequest())[0]
+        let chunk = chunks[0]
         let one = f.chunkCiphertexts[0]
         let (small, smallToken) = try f.user(budget: one)
         let (other, otherToken) = try f.user(budget: one)
@@ -124,12 +126,12 @@ import Testing
         let a = try client(service, smallToken), b = try client(service, otherToken)
         _ = try await blocking { try a.decrypt(chunk: chunk, response: out.appendingPathComponent("a0")) }
         let keyAfterFirst = try f.keyCount("a")
-        let exhausted = await refusal { try a.decrypt(chunk: chunk, response: out.appendingPathComponent("a1")) }
+        let exhausted = await refusal { try a.decrypt(chunk: chunks[1], response: out.appendingPathComponent("a1")) }
         #expect(exhausted?.status == 403 && exhausted?.message.contains("budget") == true)
         #expect(try f.keyCount("a") == keyAfterFirst)
         #expect(try f.stored(small)?.decrypted == one)
         #expect(try f.stored(other)?.decrypted == 0)
-        _ = try await blocking { try b.decrypt(chunk: chunk, response: out.appendingPathComponent("b0")) }
+        _ = try await blocking { try b.decrypt(chunk: otherChunk, response: out.appendingPathComponent("b0")) }
         #expect(try f.stored(other)?.decrypted == one)
         #expect(try f.stored(small)?.decrypted == one)
         await service.stop()
@@ -208,12 +210,12 @@ import Testing
 /// Faults: concurrent requests of one user, and a client that goes away mid-upload (in the serialized suite: they
 /// compare the shared keys' counts too).
 extension OwnerServiceTests {
-    /// Six concurrent requests of a user whose budget covers two: exactly two are decrypted, the others are 403,
-    /// and both the user's count and the key's rise by exactly two chunks.
+    /// Six concurrent requests (six different chunks of one size) of a user whose budget covers two: exactly two
+    /// are decrypted, the others are 403, and both the user's count and the key's rise by exactly two chunks.
     @Test func concurrentRequestsStayWithinTheBudget() async throws {
         let f = try ServiceFixture.get()
         let service = try await f.start()
-        let chunk = try f.chunks(f.requestA)[0]
+        let chunks = try (0..<6).map { _ in try f.chunks(try f.freshRequest())[0] }
         let one = f.chunkCiphertexts[0]
         #expect(one > 0)
         let (name, token) = try f.user(budget: 2 * one)
@@ -224,7 +226,7 @@ extension OwnerServiceTests {
             for i in 0..<6 {
                 group.addTask {
                     let refused = await refusal {
-                        try client.decrypt(chunk: chunk, response: out.appendingPathComponent("r\(i)"))
+                        try client.decrypt(chunk: chunks[i], response: out.appendingPathComponent("r\(i)"))
                     }
                     return refused?.status ?? 200
                 }

@@ -4,14 +4,20 @@ import Foundation
     import Glibc
 #endif
 
-/// A plain TCP connection to a loopback port, for what no HTTP client does on purpose: stopping mid-upload.
+/// A plain TCP connection to a loopback port, for what no HTTP client does on purpose: stopping mid-upload,
+/// waiting for `100 Continue`, sending a chunked body of a chosen size, reading a HEAD answer byte for byte.
 final class RawConnection: @unchecked Sendable {
     private var descriptor: Int32
+    /// Bytes read past the last head returned.
+    private var pending: [UInt8] = []
 
-    /// Connects to 127.0.0.1:`port`.
+    /// Connects to 127.0.0.1:`port`; reads give up after 60 s, so that a server that never answers fails the test
+    /// instead of hanging it.
     init(port: Int) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw POSIXError(.EIO) }
+        var timeout = timeval(tv_sec: 60, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -37,16 +43,45 @@ final class RawConnection: @unchecked Sendable {
         }
     }
 
-    /// Reads until the end of the response head (a blank line) or 64 KiB, and returns what was read.
-    func receiveHead() -> String {
-        var bytes: [UInt8] = []
+    /// Sends `text` (a request head, say).
+    func send(_ text: String) throws { try send(Array(text.utf8)) }
+
+    /// Reads more bytes into `pending`; false at the end of the stream, on an error or after the timeout.
+    private func fill() -> Bool {
         var buffer = [UInt8](repeating: 0, count: 4096)
-        while bytes.count < 1 << 16, !String(decoding: bytes, as: UTF8.self).contains("\r\n\r\n") {
-            let got = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            guard got > 0 else { break }
-            bytes += buffer[0..<got]
+        let got = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        guard got > 0 else { return false }
+        pending += buffer[0..<got]
+        return true
+    }
+
+    /// Reads up to the end of the next response head (a blank line), or 64 KiB, and returns it; what follows it
+    /// stays for the next read.
+    func receiveHead() -> String {
+        let end = Array("\r\n\r\n".utf8)
+        while true {
+            if let at = pending.firstRange(of: end) {
+                let head = Array(pending[..<at.upperBound])
+                pending.removeSubrange(..<at.upperBound)
+                return String(decoding: head, as: UTF8.self)
+            }
+            guard pending.count < 1 << 16, fill() else {
+                defer { pending.removeAll() }
+                return String(decoding: pending, as: UTF8.self)
+            }
         }
-        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Whether the server closes the connection (reads reach the end of the stream) within the read timeout;
+    /// whatever it sends before is read and dropped.
+    func closedByPeer() -> Bool {
+        pending.removeAll()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let got = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if got == 0 { return true }
+            if got < 0 { return errno == ECONNRESET }
+        }
     }
 
     /// Closes the connection (the server sees the body end early).

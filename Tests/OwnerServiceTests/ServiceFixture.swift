@@ -110,6 +110,30 @@ struct ServiceFixture: Sendable {
         try Self.keyCount(keys: keys, package: packages.appendingPathComponent(id))
     }
 
+    /// The directory of package `id`'s key in the key store (its count, its record of decrypted chunks).
+    func keyDirectory(_ id: String) throws -> URL {
+        OwnerKeyring.keysDirectory(keys).appendingPathComponent(
+            try UserRole.load(packages.appendingPathComponent(id)).manifest.keyID)
+    }
+
+    /// Raises package `id`'s key count by `count`, as a decryption does before it answers.
+    func raiseKeyCount(_ id: String, by count: Int) throws {
+        let manifest = try UserRole.load(packages.appendingPathComponent(id)).manifest
+        _ = try DecryptionBudget.reserve(
+            count, dir: try keyDirectory(id), keyID: manifest.keyID, flooding: manifest.flooding)
+    }
+
+    /// A new request for package `id` of the fixture's images, with a request id of its own: chunks the service
+    /// has never seen (the service decrypts a chunk once, for one user, so a test that needs a decryption of its
+    /// own needs chunks of its own).
+    func freshRequest(_ id: String = "a") throws -> URL {
+        let out = scratch().appendingPathComponent("request")
+        _ = try UserRole.infer(
+            package: packages.appendingPathComponent(id), pixels: pixels, count: count, out: out,
+            memoryBudget: Self.memoryBudget)
+        return out
+    }
+
     /// The chunk files of request `a` or `b`.
     func chunks(_ request: URL) throws -> [URL] { try ChunkDirectory.list(request) }
 
@@ -121,13 +145,14 @@ struct ServiceFixture: Sendable {
     }
 
     /// Starts a service on a free loopback port for this fixture.
-    func start(maxRequestBytes: Int = OwnerServiceConfiguration.defaultMaxRequestBytes, spool: URL? = nil)
-        async throws -> RunningOwnerService
-    {
+    func start(
+        maxRequestBytes: Int = OwnerServiceConfiguration.defaultMaxRequestBytes, spool: URL? = nil,
+        keepResponses: TimeInterval = OwnerServiceConfiguration.defaultKeepResponses
+    ) async throws -> RunningOwnerService {
         try await OwnerService.start(
             OwnerServiceConfiguration(
                 keys: keys, packages: packages, host: "127.0.0.1", port: 0, spool: spool,
-                maxRequestBytes: maxRequestBytes, concurrentDecryptions: 1))
+                maxRequestBytes: maxRequestBytes, concurrentDecryptions: 1, keepResponses: keepResponses))
     }
 
     /// A user with a fresh name and their token.

@@ -202,7 +202,10 @@ public enum UserStore {
         guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
         guard let record = try? JSONDecoder().decode(Record.self, from: data), record.format == Record.format,
             record.version == 1,
-            record.users.allSatisfy({ $0.budget >= 0 && $0.decrypted >= 0 && $0.decrypted <= $0.budget })
+            // Names are logged and printed: one written by hand that could forge a line is refused with the rest.
+            record.users.allSatisfy({
+                $0.budget >= 0 && $0.decrypted >= 0 && $0.decrypted <= $0.budget && validName($0.name)
+            })
         else { throw InferenceError.badFile(path: url.path, reason: "unreadable or out-of-range user store") }
         return record
     }

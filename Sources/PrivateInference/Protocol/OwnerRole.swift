@@ -278,6 +278,55 @@ public enum OwnerRole {
         }
     }
 
+    /// A chunk the owner's service answered (``decryptChunkOnce(keys:chunk:user:keepResponses:authorize:)``).
+    public struct ServedChunk: Sendable {
+        /// The response chunk, open for reading from its start: the service's durable copy, kept for a copy of the
+        /// same chunk (``ServedChunks``).
+        public var response: FileHandle
+        /// The decryption; nil when the chunk was decrypted before and this is its stored response (nothing was
+        /// decrypted or counted now).
+        public var decryption: Decryption?
+    }
+
+    /// ``decryptChunk(keys:chunk:response:authorize:)`` at most once per chunk: the service records every chunk it
+    /// decrypts under the key (request id, index, payload hash, user) and its response, durably, before sending
+    /// it. A copy of a decrypted chunk from the same user gets that response again, neither decrypted nor counted
+    /// again (a fresh flooding would be a second sample of its noise); a copy for another user or with other
+    /// content, one while the chunk is being decrypted, or one whose response is older than `keepResponses`
+    /// seconds is refused with ``ServedChunks/Refusal``.
+    /// - Parameters:
+    ///   - keys: the owner's key store.
+    ///   - chunk: the request chunk file.
+    ///   - user: the user the chunk is decrypted for (their name: names are never reused).
+    ///   - keepResponses: seconds a response is kept for copies of its chunk.
+    ///   - authorize: as in ``decryptChunk(keys:chunk:response:authorize:)``; not called for a stored response,
+    ///     nor again for a chunk whose counts an earlier attempt (that died before answering) raised already.
+    /// - Throws: ``ServedChunks/Refusal``; what `authorize` throws; ``InferenceError`` for a bad chunk or key store.
+    public static func decryptChunkOnce(
+        keys: URL, chunk: URL, user: String, keepResponses: TimeInterval, authorize: (ChunkClaim) throws -> Void
+    ) throws -> ServedChunk {
+        var first: ChunkDirectory.Identity?
+        var served: Served? = Served(user: user, keep: keepResponses)
+        let decryption = try withoutActuallyEscaping(authorize) { authorize in
+            // The response goes to the key's record (never to `response:`, which served decryptions do not use).
+            try decryptChunk(
+                keys: keys, chunk: chunk, position: nil, files: nil, first: &first, response: chunk,
+                authorize: authorize, served: &served)
+        }
+        guard let served, let response = served.response else {
+            throw InferenceError.badFile(path: chunk.path, reason: "the response was not recorded")
+        }
+        return ServedChunk(response: response, decryption: served.replayed ? nil : decryption)
+    }
+
+    /// The service's side of a chunk decrypted once: who it is for, and what was sent.
+    struct Served {
+        var user: String
+        var keep: TimeInterval
+        var response: FileHandle?
+        var replayed = false
+    }
+
     /// Decrypts one request chunk (found as file `position` of `files`; `nil`: wherever the chunk says) into its
     /// response chunk.
     /// - Parameter first: the identity of the request's first chunk, set from this chunk when `nil`: every later
@@ -285,6 +334,18 @@ public enum OwnerRole {
     static func decryptChunk(
         keys: URL, chunk request: URL, position: Int?, files: Int?, first: inout ChunkDirectory.Identity?,
         response: URL, flooding: Bool = true, authorize: ((ChunkClaim) throws -> Void)? = nil
+    ) throws -> Decryption {
+        var served: Served?
+        return try decryptChunk(
+            keys: keys, chunk: request, position: position, files: files, first: &first, response: response,
+            flooding: flooding, authorize: authorize, served: &served)
+    }
+
+    /// ``decryptChunk(keys:chunk:position:files:first:response:flooding:authorize:)``, recorded in the key's
+    /// ``ServedChunks`` when `served` is set (the response then goes to the record, not to `response`).
+    static func decryptChunk(
+        keys: URL, chunk request: URL, position: Int?, files: Int?, first: inout ChunkDirectory.Identity?,
+        response: URL, flooding: Bool = true, authorize: ((ChunkClaim) throws -> Void)?, served: inout Served?
     ) throws -> Decryption {
         var times = PhaseTimes()
         let path = request.path
@@ -323,17 +384,39 @@ public enum OwnerRole {
                         payload, offset: &offset, count: words, reducedModulo: moduli, degree: n, path: path)
                 }
             }.forEach { try $0.get() }
-            if let authorize {
-                let decrypted = try DecryptionBudget.reserve(
-                    0, dir: store.dir, keyID: store.keyID, flooding: store.flooding)
-                try authorize(
-                    ChunkClaim(
-                        keyID: store.keyID, ciphertexts: count, keyDecrypted: decrypted,
-                        keyLimit: store.flooding.maxDecryptions))
+            var slot: ServedChunks.Slot?
+            if let record = served {
+                ServedChunks.prune(keyDirectory: store.dir, keep: record.keep)
+                switch try ServedChunks.arrive(
+                    keyDirectory: store.dir, identity: identity, chunkHash: file.header.payloadHash,
+                    ciphertexts: count, user: record.user)
+                {
+                case .replay(let handle):
+                    served?.response = handle
+                    served?.replayed = true
+                    return
+                case .claimed(let claimed): slot = claimed
+                }
             }
-            // Count first, durably: flooding's guarantee holds for at most t decrypted ciphertexts under this key.
-            used = try DecryptionBudget.reserve(count, dir: store.dir, keyID: store.keyID, flooding: store.flooding)
+            // A chunk that fails before it is counted leaves no claim; once counted, its claim stays (a copy of it
+            // is then decrypted without being counted again).
+            defer { slot?.abandon() }
             limit = store.flooding.maxDecryptions
+            if slot?.counted == true {
+                used = try DecryptionBudget.reserve(0, dir: store.dir, keyID: store.keyID, flooding: store.flooding)
+            } else {
+                if let authorize {
+                    let decrypted = try DecryptionBudget.reserve(
+                        0, dir: store.dir, keyID: store.keyID, flooding: store.flooding)
+                    try authorize(
+                        ChunkClaim(
+                            keyID: store.keyID, ciphertexts: count, keyDecrypted: decrypted,
+                            keyLimit: store.flooding.maxDecryptions))
+                }
+                // Count first, durably: flooding's guarantee holds for at most t decrypted ciphertexts under this key.
+                used = try DecryptionBudget.reserve(count, dir: store.dir, keyID: store.keyID, flooding: store.flooding)
+                try slot?.markCounted()
+            }
             let decryptor = try Decryptor(context: context.ckks, secretKey: store.secret)
             // Each flooded, projected polynomial goes straight into the response's bytes (little-endian hosts).
             let polyWords = kf * n
@@ -362,7 +445,14 @@ public enum OwnerRole {
                 fields: identity.fields.merging([
                     "requestHash": file.header.payloadHash, "ciphertexts": String(count),
                 ]) { a, _ in a }, payload: out
-            ).write(to: response)
+            ).write(to: slot?.response ?? response)
+            if let slot {
+                // Opened before the claim is unlocked, so that no pruning can remove it in between.
+                guard let handle = FileHandle(forReadingAtPath: slot.response.path) else {
+                    throw InferenceError.badFile(path: slot.response.path, reason: "cannot read the recorded response")
+                }
+                served?.response = handle
+            }
         }
         return Decryption(times: times, used: used, limit: limit)
     }

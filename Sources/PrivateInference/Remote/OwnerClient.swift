@@ -62,8 +62,7 @@ public struct OwnerClient: Sendable {
             data.copyBytes(to: buffer)
             return data.count
         }
-        let etag = (response.value(forHTTPHeaderField: "ETag") ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "\"W/"))
-        guard etag == hash else {
+        guard response.value(forHTTPHeaderField: "ETag") == OwnerProtocol.entityTag(hash) else {
             try? FileManager.default.removeItem(at: out)
             throw InferenceError.mismatch(
                 path: out.path, reason: "the downloaded manifest's hash is not the service's ETag (changed in transit)")
@@ -71,12 +70,24 @@ public struct OwnerClient: Sendable {
         return hash
     }
 
-    /// Sends one request chunk and writes the service's response chunk.
-    /// - Returns: the user's decryption count after this chunk and their budget, as the service reports them.
+    /// What the service said about a decrypted chunk.
+    public struct ChunkAnswer: Sendable, Equatable {
+        /// The user's decryption count after this chunk, as the service reports it.
+        public var decrypted: Int
+        /// The user's budget, as the service reports it.
+        public var budget: Int
+        /// Whether the answer is the service's stored response to an earlier copy of this chunk (nothing was
+        /// decrypted or counted for this one).
+        public var replayed: Bool
+    }
+
+    /// Sends one request chunk and writes the service's response chunk. Sending a chunk again (after an answer
+    /// was lost) is safe: the service answers a copy from its record, neither decrypting nor counting it again.
+    /// - Returns: the user's count and budget, and whether the answer was a stored one.
     /// - Throws: ``OwnerServiceError`` for a refusal (401 unknown token, 403 revoked, other package or budget,
-    ///   413 too large, 400 malformed) or no answer.
+    ///   409 a copy it will not answer, 413 too large, 400 malformed) or no answer.
     @discardableResult
-    public func decrypt(chunk: URL, response: URL) throws -> (decrypted: Int, budget: Int) {
+    public func decrypt(chunk: URL, response: URL) throws -> ChunkAnswer {
         var request = URLRequest(url: owner.appendingPathComponent("v1/decrypt"))
         request.httpMethod = "POST"
         request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
@@ -88,10 +99,10 @@ public struct OwnerClient: Sendable {
             try? FileManager.default.removeItem(at: file)
             throw InferenceError.badFile(path: response.path, reason: "cannot write the response chunk")
         }
-        return (
-            Int(answer.value(forHTTPHeaderField: "X-PrivDNN-User-Decrypted") ?? "") ?? 0,
-            Int(answer.value(forHTTPHeaderField: "X-PrivDNN-User-Budget") ?? "") ?? 0
-        )
+        return ChunkAnswer(
+            decrypted: Int(answer.value(forHTTPHeaderField: OwnerProtocol.userDecryptedHeader) ?? "") ?? 0,
+            budget: Int(answer.value(forHTTPHeaderField: OwnerProtocol.userBudgetHeader) ?? "") ?? 0,
+            replayed: answer.value(forHTTPHeaderField: OwnerProtocol.replayedHeader) == "1")
     }
 
     /// Whether the service answers `GET /health` with 200.
@@ -148,7 +159,7 @@ public struct OwnerClient: Sendable {
         }
         guard http.statusCode == 200 else {
             if let file { try? FileManager.default.removeItem(at: file) }
-            throw Self.refusal(status: http.statusCode, body: body ?? Data())
+            throw OwnerProtocol.refusal(status: http.statusCode, body: body ?? Data())
         }
         if let file { return (file, http) }
         let target = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-download-\(UUID().uuidString)")
@@ -156,21 +167,6 @@ public struct OwnerClient: Sendable {
             throw InferenceError.badFile(path: target.path, reason: "cannot keep the service's answer")
         }
         return (target, http)
-    }
-
-    /// The service's JSON error (`{"error": {"code": …, "message": …}}`) as an ``OwnerServiceError``.
-    static func refusal(status: Int, body: Data) -> OwnerServiceError {
-        struct Envelope: Decodable {
-            struct Detail: Decodable {
-                var code: String
-                var message: String
-            }
-            var error: Detail
-        }
-        if let envelope = try? JSONDecoder().decode(Envelope.self, from: body.prefix(1 << 16)) {
-            return OwnerServiceError(status: status, code: envelope.error.code, message: envelope.error.message)
-        }
-        return OwnerServiceError(status: status, code: "http_\(status)", message: "no JSON error from the service")
     }
 }
 

@@ -42,7 +42,8 @@ public enum RemoteExchange {
         let result = try session.classify(
             pixels: pixels, count: count, packing: packing, memoryBudget: memoryBudget, progress: progress
         ) { request, response, _, _, times in
-            (decrypted, budget) = try times.measure("owner") { try client.decrypt(chunk: request, response: response) }
+            let answer = try times.measure("owner") { try client.decrypt(chunk: request, response: response) }
+            (decrypted, budget) = (answer.decrypted, answer.budget)
         }
         var times = result.times
         times.seconds["load", default: 0] += session.loadSeconds
