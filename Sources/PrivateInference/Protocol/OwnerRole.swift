@@ -138,6 +138,16 @@ public enum OwnerRole {
                 ))
             }
         }
+        // Galois keys only for the folding steps the layout needs, generated (like the public and relinearization
+        // keys) on a background thread while the weights are encrypted.
+        let secret = opening.secret
+        let galoisKeys = layout.map { layout in
+            Background {
+                try KeyGenerator(context: context.ckks, secretKey: secret)
+                    .createGaloisKeys(steps: layout.rotationSteps, seeded: true).serialized()
+            }
+        }
+        defer { _ = try? galoisKeys?.value() }  // never leave a generator behind on an error
         var written: [(String, String)] = []
         var pending: Background<(String, String)>?
         defer { _ = try? pending?.value() }  // never leave a writer behind on an error
@@ -162,14 +172,11 @@ public enum OwnerRole {
         }
         files[PackageFiles.publicKey] = try publicFile.write(to: dir.appendingPathComponent(PackageFiles.publicKey))
         files[PackageFiles.relinKeys] = try relinFile.write(to: dir.appendingPathComponent(PackageFiles.relinKeys))
-        if let layout {
-            // Galois keys only for the folding steps the layout needs.
-            let galois = try KeyGenerator(context: context.ckks, secretKey: opening.secret)
-                .createGaloisKeys(steps: layout.rotationSteps, seeded: true)
+        if let layout, let galoisKeys {
             files[PackageFiles.galoisKeys] = try ExchangeFile(
                 kind: .galoisKeys, parmsID: keyParms,
                 fields: ["keyID": store.keyID, "steps": layout.rotationSteps.map(String.init).joined(separator: ",")],
-                payload: try galois.serialized()
+                payload: try galoisKeys.value()
             ).write(to: dir.appendingPathComponent(PackageFiles.galoisKeys))
         }
         for (name, hash) in written { files[name] = hash }
