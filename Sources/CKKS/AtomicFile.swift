@@ -21,9 +21,11 @@ package enum AtomicFile {
     ///   - pieces: the file's bytes, in order.
     ///   - path: the file to create or replace.
     ///   - mode: the new file's permission bits (before the umask).
+    ///   - durable: `false` skips the two flushes, for scratch files removed within the same run: the write stays
+    ///     atomic (a reader never sees a part) but may not survive a power loss.
     /// - Throws: ``CKKSError/fileError(path:reason:)`` with a one-line reason: "is a directory", or
     ///   "cannot write: <system reason>".
-    package static func write(_ pieces: [[UInt8]], to path: String, mode: mode_t = 0o644) throws {
+    package static func write(_ pieces: [[UInt8]], to path: String, mode: mode_t = 0o644, durable: Bool = true) throws {
         var status = stat()
         if stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR {
             throw CKKSError.fileError(path: path, reason: "is a directory")
@@ -53,11 +55,11 @@ package enum AtomicFile {
                 }
             }
         }
-        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        if durable && failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
         if close(fd) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
         if let failure { throw fail(failure) }
         guard rename(temporary, path) == 0 else { throw fail(String(cString: strerror(errno))) }
-        syncDirectory(folder)
+        if durable { syncDirectory(folder) }
     }
 
     /// Flushes a directory's entries (a rename into it) to disk; best effort, as some file systems refuse it.

@@ -80,10 +80,11 @@ struct ExchangeFile: Sendable {
     /// memory.
     /// - Returns: the file's content hash (``contentHash(header:)``).
     @discardableResult
-    func write(to url: URL) throws -> String {
+    func write(to url: URL, durable: Bool = true) throws -> String {
         let head = try headerBytes()
         // A secret key is readable by its owner only.
-        try AtomicWrite.write([head, payload], to: url, mode: header.kind == .secretKey ? 0o600 : 0o644)
+        try AtomicWrite.write(
+            [head, payload], to: url, mode: header.kind == .secretKey ? 0o600 : 0o644, durable: durable)
         return Self.contentHash(header: head[...])
     }
 
@@ -306,10 +307,11 @@ enum AtomicWrite {
     ///   - pieces: the file's bytes, in order.
     ///   - url: the file.
     ///   - mode: the new file's permission bits (before the umask).
+    ///   - durable: `false` for scratch files removed within the same run (``AtomicFile/write(_:to:mode:durable:)``).
     /// - Throws: ``InferenceError/badFile(path:reason:)``: "is a directory" or "cannot write: <reason>".
-    static func write(_ pieces: [[UInt8]], to url: URL, mode: mode_t = 0o644) throws {
+    static func write(_ pieces: [[UInt8]], to url: URL, mode: mode_t = 0o644, durable: Bool = true) throws {
         do {
-            try AtomicFile.write(pieces, to: url.path, mode: mode)
+            try AtomicFile.write(pieces, to: url.path, mode: mode, durable: durable)
         } catch CKKSError.fileError(let path, let reason) {
             throw InferenceError.badFile(path: path, reason: reason)
         }

@@ -17,13 +17,16 @@ enum RequestWriter {
     ///   - packing: the layout of the request: ``Packing/batch`` (a chunk per tile of `plan`) or ``Packing/pixels``
     ///     (a chunk per image); the package must hold it.
     ///   - times: receives the phase times.
+    ///   - durable: `false` when the request is scratch, removed within the run (``UserSession``'s exchange): its
+    ///     files are then written atomically but not flushed to disk.
     ///   - progress: called after each step of the engine.
     ///   - chunkWritten: called with each chunk's index once its request and private files are written (the
     ///     exchange hands the chunk to the owner and may remove it before the next tile starts).
     /// - Throws: ``InferenceError`` for bad images or a bad package file; `CKKSError` from the evaluator.
     static func write(
         _ pkg: LoadedPackage, pixels: [UInt8], count: Int, out: URL, plan: TilePlan, packing: Packing = .batch,
-        times: inout PhaseTimes, progress: (@Sendable () -> Void)? = nil, chunkWritten: ((Int) throws -> Void)? = nil
+        times: inout PhaseTimes, durable: Bool = true, progress: (@Sendable () -> Void)? = nil,
+        chunkWritten: ((Int) throws -> Void)? = nil
     ) throws {
         let g = pkg.geometry
         let context = pkg.context
@@ -53,11 +56,11 @@ enum RequestWriter {
                 "requestID": requestID, "images": String(count), "chunks": String(chunks), "packing": packing.rawValue,
             ],
             payload: pixels
-        ).write(to: ChunkDirectory.imagesURL(privateDir))
+        ).write(to: ChunkDirectory.imagesURL(privateDir), durable: durable)
         if packing == .pixels {
             return try writePixels(
-                pkg, pixels: pixels, count: count, out: out, requestID: requestID, times: &times, progress: progress,
-                chunkWritten: chunkWritten)
+                pkg, pixels: pixels, count: count, out: out, requestID: requestID, times: &times, durable: durable,
+                progress: progress, chunkWritten: chunkWritten)
         }
         let evaluator = UserEvaluator(
             context: context, plan: pkg.plan, weights: pkg.weights, relinKeys: pkg.relinKeys, geometry: g,
@@ -81,7 +84,7 @@ enum RequestWriter {
                         kind: .requestPrivate, parmsID: finalParms,
                         fields: ["requestID": requestID, "images": String(count)],
                         payload: outputs.data.withUnsafeBytes { Array($0) }
-                    ).write(to: ChunkDirectory.plainURL(privateDir))
+                    ).write(to: ChunkDirectory.plainURL(privateDir), durable: durable)
                 }
                 if plan.tiles.count > 1 { activations = made.data }
                 return made.data
@@ -92,7 +95,7 @@ enum RequestWriter {
             let identity = ChunkDirectory.Identity(index: index, count: plan.tiles.count, requestID: requestID)
             try writeChunk(
                 pkg, identity: identity, out: out, images: count, scale: flat.first?.scale ?? pkg.plan.resultScale,
-                payload: payload, secret: secret,
+                payload: payload, secret: secret, durable: durable,
                 fields: [
                     "conv1Filters": conv1Filters.map(String.init).joined(separator: ","),
                     "conv1Positions": String(conv1Filters.isEmpty ? 0 : g.conv1Side * g.conv1Side),
@@ -114,7 +117,7 @@ enum RequestWriter {
     ///   - fields: the packing's own fields (tile, conv1 results; or the packing's name).
     static func writeChunk(
         _ pkg: LoadedPackage, identity: ChunkDirectory.Identity, out: URL, images: Int, scale: Double, payload: [UInt8],
-        secret: [UInt8], fields: [String: String]
+        secret: [UInt8], durable: Bool, fields: [String: String]
     ) throws {
         let finalParms = pkg.context.parmsIDs[PipelineLevels.finalPrimes].description
         let request = ExchangeFile(
@@ -128,15 +131,15 @@ enum RequestWriter {
             kind: .requestPrivate, parmsID: finalParms,
             fields: identity.fields.merging(["requestHash": request.header.payloadHash]) { a, _ in a },
             payload: secret
-        ).write(to: ChunkDirectory.url(ChunkDirectory.privateDirectory(out), identity.index))
-        try request.write(to: ChunkDirectory.url(out, identity.index))
+        ).write(to: ChunkDirectory.url(ChunkDirectory.privateDirectory(out), identity.index), durable: durable)
+        try request.write(to: ChunkDirectory.url(out, identity.index), durable: durable)
     }
 
     /// The pixels packing's request: a chunk per image, each its output ciphertexts (``PixelsLayout/outputs``),
     /// re-randomized and masked as in the batch packing (every slot of them is a complete output).
     static func writePixels(
         _ pkg: LoadedPackage, pixels: [UInt8], count: Int, out: URL, requestID: String, times: inout PhaseTimes,
-        progress: (@Sendable () -> Void)?, chunkWritten: ((Int) throws -> Void)?
+        durable: Bool, progress: (@Sendable () -> Void)?, chunkWritten: ((Int) throws -> Void)?
     ) throws {
         guard let package = pkg.pixels else {
             throw InferenceError.invalidArgument("the package holds no pixels packing")
@@ -151,7 +154,7 @@ enum RequestWriter {
             try writeChunk(
                 pkg, identity: ChunkDirectory.Identity(index: image, count: count, requestID: requestID), out: out,
                 images: 1, scale: outputs.first?.scale ?? pkg.plan.resultScale, payload: payload, secret: secret,
-                fields: ["conv1Filters": "", "conv1Positions": "0", "packing": Packing.pixels.rawValue])
+                durable: durable, fields: ["conv1Filters": "", "conv1Positions": "0", "packing": Packing.pixels.rawValue])
             try chunkWritten?(image)
             progress?()
         }

@@ -145,7 +145,7 @@ public final class UserSession: @unchecked Sendable {
             var others = PhaseTimes()
             try RequestWriter.write(
                 pkg, pixels: Array(pixels[(start * side)..<((start + n) * side)]), count: n, out: request, plan: plan,
-                packing: packing, times: &times, progress: { counter.tick() }
+                packing: packing, times: &times, durable: false, progress: { counter.tick() }
             ) { i in
                 let req = ChunkDirectory.url(request, i), resp = ChunkDirectory.url(response, i)
                 let priv = ChunkDirectory.url(privateDir, i)
