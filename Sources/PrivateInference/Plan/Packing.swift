@@ -1,11 +1,11 @@
-/// How the encrypted part of a network lays values out in a ciphertext's slots: one plan (``StageGeometry``,
-/// ``LayerKernels``, ``ScalePlan``), two layouts.
+/// How the encrypted part of a network lays values out in a ciphertext's slots: one plan (`StageGeometry`,
+/// `LayerKernels`, `ScalePlan`), two layouts.
 public enum Packing: String, Codable, Sendable, CaseIterable {
     /// Images across slots (slot i holds image i, as the original does): every weight is a scalar ciphertext and
     /// every feature-map value its own ciphertext. One request costs the same for 1 image as for N/2, so it is the
     /// packing for scoring a test set.
     case batch
-    /// One image's feature-map positions across slots (``PixelsLayout``): weights are slot vectors and a request
+    /// One image's feature-map positions across slots (`PixelsLayout`): weights are slot vectors and a request
     /// carries one image's outputs in a few ciphertexts. The packing for an app that classifies one picture.
     case pixels
 

@@ -57,7 +57,7 @@ public enum ExchangeRun {
     ///   - security: security level for explicit parameters.
     ///   - normalization: the dataset's input transform.
     ///   - workDirectory: where the parties' directories go (a fresh temporary directory if nil).
-    ///   - memoryBudget: bytes the user's engine may take (``TilePlan``): the request is cut into that many chunks,
+    ///   - memoryBudget: bytes the user's engine may take (`TilePlan`): the request is cut into that many chunks,
     ///     each decrypted by the owner and decoded by the user as soon as it is written, then removed.
     ///   - packing: the packing (by default ``Packing/automatic(images:)`` for the number of images, or batch for
     ///     a residual network); the package holds that one only.

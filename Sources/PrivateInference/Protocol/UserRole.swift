@@ -50,7 +50,7 @@ enum RequestCoding {
 /// finishing the network after the owner's response. Never reads a secret key.
 public enum UserRole {
     /// Bytes the engine's working set (running sums, squares, encodings of one tile) may take by default: the
-    /// request is cut into as many chunks as that needs (``TilePlan``).
+    /// request is cut into as many chunks as that needs (`TilePlan`).
     public static let defaultMemoryBudget = 3 << 30
 
     /// Reads and checks a package's manifest.
@@ -252,7 +252,7 @@ public enum UserRole {
     }
 
     /// Evaluates the package on `count` images and writes the re-randomized, masked request: a directory of
-    /// chunks (``ChunkDirectory``), one per tile of the engine's ``TilePlan`` (batch packing) or per image (pixels
+    /// chunks (`ChunkDirectory`), one per tile of the engine's `TilePlan` (batch packing) or per image (pixels
     /// packing), with its private side `REQ.private`. An app that sends image after image keeps a ``UserSession``
     /// instead, which loads the package once.
     /// - Parameters:
@@ -262,7 +262,7 @@ public enum UserRole {
     ///   - out: the request directory.
     ///   - packing: forces a packing (``UserSession/packing(for:requested:)``: by default the package's, or by the
     ///     image count when it holds both).
-    ///   - memoryBudget: bytes the engine's working set may take (``TilePlan``).
+    ///   - memoryBudget: bytes the engine's working set may take (`TilePlan`).
     ///   - progress: called with (steps done, total steps).
     /// - Returns: per-phase times (load, plain, conv1, activation, conv2, protect).
     /// - Throws: ``InferenceError`` naming the package file at fault, or for a bad image count.

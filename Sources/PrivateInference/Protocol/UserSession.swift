@@ -47,7 +47,7 @@ public final class UserSession: @unchecked Sendable {
     ///   - pixels: `count · C · H · W` raw bytes.
     ///   - count: images (batch: at most N/2).
     ///   - packing: forces a packing (``packing(for:requested:)``).
-    ///   - memoryBudget: bytes the engine's working set may take (``TilePlan``, batch packing).
+    ///   - memoryBudget: bytes the engine's working set may take (`TilePlan`, batch packing).
     ///   - progress: called with (steps done, total steps).
     /// - Returns: per-phase times.
     /// - Throws: ``InferenceError`` for bad images or a bad package file.

@@ -29,7 +29,7 @@ public enum RemoteExchange {
     ///   - count: images (at least one).
     ///   - client: the service and the user's token.
     ///   - packing: forces a packing (``UserSession/packing(for:requested:)``).
-    ///   - memoryBudget: bytes the engine's working set may take (``TilePlan``).
+    ///   - memoryBudget: bytes the engine's working set may take (`TilePlan`).
     ///   - progress: called with (steps done, total steps).
     /// - Returns: the logits, times, chunk count and the user's count.
     /// - Throws: ``OwnerServiceError`` for a refusal; ``InferenceError`` for a bad package, images or response.
