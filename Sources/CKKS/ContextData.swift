@@ -23,7 +23,7 @@ public final class ContextData: Sendable {
     public let upperHalfThreshold: [UInt64]
     /// q_{k-1}^{-1} mod q_i for i < k - 1, with Shoup quotients: what rescaling by the last prime multiplies by
     /// (`RNSTool::inv_q_last_mod_q`). Empty for a single prime.
-    public let inverseLastModulusModQ: [ShoupOperand]
+    package let inverseLastModulusModQ: [ShoupOperand]
 
     init(
         parms: EncryptionParameters, chainIndex: Int, nttTables: [NTTTables], previousParmsID: ParmsID?,

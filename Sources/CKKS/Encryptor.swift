@@ -85,7 +85,7 @@ public struct Encryptor: Sendable {
                 moduli: over.coeffModulus, tables: over.nttTables, degree: n, modDown: modDown, factory: factory)
         }
         return Ciphertext(
-            parmsID: id, size: 2, polyModulusDegree: n, coeffModulusSize: level.coeffModulus.count, scale: 1.0,
+            unchecked: id, size: 2, polyModulusDegree: n, coeffModulusSize: level.coeffModulus.count, scale: 1.0,
             data: words)
     }
 
@@ -128,7 +128,8 @@ public struct Encryptor: Sendable {
         var ciphertext = try encryptZeroSymmetric(parmsID: plain.parmsID, seeded: seeded)
         let seed = ciphertext.seed
         Self.addPlain(plain, to: &ciphertext, level: level)
-        ciphertext.seed = seed
+        // Only c0 changed, so c1 is still the seed's expansion.
+        ciphertext.setSeedUnchecked(seed)
         return ciphertext
     }
 }

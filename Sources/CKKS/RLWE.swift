@@ -73,9 +73,10 @@ enum RLWE {
                 factory: factory)
         }
         var ciphertext = Ciphertext(
-            parmsID: level.parmsID, size: 2, polyModulusDegree: n, coeffModulusSize: level.coeffModulus.count,
+            unchecked: level.parmsID, size: 2, polyModulusDegree: n, coeffModulusSize: level.coeffModulus.count,
             scale: 1.0, data: words)
-        if seeded { ciphertext.seed = UniformRandomGeneratorInfo(type: .blake2xb, seed: seed) }
+        // c1 was just sampled from this seed.
+        if seeded { ciphertext.setSeedUnchecked(UniformRandomGeneratorInfo(type: .blake2xb, seed: seed)) }
         return ciphertext
     }
 

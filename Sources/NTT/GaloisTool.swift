@@ -50,7 +50,7 @@ public enum GaloisTool {
     /// - Parameter element: an odd element.
     /// - Returns: (g − 1) / 2.
     /// - Note: SEAL: util/galois.h `GaloisTool::GetIndexFromElt`
-    public static func index(ofElement element: UInt64) -> Int { Int((element - 1) >> 1) }
+    package static func index(ofElement element: UInt64) -> Int { Int((element - 1) >> 1) }
 
     /// Checks that a Galois element is valid for degree N: odd and below 2N.
     ///
@@ -58,7 +58,7 @@ public enum GaloisTool {
     ///   - element: g.
     ///   - degree: N.
     /// - Throws: `NTTError.invalidGaloisElement` otherwise.
-    public static func validate(element: UInt64, degree: Int) throws {
+    package static func validate(element: UInt64, degree: Int) throws {
         guard element & 1 == 1, element < UInt64(2 * degree) else { throw NTTError.invalidGaloisElement(element) }
     }
 
@@ -72,7 +72,7 @@ public enum GaloisTool {
     ///   - degree: N, a power of two ≥ 2.
     /// - Returns: N indices.
     /// - Note: SEAL: util/galois.cpp `GaloisTool::generate_table_ntt`
-    public static func nttPermutation(element: UInt64, degree: Int) -> [UInt32] {
+    package static func nttPermutation(element: UInt64, degree: Int) -> [UInt32] {
         precondition(degree >= 2 && UInt64(degree).isPowerOfTwo, "degree must be a power of two")
         precondition(element & 1 == 1 && element < UInt64(2 * degree), "Galois element must be odd and below 2N")
         let logN = UInt64(degree).log2
@@ -92,7 +92,7 @@ public enum GaloisTool {
     ///   - output: N words, must not overlap `input`.
     /// - Note: SEAL: util/galois.cpp `GaloisTool::apply_galois_ntt`
     @inlinable
-    public static func applyGaloisNTT(
+    package static func applyGaloisNTT(
         _ input: UnsafePointer<UInt64>, permutation: [UInt32], into output: UnsafeMutablePointer<UInt64>
     ) {
         permutation.withUnsafeBufferPointer { table in
@@ -110,7 +110,7 @@ public enum GaloisTool {
     ///   - degree: N.
     ///   - output: N words, must not overlap `input`.
     /// - Note: SEAL: util/galois.cpp `GaloisTool::apply_galois_ntt`
-    public static func applyGaloisNTT(
+    package static func applyGaloisNTT(
         _ input: UnsafePointer<UInt64>, element: UInt64, degree: Int, into output: UnsafeMutablePointer<UInt64>
     ) {
         applyGaloisNTT(input, permutation: nttPermutation(element: element, degree: degree), into: output)
@@ -126,7 +126,7 @@ public enum GaloisTool {
     ///   - modulus: q.
     ///   - output: N words, must not overlap `input`.
     /// - Note: SEAL: util/galois.cpp `GaloisTool::apply_galois`
-    public static func applyGalois(
+    package static func applyGalois(
         _ input: UnsafePointer<UInt64>, element: UInt64, degree: Int, modulus: Modulus,
         into output: UnsafeMutablePointer<UInt64>
     ) {
@@ -147,7 +147,7 @@ public enum GaloisTool {
     /// - Parameter value: the step.
     /// - Returns: terms ±2^i from the least significant, summing to `value`.
     /// - Note: SEAL: util/numth.h `naf`
-    public static func naf(_ value: Int) -> [Int] {
+    package static func naf(_ value: Int) -> [Int] {
         var terms: [Int] = []
         let negative = value < 0
         var remaining = value.magnitude

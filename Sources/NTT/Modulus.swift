@@ -9,11 +9,11 @@ public struct Modulus: Sendable, Hashable, CustomStringConvertible {
     /// The number of significant bits of q.
     public let bitCount: Int
     /// The high word of floor(2^128 / q), which is also floor(2^64 / q) (SEAL's `const_ratio[1]`).
-    public let barrettHigh: UInt64
+    @usableFromInline package let barrettHigh: UInt64
     /// The low word of floor(2^128 / q) (SEAL's `const_ratio[0]`).
-    public let barrettLow: UInt64
+    @usableFromInline package let barrettLow: UInt64
     /// 2^128 mod q (SEAL's `const_ratio[2]`).
-    public let barrettRemainder: UInt64
+    @usableFromInline package let barrettRemainder: UInt64
     /// Whether q is prime (deterministic Miller–Rabin).
     public let isPrime: Bool
 
@@ -41,7 +41,7 @@ public struct Modulus: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The three Barrett words in SEAL's `const_ratio` order: high and low word of floor(2^128/q), 2^128 mod q.
-    public var constRatio: (hi: UInt64, lo: UInt64, rem: UInt64) { (barrettHigh, barrettLow, barrettRemainder) }
+    @usableFromInline package var constRatio: (hi: UInt64, lo: UInt64, rem: UInt64) { (barrettHigh, barrettLow, barrettRemainder) }
 
     /// The modulus in decimal.
     public var description: String { String(value) }
@@ -80,7 +80,7 @@ extension Modulus {
     /// below floor(x/q) because x < 2^128; only its low word is needed since the remainder is below 2q.
     /// - Returns: the value mod q, in `[0, q)`.
     @inlinable
-    public func reduce(high x1: UInt64, low x0: UInt64) -> UInt64 {
+    package func reduce(high x1: UInt64, low x0: UInt64) -> UInt64 {
         // Word 1 of the product collects the high half of x0*lo and the low halves of x0*hi and x1*lo.
         let carry0 = x0.multipliedFullWidth(by: barrettLow).high
         let p01 = x0.multipliedFullWidth(by: barrettHigh)

@@ -9,7 +9,7 @@ extension NTTTables {
     ///   `ntt_negacyclic_harvey`.
     /// - Note: SEAL: util/ntt.cpp `ntt_negacyclic_harvey`
     @inlinable
-    public func forward(_ values: UnsafeMutablePointer<UInt64>) {
+    package func forward(_ values: UnsafeMutablePointer<UInt64>) {
         rootTable.withUnsafeBufferPointer { roots in
             guard let base = roots.baseAddress else { return }
             NTTKernels.forward(values, logN: logDegree, q: modulus.value, roots: base, reduce: true)
@@ -21,7 +21,7 @@ extension NTTTables {
     /// - Parameter values: `degree` words in `[0, 4q)`; on return in `[0, 4q)`, congruent to `forward`'s output.
     /// - Note: SEAL: util/ntt.h `ntt_negacyclic_harvey_lazy`
     @inlinable
-    public func forwardLazy(_ values: UnsafeMutablePointer<UInt64>) {
+    package func forwardLazy(_ values: UnsafeMutablePointer<UInt64>) {
         rootTable.withUnsafeBufferPointer { roots in
             guard let base = roots.baseAddress else { return }
             NTTKernels.forward(values, logN: logDegree, q: modulus.value, roots: base, reduce: false)
@@ -33,7 +33,7 @@ extension NTTTables {
     /// - Parameter values: `degree` words in `[0, 2q)`; on return the coefficients in `[0, q)`.
     /// - Note: SEAL: util/ntt.cpp `inverse_ntt_negacyclic_harvey`
     @inlinable
-    public func inverse(_ values: UnsafeMutablePointer<UInt64>) {
+    package func inverse(_ values: UnsafeMutablePointer<UInt64>) {
         inverseRootTable.withUnsafeBufferPointer { roots in
             guard let base = roots.baseAddress else { return }
             NTTKernels.inverse(
@@ -47,7 +47,7 @@ extension NTTTables {
     /// - Parameter values: `degree` words in `[0, 2q)`; on return in `[0, 2q)`, congruent to `inverse`'s output.
     /// - Note: SEAL: util/ntt.h `inverse_ntt_negacyclic_harvey_lazy`
     @inlinable
-    public func inverseLazy(_ values: UnsafeMutablePointer<UInt64>) {
+    package func inverseLazy(_ values: UnsafeMutablePointer<UInt64>) {
         inverseRootTable.withUnsafeBufferPointer { roots in
             guard let base = roots.baseAddress else { return }
             NTTKernels.inverse(

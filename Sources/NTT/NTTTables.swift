@@ -15,7 +15,7 @@ public final class NTTTables: Sendable {
     /// ψ^-1 mod q.
     public let inverseRoot: UInt64
     /// N^-1 mod q with its Shoup quotient (SEAL's `inv_degree_modulo_`).
-    public let inverseDegree: ShoupOperand
+    @usableFromInline package let inverseDegree: ShoupOperand
 
     /// Interleaved `(ψ^i, quotient)` pairs: pair `bitrev(i, logN)` holds ψ^i (SEAL's `root_powers_`).
     @usableFromInline

@@ -3,7 +3,7 @@
 ///
 /// Inputs are canonical residues in `[0, q)` and so are outputs; `output` may alias either input.
 /// - Note: SEAL: util/polyarithsmallmod.h
-public enum PolyArithmetic {
+@usableFromInline package enum PolyArithmetic {
     /// output[i] = a[i] + b[i] mod q.
     ///
     /// - Parameters:
@@ -14,7 +14,7 @@ public enum PolyArithmetic {
     ///   - modulus: q.
     /// - Note: SEAL: util/polyarithsmallmod.h `add_poly_coeffmod`
     @inlinable
-    public static func add(
+    package static func add(
         _ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>, into output: UnsafeMutablePointer<UInt64>,
         count: Int, modulus: Modulus
     ) {
@@ -36,7 +36,7 @@ public enum PolyArithmetic {
     ///   - modulus: q.
     /// - Note: SEAL: util/polyarithsmallmod.h `sub_poly_coeffmod`
     @inlinable
-    public static func subtract(
+    package static func subtract(
         _ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>, into output: UnsafeMutablePointer<UInt64>,
         count: Int, modulus: Modulus
     ) {
@@ -57,7 +57,7 @@ public enum PolyArithmetic {
     ///   - modulus: q.
     /// - Note: SEAL: util/polyarithsmallmod.h `negate_poly_coeffmod`
     @inlinable
-    public static func negate(
+    package static func negate(
         _ a: UnsafePointer<UInt64>, into output: UnsafeMutablePointer<UInt64>, count: Int, modulus: Modulus
     ) {
         let q = modulus.value
@@ -77,7 +77,7 @@ public enum PolyArithmetic {
     ///   - modulus: q.
     /// - Note: SEAL: util/polyarithsmallmod.h `dyadic_product_coeffmod`
     @inlinable
-    public static func multiply(
+    package static func multiply(
         _ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>, into output: UnsafeMutablePointer<UInt64>,
         count: Int, modulus: Modulus
     ) {
@@ -95,7 +95,7 @@ public enum PolyArithmetic {
     ///   - count: the row length.
     ///   - modulus: q.
     @inlinable
-    public static func multiplyAdd(
+    package static func multiplyAdd(
         _ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>, into output: UnsafeMutablePointer<UInt64>,
         count: Int, modulus: Modulus
     ) {
@@ -116,7 +116,7 @@ public enum PolyArithmetic {
     ///   - modulus: q.
     /// - Note: SEAL: util/polyarithsmallmod.h `multiply_poly_scalar_coeffmod`
     @inlinable
-    public static func multiply(
+    package static func multiply(
         _ a: UnsafePointer<UInt64>, by scalar: ShoupOperand, into output: UnsafeMutablePointer<UInt64>,
         count: Int, modulus: Modulus
     ) {
@@ -134,7 +134,7 @@ public enum PolyArithmetic {
     ///   - modulus: q.
     /// - Note: SEAL: util/polyarithsmallmod.h `modulo_poly_coeffs`
     @inlinable
-    public static func reduce(
+    package static func reduce(
         _ a: UnsafePointer<UInt64>, into output: UnsafeMutablePointer<UInt64>, count: Int, modulus: Modulus
     ) {
         for i in 0..<count {
@@ -153,7 +153,7 @@ public enum PolyArithmetic {
     ///   - count: the row length.
     /// - Note: SEAL: evaluator.cpp `switch_key_inplace` (the lazy `t_poly_lazy` accumulation)
     @inlinable
-    public static func multiplyAccumulateWide(
+    package static func multiplyAccumulateWide(
         _ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>, into accumulator: UnsafeMutablePointer<UInt128>,
         count: Int
     ) {
@@ -172,7 +172,7 @@ public enum PolyArithmetic {
     ///   - modulus: q.
     /// - Note: SEAL: util/uintarithsmallmod.h `barrett_reduce_128`
     @inlinable
-    public static func reduce(
+    package static func reduce(
         wide accumulator: UnsafePointer<UInt128>, into output: UnsafeMutablePointer<UInt64>, count: Int,
         modulus: Modulus
     ) {

@@ -10,11 +10,11 @@ public final class RNSBase: Sendable {
     public let product: [UInt64]
     /// (Q + 1) / 2 as `count` little-endian words: composed values at or above it stand for negative numbers
     /// (SEAL's `ContextData::upper_half_threshold`, used by CKKS decoding).
-    public let upperHalfThreshold: [UInt64]
+    package let upperHalfThreshold: [UInt64]
     /// Q / q_i as `count` little-endian words each (SEAL's `punctured_prod_array_`).
-    public let puncturedProducts: [[UInt64]]
+    package let puncturedProducts: [[UInt64]]
     /// (Q / q_i)^-1 mod q_i with Shoup quotients (SEAL's `inv_punctured_prod_mod_base_array_`).
-    public let inversePuncturedProducts: [ShoupOperand]
+    package let inversePuncturedProducts: [ShoupOperand]
 
     /// The number of moduli k.
     public var count: Int { moduli.count }

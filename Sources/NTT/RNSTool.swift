@@ -7,14 +7,14 @@
 /// prime P in key switching: pass the rows (acc_0, …, acc_{ℓ−1}, acc_P) with moduli (q_0, …, q_{ℓ−1}, P).
 /// - Note: SEAL: util/rns.cpp `RNSTool::divide_and_round_q_last_ntt_inplace`,
 ///   `RNSTool::divide_and_round_q_last_inplace`; evaluator.cpp `switch_key_inplace` (mod-down)
-public enum RNSTool {
+package enum RNSTool {
     /// q_L^-1 mod q_i for i < L, with Shoup quotients (SEAL's `inv_q_last_mod_q_`).
     ///
     /// - Parameter moduli: q_0 … q_L, at least two, q_L coprime to the others.
     /// - Returns: L operands, entry i for q_i.
     /// - Throws: `NTTError.invalidModulusCount` for fewer than two moduli, `NTTError.moduliNotCoprime` when
     ///   q_L has no inverse mod some q_i.
-    public static func invQLastModQ(_ moduli: [Modulus]) throws -> [ShoupOperand] {
+    package static func invQLastModQ(_ moduli: [Modulus]) throws -> [ShoupOperand] {
         guard moduli.count >= 2, let last = moduli.last else { throw NTTError.invalidModulusCount(moduli.count) }
         return try moduli.dropLast().map { q in
             guard let inverse = q.inverse(last.value) else { throw NTTError.moduliNotCoprime(q.value, last.value) }
@@ -30,7 +30,7 @@ public enum RNSTool {
     ///   - tables: the NTT tables of those primes.
     ///   - inverses: `invQLastModQ(moduli)`, precomputed by the caller's context.
     /// - Note: SEAL: util/rns.cpp `RNSTool::divide_and_round_q_last_ntt_inplace`
-    public static func divideAndRoundQLastNTTInPlace(
+    package static func divideAndRoundQLastNTTInPlace(
         _ poly: inout RNSPoly, moduli: [Modulus], tables: [NTTTables], inverses: [ShoupOperand]
     ) {
         precondition(poly.isNTTForm, "polynomial must be in NTT form")
@@ -60,7 +60,7 @@ public enum RNSTool {
     ///   - output: L rows receiving round(c / q_L) in NTT form; may equal `input`.
     ///   - scratch: `degree` words of scratch space.
     @inlinable
-    public static func divideAndRoundQLastNTT(
+    package static func divideAndRoundQLastNTT(
         _ input: UnsafeMutablePointer<UInt64>, degree: Int, moduli: [Modulus], tables: [NTTTables],
         inverses: [ShoupOperand], output: UnsafeMutablePointer<UInt64>, scratch: UnsafeMutablePointer<UInt64>
     ) {
@@ -105,7 +105,7 @@ public enum RNSTool {
     ///   - moduli: q_0 … q_L (exactly `poly.moduliCount`).
     ///   - inverses: `invQLastModQ(moduli)`.
     /// - Note: SEAL: util/rns.cpp `RNSTool::divide_and_round_q_last_inplace`
-    public static func divideAndRoundQLastInPlace(_ poly: inout RNSPoly, moduli: [Modulus], inverses: [ShoupOperand]) {
+    package static func divideAndRoundQLastInPlace(_ poly: inout RNSPoly, moduli: [Modulus], inverses: [ShoupOperand]) {
         precondition(!poly.isNTTForm, "polynomial must be in coefficient form")
         precondition(poly.moduliCount >= 2 && moduli.count == poly.moduliCount, "one modulus per limb")
         precondition(inverses.count >= moduli.count - 1, "missing inverses")

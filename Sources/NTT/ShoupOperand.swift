@@ -1,11 +1,11 @@
 /// A constant multiplicand with its Shoup quotient, for fast multiplication by a fixed residue.
 ///
 /// - Note: SEAL: util/uintarithsmallmod.h `MultiplyUIntModOperand`
-public struct ShoupOperand: Sendable, Hashable {
+@usableFromInline package struct ShoupOperand: Sendable, Hashable {
     /// The residue w, in `[0, q)`.
-    public let operand: UInt64
+    @usableFromInline package let operand: UInt64
     /// floor(w · 2^64 / q).
-    public let quotient: UInt64
+    @usableFromInline package let quotient: UInt64
 
     /// Precomputes the Shoup quotient of a residue.
     ///
@@ -13,7 +13,7 @@ public struct ShoupOperand: Sendable, Hashable {
     ///   - operand: w, which must lie in `[0, q)`.
     ///   - modulus: q.
     @inlinable
-    public init(_ operand: UInt64, modulus: Modulus) {
+    package init(_ operand: UInt64, modulus: Modulus) {
         precondition(operand < modulus.value, "Shoup operand must be reduced")
         self.operand = operand
         quotient = modulus.value.dividingFullWidth((high: operand, low: 0)).quotient
@@ -25,7 +25,7 @@ public struct ShoupOperand: Sendable, Hashable {
     ///   - operand: w in `[0, q)`.
     ///   - quotient: floor(w · 2^64 / q).
     @inlinable
-    public init(operand: UInt64, quotient: UInt64) {
+    package init(operand: UInt64, quotient: UInt64) {
         self.operand = operand
         self.quotient = quotient
     }
@@ -38,7 +38,7 @@ public struct ShoupOperand: Sendable, Hashable {
     /// - Returns: a value ≡ x·w (mod q) in `[0, 2q)`.
     /// - Note: SEAL: util/uintarithsmallmod.h `multiply_uint_mod_lazy`
     @inlinable
-    public func multiplyModLazy(_ x: UInt64, modulus: Modulus) -> UInt64 {
+    package func multiplyModLazy(_ x: UInt64, modulus: Modulus) -> UInt64 {
         let estimate = x.multipliedFullWidth(by: quotient).high
         let r = x &* operand &- estimate &* modulus.value
         assert(r < 2 &* modulus.value)
@@ -53,7 +53,7 @@ public struct ShoupOperand: Sendable, Hashable {
     /// - Returns: x·w mod q in `[0, q)`.
     /// - Note: SEAL: util/uintarithsmallmod.h `multiply_uint_mod`
     @inlinable
-    public func multiplyMod(_ x: UInt64, modulus: Modulus) -> UInt64 {
+    package func multiplyMod(_ x: UInt64, modulus: Modulus) -> UInt64 {
         let r = multiplyModLazy(x, modulus: modulus)
         return r >= modulus.value ? r &- modulus.value : r
     }

@@ -1,16 +1,16 @@
 /// A machine word of the ring layer: every coefficient, modulus and residue is one.
-public typealias Word = UInt64
+@usableFromInline package typealias Word = UInt64
 
 extension Word {
     /// Whether the value is a non-zero power of two.
     @inlinable
-    public var isPowerOfTwo: Bool { self != 0 && (self & (self &- 1)) == 0 }
+    package var isPowerOfTwo: Bool { self != 0 && (self & (self &- 1)) == 0 }
 
     /// The base-2 logarithm of a power of two (the index of its only set bit).
     ///
     /// Callers must only pass powers of two; the result for other values is the floor of the logarithm.
     @inlinable
-    public var log2: Int { Word.bitWidth - 1 - leadingZeroBitCount }
+    package var log2: Int { Word.bitWidth - 1 - leadingZeroBitCount }
 }
 
 extension Word {
@@ -20,14 +20,14 @@ extension Word {
     /// - Returns: the reversed bits, right-aligned.
     /// - Note: SEAL: util/uintcore.h
     @inlinable
-    public func reversedBits(_ bitCount: Int) -> Word {
+    package func reversedBits(_ bitCount: Int) -> Word {
         assert(bitCount >= 0 && bitCount <= 64)
         return bitCount == 0 ? 0 : bitReversed >> (64 - bitCount)
     }
 
     /// All 64 bits in reverse order.
     @inlinable
-    public var bitReversed: Word {
+    package var bitReversed: Word {
         var x = self
         x = ((x & 0x5555_5555_5555_5555) << 1) | ((x >> 1) & 0x5555_5555_5555_5555)
         x = ((x & 0x3333_3333_3333_3333) << 2) | ((x >> 2) & 0x3333_3333_3333_3333)
@@ -42,7 +42,7 @@ extension Word {
     /// - Parameter bound: the value to subtract.
     /// - Returns: self − bound when self ≥ bound, else self.
     @inlinable
-    public func subtractingIfExceeds(_ bound: Word) -> Word {
+    package func subtractingIfExceeds(_ bound: Word) -> Word {
         // When self < bound the subtraction wraps to a value above self, so the minimum picks the right one;
         // `min` lowers to cmov, which avoids the mispredicted branches a ternary becomes in NTT loops.
         Swift.min(self, self &- bound)

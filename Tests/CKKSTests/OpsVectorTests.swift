@@ -134,7 +134,7 @@ struct OpsInputs: Decodable {
         let context = try CKKSContext(EncryptionParameters(polyModulusDegree: 8192, bitSizes: [60, 40, 40, 60]))
         let files = SEALFiles(context: context, folder: "ops/n8192/")
         func digest(_ object: some SEALSerializable) throws -> String {
-            SHA256.hex(try object.serialized(version: .v4_4))
+            SHA256.hex(try object.serialized(version: .v4_4, comprMode: .none))
         }
         let encoder = CKKSEncoder(context: context)
         let v = digests.values

@@ -9,7 +9,7 @@ public final class CKKSEncoder: Sendable {
     /// The context whose levels plaintexts are encoded at.
     public let context: CKKSContext
     /// The slot map and FFT for the context's degree.
-    public let fft: EncoderFFT
+    package let fft: EncoderFFT
     private let levels: [ParmsID: EncodingLevel]
 
     /// An encoder for a context.

@@ -14,14 +14,14 @@
 /// do we by calling the same glibc functions. (On Darwin the platform libm may differ in the last bit; encodes
 /// then differ from Linux-built SEAL in rare coefficients.)
 /// - Note: SEAL: util/croots.cpp
-public struct ComplexRoots: Sendable {
+package struct ComplexRoots: Sendable {
     /// The order m of the roots (a power of two, at least 8).
-    public let degreeOfRoots: Int
+    package let degreeOfRoots: Int
     @usableFromInline let roots: [Complex64]
 
     /// Builds the first eighth of the table of m-th roots of unity.
     /// - Parameter degreeOfRoots: m, a power of two ≥ 8 (callers validate it).
-    public init(degreeOfRoots: Int) {
+    package init(degreeOfRoots: Int) {
         assert(degreeOfRoots >= 8 && degreeOfRoots & (degreeOfRoots - 1) == 0)
         self.degreeOfRoots = degreeOfRoots
         // SEAL: 2 * PI_ * static_cast<double>(i) / static_cast<double>(m), evaluated left to right.
@@ -36,7 +36,7 @@ public struct ComplexRoots: Sendable {
     /// The root `e^(2πi·index/m)`, using the eight-fold symmetry of the table exactly as SEAL does.
     /// - Parameter index: any non-negative integer; it is reduced modulo m.
     /// - Returns: the root as SEAL's `ComplexRoots::get_root` returns it.
-    public func root(_ index: Int) -> Complex64 {
+    package func root(_ index: Int) -> Complex64 {
         let m = degreeOfRoots
         let index = index & (m - 1)
         if index <= m / 8 { return roots[index] }

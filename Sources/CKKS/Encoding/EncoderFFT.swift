@@ -5,15 +5,15 @@
 /// (Cooley–Tukey) transform and reads the slots back. The loops follow SEAL's `DWTHandler` operation for operation
 /// so that every intermediate double rounds the same way.
 /// - Note: SEAL: ckks.cpp (CKKSEncoder constructor), util/dwthandler.h
-public struct EncoderFFT: Sendable {
+package struct EncoderFFT: Sendable {
     /// The ring degree N (a power of two ≥ 2).
-    public let degree: Int
+    package let degree: Int
     /// log2(N).
-    public let logDegree: Int
+    package let logDegree: Int
     /// N/2, the number of complex slots.
-    public var slotCount: Int { degree / 2 }
+    package var slotCount: Int { degree / 2 }
     /// `indexMap[i]` is the FFT position of slot i; `indexMap[N/2 + i]` that of its conjugate.
-    public let indexMap: [Int]
+    package let indexMap: [Int]
     /// Roots for the forward transform (decode), read from index 1 on.
     @usableFromInline let rootPowers: [Complex64]
     /// Roots for the inverse transform (encode), read from index 1 on.
@@ -21,7 +21,7 @@ public struct EncoderFFT: Sendable {
 
     /// Builds the slot map and both root tables for degree N.
     /// - Parameter degree: N, a power of two ≥ 2 (callers validate it).
-    public init(degree: Int) {
+    package init(degree: Int) {
         assert(degree >= 2 && degree & (degree - 1) == 0)
         self.degree = degree
         let logN = Int.bitWidth - 1 - degree.leadingZeroBitCount
@@ -71,7 +71,7 @@ public struct EncoderFFT: Sendable {
     ///   - values: N values in the FFT order, transformed in place.
     ///   - scalar: the factor merged into the last stage (the encoder passes `scale / N`).
     @inlinable
-    public func inverseTransform(_ values: UnsafeMutablePointer<Complex64>, scalar: Double) {
+    package func inverseTransform(_ values: UnsafeMutablePointer<Complex64>, scalar: Double) {
         let n = degree
         inverseRootPowers.withUnsafeBufferPointer { roots in
             var rootIndex = 0
@@ -110,7 +110,7 @@ public struct EncoderFFT: Sendable {
     /// The forward transform without a scalar (`transform_to_rev`): `v = y·r`, `x ← u + v`, `y ← u − v`.
     /// - Parameter values: N values, transformed in place into the FFT order.
     @inlinable
-    public func forwardTransform(_ values: UnsafeMutablePointer<Complex64>) {
+    package func forwardTransform(_ values: UnsafeMutablePointer<Complex64>) {
         let n = degree
         rootPowers.withUnsafeBufferPointer { roots in
             var rootIndex = 0

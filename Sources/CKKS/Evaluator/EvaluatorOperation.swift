@@ -1,7 +1,7 @@
 /// The evaluator operations by their command-line names.
 ///
 /// One entry point checks which operands each needs. The `privdnn ckks eval` command and the vector tests dispatch through it.
-public enum EvaluatorOperation: String, CaseIterable, Sendable {
+package enum EvaluatorOperation: String, CaseIterable, Sendable {
     /// ``Evaluator/add(_:_:)``.
     case add
     /// ``Evaluator/sub(_:_:)``.
@@ -30,7 +30,7 @@ public enum EvaluatorOperation: String, CaseIterable, Sendable {
     case conjugate
 
     /// How many ciphertext operands the operation takes (1 or 2).
-    public var ciphertextCount: Int {
+    package var ciphertextCount: Int {
         switch self {
         case .add, .sub, .multiply: 2
         default: 1
@@ -38,20 +38,20 @@ public enum EvaluatorOperation: String, CaseIterable, Sendable {
     }
 
     /// Whether the operation takes a plaintext operand.
-    public var needsPlaintext: Bool { self == .multiplyPlain || self == .addPlain || self == .subPlain }
+    package var needsPlaintext: Bool { self == .multiplyPlain || self == .addPlain || self == .subPlain }
 
     /// The operands of one operation; which are required depends on the operation.
-    public struct Operands: Sendable {
+    package struct Operands: Sendable {
         /// One or two ciphertexts.
-        public var ciphertexts: [Ciphertext]
+        package var ciphertexts: [Ciphertext]
         /// The plaintext of the `-plain` operations.
-        public var plain: Plaintext?
+        package var plain: Plaintext?
         /// Relinearization keys for `relinearize`.
-        public var relinKeys: RelinKeys?
+        package var relinKeys: RelinKeys?
         /// Galois keys for `rotate` and `conjugate`.
-        public var galoisKeys: GaloisKeys?
+        package var galoisKeys: GaloisKeys?
         /// The rotation step for `rotate`.
-        public var steps: Int?
+        package var steps: Int?
 
         /// Operands for an operation.
         /// - Parameters:
@@ -60,7 +60,7 @@ public enum EvaluatorOperation: String, CaseIterable, Sendable {
         ///   - relinKeys: relinearization keys, if any.
         ///   - galoisKeys: Galois keys, if any.
         ///   - steps: the rotation step, if any.
-        public init(
+        package init(
             ciphertexts: [Ciphertext], plain: Plaintext? = nil, relinKeys: RelinKeys? = nil,
             galoisKeys: GaloisKeys? = nil, steps: Int? = nil
         ) {
@@ -78,7 +78,7 @@ public enum EvaluatorOperation: String, CaseIterable, Sendable {
     ///   - operands: the inputs.
     /// - Returns: the result ciphertext.
     /// - Throws: ``CKKSError/invalidArgument(_:)`` naming a missing operand, or what the operation throws.
-    public func apply(_ evaluator: Evaluator, _ operands: Operands) throws -> Ciphertext {
+    package func apply(_ evaluator: Evaluator, _ operands: Operands) throws -> Ciphertext {
         guard operands.ciphertexts.count == ciphertextCount else {
             throw CKKSError.invalidArgument(
                 "\(rawValue) takes \(ciphertextCount) ciphertext(s), got \(operands.ciphertexts.count)")

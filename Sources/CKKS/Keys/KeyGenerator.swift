@@ -81,7 +81,8 @@ public struct KeyGenerator: Sendable {
             for c in 0..<n {
                 key.data[i * n + c] = q.addMod(key.data[i * n + c], q.multiplyMod(factor, newKey[i * n + c]))
             }
-            key.seed = seed
+            // Only c0 changed, so c1 is still the seed's expansion.
+            key.setSeedUnchecked(seed)
             return PublicKey(data: key)
         }
     }

@@ -4,25 +4,25 @@
 /// needs (depth 0, node offsets, `xof_length`) can be expressed; the ordinary unkeyed or keyed hash is
 /// ``init(digestByteCount:key:)``.
 /// - Note: SEAL: util/blake2b.c, util/blake2xb.c (reference BLAKE2 code).
-public struct Blake2b: Sendable {
+package struct Blake2b: Sendable {
     /// Bytes per compression block.
-    public static let blockByteCount = 128
+    package static let blockByteCount = 128
     /// The longest digest (and key) BLAKE2b supports, in bytes.
-    public static let maxDigestByteCount = 64
+    package static let maxDigestByteCount = 64
 
     private var h: Blake2bCompression.Words
     private var buffer: [UInt8]
     private var bufferCount = 0
     private var byteCounter: UInt128 = 0
     /// The digest length this hasher produces, in bytes (1...64).
-    public let digestByteCount: Int
+    package let digestByteCount: Int
 
     /// A BLAKE2b hasher for a plain (sequential-mode) hash, optionally keyed (MAC mode).
     /// - Parameters:
     ///   - digestByteCount: 1...64.
     ///   - key: 0...64 bytes; an empty key is the unkeyed hash.
     /// - Throws: ``CKKSError/invalidArgument(_:)`` for an out-of-range length.
-    public init(digestByteCount: Int = 64, key: [UInt8] = []) throws {
+    package init(digestByteCount: Int = 64, key: [UInt8] = []) throws {
         guard (1...Self.maxDigestByteCount).contains(digestByteCount) else {
             throw CKKSError.invalidArgument("BLAKE2b digest length \(digestByteCount) is not in 1...64")
         }
@@ -62,12 +62,12 @@ public struct Blake2b: Sendable {
     }
 
     /// Absorbs bytes.
-    public mutating func update(_ bytes: [UInt8]) {
+    package mutating func update(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { update($0) }
     }
 
     /// Absorbs bytes from raw memory.
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count {
@@ -95,7 +95,7 @@ public struct Blake2b: Sendable {
     }
 
     /// Finishes the hash and returns the `digestByteCount`-byte digest.
-    public mutating func finalize() -> [UInt8] {
+    package mutating func finalize() -> [UInt8] {
         byteCounter &+= UInt128(bufferCount)
         for i in bufferCount..<Self.blockByteCount { buffer[i] = 0 }
         buffer.withUnsafeBytes { compressBlock($0.baseAddress, isFinal: true) }
@@ -116,7 +116,7 @@ public struct Blake2b: Sendable {
     ///   - key: 0...64 bytes.
     /// - Returns: The digest.
     /// - Throws: ``CKKSError/invalidArgument(_:)`` for an out-of-range length.
-    public static func hash(_ bytes: [UInt8], digestByteCount: Int = 64, key: [UInt8] = []) throws -> [UInt8] {
+    package static func hash(_ bytes: [UInt8], digestByteCount: Int = 64, key: [UInt8] = []) throws -> [UInt8] {
         var hasher = try Blake2b(digestByteCount: digestByteCount, key: key)
         hasher.update(bytes)
         return hasher.finalize()

@@ -3,14 +3,14 @@
 /// The root hash is a keyed BLAKE2b-512 whose parameter block also carries `xof_length`; output block i is an
 /// unkeyed BLAKE2b of the root hash with `node_offset` i, `leaf_length` and `inner_length` 64, depth 0.
 /// - Note: SEAL: util/blake2xb.c `blake2xb`, randomgen.cpp `Blake2xbPRNG::refill_buffer`.
-public enum Blake2xb {
+package enum Blake2xb {
     /// BLAKE2Xb with `outputByteCount` bytes of output (1 ... 2^32 - 1).
     /// - Parameters:
     ///   - message: the input.
     ///   - key: 0...64 bytes.
     ///   - outputByteCount: the XOF length, which also enters every parameter block.
     /// - Returns: The output bytes.
-    public static func hash(_ message: [UInt8], key: [UInt8], outputByteCount: Int) -> [UInt8] {
+    package static func hash(_ message: [UInt8], key: [UInt8], outputByteCount: Int) -> [UInt8] {
         assert(key.count <= 64 && outputByteCount > 0 && outputByteCount <= Int(UInt32.max))
         let xof = UInt32(truncatingIfNeeded: outputByteCount)
         var parameters = [UInt8](repeating: 0, count: 64)

@@ -1,8 +1,8 @@
 /// The Keccak-f[1600] permutation and SHAKE256 (FIPS 202), for SEAL's `Shake256PRNG`.
 /// - Note: SEAL: util/fips202.c.
-public enum SHAKE256 {
+package enum SHAKE256 {
     /// The sponge rate of SHAKE256 in bytes.
-    public static let rateByteCount = 136
+    package static let rateByteCount = 136
 
     static let roundConstants: [UInt64] = [
         0x0000_0000_0000_0001, 0x0000_0000_0000_8082, 0x8000_0000_0000_808a, 0x8000_0000_8000_8000,
@@ -68,7 +68,7 @@ public enum SHAKE256 {
     /// - Parameters:
     ///   - message: the input bytes.
     ///   - output: where the squeezed bytes go.
-    public static func hash(_ message: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) {
+    package static func hash(_ message: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) {
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 25) { state in
             state.initialize(repeating: 0)
             let lanes = UnsafeMutableRawBufferPointer(state)
@@ -101,7 +101,7 @@ public enum SHAKE256 {
     ///   - message: the input bytes.
     ///   - outputByteCount: how many bytes to squeeze.
     /// - Returns: The output bytes.
-    public static func hash(_ message: [UInt8], outputByteCount: Int) -> [UInt8] {
+    package static func hash(_ message: [UInt8], outputByteCount: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: outputByteCount)
         message.withUnsafeBytes { m in out.withUnsafeMutableBytes { hash(m, into: $0) } }
         return out

@@ -6,7 +6,7 @@ import NTT
 /// The consumption order of the random stream is part of the contract: with the same generator state these
 /// produce SEAL's words exactly, which is what seeded objects and fixed-seed key generation depend on.
 /// - Note: SEAL: util/rlwe.cpp `sample_poly_uniform`, `sample_poly_ternary`, `sample_poly_cbd`.
-public enum RLWESampler {
+package enum RLWESampler {
     /// Uniform residues (`sample_poly_uniform`): first `8 * degree * moduli.count` bytes in bulk, then per row
     /// each word w >= M_j = (2^64 - 1) - ((2^64 - 1) mod q_j) - 1 is replaced by the *next* 64-bit draw until
     /// it is below M_j; the stored value is w mod q_j.
@@ -15,7 +15,7 @@ public enum RLWESampler {
     ///   - degree: the ring degree N.
     ///   - moduli: the primes of the level.
     ///   - rng: the stream to consume.
-    public static func sampleUniform(
+    package static func sampleUniform(
         into destination: UnsafeMutableBufferPointer<UInt64>, degree: Int, moduli: [Modulus],
         using rng: inout some UniformRandomGenerator
     ) {
@@ -38,7 +38,7 @@ public enum RLWESampler {
     ///   - degree: the ring degree N.
     ///   - moduli: the primes of the level.
     ///   - rng: the stream to consume.
-    public static func sampleUniformSEAL35(
+    package static func sampleUniformSEAL35(
         into destination: UnsafeMutableBufferPointer<UInt64>, degree: Int, moduli: [Modulus],
         using rng: inout some UniformRandomGenerator
     ) {
@@ -55,7 +55,7 @@ public enum RLWESampler {
     ///   - degree: the ring degree N.
     ///   - moduli: the primes of the level.
     ///   - rng: the stream to consume.
-    public static func sampleUniformSEAL34(
+    package static func sampleUniformSEAL34(
         into destination: UnsafeMutableBufferPointer<UInt64>, degree: Int, moduli: [Modulus],
         using rng: inout some UniformRandomGenerator
     ) {
@@ -89,7 +89,7 @@ public enum RLWESampler {
     ///   - degree: the ring degree N.
     ///   - moduli: the primes.
     ///   - rng: the stream to consume.
-    public static func sampleTernary(
+    package static func sampleTernary(
         into destination: UnsafeMutableBufferPointer<UInt64>, degree: Int, moduli: [Modulus],
         using rng: inout some UniformRandomGenerator
     ) {
@@ -123,7 +123,7 @@ public enum RLWESampler {
     ///   - degree: the ring degree N.
     ///   - moduli: the primes.
     ///   - rng: the stream to consume.
-    public static func sampleCenteredBinomial(
+    package static func sampleCenteredBinomial(
         into destination: UnsafeMutableBufferPointer<UInt64>, degree: Int, moduli: [Modulus],
         using rng: inout some UniformRandomGenerator
     ) {
@@ -158,7 +158,7 @@ extension RLWESampler {
     ///   - moduli: the primes.
     ///   - rng: the stream to consume.
     /// - Returns: `degree * moduli.count` words.
-    public static func uniform(degree: Int, moduli: [Modulus], using rng: inout some UniformRandomGenerator)
+    package static func uniform(degree: Int, moduli: [Modulus], using rng: inout some UniformRandomGenerator)
         -> [UInt64]
     {
         filled(degree * moduli.count) { sampleUniform(into: $0, degree: degree, moduli: moduli, using: &rng) }
@@ -170,7 +170,7 @@ extension RLWESampler {
     ///   - moduli: the primes.
     ///   - rng: the stream to consume.
     /// - Returns: `degree * moduli.count` words.
-    public static func ternary(degree: Int, moduli: [Modulus], using rng: inout some UniformRandomGenerator)
+    package static func ternary(degree: Int, moduli: [Modulus], using rng: inout some UniformRandomGenerator)
         -> [UInt64]
     {
         filled(degree * moduli.count) { sampleTernary(into: $0, degree: degree, moduli: moduli, using: &rng) }
@@ -182,7 +182,7 @@ extension RLWESampler {
     ///   - moduli: the primes.
     ///   - rng: the stream to consume.
     /// - Returns: `degree * moduli.count` words.
-    public static func centeredBinomial(
+    package static func centeredBinomial(
         degree: Int, moduli: [Modulus], using rng: inout some UniformRandomGenerator
     ) -> [UInt64] {
         filled(degree * moduli.count) {

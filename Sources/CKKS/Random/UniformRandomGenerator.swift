@@ -39,7 +39,7 @@ public struct PRNGSeed: Sendable, Hashable {
     /// A seed drawn as the next 64 bytes of `rng`: how SEAL's symmetric encryption takes the public seed of c1
     /// from its bootstrap PRNG (`encrypt_zero_symmetric`); the rest of that stream then feeds the noise.
     /// - Parameter rng: the bootstrap generator; advanced by 64 bytes.
-    public init(drawingFrom rng: inout some UniformRandomGenerator) {
+    package init(drawingFrom rng: inout some UniformRandomGenerator) {
         self.init(unchecked: (0..<Self.wordCount).map { _ in rng.nextUInt64() })
     }
 
@@ -77,7 +77,7 @@ public struct UniformRandomGeneratorInfo: Sendable, Hashable {
     /// A fresh generator that replays this stream from its start (`make_prng`).
     /// - Returns: A BLAKE2Xb or SHAKE256 generator.
     /// - Throws: ``CKKSError/invalidData(object:reason:)`` for `unknown`.
-    public func makeGenerator() throws -> SEALPRNG {
+    package func makeGenerator() throws -> SEALPRNG {
         guard type != .unknown else {
             throw CKKSError.invalidData(object: "PRNG info", reason: "prng_type is unknown")
         }
@@ -91,7 +91,7 @@ public struct UniformRandomGeneratorInfo: Sendable, Hashable {
 /// a little-endian word, as SEAL's `RandomToStandardAdapter` does, and a bulk ``generate(into:)`` takes the
 /// next `count` bytes. The samplers in ``RLWESampler`` rely on this exact consumption order.
 /// - Note: SEAL: randomgen.h `UniformRandomGenerator`.
-public protocol UniformRandomGenerator: RandomNumberGenerator {
+package protocol UniformRandomGenerator: RandomNumberGenerator {
     /// The kind and seed that recreate this stream from its start (`info()`).
     var info: UniformRandomGeneratorInfo { get }
 
@@ -102,7 +102,7 @@ public protocol UniformRandomGenerator: RandomNumberGenerator {
 extension UniformRandomGenerator {
     /// The next 4 bytes as a little-endian `UInt32` (one draw of SEAL's `RandomToStandardAdapter`).
     @inlinable
-    public mutating func nextUInt32() -> UInt32 {
+    package mutating func nextUInt32() -> UInt32 {
         var value: UInt32 = 0
         withUnsafeMutableBytes(of: &value) { generate(into: $0) }
         return UInt32(littleEndian: value)
@@ -110,7 +110,7 @@ extension UniformRandomGenerator {
 
     /// The next 8 bytes as a little-endian `UInt64`.
     @inlinable
-    public mutating func nextUInt64() -> UInt64 {
+    package mutating func nextUInt64() -> UInt64 {
         var value: UInt64 = 0
         withUnsafeMutableBytes(of: &value) { generate(into: $0) }
         return UInt64(littleEndian: value)
@@ -118,12 +118,12 @@ extension UniformRandomGenerator {
 
     /// `RandomNumberGenerator` conformance: the next 8 bytes as a little-endian `UInt64`.
     @inlinable
-    public mutating func next() -> UInt64 { nextUInt64() }
+    package mutating func next() -> UInt64 { nextUInt64() }
 
     /// The next `count` bytes of the stream.
     /// - Parameter count: how many bytes.
     /// - Returns: The bytes.
-    public mutating func generate(byteCount count: Int) -> [UInt8] {
+    package mutating func generate(byteCount count: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
         out.withUnsafeMutableBytes { generate(into: $0) }
         return out
@@ -136,12 +136,12 @@ extension UniformRandomGenerator {
 /// A value type: a copy replays the same stream, which tests use deliberately; fresh randomness comes from a
 /// fresh seed (``UniformRandomGeneratorFactory/create()``).
 /// - Note: SEAL: randomgen.cpp `UniformRandomGenerator::generate`, `Blake2xbPRNG`, `Shake256PRNG`.
-public struct SEALPRNG: UniformRandomGenerator, Sendable {
+package struct SEALPRNG: UniformRandomGenerator, Sendable {
     /// Bytes produced per refill (`buffer_size_`).
-    public static let blockByteCount = 4096
+    package static let blockByteCount = 4096
 
     /// The kind and seed of this stream.
-    public let info: UniformRandomGeneratorInfo
+    package let info: UniformRandomGeneratorInfo
     private var buffer: [UInt8]
     private var head: Int
     private var counter: UInt64 = 0
@@ -152,7 +152,7 @@ public struct SEALPRNG: UniformRandomGenerator, Sendable {
     ///   - type: `.blake2xb` or `.shake256` (`.unknown` behaves as `.blake2xb`; use
     ///     ``UniformRandomGeneratorInfo/makeGenerator()`` to reject it).
     ///   - seed: the 64-byte seed.
-    public init(type: PRNGType, seed: PRNGSeed) {
+    package init(type: PRNGType, seed: PRNGSeed) {
         info = UniformRandomGeneratorInfo(type: type == .unknown ? .blake2xb : type, seed: seed)
         seedBytes = seed.bytes
         buffer = [UInt8](repeating: 0, count: Self.blockByteCount)
@@ -161,12 +161,12 @@ public struct SEALPRNG: UniformRandomGenerator, Sendable {
 
     /// A generator seeded once from the operating system's CSPRNG; all further output is computed in user space.
     /// - Parameter type: the PRNG kind (BLAKE2Xb by default, as SEAL).
-    public init(type: PRNGType = .blake2xb) {
+    package init(type: PRNGType = .blake2xb) {
         self.init(type: type, seed: .random())
     }
 
     /// Fills `destination` with the next bytes of the stream.
-    public mutating func generate(into destination: UnsafeMutableRawBufferPointer) {
+    package mutating func generate(into destination: UnsafeMutableRawBufferPointer) {
         var written = 0
         while written < destination.count {
             if head == Self.blockByteCount {
@@ -227,14 +227,14 @@ public struct UniformRandomGeneratorFactory: Sendable {
 
     /// A new generator (`create()`).
     /// - Returns: A generator at the start of its stream.
-    public func create() -> SEALPRNG {
+    package func create() -> SEALPRNG {
         SEALPRNG(type: type, seed: defaultSeed ?? .random())
     }
 
     /// A new generator with an explicit seed (`create(seed)`).
     /// - Parameter seed: the seed.
     /// - Returns: A generator at the start of that seed's stream.
-    public func create(seed: PRNGSeed) -> SEALPRNG {
+    package func create(seed: PRNGSeed) -> SEALPRNG {
         SEALPRNG(type: type, seed: seed)
     }
 }

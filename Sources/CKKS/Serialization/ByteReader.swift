@@ -1,14 +1,14 @@
 /// Reads little-endian fields from bytes with bounds checks; every failure is a ``CKKSError`` naming the
 /// object being read, never a crash. Fields need no alignment (SEAL writes them packed).
-public struct ByteReader: Sendable {
+package struct ByteReader: Sendable {
     /// The bytes being read.
-    public let bytes: [UInt8]
+    package let bytes: [UInt8]
     /// The next byte to read.
-    public private(set) var offset: Int
+    package private(set) var offset: Int
     /// One past the last readable byte.
-    public let end: Int
+    package let end: Int
     /// What is being read, for error messages ("ciphertext", "secret key", ...).
-    public var object: String
+    package var object: String
 
     /// A reader over `bytes[start..<end]`.
     /// - Parameters:
@@ -16,7 +16,7 @@ public struct ByteReader: Sendable {
     ///   - object: what is being read, for error messages.
     ///   - start: the first byte (default 0).
     ///   - end: one past the last byte (default the buffer's end).
-    public init(_ bytes: [UInt8], object: String, start: Int = 0, end: Int? = nil) {
+    package init(_ bytes: [UInt8], object: String, start: Int = 0, end: Int? = nil) {
         self.bytes = bytes
         self.object = object
         self.offset = max(0, min(start, bytes.count))
@@ -24,31 +24,31 @@ public struct ByteReader: Sendable {
     }
 
     /// Bytes left to read.
-    public var remaining: Int { end - offset }
+    package var remaining: Int { end - offset }
 
     /// Throws ``CKKSError/truncated(object:needed:available:)`` unless `count` more bytes are available.
-    public func require(_ count: Int) throws {
+    package func require(_ count: Int) throws {
         guard count >= 0, count <= remaining else {
             throw CKKSError.truncated(object: object, needed: count, available: remaining)
         }
     }
 
     /// Reads one byte.
-    public mutating func readUInt8() throws -> UInt8 {
+    package mutating func readUInt8() throws -> UInt8 {
         try require(1)
         defer { offset += 1 }
         return bytes[offset]
     }
 
     /// Reads a little-endian 16-bit word.
-    public mutating func readUInt16() throws -> UInt16 {
+    package mutating func readUInt16() throws -> UInt16 {
         try require(2)
         defer { offset += 2 }
         return UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
     }
 
     /// Reads a little-endian 32-bit word.
-    public mutating func readUInt32() throws -> UInt32 {
+    package mutating func readUInt32() throws -> UInt32 {
         try require(4)
         let value = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self) }
         offset += 4
@@ -56,7 +56,7 @@ public struct ByteReader: Sendable {
     }
 
     /// Reads a little-endian 64-bit word.
-    public mutating func readUInt64() throws -> UInt64 {
+    package mutating func readUInt64() throws -> UInt64 {
         try require(8)
         let value = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self) }
         offset += 8
@@ -64,7 +64,7 @@ public struct ByteReader: Sendable {
     }
 
     /// Reads a 64-bit size field and checks that it fits in `Int`.
-    public mutating func readCount(_ field: String) throws -> Int {
+    package mutating func readCount(_ field: String) throws -> Int {
         let value = try readUInt64()
         guard let count = Int(exactly: value) else {
             throw CKKSError.invalidData(object: object, reason: "\(field) \(value) is too large")
@@ -73,11 +73,11 @@ public struct ByteReader: Sendable {
     }
 
     /// Reads an IEEE double from its little-endian bit pattern.
-    public mutating func readDouble() throws -> Double { Double(bitPattern: try readUInt64()) }
+    package mutating func readDouble() throws -> Double { Double(bitPattern: try readUInt64()) }
 
     /// Reads `count` little-endian words, checking first that they are all there (so a corrupt count cannot
     /// cause a huge allocation).
-    public mutating func readWords(_ count: Int) throws -> [UInt64] {
+    package mutating func readWords(_ count: Int) throws -> [UInt64] {
         try readWords(count, reservingCapacity: count)
     }
 
@@ -105,14 +105,14 @@ public struct ByteReader: Sendable {
     }
 
     /// Reads `count` raw bytes.
-    public mutating func readBytes(_ count: Int) throws -> [UInt8] {
+    package mutating func readBytes(_ count: Int) throws -> [UInt8] {
         try require(count)
         defer { offset += count }
         return Array(bytes[offset..<offset + count])
     }
 
     /// Skips `count` bytes.
-    public mutating func skip(_ count: Int) throws {
+    package mutating func skip(_ count: Int) throws {
         try require(count)
         offset += count
     }

@@ -1,4 +1,26 @@
-extension Ciphertext: SEALLoadable {
+extension Ciphertext: SEALMembersLoadable {
+    /// The ciphertext's SEAL bytes (``SEALSerializable/serialized(version:comprMode:)``).
+    /// - Parameters:
+    ///   - version: header version (SEAL 4.1 by default).
+    ///   - comprMode: compression (none by default).
+    /// - Returns: The serialized ciphertext.
+    /// - Throws: ``CKKSError/invalidArgument(_:)`` if the compressor fails.
+    public func serialized(version: SEALVersion = .defaultForWriting, comprMode: ComprMode = .none) throws
+        -> [UInt8]
+    {
+        try sealBytes(version: version, comprMode: comprMode)
+    }
+
+    /// Loads ciphertext from SEAL bytes (``SEALLoadable/init(serialized:range:context:)``).
+    /// - Parameters:
+    ///   - bytes: the buffer.
+    ///   - range: where the serialized object lies, nothing after it.
+    ///   - context: the parameters it must belong to.
+    /// - Throws: ``CKKSError`` naming the problem.
+    public init(serialized bytes: [UInt8], range: Range<Int>, context: CKKSContext) throws {
+        self = try Self.sealLoad(bytes, range: range, context: context)
+    }
+
     /// "ciphertext".
     public static var objectName: String { "ciphertext" }
 
@@ -6,7 +28,7 @@ extension Ciphertext: SEALLoadable {
     /// SEAL 4.x) and the words as a DynArray: 113 + 8 size N k bytes. When ``isSeeded``, the DynArray holds only
     /// c0 and the 81-byte PRNG info follows (113 + 8Nk + 81 bytes), as SEAL writes seeded ciphertexts.
     /// - Note: SEAL: ciphertext.cpp `Ciphertext::save_members`.
-    public func saveMembers(into writer: inout ByteWriter, version: SEALVersion) {
+    package func saveMembers(into writer: inout ByteWriter, version: SEALVersion) {
         writer.write(words: parmsID.words)
         writer.write(UInt8(isNTTForm ? 1 : 0))
         writer.write(UInt64(size))
@@ -27,14 +49,14 @@ extension Ciphertext: SEALLoadable {
     /// - Throws: ``CKKSError`` for an unknown parms_id, N or k not those of the level, a size outside
     ///   {0, 2...16}, coefficient form, a bad scale, a correction factor other than 1, a word count that is
     ///   neither full nor seeded, an unknown PRNG type, or an unreduced word.
-    public static func loadMembers(from reader: inout ByteReader, header: SEALHeader, context: CKKSContext) throws
+    package static func loadMembers(from reader: inout ByteReader, header: SEALHeader, context: CKKSContext) throws
         -> Ciphertext
     {
         try load(from: &reader, header: header, context: context, object: objectName, keyLevel: false)
     }
 
     /// A ciphertext of up to 16 polynomials at the first data level.
-    public static func maxMemberByteCount(context: CKKSContext) -> Int {
+    package static func maxMemberByteCount(context: CKKSContext) -> Int {
         SEALSerialization.ciphertextMemberBound(
             degree: context.parameters.polyModulusDegree, limbs: context.firstContextData.coeffModulus.count,
             size: 16)
@@ -91,10 +113,11 @@ extension Ciphertext: SEALLoadable {
             seed = info
         }
         try SEALValidation.reduced(data, degree: degree, moduli: level.coeffModulus.map(\.value), object: object)
+        // Every field was validated above and c1 was expanded from `seed` right here.
         var ciphertext = Ciphertext(
-            parmsID: parmsID, size: size, polyModulusDegree: degree, coeffModulusSize: limbs, scale: scale,
-            isNTTForm: isNTTForm, correctionFactor: correctionFactor, data: data)
-        ciphertext.seed = seed
+            unchecked: parmsID, size: size, polyModulusDegree: degree, coeffModulusSize: limbs, scale: scale,
+            data: data)
+        ciphertext.setSeedUnchecked(seed)
         return ciphertext
     }
 
@@ -122,19 +145,41 @@ extension Ciphertext: SEALLoadable {
     }
 }
 
-extension PublicKey: SEALLoadable {
+extension PublicKey: SEALMembersLoadable {
+    /// The public key's SEAL bytes (``SEALSerializable/serialized(version:comprMode:)``).
+    /// - Parameters:
+    ///   - version: header version (SEAL 4.1 by default).
+    ///   - comprMode: compression (none by default).
+    /// - Returns: The serialized public key.
+    /// - Throws: ``CKKSError/invalidArgument(_:)`` if the compressor fails.
+    public func serialized(version: SEALVersion = .defaultForWriting, comprMode: ComprMode = .none) throws
+        -> [UInt8]
+    {
+        try sealBytes(version: version, comprMode: comprMode)
+    }
+
+    /// Loads public key from SEAL bytes (``SEALLoadable/init(serialized:range:context:)``).
+    /// - Parameters:
+    ///   - bytes: the buffer.
+    ///   - range: where the serialized object lies, nothing after it.
+    ///   - context: the parameters it must belong to.
+    /// - Throws: ``CKKSError`` naming the problem.
+    public init(serialized bytes: [UInt8], range: Range<Int>, context: CKKSContext) throws {
+        self = try Self.sealLoad(bytes, range: range, context: context)
+    }
+
     /// "public key".
     public static var objectName: String { "public key" }
 
     /// Writes the key exactly as its ``Ciphertext`` (seeded when the ciphertext carries its seed).
     /// - Note: SEAL: publickey.h `PublicKey::save_members`.
-    public func saveMembers(into writer: inout ByteWriter, version: SEALVersion) {
+    package func saveMembers(into writer: inout ByteWriter, version: SEALVersion) {
         data.saveMembers(into: &writer, version: version)
     }
 
     /// Parses a public key: a size-2 NTT-form ciphertext at the key parms_id.
     /// - Throws: ``CKKSError`` as for a ciphertext, or for another level or size.
-    public static func loadMembers(from reader: inout ByteReader, header: SEALHeader, context: CKKSContext) throws
+    package static func loadMembers(from reader: inout ByteReader, header: SEALHeader, context: CKKSContext) throws
         -> PublicKey
     {
         let ciphertext = try Ciphertext.load(
@@ -146,7 +191,7 @@ extension PublicKey: SEALLoadable {
     }
 
     /// A size-2 ciphertext at the key level.
-    public static func maxMemberByteCount(context: CKKSContext) -> Int {
+    package static func maxMemberByteCount(context: CKKSContext) -> Int {
         SEALSerialization.ciphertextMemberBound(
             degree: context.parameters.polyModulusDegree, limbs: context.keyContextData.coeffModulus.count, size: 2)
     }

@@ -1,13 +1,25 @@
 import NTT
 
-extension EncryptionParameters: SEALSerializable {
+extension EncryptionParameters: SEALMembersWritable {
+    /// The parameters' SEAL bytes (``SEALSerializable/serialized(version:comprMode:)``).
+    /// - Parameters:
+    ///   - version: header version (SEAL 4.1 by default).
+    ///   - comprMode: compression (none by default).
+    /// - Returns: The serialized parameters.
+    /// - Throws: ``CKKSError/invalidArgument(_:)`` if the compressor fails.
+    public func serialized(version: SEALVersion = .defaultForWriting, comprMode: ComprMode = .none) throws
+        -> [UInt8]
+    {
+        try sealBytes(version: version, comprMode: comprMode)
+    }
+
     /// "encryption parameters".
     public static var objectName: String { "encryption parameters" }
 
     /// Writes scheme (u8, 2 = CKKS), N (u64), k (u64), k Modulus objects and the plain modulus 0 as a Modulus
     /// object: 16 + 17 + 24k + 24 bytes in all.
     /// - Note: SEAL: encryptionparams.cpp `EncryptionParameters::save_members`.
-    public func saveMembers(into writer: inout ByteWriter, version: SEALVersion) {
+    package func saveMembers(into writer: inout ByteWriter, version: SEALVersion) {
         writer.write(Self.ckksSchemeByte)
         writer.write(UInt64(polyModulusDegree))
         writer.write(UInt64(coeffModulus.count))

@@ -1,11 +1,33 @@
-extension KSwitchKeys: SEALLoadable {
+extension KSwitchKeys: SEALMembersLoadable {
+    /// The key-switching keys's SEAL bytes (``SEALSerializable/serialized(version:comprMode:)``).
+    /// - Parameters:
+    ///   - version: header version (SEAL 4.1 by default).
+    ///   - comprMode: compression (none by default).
+    /// - Returns: The serialized key-switching keys.
+    /// - Throws: ``CKKSError/invalidArgument(_:)`` if the compressor fails.
+    public func serialized(version: SEALVersion = .defaultForWriting, comprMode: ComprMode = .none) throws
+        -> [UInt8]
+    {
+        try sealBytes(version: version, comprMode: comprMode)
+    }
+
+    /// Loads key-switching keys from SEAL bytes (``SEALLoadable/init(serialized:range:context:)``).
+    /// - Parameters:
+    ///   - bytes: the buffer.
+    ///   - range: where the serialized object lies, nothing after it.
+    ///   - context: the parameters it must belong to.
+    /// - Throws: ``CKKSError`` naming the problem.
+    public init(serialized bytes: [UInt8], range: Range<Int>, context: CKKSContext) throws {
+        self = try Self.sealLoad(bytes, range: range, context: context)
+    }
+
     /// "key-switching keys".
     public static var objectName: String { "key-switching keys" }
 
     /// Writes parms_id (32), the outer count (u64), then per entry its key count (u64) and that many complete
     /// ``PublicKey`` objects, each with its own uncompressed header.
     /// - Note: SEAL: kswitchkeys.cpp `KSwitchKeys::save_members`.
-    public func saveMembers(into writer: inout ByteWriter, version: SEALVersion) throws {
+    package func saveMembers(into writer: inout ByteWriter, version: SEALVersion) throws {
         writer.write(words: parmsID.words)
         writer.write(UInt64(data.count))
         for keys in data {
@@ -17,14 +39,14 @@ extension KSwitchKeys: SEALLoadable {
     /// Parses key-switching keys at the key level; each non-empty entry must hold one public key per prime of
     /// the first data level.
     /// - Throws: ``CKKSError`` for another parms_id, a wrong key count, or an invalid public key.
-    public static func loadMembers(from reader: inout ByteReader, header: SEALHeader, context: CKKSContext) throws
+    package static func loadMembers(from reader: inout ByteReader, header: SEALHeader, context: CKKSContext) throws
         -> KSwitchKeys
     {
         try load(from: &reader, context: context, object: objectName)
     }
 
     /// Up to N key lists (as many as Galois elements), each of one public key per prime of the first data level.
-    public static func maxMemberByteCount(context: CKKSContext) -> Int {
+    package static func maxMemberByteCount(context: CKKSContext) -> Int {
         memberBound(lists: context.parameters.polyModulusDegree, context: context)
     }
 
@@ -68,41 +90,85 @@ extension KSwitchKeys: SEALLoadable {
     }
 }
 
-extension RelinKeys: SEALLoadable {
+extension RelinKeys: SEALMembersLoadable {
+    /// The relinearization keys's SEAL bytes (``SEALSerializable/serialized(version:comprMode:)``).
+    /// - Parameters:
+    ///   - version: header version (SEAL 4.1 by default).
+    ///   - comprMode: compression (none by default).
+    /// - Returns: The serialized relinearization keys.
+    /// - Throws: ``CKKSError/invalidArgument(_:)`` if the compressor fails.
+    public func serialized(version: SEALVersion = .defaultForWriting, comprMode: ComprMode = .none) throws
+        -> [UInt8]
+    {
+        try sealBytes(version: version, comprMode: comprMode)
+    }
+
+    /// Loads relinearization keys from SEAL bytes (``SEALLoadable/init(serialized:range:context:)``).
+    /// - Parameters:
+    ///   - bytes: the buffer.
+    ///   - range: where the serialized object lies, nothing after it.
+    ///   - context: the parameters it must belong to.
+    /// - Throws: ``CKKSError`` naming the problem.
+    public init(serialized bytes: [UInt8], range: Range<Int>, context: CKKSContext) throws {
+        self = try Self.sealLoad(bytes, range: range, context: context)
+    }
+
     /// "relinearization keys".
     public static var objectName: String { "relinearization keys" }
 
     /// Writes the underlying ``KSwitchKeys`` (RelinKeys adds no fields).
-    public func saveMembers(into writer: inout ByteWriter, version: SEALVersion) throws {
+    package func saveMembers(into writer: inout ByteWriter, version: SEALVersion) throws {
         try keys.saveMembers(into: &writer, version: version)
     }
 
     /// Parses relinearization keys as ``KSwitchKeys``.
     /// - Throws: ``CKKSError`` as for key-switching keys.
-    public static func loadMembers(from reader: inout ByteReader, header: SEALHeader, context: CKKSContext) throws
+    package static func loadMembers(from reader: inout ByteReader, header: SEALHeader, context: CKKSContext) throws
         -> RelinKeys
     {
         RelinKeys(keys: try KSwitchKeys.load(from: &reader, context: context, object: objectName))
     }
 
     /// Keys for s² through s^15 (``KeyGenerator/maxRelinKeyPower``).
-    public static func maxMemberByteCount(context: CKKSContext) -> Int {
+    package static func maxMemberByteCount(context: CKKSContext) -> Int {
         KSwitchKeys.memberBound(lists: KeyGenerator.maxRelinKeyPower - 1, context: context)
     }
 }
 
-extension GaloisKeys: SEALLoadable {
+extension GaloisKeys: SEALMembersLoadable {
+    /// The Galois keys's SEAL bytes (``SEALSerializable/serialized(version:comprMode:)``).
+    /// - Parameters:
+    ///   - version: header version (SEAL 4.1 by default).
+    ///   - comprMode: compression (none by default).
+    /// - Returns: The serialized Galois keys.
+    /// - Throws: ``CKKSError/invalidArgument(_:)`` if the compressor fails.
+    public func serialized(version: SEALVersion = .defaultForWriting, comprMode: ComprMode = .none) throws
+        -> [UInt8]
+    {
+        try sealBytes(version: version, comprMode: comprMode)
+    }
+
+    /// Loads Galois keys from SEAL bytes (``SEALLoadable/init(serialized:range:context:)``).
+    /// - Parameters:
+    ///   - bytes: the buffer.
+    ///   - range: where the serialized object lies, nothing after it.
+    ///   - context: the parameters it must belong to.
+    /// - Throws: ``CKKSError`` naming the problem.
+    public init(serialized bytes: [UInt8], range: Range<Int>, context: CKKSContext) throws {
+        self = try Self.sealLoad(bytes, range: range, context: context)
+    }
+
     /// "Galois keys".
     public static var objectName: String { "Galois keys" }
 
     /// Writes the underlying ``KSwitchKeys`` (GaloisKeys adds no fields).
-    public func saveMembers(into writer: inout ByteWriter, version: SEALVersion) throws {
+    package func saveMembers(into writer: inout ByteWriter, version: SEALVersion) throws {
         try keys.saveMembers(into: &writer, version: version)
     }
 
     /// Parses Galois keys as ``KSwitchKeys``; the outer list may be at most N long (elements are below 2N).
     /// - Throws: ``CKKSError`` as for key-switching keys, or for an outer list longer than N.
-    public static func loadMembers(from reader: inout ByteReader, header: SEALHeader, context: CKKSContext) throws
+    package static func loadMembers(from reader: inout ByteReader, header: SEALHeader, context: CKKSContext) throws
         -> GaloisKeys
     {
         let keys = try KSwitchKeys.load(from: &reader, context: context, object: objectName)
@@ -115,7 +181,7 @@ extension GaloisKeys: SEALLoadable {
     }
 
     /// Up to N key lists.
-    public static func maxMemberByteCount(context: CKKSContext) -> Int {
+    package static func maxMemberByteCount(context: CKKSContext) -> Int {
         KSwitchKeys.maxMemberByteCount(context: context)
     }
 }

@@ -1,10 +1,32 @@
-extension Plaintext: SEALLoadable {
+extension Plaintext: SEALMembersLoadable {
+    /// The plaintext's SEAL bytes (``SEALSerializable/serialized(version:comprMode:)``).
+    /// - Parameters:
+    ///   - version: header version (SEAL 4.1 by default).
+    ///   - comprMode: compression (none by default).
+    /// - Returns: The serialized plaintext.
+    /// - Throws: ``CKKSError/invalidArgument(_:)`` if the compressor fails.
+    public func serialized(version: SEALVersion = .defaultForWriting, comprMode: ComprMode = .none) throws
+        -> [UInt8]
+    {
+        try sealBytes(version: version, comprMode: comprMode)
+    }
+
+    /// Loads plaintext from SEAL bytes (``SEALLoadable/init(serialized:range:context:)``).
+    /// - Parameters:
+    ///   - bytes: the buffer.
+    ///   - range: where the serialized object lies, nothing after it.
+    ///   - context: the parameters it must belong to.
+    /// - Throws: ``CKKSError`` naming the problem.
+    public init(serialized bytes: [UInt8], range: Range<Int>, context: CKKSContext) throws {
+        self = try Self.sealLoad(bytes, range: range, context: context)
+    }
+
     /// "plaintext".
     public static var objectName: String { "plaintext" }
 
     /// Writes parms_id (32 bytes), coeff_count (u64), scale (f64) and the words as a DynArray: 88 + 8Nk bytes.
     /// - Note: SEAL: plaintext.cpp `Plaintext::save_members`.
-    public func saveMembers(into writer: inout ByteWriter, version: SEALVersion) {
+    package func saveMembers(into writer: inout ByteWriter, version: SEALVersion) {
         writer.write(words: parmsID.words)
         writer.write(UInt64(data.count))
         writer.write(scale)
@@ -14,14 +36,14 @@ extension Plaintext: SEALLoadable {
     /// Parses a plaintext at a data level (the key level is refused), as SEAL's `Plaintext::load`.
     /// - Throws: ``CKKSError`` for an unknown parms_id, a coefficient count that is not N k, a bad scale,
     ///   or a word not reduced modulo its prime.
-    public static func loadMembers(from reader: inout ByteReader, header: SEALHeader, context: CKKSContext) throws
+    package static func loadMembers(from reader: inout ByteReader, header: SEALHeader, context: CKKSContext) throws
         -> Plaintext
     {
         try load(from: &reader, context: context, object: objectName, keyLevel: false)
     }
 
     /// N·k words at the first data level.
-    public static func maxMemberByteCount(context: CKKSContext) -> Int {
+    package static func maxMemberByteCount(context: CKKSContext) -> Int {
         SEALSerialization.plaintextMemberBound(
             degree: context.parameters.polyModulusDegree, limbs: context.firstContextData.coeffModulus.count)
     }
@@ -56,26 +78,48 @@ extension Plaintext: SEALLoadable {
     }
 }
 
-extension SecretKey: SEALLoadable {
+extension SecretKey: SEALMembersLoadable {
+    /// The secret key's SEAL bytes (``SEALSerializable/serialized(version:comprMode:)``).
+    /// - Parameters:
+    ///   - version: header version (SEAL 4.1 by default).
+    ///   - comprMode: compression (none by default).
+    /// - Returns: The serialized secret key.
+    /// - Throws: ``CKKSError/invalidArgument(_:)`` if the compressor fails.
+    public func serialized(version: SEALVersion = .defaultForWriting, comprMode: ComprMode = .none) throws
+        -> [UInt8]
+    {
+        try sealBytes(version: version, comprMode: comprMode)
+    }
+
+    /// Loads secret key from SEAL bytes (``SEALLoadable/init(serialized:range:context:)``).
+    /// - Parameters:
+    ///   - bytes: the buffer.
+    ///   - range: where the serialized object lies, nothing after it.
+    ///   - context: the parameters it must belong to.
+    /// - Throws: ``CKKSError`` naming the problem.
+    public init(serialized bytes: [UInt8], range: Range<Int>, context: CKKSContext) throws {
+        self = try Self.sealLoad(bytes, range: range, context: context)
+    }
+
     /// "secret key".
     public static var objectName: String { "secret key" }
 
     /// Writes the key exactly as its ``Plaintext``.
     /// - Note: SEAL: secretkey.h `SecretKey::save_members`.
-    public func saveMembers(into writer: inout ByteWriter, version: SEALVersion) {
+    package func saveMembers(into writer: inout ByteWriter, version: SEALVersion) {
         data.saveMembers(into: &writer, version: version)
     }
 
     /// Parses a secret key: a plaintext at the key parms_id.
     /// - Throws: ``CKKSError`` as for a plaintext, or if the parms_id is not the key level.
-    public static func loadMembers(from reader: inout ByteReader, header: SEALHeader, context: CKKSContext) throws
+    package static func loadMembers(from reader: inout ByteReader, header: SEALHeader, context: CKKSContext) throws
         -> SecretKey
     {
         SecretKey(data: try Plaintext.load(from: &reader, context: context, object: objectName, keyLevel: true))
     }
 
     /// N·k words at the key level.
-    public static func maxMemberByteCount(context: CKKSContext) -> Int {
+    package static func maxMemberByteCount(context: CKKSContext) -> Int {
         SEALSerialization.plaintextMemberBound(
             degree: context.parameters.polyModulusDegree, limbs: context.keyContextData.coeffModulus.count)
     }

@@ -114,7 +114,7 @@ public struct SEALHeader: Sendable, Hashable {
     /// - Throws: ``CKKSError/truncated(object:needed:available:)``, ``CKKSError/wrongMagic(found:)``,
     ///   ``CKKSError/unsupportedVersion(major:minor:)``, ``CKKSError/unsupportedCompression(_:)``, or
     ///   ``CKKSError/invalidData(object:reason:)`` for a bad header size field.
-    public static func parse(_ reader: inout ByteReader) throws -> SEALHeader {
+    package static func parse(_ reader: inout ByteReader) throws -> SEALHeader {
         try reader.require(byteCount)
         let magic = try reader.readUInt16()
         guard magic == Self.magic else { throw CKKSError.wrongMagic(found: magic) }

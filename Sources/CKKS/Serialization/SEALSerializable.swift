@@ -1,46 +1,30 @@
 import Foundation
 
-/// An object with SEAL's binary form: a ``SEALHeader`` followed by its members.
-/// - Note: SEAL: serializable.h, each class's `save_members` / `save`.
+/// An object with SEAL's binary form: a ``SEALHeader`` followed by its members, as SEAL's `save` writes it.
+///
+/// The byte-level writing behind it is the package's own (it is not part of the public API), so only the types of
+/// this module conform. Each of them states `serialized(version:comprMode:)` (and, if loadable,
+/// `init(serialized:range:context:)`) as a one-line forward to the package's ``SEALMembersWritable`` helpers: Swift
+/// requires the witness of a public requirement to be public, and a public default cannot be written in an
+/// extension constrained to a package protocol.
+/// - Note: SEAL: serializable.h, each class's `save`.
 public protocol SEALSerializable: Sendable {
     /// The object's name in error messages ("ciphertext", "relinearization keys", ...).
     static var objectName: String { get }
 
-    /// Writes the members (everything after the header), with nested objects' headers at `version`.
-    /// - Parameters:
-    ///   - writer: the destination.
-    ///   - version: the version written into nested headers.
-    /// - Throws: ``CKKSError`` if a nested object cannot be written.
-    func saveMembers(into writer: inout ByteWriter, version: SEALVersion) throws
-}
-
-extension SEALSerializable {
     /// The object's bytes as SEAL's `save` writes them; with `.none`, byte-identical to SEAL's output for the
     /// same version.
     /// - Parameters:
-    ///   - version: header version (4.1 by default; 4.4 to match seal-python files).
+    ///   - version: header version (SEAL 4.1 by default; 4.4 to match seal-python files).
     ///   - comprMode: compression of the whole member stream.
     /// - Returns: The serialized object.
     /// - Throws: ``CKKSError/invalidArgument(_:)`` if the compressor fails.
-    public func serialized(version: SEALVersion = .defaultForWriting, comprMode: ComprMode = .none) throws
-        -> [UInt8]
-    {
-        try SEALSerialization.save(version: version, comprMode: comprMode) {
-            try saveMembers(into: &$0, version: version)
-        }
-    }
+    func serialized(version: SEALVersion, comprMode: ComprMode) throws -> [UInt8]
+}
 
-    /// Appends the object's uncompressed SEAL bytes (exactly ``serialized(version:comprMode:)`` with `.none`)
-    /// to `writer`, written in place: a container of many objects needs no per-object byte array.
-    /// - Parameters:
-    ///   - writer: the destination.
-    ///   - version: header version (4.1 by default).
-    /// - Throws: ``CKKSError`` if a nested object cannot be written.
-    public func append(to writer: inout ByteWriter, version: SEALVersion = .defaultForWriting) throws {
-        try saveNested(into: &writer, version: version)
-    }
-
-    /// Writes ``serialized(version:comprMode:)`` to a file, atomically and durably (``AtomicFile``).
+extension SEALSerializable {
+    /// Writes ``serialized(version:comprMode:)`` to a file, atomically and durably: a crash leaves either the
+    /// old file or the complete new one.
     /// - Parameters:
     ///   - path: the file to create or replace.
     ///   - version: header version.
@@ -51,6 +35,75 @@ extension SEALSerializable {
     {
         try AtomicFile.write([try serialized(version: version, comprMode: comprMode)], to: path)
     }
+}
+
+/// A ``SEALSerializable`` whose loading is checked against a ``CKKSContext``, as SEAL's `load(context, ...)`.
+public protocol SEALLoadable: SEALSerializable {
+    /// Loads an object from the SEAL bytes at `bytes[range]` (any compression, SEAL 3.4+ or 4.0–4.4 headers),
+    /// without copying them out of a larger buffer such as a file holding many objects, and validates it.
+    /// - Parameters:
+    ///   - bytes: the buffer.
+    ///   - range: where the serialized object lies, nothing after it.
+    ///   - context: the parameters it must belong to.
+    /// - Throws: ``CKKSError`` naming the problem (a range that is short or outside the buffer reads as
+    ///   truncated data).
+    init(serialized bytes: [UInt8], range: Range<Int>, context: CKKSContext) throws
+}
+
+extension SEALLoadable {
+    /// Loads an object from SEAL bytes (any compression, SEAL 3.4+ or 4.0–4.4 headers) and validates it.
+    /// - Parameters:
+    ///   - bytes: the serialized object, nothing after it.
+    ///   - context: the parameters it must belong to.
+    /// - Throws: ``CKKSError`` naming the problem.
+    public init(serialized bytes: [UInt8], context: CKKSContext) throws {
+        try self.init(serialized: bytes, range: 0..<bytes.count, context: context)
+    }
+
+    /// Loads an object from a SEAL file.
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - context: the parameters it must belong to.
+    /// - Throws: ``CKKSError/fileError(path:reason:)`` naming the file and the problem.
+    public init(contentsOfFile path: String, context: CKKSContext) throws {
+        let bytes = try SEALFile.read(path)
+        do {
+            try self.init(serialized: bytes, context: context)
+        } catch let error as CKKSError {
+            throw CKKSError.fileError(path: path, reason: error.description)
+        }
+    }
+}
+
+/// The member-level writing behind ``SEALSerializable``: kept to the package so that ``ByteWriter`` and the
+/// nested-object helpers need not be public API.
+package protocol SEALMembersWritable: SEALSerializable {
+    /// Writes the members (everything after the header), with nested objects' headers at `version`.
+    /// - Parameters:
+    ///   - writer: the destination.
+    ///   - version: the version written into nested headers.
+    /// - Throws: ``CKKSError`` if a nested object cannot be written.
+    func saveMembers(into writer: inout ByteWriter, version: SEALVersion) throws
+}
+
+extension SEALMembersWritable {
+    /// What each conformer's public `serialized(version:comprMode:)` returns: the header, then the members
+    /// compressed as asked.
+    package func sealBytes(version: SEALVersion, comprMode: ComprMode) throws -> [UInt8] {
+        try SEALSerialization.save(version: version, comprMode: comprMode) {
+            try saveMembers(into: &$0, version: version)
+        }
+    }
+
+    /// Appends the object's uncompressed SEAL bytes (exactly `serialized(version:comprMode:)` with `.none`)
+    /// to `writer`, written in place: a container of many objects needs no per-object byte array.
+    /// - Parameters:
+    ///   - writer: the destination.
+    ///   - version: header version (4.1 by default).
+    /// - Throws: ``CKKSError`` if a nested object cannot be written.
+    package func append(to writer: inout ByteWriter, version: SEALVersion = .defaultForWriting) throws {
+        try saveNested(into: &writer, version: version)
+    }
 
     /// Appends this object, header included and uncompressed, as a nested object.
     func saveNested(into writer: inout ByteWriter, version: SEALVersion) throws {
@@ -60,8 +113,8 @@ extension SEALSerializable {
     }
 }
 
-/// A ``SEALSerializable`` whose loading is checked against a ``CKKSContext``, as SEAL's `load(context, ...)`.
-public protocol SEALLoadable: SEALSerializable {
+/// The member-level loading behind ``SEALLoadable``, package-only like ``SEALMembersWritable``.
+package protocol SEALMembersLoadable: SEALLoadable, SEALMembersWritable {
     /// Parses and validates the members; `header` carries the writer's version.
     /// - Parameters:
     ///   - reader: positioned at the members.
@@ -78,43 +131,14 @@ public protocol SEALLoadable: SEALSerializable {
     static func maxMemberByteCount(context: CKKSContext) -> Int
 }
 
-extension SEALLoadable {
-    /// Loads an object from SEAL bytes (any compression, SEAL 3.4+ or 4.0–4.4 headers) and validates it.
-    /// - Parameters:
-    ///   - bytes: the serialized object, nothing after it.
-    ///   - context: the parameters it must belong to.
-    /// - Throws: ``CKKSError`` naming the problem.
-    public init(serialized bytes: [UInt8], context: CKKSContext) throws {
-        try self.init(serialized: bytes, range: 0..<bytes.count, context: context)
-    }
-
-    /// Loads an object from the SEAL bytes at `bytes[range]` (any compression), without copying them out of
-    /// a larger buffer such as a file holding many objects.
-    /// - Parameters:
-    ///   - bytes: the buffer.
-    ///   - range: where the serialized object lies, nothing after it.
-    ///   - context: the parameters it must belong to.
-    /// - Throws: ``CKKSError`` naming the problem (a range that is short or outside the buffer reads as
-    ///   truncated data).
-    public init(serialized bytes: [UInt8], range: Range<Int>, context: CKKSContext) throws {
-        self = try SEALSerialization.load(
+extension SEALMembersLoadable {
+    /// What each conformer's public `init(serialized:range:context:)` does: header, decompression within
+    /// ``maxMemberByteCount(context:)``, then ``loadMembers(from:header:context:)``.
+    package static func sealLoad(_ bytes: [UInt8], range: Range<Int>, context: CKKSContext) throws -> Self {
+        try SEALSerialization.load(
             bytes, range: range, object: Self.objectName, maxMemberBytes: Self.maxMemberByteCount(context: context)
         ) { reader, header in
             try Self.loadMembers(from: &reader, header: header, context: context)
-        }
-    }
-
-    /// Loads an object from a SEAL file.
-    /// - Parameters:
-    ///   - path: the file.
-    ///   - context: the parameters it must belong to.
-    /// - Throws: ``CKKSError/fileError(path:reason:)`` naming the file and the problem.
-    public init(contentsOfFile path: String, context: CKKSContext) throws {
-        let bytes = try SEALFile.read(path)
-        do {
-            try self.init(serialized: bytes, context: context)
-        } catch let error as CKKSError {
-            throw CKKSError.fileError(path: path, reason: error.description)
         }
     }
 

@@ -1,12 +1,12 @@
 /// The framing every SEAL object shares: a ``SEALHeader``, then the members, possibly compressed as one stream.
-/// Nested objects (moduli, arrays, PRNG info, the public keys inside key-switching keys) carry their own
+/// Nested objects (moduli, arrays, PRNG info, the package keys inside key-switching keys) carry their own
 /// uncompressed headers with the same version bytes.
 /// - Note: SEAL: serialization.cpp `Serialization::Save`, `Serialization::Load`.
-public enum SEALSerialization {
+package enum SEALSerialization {
     /// The most member bytes a compressed object may inflate to when its kind and parameters give nothing
     /// tighter (SEAL's largest objects, every Galois key at N = 32768 with a 881-bit modulus, about 3.5 GiB, stay
     /// below it).
-    public static let maxInflatedByteCount = 1 << 34
+    package static let maxInflatedByteCount = 1 << 34
 
     /// Writes one object: header, then `members` (compressed as a whole if `comprMode` asks).
     /// - Parameters:
@@ -15,7 +15,7 @@ public enum SEALSerialization {
     ///   - comprMode: the compression mode of this object (nested objects are always `.none`).
     ///   - members: writes the members into a fresh writer.
     /// - Throws: ``CKKSError/invalidArgument(_:)`` if the compressor fails.
-    public static func saveObject(
+    package static func saveObject(
         into writer: inout ByteWriter, version: SEALVersion, comprMode: ComprMode = .none,
         members: (inout ByteWriter) throws -> Void
     ) throws {
@@ -61,7 +61,7 @@ public enum SEALSerialization {
     /// - Returns: What `members` returns.
     /// - Throws: ``CKKSError`` for a bad header, a truncated stream, corrupt compressed data, a stream that
     ///   inflates past `maxMemberBytes`, or a size mismatch.
-    public static func loadObject<T>(
+    package static func loadObject<T>(
         from reader: inout ByteReader, object: String, maxMemberBytes: Int = maxInflatedByteCount,
         members: (inout ByteReader, SEALHeader) throws -> T
     ) throws -> T {
@@ -119,7 +119,7 @@ public enum SEALSerialization {
     ///   - members: parses the members.
     /// - Returns: What `members` returns.
     /// - Throws: As ``loadObject(from:object:maxMemberBytes:members:)``, and for bytes after the object.
-    public static func load<T>(
+    package static func load<T>(
         _ bytes: [UInt8], object: String, maxMemberBytes: Int = maxInflatedByteCount,
         members: (inout ByteReader, SEALHeader) throws -> T
     ) throws -> T {
@@ -136,7 +136,7 @@ public enum SEALSerialization {
     /// - Returns: What `members` returns.
     /// - Throws: As ``loadObject(from:object:maxMemberBytes:members:)``, and for bytes after the object in
     ///   the range.
-    public static func load<T>(
+    package static func load<T>(
         _ bytes: [UInt8], range: Range<Int>, object: String,
         maxMemberBytes: Int = maxInflatedByteCount,
         members: (inout ByteReader, SEALHeader) throws -> T
@@ -166,7 +166,7 @@ public enum SEALSerialization {
     ///   - members: writes the members.
     /// - Returns: The serialized object.
     /// - Throws: ``CKKSError/invalidArgument(_:)`` if the compressor fails.
-    public static func save(
+    package static func save(
         version: SEALVersion, comprMode: ComprMode, members: (inout ByteWriter) throws -> Void
     ) throws -> [UInt8] {
         var writer = ByteWriter()

@@ -805,7 +805,7 @@ extension HEContext {
     /// A ciphertext holding a copy of `words`.
     func ciphertext(_ words: WordBuffer, size: Int, primes k: Int, scale: Double) -> Ciphertext {
         Ciphertext(
-            parmsID: parmsIDs[k], size: size, polyModulusDegree: degree, coeffModulusSize: k, scale: scale,
+            unchecked: parmsIDs[k], size: size, polyModulusDegree: degree, coeffModulusSize: k, scale: scale,
             data: words.array)
     }
 }

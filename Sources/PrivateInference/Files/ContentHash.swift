@@ -2,35 +2,35 @@ import CKKS
 import Foundation
 
 /// BLAKE2b-256 content hashes (hex), for file integrity, cache keys and key ids.
-public struct ContentHasher: Sendable {
+package struct ContentHasher: Sendable {
     private var state: Blake2b
 
     /// A fresh 32-byte BLAKE2b state.
-    public init() {
+    package init() {
         // A 32-byte unkeyed digest is always a valid BLAKE2b configuration; the init only throws for bad sizes.
         guard let fresh = try? Blake2b(digestByteCount: 32) else { preconditionFailure("BLAKE2b-256 is valid") }
         state = fresh
     }
 
     /// Absorbs bytes.
-    public mutating func update(_ bytes: [UInt8]) { state.update(bytes) }
+    package mutating func update(_ bytes: [UInt8]) { state.update(bytes) }
 
     /// Absorbs bytes from raw memory.
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) { state.update(bytes) }
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) { state.update(bytes) }
 
     /// Absorbs a string's UTF-8 bytes followed by a separator byte.
-    public mutating func update(_ text: String) {
+    package mutating func update(_ text: String) {
         state.update(Array(text.utf8) + [0])
     }
 
     /// The hex digest.
-    public mutating func finalize() -> String { ContentHasher.hex(state.finalize()) }
+    package mutating func finalize() -> String { ContentHasher.hex(state.finalize()) }
 
     /// The hex BLAKE2b-256 of `bytes`.
-    public static func hash(_ bytes: [UInt8]) -> String { hash(bytes, range: bytes.indices) }
+    package static func hash(_ bytes: [UInt8]) -> String { hash(bytes, range: bytes.indices) }
 
     /// The hex BLAKE2b-256 of `bytes[range]`, read in place.
-    public static func hash(_ bytes: [UInt8], range: Range<Int>) -> String {
+    package static func hash(_ bytes: [UInt8], range: Range<Int>) -> String {
         var h = ContentHasher()
         bytes.withUnsafeBytes { h.update(UnsafeRawBufferPointer(rebasing: $0[range])) }
         return h.finalize()

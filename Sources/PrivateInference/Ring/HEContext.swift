@@ -6,28 +6,28 @@ import NTT
 ///
 /// Levels are named by their prime count k: a ciphertext "at k primes" lives modulo q_0 ⋯ q_{k-1}. The key level
 /// has K = `keyModuli.count` primes (the data primes followed by the special prime P).
-public final class HEContext: Sendable {
+package final class HEContext: Sendable {
     /// SEAL's context (key level and the whole modulus chain).
-    public let ckks: CKKSContext
+    package let ckks: CKKSContext
     /// The encoder.
     let encoder: CKKSEncoder
     /// The evaluator (relinearization, rescale, mod-switch, additions), bit-exact with SEAL.
     package let evaluator: Evaluator
     /// N.
-    public let degree: Int
+    package let degree: Int
     /// q_0 ⋯ q_{K-2}, P.
     let keyModuli: [Modulus]
     /// Their NTT tables.
     let keyTables: [NTTTables]
     /// `parmsIDs[k]`: SEAL's parms_id of the level with k primes (k = K is the key level).
-    public let parmsIDs: [ParmsID]
+    package let parmsIDs: [ParmsID]
 
     /// Validates the parameters (SEAL's checks, including the security bound) and prepares every level.
     /// - Parameters:
     ///   - parameters: degree and primes (the last is the special prime).
     ///   - securityLevel: `.none` only for toy parameters in tests.
     /// - Throws: `CKKSError.invalidParameters` for unusable or insecure parameters.
-    public init(parameters: EncryptionParameters, securityLevel: SecurityLevel = .tc128) throws {
+    package init(parameters: EncryptionParameters, securityLevel: SecurityLevel = .tc128) throws {
         let context = try CKKSContext(parameters, securityLevel: securityLevel)
         let bigK = parameters.coeffModulus.count
         guard bigK >= PipelineLevels.conv1Primes + 1 else {
@@ -46,7 +46,7 @@ public final class HEContext: Sendable {
     }
 
     /// The key-level parameters.
-    public var parameters: EncryptionParameters { ckks.parameters }
+    package var parameters: EncryptionParameters { ckks.parameters }
 
     /// The primes of the level with k primes.
     package func moduli(_ k: Int) -> [Modulus] { Array(keyModuli.prefix(k)) }
@@ -57,7 +57,7 @@ public final class HEContext: Sendable {
     /// An all-zero ciphertext of `size` polynomials at k primes and `scale`.
     func zeroCiphertext(size: Int, primes k: Int, scale: Double) -> Ciphertext {
         Ciphertext(
-            parmsID: parmsIDs[k], size: size, polyModulusDegree: degree, coeffModulusSize: k, scale: scale,
+            unchecked: parmsIDs[k], size: size, polyModulusDegree: degree, coeffModulusSize: k, scale: scale,
             data: [UInt64](repeating: 0, count: size * k * degree))
     }
 
