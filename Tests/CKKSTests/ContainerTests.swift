@@ -93,3 +93,25 @@ import Testing
     // Only a two-polynomial ciphertext can carry a seed.
     #expect(throws: CKKSError.self) { try withSeed(seeded.data + [UInt64](repeating: 0, count: 1024), seed, size: 3) }
 }
+
+/// Nothing Swift prints or reflects shows a secret key's words.
+@Test func secretKeysAreNeverPrinted() throws {
+    // A toy ring with a special prime (so the key level differs from the data level), fast and not secure.
+    let context = try CKKSContext(
+        try EncryptionParameters(polyModulusDegree: 1024, bitSizes: [27, 27]), securityLevel: .none)
+    let key = KeyGenerator(context: context).secretKey
+    // Ternary coefficients in NTT form are residues spread over [0, q): any printed one would show up as one of
+    // these decimal strings. The key level's first words are checked (a printer would start there).
+    let words = Set(key.data.data.prefix(64).map(String.init))
+    var dumped = ""
+    dump(key, to: &dumped)
+    for text in [String(describing: key), String(reflecting: key), "\(key)", dumped, String(describing: [key])] {
+        #expect(text.contains("redacted"), "\(text)")
+        let leaked = words.filter { $0.count >= 7 && text.contains($0) }
+        #expect(leaked.isEmpty, "\(text) shows key words \(leaked.sorted().prefix(3))")
+    }
+    // The package's comparison sees every word.
+    var changed = key.data
+    changed.data[1000] = (changed.data[1000] + 1) % context.keyContextData.coeffModulus[0].value
+    #expect(key.hasSameCoefficients(as: key) && !key.hasSameCoefficients(as: SecretKey(data: changed)))
+}
