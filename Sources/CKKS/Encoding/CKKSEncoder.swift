@@ -49,13 +49,13 @@ public final class CKKSEncoder: Sendable {
     ///   - scale: the scale.
     ///   - parmsID: the level to encode at; `nil` for the first data level.
     /// - Returns: the plaintext in NTT form.
-    /// - Throws: as ``encode(_:scale:parmsID:)-(Complex64...)``.
+    /// - Throws: as ``encode(_:scale:parmsID:)-([Complex64],_,_)``.
     public func encode(_ values: [Double], scale: Double, parmsID: ParmsID? = nil) throws -> Plaintext {
         try encode(values.map { Complex64($0) }, scale: scale, parmsID: parmsID)
     }
 
     /// Encodes real slot values into caller-owned words: the same words as
-    /// ``encode(_:scale:parmsID:)-([Double]...)``'s plaintext, without its intermediate arrays.
+    /// ``encode(_:scale:parmsID:)-([Double],_,_)``'s plaintext, without its intermediate arrays.
     /// - Parameters:
     ///   - values: at most ``slotCount`` finite values; the remaining slots are zero.
     ///   - scale: the scale.
@@ -74,7 +74,7 @@ public final class CKKSEncoder: Sendable {
     }
 
     /// Encodes complex slot values into caller-owned words: the same words as
-    /// ``encode(_:scale:parmsID:)-([Complex64]...)``'s plaintext, without its intermediate arrays.
+    /// ``encode(_:scale:parmsID:)-([Complex64],_,_)``'s plaintext, without its intermediate arrays.
     /// - Parameters:
     ///   - count: at most ``slotCount`` values; the remaining slots are zero.
     ///   - value: slot i's value, for i in `0..<count`.

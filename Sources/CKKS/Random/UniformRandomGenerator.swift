@@ -203,14 +203,14 @@ package struct SEALPRNG: UniformRandomGenerator, Sendable {
     }
 }
 
-/// Makes PRNGs the way SEAL's `UniformRandomGeneratorFactory` does: each ``create()`` draws a fresh seed from
-/// the OS, unless the factory holds a fixed default seed, in which case every ``create()`` restarts that seed's
+/// Makes PRNGs the way SEAL's `UniformRandomGeneratorFactory` does: each `create()` draws a fresh seed from
+/// the OS, unless the factory holds a fixed default seed, in which case every `create()` restarts that seed's
 /// stream (how SEAL's fixed-seed test outputs were made).
 /// - Note: SEAL: randomgen.h `UniformRandomGeneratorFactory`, `Blake2xbPRNGFactory`, `Shake256PRNGFactory`.
 public struct UniformRandomGeneratorFactory: Sendable {
     /// The PRNG kind this factory makes.
     public let type: PRNGType
-    /// The fixed seed every ``create()`` uses, or `nil` for fresh OS randomness.
+    /// The fixed seed every `create()` uses, or `nil` for fresh OS randomness.
     public let defaultSeed: PRNGSeed?
 
     /// A factory.

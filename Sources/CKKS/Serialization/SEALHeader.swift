@@ -47,7 +47,7 @@ public enum ComprMode: UInt8, Sendable, CaseIterable, CustomStringConvertible {
 ///
 /// Layout (little-endian): magic `0xA15E` (2), header size 16 (1), version major (1), minor (1), compression
 /// mode (1), reserved (2), total object size including the header (8). SEAL 3.4 used another layout — magic
-/// (2), zero (1), compression (1), u32 size, u64 reserved — which ``parse(_:)`` upgrades to version 3.4 as
+/// (2), zero (1), compression (1), u32 size, u64 reserved — which `parse(_:)` upgrades to version 3.4 as
 /// `Serialization::LoadHeader` does.
 /// - Note: SEAL: serialization.h `SEALHeader`, serialization.cpp `LoadHeader`, `IsValidHeader`.
 public struct SEALHeader: Sendable, Hashable {

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// The byte-level writing behind it is the package's own (it is not part of the public API), so only the types of
 /// this module conform. Each of them states `serialized(version:comprMode:)` (and, if loadable,
-/// `init(serialized:range:context:)`) as a one-line forward to the package's ``SEALMembersWritable`` helpers: Swift
+/// `init(serialized:range:context:)`) as a one-line forward to the package's `SEALMembersWritable` helpers: Swift
 /// requires the witness of a public requirement to be public, and a public default cannot be written in an
 /// extension constrained to a package protocol.
 /// - Note: SEAL: serializable.h, each class's `save`.

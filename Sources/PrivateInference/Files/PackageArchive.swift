@@ -89,8 +89,10 @@ public enum PackageArchive {
     /// Unpacks an archive read from `input` into a new package directory `out`, replacing it atomically (built
     /// beside it, renamed into place only when complete and with a manifest).
     /// - Parameters:
-    ///   - input: reads up to `count` bytes into the buffer and returns how many (0 at the end).
+    ///   - source: where the archive comes from (a file path, or a description such as "standard input"), named
+    ///     in errors.
     ///   - out: the package directory.
+    ///   - input: reads up to `count` bytes into the buffer and returns how many (0 at the end).
     /// - Returns: the BLAKE2b-256 of the manifest (the package's content hash).
     /// - Throws: ``InferenceError/badFile(path:reason:)`` for a truncated or malformed archive (a bad checksum,
     ///   a name with a path in it, a file that is not regular, too large or repeated), naming `source`.

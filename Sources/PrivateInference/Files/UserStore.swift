@@ -4,10 +4,10 @@ import Foundation
 /// token (stored as its BLAKE2b-256 hash only), a decryption budget, the count against it, and the packages the
 /// user may decrypt for.
 ///
-/// Every operation reads, changes and writes the file under an exclusive lock (`users.lock`, ``FileLock``), so that
+/// Every operation reads, changes and writes the file under an exclusive lock (`users.lock`, `FileLock`), so that
 /// `owner user add` or `revoke` in one process and the service's requests in another see one order of events, and
 /// a revocation takes effect on the service's next request without a restart. Writes are atomic and fsync'd
-/// (``AtomicWrite``): a crash leaves the old or the new file, never a part.
+/// (`AtomicWrite`): a crash leaves the old or the new file, never a part.
 public enum UserStore {
     /// One user as stored (no token: only its hash).
     public struct User: Codable, Sendable, Equatable {

@@ -3,7 +3,7 @@ import Foundation
 /// Exact CKKS scales of every stage, chosen from the primes and from worst-case value bounds so that no
 /// product overflows its level and the final result keeps as many bits as the decryption level allows.
 ///
-/// Chain (prime counts ``PipelineLevels``: 5 → 4 → 3 → 2): inputs at `inputScale` × conv1 weights at
+/// Chain (prime counts `PipelineLevels`: 5 → 4 → 3 → 2): inputs at `inputScale` × conv1 weights at
 /// `conv1WeightScale` → rescale by q_4 → `conv1Scale` → square → rescale by q_3 → `squareScale` (plaintext
 /// channels are encoded at this scale) × conv2 weights at `conv2WeightScale` → rescale by q_2 → `resultScale`
 /// at q_0·q_1. Every scale is the exact double SEAL's rescale would produce (`scale / q`), so both parties

@@ -64,9 +64,9 @@ public struct DataEncryptedReport: Sendable, Codable {
 }
 
 /// The data-encrypted (CryptoNets / nGraph-HE style) baseline, really run: the user generates the keys, encrypts
-/// its images batched across slots (one ciphertext per 2×2 mean of the input plane, ``DataEncryptedUser``) and sends
+/// its images batched across slots (one ciphertext per 2×2 mean of the input plane, `DataEncryptedUser`) and sends
 /// them with its relinearization keys; the owner evaluates the Square-activation LeNet-5 with its plaintext weights
-/// (``DataEncryptedOwner``) and returns ten encrypted logits that only the user can decrypt.
+/// (`DataEncryptedOwner`) and returns ten encrypted logits that only the user can decrypt.
 ///
 /// What it protects: the user's images from the owner. The model stays with the owner. (PrivDNN protects the
 /// model's core filters from the user, and the images never leave the user.)

@@ -55,7 +55,7 @@ public enum ExchangeRun {
     ///   - security: security level for explicit parameters.
     ///   - normalization: the dataset's input transform.
     ///   - workDirectory: where the parties' directories go (a fresh temporary directory if nil).
-    ///   - memoryBudget: bytes the user's engine may take (``TilePlan``): the request is cut into that many chunks,
+    ///   - memoryBudget: bytes the user's engine may take (`TilePlan`): the request is cut into that many chunks,
     ///     each decrypted by the owner and decoded by the user as soon as it is written, then removed.
     ///   - progress: called with (steps done, total steps) as the encrypted layers advance.
     /// - Returns: accuracies, agreement, phase times, peak memory and file sizes.

@@ -67,7 +67,7 @@ public struct FullEncryptionReport: Sendable, Codable {
 /// The full-encryption (CryptoNets-style) baseline of spec §9.9, really run: the owner encrypts every weight and
 /// bias of a LeNet-5 whose activations are all squares (one seeded symmetric ciphertext per scalar, streamed per
 /// filter or neuron block and dropped after use), the user evaluates every layer homomorphically on images
-/// batched across slots (``FullEncryptionEvaluator``), and the owner decrypts the ten logit ciphertexts.
+/// batched across slots (`FullEncryptionEvaluator`), and the owner decrypts the ten logit ciphertexts.
 ///
 /// Both parties run in this process (it is a cost baseline, not a protocol): the weights travel in memory
 /// instead of as a package of tens of gigabytes.

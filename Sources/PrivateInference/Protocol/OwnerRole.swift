@@ -166,7 +166,7 @@ public enum OwnerRole {
         public var limit: Int
     }
 
-    /// Decrypts a request (a directory of chunks, ``ChunkDirectory``) to flooded plaintext polynomials and writes
+    /// Decrypts a request (a directory of chunks, `ChunkDirectory`) to flooded plaintext polynomials and writes
     /// the response (a directory of chunks answering them), one chunk in memory at a time.
     ///
     /// The request names its key and package; everything else each chunk states (package hash, filters, positions,

@@ -50,7 +50,7 @@ enum RequestCoding {
 /// finishing the network after the owner's response. Never reads a secret key.
 public enum UserRole {
     /// Bytes the engine's working set (running sums, squares, encodings of one tile) may take by default: the
-    /// request is cut into as many chunks as that needs (``TilePlan``).
+    /// request is cut into as many chunks as that needs (`TilePlan`).
     public static let defaultMemoryBudget = 3 << 30
 
     /// Reads and checks a package's manifest.
@@ -197,13 +197,13 @@ public enum UserRole {
     }
 
     /// Evaluates the package on `count` images and writes the re-randomized, masked request: a directory of
-    /// chunks (``ChunkDirectory``), one per tile of the engine's ``TilePlan``, with its private side `REQ.private`.
+    /// chunks (`ChunkDirectory`), one per tile of the engine's `TilePlan`, with its private side `REQ.private`.
     /// - Parameters:
     ///   - package: the package directory.
     ///   - pixels: `count · C · H · W` raw bytes.
     ///   - count: the number of images (≤ N/2).
     ///   - out: the request directory.
-    ///   - memoryBudget: bytes the engine's working set may take (``TilePlan``).
+    ///   - memoryBudget: bytes the engine's working set may take (`TilePlan`).
     ///   - progress: called with (steps done, total steps).
     /// - Returns: per-phase times (load, plain, conv1, activation, conv2, protect).
     /// - Throws: ``InferenceError`` naming the package file at fault, or for a bad image count.

@@ -26,7 +26,7 @@ public enum RemoteExchange {
     ///   - pixels: `count · C · H · W` raw bytes.
     ///   - count: images (at least one).
     ///   - client: the service and the user's token.
-    ///   - memoryBudget: bytes the engine's working set may take (``TilePlan``).
+    ///   - memoryBudget: bytes the engine's working set may take (`TilePlan`).
     ///   - progress: called with (steps done, total steps).
     /// - Returns: the logits, times, chunk count and the user's count.
     /// - Throws: ``OwnerServiceError`` for a refusal; ``InferenceError`` for a bad package, images or response.
