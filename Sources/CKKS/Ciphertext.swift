@@ -20,7 +20,9 @@ public struct Ciphertext: Sendable, Hashable {
     public package(set) var polyModulusDegree: Int
     /// k, the number of primes at this level.
     public package(set) var coeffModulusSize: Int
-    /// The CKKS scale. Settable, as SEAL's `scale()` reference is: after a rescale the scale is close to but not
+    /// The CKKS scale.
+    ///
+    /// Settable, as SEAL's `scale()` reference is: after a rescale the scale is close to but not
     /// exactly the one wanted, and declaring it equal is how terms of different depth are added.
     public var scale: Double
     /// SEAL's BGV correction factor, stored by SEAL 4.x files; always 1 for CKKS.
@@ -59,12 +61,15 @@ public struct Ciphertext: Sendable, Hashable {
             throw CKKSError.invalidArgument(
                 "ciphertext N \(polyModulusDegree) and k \(coeffModulusSize) must be positive")
         }
-        guard size == 0 || size >= 2 else { throw CKKSError.invalidArgument("ciphertext size \(size) is not 0 or 2 or more") }
+        guard size == 0 || size >= 2 else {
+            throw CKKSError.invalidArgument("ciphertext size \(size) is not 0 or 2 or more")
+        }
         let (perPolynomial, o1) = polyModulusDegree.multipliedReportingOverflow(by: coeffModulusSize)
         let (expected, o2) = perPolynomial.multipliedReportingOverflow(by: size)
         guard !o1, !o2, data.count == expected else {
             throw CKKSError.invalidArgument(
-                "ciphertext data has \(data.count) words, not size \(size) × k \(coeffModulusSize) × N \(polyModulusDegree)")
+                "ciphertext data has \(data.count) words, not size \(size) × k \(coeffModulusSize)"
+                    + " × N \(polyModulusDegree)")
         }
         guard scale.isNormal, scale > 0 else {
             throw CKKSError.invalidArgument("ciphertext scale \(scale) is not a positive normal number")
@@ -77,9 +82,10 @@ public struct Ciphertext: Sendable, Hashable {
             scale: scale, data: data)
     }
 
-    /// A two-polynomial ciphertext whose c1 is the expansion of a public seed, so that it saves in SEAL's seeded
-    /// form. The seed is checked by expanding it: a wrong one is refused here instead of being written in place
-    /// of c1.
+    /// A two-polynomial ciphertext whose c1 is the expansion of a public seed.
+    ///
+    /// It saves in SEAL's seeded form. The seed is checked by expanding it: a wrong one is refused here instead of
+    /// being written in place of c1.
     /// - Parameters:
     ///   - parmsID: the level, which `context` must know.
     ///   - size: 2 (a seed stands for c1 of a fresh encryption).

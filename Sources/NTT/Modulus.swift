@@ -41,7 +41,9 @@ public struct Modulus: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The three Barrett words in SEAL's `const_ratio` order: high and low word of floor(2^128/q), 2^128 mod q.
-    @usableFromInline package var constRatio: (hi: UInt64, lo: UInt64, rem: UInt64) { (barrettHigh, barrettLow, barrettRemainder) }
+    @usableFromInline package var constRatio: (hi: UInt64, lo: UInt64, rem: UInt64) {
+        (barrettHigh, barrettLow, barrettRemainder)
+    }
 
     /// The modulus in decimal.
     public var description: String { String(value) }

@@ -26,7 +26,8 @@ import Testing
     #expect(try GaloisKeys.index(galoisElement: 16383) == 8191)
     #expect(throws: CKKSError.self) { try GaloisKeys.index(galoisElement: 4) }
     let key = PublicKey(
-        data: try Ciphertext(parmsID: .zero, size: 2, polyModulusDegree: 1, coeffModulusSize: 1, scale: 1, data: [0, 0]))
+        data: try Ciphertext(
+            parmsID: .zero, size: 2, polyModulusDegree: 1, coeffModulusSize: 1, scale: 1, data: [0, 0]))
     var outer = [[PublicKey]](repeating: [], count: 8)
     outer[1] = [key]
     outer[7] = [key]
@@ -85,7 +86,8 @@ import Testing
     var tampered = seeded.data
     tampered[1024 + 7] ^= 1
     #expect(throws: CKKSError.self) { try withSeed(tampered, seed) }
-    #expect(throws: CKKSError.self) { try withSeed(seeded.data, UniformRandomGeneratorInfo(type: .shake256, seed: seed.seed)) }
+    let otherKind = UniformRandomGeneratorInfo(type: .shake256, seed: seed.seed)
+    #expect(throws: CKKSError.self) { try withSeed(seeded.data, otherKind) }
     // c0 is free (a plaintext may have been added to it); c1 is what the seed stands for.
     var c0Changed = seeded.data
     c0Changed[3] ^= 1

@@ -26,9 +26,11 @@ public struct SecretKey: Sendable, CustomStringConvertible, CustomDebugStringCon
     /// A mirror with no children, so that `dump` and reflection-based printers show only the summary.
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 
-    /// Whether two keys are the same polynomial at the same level, comparing every word without stopping at
-    /// the first difference (so the time taken does not tell where two keys differ). For tests and key stores of
-    /// this package; the public type has no `==` so that keys do not end up compared, hashed or put in sets.
+    /// Whether two keys are the same polynomial at the same level.
+    ///
+    /// Every word is compared without stopping at the first difference (so the time taken does not tell where two
+    /// keys differ). For tests and key stores of this package; the public type has no `==` so that keys do not end
+    /// up compared, hashed or put in sets.
     /// - Parameter other: the other key.
     /// - Returns: `true` when level, scale and every word agree.
     package func hasSameCoefficients(as other: SecretKey) -> Bool {
