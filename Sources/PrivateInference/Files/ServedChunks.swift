@@ -19,7 +19,7 @@ import Foundation
 /// - `.expired`: the response was removed after the keep time; the chunk is refused from then on.
 ///
 /// The claims stay for the key's life: each stands for at least one of the key's t decryptions, so there are at
-/// most t of them. Responses are kept for a while only (``prune(keyDirectory:keep:now:)``).
+/// most t of them. Responses are kept for a while only (`prune(keyDirectory:keep:now:)`).
 public enum ServedChunks {
     /// What a copy of a chunk gets.
     enum Arrival {

@@ -3,8 +3,9 @@ import NN
 
 /// A model package loaded once on the user's side: requests for image after image without reading and checking
 /// the package again, and the finish from the owner's response. This is the entry point for an app that
-/// classifies one picture at a time: load the package when the app starts, then per picture ``classify(pixels:count:packing:memoryBudget:progress:decrypt:)``
-/// with a `decrypt` that sends a chunk to the owner (``OwnerClient/decrypt(chunk:response:)``).
+/// classifies one picture at a time: load the package when the app starts, then per picture
+/// ``classify(pixels:count:packing:memoryBudget:work:progress:decrypt:)`` with a `decrypt` that sends a chunk to
+/// the owner (``OwnerClient/decrypt(chunk:response:)``).
 ///
 /// The session never holds a secret key (loading refuses a package that contains one).
 public final class UserSession: @unchecked Sendable {
@@ -46,6 +47,7 @@ public final class UserSession: @unchecked Sendable {
     /// - Parameters:
     ///   - pixels: `count · C · H · W` raw bytes.
     ///   - count: images (batch: at most N/2).
+    ///   - out: the request directory (its private side goes to `out.private`).
     ///   - packing: forces a packing (``packing(for:requested:)``).
     ///   - memoryBudget: bytes the engine's working set may take (`TilePlan`, batch packing).
     ///   - progress: called with (steps done, total steps).
@@ -72,7 +74,7 @@ public final class UserSession: @unchecked Sendable {
         try UserRole.finish(pkg, request: request, response: response)
     }
 
-    /// What ``classify(pixels:count:packing:memoryBudget:progress:decrypt:)`` produced.
+    /// What ``classify(pixels:count:packing:memoryBudget:work:progress:decrypt:)`` produced.
     public struct Classification: Sendable {
         /// Logits `[count, classes]`.
         public var logits: Tensor

@@ -46,6 +46,8 @@ public enum OwnerProtocol {
         /// The listed tags, each with whether it is weak.
         case list([(weak: Bool, opaque: String)])
 
+        /// Whether both are `*`, or both list the same tags (and weakness) in the same order; written out because
+        /// tuples are not `Equatable`.
         public static func == (a: EntityTags, b: EntityTags) -> Bool {
             switch (a, b) {
             case (.any, .any): true
