@@ -48,7 +48,11 @@ struct SelectCommand: ParsableCommand {
     @Option(help: "Half the selection is scored on: validate (default) or test (the original's choice).")
     var scoreOn: ScoreHalf = .validate
 
-    @Option(help: "Pruning criterion for pruning and pruning-greedy: l2 or fpgm.")
+    @Option(
+        help: """
+            Pruning criterion for pruning and pruning-greedy: l2, fpgm, or hrank (average rank of each filter's \
+            output maps over 500 training images sampled with --seed).
+            """)
     var norm: PruningCriterion = .l2
 
     @Option(help: "Filters added per greedy round.")
@@ -63,7 +67,7 @@ struct SelectCommand: ParsableCommand {
     @Option(help: "Random: stop after this many seconds.")
     var budgetSeconds: Double?
 
-    @Option(help: "Random: seed of the draws.")
+    @Option(help: "Seed of the random draws and of HRank's training-image sample.")
     var seed: UInt64 = 0
 
     @Option(help: "Exhaustive: run shard i of n (e.g. 0/2) of the enumeration's rows.")
@@ -114,6 +118,9 @@ struct SelectCommand: ParsableCommand {
             throw ValidationError("--shard and --log are for --algorithm exhaustive")
         }
         if algorithm != .exhaustive && !rank.isEmpty { throw ValidationError("--rank is for --algorithm exhaustive") }
+        if norm == .hrank && algorithm != .pruning && algorithm != .pruningGreedy {
+            throw ValidationError("--norm hrank is for --algorithm pruning or pruning-greedy")
+        }
         if algorithm != .random && (budgetEvaluations != nil || budgetSeconds != nil) {
             throw ValidationError("--budget-evaluations and --budget-seconds are for --algorithm random")
         }
@@ -133,7 +140,7 @@ struct SelectCommand: ParsableCommand {
             : try SelectionInputs.evaluator(model: network, subset: .test, dataset: set, root: dataDir, limit: limit)
         let accuracyBase = base ?? set.accuracyBase
         var context = RunContext(
-            command: self, dataset: set, scoring: scoring, reporting: reporting, base: accuracyBase)
+            command: self, dataset: set, model: network, scoring: scoring, reporting: reporting, base: accuracyBase)
         let result: SelectionRunReport
         switch algorithm {
         case .exhaustive: result = try runExhaustive(&context)
@@ -150,6 +157,8 @@ struct SelectCommand: ParsableCommand {
     struct RunContext {
         let command: SelectCommand
         let dataset: Dataset
+        /// The trained model (HRank runs it on training images).
+        let model: Model
         let scoring: any SelectionEvaluator
         let reporting: any SelectionEvaluator
         let base: Double
@@ -207,6 +216,9 @@ struct SelectCommand: ParsableCommand {
         let evaluator = context.scoring
         let counts = try counts(layerSizes: evaluator.layerSizes)
         let greedy = GreedySelection(counts: counts, base: context.base, step: step)
+        // HRank ranks filters by their output maps on training images, computed before any evaluation is counted.
+        let hrank = try hrankRanks(context, layers: counts.count)
+        let ranks = hrank?.ranks ?? [:]
         let before = evaluator.evaluationCount
         let selection: SelectedNeurons
         switch algorithm {
@@ -214,8 +226,11 @@ struct SelectCommand: ParsableCommand {
             let search =
                 algorithm == .greedy
                 ? greedy
-                : GreedySelection.pruned(
-                    counts: counts, base: context.base, criterion: norm, evaluator: evaluator, step: step)
+                : try run {
+                    try GreedySelection.pruned(
+                        counts: counts, base: context.base, criterion: norm, evaluator: evaluator, step: step,
+                        featureMapRanks: ranks)
+                }
             let progress = context.progress(
                 algorithm.rawValue,
                 total: search.plannedEvaluations(
@@ -223,7 +238,9 @@ struct SelectCommand: ParsableCommand {
             selection = try run { try search.run(on: evaluator, progress: progress) }
             progress.finish()
         case .pruning:
-            selection = try run { try PruningSelection(counts: counts, criterion: norm).run(on: evaluator) }
+            selection = try run {
+                try PruningSelection(counts: counts, criterion: norm, featureMapRanks: ranks).run(on: evaluator)
+            }
         case .random:
             let budget: RandomSelection.Budget
             let total: Int
@@ -252,6 +269,7 @@ struct SelectCommand: ParsableCommand {
             throw ToolError("--plot-dir: figures come from --algorithm exhaustive (rankings) or --amend (series)")
         }
         var report = context.report(evaluations: used)
+        report.hrank = hrank?.summary
         report.selections = [try context.entry(selection, evaluations: used)]
         return report
     }
@@ -488,6 +506,8 @@ struct SelectionRunReport: Encodable {
     var log: String?
     var shard: String?
     var rows: Int?
+    /// `--norm hrank`: the feature-map ranks the selection was made from.
+    var hrank: HRankRanks?
 
     /// One selection and its closing test.
     struct Entry: Encodable {
@@ -567,6 +587,7 @@ struct SelectionRunReport: Encodable {
                 "\(entry.file) \(entry.selection): "
                     + (entry.rank.map { "rank \($0) of \(entry.of)" } ?? "not among the \(entry.of) scored rows"))
         }
+        if let hrank { lines.append(hrank.text) }
         if let log { lines.append("rows logged in \(log)") }
         return lines.joined(separator: "\n")
     }
