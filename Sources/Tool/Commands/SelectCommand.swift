@@ -67,7 +67,7 @@ struct SelectCommand: ParsableCommand {
     @Option(help: "Random: stop after this many seconds.")
     var budgetSeconds: Double?
 
-    @Option(help: "Seed of the random draws and of HRank's training-image sample.")
+    @Option(help: "Seed of the random draws, HRank's training-image sample and the --versus-random trials.")
     var seed: UInt64 = 0
 
     @Option(help: "Exhaustive: run shard i of n (e.g. 0/2) of the enumeration's rows.")
@@ -78,6 +78,13 @@ struct SelectCommand: ParsableCommand {
 
     @Option(help: "Exhaustive: rank this selection file among the scored rows of its category (repeatable).")
     var rank: [String] = []
+
+    @Option(
+        help: "Exhaustive: greedy's --report file; compare random sampling with greedy on its category (spec §10.4).")
+    var versusRandom: String?
+
+    @Option(help: "With --versus-random: seconds of one evaluation (default: greedy's seconds / evaluations).")
+    var secondsPerEvaluation: Double?
 
     @Option(help: "Use only the first N images of each half (quick runs).")
     var limit: Int?
@@ -118,6 +125,15 @@ struct SelectCommand: ParsableCommand {
             throw ValidationError("--shard and --log are for --algorithm exhaustive")
         }
         if algorithm != .exhaustive && !rank.isEmpty { throw ValidationError("--rank is for --algorithm exhaustive") }
+        if algorithm != .exhaustive && versusRandom != nil {
+            throw ValidationError("--versus-random is for --algorithm exhaustive")
+        }
+        if let secondsPerEvaluation {
+            if versusRandom == nil { throw ValidationError("--seconds-per-evaluation needs --versus-random") }
+            if !(secondsPerEvaluation > 0 && secondsPerEvaluation.isFinite) {
+                throw ValidationError("--seconds-per-evaluation must be a positive number of seconds")
+            }
+        }
         if norm == .hrank && algorithm != .pruning && algorithm != .pruningGreedy {
             throw ValidationError("--norm hrank is for --algorithm pruning or pruning-greedy")
         }
@@ -450,6 +466,11 @@ struct SelectCommand: ParsableCommand {
                     folder: plotDir, name: "distribution_\(name).svg")
             }
         }
+        if let versusRandom {
+            report.versus_random = try compareWithRandom(
+                greedyReport: versusRandom, logged: logged, categories: categories, base: context.base, log: logPath,
+                layerSizes: sizes)
+        }
         if count != nil, let best {
             if let out { try SelectionInputs.write(best, to: out) }
             report.selections = [try context.entry(best, evaluations: used)]
@@ -508,6 +529,8 @@ struct SelectionRunReport: Encodable {
     var rows: Int?
     /// `--norm hrank`: the feature-map ranks the selection was made from.
     var hrank: HRankRanks?
+    /// Exhaustive `--versus-random`: random sampling against greedy (spec §10.4).
+    var versus_random: VersusRandom?
 
     /// One selection and its closing test.
     struct Entry: Encodable {
@@ -588,6 +611,7 @@ struct SelectionRunReport: Encodable {
                     + (entry.rank.map { "rank \($0) of \(entry.of)" } ?? "not among the \(entry.of) scored rows"))
         }
         if let hrank { lines.append(hrank.text) }
+        if let versus_random { lines.append(versus_random.text) }
         if let log { lines.append("rows logged in \(log)") }
         return lines.joined(separator: "\n")
     }
