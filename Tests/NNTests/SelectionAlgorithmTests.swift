@@ -136,7 +136,7 @@ final class AnalyticEvaluator: SelectionEvaluator {
 
     @Test func prunedGreedyUsesPools() throws {
         let evaluator = AnalyticEvaluator.mnistShaped()
-        let greedy = GreedySelection.pruned(counts: [1, 1], base: 99.36, criterion: .l2, evaluator: evaluator)
+        let greedy = try GreedySelection.pruned(counts: [1, 1], base: 99.36, criterion: .l2, evaluator: evaluator)
         #expect(greedy.pools[1]?.count == 2 && greedy.pools[2]?.count == 2)
         #expect(greedy.plannedEvaluations(layerSizes: evaluator.layerSizes) + 3 == 9)
         let selection = try greedy.run(on: evaluator)
@@ -147,22 +147,28 @@ final class AnalyticEvaluator: SelectionEvaluator {
 }
 
 @Suite struct PruningAndRandomSelectionTests {
-    @Test func pruningCriteria() {
+    @Test func pruningCriteria() throws {
         let filters: [[Float]] = [[0, 0], [1, 0], [0, 3]]
-        #expect(PruningCriterion.l2.scores(filters) == [0, 1, 3])
-        #expect(PruningCriterion.l2.strongest(1, of: filters) == [2])
+        #expect(try PruningCriterion.l2.scores(filters) == [0, 1, 3])
+        #expect(try PruningCriterion.l2.strongest(1, of: filters) == [2])
         // FPGM distance sums: 1 + 3, 1 + √10, 3 + √10.
-        let fpgm = PruningCriterion.fpgm.scores(filters)
+        let fpgm = try PruningCriterion.fpgm.scores(filters)
         #expect(abs(fpgm[1] - (1 + 10.0.squareRoot())) < 1e-12)
-        #expect(PruningCriterion.fpgm.strongest(2, of: filters) == [1, 2])
-        #expect(PruningCriterion.l2.strongest(2, of: [[1], [1], [1]]) == [0, 1])
+        #expect(try PruningCriterion.fpgm.strongest(2, of: filters) == [1, 2])
+        #expect(try PruningCriterion.l2.strongest(2, of: [[1], [1], [1]]) == [0, 1])
+        // HRank ranks by the feature-map averages it is given, not by the weights; without one per filter it fails.
+        #expect(try PruningCriterion.hrank.strongest(1, of: filters, featureMapRanks: [5, 2, 1]) == [0])
+        // HRank's ties go to the higher index, as the original's descending sort of [rank, index].
+        #expect(try PruningCriterion.hrank.strongest(2, of: filters, featureMapRanks: [3, 3, 3]) == [1, 2])
+        #expect(throws: NNError.self) { try PruningCriterion.hrank.scores(filters) }
+        #expect(throws: NNError.self) { try PruningCriterion.hrank.scores(filters, featureMapRanks: [1, 2]) }
     }
 
     @Test func pruningSelectionCostsNoEvaluation() throws {
         let evaluator = AnalyticEvaluator.mnistShaped()
         let selection = try PruningSelection(counts: [2, 6], criterion: .fpgm).run(on: evaluator)
         #expect(selection[1].count == 2 && selection[2].count == 6 && evaluator.evaluationCount == 0)
-        #expect(selection[2] == PruningCriterion.fpgm.strongest(6, of: evaluator.filterWeights(layer: 2)))
+        #expect(selection[2] == (try PruningCriterion.fpgm.strongest(6, of: evaluator.filterWeights(layer: 2))))
     }
 
     @Test func randomSelectionWithBudgets() throws {

@@ -24,14 +24,8 @@ import Testing
 
     /// Runs `privdnn select` with the shared model and data, returning the report JSON.
     func select(_ arguments: [String]) throws -> [String: Any] {
-        let report = temporaryPath("report.json")
-        defer { try? FileManager.default.removeItem(atPath: report) }
-        let command = try SelectCommand.parse(
-            ["--model", try Self.modelFile.get(), "--data-dir", Self.data, "--limit", "300", "--report", report, "--json"]
-                + arguments)
-        try command.run()
-        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report)))
-        return try #require(object as? [String: Any])
+        try SelectReports.run(
+            ["--model", try Self.modelFile.get(), "--data-dir", Self.data, "--limit", "300"] + arguments)
     }
 
     func message(_ arguments: [String]) -> String {
@@ -92,7 +86,7 @@ import Testing
         let pruning = try select(["--algorithm", "pruning", "--percent", "25", "--norm", "fpgm"])
         #expect(pruning["evaluations"] as? Int == 0)
         let pruned = try #require(try Self.entry(pruning)["selection"] as? [String: [Int]])
-        #expect(pruned["2"] == PruningCriterion.fpgm.strongest(4, of: filters))
+        #expect(pruned["2"] == (try PruningCriterion.fpgm.strongest(4, of: filters)))
         #expect(pruned["1"]?.count == 1)  // max(1, ⌊6 · 25 / 100⌋)
 
         let random = try select(["--algorithm", "random", "--count", "1,2", "--budget-evaluations", "11", "--seed", "5"])

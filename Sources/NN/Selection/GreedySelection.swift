@@ -48,15 +48,18 @@ public struct GreedySelection: Sendable {
     ///   - evaluator: supplies the filter weights.
     ///   - step: candidates added per round.
     ///   - firstLayer: the first layer number.
+    ///   - featureMapRanks: HRank's average feature-map ranks per layer (ignored by the weight criteria).
     /// - Returns: the configured search.
+    /// - Throws: ``NNError/invalidSelection(_:)`` when HRank lacks a layer's ranks.
     public static func pruned(
         counts: [Int], base: Double, criterion: PruningCriterion, evaluator: some SelectionEvaluator, step: Int = 1,
-        firstLayer: Int = 1
-    ) -> GreedySelection {
+        firstLayer: Int = 1, featureMapRanks: [Int: [Double]] = [:]
+    ) throws -> GreedySelection {
         var pools: [Int: [Int]] = [:]
         for (offset, n) in counts.enumerated() {
             let layer = firstLayer + offset
-            pools[layer] = criterion.strongest(2 * n, of: evaluator.filterWeights(layer: layer))
+            pools[layer] = try criterion.strongest(
+                2 * n, of: evaluator.filterWeights(layer: layer), featureMapRanks: featureMapRanks[layer])
         }
         return GreedySelection(counts: counts, base: base, step: step, firstLayer: firstLayer, pools: pools)
     }

@@ -7,21 +7,27 @@ public struct PruningSelection: Sendable {
     public var counts: [Int]
     /// The first layer to select in.
     public var firstLayer: Int
-    /// L2 norm (PFEC, the one the original wires to the CLI) or FPGM.
+    /// L2 norm (PFEC, the one the original wires to the CLI), FPGM or HRank.
     public var criterion: PruningCriterion
+    /// HRank's average feature-map ranks per layer (``FeatureMapRanks``); the weight criteria ignore them.
+    public var featureMapRanks: [Int: [Double]]
 
     /// Configures a pruning selection.
-    public init(counts: [Int], criterion: PruningCriterion = .l2, firstLayer: Int = 1) {
+    public init(
+        counts: [Int], criterion: PruningCriterion = .l2, firstLayer: Int = 1, featureMapRanks: [Int: [Double]] = [:]
+    ) {
         self.counts = counts
         self.criterion = criterion
         self.firstLayer = firstLayer
+        self.featureMapRanks = featureMapRanks
     }
 
     /// Selects the strongest filters of each layer.
     ///
     /// - Parameter evaluator: supplies the filter weights.
     /// - Returns: the selection, indices ascending (earlier layers empty).
-    /// - Throws: ``NNError/invalidSelection(_:)`` when the counts do not fit the model.
+    /// - Throws: ``NNError/invalidSelection(_:)`` when the counts do not fit the model, or HRank lacks a layer's
+    ///   ranks.
     public func run(on evaluator: some SelectionEvaluator) throws -> SelectedNeurons {
         let sizes = evaluator.layerSizes
         var layers: [Int: [Int]] = [:]
@@ -31,7 +37,8 @@ public struct PruningSelection: Sendable {
             guard layer >= 1, layer <= sizes.count, n >= 0, n <= sizes[layer - 1] else {
                 throw NNError.invalidSelection("cannot select \(n) filters in layer \(layer)")
             }
-            layers[layer] = criterion.strongest(n, of: evaluator.filterWeights(layer: layer))
+            layers[layer] = try criterion.strongest(
+                n, of: evaluator.filterWeights(layer: layer), featureMapRanks: featureMapRanks[layer])
         }
         return try SelectedNeurons(layers)
     }
@@ -50,7 +57,7 @@ extension SelectedNeurons {
             let filters = (0..<conv.outChannels).map { Array(conv.weight.value.data[($0 * size)..<(($0 + 1) * size)]) }
             let count = max(1, Int((Double(conv.outChannels) * percent / 100).rounded()))
             // Distinct indices in ascending order: a valid selection as they stand.
-            return PruningCriterion.l2.strongest(count, of: filters)
+            return PruningCriterion.strongest(count, scores: PruningCriterion.norms(filters))
         }
         return SelectedNeurons(validated: [1: strongest(model.conv1), 2: strongest(model.conv2)])
     }

@@ -48,7 +48,11 @@ struct SelectCommand: ParsableCommand {
     @Option(help: "Half the selection is scored on: validate (default) or test (the original's choice).")
     var scoreOn: ScoreHalf = .validate
 
-    @Option(help: "Pruning criterion for pruning and pruning-greedy: l2 or fpgm.")
+    @Option(
+        help: """
+            Pruning criterion for pruning and pruning-greedy: l2, fpgm, or hrank (average rank of each filter's \
+            output maps over 500 training images sampled with --seed).
+            """)
     var norm: PruningCriterion = .l2
 
     @Option(help: "Filters added per greedy round.")
@@ -63,7 +67,7 @@ struct SelectCommand: ParsableCommand {
     @Option(help: "Random: stop after this many seconds.")
     var budgetSeconds: Double?
 
-    @Option(help: "Random: seed of the draws.")
+    @Option(help: "Seed of the random draws, HRank's training-image sample and the --versus-random trials.")
     var seed: UInt64 = 0
 
     @Option(help: "Exhaustive: run shard i of n (e.g. 0/2) of the enumeration's rows.")
@@ -74,6 +78,13 @@ struct SelectCommand: ParsableCommand {
 
     @Option(help: "Exhaustive: rank this selection file among the scored rows of its category (repeatable).")
     var rank: [String] = []
+
+    @Option(
+        help: "Exhaustive: greedy's --report file; compare random sampling with greedy on its category (spec §10.4).")
+    var versusRandom: String?
+
+    @Option(help: "With --versus-random: seconds of one evaluation (default: greedy's seconds / evaluations).")
+    var secondsPerEvaluation: Double?
 
     @Option(help: "Use only the first N images of each half (quick runs).")
     var limit: Int?
@@ -114,6 +125,18 @@ struct SelectCommand: ParsableCommand {
             throw ValidationError("--shard and --log are for --algorithm exhaustive")
         }
         if algorithm != .exhaustive && !rank.isEmpty { throw ValidationError("--rank is for --algorithm exhaustive") }
+        if algorithm != .exhaustive && versusRandom != nil {
+            throw ValidationError("--versus-random is for --algorithm exhaustive")
+        }
+        if let secondsPerEvaluation {
+            if versusRandom == nil { throw ValidationError("--seconds-per-evaluation needs --versus-random") }
+            if !(secondsPerEvaluation > 0 && secondsPerEvaluation.isFinite) {
+                throw ValidationError("--seconds-per-evaluation must be a positive number of seconds")
+            }
+        }
+        if norm == .hrank && algorithm != .pruning && algorithm != .pruningGreedy {
+            throw ValidationError("--norm hrank is for --algorithm pruning or pruning-greedy")
+        }
         if algorithm != .random && (budgetEvaluations != nil || budgetSeconds != nil) {
             throw ValidationError("--budget-evaluations and --budget-seconds are for --algorithm random")
         }
@@ -133,7 +156,7 @@ struct SelectCommand: ParsableCommand {
             : try SelectionInputs.evaluator(model: network, subset: .test, dataset: set, root: dataDir, limit: limit)
         let accuracyBase = base ?? set.accuracyBase
         var context = RunContext(
-            command: self, dataset: set, scoring: scoring, reporting: reporting, base: accuracyBase)
+            command: self, dataset: set, model: network, scoring: scoring, reporting: reporting, base: accuracyBase)
         let result: SelectionRunReport
         switch algorithm {
         case .exhaustive: result = try runExhaustive(&context)
@@ -150,6 +173,8 @@ struct SelectCommand: ParsableCommand {
     struct RunContext {
         let command: SelectCommand
         let dataset: Dataset
+        /// The trained model (HRank runs it on training images).
+        let model: Model
         let scoring: any SelectionEvaluator
         let reporting: any SelectionEvaluator
         let base: Double
@@ -207,6 +232,9 @@ struct SelectCommand: ParsableCommand {
         let evaluator = context.scoring
         let counts = try counts(layerSizes: evaluator.layerSizes)
         let greedy = GreedySelection(counts: counts, base: context.base, step: step)
+        // HRank ranks filters by their output maps on training images, computed before any evaluation is counted.
+        let hrank = try hrankRanks(context, layers: counts.count)
+        let ranks = hrank?.ranks ?? [:]
         let before = evaluator.evaluationCount
         let selection: SelectedNeurons
         switch algorithm {
@@ -214,8 +242,11 @@ struct SelectCommand: ParsableCommand {
             let search =
                 algorithm == .greedy
                 ? greedy
-                : GreedySelection.pruned(
-                    counts: counts, base: context.base, criterion: norm, evaluator: evaluator, step: step)
+                : try run {
+                    try GreedySelection.pruned(
+                        counts: counts, base: context.base, criterion: norm, evaluator: evaluator, step: step,
+                        featureMapRanks: ranks)
+                }
             let progress = context.progress(
                 algorithm.rawValue,
                 total: search.plannedEvaluations(
@@ -223,7 +254,9 @@ struct SelectCommand: ParsableCommand {
             selection = try run { try search.run(on: evaluator, progress: progress) }
             progress.finish()
         case .pruning:
-            selection = try run { try PruningSelection(counts: counts, criterion: norm).run(on: evaluator) }
+            selection = try run {
+                try PruningSelection(counts: counts, criterion: norm, featureMapRanks: ranks).run(on: evaluator)
+            }
         case .random:
             let budget: RandomSelection.Budget
             let total: Int
@@ -252,6 +285,7 @@ struct SelectCommand: ParsableCommand {
             throw ToolError("--plot-dir: figures come from --algorithm exhaustive (rankings) or --amend (series)")
         }
         var report = context.report(evaluations: used)
+        report.hrank = hrank?.summary
         report.selections = [try context.entry(selection, evaluations: used)]
         return report
     }
@@ -432,6 +466,11 @@ struct SelectCommand: ParsableCommand {
                     folder: plotDir, name: "distribution_\(name).svg")
             }
         }
+        if let versusRandom {
+            report.versus_random = try compareWithRandom(
+                greedyReport: versusRandom, logged: logged, categories: categories, base: context.base, log: logPath,
+                layerSizes: sizes)
+        }
         if count != nil, let best {
             if let out { try SelectionInputs.write(best, to: out) }
             report.selections = [try context.entry(best, evaluations: used)]
@@ -488,6 +527,10 @@ struct SelectionRunReport: Encodable {
     var log: String?
     var shard: String?
     var rows: Int?
+    /// `--norm hrank`: the feature-map ranks the selection was made from.
+    var hrank: HRankRanks?
+    /// Exhaustive `--versus-random`: random sampling against greedy (spec §10.4).
+    var versus_random: VersusRandom?
 
     /// One selection and its closing test.
     struct Entry: Encodable {
@@ -567,6 +610,8 @@ struct SelectionRunReport: Encodable {
                 "\(entry.file) \(entry.selection): "
                     + (entry.rank.map { "rank \($0) of \(entry.of)" } ?? "not among the \(entry.of) scored rows"))
         }
+        if let hrank { lines.append(hrank.text) }
+        if let versus_random { lines.append(versus_random.text) }
         if let log { lines.append("rows logged in \(log)") }
         return lines.joined(separator: "\n")
     }
