@@ -36,9 +36,6 @@ extension HEContext {
             bias: outputs.map { $0[layout.cipherLanes + layout.plainLanes] })
     }
 
-    /// Ciphertexts of one cipher lane's conv1 operands: ``LayerKernels/conv1Taps`` count, then the bias.
-    static func pixelsConv1Count(_ kernels: LayerKernels) -> Int { kernels.geometry.conv1Taps + 1 }
-
     /// Ciphertexts of one output's conv2 operands: its cipher lanes, its plain lanes, then the bias.
     static func pixelsOutputCount(_ layout: PixelsLayout) -> Int { layout.cipherLanes + layout.plainLanes + 1 }
 
