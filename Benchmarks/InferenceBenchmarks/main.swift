@@ -179,11 +179,15 @@ if let spec = value("--tiles") {
     let model = URL(fileURLWithPath: value("--square-model") ?? "models/lenet5-mnist-square.safetensors")
     var images = try Dataset.mnist.load(.test, root: value("--data").map { URL(fileURLWithPath: $0) })
     if let limit = value("--limit").flatMap(Int.init) { images = images.subset(Array(0..<min(limit, images.count))) }
-    let report = try DataEncryptedRun.run(modelURL: model, images: images, normalization: Dataset.mnist.normalization)
+    let packing = Packing(rawValue: value("--packing") ?? "batch") ?? .batch
+    let report = try DataEncryptedRun.run(
+        modelURL: model, images: images, packing: packing, normalization: Dataset.mnist.normalization)
     let agrees = report.agreement == 100
     print(
         json([
-            "benchmark": "data-encrypted/auto/N=\(report.degree)/measured", "images": report.images,
+            "benchmark": "data-encrypted/\(packing.rawValue)/auto/N=\(report.degree)/measured", "images": report.images,
+            "seconds_per_image": report.secondsPerImage, "galois_key_bytes": report.galoisKeyBytes,
+            "prepared_bytes": report.preparedBytes,
             "bit_sizes": report.bitSizes, "phases": report.phases.seconds, "seconds_total": report.secondsTotal,
             "cpu_seconds": report.cpuSeconds, "peak_rss_bytes": report.peakRSSBytes,
             "accuracy_plain": report.accuracyPlain, "accuracy_encrypted": report.accuracyEncrypted,
@@ -232,6 +236,6 @@ if let spec = value("--tiles") {
     print("wrote \(out)")
 } else {
     print(
-        "usage: InferenceBenchmarks --micro | --kernel [--repeats R] | --pipeline [--model M] [--data D] [--limit K] [--params auto|privdnn] [--selections '1,1;2,6;all'] [--full-params auto|privdnn] | --full [--square-model M] [--full-params auto|privdnn] [--limit K] | --data-encrypted [--square-model M] [--limit K] | --full-estimate | --networks-chart networks.jsonl [--out networks.svg]"
+        "usage: InferenceBenchmarks --micro | --kernel [--repeats R] | --pipeline [--model M] [--data D] [--limit K] [--params auto|privdnn] [--selections '1,1;2,6;all'] [--full-params auto|privdnn] | --full [--square-model M] [--full-params auto|privdnn] [--limit K] | --data-encrypted [--square-model M] [--limit K] [--packing batch|pixels] | --full-estimate | --networks-chart networks.jsonl [--out networks.svg]"
     )
 }

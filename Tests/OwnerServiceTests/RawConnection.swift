@@ -49,7 +49,12 @@ final class RawConnection: @unchecked Sendable {
     /// Reads more bytes into `pending`; false at the end of the stream, on an error or after the timeout.
     private func fill() -> Bool {
         var buffer = [UInt8](repeating: 0, count: 4096)
-        let got = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        var got: Int
+        // A signal (the tests that run privdnn processes get SIGCHLD) interrupts recv with EINTR: read again
+        // instead of taking it for the end of the stream.
+        repeat {
+            got = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        } while got < 0 && errno == EINTR
         guard got > 0 else { return false }
         pending += buffer[0..<got]
         return true
@@ -80,6 +85,7 @@ final class RawConnection: @unchecked Sendable {
         while true {
             let got = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             if got == 0 { return true }
+            if got < 0 && errno == EINTR { continue }
             if got < 0 { return errno == ECONNRESET }
         }
     }

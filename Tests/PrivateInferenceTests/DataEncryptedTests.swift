@@ -44,15 +44,8 @@ import Testing
     /// it returns decrypt under the user's key to the plaintext model's.
     @Test func ownerRunsWithoutUserSecretKey() throws {
         let images = try EncryptedPipelineTests.images(3)
-        let model = try Model(contentsOf: Self.model)
-        let weights = try FullEncryptionRun.fullWeights(model, normalization: .unit, file: Self.model.path)
         let context = try HEContext(parameters: try Self.toyParameters(), securityLevel: .none)
-        let top = DataEncryptedOwner.depth + 1
-        let scale = exp2(log2(context.prime(top - 2)).rounded())
-        let geometry = weights.kernels.geometry
-        let user = try DataEncryptedUser(
-            context: context, geometry: geometry, shift: LayerKernels.inputShift(geometry, normalization: .unit),
-            scale: scale, primes: top)
+        let (model, weights, user, top, scale) = try Self.parties(context)
         let owner = DataEncryptedOwner(
             context: context, weights: weights,
             relinKeys: try RelinKeys(serialized: try user.relinKeyBytes(), context: context.ckks), top: top,
@@ -99,6 +92,21 @@ import Testing
                 rows: { _ in [context.zeroCiphertext(size: 2, primes: 9, scale: 0x1p40)] }, times: &times,
                 counts: &counts)
         }
+    }
+
+    /// The committed Square model, its weights and a user with fresh keys for `context`, as the run sets them up.
+    static func parties(_ context: HEContext) throws
+        -> (model: Model, weights: FullEncryptionWeights, user: DataEncryptedUser, top: Int, scale: Double)
+    {
+        let model = try Model(contentsOf: Self.model)
+        let weights = try FullEncryptionRun.fullWeights(model, normalization: .unit, file: Self.model.path)
+        let top = DataEncryptedOwner.depth + 1
+        let scale = exp2(log2(context.prime(top - 2)).rounded())
+        let geometry = weights.kernels.geometry
+        let user = try DataEncryptedUser(
+            context: context, geometry: geometry, shift: LayerKernels.inputShift(geometry, normalization: .unit),
+            scale: scale, primes: top)
+        return (model, weights, user, top, scale)
     }
 
     /// Whether any stored property, at any depth, is a secret key.

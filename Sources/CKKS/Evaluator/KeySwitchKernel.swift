@@ -54,8 +54,12 @@ struct KeySwitchKernel: Sendable {
         let l = level
         withProducts(targets: [target], level: l, degree: n, keys: keys) { product0, product1, scratch in
             let down = modDown[l - 1]
-            down.apply(product0, degree: n, scratch: scratch)
-            down.apply(product1, degree: n, scratch: scratch)
+            // The two components' divisions are independent: one per core (`scratch` has a row for each).
+            ConcurrentChunks.forEach(2, minimumChunk: Self.parallel(degree: n, level: l) ? 1 : 2) { _, range in
+                for component in range {
+                    down.apply(component == 0 ? product0 : product1, degree: n, scratch: scratch + component * n)
+                }
+            }
             for j in 0..<l {
                 let q = keyModuli[j]
                 for c in 0..<n {
@@ -86,15 +90,23 @@ struct KeySwitchKernel: Sendable {
     ) -> Bool {
         guard level >= 1, level <= modDownRescale.count, let down = modDownRescale[level - 1] else { return false }
         withProducts(targets: targets, level: level, degree: degree, keys: keys) { product0, product1, scratch in
-            down.apply(product: product0, cipher: c0, degree: degree, output: c0, scratch: scratch)
-            down.apply(product: product1, cipher: c1, degree: degree, output: c1, scratch: scratch)
+            // The two components' divisions are independent: one per core (`scratch` has a row for each).
+            ConcurrentChunks.forEach(2, minimumChunk: Self.parallel(degree: degree, level: level) ? 1 : 2) { _, range in
+                for component in range {
+                    let product = component == 0 ? product0 : product1, cipher = component == 0 ? c0 : c1
+                    down.apply(
+                        product: product, cipher: cipher, degree: degree, output: cipher,
+                        scratch: scratch + component * degree)
+                }
+            }
         }
         return true
     }
 
     /// Calls `body` with the (ℓ+1)-row products Σ_t ⟨decompose(T_t), key_t⟩ over q_0..q_{ℓ-1}, P.
     ///
-    /// Both key components are summed before the mod-down; `body` also gets N words of scratch. Target t uses
+    /// Both key components are summed before the mod-down; `body` also gets 2N words of scratch (a row per
+    /// component, so their divisions can run at once). Target t uses
     /// `keys[t·ℓ ..< (t+1)·ℓ]`.
     private func withProducts(
         targets: [UnsafePointer<UInt64>], level: Int, degree: Int, keys: [UnsafePointer<UInt64>],
@@ -107,26 +119,34 @@ struct KeySwitchKernel: Sendable {
         let m = targets.count
         let digitCount = m * l
         assert(l >= 1 && l < bigK && m >= 1 && keys.count >= digitCount)
-        // Workspace: digits t_J (m·ℓ rows), one target's lifted digits for one output prime (ℓ rows), products
-        // (2 × (ℓ+1) rows), and one row of scratch for the mod-down. Lifting and accumulating one target at a
-        // time keeps the working set of a size-4 switch that of a size-3 one.
-        let workspace = UnsafeMutablePointer<UInt64>.allocate(capacity: (digitCount + 3 * l + 3) * n)
+        // Output primes are independent, so at ring sizes where it pays they are split between the cores (each
+        // chunk lifts into its own rows); the words are the same either way.
+        let chunks = Self.parallel(degree: n, level: l) ? ConcurrentChunks.chunkCount(l + 1) : 1
+        // Workspace: digits t_J (m·ℓ rows), one target's lifted digits for one output prime (ℓ rows per chunk),
+        // products (2 × (ℓ+1) rows), and two rows of scratch for the mod-downs. Lifting and accumulating one
+        // target at a time keeps the working set of a size-4 switch that of a size-3 one.
+        let workspace = UnsafeMutablePointer<UInt64>.allocate(capacity: (digitCount + chunks * l + 2 * l + 4) * n)
         defer { workspace.deallocate() }
         let digits = workspace
-        let lifted = digits + digitCount * n
-        let product0 = lifted + l * n
+        let liftedRows = digits + digitCount * n
+        let product0 = liftedRows + chunks * l * n
         let product1 = product0 + (l + 1) * n
         let scratch = product1 + (l + 1) * n
         for (t, target) in targets.enumerated() {
             (digits + t * l * n).update(from: target, count: l * n)
-            for j in 0..<l { keyTables[j].inverse(digits + (t * l + j) * n) }
         }
-
-        let operands = UnsafeMutablePointer<UnsafePointer<UInt64>>.allocate(capacity: l)
-        defer { operands.deallocate() }
-        keys.withUnsafeBufferPointer { keyPointers in
-            guard let keyBase = keyPointers.baseAddress else { return }
-            for i in 0...l {
+        // One chunk (this thread) unless the switch is split.
+        func split(_ count: Int) -> Int { chunks > 1 ? 1 : max(1, count) }
+        ConcurrentChunks.forEach(digitCount, minimumChunk: split(digitCount)) { _, range in
+            for row in range { keyTables[row % l].inverse(digits + row * n) }
+        }
+        let operandRows = UnsafeMutablePointer<UnsafePointer<UInt64>>.allocate(capacity: chunks * l)
+        defer { operandRows.deallocate() }
+        /// The products for output primes `range` (r_I: q_I, or P for I = ℓ), lifting into chunk `chunk`'s rows.
+        func products(_ range: Range<Int>, chunk: Int, keyBase: UnsafePointer<UnsafePointer<UInt64>>) {
+            let lifted = liftedRows + chunk * l * n
+            let operands = operandRows + chunk * l
+            for i in range {
                 let keyRow = i == l ? bigK - 1 : i
                 let r = keyModuli[keyRow]
                 for (t, target) in targets.enumerated() {
@@ -152,8 +172,18 @@ struct KeySwitchKernel: Sendable {
                 }
             }
         }
+        keys.withUnsafeBufferPointer { keyPointers in
+            guard let keyBase = keyPointers.baseAddress else { return }
+            ConcurrentChunks.forEach(l + 1, minimumChunk: split(l + 1)) { chunk, range in
+                products(range, chunk: chunk, keyBase: keyBase)
+            }
+        }
         body(product0, product1, scratch)
     }
+
+    /// Whether a key switch at this size is split between the cores: from N = 4096 and two primes, where one
+    /// output prime's lifts and products (ℓ NTTs of N words) outweigh waking a second thread many times over.
+    static func parallel(degree: Int, level: Int) -> Bool { degree >= 4096 && level >= 2 }
 
     /// out_comp[c] = Σ_J operand_J[c] · key_J.comp[row][c] mod r, with 128-bit lazy sums (reduced every 8 terms);
     /// with `accumulate`, the sum starts from out_comp[c] (canonical) instead of 0.

@@ -30,6 +30,8 @@ public enum DataEncryptedPreset: String, CaseIterable, Sendable, Codable {
 public struct DataEncryptedReport: Sendable, Codable {
     /// Images evaluated.
     public var images: Int
+    /// How the images sat in the slots: across slots (batch) or one image's values across slots (pixels).
+    public var packing: Packing
     /// Ring degree N.
     public var degree: Int
     /// Prime bit sizes (special prime last).
@@ -42,21 +44,31 @@ public struct DataEncryptedReport: Sendable, Codable {
     public var agreement: Double
     /// max |encrypted − plaintext logit| over all images and classes.
     public var maxLogitDifference: Double
-    /// Seconds per phase: load, keys, encrypt (user), receive (owner parsing), conv1, activation, conv2, fc,
+    /// Seconds per phase: load, keys, prepare (pixels: the owner encoding its diagonals), encrypt (user), receive
+    /// (owner parsing), conv1, activation, conv2, fc,
     /// send (owner serializing the logits), decrypt (user), plain.
     public var phases: PhaseTimes
     /// Wall time of the whole run (including loading the model and the plaintext reference).
     public var secondsTotal: Double
+    /// Exchange seconds per image: encrypt, receive, evaluate, send and decrypt (not the keys, the owner's
+    /// preparation or the plaintext reference), divided by the images.
+    public var secondsPerImage: Double
     /// User + system CPU seconds of the process during the run.
     public var cpuSeconds: Double
     /// Peak resident memory (VmHWM) since the run started (reset at its start where Linux allows it).
     public var peakRSSBytes: Int
     /// Bytes of the encrypted images the user sends (SEAL serialization, seeded, uncompressed).
     public var uploadBytes: Int
-    /// Bytes of the relinearization keys the user sends once (seeded, uncompressed).
+    /// Bytes of the evaluation keys the user sends once (seeded, uncompressed): relinearization keys, plus the
+    /// Galois keys in the pixels packing.
     public var keyBytes: Int
+    /// Of ``keyBytes``, the Galois keys (0 in the batch packing).
+    public var galoisKeyBytes: Int
     /// Bytes of the encrypted logits the owner returns (uncompressed).
     public var downloadBytes: Int
+    /// Bytes of the plaintexts the owner prepares once per model and keeps (the pixels packing's encoded diagonals;
+    /// 0 in the batch packing, whose plaintext weights are scalars).
+    public var preparedBytes: Int
     /// Operation counts by kind, counted by the code that ran.
     public var operations: [String: Int]
     /// 1-minute load average at the start and at the end (the machine may be shared).
@@ -78,7 +90,11 @@ public enum DataEncryptedRun {
     /// Runs the baseline and compares it with the plaintext model.
     /// - Parameters:
     ///   - modelURL: a LeNet-5 trained with Square FC activations (`privdnn train --fc-activation square`).
-    ///   - images: labelled images (batched by N/2).
+    ///   - images: labelled images (batched by N/2, or one at a time in the pixels packing).
+    ///   - packing: ``Packing/batch`` (images across slots, CryptoNets) or ``Packing/pixels`` (each image's values
+    ///     across slots, one image per exchange, as LoLa: a few ciphertexts per image in the convolution
+    ///     representation, every later layer a plaintext matrix applied by the diagonal method with Galois keys
+    ///     the user sends once).
     ///   - preset: CKKS parameters.
     ///   - parameters: explicit parameters instead of the preset (tests; at least 10 data primes).
     ///   - security: security level (`.none` only for toy parameters in tests).
@@ -88,11 +104,11 @@ public enum DataEncryptedRun {
     /// - Throws: ``InferenceError`` naming the model file for a model without Square activations or of another
     ///   architecture, or for too short a modulus chain; `CKKSError` for unusable parameters.
     public static func run(
-        modelURL: URL, images: LabeledImages, preset: DataEncryptedPreset = .auto,
+        modelURL: URL, images: LabeledImages, packing: Packing = .batch, preset: DataEncryptedPreset = .auto,
         parameters: EncryptionParameters? = nil, security: SecurityLevel = .tc128, normalization: Normalization = .unit,
         progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> DataEncryptedReport {
-        resetPeakMemory()
+        PeakMemory.reset()
         let start = DispatchTime.now().uptimeNanoseconds
         let cpuStart = FullEncryptionRun.cpuSeconds()
         let loadStart = FullEncryptionRun.loadAverage()
@@ -115,7 +131,8 @@ public enum DataEncryptedRun {
         }
         let geometry = weights.kernels.geometry
         let targetScale = exp2(log2(context.prime(top - 2)).rounded())
-        // The user makes the keys; the owner receives only the relinearization keys' bytes.
+        // The user makes the keys; the owner receives only the evaluation keys' bytes (relinearization, and Galois
+        // keys for the pixels packing's rotations).
         let user = try phases.measure("keys") {
             try DataEncryptedUser(
                 context: context, geometry: geometry,
@@ -124,6 +141,77 @@ public enum DataEncryptedRun {
         }
         let keyBytes = try phases.measure("keys") { try user.relinKeyBytes() }
         let relinKeys = try phases.measure("keys") { try RelinKeys(serialized: keyBytes, context: context.ckks) }
+        let perImage = geometry.inputChannels * geometry.inputSide * geometry.inputSide
+        let classes = weights.fc.last?.bias.count ?? 0
+        var logits = [Double](repeating: 0, count: images.count * classes)
+        var counts: [String: Int] = [:]
+        var upload = 0, download = 0, extraKeyBytes = 0, prepared = 0
+        var transfer = PhaseTimes()
+        if packing == .pixels {
+            let galois = try phases.measure("keys") {
+                try user.galoisKeyBytes(
+                    steps: DataEncryptedPixelsOwner.rotationSteps(weights: weights, slots: context.degree / 2))
+            }
+            extraKeyBytes = galois.count
+            let owner = try phases.measure("prepare") {
+                try DataEncryptedPixelsOwner(
+                    context: context, weights: weights, relinKeys: relinKeys,
+                    galoisKeys: try GaloisKeys(serialized: galois, context: context.ckks), top: top,
+                    targetScale: targetScale)
+            }
+            prepared = owner.preparedBytes
+            let counter = StepCounter(total: images.count, report: progress)
+            for i in 0..<images.count {
+                let bytes = try transfer.measure("encrypt") {
+                    try user.encryptImage(
+                        Array(images.pixels[(i * perImage)..<((i + 1) * perImage)]), layout: owner.layout)
+                }
+                upload += bytes.reduce(0) { $0 + $1.count }
+                counts["encrypt", default: 0] += bytes.count
+                let inputs = try transfer.measure("receive") {
+                    try bytes.map { try Ciphertext(serialized: $0, context: context.ckks) }
+                }
+                let output = try owner.evaluate(inputs, times: &phases, counts: &counts)
+                let sent = try phases.measure("send") { try output.serialized() }
+                download += sent.count
+                let values = try phases.measure("decrypt") { try user.decrypt([sent]) }
+                counts["decrypt", default: 0] += 1
+                for c in 0..<classes { logits[i * classes + c] = values[0][c] }
+                counter.tick()
+            }
+        } else {
+            try runBatch(
+                context: context, weights: weights, relinKeys: relinKeys, user: user, top: top,
+                targetScale: targetScale, images: images, logits: &logits, phases: &phases, transfer: &transfer,
+                counts: &counts, upload: &upload, download: &download, progress: progress)
+        }
+        phases.merge(transfer)
+        let plain = phases.measure("plain") { ModelFile.logits(model, images, normalization: normalization) }
+        let comparison = compare(logits, plain, labels: images.labels, classes: classes)
+        let exchange = ["encrypt", "receive", "conv1", "activation", "conv2", "fc", "send", "decrypt"].reduce(0.0) {
+            $0 + (phases.seconds[$1] ?? 0)
+        }
+        return DataEncryptedReport(
+            images: images.count, packing: packing, degree: context.degree,
+            bitSizes: context.parameters.coeffModulus.map { Int(Word.bitWidth - $0.value.leadingZeroBitCount) },
+            accuracyPlain: comparison.plain, accuracyEncrypted: comparison.encrypted,
+            agreement: comparison.agreement, maxLogitDifference: comparison.maxDifference, phases: phases,
+            secondsTotal: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
+            secondsPerImage: exchange / Double(max(1, images.count)),
+            cpuSeconds: FullEncryptionRun.cpuSeconds() - cpuStart, peakRSSBytes: PeakMemory.bytes(),
+            uploadBytes: upload, keyBytes: keyBytes.count + extraKeyBytes, galoisKeyBytes: extraKeyBytes,
+            downloadBytes: download, preparedBytes: prepared, operations: counts,
+            loadAverage: [loadStart, FullEncryptionRun.loadAverage()])
+    }
+
+    /// The batch packing's loop: images across slots, N/2 per batch, rows of means encrypted as conv1 needs them.
+    static func runBatch(
+        context: HEContext, weights: FullEncryptionWeights, relinKeys: RelinKeys, user: DataEncryptedUser, top: Int,
+        targetScale: Double, images: LabeledImages, logits: inout [Double], phases: inout PhaseTimes,
+        transfer: inout PhaseTimes, counts: inout [String: Int], upload: inout Int, download: inout Int,
+        progress: (@Sendable (Int, Int) -> Void)?
+    ) throws {
+        let geometry = weights.kernels.geometry
         var owner = DataEncryptedOwner(
             context: context, weights: weights, relinKeys: relinKeys, top: top, targetScale: targetScale)
         let batch = context.degree / 2
@@ -132,10 +220,7 @@ public enum DataEncryptedRun {
         owner.progress = { counter.tick() }
         let perImage = geometry.inputChannels * geometry.inputSide * geometry.inputSide
         let classes = weights.fc.last?.bias.count ?? 0
-        var logits = [Double](repeating: 0, count: images.count * classes)
-        var counts: [String: Int] = [:]
-        var upload = 0, download = 0, encrypted = 0
-        var transfer = PhaseTimes()
+        var encrypted = 0
         var done = 0
         while done < images.count {
             let count = min(batch, images.count - done)
@@ -160,19 +245,7 @@ public enum DataEncryptedRun {
             }
             done += count
         }
-        phases.merge(transfer)
         counts["encrypt"] = encrypted
-        let plain = phases.measure("plain") { ModelFile.logits(model, images, normalization: normalization) }
-        let comparison = compare(logits, plain, labels: images.labels, classes: classes)
-        return DataEncryptedReport(
-            images: images.count, degree: context.degree,
-            bitSizes: context.parameters.coeffModulus.map { Int(Word.bitWidth - $0.value.leadingZeroBitCount) },
-            accuracyPlain: comparison.plain, accuracyEncrypted: comparison.encrypted,
-            agreement: comparison.agreement, maxLogitDifference: comparison.maxDifference, phases: phases,
-            secondsTotal: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
-            cpuSeconds: FullEncryptionRun.cpuSeconds() - cpuStart, peakRSSBytes: PeakMemory.bytes(),
-            uploadBytes: upload, keyBytes: keyBytes.count, downloadBytes: download, operations: counts,
-            loadAverage: [loadStart, FullEncryptionRun.loadAverage()])
     }
 
     /// Accuracies (percent), agreement of the predictions (percent) and the largest logit difference.
@@ -198,14 +271,5 @@ public enum DataEncryptedRun {
             100 * Double(correctPlain) / total, 100 * Double(correctEncrypted) / total, 100 * Double(agree) / total,
             maxDiff
         )
-    }
-
-    /// Resets the process's peak resident memory (VmHWM) so that the report's peak is this run's, not that of
-    /// whatever ran before in the same process (the demo runs the partial exchange first). Linux ≥ 4.0; elsewhere
-    /// the peak stays the process's.
-    static func resetPeakMemory() {
-        guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return }
-        try? handle.write(contentsOf: Data("5".utf8))
-        try? handle.close()
     }
 }

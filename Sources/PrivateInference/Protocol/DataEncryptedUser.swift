@@ -17,6 +17,8 @@ struct DataEncryptedUser {
     let primes: Int
     let encryptor: Encryptor
     let decryptor: Decryptor
+    /// Holds the secret key; makes the Galois keys of the one-image layout on request.
+    let generator: KeyGenerator
     /// Seeded relinearization keys for s² (the owner only squares two-component ciphertexts).
     let relinKeys: RelinKeys
 
@@ -28,7 +30,7 @@ struct DataEncryptedUser {
         self.shift = shift
         self.scale = scale
         self.primes = primes
-        let generator = KeyGenerator(context: context.ckks)
+        generator = KeyGenerator(context: context.ckks)
         encryptor = try Encryptor(context: context.ckks, secretKey: generator.secretKey)
         decryptor = try Decryptor(context: context.ckks, secretKey: generator.secretKey)
         relinKeys = try generator.createRelinKeys(maxPower: 2, seeded: true)
@@ -36,6 +38,42 @@ struct DataEncryptedUser {
 
     /// The relinearization keys as SEAL bytes (seeded), what the owner receives once.
     func relinKeyBytes() throws -> [UInt8] { try relinKeys.serialized() }
+
+    /// Seeded Galois keys for `steps` as SEAL bytes: what the owner of the one-image layout receives once.
+    /// - Throws: `CKKSError` for a step out of range.
+    func galoisKeyBytes(steps: [Int]) throws -> [UInt8] {
+        try generator.createGaloisKeys(steps: steps, seeded: true).serialized()
+    }
+
+    /// One image in ``TapBlockLayout``: ``TapBlockLayout/ciphertexts`` seeded ciphertexts, serialized. Slot r of
+    /// block b of ciphertext j holds the plane value (the same 2×2 means of shifted bytes as ``encryptRow(_:pixels:count:)``)
+    /// that conv1's tap j · blocks + b reads for output r.
+    /// - Parameter pixels: the image's `channels · side²` bytes.
+    /// - Throws: ``InferenceError`` for an image of the wrong size; `CKKSError` from encoding or encryption.
+    func encryptImage(_ pixels: [UInt8], layout: TapBlockLayout) throws -> [[UInt8]] {
+        let g = geometry, plane = g.conv1, side = plane.side
+        guard pixels.count == g.inputChannels * g.inputSide * g.inputSide else {
+            throw InferenceError.invalidArgument(
+                "an image has \(g.inputChannels * g.inputSide * g.inputSide) bytes, got \(pixels.count)")
+        }
+        let values = (0..<(g.inputChannels * side * side)).map { i in
+            UserEvaluator.sourceValues(
+                geometry: g, inputShift: shift, pixels: pixels, count: 1, channel: i / (side * side),
+                row: i % (side * side) / side, col: i % side)?[0] ?? 0
+        }
+        let p1 = g.conv1Side
+        return try Parallelism.map(layout.ciphertexts) { j -> Result<[UInt8], Error> in
+            let slots = (0..<layout.slots).map { s -> Double in
+                guard let t = layout.term(ciphertext: j, slot: s) else { return 0 }
+                let row = t.position / p1 * plane.stride + t.dy, col = t.position % p1 * plane.stride + t.dx
+                return values[(t.channel * side + row) * side + col]
+            }
+            return Result {
+                let plain = try context.encoder.encode(slots, scale: scale, parmsID: context.parmsIDs[primes])
+                return try encryptor.encryptSymmetric(plain, seeded: true).serialized()
+            }
+        }.map { try $0.get() }
+    }
 
     /// Row r of the plane conv1 reads (``StageGeometry/conv1``): after a pool, the 2×2 means of the shifted,
     /// zero-padded bytes (box form); without one, the padded shifted bytes. One seeded ciphertext per channel and

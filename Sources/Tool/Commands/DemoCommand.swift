@@ -33,6 +33,12 @@ struct DemoCommand: ParsableCommand {
             encrypted, the owner's weights in the clear, N=16384; about half a minute on 2 idle cores) or none.
             """)
     var dataEncrypted: DataEncryptedChoice = .run
+    @Option(
+        help: """
+            One picture at a time, as an app classifies: run (PrivDNN's pixels packing and, with --data-encrypted \
+            run, the data-encrypted one-image run, each on the first test image; a few seconds) or none.
+            """)
+    var oneImage: OneImageChoice = .run
     @Option(help: "LeNet-5 with Square FC activations for --full-baseline run and --data-encrypted run.")
     var squareModel = "models/lenet5-mnist-square.safetensors"
     @Flag(help: "Same as --full-baseline none.") var noBaseline = false
@@ -94,8 +100,17 @@ struct DemoCommand: ParsableCommand {
         // 5. The data-encrypted baseline, measured in this process after the others (it resets the peak RSS
         //    counter so that its peak is its own).
         let dataBaseline = try DataEncryptedBaseline.make(dataEncrypted, squareModel: squareModel, images: images)
+        // 6. One picture, both ways.
+        let single = try OneImageComparison.make(
+            oneImage, modelURL: modelURL, selection: chosen, preset: params,
+            squareModel: dataBaseline == nil ? nil : squareModel, images: images
+        ).map { comparison in
+            var comparison = comparison
+            comparison.full = baseline
+            return comparison
+        }
         let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        try chart(report, baseline, dataBaseline).write(to: URL(fileURLWithPath: svg))
+        try chart(report, baseline, dataBaseline, single).write(to: URL(fileURLWithPath: svg))
 
         let selectionText = chosen.layerNumbers.map { "\($0): \(chosen[$0])" }.joined(separator: ", ")
         let timeSaving = baseline.map { 100 * (1 - report.secondsTotal / $0.secondsTotal) }
@@ -142,6 +157,7 @@ struct DemoCommand: ParsableCommand {
                 extra["saving_vs_data_encrypted_memory_percent"] = dataSavings.memory
                 extra["saving_vs_data_encrypted_wire_percent"] = dataSavings.wire
             }
+            if let single { extra.merge(single.json) { _, new in new } }
             print(try InferenceReportJSON.encode(report, extra: extra))
             return
         }
@@ -176,14 +192,16 @@ struct DemoCommand: ParsableCommand {
                 "  (protects: data encryption the images from the owner, the model stays with the owner; "
                     + "partial encryption the core filters from the user, the images stay with the user)")
         }
+        for line in single?.summary ?? [] { print(line) }
         print("chart: \(svg)   demo wall time \(String(format: "%.1f", total)) s")
     }
 
     /// Time, peak memory and bytes on the wire of the partial exchange beside full encryption and data encryption:
     /// horizontal bars on a logarithmic scale, one group per quantity.
-    func chart(_ report: InferenceReport, _ baseline: FullBaseline?, _ dataBaseline: DataEncryptedBaseline?)
-        -> SVGBarChart
-    {
+    func chart(
+        _ report: InferenceReport, _ baseline: FullBaseline?, _ dataBaseline: DataEncryptedBaseline?,
+        _ single: OneImageComparison?
+    ) -> SVGBarChart {
         let partial = "partial (measured)", full = baseline.map { "full (\($0.kind))" } ?? ""
         let data = "data encrypted (measured)"
         func seconds(_ value: Double) -> String { String(format: value < 10 ? "%.2f s" : "%.0f s", value) }
@@ -207,14 +225,29 @@ struct DemoCommand: ParsableCommand {
             memory.append(SVGBarChart.Bar(label: data, value: peak, text: bytes(peak)))
             wire.append(SVGBarChart.Bar(label: data, value: Double(d.wireBytes), text: bytes(Double(d.wireBytes))))
         }
+        var groups = [
+            SVGBarChart.Group(title: "time (package through finish)", bars: time),
+            SVGBarChart.Group(title: "peak memory", bars: memory),
+            SVGBarChart.Group(title: "bytes on the wire (the partial package once, requests, responses)", bars: wire),
+        ]
+        if let single {
+            var bars = [
+                SVGBarChart.Bar(
+                    label: "partial, pixels packing", value: single.partial.secondsExchange,
+                    text: String(format: "%.3f s", single.partial.secondsExchange))
+            ]
+            if let d = single.data {
+                bars.append(
+                    SVGBarChart.Bar(
+                        label: "data encrypted, one image", value: d.secondsPerImage,
+                        text: String(format: "%.3f s", d.secondsPerImage)))
+            }
+            groups.append(SVGBarChart.Group(title: "one image: the exchange (setup once, not counted)", bars: bars))
+        }
         return SVGBarChart(
             title: String(
                 format: "PrivDNN LeNet5-MNIST, %d test images: encrypted %.2f %%, agreement %.2f %%", report.images,
                 report.accuracyEncrypted, report.agreement),
-            groups: [
-                SVGBarChart.Group(title: "time (package through finish)", bars: time),
-                SVGBarChart.Group(title: "peak memory", bars: memory),
-                SVGBarChart.Group(title: "bytes on the wire (the partial package once, requests, responses)", bars: wire),
-            ])
+            groups: groups)
     }
 }
