@@ -57,6 +57,17 @@ enum Micro {
         try time("public-key zero at 1 prime", repeats: 5) {
             _ = try encryptor.encryptZero(parmsID: context.parmsIDs[1])
         }
+        // One rotation at the data-encrypted preset's conv2 level (8 of 10 data primes), where its one-image run
+        // spends most of its time (compare under `taskset -c 0` for one core).
+        let deContext = try HEContext(parameters: DataEncryptedPreset.auto.encryptionParameters())
+        let generator = KeyGenerator(context: deContext.ckks)
+        let galois = try generator.createGaloisKeys(steps: [1])
+        let deEncryptor = try Encryptor(context: deContext.ckks, secretKey: generator.secretKey)
+        let rotated = try deEncryptor.encryptSymmetric(
+            try CKKSEncoder(context: deContext.ckks).encode(values, scale: exp2(40), parmsID: deContext.parmsIDs[8]))
+        try time("rotate N=16384, 8 primes", repeats: 20) {
+            _ = try deContext.evaluator.rotateVector(rotated, steps: 1, galoisKeys: galois)
+        }
         let payload = [UInt8](repeating: 7, count: 10 << 20)
         time("BLAKE2b-256 of 10 MiB", repeats: 3) { _ = ContentHasher.hash(payload) }
     }

@@ -96,7 +96,7 @@ import Testing
         var counts: [String: Int] = [:]
         let output = try layer.apply(input, context: context, galoisKeys: galois, counts: &counts)
         #expect(output.coeffModulusSize == 2)
-        #expect(counts["rotate"] == layer.rotations)
+        #expect((counts["rotate"] ?? 0) <= layer.rotations && (counts["rotate"] ?? 0) >= layer.babySteps - 1)
         let decrypted = try context.encoder.decode(
             try Decryptor(context: context.ckks, secretKey: keys.secretKey).decrypt(output))
         for s in 0..<slots {

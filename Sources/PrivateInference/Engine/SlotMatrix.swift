@@ -20,9 +20,9 @@ import NN
 /// steps in Horner form I_0 + rot(I_1 + rot(I_2 + …, B), B) — so the whole transform needs Galois keys for the
 /// steps 1, B and the folds only (``rotationSteps(p:q:b:)``), not one per diagonal.
 ///
-/// **Scales.** Every diagonal is encoded at `weightScale` = target · q_{k−1} / `inputScale`, so the one rescale
-/// after the sum returns the output to exactly the target scale (SEAL's rescale divides the scale by q_{k−1});
-/// the bias is added after the folds at that scale. Depth one.
+/// **Scales.** Every diagonal is encoded at `weightScale` = target · q_{k−1} / `inputScale`, so the rescale
+/// of each giant step's sum returns the output to exactly the target scale (SEAL's rescale divides the scale by
+/// q_{k−1}); the bias is added after the folds at that scale. Depth one.
 ///
 /// The slot count N/2 is usually much larger than P (a LeNet-5 layer has at most 1,024 inputs and N/2 = 8,192),
 /// so each product repeats its work N/(2P) times: the price of a one-image layout without masks (a mask would cost
@@ -131,7 +131,8 @@ struct SlotMatrix: Sendable {
         return steps
     }
 
-    /// Rotations ``apply(_:context:galoisKeys:counts:)`` performs.
+    /// Rotations ``apply(_:context:galoisKeys:counts:)`` performs at most (fewer where the last giant steps'
+    /// diagonals are all zero).
     var rotations: Int {
         (babySteps - 1) + (outputPeriod / babySteps - 1) + (inputPeriod / outputPeriod).trailingZeroBitCount
     }
@@ -160,6 +161,7 @@ struct SlotMatrix: Sendable {
             current = try evaluator.rotateVector(current, steps: 1, galoisKeys: galoisKeys)
             baby.append(WordBuffer(current.data))
         }
+        counts["rotate", default: 0] += babySteps - 1
         // One lazy sum per giant step, all at once on every core.
         let giant = diagonals.count
         let sums = (0..<giant).map { _ in WordBuffer(count: 2 * k * n) }
@@ -172,23 +174,39 @@ struct SlotMatrix: Sendable {
             LazyAccumulator.sumAll(terms, primes: k, degree: n, moduli: moduli, outSize: 2, into: sums.map(\.pointer))
         }
         counts["ct⊙pt", default: 0] += terms.reduce(0) { $0 + $1.count }
-        // Giant steps in Horner form.
+        // Each giant step's sum rescaled first (a rescale costs a few NTTs; a key switch's cost grows with the
+        // square of the prime count, so the giant rotations are cheaper one prime lower), then Horner form.
         let productScale = inputScale * weightScale
-        var total = context.ciphertext(sums[giant - 1], size: 2, primes: k, scale: productScale)
-        for j in stride(from: giant - 2, through: 0, by: -1) {
-            try evaluator.rotateVectorInPlace(&total, steps: babySteps, galoisKeys: galoisKeys)
-            try evaluator.addInPlace(&total, context.ciphertext(sums[j], size: 2, primes: k, scale: productScale))
+        // A giant step whose diagonals are all zero has no sum (SEAL refuses to rescale a transparent ciphertext).
+        let rescaled = try Parallelism.map(giant) { j -> Result<Ciphertext?, Error> in
+            guard !terms[j].isEmpty else { return .success(nil) }
+            return Result {
+                var ct = context.ciphertext(sums[j], size: 2, primes: k, scale: productScale)
+                try evaluator.rescaleToNextInPlace(&ct)
+                return ct
+            }
+        }.map { try $0.get() }
+        counts["rescale", default: 0] += rescaled.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
+        var sum: Ciphertext?
+        for j in stride(from: giant - 1, through: 0, by: -1) {
+            if var total = sum {
+                try evaluator.rotateVectorInPlace(&total, steps: babySteps, galoisKeys: galoisKeys)
+                counts["rotate", default: 0] += 1
+                if let step = rescaled[j] { try evaluator.addInPlace(&total, step) }
+                sum = total
+            } else {
+                sum = rescaled[j]
+            }
         }
-        try evaluator.rescaleToNextInPlace(&total)
-        counts["rescale", default: 0] += 1
+        guard var total = sum else { throw InferenceError.unsupportedModel("a linear layer's weights are all zero") }
         // Fold the P/Q windows: every window ends with the whole of y.
         var fold = outputPeriod
         while fold < inputPeriod {
             let rotated = try evaluator.rotateVector(total, steps: fold, galoisKeys: galoisKeys)
             try evaluator.addInPlace(&total, rotated)
+            counts["rotate", default: 0] += 1
             fold <<= 1
         }
-        counts["rotate", default: 0] += rotations
         return try Self.addConstantWords(bias, to: total, context: context)
     }
 
