@@ -55,16 +55,19 @@ enum NTTBenchmarks: BenchmarkGroup {
             for q in moduli { words += (0..<degree).map { _ in UInt64.random(in: 0..<q.value, using: &rng) } }
         }
         var polys = [
-            RNSPoly(coefficients: Array(words[..<(words.count / 2)]), degree: degree, isNTTForm: !forward),
-            RNSPoly(coefficients: Array(words[(words.count / 2)...]), degree: degree, isNTTForm: !forward),
+            try RNSPoly(coefficients: Array(words[..<(words.count / 2)]), degree: degree, isNTTForm: !forward),
+            try RNSPoly(coefficients: Array(words[(words.count / 2)...]), degree: degree, isNTTForm: !forward),
         ]
+        // One checked transform here, so the loop's unchecked `try?` cannot hide a mismatch of shapes.
+        var probe = polys[0]
+        if forward { try probe.forwardNTT(tables: tables) } else { try probe.inverseNTT(tables: tables) }
         return {
             for p in 0..<2 {
                 if forward {
-                    polys[p].forwardNTT(tables: tables)
+                    _ = try? polys[p].forwardNTT(tables: tables)
                     polys[p].isNTTForm = false
                 } else {
-                    polys[p].inverseNTT(tables: tables)
+                    _ = try? polys[p].inverseNTT(tables: tables)
                     polys[p].isNTTForm = true
                 }
             }

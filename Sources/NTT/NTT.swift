@@ -59,8 +59,11 @@ extension NTTTables {
     /// Forward NTT of a word array of exactly `degree` elements (convenience for tests and setup code).
     ///
     /// - Parameter values: `degree` words in `[0, 4q)`, replaced by the transform in `[0, q)`.
-    public func forward(_ values: inout [UInt64]) {
-        precondition(values.count == degree, "NTT input must have `degree` words")
+    /// - Throws: ``NTTError/invalidArgument(_:)`` unless there are exactly `degree` words.
+    public func forward(_ values: inout [UInt64]) throws {
+        guard values.count == degree else {
+            throw NTTError.invalidArgument("an NTT of degree \(degree) needs \(degree) words, got \(values.count)")
+        }
         values.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             forward(base)
@@ -70,8 +73,11 @@ extension NTTTables {
     /// Inverse NTT of a word array of exactly `degree` elements (convenience for tests and setup code).
     ///
     /// - Parameter values: `degree` words in `[0, 2q)`, replaced by the coefficients in `[0, q)`.
-    public func inverse(_ values: inout [UInt64]) {
-        precondition(values.count == degree, "NTT input must have `degree` words")
+    /// - Throws: ``NTTError/invalidArgument(_:)`` unless there are exactly `degree` words.
+    public func inverse(_ values: inout [UInt64]) throws {
+        guard values.count == degree else {
+            throw NTTError.invalidArgument("an NTT of degree \(degree) needs \(degree) words, got \(values.count)")
+        }
         values.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             inverse(base)

@@ -18,6 +18,8 @@ public enum NTTError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidGaloisStep(step: Int, degree: Int)
     /// A Galois element that is even or not below 2N.
     case invalidGaloisElement(UInt64)
+    /// Operands that do not fit together: shapes, forms or lengths (the message names them).
+    case invalidArgument(String)
 
     /// One line naming the problem.
     public var description: String {
@@ -33,6 +35,7 @@ public enum NTTError: Error, Equatable, Sendable, CustomStringConvertible {
         case .moduliNotCoprime(let a, let b): "moduli \(a) and \(b) are not coprime"
         case .invalidGaloisStep(let step, let degree): "invalid rotation step \(step) for degree \(degree)"
         case .invalidGaloisElement(let element): "invalid Galois element \(element): must be odd and below 2N"
+        case .invalidArgument(let message): message
         }
     }
 }

@@ -77,8 +77,11 @@ public final class RNSBase: Sendable {
     /// - Parameter residues: `count` residues, entry i below q_i.
     /// - Returns: `count` little-endian words.
     /// - Note: SEAL: util/rns.cpp `RNSBase::compose`
-    public func compose(_ residues: [UInt64]) -> [UInt64] {
-        precondition(residues.count == count, "one residue per modulus")
+    /// - Throws: ``NTTError/invalidArgument(_:)`` unless there is one residue per modulus.
+    public func compose(_ residues: [UInt64]) throws -> [UInt64] {
+        guard residues.count == count else {
+            throw NTTError.invalidArgument("\(residues.count) residues for a base of \(count) moduli")
+        }
         let scratch = CompositionScratch(base: self)
         return residues.withUnsafeBufferPointer { r in
             [UInt64](unsafeUninitializedCapacity: count) { out, initialized in
@@ -96,8 +99,11 @@ public final class RNSBase: Sendable {
     /// - Returns: `degree · count` words, coefficient-major: words `i·k ..< (i+1)·k` hold coefficient i in
     ///   `[0, Q)` (SEAL's `compose_array` layout).
     /// - Note: SEAL: util/rns.cpp `RNSBase::compose_array`
-    public func compose(poly: RNSPoly) -> [UInt64] {
-        precondition(!poly.isNTTForm && poly.moduliCount == count, "compose needs a coefficient-form poly of this base")
+    /// - Throws: ``NTTError/invalidArgument(_:)`` for an NTT-form polynomial or one with another limb count.
+    public func compose(poly: RNSPoly) throws -> [UInt64] {
+        guard !poly.isNTTForm, poly.moduliCount == count else {
+            throw NTTError.invalidArgument("compose needs a coefficient-form polynomial of \(count) limbs")
+        }
         let n = poly.degree
         let k = count
         let scratch = CompositionScratch(base: self)
@@ -118,10 +124,13 @@ public final class RNSBase: Sendable {
     ///   - degree: N.
     /// - Returns: the polynomial with limb j holding each coefficient mod q_j.
     /// - Note: SEAL: util/rns.cpp `RNSBase::decompose_array`
-    public func decompose(words: [UInt64], degree: Int) -> RNSPoly {
+    /// - Throws: ``NTTError/invalidArgument(_:)`` unless there are `degree · count` words for a positive degree.
+    public func decompose(words: [UInt64], degree: Int) throws -> RNSPoly {
         let k = count
-        precondition(words.count == degree * k, "decompose needs degree · count words")
-        var poly = RNSPoly(degree: degree, moduliCount: k)
+        guard degree > 0, words.count == degree * k else {
+            throw NTTError.invalidArgument("decompose needs \(k) words per coefficient for degree \(degree), got \(words.count)")
+        }
+        var poly = try RNSPoly(degree: degree, moduliCount: k)
         for (j, m) in moduli.enumerated() {
             for i in 0..<degree {
                 var r: UInt64 = 0

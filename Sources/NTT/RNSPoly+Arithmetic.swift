@@ -6,10 +6,11 @@ extension RNSPoly {
     ///   - moduli: the level's primes (at least `moduliCount`).
     /// - Note: SEAL: util/polyarithsmallmod.h `add_poly_coeffmod`
     @inlinable
-    public mutating func add(_ other: RNSPoly, moduli: [Modulus]) {
-        precondition(other.isNTTForm == isNTTForm, "RNSPoly forms differ")
+    /// - Throws: ``NTTError/invalidArgument(_:)`` for operands of other shapes or forms, or too few moduli.
+    public mutating func add(_ other: RNSPoly, moduli: [Modulus]) throws {
+        try checkForm(other)
         let n = degree
-        forEachLimb(with: other, moduli: moduli) { a, b, q in
+        try forEachLimb(with: other, moduli: moduli) { a, b, q in
             PolyArithmetic.add(a, b, into: a, count: n, modulus: q)
         }
     }
@@ -21,10 +22,11 @@ extension RNSPoly {
     ///   - moduli: the level's primes (at least `moduliCount`).
     /// - Note: SEAL: util/polyarithsmallmod.h `sub_poly_coeffmod`
     @inlinable
-    public mutating func subtract(_ other: RNSPoly, moduli: [Modulus]) {
-        precondition(other.isNTTForm == isNTTForm, "RNSPoly forms differ")
+    /// - Throws: ``NTTError/invalidArgument(_:)`` for operands of other shapes or forms, or too few moduli.
+    public mutating func subtract(_ other: RNSPoly, moduli: [Modulus]) throws {
+        try checkForm(other)
         let n = degree
-        forEachLimb(with: other, moduli: moduli) { a, b, q in
+        try forEachLimb(with: other, moduli: moduli) { a, b, q in
             PolyArithmetic.subtract(a, b, into: a, count: n, modulus: q)
         }
     }
@@ -34,9 +36,10 @@ extension RNSPoly {
     /// - Parameter moduli: the level's primes (at least `moduliCount`).
     /// - Note: SEAL: util/polyarithsmallmod.h `negate_poly_coeffmod`
     @inlinable
-    public mutating func negate(moduli: [Modulus]) {
+    /// - Throws: ``NTTError/invalidArgument(_:)`` for too few moduli.
+    public mutating func negate(moduli: [Modulus]) throws {
         let n = degree
-        forEachLimb(moduli: moduli) { a, _, q in PolyArithmetic.negate(a, into: a, count: n, modulus: q) }
+        try forEachLimb(moduli: moduli) { a, _, q in PolyArithmetic.negate(a, into: a, count: n, modulus: q) }
     }
 
     /// self ← self ⊙ other, the dyadic (slot-wise) product of two NTT-form polynomials.
@@ -46,10 +49,12 @@ extension RNSPoly {
     ///   - moduli: the level's primes (at least `moduliCount`).
     /// - Note: SEAL: util/polyarithsmallmod.h `dyadic_product_coeffmod`
     @inlinable
-    public mutating func multiplyDyadic(_ other: RNSPoly, moduli: [Modulus]) {
-        precondition(isNTTForm && other.isNTTForm, "dyadic products need NTT form")
+    /// - Throws: ``NTTError/invalidArgument(_:)`` for an operand not in NTT form or of another shape, or too few
+    ///   moduli.
+    public mutating func multiplyDyadic(_ other: RNSPoly, moduli: [Modulus]) throws {
+        guard isNTTForm, other.isNTTForm else { throw NTTError.invalidArgument("dyadic products need NTT form") }
         let n = degree
-        forEachLimb(with: other, moduli: moduli) { a, b, q in
+        try forEachLimb(with: other, moduli: moduli) { a, b, q in
             PolyArithmetic.multiply(a, b, into: a, count: n, modulus: q)
         }
     }
@@ -61,11 +66,15 @@ extension RNSPoly {
     ///   - b: an NTT-form polynomial of self's shape.
     ///   - moduli: the level's primes (at least `moduliCount`).
     @inlinable
-    public mutating func multiplyAdd(_ a: RNSPoly, _ b: RNSPoly, moduli: [Modulus]) {
-        precondition(isNTTForm && a.isNTTForm && b.isNTTForm, "dyadic products need NTT form")
-        precondition(a.degree == degree && a.moduliCount == moduliCount, "RNSPoly shapes differ")
-        precondition(b.degree == degree && b.moduliCount == moduliCount, "RNSPoly shapes differ")
-        precondition(moduli.count >= moduliCount, "fewer moduli than limbs")
+    /// - Throws: ``NTTError/invalidArgument(_:)`` for an operand not in NTT form or of another shape, or too few
+    ///   moduli.
+    public mutating func multiplyAdd(_ a: RNSPoly, _ b: RNSPoly, moduli: [Modulus]) throws {
+        guard isNTTForm, a.isNTTForm, b.isNTTForm else {
+            throw NTTError.invalidArgument("dyadic products need NTT form")
+        }
+        try checkShape(a)
+        try checkShape(b)
+        try checkModuli(moduli)
         let n = degree
         let k = moduliCount
         a.coefficients.withUnsafeBufferPointer { aWords in
@@ -89,9 +98,10 @@ extension RNSPoly {
     ///   - moduli: the level's primes (at least `moduliCount`).
     /// - Note: SEAL: util/polyarithsmallmod.h `multiply_poly_scalar_coeffmod`
     @inlinable
-    public mutating func multiplyScalar(_ scalar: UInt64, moduli: [Modulus]) {
+    /// - Throws: ``NTTError/invalidArgument(_:)`` for too few moduli.
+    public mutating func multiplyScalar(_ scalar: UInt64, moduli: [Modulus]) throws {
         let n = degree
-        forEachLimb(moduli: moduli) { a, _, q in
+        try forEachLimb(moduli: moduli) { a, _, q in
             PolyArithmetic.multiply(a, by: ShoupOperand(q.reduce(scalar), modulus: q), into: a, count: n, modulus: q)
         }
     }
@@ -102,11 +112,24 @@ extension RNSPoly {
     ///   - scalars: c_j < q_j, one per limb.
     ///   - moduli: the level's primes (at least `moduliCount`).
     @inlinable
-    public mutating func multiplyScalars(_ scalars: [UInt64], moduli: [Modulus]) {
-        precondition(scalars.count >= moduliCount, "one scalar per limb")
+    /// - Throws: ``NTTError/invalidArgument(_:)`` for too few scalars or moduli, or a scalar not below its prime.
+    public mutating func multiplyScalars(_ scalars: [UInt64], moduli: [Modulus]) throws {
+        guard scalars.count >= moduliCount else {
+            throw NTTError.invalidArgument("\(scalars.count) scalars for \(moduliCount) limbs")
+        }
+        try checkModuli(moduli)
+        for j in 0..<moduliCount where scalars[j] >= moduli[j].value {
+            throw NTTError.invalidArgument("scalar \(j) is not below its prime \(moduli[j].value)")
+        }
         let n = degree
-        forEachLimb(moduli: moduli) { a, j, q in
+        try forEachLimb(moduli: moduli) { a, j, q in
             PolyArithmetic.multiply(a, by: ShoupOperand(scalars[j], modulus: q), into: a, count: n, modulus: q)
         }
+    }
+
+    /// Throws unless `other` is in self's form.
+    @inlinable
+    func checkForm(_ other: RNSPoly) throws {
+        guard other.isNTTForm == isNTTForm else { throw NTTError.invalidArgument("RNSPoly forms differ") }
     }
 }

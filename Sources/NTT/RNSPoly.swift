@@ -21,8 +21,11 @@ public struct RNSPoly: Sendable, Hashable {
     ///   - degree: N ≥ 1.
     ///   - moduliCount: the number of limbs.
     ///   - isNTTForm: the form the words are in.
-    public init(degree: Int, moduliCount: Int, isNTTForm: Bool = false) {
-        precondition(degree > 0 && moduliCount >= 0, "RNSPoly needs a positive degree")
+    /// - Throws: ``NTTError/invalidArgument(_:)`` for a degree below 1 or a negative limb count.
+    public init(degree: Int, moduliCount: Int, isNTTForm: Bool = false) throws {
+        guard degree > 0, moduliCount >= 0, moduliCount <= Int.max / degree else {
+            throw NTTError.invalidArgument("an RNSPoly needs a positive degree and limb count, got \(degree) and \(moduliCount)")
+        }
         coefficients = [UInt64](repeating: 0, count: degree * moduliCount)
         self.degree = degree
         self.isNTTForm = isNTTForm
@@ -34,8 +37,11 @@ public struct RNSPoly: Sendable, Hashable {
     ///   - coefficients: `degree · k` words, row j reduced mod q_j.
     ///   - degree: N ≥ 1, dividing `coefficients.count`.
     ///   - isNTTForm: the form the words are in.
-    public init(coefficients: [UInt64], degree: Int, isNTTForm: Bool) {
-        precondition(degree > 0 && coefficients.count % degree == 0, "word count must be a multiple of the degree")
+    /// - Throws: ``NTTError/invalidArgument(_:)`` for a degree below 1 or a word count it does not divide.
+    public init(coefficients: [UInt64], degree: Int, isNTTForm: Bool) throws {
+        guard degree > 0, coefficients.count % degree == 0 else {
+            throw NTTError.invalidArgument("\(coefficients.count) words are not limbs of degree \(degree)")
+        }
         self.coefficients = coefficients
         self.degree = degree
         self.isNTTForm = isNTTForm
@@ -50,8 +56,11 @@ public struct RNSPoly: Sendable, Hashable {
     /// Removes the last `count` limbs (SEAL's mod-switch drop: the level's primes are a prefix).
     ///
     /// - Parameter count: how many limbs to drop, at most `moduliCount`.
-    public mutating func dropLastLimbs(_ count: Int = 1) {
-        precondition(count >= 0 && count <= moduliCount, "cannot drop more limbs than exist")
+    /// - Throws: ``NTTError/invalidArgument(_:)`` for a negative count or more limbs than exist.
+    public mutating func dropLastLimbs(_ count: Int = 1) throws {
+        guard count >= 0, count <= moduliCount else {
+            throw NTTError.invalidArgument("cannot drop \(count) of \(moduliCount) limbs")
+        }
         coefficients.removeLast(count * degree)
     }
 
@@ -60,9 +69,9 @@ public struct RNSPoly: Sendable, Hashable {
     mutating func forEachLimb(
         with other: RNSPoly, moduli: [Modulus],
         _ body: (UnsafeMutablePointer<UInt64>, UnsafePointer<UInt64>, Modulus) -> Void
-    ) {
-        precondition(other.degree == degree && other.moduliCount == moduliCount, "RNSPoly shapes differ")
-        precondition(moduli.count >= moduliCount, "fewer moduli than limbs")
+    ) throws {
+        try checkShape(other)
+        try checkModuli(moduli)
         let n = degree
         let k = moduliCount
         other.coefficients.withUnsafeBufferPointer { theirs in
@@ -75,13 +84,30 @@ public struct RNSPoly: Sendable, Hashable {
 
     /// Runs `body` with a mutable pointer to each limb and its modulus.
     @inlinable
-    mutating func forEachLimb(moduli: [Modulus], _ body: (UnsafeMutablePointer<UInt64>, Int, Modulus) -> Void) {
-        precondition(moduli.count >= moduliCount, "fewer moduli than limbs")
+    mutating func forEachLimb(moduli: [Modulus], _ body: (UnsafeMutablePointer<UInt64>, Int, Modulus) -> Void) throws {
+        try checkModuli(moduli)
         let n = degree
         let k = moduliCount
         coefficients.withUnsafeMutableBufferPointer { mine in
             guard let a = mine.baseAddress else { return }
             for j in 0..<k { body(a + j * n, j, moduli[j]) }
+        }
+    }
+
+    /// Throws unless `other` has self's degree and limb count.
+    @inlinable
+    func checkShape(_ other: RNSPoly) throws {
+        guard other.degree == degree, other.moduliCount == moduliCount else {
+            throw NTTError.invalidArgument(
+                "RNSPoly shapes differ: \(moduliCount) limbs of degree \(degree) and \(other.moduliCount) of \(other.degree)")
+        }
+    }
+
+    /// Throws unless there is a modulus for every limb.
+    @inlinable
+    func checkModuli(_ moduli: [Modulus]) throws {
+        guard moduli.count >= moduliCount else {
+            throw NTTError.invalidArgument("\(moduli.count) moduli for \(moduliCount) limbs")
         }
     }
 }

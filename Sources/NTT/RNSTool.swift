@@ -29,13 +29,19 @@ package enum RNSTool {
     ///   - moduli: q_0 … q_L (exactly `poly.moduliCount`).
     ///   - tables: the NTT tables of those primes.
     ///   - inverses: `invQLastModQ(moduli)`, precomputed by the caller's context.
+    /// - Throws: ``NTTError/invalidArgument(_:)`` for a coefficient-form polynomial, a modulus count other than its
+    ///   limb count (at least 2) or missing tables or inverses.
     /// - Note: SEAL: util/rns.cpp `RNSTool::divide_and_round_q_last_ntt_inplace`
     package static func divideAndRoundQLastNTTInPlace(
         _ poly: inout RNSPoly, moduli: [Modulus], tables: [NTTTables], inverses: [ShoupOperand]
-    ) {
-        precondition(poly.isNTTForm, "polynomial must be in NTT form")
-        precondition(poly.moduliCount >= 2 && moduli.count == poly.moduliCount, "one modulus per limb")
-        precondition(tables.count >= moduli.count && inverses.count >= moduli.count - 1, "missing tables")
+    ) throws {
+        guard poly.isNTTForm else { throw NTTError.invalidArgument("the polynomial is not in NTT form") }
+        guard poly.moduliCount >= 2, moduli.count == poly.moduliCount else {
+            throw NTTError.invalidArgument("\(moduli.count) moduli for \(poly.moduliCount) limbs (at least 2)")
+        }
+        guard tables.count >= moduli.count, inverses.count >= moduli.count - 1 else {
+            throw NTTError.invalidArgument("missing NTT tables or inverses for \(moduli.count) moduli")
+        }
         let n = poly.degree
         var scratch = [UInt64](repeating: 0, count: n)
         poly.coefficients.withUnsafeMutableBufferPointer { words in
@@ -45,7 +51,7 @@ package enum RNSTool {
                     base, degree: n, moduli: moduli, tables: tables, inverses: inverses, output: base, scratch: t)
             }
         }
-        poly.dropLastLimbs()
+        try poly.dropLastLimbs()
     }
 
     /// The kernel of `divideAndRoundQLastNTTInPlace` on raw rows, without allocation.
@@ -105,10 +111,18 @@ package enum RNSTool {
     ///   - moduli: q_0 … q_L (exactly `poly.moduliCount`).
     ///   - inverses: `invQLastModQ(moduli)`.
     /// - Note: SEAL: util/rns.cpp `RNSTool::divide_and_round_q_last_inplace`
-    package static func divideAndRoundQLastInPlace(_ poly: inout RNSPoly, moduli: [Modulus], inverses: [ShoupOperand]) {
-        precondition(!poly.isNTTForm, "polynomial must be in coefficient form")
-        precondition(poly.moduliCount >= 2 && moduli.count == poly.moduliCount, "one modulus per limb")
-        precondition(inverses.count >= moduli.count - 1, "missing inverses")
+    /// - Throws: ``NTTError/invalidArgument(_:)`` for an NTT-form polynomial, a modulus count other than its limb
+    ///   count (at least 2) or missing inverses.
+    package static func divideAndRoundQLastInPlace(_ poly: inout RNSPoly, moduli: [Modulus], inverses: [ShoupOperand])
+        throws
+    {
+        guard !poly.isNTTForm else { throw NTTError.invalidArgument("the polynomial is not in coefficient form") }
+        guard poly.moduliCount >= 2, moduli.count == poly.moduliCount else {
+            throw NTTError.invalidArgument("\(moduli.count) moduli for \(poly.moduliCount) limbs (at least 2)")
+        }
+        guard inverses.count >= moduli.count - 1 else {
+            throw NTTError.invalidArgument("missing inverses for \(moduli.count) moduli")
+        }
         let n = poly.degree
         let last = moduli.count - 1
         let qLast = moduli[last]
@@ -127,6 +141,6 @@ package enum RNSTool {
                 }
             }
         }
-        poly.dropLastLimbs()
+        try poly.dropLastLimbs()
     }
 }

@@ -34,9 +34,9 @@ import Testing
     func coefficients(_ ciphertext: Ciphertext) throws -> [[UInt64]] {
         let level = try #require(context.contextData(for: ciphertext.parmsID))
         let n = level.polyModulusDegree, k = level.coeffModulus.count
-        return (0..<(ciphertext.size * k)).map { r in
+        return try (0..<(ciphertext.size * k)).map { r in
             var row = Array(ciphertext.data[(r * n)..<((r + 1) * n)])
-            level.nttTables[r % k].inverse(&row)
+            try level.nttTables[r % k].inverse(&row)
             return row
         }
     }

@@ -70,9 +70,9 @@ import Testing
                 }
             }
             #expect(viaCoefficients == naive)
-            tables.forward(&naive)
+            try tables.forward(&naive)
             var transformed = a
-            tables.forward(&transformed)
+            try tables.forward(&transformed)
             let permutation = GaloisTool.nttPermutation(element: g, degree: degree)
             #expect(Set(permutation).count == degree)
             var permuted = [UInt64](repeating: 0, count: degree)

@@ -11,24 +11,24 @@ import Testing
         tables = try moduli.map { try NTTTables(degree: 256, modulus: $0) }
     }
 
-    func random(_ rng: inout SplitMix64) -> RNSPoly {
+    func random(_ rng: inout SplitMix64) throws -> RNSPoly {
         var words: [UInt64] = []
         for q in moduli { words += randomResidues(degree, below: q.value, using: &rng) }
-        return RNSPoly(coefficients: words, degree: degree, isNTTForm: false)
+        return try RNSPoly(coefficients: words, degree: degree, isNTTForm: false)
     }
 
-    @Test func elementWiseArithmetic() {
+    @Test func elementWiseArithmetic() throws {
         var rng = SplitMix64(seed: 21)
-        let a = random(&rng)
-        let b = random(&rng)
+        let a = try random(&rng)
+        let b = try random(&rng)
         var sum = a
-        sum.add(b, moduli: moduli)
+        try sum.add(b, moduli: moduli)
         var difference = a
-        difference.subtract(b, moduli: moduli)
+        try difference.subtract(b, moduli: moduli)
         var negated = b
-        negated.negate(moduli: moduli)
+        try negated.negate(moduli: moduli)
         var scaled = a
-        scaled.multiplyScalar(123_456_789_012, moduli: moduli)
+        try scaled.multiplyScalar(123_456_789_012, moduli: moduli)
         #expect(sum.moduliCount == 3)
         for j in 0..<3 {
             let q = moduli[j]
@@ -42,50 +42,73 @@ import Testing
             }
         }
         var back = difference
-        back.add(b, moduli: moduli)
+        try back.add(b, moduli: moduli)
         #expect(back == a)
     }
 
-    @Test func dyadicProductIsNegacyclicProduct() {
+    @Test func dyadicProductIsNegacyclicProduct() throws {
         var rng = SplitMix64(seed: 22)
-        let a = random(&rng)
-        let b = random(&rng)
+        let a = try random(&rng)
+        let b = try random(&rng)
         var fa = a
         var fb = b
-        fa.forwardNTT(tables: tables)
-        fb.forwardNTT(tables: tables)
+        try fa.forwardNTT(tables: tables)
+        try fb.forwardNTT(tables: tables)
         #expect(fa.isNTTForm)
         var product = fa
-        product.multiplyDyadic(fb, moduli: moduli)
+        try product.multiplyDyadic(fb, moduli: moduli)
         var accumulated = fa
-        accumulated.multiplyAdd(fa, fb, moduli: moduli)
-        product.inverseNTT(tables: tables)
+        try accumulated.multiplyAdd(fa, fb, moduli: moduli)
+        try product.inverseNTT(tables: tables)
         #expect(!product.isNTTForm)
         var doubled = product
-        doubled.add(product, moduli: moduli)
+        try doubled.add(product, moduli: moduli)
         var fromAccumulated = accumulated
-        fromAccumulated.inverseNTT(tables: tables)
+        try fromAccumulated.inverseNTT(tables: tables)
         var expectedAccumulated = a
-        expectedAccumulated.add(product, moduli: moduli)
+        try expectedAccumulated.add(product, moduli: moduli)
         #expect(fromAccumulated == expectedAccumulated)
         for j in 0..<3 {
             let expected = naiveNegacyclicProduct(Array(a.limb(j)), Array(b.limb(j)), modulus: moduli[j])
             #expect(Array(product.limb(j)) == expected)
         }
-        fa.inverseNTT(tables: tables)
+        try fa.inverseNTT(tables: tables)
         #expect(fa == a)
     }
 
-    @Test func perLimbScalarsAndDrop() {
+    @Test func perLimbScalarsAndDrop() throws {
         var rng = SplitMix64(seed: 23)
-        var a = random(&rng)
+        var a = try random(&rng)
         let original = a
         let scalars = moduli.map { UInt64.random(in: 0..<$0.value, using: &rng) }
-        a.multiplyScalars(scalars, moduli: moduli)
+        try a.multiplyScalars(scalars, moduli: moduli)
         for j in 0..<3 {
             #expect(Array(a.limb(j)) == original.limb(j).map { moduli[j].multiplyMod($0, scalars[j]) })
         }
-        a.dropLastLimbs()
+        try a.dropLastLimbs()
         #expect(a.moduliCount == 2 && a.coefficients.count == 2 * degree)
+    }
+
+    /// What a library caller can get wrong is an error, not a trap: shapes, forms, lengths and unreduced scalars.
+    @Test func misuseThrowsInsteadOfTrapping() throws {
+        var rng = SplitMix64(seed: 5)
+        var a = try random(&rng)
+        let short = try RNSPoly(coefficients: Array(a.coefficients.prefix(2 * degree)), degree: degree, isNTTForm: false)
+        #expect(throws: NTTError.self) { try a.add(short, moduli: moduli) }
+        #expect(throws: NTTError.self) { try a.add(a, moduli: Array(moduli.prefix(1))) }
+        #expect(throws: NTTError.self) { try a.multiplyDyadic(a, moduli: moduli) }
+        #expect(throws: NTTError.self) { try a.inverseNTT(tables: tables) }
+        #expect(throws: NTTError.self) { try a.forwardNTT(tables: Array(tables.prefix(2))) }
+        #expect(throws: NTTError.self) { try a.multiplyScalars([moduli[0].value, 1, 1], moduli: moduli) }
+        #expect(throws: NTTError.self) { try a.dropLastLimbs(4) }
+        #expect(throws: NTTError.self) { try RNSPoly(coefficients: [1, 2, 3], degree: 2, isNTTForm: false) }
+        #expect(throws: NTTError.self) { try RNSPoly(degree: 0, moduliCount: 1) }
+        var words = [UInt64](repeating: 0, count: degree - 1)
+        #expect(throws: NTTError.self) { try tables[0].forward(&words) }
+        let base = try RNSBase(moduli)
+        #expect(throws: NTTError.self) { try base.compose([1, 2]) }
+        #expect(throws: NTTError.self) { try base.decompose(words: [1, 2], degree: 1) }
+        try a.forwardNTT(tables: tables)
+        #expect(throws: NTTError.self) { try base.compose(poly: a) }
     }
 }

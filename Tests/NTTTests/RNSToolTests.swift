@@ -28,9 +28,9 @@ struct SavedCiphertext {
         words = (0..<count).map { word(start + 8 * $0) }
     }
 
-    func poly(_ p: Int) -> RNSPoly {
+    func poly(_ p: Int) throws -> RNSPoly {
         let n = degree * moduliCount
-        return RNSPoly(coefficients: Array(words[(p * n)..<((p + 1) * n)]), degree: degree, isNTTForm: isNTTForm)
+        return try RNSPoly(coefficients: Array(words[(p * n)..<((p + 1) * n)]), degree: degree, isNTTForm: isNTTForm)
     }
 }
 
@@ -60,7 +60,7 @@ struct SavedCiphertext {
         __gmpz_sub_ui(values[1].p, q.p, 1)
         __gmpz_set_ui(values[2].p, UInt(moduli[k - 1].value >> 1))
         __gmpz_set_ui(values[3].p, UInt(moduli[k - 1].value >> 1) + 1)
-        let poly = base.decompose(words: values.flatMap { $0.words(k) }, degree: degree)
+        let poly = try base.decompose(words: values.flatMap { $0.words(k) }, degree: degree)
         let half = moduli[k - 1].value >> 1
         let expected = values.map { x -> Mpz in
             let r = Mpz()
@@ -69,12 +69,12 @@ struct SavedCiphertext {
             return r
         }
         var coefficientForm = poly
-        RNSTool.divideAndRoundQLastInPlace(&coefficientForm, moduli: moduli, inverses: inverses)
+        try RNSTool.divideAndRoundQLastInPlace(&coefficientForm, moduli: moduli, inverses: inverses)
         var nttForm = poly
-        nttForm.forwardNTT(tables: tables)
-        RNSTool.divideAndRoundQLastNTTInPlace(&nttForm, moduli: moduli, tables: tables, inverses: inverses)
+        try nttForm.forwardNTT(tables: tables)
+        try RNSTool.divideAndRoundQLastNTTInPlace(&nttForm, moduli: moduli, tables: tables, inverses: inverses)
         #expect(nttForm.moduliCount == k - 1 && nttForm.isNTTForm)
-        nttForm.inverseNTT(tables: tables)
+        try nttForm.inverseNTT(tables: tables)
         #expect(nttForm == coefficientForm)
         for i in 0..<degree {
             for j in 0..<(k - 1) {
@@ -92,9 +92,9 @@ struct SavedCiphertext {
         let tables = try moduli.map { try NTTTables(degree: 8192, modulus: $0) }
         let inverses = try RNSTool.invQLastModQ(moduli)
         for p in 0..<2 {
-            var poly = input.poly(p)
-            RNSTool.divideAndRoundQLastNTTInPlace(&poly, moduli: moduli, tables: tables, inverses: inverses)
-            #expect(poly.coefficients == output.poly(p).coefficients, "poly \(p)")
+            var poly = try input.poly(p)
+            try RNSTool.divideAndRoundQLastNTTInPlace(&poly, moduli: moduli, tables: tables, inverses: inverses)
+            #expect(try poly.coefficients == output.poly(p).coefficients, "poly \(p)")
         }
     }
 }
@@ -111,8 +111,8 @@ struct SavedCiphertext {
         let q = Mpz.product(moduli.map(\.value))
         var rng = SplitMix64(seed: 51)
         let values = (0..<degree).map { _ in Mpz.random(below: q, words: 3, using: &rng) }
-        var poly = base.decompose(words: values.flatMap { $0.words(3) }, degree: degree)
-        poly.forwardNTT(tables: tables)
+        var poly = try base.decompose(words: values.flatMap { $0.words(3) }, degree: degree)
+        try poly.forwardNTT(tables: tables)
         var rows = poly.coefficients
         var output = [UInt64](repeating: 0, count: 2 * degree)
         var scratch = [UInt64](repeating: 0, count: degree)
@@ -127,10 +127,10 @@ struct SavedCiphertext {
         }
         #expect(rows[..<(2 * degree)] == poly.coefficients[..<(2 * degree)])  // input rows 0, 1 untouched
         var expected = poly
-        RNSTool.divideAndRoundQLastNTTInPlace(&expected, moduli: moduli, tables: tables, inverses: inverses)
+        try RNSTool.divideAndRoundQLastNTTInPlace(&expected, moduli: moduli, tables: tables, inverses: inverses)
         #expect(output == expected.coefficients)
-        var coefficients = RNSPoly(coefficients: output, degree: degree, isNTTForm: true)
-        coefficients.inverseNTT(tables: tables)
+        var coefficients = try RNSPoly(coefficients: output, degree: degree, isNTTForm: true)
+        try coefficients.inverseNTT(tables: tables)
         let p = moduli[2].value
         for i in 0..<degree {
             let r = Mpz()

@@ -16,7 +16,7 @@ import Testing
         let store = try OwnerKeyStore.load(x.keyDirectory)
         let n = x.pkg.context.degree
         var row = Array(store.secret.data.data[0..<n])
-        x.pkg.context.keyTables[0].inverse(&row)
+        try x.pkg.context.keyTables[0].inverse(&row)
         let q = x.pkg.context.keyModuli[0].value
         return row.map { $0 > q / 2 ? -Int(q - $0) : Int($0) }
     }
@@ -48,24 +48,24 @@ import Testing
         let request = WordCoding.words(try ExchangeFile.read(x.requestChunk, kind: .request).payload[...])
         let answers = WordCoding.words(try ExchangeFile.read(ChunkDirectory.url(response, 0), kind: .response).payload[...])
         /// Ciphertext i's (c₁ in NTT form, ŷ = NTT(answer − P(c₀ + r))) at prime 0.
-        func equation(_ i: Int) -> (c1: [UInt64], y: [UInt64]) {
+        func equation(_ i: Int) throws -> (c1: [UInt64], y: [UInt64]) {
             // The request's own words (the user wrote them): c₀ (mask included) and c₁, NTT form, prime 0. The
             // owner's answer is P(c₀ + c₁·s), so answer − P(c₀) = P(c₁·s).
             var known = Array(request[(i * 2 * kf * n)..<((i * 2 * kf + 1) * n)])
             let c1 = Array(request[((i * 2 * kf + kf) * n)..<((i * 2 * kf + kf + 1) * n)])
-            tables.inverse(&known)
+            try tables.inverse(&known)
             RealProjection.apply(&known, moduli: [q], degree: n)
             var y = (0..<n).map { q.subMod(answers[i * kf * n + $0], known[$0]) }
-            tables.forward(&y)
+            try tables.forward(&y)
             return (c1, y)
         }
         // Which NTT slot holds ζ⁻¹ for slot i: the NTT of X holds ζ itself.
         var monomial = [UInt64](repeating: 0, count: n)
         monomial[1] = 1
-        tables.forward(&monomial)
+        try tables.forward(&monomial)
         let index = Dictionary(uniqueKeysWithValues: monomial.enumerated().map { ($1, $0) })
         let partner = monomial.map { index[q.inverse($0) ?? 0] ?? 0 }
-        let (a, b) = (equation(0), equation(1))
+        let (a, b) = (try equation(0), try equation(1))
         var s = [UInt64](repeating: 0, count: n)
         for i in 0..<n {
             let j = partner[i]
@@ -73,7 +73,7 @@ import Testing
             let numerator = q.subMod(q.multiplyMod(a.y[i], b.c1[j]), q.multiplyMod(a.c1[j], b.y[i]))
             s[i] = q.multiplyMod(numerator, q.inverse(det) ?? 0)
         }
-        tables.inverse(&s)
+        try tables.inverse(&s)
         return s.map { $0 > q.value / 2 ? -Int(q.value - $0) : Int($0) }
     }
 
@@ -103,7 +103,7 @@ import Testing
             var poly = [UInt64](repeating: 0, count: n)
             poly[0] = t
             poly[1] = q.multiplyMod(t, 8)
-            context.keyTables[j].forward(&poly)
+            try context.keyTables[j].forward(&poly)
             for i in 0..<n { words[(kf + j) * n + i] = q.addMod(words[(kf + j) * n + i], poly[i]) }
         }
         crafted.data = words
@@ -174,7 +174,7 @@ import Testing
         var words: [UInt64] = []
         for (j, q) in context.keyModuli.enumerated() {
             var row = coefficients.map { $0 < 0 ? q.value - UInt64(-$0) : UInt64($0) }
-            context.keyTables[j].forward(&row)
+            try context.keyTables[j].forward(&row)
             words += row
         }
         #expect(words.count == n * context.keyModuli.count)
