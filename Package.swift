@@ -40,7 +40,10 @@ let package = Package(
         .systemLibrary(
             name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .target(name: "NN", dependencies: ["CKKS", "CZlib", "COpenBLAS", "CJPEG"]),
-        .target(name: "PrivateInference", dependencies: ["NTT", "CKKS", "NN"]),
+        // libcurl with an easy handle of its own, for an OwnerClient that trusts a private CA (URLSession on Linux
+        // has no trust setting); C because curl_easy_setopt is variadic. FoundationNetworking links libcurl anyway.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .target(name: "PrivateInference", dependencies: ["NTT", "CKKS", "NN", "CCurl"]),
         .executableTarget(
             name: "Tool",
             dependencies: [
