@@ -30,7 +30,8 @@ import Testing
         let selection = try SelectedNeurons([1: [0], 2: [15]])
         _ = try OwnerRole.package(
             modelURL: model, selection: selection, out: f.packages.appendingPathComponent(id), preset: .auto,
-            keys: f.keys, parameters: try EncryptionParameters(polyModulusDegree: 4096, bitSizes: [60, 60, 60, 60, 60, 60]),
+            keys: f.keys,
+            parameters: try EncryptionParameters(polyModulusDegree: 4096, bitSizes: [60, 60, 60, 60, 60, 60]),
             security: .none)
         let (name, token) = try f.user()
         let client = try OwnerClient(owner: url, token: token, caFile: certificates.authority)
@@ -47,7 +48,9 @@ import Testing
         let chunks = try f.chunks(request)
         var counted = 0
         for (i, chunk) in chunks.enumerated() {
-            let answer = try await blocking { try client.decrypt(chunk: chunk, response: ChunkDirectory.url(response, i)) }
+            let answer = try await blocking {
+                try client.decrypt(chunk: chunk, response: ChunkDirectory.url(response, i))
+            }
             #expect(!answer.replayed && answer.decrypted > counted && answer.budget == UserStore.defaultBudget)
             counted = answer.decrypted
         }
@@ -70,9 +73,12 @@ import Testing
 
         // Without the CA, or with another one, the certificate does not verify: nothing reaches the service.
         for untrusting in [
-            OwnerClient(owner: url, token: token), try OwnerClient(owner: url, token: token, caFile: certificates.otherAuthority),
+            OwnerClient(owner: url, token: token),
+            try OwnerClient(owner: url, token: token, caFile: certificates.otherAuthority),
         ] {
-            let refused = await refusal { try untrusting.fetchPackage(id: id, to: f.scratch().appendingPathComponent("p")) }
+            let refused = await refusal {
+                try untrusting.fetchPackage(id: id, to: f.scratch().appendingPathComponent("p"))
+            }
             #expect(refused?.code == OwnerServiceError.untrustedCertificate, "\(String(describing: refused))")
             #expect(refused?.description.contains("certificate") == true)
         }
@@ -80,7 +86,9 @@ import Testing
         // The service's own refusals arrive as through URLSession: status, code, one line, never the token.
         let stranger = try OwnerClient(
             owner: url, token: "pdt_" + String(repeating: "0", count: 64), caFile: certificates.authority)
-        let unauthorized = await refusal { try stranger.fetchPackage(id: id, to: f.scratch().appendingPathComponent("q")) }
+        let unauthorized = await refusal {
+            try stranger.fetchPackage(id: id, to: f.scratch().appendingPathComponent("q"))
+        }
         #expect(unauthorized?.status == 401 && unauthorized?.code == "unauthorized")
         await service.stop()
     }

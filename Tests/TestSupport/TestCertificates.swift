@@ -5,8 +5,9 @@ import Foundation
 public struct TestCertificates: Sendable {
     /// The CA's certificate (PEM): the file a client is given to trust.
     public let authority: URL
-    /// The server's certificate (PEM, subjectAltName IP:127.0.0.1, signed by ``authority``) and its key.
+    /// The server's certificate (PEM, subjectAltName IP:127.0.0.1, signed by ``authority``).
     public let certificate: URL
+    /// The server certificate's private key (PEM).
     public let key: URL
     /// Another CA's certificate, which did not sign the server's.
     public let otherAuthority: URL
@@ -49,9 +50,12 @@ public struct TestCertificates: Sendable {
         let said = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [
-                NSLocalizedDescriptionKey: "openssl \(arguments.first ?? ""): " + String(decoding: said, as: UTF8.self)
-            ])
+            throw CocoaError(
+                .fileWriteUnknown,
+                userInfo: [
+                    NSLocalizedDescriptionKey: "openssl \(arguments.first ?? ""): "
+                        + String(decoding: said, as: UTF8.self)
+                ])
         }
     }
 }

@@ -48,8 +48,10 @@ import Testing
             #expect(bad.exitCode != 0 && said.contains(file + ": ") && said.contains(reason), "\(said)")
         }
         let plain = try ChildProcess.run(
-            ["user", "fetch", "--owner", "http://127.0.0.1:1", "--token", token, "--package", "lenet", "--out", pkg,
-             "--ca-file", certificates.authority.path], in: dir)
+            [
+                "user", "fetch", "--owner", "http://127.0.0.1:1", "--token", token, "--package", "lenet", "--out", pkg,
+                "--ca-file", certificates.authority.path,
+            ], in: dir)
         #expect(plain.exitCode != 0 && plain.stderr.contains("--ca-file goes with an https://"))
 
         // With the CA: the package, a request decrypted and finished, and the whole user side of `inference`.
@@ -65,7 +67,8 @@ import Testing
         #expect(object?["images"] as? Int == 4 && (object?["user_decrypted"] as? Int ?? 0) > 0)
         let whole = try ChildProcess.run(
             [
-                "inference", "--dataset", "mnist", "--data-dir", RepositoryPaths.data.appendingPathComponent("mnist").path,
+                "inference", "--dataset", "mnist", "--data-dir",
+                RepositoryPaths.data.appendingPathComponent("mnist").path,
                 "--limit", "4", "--owner", server.url, "--token", token, "--package", "lenet",
                 "--ca-file", certificates.authority.path, "--json",
             ], in: dir)

@@ -48,7 +48,9 @@ enum CertificateAuthorityFile {
     /// The label of a `-----BEGIN label-----` (or END) line.
     private static func marker(_ line: String, _ kind: String) -> Substring? {
         let prefix = "-----\(kind) ", suffix = "-----"
-        guard line.hasPrefix(prefix), line.hasSuffix(suffix), line.count > prefix.count + suffix.count else { return nil }
+        guard line.hasPrefix(prefix), line.hasSuffix(suffix), line.count > prefix.count + suffix.count else {
+            return nil
+        }
         return line.dropFirst(prefix.count).dropLast(suffix.count)
     }
 

@@ -184,7 +184,8 @@ public struct OwnerClient: Sendable {
             if let file { try? FileManager.default.removeItem(at: file) }
             // corelibs reports libcurl's certificate failure with its message and a generic code.
             let text = error.localizedDescription
-            let untrusted = text.contains("SSL certificate problem") || (-1204 ... -1201).contains((error as NSError).code)
+            let untrusted =
+                text.contains("SSL certificate problem") || (-1204 ... -1201).contains((error as NSError).code)
             throw OwnerServiceError(
                 status: 0, code: untrusted ? OwnerServiceError.untrustedCertificate : "unreachable",
                 message: "\(owner.absoluteString): \(text)")

@@ -44,7 +44,8 @@ struct InferenceCommand: ParsableCommand {
             }
             return try RemoteInference.dataset(
                 dataset, owner: owner, token: token, caFile: caFile, package: package, limit: limit,
-                synthetic: synthetic, seed: seed, dataDir: dataDir, packing: packing.packing, memoryBudget: budget, json: json)
+                synthetic: synthetic, seed: seed, dataDir: dataDir, packing: packing.packing, memoryBudget: budget,
+                json: json)
         }
         guard let set = Dataset(name: dataset) else {
             throw ToolError("unknown dataset \(dataset) (mnist, emnist, gtsrb, cifar10, tinyimagenet)")

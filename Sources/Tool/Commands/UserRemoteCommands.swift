@@ -44,7 +44,9 @@ enum RemoteInference {
         }
         guard let caFile else { return OwnerClient(owner: url, token: token) }
         guard url.scheme?.lowercased() == "https" else { throw ToolError("--ca-file goes with an https:// --owner") }
-        return try InferenceSupport.run { try OwnerClient(owner: url, token: token, caFile: URL(fileURLWithPath: caFile)) }
+        return try InferenceSupport.run {
+            try OwnerClient(owner: url, token: token, caFile: URL(fileURLWithPath: caFile))
+        }
     }
 
     /// Runs the exchange against the service and prints the predictions (and accuracy when labels lie beside the
