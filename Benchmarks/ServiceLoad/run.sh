@@ -5,8 +5,10 @@
 # one file would measure the replay path), no request started after LIMIT seconds. Prints one JSON line: requests
 # per second, p50/p99 latency per kind, non-200 answers, requests not started in time, the server's peak RSS.
 #
-#   swift build -c release --product privdnn --product privdnn-owner      # no -enable-testing
-#   Benchmarks/ServiceLoad/run.sh [USERS=4] [ONE=10] [BIG=1] [LIMIT=300]
+#   swift build -c release --build-path .build-bench --product privdnn        # no -enable-testing;
+#   swift build -c release --build-path .build-bench --product privdnn-owner  # one --product a build
+#   PRIVDNN=.build-bench/release/privdnn PRIVDNN_OWNER=.build-bench/release/privdnn-owner \
+#       Benchmarks/ServiceLoad/run.sh [USERS=4] [ONE=10] [BIG=1] [LIMIT=300]
 #
 # One-image requests use a pixels package (`owner package --packing pixels`: one image per chunk, its output
 # ciphertexts only); the 5,000-image ones a batch package (images across the slots: 16 ciphertexts per chunk).
