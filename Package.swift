@@ -40,7 +40,11 @@ let package = Package(
         .systemLibrary(
             name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .target(name: "NN", dependencies: ["CKKS", "CZlib", "COpenBLAS", "CJPEG"]),
-        .target(name: "PrivateInference", dependencies: ["NTT", "CKKS", "NN"]),
+        // libcurl with an easy handle of its own, for an OwnerClient that trusts a private CA (URLSession on Linux
+        // has no trust setting); the shim wraps the variadic curl_easy_setopt. FoundationNetworking links it anyway.
+        .systemLibrary(
+            name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "PrivateInference", dependencies: ["NTT", "CKKS", "NN", "CCurl"]),
         .executableTarget(
             name: "Tool",
             dependencies: [

@@ -8,7 +8,8 @@ import Foundation
 public struct OwnerServiceError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The HTTP status (0: no answer).
     public var status: Int
-    /// The service's error code (`unauthorized`, `forbidden`, `too_large`, `bad_request`, …) or `unreachable`.
+    /// The service's error code (`unauthorized`, `forbidden`, `too_large`, `bad_request`, …), or with status 0
+    /// `unreachable` or `untrusted_certificate` (the service's TLS certificate did not verify).
     public var code: String
     /// The service's one-line message (never a token: the service does not echo it).
     public var message: String
@@ -20,6 +21,9 @@ public struct OwnerServiceError: Error, Equatable, Sendable, CustomStringConvert
         self.message = message
     }
 
+    /// The code of a service whose TLS certificate did not verify against the client's trust.
+    public static let untrustedCertificate = "untrusted_certificate"
+
     /// One line for the command line.
     public var description: String {
         status == 0 ? "owner service: \(message)" : "owner service refused (HTTP \(status) \(code)): \(message)"
@@ -29,6 +33,8 @@ public struct OwnerServiceError: Error, Equatable, Sendable, CustomStringConvert
 /// A client of the owner's decryption service (`privdnn-owner serve`): downloads packages and has request chunks
 /// decrypted, one chunk per HTTP request, streaming files from and to disk (URLSession's upload-from-file and
 /// download tasks), so that neither side holds more than a chunk. Calls block the calling thread.
+///
+/// An owner whose certificate a private certificate authority signed: ``init(owner:token:caFile:)``.
 public struct OwnerClient: Sendable {
     /// The service's base URL (`http://127.0.0.1:8080`).
     public let owner: URL
@@ -36,11 +42,29 @@ public struct OwnerClient: Sendable {
     let token: String
     /// How long one request may take (a large chunk's decryption takes minutes at N = 16384).
     public var timeout: TimeInterval = 3600
+    /// The PEM file of the certificate authorities this client trusts (nil: the system's).
+    public let caFile: URL?
 
-    /// A client of the service at `owner` with the user's token.
+    /// A client of the service at `owner` with the user's token, trusting the system's certificate authorities.
     public init(owner: URL, token: String) {
         self.owner = owner
         self.token = token
+        caFile = nil
+    }
+
+    /// A client of the service at `owner` with the user's token that trusts the certificate authorities in the PEM
+    /// file `caFile` and no others, for an owner whose certificate a private CA signed.
+    ///
+    /// The trust is this client's alone: URLSession on Linux has no trust setting (``CurlTransfer`` says what was
+    /// checked), so this client's exchanges run on libcurl directly with `CURLOPT_CAINFO`; nothing process-wide
+    /// changes and other clients keep the system's trust.
+    /// - Throws: ``InferenceError/badFile(path:reason:)`` naming `caFile` when it is missing, unreadable or not
+    ///   PEM certificates.
+    public init(owner: URL, token: String, caFile: URL) throws {
+        _ = try CertificateAuthorityFile.check(caFile)
+        self.owner = owner
+        self.token = token
+        self.caFile = caFile
     }
 
     /// Downloads package `id` into directory `out` (replaced atomically once complete) and checks that the
@@ -62,7 +86,7 @@ public struct OwnerClient: Sendable {
             data.copyBytes(to: buffer)
             return data.count
         }
-        guard response.value(forHTTPHeaderField: "ETag") == OwnerProtocol.entityTag(hash) else {
+        guard response.header("ETag") == OwnerProtocol.entityTag(hash) else {
             try? FileManager.default.removeItem(at: out)
             throw InferenceError.mismatch(
                 path: out.path, reason: "the downloaded manifest's hash is not the service's ETag (changed in transit)")
@@ -100,9 +124,9 @@ public struct OwnerClient: Sendable {
             throw InferenceError.badFile(path: response.path, reason: "cannot write the response chunk")
         }
         return ChunkAnswer(
-            decrypted: Int(answer.value(forHTTPHeaderField: OwnerProtocol.userDecryptedHeader) ?? "") ?? 0,
-            budget: Int(answer.value(forHTTPHeaderField: OwnerProtocol.userBudgetHeader) ?? "") ?? 0,
-            replayed: answer.value(forHTTPHeaderField: OwnerProtocol.replayedHeader) == "1")
+            decrypted: Int(answer.header(OwnerProtocol.userDecryptedHeader) ?? "") ?? 0,
+            budget: Int(answer.header(OwnerProtocol.userBudgetHeader) ?? "") ?? 0,
+            replayed: answer.header(OwnerProtocol.replayedHeader) == "1")
     }
 
     /// Whether the service answers `GET /health` with 200.
@@ -114,13 +138,24 @@ public struct OwnerClient: Sendable {
         return true
     }
 
+    /// A response's status and header fields, from URLSession or from ``CurlTransfer``.
+    struct Answer {
+        var status: Int
+        /// Field names lowercased.
+        var fields: [String: String]
+
+        /// The value of field `name` (any case).
+        func header(_ name: String) -> String? { fields[name.lowercased()] }
+    }
+
     /// Runs one request (uploading `upload` from disk if given) and downloads the answer to a temporary file.
     /// - Returns: the downloaded body's file (the caller removes it) and the response.
     /// - Throws: ``OwnerServiceError`` for a status other than 200 (with the service's JSON error) or no answer.
-    func transfer(_ request: URLRequest, upload: URL?, authorize: Bool = true) throws -> (URL, HTTPURLResponse) {
+    func transfer(_ request: URLRequest, upload: URL?, authorize: Bool = true) throws -> (URL, Answer) {
         var request = request
         request.timeoutInterval = timeout
         if authorize { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let caFile { return try transferTrusting(caFile, request, upload: upload) }
         let session = URLSession(configuration: .ephemeral)
         defer { session.finishTasksAndInvalidate() }
         let outcome = Outcome()
@@ -147,7 +182,13 @@ public struct OwnerClient: Sendable {
         let (data, file, response, error) = outcome.wait()
         if let error {
             if let file { try? FileManager.default.removeItem(at: file) }
-            throw OwnerServiceError(status: 0, code: "unreachable", message: "\(owner.absoluteString): \(error.localizedDescription)")
+            // corelibs reports libcurl's certificate failure with its message and a generic code.
+            let text = error.localizedDescription
+            let untrusted =
+                text.contains("SSL certificate problem") || (-1204 ... -1201).contains((error as NSError).code)
+            throw OwnerServiceError(
+                status: 0, code: untrusted ? OwnerServiceError.untrustedCertificate : "unreachable",
+                message: "\(owner.absoluteString): \(text)")
         }
         guard let http = response as? HTTPURLResponse else {
             throw OwnerServiceError(status: 0, code: "unreachable", message: "\(owner.absoluteString): no HTTP answer")
@@ -161,12 +202,41 @@ public struct OwnerClient: Sendable {
             if let file { try? FileManager.default.removeItem(at: file) }
             throw OwnerProtocol.refusal(status: http.statusCode, body: body ?? Data())
         }
-        if let file { return (file, http) }
+        var fields: [String: String] = [:]
+        for (name, value) in http.allHeaderFields {
+            if let name = name as? String, let value = value as? String { fields[name.lowercased()] = value }
+        }
+        let answer = Answer(status: http.statusCode, fields: fields)
+        if let file { return (file, answer) }
         let target = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-download-\(UUID().uuidString)")
         do { try AtomicWrite.write([[UInt8](body ?? Data())], to: target) } catch {
             throw InferenceError.badFile(path: target.path, reason: "cannot keep the service's answer")
         }
-        return (target, http)
+        return (target, answer)
+    }
+
+    /// ``transfer(_:upload:authorize:)`` on libcurl with `caFile` as the only trust.
+    private func transferTrusting(_ caFile: URL, _ request: URLRequest, upload: URL?) throws -> (URL, Answer) {
+        let headers = (request.allHTTPHeaderFields ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+        let answer: CurlTransfer.Answer
+        do {
+            answer = try CurlTransfer.run(
+                url: request.url ?? owner, headers: headers, upload: upload, caFile: caFile, timeout: timeout)
+        } catch let failure as CurlTransfer.Failure {
+            guard failure.code != -1 else { throw InferenceError.invalidArgument(failure.message) }  // names its file
+            let untrusted = failure.code == CurlTransfer.untrustedCertificate
+            throw OwnerServiceError(
+                status: 0, code: untrusted ? OwnerServiceError.untrustedCertificate : "unreachable",
+                message: "\(owner.absoluteString): \(failure.message)")
+        }
+        guard answer.status == 200 else {
+            defer { try? FileManager.default.removeItem(at: answer.body) }
+            let handle = FileHandle(forReadingAtPath: answer.body.path)
+            let body = (try? handle?.read(upToCount: 1 << 16)) ?? nil  // an error is a line of JSON
+            try? handle?.close()
+            throw OwnerProtocol.refusal(status: answer.status, body: body ?? Data())
+        }
+        return (answer.body, Answer(status: answer.status, fields: answer.headers))
     }
 }
 

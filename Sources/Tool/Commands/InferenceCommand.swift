@@ -30,19 +30,22 @@ struct InferenceCommand: ParsableCommand {
     @Option(help: "Run only the user's side against the owner's service at this URL (with --token and --package).")
     var owner: String?
     @Option(help: "Your API token for --owner (default: $PRIVDNN_TOKEN).") var token: String?
+    @Option(help: RemoteInference.caFileHelp) var caFile: String?
     @Option(help: "The package ID to fetch from --owner.") var package: String?
     @Option(help: "auto (pixels up to 8 images, batch above), batch (images across slots) or pixels (one image's positions across slots).")
     var packing: PackingChoice = .auto
 
     func run() throws {
         let budget = try InferenceSupport.memoryBudget(memoryBudget)
+        guard owner != nil || caFile == nil else { throw ToolError("--ca-file goes with --owner") }
         if let owner {
             guard let package, model == nil, selection == nil, share == nil else {
                 throw ToolError("--owner takes --package (and --token), and no --model, --selection or --share")
             }
             return try RemoteInference.dataset(
-                dataset, owner: owner, token: token, package: package, limit: limit, synthetic: synthetic, seed: seed,
-                dataDir: dataDir, packing: packing.packing, memoryBudget: budget, json: json)
+                dataset, owner: owner, token: token, caFile: caFile, package: package, limit: limit,
+                synthetic: synthetic, seed: seed, dataDir: dataDir, packing: packing.packing, memoryBudget: budget,
+                json: json)
         }
         guard let set = Dataset(name: dataset) else {
             throw ToolError("unknown dataset \(dataset) (mnist, emnist, gtsrb, cifar10, tinyimagenet)")

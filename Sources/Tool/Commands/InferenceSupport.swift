@@ -33,6 +33,8 @@ enum InferenceSupport {
             throw ToolError(String(describing: error))
         } catch let error as NNError {
             throw ToolError(String(describing: error))
+        } catch let error as OwnerServiceError where error.code == OwnerServiceError.untrustedCertificate {
+            throw ToolError(error.description + " (a certificate of a private CA: give --ca-file with that CA's PEM)")
         } catch let error as OwnerServiceError {
             throw ToolError(error.description)
         }

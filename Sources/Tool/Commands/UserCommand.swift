@@ -30,13 +30,16 @@ struct UserInferCommand: ParsableCommand {
     var owner: String?
     @Option(help: "Your API token for --owner (from `privdnn owner user add`; default: $PRIVDNN_TOKEN).")
     var token: String?
+    @Option(help: RemoteInference.caFileHelp) var caFile: String?
     @Flag(help: "With --owner: print one JSON object (images, accuracy, predictions).") var json = false
     @Option(help: "auto (the package's packing; if it holds both, pixels up to 8 images), batch or pixels.")
     var packing: PackingChoice = .auto
 
     func validate() throws {
         guard (owner == nil) != (out == nil) else { throw ValidationError("give either --out or --owner (with --token)") }
-        guard owner != nil || token == nil else { throw ValidationError("--token goes with --owner") }
+        guard owner != nil || (token == nil && caFile == nil) else {
+            throw ValidationError("--token and --ca-file go with --owner")
+        }
     }
 
     func run() throws {
@@ -45,7 +48,7 @@ struct UserInferCommand: ParsableCommand {
         if let owner {
             return try RemoteInference.run(
                 package: package, images: images, offset: offset, pixels: pixels, count: n, owner: owner, token: token,
-                packing: packing.packing, memoryBudget: budget, json: json)
+                caFile: caFile, packing: packing.packing, memoryBudget: budget, json: json)
         }
         guard let out else { throw ValidationError("--out is required") }
         let (progress, box) = InferenceSupport.progress("encrypted layers")

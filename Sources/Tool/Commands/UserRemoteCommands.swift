@@ -13,9 +13,10 @@ struct UserFetchCommand: ParsableCommand {
     var token: String?
     @Option(help: "The package's ID (its folder name on the owner's side).") var package: String
     @Option(help: "Package directory to write (replaced atomically once complete).") var out: String
+    @Option(help: RemoteInference.caFileHelp) var caFile: String?
 
     func run() throws {
-        let client = try RemoteInference.client(owner: owner, token: token)
+        let client = try RemoteInference.client(owner: owner, token: token, caFile: caFile)
         let hash = try InferenceSupport.run { try client.fetchPackage(id: package, to: URL(fileURLWithPath: out)) }
         print("wrote \(out) (package \(package), content hash \(hash.prefix(16))…)")
     }
@@ -24,8 +25,14 @@ struct UserFetchCommand: ParsableCommand {
 /// `privdnn user infer --owner URL --token T`: the request's chunks go to the service one at a time and the
 /// predictions come back in one command.
 enum RemoteInference {
-    /// A client of `owner`, which must be an http(s) URL, with `token` or else `$PRIVDNN_TOKEN`.
-    static func client(owner: String, token: String?) throws -> OwnerClient {
+    /// The help of `--ca-file`.
+    static let caFileHelp = ArgumentHelp(
+        "PEM file of the certificate authority that signed an https owner's certificate (trusted instead of the system's).",
+        valueName: "pem")
+
+    /// A client of `owner`, which must be an http(s) URL, with `token` or else `$PRIVDNN_TOKEN`, trusting the
+    /// certificate authorities in `caFile` (https only) or else the system's.
+    static func client(owner: String, token: String?, caFile: String? = nil) throws -> OwnerClient {
         guard let token = token ?? ProcessInfo.processInfo.environment["PRIVDNN_TOKEN"] else {
             throw ToolError("give --token, or the token in $PRIVDNN_TOKEN")
         }
@@ -35,16 +42,20 @@ enum RemoteInference {
         guard !token.isEmpty, token.utf8.count <= 256, token.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
             throw ToolError("--token is not an API token")
         }
-        return OwnerClient(owner: url, token: token)
+        guard let caFile else { return OwnerClient(owner: url, token: token) }
+        guard url.scheme?.lowercased() == "https" else { throw ToolError("--ca-file goes with an https:// --owner") }
+        return try InferenceSupport.run {
+            try OwnerClient(owner: url, token: token, caFile: URL(fileURLWithPath: caFile))
+        }
     }
 
     /// Runs the exchange against the service and prints the predictions (and accuracy when labels lie beside the
     /// images: `…-labels-idx1-ubyte[.gz]` for `…-images-idx3-ubyte[.gz]`).
     static func run(
         package: String, images: String, offset: Int, pixels: [UInt8], count: Int, owner: String, token: String?,
-        packing: Packing? = nil, memoryBudget: Int, json: Bool
+        caFile: String? = nil, packing: Packing? = nil, memoryBudget: Int, json: Bool
     ) throws {
-        let client = try client(owner: owner, token: token)
+        let client = try client(owner: owner, token: token, caFile: caFile)
         let (progress, box) = InferenceSupport.progress("encrypted layers")
         let result = try InferenceSupport.run {
             try RemoteExchange.infer(
@@ -89,8 +100,8 @@ extension RemoteInference {
     /// `privdnn inference --owner URL --token T --package ID`: fetches the package, runs the user's side on the
     /// data set's test half (or synthetic images) against the service and reports accuracy, time and peak memory.
     static func dataset(
-        _ name: String, owner: String, token: String?, package: String, limit: Int?, synthetic: Int?, seed: UInt64,
-        dataDir: String?, packing: Packing? = nil, memoryBudget: Int, json: Bool
+        _ name: String, owner: String, token: String?, caFile: String? = nil, package: String, limit: Int?,
+        synthetic: Int?, seed: UInt64, dataDir: String?, packing: Packing? = nil, memoryBudget: Int, json: Bool
     ) throws {
         guard let set = Dataset(name: name) else {
             throw ToolError("unknown dataset \(name) (mnist, emnist, gtsrb, cifar10, tinyimagenet)")
@@ -104,7 +115,7 @@ extension RemoteInference {
         }
         if let limit { images = images.subset(Array(0..<min(max(0, limit), images.count))) }
         guard images.count > 0 else { throw ToolError("no images selected") }
-        let client = try client(owner: owner, token: token)
+        let client = try client(owner: owner, token: token, caFile: caFile)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-fetched-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let start = DispatchTime.now().uptimeNanoseconds
