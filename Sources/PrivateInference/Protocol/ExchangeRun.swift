@@ -70,10 +70,12 @@ public enum ExchangeRun {
         workDirectory: URL? = nil, memoryBudget: Int = UserRole.defaultMemoryBudget, packing: Packing? = nil,
         progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> InferenceReport {
-        // The automatic choice, where the network can use the pixels packing (a residual network cannot yet).
+        // The automatic choice, where the network can use the pixels packing (a residual network cannot yet); the
+        // model is read for that only when the choice would be pixels (a few images), not for a test set.
+        let automatic = Packing.automatic(images: images.count)
         let packing = try packing
-            ?? (EncryptedStructure(try Model(contentsOf: modelURL)).readsConv1Result
-                ? .batch : Packing.automatic(images: images.count))
+            ?? (automatic == .pixels && EncryptedStructure(try Model(contentsOf: modelURL)).readsConv1Result
+                ? .batch : automatic)
         let start = DispatchTime.now().uptimeNanoseconds
         let cpuStart = ProcessMemory.cpuSeconds()
         PeakMemory.reset()
