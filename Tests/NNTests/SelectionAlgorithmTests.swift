@@ -226,6 +226,30 @@ final class AnalyticEvaluator: SelectionEvaluator {
         #expect(rows == (try search.run(on: AnalyticEvaluator.mnistShaped(), indices: 0..<100)))
     }
 
+    @Test func resumeChecksTheShare() throws {
+        let folder = try TemporaryFolder()
+        let url = folder.url.appendingPathComponent("MNIST.jsonl")
+        let categories = ExhaustiveGrid.mnist.categories
+        let share = ExhaustiveResume(categories: categories, rows: 20..<60)
+        #expect(share.category(ofRow: 0) == categories[0])
+        #expect(share.category(ofRow: categories[0].combinations) == categories[1])
+        #expect(share.category(ofRow: ExhaustiveGrid.mnist.totalCount) == nil)
+        // A missing log resumes at the share's first row.
+        #expect(try share.resumeIndex(log: url) == 20)
+        let search = ExhaustiveSearch(grid: .mnist)
+        try ExhaustiveLog.append(try search.run(on: AnalyticEvaluator.mnistShaped(), indices: 20..<30), to: url)
+        #expect(try share.resumeIndex(log: url) == 30)
+        #expect(try share.loggedRows(log: url).map(\.index) == Array(20..<30))
+        // Another shard's or another category's log is refused rather than resumed at a wrong row.
+        #expect(throws: ExhaustiveResume.ForeignRow.self) {
+            try ExhaustiveResume(categories: categories, rows: 0..<20).resumeIndex(log: url)
+        }
+        let wider = try ExhaustiveGrid.mnist.category(layer1Count: 1, layer2Count: 2)
+        #expect(throws: ExhaustiveResume.ForeignRow.self) {
+            try ExhaustiveResume(categories: [wider], rows: 0..<100).resumeIndex(log: url)
+        }
+    }
+
     @Test func corruptLineIsReported() throws {
         let folder = try TemporaryFolder()
         let url = try folder.write(Array("{\"index\":0}\nnot json\n".utf8), to: "bad.jsonl")
