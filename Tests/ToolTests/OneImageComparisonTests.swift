@@ -33,12 +33,13 @@ import Testing
         #expect(data.secondsPerImage > 0 && data.galoisKeyBytes > 0)
         let json = comparison.json
         for key in [
-            "one_image_seconds_exchange", "one_image_peak_bytes", "one_image_wire_bytes",
+            "one_image_seconds", "one_image_seconds_exchange", "one_image_peak_bytes", "one_image_wire_bytes",
             "data_encrypted_one_image_seconds", "data_encrypted_one_image_peak_bytes",
             "data_encrypted_one_image_wire_bytes", "saving_vs_data_encrypted_one_image_time_percent",
         ] {
             #expect(json[key] != nil, "\(key)")
         }
+        #expect(comparison.partialSeconds > 0 && comparison.partialSeconds < comparison.partial.secondsExchange)
         #expect(comparison.summary.count >= 3)
         #expect(
             try OneImageComparison.make(

@@ -108,6 +108,9 @@ public enum DataEncryptedRun {
         parameters: EncryptionParameters? = nil, security: SecurityLevel = .tc128, normalization: Normalization = .unit,
         progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> DataEncryptedReport {
+        // What an earlier run in this process freed stays resident under ProcessMemory.useOneHeap(): return it first,
+        // so that the peak is this run's.
+        ProcessMemory.releaseFreeMemory()
         PeakMemory.reset()
         let start = DispatchTime.now().uptimeNanoseconds
         let cpuStart = FullEncryptionRun.cpuSeconds()

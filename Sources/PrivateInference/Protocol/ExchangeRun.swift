@@ -78,6 +78,9 @@ public enum ExchangeRun {
                 ? .batch : automatic)
         let start = DispatchTime.now().uptimeNanoseconds
         let cpuStart = ProcessMemory.cpuSeconds()
+        // What an earlier run in this process freed stays resident under ProcessMemory.useOneHeap(): return it first,
+        // so that the peak is this run's.
+        ProcessMemory.releaseFreeMemory()
         PeakMemory.reset()
         let root =
             workDirectory

@@ -233,8 +233,8 @@ struct DemoCommand: ParsableCommand {
         if let single {
             var bars = [
                 SVGBarChart.Bar(
-                    label: "partial, pixels packing", value: single.partial.secondsExchange,
-                    text: String(format: "%.3f s", single.partial.secondsExchange))
+                    label: "partial, pixels packing", value: single.partialSeconds,
+                    text: String(format: "%.3f s", single.partialSeconds))
             ]
             if let d = single.data {
                 bars.append(
@@ -242,7 +242,7 @@ struct DemoCommand: ParsableCommand {
                         label: "data encrypted, one image", value: d.secondsPerImage,
                         text: String(format: "%.3f s", d.secondsPerImage)))
             }
-            groups.append(SVGBarChart.Group(title: "one image: the exchange (setup once, not counted)", bars: bars))
+            groups.append(SVGBarChart.Group(title: "one image (package, keys and setup once, not counted)", bars: bars))
         }
         return SVGBarChart(
             title: String(
