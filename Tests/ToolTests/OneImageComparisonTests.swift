@@ -34,7 +34,8 @@ import Testing
         let json = comparison.json
         for key in [
             "one_image_seconds", "one_image_seconds_exchange", "one_image_peak_bytes", "one_image_wire_bytes",
-            "data_encrypted_one_image_seconds", "data_encrypted_one_image_peak_bytes",
+            "data_encrypted_one_image_seconds", "data_encrypted_one_image_peak_bytes", "one_image_cpu_seconds",
+            "data_encrypted_one_image_cpu_seconds",
             "data_encrypted_one_image_wire_bytes", "saving_vs_data_encrypted_one_image_time_percent",
         ] {
             #expect(json[key] != nil, "\(key)")

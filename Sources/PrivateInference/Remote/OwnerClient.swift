@@ -55,7 +55,7 @@ public struct OwnerClient: Sendable {
     /// A client of the service at `owner` with the user's token that trusts the certificate authorities in the PEM
     /// file `caFile` and no others, for an owner whose certificate a private CA signed.
     ///
-    /// The trust is this client's alone: URLSession on Linux has no trust setting (``CurlTransfer`` says what was
+    /// The trust is this client's alone: URLSession on Linux has no trust setting (`CurlTransfer` says what was
     /// checked), so this client's exchanges run on libcurl directly with `CURLOPT_CAINFO`; nothing process-wide
     /// changes and other clients keep the system's trust.
     /// - Throws: ``InferenceError/badFile(path:reason:)`` naming `caFile` when it is missing, unreadable or not
@@ -138,7 +138,7 @@ public struct OwnerClient: Sendable {
         return true
     }
 
-    /// A response's status and header fields, from URLSession or from ``CurlTransfer``.
+    /// A response's status and header fields, from URLSession or from `CurlTransfer`.
     struct Answer {
         var status: Int
         /// Field names lowercased.

@@ -89,6 +89,7 @@ struct OneImageComparison {
             "one_image_seconds": partialSeconds, "one_image_seconds_exchange": partial.secondsExchange,
             "one_image_seconds_package": partial.secondsPackage,
             "one_image_peak_bytes": partial.peakRSSBytes, "one_image_wire_bytes": partialWire,
+            "one_image_cpu_seconds": partial.cpuSeconds,
             "one_image_agreement": partial.agreement,
         ]
         if let v = savingsVersusFull {
@@ -101,6 +102,7 @@ struct OneImageComparison {
             out["data_encrypted_one_image_seconds_setup"] =
                 (data.phases.seconds["keys"] ?? 0) + (data.phases.seconds["prepare"] ?? 0)
             out["data_encrypted_one_image_peak_bytes"] = data.peakRSSBytes
+            out["data_encrypted_one_image_cpu_seconds"] = data.cpuSeconds
             out["data_encrypted_one_image_wire_bytes"] = dataWire
             out["data_encrypted_one_image_key_bytes"] = data.keyBytes
             out["data_encrypted_one_image_upload_bytes"] = data.uploadBytes
