@@ -288,16 +288,21 @@ struct Handlers: Sendable {
     }
 }
 
-/// Runs blocking work (file locks, reads, decryption) on a dispatch thread, off the server's event loops.
+/// Runs blocking work (file locks, reads, decryption) on a thread of its own, off the server's event loops.
+///
+/// Not on Dispatch's global queue: its pool has about one thread per core, and the compute the process runs
+/// beside the service (decryption's own parallel loops, or other work in the same process) can hold all of them
+/// for seconds, so a token check queued there waited behind it (a `100 Continue` came minutes late in the test
+/// suite). A thread per request costs microseconds against a request's milliseconds.
 func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
 
 /// ``offload(_:)`` for work that cannot throw.
 func offload<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(returning: body()) }
+        Thread { continuation.resume(returning: body()) }.start()
     }
 }
