@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "CKKS", dependencies: ["NTT", "CZlib", "CZstd"]),
         .systemLibrary(
             name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
-        .target(name: "NN", dependencies: ["CKKS", "CZlib", "COpenBLAS", "CJPEG"]),
+        .target(name: "NN", dependencies: ["NTT", "CKKS", "CZlib", "COpenBLAS", "CJPEG"]),
         // libcurl with an easy handle of its own, for an OwnerClient that trusts a private CA (URLSession on Linux
         // has no trust setting); the shim wraps the variadic curl_easy_setopt. FoundationNetworking links it anyway.
         .systemLibrary(

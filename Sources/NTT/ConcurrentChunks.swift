@@ -8,9 +8,9 @@ import Dispatch
 
 /// Splits a loop over independent items into one contiguous chunk per core and runs the chunks concurrently.
 ///
-/// For the ring and scheme layers, which cannot use the higher targets' helpers (NN's `Parallelism`,
-/// PrivateInference's `Workers`). A chunk, not an item, is the unit of work so that a caller can give each
-/// chunk its own workspace, allocated once per chunk rather than once per item.
+/// The one copy of this loop for every target: the ring and scheme layers use it directly, NN's `Parallelism`
+/// (and through it the engine in PrivateInference) is built on it. A chunk, not an item, is the unit of work so
+/// that a caller can give each chunk its own workspace, allocated once per chunk rather than once per item.
 package enum ConcurrentChunks {
     /// The number of chunks a loop is cut into at most: the online core count, at least 1.
     package static let workers: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
@@ -44,11 +44,16 @@ package enum ConcurrentChunks {
             // The closure is only called, never stored; the chunks write disjoint memory.
             nonisolated(unsafe) let work = escapable
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let base = count / chunks
-                let extra = count % chunks
-                let start = chunk * base + min(chunk, extra)
-                work(chunk, start..<(start + base + (chunk < extra ? 1 : 0)))
+                work(chunk, range(chunk, of: chunks, count: count))
             }
         }
+    }
+
+    /// The item range of chunk `chunk` when `count` items are cut into `chunks` near-equal contiguous pieces.
+    package static func range(_ chunk: Int, of chunks: Int, count: Int) -> Range<Int> {
+        let base = count / chunks
+        let extra = count % chunks
+        let start = chunk * base + min(chunk, extra)
+        return start..<(start + base + (chunk < extra ? 1 : 0))
     }
 }

@@ -141,43 +141,4 @@
             output[i] = modulus.reduce(a[i])
         }
     }
-
-    /// accumulator[i] += a[i] · b[i] as exact 128-bit sums, with no reduction (lazy dot products).
-    ///
-    /// With residues below 2^61 each product is below 2^122, so at least 64 products can be summed before a
-    /// `reduce(wide:into:count:modulus:)`; callers must reduce before that bound.
-    /// - Parameters:
-    ///   - a: `count` residues.
-    ///   - b: `count` residues.
-    ///   - accumulator: `count` 128-bit sums, updated in place.
-    ///   - count: the row length.
-    /// - Note: SEAL: evaluator.cpp `switch_key_inplace` (the lazy `t_poly_lazy` accumulation)
-    @inlinable
-    package static func multiplyAccumulateWide(
-        _ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>, into accumulator: UnsafeMutablePointer<UInt128>,
-        count: Int
-    ) {
-        for i in 0..<count {
-            let p = a[i].multipliedFullWidth(by: b[i])
-            accumulator[i] &+= UInt128(p.high) << 64 | UInt128(p.low)
-        }
-    }
-
-    /// output[i] = accumulator[i] mod q, the final Barrett step of a lazy dot product.
-    ///
-    /// - Parameters:
-    ///   - accumulator: `count` 128-bit sums.
-    ///   - output: `count` words.
-    ///   - count: the row length.
-    ///   - modulus: q.
-    /// - Note: SEAL: util/uintarithsmallmod.h `barrett_reduce_128`
-    @inlinable
-    package static func reduce(
-        wide accumulator: UnsafePointer<UInt128>, into output: UnsafeMutablePointer<UInt64>, count: Int,
-        modulus: Modulus
-    ) {
-        for i in 0..<count {
-            output[i] = modulus.reduce(accumulator[i])
-        }
-    }
 }

@@ -91,16 +91,34 @@ package enum RNSTool {
             } else {
                 for k in 0..<n { scratch[k] = lastRow[k] &+ negHalf }
             }
-            tables[i].forwardLazy(scratch)
-            // (c_i − t) · q_L^-1: c_i < q_i and t < 4q_i, so c_i + 4q_i − t is positive and below 8q_i < 2^64.
-            let fourQ = q << 2
-            let inverse = inverses[i]
-            let row = input + i * n
-            let out = output + i * n
-            for k in 0..<n {
-                assert(scratch[k] < fourQ)
-                out[k] = inverse.multiplyMod(row[k] &+ fourQ &- scratch[k], modulus: qi)
-            }
+            subtractAndScale(
+                input + i * n, remainder: scratch, degree: n, modulus: qi, table: tables[i], inverse: inverses[i],
+                output: output + i * n)
+        }
+    }
+
+    /// The last step of a division with rounding by a prime (or a product of primes) M, on one NTT-form row:
+    /// `output` = (c − t)·M^-1 mod q, where t = (the rounded remainder − h) mod q arrives in coefficient form,
+    /// lazily in [0, 2q). Shared by ``divideAndRoundQLastNTT(_:degree:moduli:tables:inverses:output:scratch:)``
+    /// and CKKS's fused division by the last two primes.
+    /// - Parameters:
+    ///   - row: c, `degree` canonical NTT-form words mod q.
+    ///   - remainder: t in coefficient form, each word below 2q; overwritten by its lazy NTT (below 4q).
+    ///   - inverse: M^-1 mod q.
+    ///   - output: `degree` words; may equal `row`.
+    @inlinable
+    package static func subtractAndScale(
+        _ row: UnsafePointer<UInt64>, remainder: UnsafeMutablePointer<UInt64>, degree n: Int, modulus qi: Modulus,
+        table: NTTTables, inverse: ShoupOperand, output: UnsafeMutablePointer<UInt64>
+    ) {
+        table.forwardLazy(remainder)
+        // (c − t) · M^-1: c < q and t < 4q, so c + 4q − t is positive and below 8q < 2^64.
+        // The final correction is by mask, not by branch: on random residues a branch mispredicts half the time.
+        let q = qi.value, fourQ = q << 2
+        for k in 0..<n {
+            assert(remainder[k] < fourQ)
+            let t = inverse.multiplyModLazy(row[k] &+ fourQ &- remainder[k], modulus: qi) &- q
+            output[k] = t &+ (q & (0 &- (t >> 63)))
         }
     }
 

@@ -98,6 +98,55 @@ extension OwnerServiceTests {
         await service.stop()
     }
 
+    /// The client sends a chunk again after answers that say "try again": `409 in_progress` while an earlier
+    /// attempt's claim on the chunk is held (here by the test, as a running decryption holds it), and no answer
+    /// while the service is down and comes back on the same port. With retrying off the same moments are
+    /// refusals; with the default the chunk is decrypted and counted once.
+    @Test func theClientRetriesWhileAChunkIsInProgressOrTheServiceRestarts() async throws {
+        let f = try ServiceFixture.get()
+        let chunks = try f.chunks(try f.freshRequest())
+        try #require(chunks.count >= 2)
+        let (name, token) = try f.user()
+        let out = f.scratch()
+        let file = try ExchangeFile.read(chunks[0], kind: .request)
+        guard
+            case .claimed(let slot) = try ServedChunks.arrive(
+                keyDirectory: try f.keyDirectory("a"),
+                identity: try ChunkDirectory.Identity(file, path: chunks[0].path), chunkHash: file.header.payloadHash,
+                ciphertexts: f.chunkCiphertexts[0], user: name)
+        else { throw OwnerServiceError(status: -1, code: "test", message: "a fresh chunk was not claimed") }
+        let service = try await f.start()
+        var noRetries = try client(service, token)
+        noRetries.retries = 0
+        let impatient = noRetries
+        let refused = await refusal { try impatient.decrypt(chunk: chunks[0], response: out.appendingPathComponent("x")) }
+        #expect(refused?.status == 409 && refused?.code == "in_progress", "\(String(describing: refused))")
+        #expect(refused?.isTransient == true)
+        let patient = try client(service, token)
+        async let first = blocking { try patient.decrypt(chunk: chunks[0], response: out.appendingPathComponent("r0")) }
+        try await Task.sleep(for: .milliseconds(600))
+        slot.release()  // the held attempt dies uncounted: the waiting copy takes the chunk over
+        let answer = try await first
+        #expect(!answer.replayed && answer.decrypted == f.chunkCiphertexts[0])
+
+        // Down: no answer. Then the service comes back on the same port while the patient client waits.
+        let port = service.port
+        await service.stop()
+        let down = await refusal { try impatient.decrypt(chunk: chunks[1], response: out.appendingPathComponent("y")) }
+        #expect(down?.status == 0 && down?.code == "unreachable" && down?.isTransient == true)
+        async let second = blocking { try patient.decrypt(chunk: chunks[1], response: out.appendingPathComponent("r1")) }
+        try await Task.sleep(for: .milliseconds(700))
+        let restarted = try await OwnerService.start(
+            OwnerServiceConfiguration(
+                keys: f.keys, packages: f.packages, host: "127.0.0.1", port: port, spool: nil,
+                maxRequestBytes: OwnerServiceConfiguration.defaultMaxRequestBytes, concurrentDecryptions: 1,
+                keepResponses: OwnerServiceConfiguration.defaultKeepResponses))
+        let answer2 = try await second
+        #expect(!answer2.replayed && answer2.decrypted == f.chunkCiphertexts[0] + f.chunkCiphertexts[1])
+        #expect(try f.stored(name)?.decrypted == f.chunkCiphertexts[0] + f.chunkCiphertexts[1])
+        await restarted.stop()
+    }
+
     /// A key whose count reaches its flooding bound t exactly serves that last chunk and refuses the next with 403
     /// naming t; the refused chunk counts nothing for the user or the key.
     @Test func aKeyAtItsBoundTIsRefused() async throws {

@@ -102,14 +102,9 @@ struct DivideAndRoundTwoLast: Sendable {
                     Self.barrett(rowA[k], qi) &+ Self.reduceOnce(lastMod.multiplyModLazy(tq, modulus: qi), q), q)
                 scratch[k] = r &+ negHalf
             }
-            tables[i].forwardLazy(scratch)
-            let fourQ = q << 2
-            let inverse = inverses[i]
-            let row = product + i * n
-            let out = output + i * n
-            for k in 0..<n {
-                out[k] = Self.reduceOnce(inverse.multiplyModLazy(row[k] &+ fourQ &- scratch[k], modulus: qi), q)
-            }
+            RNSTool.subtractAndScale(
+                product + i * n, remainder: scratch, degree: n, modulus: qi, table: tables[i], inverse: inverses[i],
+                output: output + i * n)
         }
     }
 

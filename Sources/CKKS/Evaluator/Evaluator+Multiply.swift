@@ -25,22 +25,18 @@ extension Evaluator {
                             let first = max(0, t - (b.size - 1))
                             let last = min(t, a.size - 1)
                             for c in 0..<n {
-                                var high: UInt64 = 0
-                                var low: UInt64 = 0
+                                var sum = WideSum()
                                 var terms = 0
                                 for i in first...last {
-                                    WideAccumulator.add(
-                                        xBase[(i * k + j) * n + c], yBase[((t - i) * k + j) * n + c],
-                                        high: &high, low: &low)
+                                    sum.add(xBase[(i * k + j) * n + c], times: yBase[((t - i) * k + j) * n + c])
                                     terms += 1
                                     // Products are below 2^122: fold after 32 so the sum never wraps.
                                     if terms == 32 {
-                                        low = q.reduce(high: high, low: low)
-                                        high = 0
+                                        sum = WideSum(sum.reduced(q))
                                         terms = 0
                                     }
                                 }
-                                destination[c] = q.reduce(high: high, low: low)
+                                destination[c] = sum.reduced(q)
                             }
                         }
                     }
@@ -64,11 +60,9 @@ extension Evaluator {
                         for c in (j * n)..<((j + 1) * n) {
                             let (x0, x1, y0, y1) = (a0[c], a1[c], b0[c], b1[c])
                             d0[c] = q.multiplyMod(x0, y0)
-                            var high: UInt64 = 0
-                            var low: UInt64 = 0
-                            WideAccumulator.add(x0, y1, high: &high, low: &low)
-                            WideAccumulator.add(x1, y0, high: &high, low: &low)
-                            d1[c] = q.reduce(high: high, low: low)
+                            var middle = WideSum(x0, times: y1)
+                            middle.add(x1, times: y0)
+                            d1[c] = middle.reduced(q)
                             d2[c] = q.multiplyMod(x1, y1)
                         }
                     }

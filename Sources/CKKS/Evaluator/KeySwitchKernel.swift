@@ -195,41 +195,25 @@ struct KeySwitchKernel: Sendable {
         out0: UnsafeMutablePointer<UInt64>, out1: UnsafeMutablePointer<UInt64>, accumulate: Bool
     ) {
         for c in 0..<degree {
-            var high0: UInt64 = 0
-            var low0: UInt64 = accumulate ? out0[c] : 0
-            var high1: UInt64 = 0
-            var low1: UInt64 = accumulate ? out1[c] : 0
+            var sum0 = WideSum(accumulate ? out0[c] : 0)
+            var sum1 = WideSum(accumulate ? out1[c] : 0)
             var pending = 0
             for j in 0..<l {
                 let x = operands[j][c]
                 let key = keys[j] + keyRowOffset + c
-                WideAccumulator.add(x, key[0], high: &high0, low: &low0)
-                WideAccumulator.add(x, key[componentOffset], high: &high1, low: &low1)
+                sum0.add(x, times: key[0])
+                sum1.add(x, times: key[componentOffset])
                 pending += 1
                 // Products are below 4r·r < 2^124 (a start value is below r); fold after 8 of them so the sum
                 // stays below 2^128.
                 if pending == 8 {
-                    low0 = r.reduce(high: high0, low: low0)
-                    high0 = 0
-                    low1 = r.reduce(high: high1, low: low1)
-                    high1 = 0
+                    sum0 = WideSum(sum0.reduced(r))
+                    sum1 = WideSum(sum1.reduced(r))
                     pending = 0
                 }
             }
-            out0[c] = r.reduce(high: high0, low: low0)
-            out1[c] = r.reduce(high: high1, low: low1)
+            out0[c] = sum0.reduced(r)
+            out1[c] = sum1.reduced(r)
         }
-    }
-}
-
-/// A 128-bit multiply-accumulate in two words, for lazy sums of products reduced once at the end.
-enum WideAccumulator {
-    /// (high, low) += a·b, wrapping modulo 2^128 (callers bound the number of terms so it never wraps).
-    @inline(__always)
-    static func add(_ a: UInt64, _ b: UInt64, high: inout UInt64, low: inout UInt64) {
-        let p = a.multipliedFullWidth(by: b)
-        let (sum, overflow) = low.addingReportingOverflow(p.low)
-        low = sum
-        high = high &+ p.high &+ (overflow ? 1 : 0)
     }
 }

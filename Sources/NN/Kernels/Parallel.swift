@@ -1,15 +1,16 @@
 import COpenBLAS
 import Foundation
+import NTT
 
 /// How the NN kernels split work across cores.
 ///
-/// Kernels cut a batch into contiguous chunks and run them with `DispatchQueue.concurrentPerform`;
-/// OpenBLAS is pinned to one thread so the two levels of parallelism do not oversubscribe the cores.
+/// Kernels cut a batch into contiguous chunks and run them concurrently (NTT's `ConcurrentChunks`, the one copy of
+/// that loop); OpenBLAS is pinned to one thread so the two levels of parallelism do not oversubscribe the cores.
 public enum Parallelism {
     /// The number of worker chunks to use (the active core count, at least 1).
     public static let workers: Int = {
         openblas_set_num_threads(1)
-        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+        return ConcurrentChunks.workers
     }()
 
     /// Runs `body` over `0..<count` cut into at most ``workers`` contiguous ranges, concurrently.
@@ -20,18 +21,8 @@ public enum Parallelism {
     public static func forEachChunk(
         _ count: Int, minimumChunk: Int = 1, _ body: (_ chunk: Int, _ range: Range<Int>) -> Void
     ) {
-        let chunks = chunkCount(count, minimumChunk: minimumChunk)
-        if chunks <= 1 {
-            if count > 0 { body(0, 0..<count) }
-            return
-        }
-        // Chunks write disjoint ranges of their outputs; the closure itself is only read.
-        withoutActuallyEscaping(body) { escapable in
-            nonisolated(unsafe) let work = escapable
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                work(chunk, chunkRange(chunk, of: chunks, count: count))
-            }
-        }
+        _ = workers  // OpenBLAS pinned to one thread before any chunk runs
+        ConcurrentChunks.forEach(count, minimumChunk: minimumChunk, body)
     }
 
     /// How many chunks ``forEachChunk(_:minimumChunk:_:)`` uses for `count` items.
@@ -40,7 +31,8 @@ public enum Parallelism {
     ///   - minimumChunk: the smallest worthwhile chunk.
     /// - Returns: a chunk count in `1...workers`.
     public static func chunkCount(_ count: Int, minimumChunk: Int = 1) -> Int {
-        max(1, min(workers, count / max(1, minimumChunk)))
+        _ = workers
+        return ConcurrentChunks.chunkCount(count, minimumChunk: minimumChunk)
     }
 
     /// Runs `body(i)` for every `i` in `0..<count` concurrently, one item per iteration, so that items of uneven cost
@@ -69,14 +61,6 @@ public enum Parallelism {
         let slots = ResultSlots<T>(count)
         forEach(count) { slots[$0] = body($0) }
         return slots.values
-    }
-
-    /// The item range of chunk `chunk` when `count` items are cut into `chunks` near-equal pieces.
-    static func chunkRange(_ chunk: Int, of chunks: Int, count: Int) -> Range<Int> {
-        let base = count / chunks
-        let extra = count % chunks
-        let start = chunk * base + min(chunk, extra)
-        return start..<(start + base + (chunk < extra ? 1 : 0))
     }
 }
 

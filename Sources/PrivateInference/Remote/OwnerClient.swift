@@ -24,6 +24,17 @@ public struct OwnerServiceError: Error, Equatable, Sendable, CustomStringConvert
     /// The code of a service whose TLS certificate did not verify against the client's trust.
     public static let untrustedCertificate = "untrusted_certificate"
 
+    /// Whether the same request may succeed if sent again later: no answer (but not a certificate that did not
+    /// verify), `409 in_progress`, or a proxy's 502/503/504 while the service behind it restarts.
+    public var isTransient: Bool {
+        switch status {
+        case 0: code == "unreachable"
+        case 409: code == "in_progress"
+        case 502, 503, 504: true
+        default: false
+        }
+    }
+
     /// One line for the command line.
     public var description: String {
         status == 0 ? "owner service: \(message)" : "owner service refused (HTTP \(status) \(code)): \(message)"
@@ -42,6 +53,15 @@ public struct OwnerClient: Sendable {
     let token: String
     /// How long one request may take (a large chunk's decryption takes minutes at N = 16384).
     public var timeout: TimeInterval = 3600
+    /// How many times a package download or a chunk is sent again after an answer that says "try again": no
+    /// answer at all (the service restarting, a connection reset), `409 in_progress` (an earlier copy of the chunk,
+    /// whose answer was lost, is still being decrypted) or 502/503/504 from a proxy in front of the service.
+    /// Sending a chunk again is safe: the service decrypts and counts a chunk once and answers copies from its
+    /// record. 0 turns retrying off.
+    public var retries = 5
+    /// The wait before the first retry; each further wait is twice the previous one (0.25 s: about 8 s over five
+    /// retries, enough for a service restart).
+    public var retryDelay: TimeInterval = 0.25
     /// The PEM file of the certificate authorities this client trusts (nil: the system's).
     public let caFile: URL?
 
@@ -75,7 +95,7 @@ public struct OwnerClient: Sendable {
         guard PackageID.isValid(id) else { throw InferenceError.invalidArgument("\(id) is not a package ID") }
         var request = URLRequest(url: owner.appendingPathComponent("v1/packages").appendingPathComponent(id))
         request.httpMethod = "GET"
-        let (file, response) = try transfer(request, upload: nil)
+        let (file, response) = try retrying { try transfer(request, upload: nil) }
         defer { try? FileManager.default.removeItem(at: file) }
         guard let handle = FileHandle(forReadingAtPath: file.path) else {
             throw InferenceError.badFile(path: file.path, reason: "cannot read the download")
@@ -115,7 +135,7 @@ public struct OwnerClient: Sendable {
         var request = URLRequest(url: owner.appendingPathComponent("v1/decrypt"))
         request.httpMethod = "POST"
         request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
-        let (file, answer) = try transfer(request, upload: chunk)
+        let (file, answer) = try retrying { try transfer(request, upload: chunk) }
         do {
             if FileManager.default.fileExists(atPath: response.path) { try FileManager.default.removeItem(at: response) }
             try FileManager.default.moveItem(at: file, to: response)
@@ -136,6 +156,21 @@ public struct OwnerClient: Sendable {
         guard let (file, _) = try? transfer(request, upload: nil, authorize: false) else { return false }
         try? FileManager.default.removeItem(at: file)
         return true
+    }
+
+    /// Runs `body`, and again after a growing wait while it fails with an answer that says "try again"
+    /// (``retries``); any other failure, and the last one, is thrown.
+    func retrying<T>(_ body: () throws -> T) throws -> T {
+        var wait = retryDelay
+        for _ in 0..<max(0, retries) {
+            do {
+                return try body()
+            } catch let refusal as OwnerServiceError where refusal.isTransient {
+                Thread.sleep(forTimeInterval: wait)
+                wait *= 2
+            }
+        }
+        return try body()
     }
 
     /// A response's status and header fields, from URLSession or from `CurlTransfer`.

@@ -70,8 +70,8 @@ enum ConstantAccumulator {
             let c = term.factor[j]
             let x0 = term.input + j * n + start, x1 = term.input + (k + j) * n + start
             for i in 0..<count {
-                LazyAccumulator.add(Wide(c.multipliedFullWidth(by: x0[i])), lo0 + i, hi0 + i)
-                LazyAccumulator.add(Wide(c.multipliedFullWidth(by: x1[i])), lo1 + i, hi1 + i)
+                LazyAccumulator.add(WideSum(c, times: x0[i]), lo0 + i, hi0 + i)
+                LazyAccumulator.add(WideSum(c, times: x1[i]), lo1 + i, hi1 + i)
             }
             pending += 1
         }

@@ -146,14 +146,14 @@ package enum LazyAccumulator {
                     let y0 = next.input + j * n + start, y1 = next.input + (k + j) * n + start
                     let y2 = next.input + (2 * k + j) * n + start, y3 = next.input + (3 * k + j) * n + start
                     for i in 0..<count {
-                        var s0 = Wide(w0[i].multipliedFullWidth(by: b0[i]))
-                        s0.add(v0[i].multipliedFullWidth(by: y0[i]))
-                        var s1 = Wide(w1[i].multipliedFullWidth(by: b1[i]))
-                        s1.add(v1[i].multipliedFullWidth(by: y1[i]))
-                        var s2 = Wide(w2[i].multipliedFullWidth(by: b2[i]))
-                        s2.add(v2[i].multipliedFullWidth(by: y2[i]))
-                        var s3 = Wide(w3[i].multipliedFullWidth(by: b3[i]))
-                        s3.add(v3[i].multipliedFullWidth(by: y3[i]))
+                        var s0 = WideSum(w0[i], times: b0[i])
+                        s0.add(v0[i], times: y0[i])
+                        var s1 = WideSum(w1[i], times: b1[i])
+                        s1.add(v1[i], times: y1[i])
+                        var s2 = WideSum(w2[i], times: b2[i])
+                        s2.add(v2[i], times: y2[i])
+                        var s3 = WideSum(w3[i], times: b3[i])
+                        s3.add(v3[i], times: y3[i])
                         add(s0, lo0 + i, hi0 + i)
                         add(s1, lo1 + i, hi1 + i)
                         add(s2, lo2 + i, hi2 + i)
@@ -163,10 +163,10 @@ package enum LazyAccumulator {
                     t += 2
                 } else {
                     for i in 0..<count {
-                        add(Wide(w0[i].multipliedFullWidth(by: b0[i])), lo0 + i, hi0 + i)
-                        add(Wide(w1[i].multipliedFullWidth(by: b1[i])), lo1 + i, hi1 + i)
-                        add(Wide(w2[i].multipliedFullWidth(by: b2[i])), lo2 + i, hi2 + i)
-                        add(Wide(w3[i].multipliedFullWidth(by: b3[i])), lo3 + i, hi3 + i)
+                        add(WideSum(w0[i], times: b0[i]), lo0 + i, hi0 + i)
+                        add(WideSum(w1[i], times: b1[i]), lo1 + i, hi1 + i)
+                        add(WideSum(w2[i], times: b2[i]), lo2 + i, hi2 + i)
+                        add(WideSum(w3[i], times: b3[i]), lo3 + i, hi3 + i)
                     }
                     pending += 1
                     t += 1
@@ -177,14 +177,14 @@ package enum LazyAccumulator {
                 let b2 = term.input + (2 * k + j) * n + start
                 for i in 0..<count {
                     let a0 = w0[i], a1 = w1[i], x0 = b0[i], x1 = b1[i], x2 = b2[i]
-                    var c1 = Wide(a0.multipliedFullWidth(by: x1))
-                    c1.add(a1.multipliedFullWidth(by: x0))
-                    var c2 = Wide(a1.multipliedFullWidth(by: x1))
-                    c2.add(a0.multipliedFullWidth(by: x2))
-                    add(Wide(a0.multipliedFullWidth(by: x0)), lo0 + i, hi0 + i)
+                    var c1 = WideSum(a0, times: x1)
+                    c1.add(a1, times: x0)
+                    var c2 = WideSum(a1, times: x1)
+                    c2.add(a0, times: x2)
+                    add(WideSum(a0, times: x0), lo0 + i, hi0 + i)
                     add(c1, lo1 + i, hi1 + i)
                     add(c2, lo2 + i, hi2 + i)
-                    add(Wide(a1.multipliedFullWidth(by: x2)), lo3 + i, hi3 + i)
+                    add(WideSum(a1, times: x2), lo3 + i, hi3 + i)
                 }
                 pending += 2
                 t += 1
@@ -193,11 +193,11 @@ package enum LazyAccumulator {
                 let b1 = term.input + (k + j) * n + start
                 for i in 0..<count {
                     let a0 = w0[i], a1 = w1[i], x0 = b0[i], x1 = b1[i]
-                    var middle = Wide(a0.multipliedFullWidth(by: x1))
-                    middle.add(a1.multipliedFullWidth(by: x0))
-                    add(Wide(a0.multipliedFullWidth(by: x0)), lo0 + i, hi0 + i)
+                    var middle = WideSum(a0, times: x1)
+                    middle.add(a1, times: x0)
+                    add(WideSum(a0, times: x0), lo0 + i, hi0 + i)
                     add(middle, lo1 + i, hi1 + i)
-                    add(Wide(a1.multipliedFullWidth(by: x1)), lo2 + i, hi2 + i)
+                    add(WideSum(a1, times: x1), lo2 + i, hi2 + i)
                 }
                 pending += 2
                 t += 1
@@ -208,10 +208,10 @@ package enum LazyAccumulator {
                 let x = term.input + j * n + start, y = next.input + j * n + start
                 for i in 0..<count {
                     let xi = x[i], yi = y[i]
-                    var s0 = Wide(w0[i].multipliedFullWidth(by: xi))
-                    s0.add(v0[i].multipliedFullWidth(by: yi))
-                    var s1 = Wide(w1[i].multipliedFullWidth(by: xi))
-                    s1.add(v1[i].multipliedFullWidth(by: yi))
+                    var s0 = WideSum(w0[i], times: xi)
+                    s0.add(v0[i], times: yi)
+                    var s1 = WideSum(w1[i], times: xi)
+                    s1.add(v1[i], times: yi)
                     add(s0, lo0 + i, hi0 + i)
                     add(s1, lo1 + i, hi1 + i)
                 }
@@ -221,8 +221,8 @@ package enum LazyAccumulator {
                 let x = term.input + j * n + start
                 for i in 0..<count {
                     let xi = x[i]
-                    add(Wide(w0[i].multipliedFullWidth(by: xi)), lo0 + i, hi0 + i)
-                    add(Wide(w1[i].multipliedFullWidth(by: xi)), lo1 + i, hi1 + i)
+                    add(WideSum(w0[i], times: xi), lo0 + i, hi0 + i)
+                    add(WideSum(w1[i], times: xi), lo1 + i, hi1 + i)
                 }
                 pending += 1
                 t += 1
@@ -246,12 +246,10 @@ package enum LazyAccumulator {
         }
     }
 
-    /// Adds a 128-bit value to the running sum at (lo, hi).
+    /// Adds a 128-bit value to the running sum kept at (lo, hi).
     @inline(__always)
-    static func add(_ p: Wide, _ lo: UnsafeMutablePointer<UInt64>, _ hi: UnsafeMutablePointer<UInt64>) {
-        let (s, o) = lo.pointee.addingReportingOverflow(p.low)
-        lo.pointee = s
-        hi.pointee = hi.pointee &+ p.high &+ (o ? 1 : 0)
+    static func add(_ p: WideSum, _ lo: UnsafeMutablePointer<UInt64>, _ hi: UnsafeMutablePointer<UInt64>) {
+        WideSum.add(p, low: lo, high: hi)
     }
 
     /// Reduces running sums to single words (so that more products fit).
@@ -262,26 +260,5 @@ package enum LazyAccumulator {
             lo[i] = q.reduce(high: hi[i], low: lo[i])
             hi[i] = 0
         }
-    }
-}
-
-/// A 128-bit sum of products.
-struct Wide {
-    var low: UInt64
-    var high: UInt64
-
-    /// One full-width product.
-    @inline(__always)
-    init(_ p: (high: UInt64, low: UInt64)) {
-        low = p.low
-        high = p.high
-    }
-
-    /// Adds a full-width product.
-    @inline(__always)
-    mutating func add(_ p: (high: UInt64, low: UInt64)) {
-        let (s, o) = low.addingReportingOverflow(p.low)
-        low = s
-        high = high &+ p.high &+ (o ? 1 : 0)
     }
 }
