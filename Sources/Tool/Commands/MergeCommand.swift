@@ -9,10 +9,10 @@ struct MergeCommand: ParsableCommand {
         commandName: "merge",
         abstract: "Combine the result files of `inference --shard i/n --out FILE` into the one-process run's JSON.",
         discussion: """
-            Prints the object `inference --json` prints for the whole run: the prediction-derived figures (images, \
-            accuracies, agreement, max |Δ logit|) equal the one-process run's; times, CPU seconds, phases and bytes \
-            sent are summed over the shards and peak memory, package size and chunks are the largest shard's \
-            (listed under "aggregation"). Refuses shards of different runs, a shard given twice and a missing shard.
+            Prints the object `inference --json` prints for the whole run: images, accuracies and agreement, \
+            counted from every image's predictions, equal the one-process run's; max |Δ logit| is the largest \
+            shard's; times, CPU seconds, phases and bytes sent are summed over the shards and peak memory, package \
+            size and chunks are the largest shard's (listed under "aggregation"). Refuses shards of different runs, a shard given twice and a missing shard.
             """
     )
 
