@@ -14,6 +14,7 @@ struct PrivDNNCommand: ParsableCommand {
             OwnerCommand.self,
             UserCommand.self,
             InferenceCommand.self,
+            MergeCommand.self,
             DemoCommand.self,
             CleanCommand.self,
             CKKSCommand.self,

@@ -43,6 +43,8 @@ public struct InferenceReport: Sendable, Codable {
     public var secondsExchange: Double { secondsTotal - secondsPackage }
     /// CPU time of the process during the exchange (both cores: up to twice the wall time).
     public var cpuSeconds: Double = 0
+    /// Each image's label and predicted classes, which the accuracies and the agreement above count.
+    public var predictions = ImagePredictions()
 }
 
 /// Runs both roles with separate key stores in a temporary directory, as two parties would.
@@ -72,10 +74,7 @@ public enum ExchangeRun {
     ) throws -> InferenceReport {
         // The automatic choice, where the network can use the pixels packing (a residual network cannot yet); the
         // model is read for that only when the choice would be pixels (a few images), not for a test set.
-        let automatic = Packing.automatic(images: images.count)
-        let packing = try packing
-            ?? (automatic == .pixels && EncryptedStructure(try Model(contentsOf: modelURL)).readsConv1Result
-                ? .batch : automatic)
+        let packing = try packing ?? automaticPacking(modelURL: modelURL, images: images.count)
         let start = DispatchTime.now().uptimeNanoseconds
         let cpuStart = ProcessMemory.cpuSeconds()
         // What an earlier run in this process freed stays resident under ProcessMemory.useOneHeap(): return it first,
@@ -133,30 +132,34 @@ public enum ExchangeRun {
             for c in 1..<classes where data[i * classes + c] > data[i * classes + best] { best = c }
             return best
         }
-        var correctPlain = 0, correctSeparate = 0, correctEncrypted = 0, agree = 0
+        let indices = 0..<images.count
+        let predictions = ImagePredictions(
+            labels: images.labels.map(Int.init), plain: indices.map { argmax(plain, $0) },
+            separate: indices.map { argmax(separate, $0) }, encrypted: indices.map { argmax(logits, $0) })
         var maxDiff = 0.0
-        for i in 0..<images.count {
-            let label = Int(images.labels[i])
-            let e = argmax(logits, i), s = argmax(separate, i)
-            if argmax(plain, i) == label { correctPlain += 1 }
-            if s == label { correctSeparate += 1 }
-            if e == label { correctEncrypted += 1 }
-            if e == s { agree += 1 }
-            for c in 0..<classes {
-                maxDiff = max(maxDiff, Double(abs(logits[i * classes + c] - separate[i * classes + c])))
-            }
-        }
-        let total = Double(images.count)
-        let accuracyPlain = 100 * Double(correctPlain) / total
-        let accuracySeparate = 100 * Double(correctSeparate) / total
-        let accuracyEncrypted = 100 * Double(correctEncrypted) / total
-        let agreement = 100 * Double(agree) / total
+        for (e, s) in zip(logits, separate) { maxDiff = max(maxDiff, Double(abs(e - s))) }
         return InferenceReport(
-            images: images.count, accuracyPlain: accuracyPlain, accuracySeparate: accuracySeparate,
-            accuracyEncrypted: accuracyEncrypted, agreement: agreement, maxLogitDifference: maxDiff, phases: phases,
+            images: images.count, accuracyPlain: predictions.accuracyPlain,
+            accuracySeparate: predictions.accuracySeparate, accuracyEncrypted: predictions.accuracyEncrypted,
+            agreement: predictions.agreement, maxLogitDifference: maxDiff, phases: phases,
             secondsTotal: exchangeSeconds, peakRSSBytes: exchangePeak,
             packageBytes: summary.bytes, requestBytes: requestBytes, responseBytes: responseBytes,
-            chunks: lastChunks, packing: packing, secondsPackage: packageSeconds, cpuSeconds: cpuSeconds)
+            chunks: lastChunks, packing: packing, secondsPackage: packageSeconds, cpuSeconds: cpuSeconds,
+            predictions: predictions)
+    }
+
+    /// The packing `run` takes when none is given.
+    ///
+    /// It is ``Packing/automatic(images:)`` for `images` images, except batch for a network that cannot use the
+    /// pixels packing yet (a residual one). The model is read only when the choice would be pixels (a few images),
+    /// not for a test set. Slices of one run (`inference --shard`) pass the whole run's count so that every slice
+    /// takes the packing the whole run would.
+    /// - Throws: `NNError` for a model file that cannot be read, ``InferenceError`` for a network the encrypted
+    ///   layers do not fit.
+    public static func automaticPacking(modelURL: URL, images: Int) throws -> Packing {
+        let automatic = Packing.automatic(images: images)
+        guard automatic == .pixels else { return automatic }
+        return try EncryptedStructure(try Model(contentsOf: modelURL)).readsConv1Result ? .batch : automatic
     }
 
     static func fileSize(_ url: URL) -> Int {

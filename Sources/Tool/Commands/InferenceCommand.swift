@@ -34,10 +34,24 @@ struct InferenceCommand: ParsableCommand {
     @Option(help: "The package ID to fetch from --owner.") var package: String?
     @Option(help: "auto (pixels up to 8 images, batch above), batch (images across slots) or pixels (one image's positions across slots).")
     var packing: PackingChoice = .auto
+    @Option(help: "Run only slice i of n (0-based, 0/3 … 2/3) of the selected images; merge with `privdnn merge`.")
+    var shard: String?
+    @Option(help: "Write this run's result file (per-image predictions, figures, run identity) for `privdnn merge`.")
+    var out: String?
 
     func run() throws {
         let budget = try InferenceSupport.memoryBudget(memoryBudget)
         guard owner != nil || caFile == nil else { throw ToolError("--ca-file goes with --owner") }
+        let slice = try ShardSlice(shard)
+        guard owner == nil || (shard == nil && out == nil) else {
+            throw ToolError("--shard and --out are for the local exchange, not --owner")
+        }
+        // A result file that cannot be written would only show at the end of a long run.
+        if let out,
+            !FileManager.default.isWritableFile(atPath: URL(fileURLWithPath: out).deletingLastPathComponent().path)
+        {
+            throw ToolError("--out \(out): its folder does not exist or is not writable")
+        }
         if let owner {
             guard let package, model == nil, selection == nil, share == nil else {
                 throw ToolError("--owner takes --package (and --token), and no --model, --selection or --share")
@@ -60,7 +74,8 @@ struct InferenceCommand: ParsableCommand {
         if let limit { images = images.subset(Array(0..<min(max(0, limit), images.count))) }
         // A random-initialised model of the data set's architecture stands in where no trained one exists (time and
         // memory do not depend on the weights).
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-model-\(UUID().uuidString)")
+        let scratch = FileManager.default.temporaryDirectory
+            .appendingPathComponent("privdnn-model-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let modelURL: URL
         if let model {
@@ -80,21 +95,34 @@ struct InferenceCommand: ParsableCommand {
                 try Model(contentsOf: modelURL, architecture: set.architecture), percent: percent)
         default: throw ToolError("give either --selection or --share")
         }
+        let automatic = { try ExchangeRun.automaticPacking(modelURL: modelURL, images: images.count) }
+        let chosenPacking = try packing.packing ?? InferenceSupport.run(automatic)
+        let identity = try InferenceRunIdentity(
+            dataset: set, synthetic: synthetic != nil, seed: seed, randomModel: model == nil, modelURL: modelURL,
+            images: images, selection: chosen, share: share, params: params, packing: chosenPacking,
+            memoryBudget: budget)
+        let range = slice.range(of: images.count)
+        guard !range.isEmpty else {
+            throw ToolError(
+                shard == nil
+                    ? "no images selected (--limit)"
+                    : "--shard \(slice.text): \(images.count) images leave this slice empty "
+                        + "(use at most \(images.count) shards)")
+        }
         let (progress, box) = InferenceSupport.progress("encrypted inference")
         let report = try InferenceSupport.run {
             try ExchangeRun.run(
-                modelURL: modelURL, selection: chosen, images: images, preset: params,
-                normalization: set.normalization, memoryBudget: budget, packing: packing.packing, progress: progress)
+                modelURL: modelURL, selection: chosen, images: images.subset(Array(range)), preset: params,
+                normalization: set.normalization, memoryBudget: budget, packing: chosenPacking, progress: progress)
         }
         box.finish()
+        if let out {
+            try InferenceResultFile(slice: slice, firstImage: range.lowerBound, run: identity, report: report)
+                .write(to: out)
+        }
         if json {
-            let extra: [String: Any] = [
-                "dataset": set.rawValue, "synthetic": synthetic != nil, "random_model": model == nil,
-                "share": share ?? NSNull(), "params": params.rawValue, "memory_budget_bytes": budget,
-                "selection": chosen.layers.map { ["layer": $0.key, "filters": $0.value] }
-                    .sorted { ($0["layer"] as? Int ?? 0) < ($1["layer"] as? Int ?? 0) },
-            ]
-            print(try InferenceReportJSON.encode(report, extra: extra))
+            let fields = identity.jsonFields.merging(shard == nil ? [:] : ["shard": slice.text]) { $1 }
+            print(try InferenceReportJSON.encode(report, extra: fields))
         } else {
             print(InferenceReportJSON.table(report))
         }

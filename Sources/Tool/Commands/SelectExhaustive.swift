@@ -11,10 +11,9 @@ extension SelectCommand {
         let sizes = evaluator.layerSizes
         let (grid, categories) = try exhaustiveCategories(context.dataset, layerSizes: sizes)
         let total = categories.reduce(0) { $0 + $1.combinations }
-        let (index, shards) = try shardNumbers()
-        let share = ExhaustiveResume(
-            categories: categories, rows: (total * index / shards)..<(total * (index + 1) / shards))
-        let logPath = log ?? "\(context.dataset.rawValue)-exhaustive-\(index)-of-\(shards).jsonl"
+        let slice = try ShardSlice(shard)
+        let share = ExhaustiveResume(categories: categories, rows: slice.range(of: total))
+        let logPath = log ?? "\(context.dataset.rawValue)-exhaustive-\(slice.index)-of-\(slice.count).jsonl"
         let before = evaluator.evaluationCount
         try scoreExhaustive(ExhaustiveSearch(grid: grid), share: share, logPath: logPath, context: context)
         let used = evaluator.evaluationCount - before
@@ -26,7 +25,7 @@ extension SelectCommand {
         }
         var report = context.report(evaluations: used)
         report.log = logPath
-        report.shard = "\(index)/\(shards)"
+        report.shard = slice.text
         report.rows = logged.count
         let best = try summariseCategories(categories, logged: logged, into: &report, context: context)
         if let versusRandom {
@@ -158,15 +157,5 @@ extension SelectCommand {
             }
         }
         return best
-    }
-
-    /// `--shard i/n` → (i, n); (0, 1) without the flag.
-    func shardNumbers() throws -> (Int, Int) {
-        guard let shard else { return (0, 1) }
-        let parts = shard.split(separator: "/").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 2, let i = parts[0], let n = parts[1], n >= 1, i >= 0, i < n else {
-            throw ToolError("--shard: '\(shard)' is not i/n with 0 ≤ i < n")
-        }
-        return (i, n)
     }
 }
