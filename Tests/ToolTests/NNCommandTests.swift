@@ -52,7 +52,7 @@ import TestSupport
         #expect(report.accuracy >= 99.3, "accuracy \(report.accuracy)%")
         #expect(report.perLabel.count == 10 && report.perLabel.map(\.samples).reduce(0, +) == 5000)
         #expect(report.perLabel.map(\.correct).reduce(0, +) == report.correct)
-        let json = try ModelFiles.jsonLine(report)
+        let json = try JSONOutput.text(report)
         let decoded = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
         #expect(decoded?["accuracy"] as? Double == report.accuracy && decoded?["samples"] as? Int == 5000)
     }

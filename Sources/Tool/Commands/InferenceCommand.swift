@@ -117,9 +117,7 @@ enum InferenceReportJSON {
     }
 
     static func encode(_ r: InferenceReport, extra: [String: Any] = [:]) throws -> String {
-        let object = dictionary(r).merging(extra) { $1 }
-        return String(
-            decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        try JSONOutput.text(object: dictionary(r).merging(extra) { $1 })
     }
 
     static func table(_ r: InferenceReport) -> String {

@@ -47,7 +47,7 @@ struct OwnerUserListCommand: ParsableCommand {
                     "packages": $0.packages ?? NSNull(),
                 ]
             }
-            print(String(decoding: try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys]), as: UTF8.self))
+            print(try JSONOutput.text(object: objects))
             return
         }
         for user in users {

@@ -272,12 +272,12 @@ enum AttackReport {
     var json: String {
         let line: String?
         switch self {
-        case .scratch(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "scratch", result: r))
-        case .model(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "model", result: r))
-        case .sweep(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "sweep", result: r))
-        case .input(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "input", result: r))
-        case .obfuscation(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "obfuscation", result: r))
-        case .regression(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "regression", result: r))
+        case .scratch(let r): line = try? JSONOutput.text(Tagged(attack: "scratch", result: r))
+        case .model(let r): line = try? JSONOutput.text(Tagged(attack: "model", result: r))
+        case .sweep(let r): line = try? JSONOutput.text(Tagged(attack: "sweep", result: r))
+        case .input(let r): line = try? JSONOutput.text(Tagged(attack: "input", result: r))
+        case .obfuscation(let r): line = try? JSONOutput.text(Tagged(attack: "obfuscation", result: r))
+        case .regression(let r): line = try? JSONOutput.text(Tagged(attack: "regression", result: r))
         }
         return line ?? "{}"
     }

@@ -165,8 +165,8 @@ struct SelectCommand: ParsableCommand {
         }
         var final = result
         final.seconds = Date().timeIntervalSince(started)
-        if let report { try SelectionInputs.write(try SelectionInputs.json(final, pretty: true) + "\n", to: report) }
-        print(json ? try SelectionInputs.json(final, pretty: false) : final.text)
+        if let report { try SelectionInputs.write(try JSONOutput.text(final, pretty: true) + "\n", to: report) }
+        print(json ? try JSONOutput.text(final) : final.text)
     }
 
     /// Per-layer counts from `--count` or `--percent` (one percent applies to every layer).

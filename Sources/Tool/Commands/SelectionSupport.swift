@@ -100,18 +100,6 @@ enum SelectionInputs {
             throw ToolError("\(folder): cannot create the folder")
         }
     }
-
-    /// Sorted-key JSON of `value`, pretty or on one line.
-    static func json(_ value: some Encodable, pretty: Bool) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted] : [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        guard let text = String(data: try encoder.encode(value), encoding: .utf8) else {
-            throw ToolError("report cannot be encoded as JSON")
-        }
-        return text
-    }
 }
 
 /// The closing test of one selection (spec §5), as printed by `select` and `test --selection`.

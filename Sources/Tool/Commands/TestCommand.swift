@@ -89,7 +89,7 @@ struct TestCommand: ParsableCommand {
         if try selectionOptions.runIfRequested(self) { return }
         let report = try evaluate(progress: json ? .silent : .automatic)
         if json {
-            print(try ModelFiles.jsonLine(report))
+            print(try JSONOutput.text(report))
             return
         }
         let k = report.topK == 1 ? "top-1" : "top-\(report.topK)"

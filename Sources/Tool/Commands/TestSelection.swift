@@ -39,6 +39,6 @@ struct TestSelectionOptions: ParsableArguments {
         }
         let summary = ClosingSummary(closing, base: accuracyBase, half: command.split)
         return command.json
-            ? try SelectionInputs.json(summary, pretty: false) : "selection \(selected)\n" + summary.text
+            ? try JSONOutput.text(summary) : "selection \(selected)\n" + summary.text
     }
 }

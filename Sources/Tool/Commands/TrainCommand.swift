@@ -158,7 +158,7 @@ struct TrainCommand: ParsableCommand {
             validateAccuracy: history[keptEpoch - 1].validationAccuracy,
             seconds: Date().timeIntervalSince(started), history: history)
         if json {
-            print(try ModelFiles.jsonLine(summary))
+            print(try JSONOutput.text(summary))
         } else {
             print(
                 "saved \(outputPath) (epoch \(keptEpoch), validate \(String(format: "%.2f", summary.validateAccuracy ?? 0))%)"

@@ -84,8 +84,7 @@ struct UserFinishCommand: ParsableCommand {
         }
         if json {
             let object: [String: Any] = ["predictions": predictions, "logits": logits.data.map(Double.init)]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            print(try JSONOutput.text(object: object))
         } else {
             for (i, p) in predictions.enumerated() { print("\(i)\t\(p)") }
         }

@@ -74,7 +74,7 @@ enum RemoteInference {
                 "packing": result.packing.rawValue,
                 "user_decrypted": result.decrypted, "user_budget": result.budget,
             ]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            print(try JSONOutput.text(object: object))
         } else {
             for (i, p) in predictions.enumerated() { print("\(i)\t\(p)") }
             if let accuracy { print(String(format: "accuracy %.2f %% (%d images)", accuracy, count)) }
@@ -139,7 +139,7 @@ extension RemoteInference {
                 "chunks": result.chunks, "user_decrypted": result.decrypted, "user_budget": result.budget,
                 "packing": result.packing.rawValue,
             ]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            print(try JSONOutput.text(object: object))
         } else {
             print("images                 \(images.count)")
             print(String(format: "encrypted              %.2f %%", accuracy))
