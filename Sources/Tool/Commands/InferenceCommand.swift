@@ -8,12 +8,12 @@ struct InferenceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inference",
         abstract:
-            "Run the whole owner/user exchange on the test half; report accuracy and agreement with the separate model."
+            "Run the whole owner/user exchange on the test half; report accuracy and agreement with the separate model.",
+        discussion: "With --synthetic and no --model, a seeded random-initialised model of the data set's network runs."
     )
 
-    @Option(help: "Dataset: mnist, emnist, gtsrb, cifar10 or tinyimagenet.") var dataset: String = "mnist"
-    @Option(help: "Trained model (safetensors); with --synthetic, a seeded random-initialised one if omitted.")
-    var model: String?
+    @OptionGroup var data: DataOptions
+    @OptionGroup var trained: ModelOption
     @Option(help: "Selection JSON.") var selection: String?
     @Option(help: "Encrypt this percentage of conv1's and conv2's filters, chosen by L2-norm pruning (instead of --selection).")
     var share: Double?
@@ -22,8 +22,6 @@ struct InferenceCommand: ParsableCommand {
     var synthetic: Int?
     @Option(help: "Seed of the synthetic images and model.") var seed: UInt64 = 0
     @Option(help: "CKKS parameters.") var params: ParameterPreset = .auto
-    @Option(name: [.customLong("data-dir"), .customLong("data")], help: "Data folder (default: the dataset's).")
-    var dataDir: String?
     @Option(help: "GiB the user's encrypted layers may take; the request is cut into chunks to fit (default 3).")
     var memoryBudget: Double?
     @Flag(help: "Print one JSON object.") var json = false
@@ -39,31 +37,21 @@ struct InferenceCommand: ParsableCommand {
         let budget = try InferenceSupport.memoryBudget(memoryBudget)
         guard owner != nil || caFile == nil else { throw ToolError("--ca-file goes with --owner") }
         if let owner {
-            guard let package, model == nil, selection == nil, share == nil else {
+            guard let package, trained.model == nil, selection == nil, share == nil else {
                 throw ToolError("--owner takes --package (and --token), and no --model, --selection or --share")
             }
             return try RemoteInference.dataset(
-                dataset, owner: owner, token: token, caFile: caFile, package: package, limit: limit,
-                synthetic: synthetic, seed: seed, dataDir: dataDir, packing: packing.packing, memoryBudget: budget,
-                json: json)
+                data, owner: owner, token: token, caFile: caFile, package: package, limit: limit,
+                synthetic: synthetic, seed: seed, packing: packing.packing, memoryBudget: budget, json: json)
         }
-        guard let set = Dataset(name: dataset) else {
-            throw ToolError("unknown dataset \(dataset) (mnist, emnist, gtsrb, cifar10, tinyimagenet)")
-        }
-        var images: LabeledImages
-        if let synthetic {
-            guard (1...65536).contains(synthetic) else { throw ToolError("--synthetic takes 1...65536 images") }
-            images = set.synthetic(count: synthetic, seed: seed)
-        } else {
-            images = try InferenceSupport.run { try set.load(.test, root: dataDir.map { URL(fileURLWithPath: $0) }) }
-        }
-        if let limit { images = images.subset(Array(0..<min(max(0, limit), images.count))) }
+        let set = data.dataset
+        let images = try InferenceSupport.testImages(data, limit: limit, synthetic: synthetic, seed: seed)
         // A random-initialised model of the data set's architecture stands in where no trained one exists (time and
         // memory do not depend on the weights).
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-model-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let modelURL: URL
-        if let model {
+        if let model = trained.model {
             modelURL = URL(fileURLWithPath: model)
         } else {
             guard synthetic != nil else { throw ToolError("--model is required unless --synthetic is given") }
@@ -89,7 +77,7 @@ struct InferenceCommand: ParsableCommand {
         box.finish()
         if json {
             let extra: [String: Any] = [
-                "dataset": set.rawValue, "synthetic": synthetic != nil, "random_model": model == nil,
+                "dataset": set.rawValue, "synthetic": synthetic != nil, "random_model": trained.model == nil,
                 "share": share ?? NSNull(), "params": params.rawValue, "memory_budget_bytes": budget,
                 "selection": chosen.layers.map { ["layer": $0.key, "filters": $0.value] }
                     .sorted { ($0["layer"] as? Int ?? 0) < ($1["layer"] as? Int ?? 0) },

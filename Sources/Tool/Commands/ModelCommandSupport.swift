@@ -3,7 +3,7 @@ import Foundation
 import NN
 
 extension Dataset: ExpressibleByArgument {
-    /// Parses `mnist`, `EMNIST`, `cifar-10`, ... case-insensitively.
+    /// Parses a data set's name case-insensitively: `mnist`, `EMNIST`, `cifar-10`, `TinyImageNet`.
     public init?(argument: String) {
         self.init(name: argument)
     }

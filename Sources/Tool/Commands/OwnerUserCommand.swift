@@ -26,7 +26,9 @@ struct OwnerUserAddCommand: ParsableCommand {
             try UserStore.add(
                 keys: URL(fileURLWithPath: keys), name: name, budget: budget, packages: package.isEmpty ? nil : package)
         }
-        print("added user \(name) (budget \(budget) ciphertexts\(package.isEmpty ? "" : ", packages " + package.joined(separator: ","))); their API token:")
+        print(
+            "added user \(name) (budget \(budget) ciphertexts\(package.isEmpty ? "" : ", packages " + package.joined(separator: ","))); their API token:"
+        )
         print(token)
     }
 }

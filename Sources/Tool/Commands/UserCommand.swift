@@ -36,7 +36,9 @@ struct UserInferCommand: ParsableCommand {
     var packing: PackingChoice = .auto
 
     func validate() throws {
-        guard (owner == nil) != (out == nil) else { throw ValidationError("give either --out or --owner (with --token)") }
+        guard (owner == nil) != (out == nil) else {
+            throw ValidationError("give either --out or --owner (with --token)")
+        }
         guard owner != nil || (token == nil && caFile == nil) else {
             throw ValidationError("--token and --ca-file go with --owner")
         }
