@@ -64,8 +64,10 @@ if let spec = value("--tiles") {
     defer { try? FileManager.default.removeItem(at: root) }
     let model = Model(set.architecture, seed: 0)
     let modelURL = root.appendingPathComponent("model.safetensors")
-    try Safetensors(stateDict: model.stateDict(), metadata: ["format": "pt", "architecture": set.architecture.rawValue])
-        .write(to: modelURL)
+    try Safetensors(
+        stateDict: model.stateDict(), metadata: ["format": "pt", "architecture": set.architecture.rawValue]
+    )
+    .write(to: modelURL)
     let images = set.synthetic(count: count, seed: 0)
     let package = root.appendingPathComponent("package")
     _ = try OwnerRole.package(
@@ -98,7 +100,7 @@ if let spec = value("--tiles") {
             FileHandle.standardError.write(Data("InferenceBenchmarks: --pixels mnist:1,1|2,6|all\n".utf8))
             exit(2)
         }
-        let images = try Dataset.mnist.load(.test, root: value("--data").map { URL(fileURLWithPath: $0) })
+        let images = try Dataset.mnist.load(.test, root: value("--data-dir").map { URL(fileURLWithPath: $0) })
         report = try PixelsRun.run(
             modelURL: URL(fileURLWithPath: value("--model") ?? "models/lenet5-mnist.safetensors"),
             normalization: set.normalization, selection: selection, parameters: parameters,
@@ -135,7 +137,7 @@ if let spec = value("--tiles") {
     // One configuration (a child process of --pipeline).
     let model = URL(fileURLWithPath: value("--model") ?? "models/lenet5-mnist.safetensors")
     let preset = preset("--params", ParameterPreset.self)
-    var images = try Dataset.mnist.load(.test, root: value("--data").map { URL(fileURLWithPath: $0) })
+    var images = try Dataset.mnist.load(.test, root: value("--data-dir").map { URL(fileURLWithPath: $0) })
     if let limit = value("--limit").flatMap(Int.init) { images = images.subset(Array(0..<min(limit, images.count))) }
     let report = try ExchangeRun.run(
         modelURL: model, selection: selection, images: images, preset: preset,
@@ -155,7 +157,7 @@ if let spec = value("--tiles") {
     // The measured full-encryption baseline (FullEncryptionRun): every layer encrypted, in its own process.
     let model = URL(fileURLWithPath: value("--square-model") ?? "models/lenet5-mnist-square.safetensors")
     let preset = preset("--full-params", FullEncryptionPreset.self)
-    var images = try Dataset.mnist.load(.test, root: value("--data").map { URL(fileURLWithPath: $0) })
+    var images = try Dataset.mnist.load(.test, root: value("--data-dir").map { URL(fileURLWithPath: $0) })
     if let limit = value("--limit").flatMap(Int.init) { images = images.subset(Array(0..<min(limit, images.count))) }
     let report = try FullEncryptionRun.run(
         modelURL: model, images: images, preset: preset, normalization: Dataset.mnist.normalization)
@@ -177,7 +179,7 @@ if let spec = value("--tiles") {
 } else if arguments.contains("--data-encrypted") {
     // The measured data-encrypted baseline (DataEncryptedRun): the user's images encrypted, plaintext weights.
     let model = URL(fileURLWithPath: value("--square-model") ?? "models/lenet5-mnist-square.safetensors")
-    var images = try Dataset.mnist.load(.test, root: value("--data").map { URL(fileURLWithPath: $0) })
+    var images = try Dataset.mnist.load(.test, root: value("--data-dir").map { URL(fileURLWithPath: $0) })
     if let limit = value("--limit").flatMap(Int.init) { images = images.subset(Array(0..<min(limit, images.count))) }
     let packing = Packing(rawValue: value("--packing") ?? "batch") ?? .batch
     let report = try DataEncryptedRun.run(
@@ -215,9 +217,9 @@ if let spec = value("--tiles") {
 } else if arguments.contains("--pipeline") {
     // Each configuration in a child process (peak RSS is per process).
     var forwarded: [String] = []
-    for flag in ["--model", "--data", "--limit", "--params"] { if let v = value(flag) { forwarded += [flag, v] } }
+    for flag in ["--model", "--data-dir", "--limit", "--params"] { if let v = value(flag) { forwarded += [flag, v] } }
     var full = ["--full"]
-    for flag in ["--square-model", "--data", "--limit", "--full-params"] {
+    for flag in ["--square-model", "--data-dir", "--limit", "--full-params"] {
         if let v = value(flag) { full += [flag, v] }
     }
     let names = (value("--selections") ?? "1,1;2,6;all").split(separator: ";").map(String.init)
@@ -236,6 +238,6 @@ if let spec = value("--tiles") {
     print("wrote \(out)")
 } else {
     print(
-        "usage: InferenceBenchmarks --micro | --kernel [--repeats R] | --pipeline [--model M] [--data D] [--limit K] [--params auto|privdnn] [--selections '1,1;2,6;all'] [--full-params auto|privdnn] | --full [--square-model M] [--full-params auto|privdnn] [--limit K] | --data-encrypted [--square-model M] [--limit K] [--packing batch|pixels] | --full-estimate | --networks-chart networks.jsonl [--out networks.svg]"
+        "usage: InferenceBenchmarks --micro | --kernel [--repeats R] | --pipeline [--model M] [--data-dir D] [--limit K] [--params auto|privdnn] [--selections '1,1;2,6;all'] [--full-params auto|privdnn] | --full [--square-model M] [--full-params auto|privdnn] [--data-dir D] [--limit K] | --data-encrypted [--square-model M] [--data-dir D] [--limit K] [--packing batch|pixels] | --full-estimate | --networks-chart networks.jsonl [--out networks.svg]"
     )
 }

@@ -72,6 +72,7 @@ func runParams(_ arguments: [String]) throws -> [UInt8] {
         var arguments = [file]
         if let params { arguments += ["--params", params] }
         let json = try CKKSInspectCommand.parse(arguments).report()
+        try JSONKeyConvention.expectSnakeCase(json, "ckks inspect")
         return try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] ?? [:]
     }
     let rescaled = try report("\(vectors)/seal-4.1.2-seeded/ev_rescale.bin", params: parms)

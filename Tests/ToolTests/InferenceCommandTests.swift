@@ -19,9 +19,16 @@ import Testing
             try PrivDNNCommand.parseAsRoot(["user", "infer", "--package", "pkg", "--images", "x.gz", "--out", "req"])
                 as? UserInferCommand)
         #expect(infer.offset == 0 && infer.count == nil)
-        #expect(try PrivDNNCommand.parseAsRoot(["owner", "decrypt", "--keys", "k", "--in", "req", "--out", "resp"]) is OwnerDecryptCommand)
-        #expect(try PrivDNNCommand.parseAsRoot(["user", "finish", "--package", "p", "--request", "r", "--response", "s", "--json"]) is UserFinishCommand)
-        #expect(try PrivDNNCommand.parseAsRoot(["inference", "--model", "m", "--selection", "s", "--limit", "10"]) is InferenceCommand)
+        #expect(
+            try PrivDNNCommand.parseAsRoot(["owner", "decrypt", "--keys", "k", "--in", "req", "--out", "resp"])
+                is OwnerDecryptCommand)
+        #expect(
+            try PrivDNNCommand.parseAsRoot([
+                "user", "finish", "--package", "p", "--request", "r", "--response", "s", "--json",
+            ]) is UserFinishCommand)
+        #expect(
+            try PrivDNNCommand.parseAsRoot(["inference", "--model", "m", "--selection", "s", "--limit", "10"])
+                is InferenceCommand)
         #expect(try PrivDNNCommand.parseAsRoot(["demo", "--json", "--no-baseline"]) is DemoCommand)
         #expect(try PrivDNNCommand.parseAsRoot(["clean"]) is CleanCommand)
         #expect(throws: (any Error).self) { try PrivDNNCommand.parseAsRoot(["owner", "package", "--params", "huge"]) }
@@ -43,7 +50,9 @@ import Testing
         }
         let package = dir.appendingPathComponent("pkg").path
         let finish = try #require(
-            try PrivDNNCommand.parseAsRoot(["user", "finish", "--package", package, "--request", "r", "--response", "s"])
+            try PrivDNNCommand.parseAsRoot([
+                "user", "finish", "--package", package, "--request", "r", "--response", "s",
+            ])
                 as? UserFinishCommand)
         do {
             try finish.run()
@@ -61,11 +70,13 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let run = try ChildProcess.run(
             [
-                "inference", "--dataset", "mnist", "--data-dir", RepositoryPaths.data.appendingPathComponent("mnist").path,
+                "inference", "--dataset", "mnist", "--data-dir",
+                RepositoryPaths.data.appendingPathComponent("mnist").path,
                 "--model", RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors").path,
                 "--share", "20", "--limit", "2", "--json",
             ], in: dir)
         #expect(run.exitCode == 0, "\(run.stderr)")
+        try JSONKeyConvention.expectSnakeCase(run.stdout, "inference --json")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let package = try #require(report["seconds_package"] as? Double)
         let exchange = try #require(report["seconds_exchange"] as? Double)
@@ -76,7 +87,8 @@ import Testing
         #expect(report["packing"] as? String == "pixels" && report["chunks"] as? Int == 2)
         let batch = try ChildProcess.run(
             [
-                "inference", "--dataset", "mnist", "--data-dir", RepositoryPaths.data.appendingPathComponent("mnist").path,
+                "inference", "--dataset", "mnist", "--data-dir",
+                RepositoryPaths.data.appendingPathComponent("mnist").path,
                 "--model", RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors").path,
                 "--share", "20", "--limit", "2", "--packing", "batch", "--json",
             ], in: dir)
@@ -86,9 +98,11 @@ import Testing
         #expect(other["accuracy_encrypted"] as? Double == report["accuracy_encrypted"] as? Double)
     }
 
-    /// The role commands for one picture: `owner package --packing pixels`, `user infer --count 1` (one chunk),
-    /// `owner decrypt`, `user finish --json`, on the committed model and the first MNIST test image (a 7, which the
-    /// model classifies correctly). Forcing the batch packing on that package is refused in one line.
+    /// The role commands for one picture, on the committed model and the first MNIST test image.
+    ///
+    /// `owner package --packing pixels`, `user infer --count 1` (one chunk), `owner decrypt`, `user finish --json`;
+    /// the image is a 7, which the model classifies correctly. Forcing the batch packing on that package is refused
+    /// in one line.
     @Test func onePictureThroughTheRoleCommands() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-one-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -102,21 +116,27 @@ import Testing
             return run.stdout
         }
         _ = try succeed([
-            "owner", "package", "--model", RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors").path,
+            "owner", "package", "--model",
+            RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors").path,
             "--selection", path("sel.json"), "--out", path("pkg"), "--keys", path("keys"), "--packing", "pixels",
             "--no-cache",
         ])
-        _ = try succeed(["user", "infer", "--package", path("pkg"), "--images", images, "--count", "1", "--out", path("req")])
+        _ = try succeed([
+            "user", "infer", "--package", path("pkg"), "--images", images, "--count", "1", "--out", path("req"),
+        ])
         #expect(try FileManager.default.contentsOfDirectory(atPath: path("req")) == ["chunk-00000"])
         _ = try succeed(["owner", "decrypt", "--keys", path("keys"), "--in", path("req"), "--out", path("resp")])
         let finished = try succeed([
             "user", "finish", "--package", path("pkg"), "--request", path("req"), "--response", path("resp"), "--json",
         ])
+        try JSONKeyConvention.expectSnakeCase(finished, "user finish --json")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(finished.utf8)) as? [String: Any])
         #expect(object["predictions"] as? [Int] == [7])
         let refused = try ChildProcess.run(
-            ["user", "infer", "--package", path("pkg"), "--images", images, "--count", "1", "--out", path("req2"),
-             "--packing", "batch"], in: dir)
+            [
+                "user", "infer", "--package", path("pkg"), "--images", images, "--count", "1", "--out", path("req2"),
+                "--packing", "batch",
+            ], in: dir)
         #expect(refused.exitCode != 0)
         #expect(refused.stderr.contains("holds no batch packing") && refused.stderr.split(separator: "\n").count == 1)
     }

@@ -1,7 +1,7 @@
 import Foundation
 import NN
-import Testing
 import TestSupport
+import Testing
 
 @testable import Tool
 
@@ -20,7 +20,8 @@ import TestSupport
     func smallMNIST(train: Int, test: Int) throws -> URL {
         let folder = try temporaryFolder()
         func header(_ values: [Int]) -> [UInt8] {
-            values.flatMap { v in [UInt8(v >> 24 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
+            values.flatMap { v in [UInt8(v >> 24 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)]
+            }
         }
         for (prefix, count, isTrain) in [("train", train, true), ("t10k", test, false)] {
             let set = try Dataset.mnist.loadOfficial(train: isTrain, root: URL(fileURLWithPath: Self.mnist))
@@ -34,25 +35,33 @@ import TestSupport
     }
 
     @Test func parsesTrainAndTestOptions() throws {
-        let train = try TrainCommand.parse(["--dataset", "MNIST", "--epochs", "3", "--seed", "7", "--json", "--augment", "shift"])
-        #expect(train.dataset == .mnist && train.epochs == 3 && train.seed == 7 && train.json && train.augment == .shift)
+        let train = try TrainCommand.parse([
+            "--dataset", "MNIST", "--epochs", "3", "--seed", "7", "--json", "--augment", "shift",
+        ])
+        #expect(
+            train.data.dataset == .mnist && train.epochs == 3 && train.seed == 7 && train.json
+                && train.augment == .shift)
         #expect(train.outputPath == "models/mnist.safetensors")
         #expect(throws: (any Error).self) { try TrainCommand.parse(["--dataset", "mnist", "--epochs", "0"]) }
         #expect(throws: (any Error).self) { try TrainCommand.parse(["--dataset", "svhn"]) }
         let test = try TestCommand.parse(["--dataset", "mnist", "--model", "m.safetensors", "--split", "validate"])
         #expect(test.split == .validate && !test.json)
-        #expect(throws: (any Error).self) { try TestCommand.parse(["--dataset", "mnist", "--model", "m", "--split", "train"]) }
+        #expect(throws: (any Error).self) {
+            try TestCommand.parse(["--dataset", "mnist", "--model", "m", "--split", "train"])
+        }
     }
 
     /// The committed LeNet5-MNIST (models/README.md) on the real 5,000-image test half.
     @Test func committedModelReachesItsAccuracy() throws {
-        let command = try TestCommand.parse(["--dataset", "mnist", "--model", Self.committedModel, "--data-dir", Self.mnist])
+        let command = try TestCommand.parse([
+            "--dataset", "mnist", "--model", Self.committedModel, "--data-dir", Self.mnist,
+        ])
         let report = try command.evaluate(progress: .silent)
         #expect(report.samples == 5000 && report.split == "test" && report.dataset == "mnist")
         #expect(report.accuracy >= 99.3, "accuracy \(report.accuracy)%")
         #expect(report.perLabel.count == 10 && report.perLabel.map(\.samples).reduce(0, +) == 5000)
         #expect(report.perLabel.map(\.correct).reduce(0, +) == report.correct)
-        let json = try ModelFiles.jsonLine(report)
+        let json = try JSONOutput.text(report)
         let decoded = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
         #expect(decoded?["accuracy"] as? Double == report.accuracy && decoded?["samples"] as? Int == 5000)
     }
@@ -67,13 +76,16 @@ import TestSupport
             try wrong.evaluate(progress: .silent)
         } throws: { error in
             let text = "\(error)"
-            return text.contains(emnist) && text.contains("does not fit the MNIST model") && text.contains("conv1.weight")
+            return text.contains(emnist) && text.contains("does not fit the MNIST model")
+                && text.contains("conv1.weight")
         }
         let garbage = folder.appendingPathComponent("garbage.safetensors")
         try Data("not a safetensors file".utf8).write(to: garbage)
         let bad = try TestCommand.parse(["--dataset", "mnist", "--model", garbage.path, "--data-dir", Self.mnist])
         #expect { try bad.evaluate(progress: .silent) } throws: { "\($0)".contains(garbage.path) }
-        let missing = try TestCommand.parse(["--dataset", "mnist", "--model", folder.appendingPathComponent("none").path])
+        let missing = try TestCommand.parse([
+            "--dataset", "mnist", "--model", folder.appendingPathComponent("none").path,
+        ])
         #expect(throws: (any Error).self) { try missing.evaluate(progress: .silent) }
     }
 

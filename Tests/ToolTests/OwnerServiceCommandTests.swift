@@ -20,7 +20,9 @@ import Testing
             _ = FileManager.default.createFile(atPath: out.path, contents: nil)
             process.executableURL = URL(fileURLWithPath: ChildProcess.binary).deletingLastPathComponent()
                 .appendingPathComponent("privdnn-owner")
-            process.arguments = ["serve", "--keys", keys, "--packages", packages, "--listen", "127.0.0.1:0", "--log-level", "warning"] + extra
+            process.arguments =
+                ["serve", "--keys", keys, "--packages", packages, "--listen", "127.0.0.1:0", "--log-level", "warning"]
+                + extra
             process.standardOutput = try FileHandle(forWritingTo: out)
             try process.run()
             // The first line says where it listens (port 0: the system chose).
@@ -61,7 +63,8 @@ import Testing
         try Data(#"{"1": [0], "2": [15]}"#.utf8).write(to: selection)
         let made = try ChildProcess.run(
             [
-                "owner", "package", "--model", RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors").path,
+                "owner", "package", "--model",
+                RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors").path,
                 "--selection", selection.path, "--out", packages + "/lenet", "--keys", keys, "--no-cache",
             ], in: dir)
         guard made.exitCode == 0 else { throw ChildProcessError("owner package failed: \(made.stderr)") }
@@ -69,7 +72,8 @@ import Testing
     }
 
     static func temporary() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-serve-cli-\(UUID().uuidString)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "privdnn-serve-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
     }
@@ -97,6 +101,7 @@ import Testing
         ]
         let run = try ChildProcess.run(infer + ["--token", token], in: dir)
         #expect(run.exitCode == 0, "\(run.stderr)")
+        try JSONKeyConvention.expectSnakeCase(run.stdout, "user infer --owner --json")
         let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         #expect(object?["images"] as? Int == 20)
         // The committed model scores 99 % on MNIST; 20 images at 80 % or better rule out garbage predictions.
@@ -105,10 +110,12 @@ import Testing
         // `inference --owner`: the user's side of the whole exchange on the test half's first images.
         let whole = try ChildProcess.run(
             [
-                "inference", "--dataset", "mnist", "--data-dir", RepositoryPaths.data.appendingPathComponent("mnist").path,
+                "inference", "--dataset", "mnist", "--data-dir",
+                RepositoryPaths.data.appendingPathComponent("mnist").path,
                 "--limit", "10", "--owner", server.url, "--token", token, "--package", "lenet", "--json",
             ], in: dir)
         #expect(whole.exitCode == 0, "\(whole.stderr)")
+        try JSONKeyConvention.expectSnakeCase(whole.stdout, "inference --owner --json")
         let report = try JSONSerialization.jsonObject(with: Data(whole.stdout.utf8)) as? [String: Any]
         #expect(report?["images"] as? Int == 10 && (report?["accuracy"] as? Double ?? 0) >= 70)
 
@@ -120,6 +127,7 @@ import Testing
         let revoked = try ChildProcess.run(infer + ["--token", token], in: dir)
         #expect(revoked.exitCode != 0 && revoked.stderr.contains("403"))
         let list = try ChildProcess.run(["owner", "user", "list", "--keys", keys, "--json"], in: dir)
+        try JSONKeyConvention.expectSnakeCase(list.stdout, "owner user list --json")
         let users = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]]
         #expect(users?.count == 1 && users?.first?["revoked"] as? Bool == true)
         #expect((users?.first?["decrypted"] as? Int ?? 0) > 0)
@@ -203,8 +211,10 @@ import Testing
     /// `serve --tls-certificate --tls-key`: HTTPS with that certificate (curl trusting it gets the health answer,
     /// curl trusting the system's roots does not), the user's client verifies certificates (a self-signed one is
     /// refused), and a file that is not a PEM certificate stops the start with a one-line error.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")
-        && FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")))
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")
+                && FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")))
     func servesHTTPSDirectly() throws {
         let dir = try Self.temporary()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -227,13 +237,19 @@ import Testing
         let (untrusted, _) = try Self.tool("/usr/bin/curl", ["-s", server.url + "/health"])
         #expect(untrusted != 0)
         let fetch = try ChildProcess.run(
-            ["user", "fetch", "--owner", server.url, "--token", "pdt_x", "--package", "p", "--out", dir.appendingPathComponent("pkg").path],
+            [
+                "user", "fetch", "--owner", server.url, "--token", "pdt_x", "--package", "p", "--out",
+                dir.appendingPathComponent("pkg").path,
+            ],
             in: dir)
         #expect(fetch.exitCode != 0 && fetch.stderr.contains("certificate"))
         #expect(server.stop() == 0)
         let bad = try Self.tool(
             ChildProcess.binary + "-owner",
-            ["serve", "--keys", keys, "--packages", packages, "--listen", "127.0.0.1:0", "--tls-certificate", keys, "--tls-key", key])
+            [
+                "serve", "--keys", keys, "--packages", packages, "--listen", "127.0.0.1:0", "--tls-certificate", keys,
+                "--tls-key", key,
+            ])
         #expect(bad.0 != 0)
     }
 }

@@ -11,7 +11,7 @@ import Testing
 
     @Test func argumentsAreChecked() throws {
         let parsed = try RecoverCommand.parse(["--attack", "scratch", "--dataset", "MNIST", "--epochs", "3"])
-        #expect(parsed.attack == .scratch && parsed.dataset == .mnist && parsed.epochs == 3 && parsed.seed == 0)
+        #expect(parsed.attack == .scratch && parsed.data.dataset == .mnist && parsed.epochs == 3 && parsed.seed == 0)
         let rejected: [[String]] = [
             ["--attack", "model", "--dataset", "mnist"],  // no model
             ["--attack", "model", "--dataset", "mnist", "--model", "m.safetensors"],  // no selection
@@ -74,7 +74,7 @@ import Testing
             "--selection", selectionFile.path, "--queries", "8,32", "--defence", "none,naive", "--variants", "1",
             "--epochs", "1", "--samples", "300", "--test-limit", "300", "--plot", chart.path,
         ])
-        let result = try command.regression(.lenet5MNIST, root: URL(fileURLWithPath: Self.mnist))
+        let result = try command.regression(.lenet5MNIST)
         #expect(result.points.count == 4)
         let stolen = try #require(result.points.first { $0.defence == .none && $0.result.queries == 32 })
         #expect(stolen.result.weightError < 1e-2 && stolen.successes == 1)

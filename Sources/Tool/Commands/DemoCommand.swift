@@ -8,12 +8,15 @@ import PrivateInference
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Greedy-select 1+1 core filters of LeNet5-MNIST, run the encrypted exchange on the test half, report."
-    )
+        abstract:
+            "Greedy-select 1+1 core filters of LeNet5-MNIST, run the encrypted exchange on the test half, report.",
+        discussion: "--model defaults to the committed LeNet-5, \(DemoCommand.defaultModel); --dataset must be mnist.")
 
-    @Option(help: "Trained LeNet-5 MNIST model.") var model = "models/lenet5-mnist.safetensors"
-    @Option(name: [.customLong("data-dir"), .customLong("data")], help: "MNIST folder (default data/mnist).")
-    var dataDir: String?
+    /// The committed LeNet-5 MNIST model, read when `--model` is not given.
+    static let defaultModel = "models/lenet5-mnist.safetensors"
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var trained: ModelOption
     @Option(help: "Use a selection JSON instead of running greedy selection.") var selection: String?
     @Option(help: "Evaluate only the first K test images.") var limit: Int?
     @Option(help: "CKKS parameters.") var params: ParameterPreset = .auto
@@ -44,9 +47,15 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "Same as --full-baseline none.") var noBaseline = false
     @Flag(help: "Print one JSON object.") var json = false
 
+    func validate() throws {
+        guard data.dataset == .mnist else {
+            throw ValidationError("demo runs LeNet-5 on MNIST: --dataset must be mnist")
+        }
+    }
+
     func run() throws {
         let start = DispatchTime.now().uptimeNanoseconds
-        let root = dataDir.map { URL(fileURLWithPath: $0) }
+        let root = data.root, model = trained.path(default: Self.defaultModel)
         let modelURL = URL(fileURLWithPath: model)
         guard FileManager.default.fileExists(atPath: model) else {
             throw ToolError("\(model): no such model (train one with `privdnn train --dataset mnist`)")

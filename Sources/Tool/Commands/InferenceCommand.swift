@@ -8,12 +8,12 @@ struct InferenceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inference",
         abstract:
-            "Run the whole owner/user exchange on the test half; report accuracy and agreement with the separate model."
+            "Run the whole owner/user exchange on the test half; report accuracy and agreement with the separate model.",
+        discussion: "With --synthetic and no --model, a seeded random-initialised model of the data set's network runs."
     )
 
-    @Option(help: "Dataset: mnist, emnist, gtsrb, cifar10 or tinyimagenet.") var dataset: String = "mnist"
-    @Option(help: "Trained model (safetensors); with --synthetic, a seeded random-initialised one if omitted.")
-    var model: String?
+    @OptionGroup var data: DataOptions
+    @OptionGroup var trained: ModelOption
     @Option(help: "Selection JSON.") var selection: String?
     @Option(help: "Encrypt this percentage of conv1's and conv2's filters, chosen by L2-norm pruning (instead of --selection).")
     var share: Double?
@@ -22,8 +22,6 @@ struct InferenceCommand: ParsableCommand {
     var synthetic: Int?
     @Option(help: "Seed of the synthetic images and model.") var seed: UInt64 = 0
     @Option(help: "CKKS parameters.") var params: ParameterPreset = .auto
-    @Option(name: [.customLong("data-dir"), .customLong("data")], help: "Data folder (default: the dataset's).")
-    var dataDir: String?
     @Option(help: "GiB the user's encrypted layers may take; the request is cut into chunks to fit (default 3).")
     var memoryBudget: Double?
     @Flag(help: "Print one JSON object.") var json = false
@@ -53,32 +51,22 @@ struct InferenceCommand: ParsableCommand {
             throw ToolError("--out \(out): its folder does not exist or is not writable")
         }
         if let owner {
-            guard let package, model == nil, selection == nil, share == nil else {
+            guard let package, trained.model == nil, selection == nil, share == nil else {
                 throw ToolError("--owner takes --package (and --token), and no --model, --selection or --share")
             }
             return try RemoteInference.dataset(
-                dataset, owner: owner, token: token, caFile: caFile, package: package, limit: limit,
-                synthetic: synthetic, seed: seed, dataDir: dataDir, packing: packing.packing, memoryBudget: budget,
-                json: json)
+                data, owner: owner, token: token, caFile: caFile, package: package, limit: limit,
+                synthetic: synthetic, seed: seed, packing: packing.packing, memoryBudget: budget, json: json)
         }
-        guard let set = Dataset(name: dataset) else {
-            throw ToolError("unknown dataset \(dataset) (mnist, emnist, gtsrb, cifar10, tinyimagenet)")
-        }
-        var images: LabeledImages
-        if let synthetic {
-            guard (1...65536).contains(synthetic) else { throw ToolError("--synthetic takes 1...65536 images") }
-            images = set.synthetic(count: synthetic, seed: seed)
-        } else {
-            images = try InferenceSupport.run { try set.load(.test, root: dataDir.map { URL(fileURLWithPath: $0) }) }
-        }
-        if let limit { images = images.subset(Array(0..<min(max(0, limit), images.count))) }
+        let set = data.dataset
+        let images = try InferenceSupport.testImages(data, limit: limit, synthetic: synthetic, seed: seed)
         // A random-initialised model of the data set's architecture stands in where no trained one exists (time and
         // memory do not depend on the weights).
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("privdnn-model-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let modelURL: URL
-        if let model {
+        if let model = trained.model {
             modelURL = URL(fileURLWithPath: model)
         } else {
             guard synthetic != nil else { throw ToolError("--model is required unless --synthetic is given") }
@@ -98,7 +86,7 @@ struct InferenceCommand: ParsableCommand {
         let automatic = { try ExchangeRun.automaticPacking(modelURL: modelURL, images: images.count) }
         let chosenPacking = try packing.packing ?? InferenceSupport.run(automatic)
         let identity = try InferenceRunIdentity(
-            dataset: set, synthetic: synthetic != nil, seed: seed, randomModel: model == nil, modelURL: modelURL,
+            dataset: set, synthetic: synthetic != nil, seed: seed, randomModel: trained.model == nil, modelURL: modelURL,
             images: images, selection: chosen, share: share, params: params, packing: chosenPacking,
             memoryBudget: budget)
         let range = slice.range(of: images.count)
@@ -145,9 +133,7 @@ enum InferenceReportJSON {
     }
 
     static func encode(_ r: InferenceReport, extra: [String: Any] = [:]) throws -> String {
-        let object = dictionary(r).merging(extra) { $1 }
-        return String(
-            decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        try JSONOutput.text(object: dictionary(r).merging(extra) { $1 })
     }
 
     static func table(_ r: InferenceReport) -> String {

@@ -55,6 +55,21 @@ enum InferenceSupport {
         return (Array(bytes[(offset * size)..<((offset + n) * size)]), n)
     }
 
+    /// The images `inference` classifies: the data set's test half (or `synthetic` seeded random images of its
+    /// shape), its first `limit` when given.
+    /// - Throws: ``ToolError`` naming the missing or bad data file, or a `--synthetic` count outside 1...65536.
+    static func testImages(_ data: DataOptions, limit: Int?, synthetic: Int?, seed: UInt64) throws -> LabeledImages {
+        var images: LabeledImages
+        if let synthetic {
+            guard (1...65536).contains(synthetic) else { throw ToolError("--synthetic takes 1...65536 images") }
+            images = data.dataset.synthetic(count: synthetic, seed: seed)
+        } else {
+            images = try run { try data.load(.test) }
+        }
+        if let limit { images = images.subset(Array(0..<min(max(0, limit), images.count))) }
+        return images
+    }
+
     /// A progress callback drawing a bar on a terminal (silent otherwise).
     static func progress(_ label: String) -> (@Sendable (Int, Int) -> Void, ProgressBox) {
         let box = ProgressBox(label: label)

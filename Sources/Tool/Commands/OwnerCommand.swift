@@ -18,29 +18,33 @@ struct OwnerPackageCommand: ParsableCommand {
         commandName: "package",
         abstract: "Encrypt the selected filters and write a model package (no secret key in it).")
 
-    @Option(help: "Trained model (safetensors) of any of the five networks.") var model: String
+    @OptionGroup var trained: ModelOption
     @Option(help: "Selection JSON ({\"1\": [..], \"2\": [..]}).") var selection: String
     @Option(help: "Package directory to write (replaced atomically).") var out: String
     @Option(help: "CKKS parameters: auto (N 16384, 4×60-bit) or privdnn (the original's).") var params:
         ParameterPreset = .auto
-    @Option(help: "The owner's key store (created if missing; every package gets a fresh secret key in it).") var keys: String
-    @Option(help: "Dataset whose input normalization the model expects.") var dataset: String = "mnist"
+    @Option(help: "The owner's key store (created if missing; every package gets a fresh secret key in it).") var keys:
+        String
+    @OptionGroup var data: DatasetOption
     @Flag(help: "Do not use the package cache.") var noCache = false
     @Option(
-        help: "Layouts the package serves: batch (images across slots, for many images), pixels (one image's positions across slots, for an app) or both.")
+        help:
+            "Layouts the package serves: batch (images across slots, for many images), pixels (one image's positions across slots, for an app) or both."
+    )
     var packing: PackageLayouts = .batch
+
+    func validate() throws { _ = try trained.required() }
 
     func run() throws {
         let selectionFile = URL(fileURLWithPath: selection)
         let selection = try InferenceSupport.selection(selection)
-        guard let data = Dataset(name: dataset) else {
-            throw ToolError("unknown dataset \(dataset) (mnist, emnist, gtsrb, cifar10, tinyimagenet)")
-        }
+        let model = try trained.required()
         let summary = try InferenceSupport.run {
             try OwnerRole.package(
                 modelURL: URL(fileURLWithPath: model), selection: selection, out: URL(fileURLWithPath: out),
-                preset: params, keys: URL(fileURLWithPath: keys), normalization: data.normalization,
-                cache: noCache ? nil : PackageCache.defaultRoot, selectionFile: selectionFile, packings: packing.packings)
+                preset: params, keys: URL(fileURLWithPath: keys), normalization: data.dataset.normalization,
+                cache: noCache ? nil : PackageCache.defaultRoot, selectionFile: selectionFile,
+                packings: packing.packings)
         }
         print(
             "\(summary.reused ? "reused" : "wrote") \(out) (\(InferenceSupport.bytes(summary.bytes)), cache key "
@@ -70,7 +74,9 @@ struct OwnerDecryptCommand: ParsableCommand {
         // Both counts are at most t ≤ 2^40 (the key store is validated): no overflow.
         if decryption.used >= decryption.limit - decryption.limit / 10 {
             FileHandle.standardError.write(
-                Data("warning: this key is near its flooding bound t; make a new package (it gets a new key) soon\n".utf8))
+                Data(
+                    "warning: this key is near its flooding bound t; make a new package (it gets a new key) soon\n".utf8
+                ))
         }
     }
 }

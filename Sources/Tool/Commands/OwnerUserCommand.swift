@@ -26,7 +26,9 @@ struct OwnerUserAddCommand: ParsableCommand {
             try UserStore.add(
                 keys: URL(fileURLWithPath: keys), name: name, budget: budget, packages: package.isEmpty ? nil : package)
         }
-        print("added user \(name) (budget \(budget) ciphertexts\(package.isEmpty ? "" : ", packages " + package.joined(separator: ","))); their API token:")
+        print(
+            "added user \(name) (budget \(budget) ciphertexts\(package.isEmpty ? "" : ", packages " + package.joined(separator: ","))); their API token:"
+        )
         print(token)
     }
 }
@@ -47,7 +49,7 @@ struct OwnerUserListCommand: ParsableCommand {
                     "packages": $0.packages ?? NSNull(),
                 ]
             }
-            print(String(decoding: try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys]), as: UTF8.self))
+            print(try JSONOutput.text(object: objects))
             return
         }
         for user in users {

@@ -6,7 +6,7 @@ import PrivateInference
 extension RecoverCommand {
     /// `--attack regression`: prepares the undefended (and, for `--defence obscure|naive`, an obfuscated variant
     /// of the) model and runs the sweep.
-    func regression(_ architecture: Architecture, root: URL?) throws -> RegressionSweepResult {
+    func regression(_ architecture: Architecture) throws -> RegressionSweepResult {
         let (counts, probes, defences) = try regressionLists()
         let model = try loadModel(architecture)
         let chosen = try loadSelection(model)
@@ -14,8 +14,9 @@ extension RecoverCommand {
             throw ValidationError(
                 "--attack regression needs encrypted conv2 filters in the selection (the decrypted outputs)")
         }
-        let data = try AttackData.load(dataset, root: root, samples: 1, testLimit: testLimit, seed: seed)
-        let train = try dataset.load(.train, root: root)
+        let dataset = data.dataset
+        let sets = try AttackData.load(dataset, root: data.root, samples: 1, testLimit: testLimit, seed: seed)
+        let train = try data.load(.train)
         var generator = Xoshiro256(seed: seed ^ 0x5245_4752)  // "REGR"
         let order = generator.permutation(train.count)
         // The attacker's own images and the owner's (for retraining obscure kernels) are disjoint draws.
@@ -25,12 +26,12 @@ extension RecoverCommand {
             ? LabeledTensor(
                 train.subset(Array(order.prefix(min(largest, train.count)))), normalization: dataset.normalization)
             : nil
-        let views = try ModelSelectionEvaluator(model: model, images: data.test.images, labels: data.test.labels)
+        let views = try ModelSelectionEvaluator(model: model, images: sets.test.images, labels: sets.test.labels)
             .accuracies(chosen, includingOriginal: true)
         let plain: RegressionTarget
         do {
             plain = try RegressionTarget(
-                model, selection: chosen, test: data.test, normalization: dataset.normalization)
+                model, selection: chosen, test: sets.test, normalization: dataset.normalization)
         } catch let error as NNError {
             throw ValidationError("--attack regression: \(error.description)")
         }
@@ -42,11 +43,11 @@ extension RecoverCommand {
             let obfuscation = PolymorphicObfuscation(epochs: epochs ?? 8, variants: 1, seed: seed)
             let progress = ProgressReporter(label: "obscure kernels", total: obfuscation.epochs, unit: "epoch")
             let variant = try obfuscation.run(
-                model, channels: chosen[2], train: owner, test: data.test, validate: data.validate
+                model, channels: chosen[2], train: owner, test: sets.test, validate: sets.validate
             ) { _, _ in progress.advance() }
             progress.finish()
             obscured = try RegressionTarget(
-                model, selection: chosen, test: data.test, normalization: dataset.normalization,
+                model, selection: chosen, test: sets.test, normalization: dataset.normalization,
                 kernels: variant.variants.first?.kernels)
         }
         // The owner's flooding (σ per coefficient) seen on a decoded slot at N = 16384.

@@ -41,14 +41,9 @@ struct RecoverCommand: ParsableCommand {
     @Option(help: "The attack: scratch, model, input, obfuscation or regression.")
     var attack: Attack
 
-    @Option(help: "The data set (mnist, emnist, gtsrb, cifar10, tinyimagenet).")
-    var dataset: Dataset
+    @OptionGroup var data: DataOptions
 
-    @Option(name: [.customLong("data-dir"), .customLong("data-root")], help: "The data set's folder (default: data/<dataset>).")
-    var dataDir: String?
-
-    @Option(help: "The trained model (safetensors).")
-    var model: String?
+    @OptionGroup var trained: ModelOption
 
     @Option(help: "The selection JSON ({\"1\": [...], \"2\": [...]}).")
     var selection: String?
@@ -127,41 +122,43 @@ struct RecoverCommand: ParsableCommand {
         if let noise, !(noise >= 0) { throw ValidationError("--noise must be a non-negative number") }
         if attack == .regression { _ = try regressionLists() }
         if sweep != nil && attack != .model { throw ValidationError("--sweep goes with --attack model") }
-        if attack != .scratch && model == nil { throw ValidationError("--attack \(attack.rawValue) needs --model") }
+        if attack != .scratch && trained.model == nil {
+            throw ValidationError("--attack \(attack.rawValue) needs --model")
+        }
         if attack != .scratch && sweep == nil && selection == nil {
             throw ValidationError("--attack \(attack.rawValue) needs --selection")
         }
     }
 
     func run() throws {
+        let dataset = data.dataset, root = data.root
         let architecture = dataset.architecture
-        let root = dataDir.map { URL(fileURLWithPath: $0) }
         let report: AttackReport
         switch attack {
         case .scratch:
-            let data = try AttackData.load(
+            let sets = try AttackData.load(
                 dataset, root: root, samples: samples ?? 1000, testLimit: testLimit, seed: seed)
-            report = .scratch(try scratch(architecture, data, epochs: epochs ?? 512))
+            report = .scratch(try scratch(architecture, sets, epochs: epochs ?? 512))
         case .model:
-            let data = try AttackData.load(
+            let sets = try AttackData.load(
                 dataset, root: root, samples: samples ?? 1000, testLimit: testLimit, seed: seed)
             let attack = ModelRecoveryAttack(epochs: epochs ?? 64, freezeOthers: freeze, seed: seed)
-            let at = try scratchEpochs.map { try scratch(architecture, data, epochs: $0) }
+            let at = try scratchEpochs.map { try scratch(architecture, sets, epochs: $0) }
             if let sweep {
-                report = .sweep(try runSweep(architecture, data, attack: attack, percents: sweep, scratch: at))
+                report = .sweep(try runSweep(architecture, sets, attack: attack, percents: sweep, scratch: at))
             } else {
                 let model = try loadModel(architecture)
                 let chosen = try loadSelection(model)
                 let progress = ProgressReporter(label: "recover", total: attack.epochs, unit: "epoch")
-                let result = try attack.run(model, selection: chosen, data: data) { _, _ in progress.advance() }
+                let result = try attack.run(model, selection: chosen, data: sets) { _, _ in progress.advance() }
                 progress.finish()
                 report = .model(ModelReport(recovery: result, scratch: at))
             }
         case .input:
             let model = try loadModel(architecture)
             let channels = try loadSelection(model)[2]
-            let test = try dataset.load(.test, root: root)
-            let validate = try dataset.load(.validate, root: root)
+            let test = try data.load(.test)
+            let validate = try data.load(.validate)
             let count = min(images, test.count)
             let truth = test.tensor(0..<count, normalization: dataset.normalization)
             let reference = validate.tensor(0..<min(1000, validate.count), normalization: dataset.normalization)
@@ -180,8 +177,8 @@ struct RecoverCommand: ParsableCommand {
         case .obfuscation:
             let model = try loadModel(architecture)
             let channels = try loadSelection(model)[2]
-            let data = try AttackData.load(dataset, root: root, samples: 1, testLimit: testLimit, seed: seed)
-            let train = try dataset.load(.train, root: root)
+            let sets = try AttackData.load(dataset, root: root, samples: 1, testLimit: testLimit, seed: seed)
+            let train = try data.load(.train)
             var generator = Xoshiro256(seed: seed)
             let picked = Array(generator.permutation(train.count).prefix(samples ?? 10_000))
             let owner = LabeledTensor(train.subset(picked), normalization: dataset.normalization)
@@ -189,14 +186,14 @@ struct RecoverCommand: ParsableCommand {
             let progress = ProgressReporter(
                 label: "obfuscation", total: defence.epochs * defence.variants, unit: "epoch")
             let result = try defence.run(
-                model, channels: channels, train: owner, test: data.test, validate: data.validate
+                model, channels: channels, train: owner, test: sets.test, validate: sets.validate
             ) { _, _ in
                 progress.advance()
             }
             progress.finish()
             report = .obfuscation(result)
         case .regression:
-            report = .regression(try regression(architecture, root: root))
+            report = .regression(try regression(architecture))
         }
         print(json ? report.json : report.text)
     }
@@ -234,7 +231,7 @@ struct RecoverCommand: ParsableCommand {
     }
 
     func loadModel(_ architecture: Architecture) throws -> Model {
-        try Model(contentsOf: URL(fileURLWithPath: model ?? ""), architecture: architecture)
+        try Model(contentsOf: URL(fileURLWithPath: try trained.required()), architecture: architecture)
     }
 
     func loadSelection(_ model: Model) throws -> SelectedNeurons {
@@ -272,12 +269,12 @@ enum AttackReport {
     var json: String {
         let line: String?
         switch self {
-        case .scratch(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "scratch", result: r))
-        case .model(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "model", result: r))
-        case .sweep(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "sweep", result: r))
-        case .input(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "input", result: r))
-        case .obfuscation(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "obfuscation", result: r))
-        case .regression(let r): line = try? ModelFiles.jsonLine(Tagged(attack: "regression", result: r))
+        case .scratch(let r): line = try? JSONOutput.text(Tagged(attack: "scratch", result: r))
+        case .model(let r): line = try? JSONOutput.text(Tagged(attack: "model", result: r))
+        case .sweep(let r): line = try? JSONOutput.text(Tagged(attack: "sweep", result: r))
+        case .input(let r): line = try? JSONOutput.text(Tagged(attack: "input", result: r))
+        case .obfuscation(let r): line = try? JSONOutput.text(Tagged(attack: "obfuscation", result: r))
+        case .regression(let r): line = try? JSONOutput.text(Tagged(attack: "regression", result: r))
         }
         return line ?? "{}"
     }

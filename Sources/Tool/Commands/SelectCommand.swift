@@ -27,14 +27,9 @@ struct SelectCommand: ParsableCommand {
     @Option(help: "greedy | random | pruning | pruning-greedy | exhaustive.")
     var algorithm: Algorithm
 
-    @Option(help: "Data set: mnist, emnist, gtsrb, cifar10, tinyimagenet.")
-    var dataset: Dataset = .mnist
+    @OptionGroup var data: DataOptions
 
-    @Option(help: "The data set folder (default: data/<dataset> under the current directory).")
-    var dataDir: String?
-
-    @Option(help: "The trained model (safetensors).")
-    var model: String
+    @OptionGroup var trained: ModelOption
 
     @Option(help: "Filters to select per layer, e.g. 1,2 (conv1, conv2).")
     var count: String?
@@ -108,6 +103,7 @@ struct SelectCommand: ParsableCommand {
     }
 
     func validate() throws {
+        _ = try trained.required()
         if count != nil && percent != nil { throw ValidationError("give --count or --percent, not both") }
         if budgetEvaluations != nil && budgetSeconds != nil {
             throw ValidationError("give --budget-evaluations or --budget-seconds, not both")
@@ -146,14 +142,13 @@ struct SelectCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        let set = dataset
-        let network = try SelectionInputs.model(model, dataset: set)
-        let scoring = try SelectionInputs.evaluator(
-            model: network, subset: scoreOn.subset, dataset: set, root: dataDir, limit: limit)
+        let set = data.dataset
+        let network = try SelectionInputs.model(try trained.required(), dataset: set)
+        let scoring = try SelectionInputs.evaluator(model: network, subset: scoreOn.subset, data: data, limit: limit)
         let reporting =
             scoreOn == .test
             ? scoring
-            : try SelectionInputs.evaluator(model: network, subset: .test, dataset: set, root: dataDir, limit: limit)
+            : try SelectionInputs.evaluator(model: network, subset: .test, data: data, limit: limit)
         let accuracyBase = base ?? set.accuracyBase
         var context = RunContext(
             command: self, dataset: set, model: network, scoring: scoring, reporting: reporting, base: accuracyBase)
@@ -165,8 +160,8 @@ struct SelectCommand: ParsableCommand {
         }
         var final = result
         final.seconds = Date().timeIntervalSince(started)
-        if let report { try SelectionInputs.write(try SelectionInputs.json(final, pretty: true) + "\n", to: report) }
-        print(json ? try SelectionInputs.json(final, pretty: false) : final.text)
+        if let report { try SelectionInputs.write(try JSONOutput.text(final, pretty: true) + "\n", to: report) }
+        print(json ? try JSONOutput.text(final) : final.text)
     }
 
     /// Per-layer counts from `--count` or `--percent` (one percent applies to every layer).

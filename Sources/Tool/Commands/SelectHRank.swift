@@ -7,18 +7,18 @@ extension SelectionInputs {
     ///
     /// - Parameters:
     ///   - model: the trained model.
-    ///   - dataset: the data set whose train split is sampled.
-    ///   - root: the data folder (`--data-dir`).
+    ///   - data: the data set whose train split is sampled, and its folder.
     ///   - layers: the layers to rank (1 and/or 2).
     ///   - seed: seeds the sample (`--seed`).
     /// - Returns: layer → one average per filter, and the number of images used.
     /// - Throws: ``ToolError`` naming the missing or bad data file, or the layer that cannot be ranked.
     static func featureMapRanks(
-        model: Model, dataset: Dataset, root: String?, layers: [Int], seed: UInt64
+        model: Model, data: DataOptions, layers: [Int], seed: UInt64
     ) throws -> (ranks: [Int: [Double]], images: Int) {
+        let dataset = data.dataset
         let train: LabeledImages
         do {
-            train = try dataset.load(.train, root: root.map { URL(fileURLWithPath: $0) })
+            train = try data.load(.train)
         } catch let error as DataFileError {
             throw ToolError(error.description)
         }
@@ -45,7 +45,7 @@ extension SelectCommand {
     )? {
         guard norm == .hrank else { return nil }
         let (ranks, images) = try SelectionInputs.featureMapRanks(
-            model: context.model, dataset: context.dataset, root: dataDir, layers: Array(1...max(1, layers)),
+            model: context.model, data: data, layers: Array(1...max(1, layers)),
             seed: seed)
         let byName = Dictionary(uniqueKeysWithValues: ranks.map { (String($0.key), $0.value) })
         return (ranks, .init(images: images, seed: seed, average_ranks: byName))

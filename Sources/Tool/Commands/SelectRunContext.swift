@@ -25,7 +25,7 @@ extension SelectCommand {
         /// The report skeleton shared by every algorithm.
         func report(evaluations: Int) -> SelectionRunReport {
             SelectionRunReport(
-                algorithm: command.algorithm.rawValue, dataset: dataset.rawValue, model: command.model,
+                algorithm: command.algorithm.rawValue, dataset: dataset.rawValue, model: command.trained.model ?? "",
                 score_on: command.scoreOn.rawValue, base: base, evaluations: evaluations, seconds: 0)
         }
 

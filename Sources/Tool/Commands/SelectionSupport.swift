@@ -15,11 +15,12 @@ enum SelectionInputs {
 
     /// The validate or test half as model input, optionally only its first `limit` images.
     /// - Throws: ``ToolError`` naming the missing or bad data file.
-    static func half(_ subset: Dataset.Subset, dataset: Dataset, root: String?, limit: Int?) throws -> (
+    static func half(_ subset: Dataset.Subset, data: DataOptions, limit: Int?) throws -> (
         images: Tensor, labels: [Int]
     ) {
+        let dataset = data.dataset
         do {
-            var set = try dataset.load(subset, root: root.map { URL(fileURLWithPath: $0) })
+            var set = try data.load(subset)
             if let limit, limit < set.count { set = set.subset(Array(0..<limit)) }
             return (set.tensor(normalization: dataset.normalization), set.intLabels)
         } catch let error as DataFileError {
@@ -30,9 +31,10 @@ enum SelectionInputs {
     /// An evaluator on one half (the factored fast path for LeNet-5).
     /// - Throws: ``ToolError`` when the data do not fit the model.
     static func evaluator(
-        model: Model, subset: Dataset.Subset, dataset: Dataset, root: String?, limit: Int?
+        model: Model, subset: Dataset.Subset, data: DataOptions, limit: Int?
     ) throws -> any SelectionEvaluator {
-        let (images, labels) = try half(subset, dataset: dataset, root: root, limit: limit)
+        let dataset = data.dataset
+        let (images, labels) = try half(subset, data: data, limit: limit)
         do {
             return try SelectionEvaluators.make(model: model, images: images, labels: labels)
         } catch let error as NNError {
@@ -99,18 +101,6 @@ enum SelectionInputs {
         } catch {
             throw ToolError("\(folder): cannot create the folder")
         }
-    }
-
-    /// Sorted-key JSON of `value`, pretty or on one line.
-    static func json(_ value: some Encodable, pretty: Bool) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted] : [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        guard let text = String(data: try encoder.encode(value), encoding: .utf8) else {
-            throw ToolError("report cannot be encoded as JSON")
-        }
-        return text
     }
 }
 

@@ -8,17 +8,12 @@ struct TestCommand: ParsableCommand {
         commandName: "test",
         abstract: "Measure a model's accuracy (top-1, or top-5 for TinyImageNet) on the test or validate half.")
 
-    @Option(help: "Data set: mnist, emnist, gtsrb, cifar10, tinyimagenet.")
-    var dataset: Dataset
+    @OptionGroup var data: DataOptions
 
-    @Option(help: "The model file (safetensors state dict).")
-    var model: String
+    @OptionGroup var trained: ModelOption
 
     @Option(help: "Which half of the official test set: test (reporting) or validate.")
     var split: Dataset.Subset = .test
-
-    @Option(help: "The data set folder (default: data/<dataset> under the current directory).")
-    var dataDir: String?
 
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
@@ -50,13 +45,15 @@ struct TestCommand: ParsableCommand {
 
     func validate() throws {
         if split == .train { throw ValidationError("--split must be test or validate") }
+        _ = try trained.required()
     }
 
     /// Loads the model and data, evaluates, and builds the report.
     func evaluate(progress: ProgressOutput = .automatic) throws -> Report {
+        let dataset = data.dataset, model = try trained.required()
         let architecture = dataset.architecture
         let network = try Model(contentsOf: URL(fileURLWithPath: model), architecture: architecture)
-        let images = try dataset.load(split, root: dataDir.map { URL(fileURLWithPath: $0) })
+        let images = try data.load(split)
         let labels = images.intLabels
         let started = Date()
         let reporter = ProgressReporter(label: "test", total: images.count, unit: "img", output: progress)
@@ -89,7 +86,7 @@ struct TestCommand: ParsableCommand {
         if try selectionOptions.runIfRequested(self) { return }
         let report = try evaluate(progress: json ? .silent : .automatic)
         if json {
-            print(try ModelFiles.jsonLine(report))
+            print(try JSONOutput.text(report))
             return
         }
         let k = report.topK == 1 ? "top-1" : "top-\(report.topK)"

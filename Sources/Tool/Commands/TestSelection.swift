@@ -24,12 +24,12 @@ struct TestSelectionOptions: ParsableArguments {
 
     /// The closing test's text, or one JSON object (`accuracy_o`, `accuracy_s`, `accuracy_r`, `score`, …).
     func report(_ command: TestCommand, selection path: String) throws -> String {
-        let dataset = command.dataset
-        let model = try SelectionInputs.model(command.model, dataset: dataset)
+        let dataset = command.data.dataset
+        let model = try SelectionInputs.model(try command.trained.required(), dataset: dataset)
         let selected = try SelectionInputs.selection(
             path, layerSizes: [model.conv1.outChannels, model.conv2.outChannels])
         let evaluator = try SelectionInputs.evaluator(
-            model: model, subset: command.split, dataset: dataset, root: command.dataDir, limit: nil)
+            model: model, subset: command.split, data: command.data, limit: nil)
         let accuracyBase = base ?? dataset.accuracyBase
         let closing: ClosingTest
         do {
@@ -39,6 +39,6 @@ struct TestSelectionOptions: ParsableArguments {
         }
         let summary = ClosingSummary(closing, base: accuracyBase, half: command.split)
         return command.json
-            ? try SelectionInputs.json(summary, pretty: false) : "selection \(selected)\n" + summary.text
+            ? try JSONOutput.text(summary) : "selection \(selected)\n" + summary.text
     }
 }

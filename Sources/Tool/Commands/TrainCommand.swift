@@ -18,8 +18,7 @@ struct TrainCommand: ParsableCommand {
         case last, best
     }
 
-    @Option(help: "Data set: mnist, emnist, gtsrb, cifar10, tinyimagenet.")
-    var dataset: Dataset
+    @OptionGroup var data: DataOptions
 
     @Option(help: "Epochs (also the cosine period); default: the spec's 128.")
     var epochs: Int?
@@ -46,9 +45,6 @@ struct TrainCommand: ParsableCommand {
         help: "Activation after fc1/fc2 of LeNet-5: relu (spec), or square (the full-encryption `_cpp` model, §9.9).")
     var fcActivation: HiddenActivation = .relu
 
-    @Option(help: "The data set folder (default: data/<dataset> under the current directory).")
-    var dataDir: String?
-
     @Flag(help: "Print one JSON object (the run's summary) instead of per-epoch lines.")
     var json = false
 
@@ -72,12 +68,12 @@ struct TrainCommand: ParsableCommand {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if let lr, !(lr > 0) { throw ValidationError("--lr must be positive") }
-        if fcActivation != .relu, dataset != .mnist, dataset != .emnist {
+        if fcActivation != .relu, data.dataset != .mnist, data.dataset != .emnist {
             throw ValidationError("--fc-activation square exists only for the LeNet-5 data sets (mnist, emnist)")
         }
     }
 
-    var outputPath: String { out ?? "models/\(dataset.rawValue).safetensors" }
+    var outputPath: String { out ?? "models/\(data.dataset.rawValue).safetensors" }
 
     func run() throws {
         // Refused before training, not after it.
@@ -85,14 +81,14 @@ struct TrainCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: outputPath, isDirectory: &isFolder), isFolder.boolValue {
             throw ToolError("\(outputPath): is a directory")
         }
+        let dataset = data.dataset
         let architecture = dataset.architecture
         var recipe = architecture.recipe
         if let epochs { recipe.epochs = epochs }
         if let lr { recipe.learningRate = lr }
         if let batchSize { recipe.batchSize = batchSize }
-        let root = dataDir.map { URL(fileURLWithPath: $0) }
-        let trainSet = try dataset.load(.train, root: root)
-        let validation = try dataset.tensors(.validate, root: root)
+        let trainSet = try data.load(.train)
+        let validation = try data.tensors(.validate)
         let model = Model(architecture, seed: seed, hiddenActivation: fcActivation)
         var images = trainSet.tensor(normalization: dataset.normalization)
         try model.validateInput(images)
@@ -158,7 +154,7 @@ struct TrainCommand: ParsableCommand {
             validateAccuracy: history[keptEpoch - 1].validationAccuracy,
             seconds: Date().timeIntervalSince(started), history: history)
         if json {
-            print(try ModelFiles.jsonLine(summary))
+            print(try JSONOutput.text(summary))
         } else {
             print(
                 "saved \(outputPath) (epoch \(keptEpoch), validate \(String(format: "%.2f", summary.validateAccuracy ?? 0))%)"

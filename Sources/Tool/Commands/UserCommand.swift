@@ -36,7 +36,9 @@ struct UserInferCommand: ParsableCommand {
     var packing: PackingChoice = .auto
 
     func validate() throws {
-        guard (owner == nil) != (out == nil) else { throw ValidationError("give either --out or --owner (with --token)") }
+        guard (owner == nil) != (out == nil) else {
+            throw ValidationError("give either --out or --owner (with --token)")
+        }
         guard owner != nil || (token == nil && caFile == nil) else {
             throw ValidationError("--token and --ca-file go with --owner")
         }
@@ -84,8 +86,7 @@ struct UserFinishCommand: ParsableCommand {
         }
         if json {
             let object: [String: Any] = ["predictions": predictions, "logits": logits.data.map(Double.init)]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            print(try JSONOutput.text(object: object))
         } else {
             for (i, p) in predictions.enumerated() { print("\(i)\t\(p)") }
         }

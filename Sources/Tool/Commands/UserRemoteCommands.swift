@@ -36,7 +36,8 @@ enum RemoteInference {
         guard let token = token ?? ProcessInfo.processInfo.environment["PRIVDNN_TOKEN"] else {
             throw ToolError("give --token, or the token in $PRIVDNN_TOKEN")
         }
-        guard let url = URL(string: owner), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+        guard let url = URL(string: owner), let scheme = url.scheme?.lowercased(),
+            scheme == "http" || scheme == "https",
             url.host != nil
         else { throw ToolError("--owner takes the service's URL, e.g. http://127.0.0.1:8080") }
         guard !token.isEmpty, token.utf8.count <= 256, token.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
@@ -74,7 +75,7 @@ enum RemoteInference {
                 "packing": result.packing.rawValue,
                 "user_decrypted": result.decrypted, "user_budget": result.budget,
             ]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            print(try JSONOutput.text(object: object))
         } else {
             for (i, p) in predictions.enumerated() { print("\(i)\t\(p)") }
             if let accuracy { print(String(format: "accuracy %.2f %% (%d images)", accuracy, count)) }
@@ -100,23 +101,15 @@ extension RemoteInference {
     /// `privdnn inference --owner URL --token T --package ID`: fetches the package, runs the user's side on the
     /// data set's test half (or synthetic images) against the service and reports accuracy, time and peak memory.
     static func dataset(
-        _ name: String, owner: String, token: String?, caFile: String? = nil, package: String, limit: Int?,
-        synthetic: Int?, seed: UInt64, dataDir: String?, packing: Packing? = nil, memoryBudget: Int, json: Bool
+        _ data: DataOptions, owner: String, token: String?, caFile: String? = nil, package: String, limit: Int?,
+        synthetic: Int?, seed: UInt64, packing: Packing? = nil, memoryBudget: Int, json: Bool
     ) throws {
-        guard let set = Dataset(name: name) else {
-            throw ToolError("unknown dataset \(name) (mnist, emnist, gtsrb, cifar10, tinyimagenet)")
-        }
-        var images: LabeledImages
-        if let synthetic {
-            guard (1...65536).contains(synthetic) else { throw ToolError("--synthetic takes 1...65536 images") }
-            images = set.synthetic(count: synthetic, seed: seed)
-        } else {
-            images = try InferenceSupport.run { try set.load(.test, root: dataDir.map { URL(fileURLWithPath: $0) }) }
-        }
-        if let limit { images = images.subset(Array(0..<min(max(0, limit), images.count))) }
+        let set = data.dataset
+        let images = try InferenceSupport.testImages(data, limit: limit, synthetic: synthetic, seed: seed)
         guard images.count > 0 else { throw ToolError("no images selected") }
         let client = try client(owner: owner, token: token, caFile: caFile)
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-fetched-\(UUID().uuidString)")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "privdnn-fetched-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let start = DispatchTime.now().uptimeNanoseconds
         PeakMemory.reset()
@@ -139,7 +132,7 @@ extension RemoteInference {
                 "chunks": result.chunks, "user_decrypted": result.decrypted, "user_budget": result.budget,
                 "packing": result.packing.rawValue,
             ]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            print(try JSONOutput.text(object: object))
         } else {
             print("images                 \(images.count)")
             print(String(format: "encrypted              %.2f %%", accuracy))
