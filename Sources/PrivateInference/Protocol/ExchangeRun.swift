@@ -73,7 +73,8 @@ public enum ExchangeRun {
         // The automatic choice, where the network can use the pixels packing (a residual network cannot yet); the
         // model is read for that only when the choice would be pixels (a few images), not for a test set.
         let automatic = Packing.automatic(images: images.count)
-        let packing = try packing
+        let packing =
+            try packing
             ?? (automatic == .pixels && EncryptedStructure(try Model(contentsOf: modelURL)).readsConv1Result
                 ? .batch : automatic)
         let start = DispatchTime.now().uptimeNanoseconds
