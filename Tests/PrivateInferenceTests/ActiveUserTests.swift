@@ -20,7 +20,12 @@ import Testing
         /// The key directory the package's key lives in.
         var keyDirectory: URL { OwnerKeyring.keysDirectory(keys).appendingPathComponent(pkg.manifest.keyID) }
 
-        /// - Parameter preset: real parameters (N = 16384, 128-bit security), or `nil` for the small test ring.
+        /// A package, its key store and a request, in a fresh temporary directory.
+        /// - Parameters:
+        ///   - selection: the filters to encrypt.
+        ///   - images: the request's test images.
+        ///   - preset: real parameters (N = 16384, 128-bit security), or `nil` for the small test ring.
+        /// - Throws: what packaging or the request throws.
         init(selection: [Int: [Int]] = [1: [0], 2: [3]], images: Int = 1, preset: ParameterPreset? = nil) throws {
             dir = EncryptedProtocolTests.temporary()
             keys = dir.appendingPathComponent("keys")
@@ -46,8 +51,10 @@ import Testing
 
         /// The request rewritten with other header fields and/or payload words (a valid file: the header hash is
         /// recomputed, as an attacker's script would), as the one chunk of request directory `name`.
-        func forged(_ name: String, fields change: (inout [String: String]) -> Void = { _ in },
-                    words: ((inout [UInt64]) -> Void)? = nil) throws -> URL {
+        func forged(
+            _ name: String, fields change: (inout [String: String]) -> Void = { _ in },
+            words: ((inout [UInt64]) -> Void)? = nil
+        ) throws -> URL {
             let file = try ExchangeFile.read(requestChunk, kind: .request)
             var fields = file.header.fields
             change(&fields)
@@ -75,16 +82,24 @@ import Testing
         let n = x.pkg.context.degree
         let q0 = x.pkg.context.keyModuli[0].value
         let forgeries: [(URL, String)] = [
-            (try x.forged("scale", fields: { $0["scaleBits"] = String(1.0.bitPattern, radix: 16) }),
-             "scale differs from the package's result scale"),
-            (try x.forged("hash", fields: { $0["packageHash"] = String(repeating: "0", count: 64) }),
-             "names a package this key was not made for (packageHash differs)"),
-            (try x.forged("filters", fields: { $0["filters"] = "3,4" }),
-             "filters differ from the package's encrypted conv2 filters"),
+            (
+                try x.forged("scale", fields: { $0["scaleBits"] = String(1.0.bitPattern, radix: 16) }),
+                "scale differs from the package's result scale"
+            ),
+            (
+                try x.forged("hash", fields: { $0["packageHash"] = String(repeating: "0", count: 64) }),
+                "names a package this key was not made for (packageHash differs)"
+            ),
+            (
+                try x.forged("filters", fields: { $0["filters"] = "3,4" }),
+                "filters differ from the package's encrypted conv2 filters"
+            ),
             (try x.forged("positions", fields: { $0["positions"] = "17" }), "positions differ from the package's 16"),
             (try x.forged("images", fields: { $0["images"] = "0" }), "images must be a count in 1...\(n / 2)"),
-            (try x.forged("more", words: { $0 += $0[0..<(4 * n)] }),
-             "holds \(17 * 4 * n * 8) payload bytes, the package's plan makes \(16 * 4 * n * 8)"),
+            (
+                try x.forged("more", words: { $0 += $0[0..<(4 * n)] }),
+                "holds \(17 * 4 * n * 8) payload bytes, the package's plan makes \(16 * 4 * n * 8)"
+            ),
         ]
         for (url, reason) in forgeries {
             #expect(throws: InferenceError.mismatch(path: ChunkDirectory.url(url, 0).path, reason: reason)) {
@@ -94,15 +109,20 @@ import Testing
         let unreduced = try x.forged("unreduced", words: { $0[5] = q0 })
         #expect(
             throws: InferenceError.badFile(
-                path: ChunkDirectory.url(unreduced, 0).path, reason: "word 5 of the polynomials at byte 0 is not reduced modulo its prime")
+                path: ChunkDirectory.url(unreduced, 0).path,
+                reason: "word 5 of the polynomials at byte 0 is not reduced modulo its prime")
         ) { try OwnerRole.decrypt(keys: x.keys, request: unreduced, response: response) }
         let badKey = try x.forged("key", fields: { $0["keyID"] = "../../etc" })
-        #expect(throws: InferenceError.badFile(path: ChunkDirectory.url(badKey, 0).path, reason: "key id is not 64 hex digits")) {
+        #expect(
+            throws: InferenceError.badFile(
+                path: ChunkDirectory.url(badKey, 0).path, reason: "key id is not 64 hex digits")
+        ) {
             try OwnerRole.decrypt(keys: x.keys, request: badKey, response: response)
         }
         let otherKey = try x.forged("other-key", fields: { $0["keyID"] = String(repeating: "a", count: 64) })
         #expect(
-            throws: InferenceError.mismatch(path: ChunkDirectory.url(otherKey, 0).path, reason: "was made for a key this key store does not hold")
+            throws: InferenceError.mismatch(
+                path: ChunkDirectory.url(otherKey, 0).path, reason: "was made for a key this key store does not hold")
         ) { try OwnerRole.decrypt(keys: x.keys, request: otherKey, response: response) }
         #expect(!FileManager.default.fileExists(atPath: ChunkDirectory.url(response, 0).path))
         #expect(try x.used() == 0)
@@ -132,7 +152,8 @@ import Testing
         let x = try Exchange(selection: [1: [4, 0], 2: [9, 3]])
         defer { try? FileManager.default.removeItem(at: x.dir) }
         #expect(x.pkg.weights.conv2Filters == [3, 9])
-        let decryption = try OwnerRole.decrypt(keys: x.keys, request: x.request, response: x.dir.appendingPathComponent("r"))
+        let decryption = try OwnerRole.decrypt(
+            keys: x.keys, request: x.request, response: x.dir.appendingPathComponent("r"))
         #expect(decryption.used == 32)
     }
 
@@ -153,7 +174,8 @@ import Testing
         let borrowed = try a.forged("borrowed", fields: { $0["keyID"] = b.manifest.keyID })
         #expect(
             throws: InferenceError.mismatch(
-                path: ChunkDirectory.url(borrowed, 0).path, reason: "names a package this key was not made for (packageHash differs)")
+                path: ChunkDirectory.url(borrowed, 0).path,
+                reason: "names a package this key was not made for (packageHash differs)")
         ) { try OwnerRole.decrypt(keys: a.keys, request: borrowed, response: a.dir.appendingPathComponent("resp")) }
         // A key store of the former layout (one key at the root) is refused by name, never mixed in.
         let legacy = a.dir.appendingPathComponent("legacy")
@@ -172,9 +194,10 @@ import Testing
         let response = x.dir.appendingPathComponent("resp")
         let record = OwnerKeyStore.recordURL(x.keyDirectory)
         let original = try Data(contentsOf: record)
-        for (field, value) in [("statisticalBits", "0"), ("statisticalBits", "-5"), ("maxDecryptions", "9223372036854775807"),
-            ("noiseBoundBitsBelowScale", "400")]
-        {
+        for (field, value) in [
+            ("statisticalBits", "0"), ("statisticalBits", "-5"), ("maxDecryptions", "9223372036854775807"),
+            ("noiseBoundBitsBelowScale", "400"),
+        ] {
             var json = try #require(try JSONSerialization.jsonObject(with: original) as? [String: Any])
             var flooding = try #require(json["flooding"] as? [String: Any])
             flooding[field] = Int(value)
@@ -188,7 +211,8 @@ import Testing
         let count = DecryptionBudget.url(x.keyDirectory)
         try Data(#"{"keyID":"\#(x.pkg.manifest.keyID)","decrypted":-1000000000}"#.utf8).write(to: count)
         #expect(
-            throws: InferenceError.badFile(path: count.path, reason: "decrypted count -1000000000 is outside 0...1048576")
+            throws: InferenceError.badFile(
+                path: count.path, reason: "decrypted count -1000000000 is outside 0...1048576")
         ) { try OwnerRole.decrypt(keys: x.keys, request: x.request, response: response) }
         // Int.min once overflowed the budget arithmetic (fuzz finding, Fuzz/regressions/decryptions-count-int-min.json).
         try Data(#"{"keyID":"\#(x.pkg.manifest.keyID)","decrypted":\#(Int.min)}"#.utf8).write(to: count)

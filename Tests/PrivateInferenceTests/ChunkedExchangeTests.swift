@@ -33,7 +33,9 @@ import Testing
         #expect(plan.tiles.count > 1)
         #expect(plan.filterBlock * plan.bandRows * vgg.conv2Side * 4 * 3 * 16384 * 8 <= UserRole.defaultMemoryBudget)
         #expect(OutputTile.parse(OutputTile.describe(3..<17)) == 3..<17)
-        for bad in ["", "3..<3", "5..<2", "-1..<2", "1...2", "a..<b", "1..<2..<3"] { #expect(OutputTile.parse(bad) == nil) }
+        for bad in ["", "3..<3", "5..<2", "-1..<2", "1...2", "a..<b", "1..<2..<3"] {
+            #expect(OutputTile.parse(bad) == nil)
+        }
     }
 
     /// Each tile's ciphertexts equal the whole plane's word for word (modular sums do not depend on their order),
@@ -42,12 +44,15 @@ import Testing
     func tilesEqualTheWholePlane(index: Int) throws {
         let fixture = try EngineArchitectureTests.Fixture(index)
         let (architecture, selection, context, g, evaluator) = (
-            EngineArchitectureTests.cases[index].0, fixture.selection, fixture.context, fixture.geometry, fixture.evaluator
+            EngineArchitectureTests.cases[index].0, fixture.selection, fixture.context, fixture.geometry,
+            fixture.evaluator
         )
         let (pixels, count, activations) = (fixture.pixels, fixture.count, fixture.activations.data)
         let structure = fixture.structure
         let withResult = structure.readsConv1Result
-        func run(_ tile: OutputTile, plainChannelGroup: Int = 1) throws -> (outputs: [[Ciphertext]], conv1: [Int: [Ciphertext]]) {
+        func run(_ tile: OutputTile, plainChannelGroup: Int = 1) throws -> (
+            outputs: [[Ciphertext]], conv1: [Int: [Ciphertext]]
+        ) {
             var times = PhaseTimes()
             var conv1: [Int: [Ciphertext]] = [:]
             var evaluator = evaluator
@@ -73,7 +78,8 @@ import Testing
         for tile in tiles.tiles {
             let part = try run(tile, plainChannelGroup: tiles.plainChannelGroup)
             for (i, f) in tile.filters.enumerated() {
-                let expected = Array(whole.outputs[f][(tile.rows.lowerBound * g.conv2Side)..<(tile.rows.upperBound * g.conv2Side)])
+                let expected = Array(
+                    whole.outputs[f][(tile.rows.lowerBound * g.conv2Side)..<(tile.rows.upperBound * g.conv2Side)])
                 #expect(part.outputs[i].map(\.data) == expected.map(\.data), "\(architecture) tile \(tile) filter \(f)")
             }
             let rows = tile.conv1ResultRows(g)
@@ -81,7 +87,9 @@ import Testing
                 conv1Rows += rows.count
                 for (e, cts) in part.conv1 {
                     let all = try #require(whole.conv1[e])
-                    #expect(cts.map(\.data) == all[(rows.lowerBound * g.conv1Side)..<(rows.upperBound * g.conv1Side)].map(\.data))
+                    #expect(
+                        cts.map(\.data)
+                            == all[(rows.lowerBound * g.conv1Side)..<(rows.upperBound * g.conv1Side)].map(\.data))
                 }
             } else {
                 #expect(part.conv1.isEmpty)
@@ -129,8 +137,10 @@ import Testing
         let images = try EncryptedPipelineTests.images(3)
         func path(_ name: String) -> URL { dir.appendingPathComponent(name) }
         let budget = 3 * 4 * 4 * 3 * 1024 * 8  // three outputs' running sums and a little more: a few chunks
-        _ = try UserRole.infer(package: package, pixels: images.pixels, count: 3, out: path("req"), memoryBudget: budget)
-        _ = try UserRole.infer(package: package, pixels: images.pixels, count: 3, out: path("other"), memoryBudget: budget)
+        _ = try UserRole.infer(
+            package: package, pixels: images.pixels, count: 3, out: path("req"), memoryBudget: budget)
+        _ = try UserRole.infer(
+            package: package, pixels: images.pixels, count: 3, out: path("other"), memoryBudget: budget)
         _ = try UserRole.infer(package: package, pixels: images.pixels, count: 3, out: path("whole"))
         let chunks = try ChunkDirectory.list(path("req")).count
         #expect(chunks > 2)
@@ -138,10 +148,13 @@ import Testing
         _ = try OwnerRole.decrypt(keys: keys, request: path("req"), response: path("resp"))
         _ = try OwnerRole.decrypt(keys: keys, request: path("whole"), response: path("whole-resp"))
         let chunked = try UserRole.finish(package: package, request: path("req"), response: path("resp")).logits
-        let unchunked = try UserRole.finish(package: package, request: path("whole"), response: path("whole-resp")).logits
+        let unchunked = try UserRole.finish(package: package, request: path("whole"), response: path("whole-resp"))
+            .logits
         #expect(chunked.shape == unchunked.shape)
         let classes = chunked.shape[1]
-        func argmax(_ t: Tensor, _ i: Int) -> Int { (0..<classes).max { t.data[i * classes + $0] < t.data[i * classes + $1] } ?? 0 }
+        func argmax(_ t: Tensor, _ i: Int) -> Int {
+            (0..<classes).max { t.data[i * classes + $0] < t.data[i * classes + $1] } ?? 0
+        }
         for i in 0..<3 { #expect(argmax(chunked, i) == argmax(unchunked, i)) }
         for i in chunked.data.indices { #expect(abs(chunked.data[i] - unchunked.data[i]) < 1e-2) }
 
@@ -176,8 +189,14 @@ import Testing
         let stray = try variant("stray") { try Data("x".utf8).write(to: $0.appendingPathComponent("notes.txt")) }
         let cases: [(URL, InferenceError)] = [
             (missing, .badFile(path: chunk(missing, 1).path, reason: "chunk 1 is missing")),
-            (repeated, .mismatch(path: chunk(repeated, 1).path, reason: "holds chunk 0, not 1 (repeated or reordered chunk)")),
-            (reordered, .mismatch(path: chunk(reordered, 0).path, reason: "holds chunk 1, not 0 (repeated or reordered chunk)")),
+            (
+                repeated,
+                .mismatch(path: chunk(repeated, 1).path, reason: "holds chunk 0, not 1 (repeated or reordered chunk)")
+            ),
+            (
+                reordered,
+                .mismatch(path: chunk(reordered, 0).path, reason: "holds chunk 1, not 0 (repeated or reordered chunk)")
+            ),
             (foreign, .mismatch(path: chunk(foreign, 1).path, reason: "belongs to another request (foreign chunk)")),
             (tampered, .badFile(path: chunk(tampered, 1).path, reason: "content hash mismatch (corrupted file)")),
             (stray, .badFile(path: stray.appendingPathComponent("notes.txt").path, reason: "is not a chunk file")),
@@ -199,7 +218,8 @@ import Testing
         // The user side: a response missing a chunk, answering another request, or reordered.
         let respMissing = try variant("resp-missing", of: "resp") { try fm.removeItem(at: chunk($0, chunks - 1)) }
         #expect(
-            throws: InferenceError.mismatch(path: respMissing.path, reason: "holds \(chunks - 1) chunks, the request \(chunks)")
+            throws: InferenceError.mismatch(
+                path: respMissing.path, reason: "holds \(chunks - 1) chunks, the request \(chunks)")
         ) { try UserRole.finish(package: package, request: path("req"), response: respMissing) }
         _ = try OwnerRole.decrypt(keys: keys, request: path("other"), response: path("other-resp"))
         #expect(

@@ -9,8 +9,10 @@ import Testing
 /// The one-image (LoLa style) data-encrypted baseline: ``SlotMatrix`` on random matrices against plaintext
 /// products, and the whole Square LeNet-5 on real MNIST test images against the plaintext model.
 @Suite struct DataEncryptedPixelsTests {
-    /// N = 4096 (2,048 slots: conv1's 864 outputs in two blocks, so the block fold runs) with the baseline's
-    /// prime sizes, security opt-out. From N = 4096 every key switch is split between the cores.
+    /// N = 4096 (2,048 slots: conv1's 864 outputs in two blocks, so the block fold runs) with the baseline's prime
+    /// sizes, security opt-out.
+    ///
+    /// From N = 4096 every key switch is split between the cores.
     static func parameters() throws -> EncryptionParameters {
         try EncryptionParameters(polyModulusDegree: 4096, bitSizes: DataEncryptedPreset.auto.shape.bitSizes)
     }
@@ -68,7 +70,9 @@ import Testing
         var wrongLevel = inputs
         wrongLevel[0] = context.zeroCiphertext(size: 2, primes: top - 1, scale: scale)
         #expect(throws: InferenceError.self) { _ = try owner.evaluate(wrongLevel, times: &times, counts: &counts) }
-        #expect(throws: InferenceError.self) { _ = try user.encryptImage(Array(image.dropLast()), layout: owner.layout) }
+        #expect(throws: InferenceError.self) {
+            _ = try user.encryptImage(Array(image.dropLast()), layout: owner.layout)
+        }
     }
 
     /// M·x + b through the slots equals the plaintext product for shapes that are not powers of two, including a
@@ -101,7 +105,8 @@ import Testing
             try Decryptor(context: context.ckks, secretKey: keys.secretKey).decrypt(output))
         for s in 0..<slots {
             let r = s % layer.outputPeriod
-            let expected = r < shape.rows
+            let expected =
+                r < shape.rows
                 ? bias[r] + (0..<shape.columns).reduce(0) { $0 + matrix[r * shape.columns + $1] * x[$1] } : 0
             #expect(abs(decrypted[s] - expected) < 1e-4, "slot \(s)")
         }

@@ -46,7 +46,8 @@ import Testing
             let activations = model.network.forward(x, from: 0, through: 2, training: false)
             var times = PhaseTimes()
             let outputs = try evaluator.evaluate(
-                pixels: images.pixels, count: count, times: &times) { _ in activations.data }
+                pixels: images.pixels, count: count, times: &times
+            ) { _ in activations.data }
             return (images, x, outputs)
         }
     }
@@ -105,11 +106,15 @@ import Testing
                 for y in 0..<4 {
                     for xx in 0..<4 {
                         var wide = 0.0, box = 0.0
-                        for t in 0..<36 { wide += kernels.conv2CipherTaps[o][c][t] * plane[(2 * y + t / 6) * 12 + 2 * xx + t % 6] }
+                        for t in 0..<36 {
+                            wide += kernels.conv2CipherTaps[o][c][t] * plane[(2 * y + t / 6) * 12 + 2 * xx + t % 6]
+                        }
                         for t in 0..<25 {
                             let at = (2 * y + t / 5) * 12 + 2 * xx + t % 5
                             let pair = kernels.conv2Plain[o][c][t / 5 * 3 + t % 5 / 2]
-                            box += (t % 5 % 2 == 0 ? pair.0 : pair.1) * 0.25 * (plane[at] + plane[at + 1] + plane[at + 12] + plane[at + 13])
+                            box +=
+                                (t % 5 % 2 == 0 ? pair.0 : pair.1) * 0.25
+                                * (plane[at] + plane[at + 1] + plane[at + 12] + plane[at + 13])
                         }
                         #expect(abs(wide - box) < 1e-9 * max(1, abs(wide)))
                     }

@@ -6,9 +6,11 @@ import Testing
 
 @testable import PrivateInference
 
-/// The one engine on every PrivDNN network: conv1 with 1 or 3 input channels, padding 0 or 1, with or without a
-/// pool, bias or folded batch norm; conv2 pooled (LeNet-5) or not, padded or not. Random-initialised models and
-/// seeded random images at N = 1024 (toy ring, no security), decrypted results against the plaintext model.
+/// The one engine on every PrivDNN network: conv1 with 1 or 3 input channels, padding 0 or 1, with or without a pool,
+/// bias or folded batch norm; conv2 pooled (LeNet-5) or not, padded or not.
+///
+/// Random-initialised models and seeded random images at N = 1024 (toy ring, no security), decrypted results against
+/// the plaintext model.
 @Suite struct EngineArchitectureTests {
     /// (architecture, normalization, selection): the selections differ between layer 1 and layer 2.
     static let cases: [(Architecture, Normalization, [Int: [Int]])] = [
@@ -31,7 +33,8 @@ import Testing
         for (name, parameter) in model.stateTensors where name.hasPrefix("bn1.") {
             for i in parameter.value.data.indices {
                 let u = Float(generator.next() >> 11) / Float(1 << 53)
-                parameter.value.data[i] = name.hasSuffix("running_var") ? 0.5 + u : (name.hasSuffix("weight") ? 0.5 + u : u - 0.5)
+                parameter.value.data[i] =
+                    name.hasSuffix("running_var") ? 0.5 + u : (name.hasSuffix("weight") ? 0.5 + u : u - 0.5)
             }
         }
         return model
@@ -89,7 +92,8 @@ import Testing
         )
         let reference = f.structure.conv2(f.model, f.activations)
         var times = PhaseTimes()
-        let outputs = try f.evaluator.evaluate(pixels: f.pixels, count: count, times: &times) { _ in f.activations.data }
+        let outputs = try f.evaluator.evaluate(pixels: f.pixels, count: count, times: &times) { _ in f.activations.data
+        }
         let decryptor = try Decryptor(context: context.ckks, secretKey: keys.secret)
         var worst = 0.0, largest = 0.0
         #expect(outputs.count == selection[2].count)
@@ -114,9 +118,10 @@ import Testing
 
     /// The whole two-party exchange (package, user infer, owner decrypt, user finish) on every network, in the
     /// automatic packing for three images (pixels; batch for ResNet-18, whose shortcut the pixels packing does not
-    /// serve yet): the encrypted predictions equal the separate model's. For ResNet-18 the owner also decrypts the
-    /// encrypted conv1 channels' squares, which the residual shortcut reads. (The batch packing of the others:
-    /// ``ChunkedExchangeTests``.)
+    /// serve yet): the encrypted predictions equal the separate model's.
+    ///
+    /// For ResNet-18 the owner also decrypts the encrypted conv1 channels' squares, which the residual shortcut reads.
+    /// (The batch packing of the others: ``ChunkedExchangeTests``.)
     @Test(arguments: 0..<4)
     func exchangeAgreesWithTheSeparateModel(index: Int) throws {
         let (architecture, normalization, filters) = Self.cases[index]
@@ -130,7 +135,9 @@ import Testing
             modelURL: modelURL, selection: selection, images: dataset.synthetic(count: 3, seed: 2),
             parameters: try Self.context().parameters, security: .none, normalization: normalization)
         #expect(report.packing == (architecture == .resNet18TinyImageNet ? .batch : .pixels))
-        print("\(architecture.rawValue) exchange: agreement \(report.agreement) %, max |Δ logit| \(report.maxLogitDifference)")
+        print(
+            "\(architecture.rawValue) exchange: agreement \(report.agreement) %, max |Δ logit| \(report.maxLogitDifference)"
+        )
         #expect(report.images == 3)
         #expect(report.agreement == 100)
         #expect(report.maxLogitDifference < 1e-2)
@@ -204,7 +211,8 @@ import Testing
         var generator = Xoshiro256(seed: 41)
         func jpeg() throws -> Data {
             let image = RGBImage(
-                width: 64, height: 64, pixels: (0..<(64 * 64 * 3)).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
+                width: 64, height: 64,
+                pixels: (0..<(64 * 64 * 3)).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
             return Data(try JPEG.encode(image, quality: 90))
         }
         for wnid in classes {
@@ -226,7 +234,8 @@ import Testing
         try Data(Self.model(.resNet18TinyImageNet, seed: 13).fileBytes()).write(to: modelURL)
         let report = try ExchangeRun.run(
             modelURL: modelURL, selection: try SelectedNeurons([1: [7], 2: [3]]), images: loaded,
-            parameters: try Self.context().parameters, security: .none, normalization: Dataset.tinyimagenet.normalization)
+            parameters: try Self.context().parameters, security: .none,
+            normalization: Dataset.tinyimagenet.normalization)
         #expect(report.images == 2)
         #expect(report.agreement == 100)
         #expect(report.maxLogitDifference < 1e-2)
@@ -242,7 +251,8 @@ import Testing
         #expect(alex.conv1Side == 15 && alex.conv2Side == 15 && alex.conv1Pooled && !alex.conv2Pooled)
         #expect(alex.conv1Taps == 75 && alex.conv2Plain.pairedTaps == 6 && !alex.foldsInputShift)
         let vgg = try geometry(.vgg16CIFAR10)
-        #expect(vgg.conv1Side == 32 && vgg.conv2Side == 32 && !vgg.conv1Pooled && vgg.conv2Cipher.pairStarts.count == 34)
+        #expect(
+            vgg.conv1Side == 32 && vgg.conv2Side == 32 && !vgg.conv1Pooled && vgg.conv2Cipher.pairStarts.count == 34)
         let resnet = try geometry(.resNet18TinyImageNet)
         #expect(resnet.conv1Side == 64 && resnet.conv2Side == 64 && resnet.positions == 4096)
         #expect(try EncryptedStructure(Model(.resNet18TinyImageNet, seed: 1)).conv1Norm != nil)

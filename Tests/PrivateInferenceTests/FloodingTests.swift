@@ -69,7 +69,8 @@ import Testing
                 geometry: kernels.geometry, inputShift: kernels.inputShift)
             var times = PhaseTimes()
             let outputs = try evaluator.evaluate(
-                pixels: images.pixels, count: count, times: &times) { _ in activations.data }
+                pixels: images.pixels, count: count, times: &times
+            ) { _ in activations.data }
             let encryptor = try Encryptor(context: context.ckks, publicKey: keys.publicKey)
             let decryptor = try Decryptor(context: context.ckks, secretKey: keys.secret)
             runs.append(
@@ -122,7 +123,8 @@ import Testing
     /// flooding bound B, so that the batch packing's flooding covers them.
     @Test(arguments: [ParameterPreset.auto, .privdnn])
     func pixelsResultsStayBelowTheFloodingBound(preset: ParameterPreset) throws {
-        let model = try Model(contentsOf: RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors"))
+        let model = try Model(
+            contentsOf: RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors"))
         let selection = try SelectedNeurons([1: [0], 2: [15]])
         let context = try HEContext(parameters: preset.encryptionParameters(), securityLevel: .tc128)
         let kernels = try LayerKernels(model: model, normalization: .unit)
@@ -138,7 +140,8 @@ import Testing
             let generator = KeyGenerator(context: context.ckks)
             let keys = try context.generateKeys(generator)
             let weights = try context.encryptPixelsWeights(
-                kernels, layout: layout, plan: plan, encryptor: try Encryptor(context: context.ckks, secretKey: keys.secret))
+                kernels, layout: layout, plan: plan,
+                encryptor: try Encryptor(context: context.ckks, secretKey: keys.secret))
             let evaluator = PixelsEvaluator(
                 context: context, plan: plan, layout: layout, weights: weights, inputShift: kernels.inputShift,
                 relinKeys: keys.relinKeys, galoisKeys: try generator.createGaloisKeys(steps: layout.rotationSteps))
@@ -150,12 +153,16 @@ import Testing
                 .encryptZero(parmsID: context.parmsIDs[kf])
             zero.scale = ct.scale
             try context.evaluator.addInPlace(&ct, zero)
-            runs.append(try context.decryptToCoefficients(ct, decryptor: try Decryptor(context: context.ckks, secretKey: keys.secret)))
+            runs.append(
+                try context.decryptToCoefficients(
+                    ct, decryptor: try Decryptor(context: context.ckks, secretKey: keys.secret)))
         }
         let e = Self.difference(runs[0], runs[1], moduli: moduli)
         let beta = log2(plan.resultScale / e.reduce(0) { $0 + $1 * $1 }.squareRoot())
         let flooding = FloodingParameters.defaults(for: preset.shape.bitSizes)
-        print("flooding \(preset), pixels packing: key-dependent ℓ2 error = resultScale · 2^-\(beta) (B = 2^-\(flooding.noiseBoundBitsBelowScale))")
+        print(
+            "flooding \(preset), pixels packing: key-dependent ℓ2 error = resultScale · 2^-\(beta) (B = 2^-\(flooding.noiseBoundBitsBelowScale))"
+        )
         #expect(beta >= Double(flooding.noiseBoundBitsBelowScale + 4))
     }
 
@@ -214,7 +221,9 @@ import Testing
 extension FloodingTests {
     /// Σ over coefficients of the 2×bins chi-square statistic comparing flooded decryptions of the same message
     /// under two keys (each key's ciphertext has its own key-dependent error).
-    static func chiSquare(sigma: Double, samples: Int, coefficients: Int, bins: Int) throws -> (statistic: Double, df: Int) {
+    static func chiSquare(sigma: Double, samples: Int, coefficients: Int, bins: Int) throws -> (
+        statistic: Double, df: Int
+    ) {
         let parms = try EncryptionParameters(polyModulusDegree: 1024, bitSizes: [50, 50, 50, 50, 50, 50])
         let context = try HEContext(parameters: parms, securityLevel: .none)
         let q = context.keyModuli[0]
@@ -225,12 +234,14 @@ extension FloodingTests {
             var ct = try context.encryptConstant(0.5, scale: exp2(30), primes: 2, encryptor: encryptor)
             try context.evaluator.modSwitchToInPlace(&ct, parmsID: context.parmsIDs[1])
             decryptions.append(
-                try context.decryptToCoefficients(ct, decryptor: Decryptor(context: context.ckks, secretKey: keys.secret)))
+                try context.decryptToCoefficients(
+                    ct, decryptor: Decryptor(context: context.ckks, secretKey: keys.secret)))
         }
         // Bin edges: quantiles of N(0, σ²) (flooding dominates), via the inverse error function's table.
         let z: [Double] = [-1.2816, -0.8416, -0.5244, -0.2533, 0, 0.2533, 0.5244, 0.8416, 1.2816]
         precondition(bins == z.count + 1)
-        var counts = [[[Int]]](repeating: [[Int]](repeating: [Int](repeating: 0, count: bins), count: coefficients), count: 2)
+        var counts = [[[Int]]](
+            repeating: [[Int]](repeating: [Int](repeating: 0, count: bins), count: coefficients), count: 2)
         for key in 0..<2 {
             for _ in 0..<samples {
                 var poly = decryptions[key]

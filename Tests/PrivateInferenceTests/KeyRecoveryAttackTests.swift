@@ -21,10 +21,11 @@ import Testing
         return row.map { $0 > q / 2 ? -Int(q - $0) : Int($0) }
     }
 
-    /// Passive: from one honest request's ciphertexts (known to the user before masking, and the masks) and the
-    /// owner's real-projected decryptions, s follows from a 2×2 linear system per pair of NTT slots {ζ, ζ⁻¹}:
-    /// P(c₁·s)(ζ) = c₁(ζ)s(ζ) + c₁(ζ⁻¹)s(ζ⁻¹), two ciphertexts giving two equations. Without flooding it recovers
-    /// the key exactly; with it the solution is noise.
+    /// Passive: from one honest request's ciphertexts (known to the user before masking, and the masks) and the owner's
+    /// real-projected decryptions, s follows from a 2×2 linear system per pair of NTT slots {ζ, ζ⁻¹}: P(c₁·s)(ζ) =
+    /// c₁(ζ)s(ζ) + c₁(ζ⁻¹)s(ζ⁻¹), two ciphertexts giving two equations.
+    ///
+    /// Without flooding it recovers the key exactly; with it the solution is noise.
     @Test func honestRequestsRevealTheKeyOnlyWithoutFlooding() throws {
         let x = try ActiveUserTests.Exchange()
         defer { try? FileManager.default.removeItem(at: x.dir) }
@@ -46,7 +47,8 @@ import Testing
         let q = context.keyModuli[0]
         let tables = context.keyTables[0]
         let request = WordCoding.words(try ExchangeFile.read(x.requestChunk, kind: .request).payload[...])
-        let answers = WordCoding.words(try ExchangeFile.read(ChunkDirectory.url(response, 0), kind: .response).payload[...])
+        let answers = WordCoding.words(
+            try ExchangeFile.read(ChunkDirectory.url(response, 0), kind: .response).payload[...])
         /// Ciphertext i's (c₁ in NTT form, ŷ = NTT(answer − P(c₀ + r))) at prime 0.
         func equation(_ i: Int) throws -> (c1: [UInt64], y: [UInt64]) {
             // The request's own words (the user wrote them): c₀ (mask included) and c₁, NTT form, prime 0. The
@@ -78,12 +80,13 @@ import Testing
     }
 
     /// Active: c = (0, T·(1 + 8X)) plus a fresh public-key encryption of zero, placed first among the honest
-    /// ciphertexts of a valid request. It decrypts to T·(1 + 8X)·s + e; after flooding (σ ≪ T) and the real
-    /// projection, rounding by T gives u_i = a_i − a_(N−i) with a = (1 + 8X)·s, whose base-8 digits are
-    /// s_i − s_(N−i) and s_(i−1) − s_(N−i−1): differences that link every even and every odd coefficient, anchored
-    /// by u_0 = 2(s_0 − 8·s_(N−1)). One decryption of the key's budget gives the whole key — the owner's checks
-    /// pass, as no check on values can tell T·s from an honest result under the user's mask.
-    /// Run at the small test ring and at both real presets (N = 16384, 128-bit security).
+    /// ciphertexts of a valid request.
+    ///
+    /// It decrypts to T·(1 + 8X)·s + e; after flooding (σ ≪ T) and the real projection, rounding by T gives u_i = a_i −
+    /// a_(N−i) with a = (1 + 8X)·s, whose base-8 digits are s_i − s_(N−i) and s_(i−1) − s_(N−i−1): differences that
+    /// link every even and every odd coefficient, anchored by u_0 = 2(s_0 − 8·s_(N−1)). One decryption of the key's
+    /// budget gives the whole key — the owner's checks pass, as no check on values can tell T·s from an honest result
+    /// under the user's mask. Run at the small test ring and at both real presets (N = 16384, 128-bit security).
     @Test(arguments: [nil, ParameterPreset.auto, .privdnn])
     func oneCraftedCiphertextRecoversTheKey(preset: ParameterPreset?) throws {
         let x = try ActiveUserTests.Exchange(preset: preset)
@@ -111,8 +114,11 @@ import Testing
         let response = x.dir.appendingPathComponent("resp")
         let decryption = try OwnerRole.decrypt(keys: x.keys, request: request, response: response)
         #expect(decryption.used == 16)  // one honest-looking request of the key's t
-        print("crafted-ciphertext attack, \(preset.map(\.rawValue) ?? "test ring"): N = \(n), T = 2^\(tBits), σ = 2^\(log2(sigma)), t = \(decryption.limit)")
-        let answer = WordCoding.words(try ExchangeFile.read(ChunkDirectory.url(response, 0), kind: .response).payload[...])
+        print(
+            "crafted-ciphertext attack, \(preset.map(\.rawValue) ?? "test ring"): N = \(n), T = 2^\(tBits), σ = 2^\(log2(sigma)), t = \(decryption.limit)"
+        )
+        let answer = WordCoding.words(
+            try ExchangeFile.read(ChunkDirectory.url(response, 0), kind: .response).payload[...])
         let recovered = try #require(Self.decodeCrafted(Array(answer[0..<(kf * n)]), moduli: moduli, tBits: tBits))
         #expect(recovered == (try Self.secretCoefficients(x)))
         // The recovered key decrypts the package's encrypted weights like the owner's own.

@@ -6,7 +6,9 @@ import Testing
 /// The lazy multiply-accumulate against word-by-word modular arithmetic, for every input kind it mixes.
 struct LazyAccumulatorTests {
     /// A small ring with primes near 2^60 (the largest products the lazy sums take).
-    static func ring() throws -> (Int, [Modulus]) { (512, try CoeffModulus.create(degree: 512, bitSizes: [60, 60, 59])) }
+    static func ring() throws -> (Int, [Modulus]) {
+        (512, try CoeffModulus.create(degree: 512, bitSizes: [60, 60, 59]))
+    }
 
     /// Random canonical words for `components` polynomials at k primes.
     static func words(_ components: Int, _ moduli: [Modulus], _ n: Int, _ rng: inout some RandomNumberGenerator)
@@ -38,7 +40,9 @@ struct LazyAccumulatorTests {
                         terms[1] = q.multiplyMod(a[1], b[0])
                     } else {
                         for (u, au) in a.enumerated() {
-                            for (v, bv) in b.enumerated() { terms[u + v] = q.addMod(terms[u + v], q.multiplyMod(au, bv)) }
+                            for (v, bv) in b.enumerated() {
+                                terms[u + v] = q.addMod(terms[u + v], q.multiplyMod(au, bv))
+                            }
                         }
                     }
                     for c in 0..<outSize {
@@ -84,8 +88,10 @@ struct LazyAccumulatorTests {
     }
 
     /// conv2's sums in evaluation form (four products per ct⊗ct3 term, values at 0, ∞, 1, −1) with ct⊙pt sums folded
-    /// in, interpolated at the end, equal the schoolbook sums word for word; an input's evaluation form turns back
-    /// into its coefficients. Odd term counts and more products than one lazy run holds.
+    /// in, interpolated at the end, equal the schoolbook sums word for word; an input's evaluation form turns back into
+    /// its coefficients.
+    ///
+    /// Odd term counts and more products than one lazy run holds.
     @Test(arguments: [[3], [3, 1], [1, 3, 3]])
     func evaluationFormEqualsTheSchoolbookSum(kinds: [Int]) throws {
         let (n, moduli) = try Self.ring()
@@ -122,7 +128,9 @@ struct LazyAccumulatorTests {
         }
         // The ciphertext terms go in one sum, the plaintext ones in another folded into the same totals.
         let cipher = (0..<terms).filter { sizes[$0] == 3 }.map {
-            ProductTerm(weight: cipherWeights[$0].pointer, input: cipherInputs[$0].pointer, inputIsCipher: true, inputComponents: 4)
+            ProductTerm(
+                weight: cipherWeights[$0].pointer, input: cipherInputs[$0].pointer, inputIsCipher: true,
+                inputComponents: 4)
         }
         let plain = (0..<terms).filter { sizes[$0] == 1 }.map {
             ProductTerm(weight: w[$0].pointer, input: x[$0].pointer, inputIsCipher: false, inputComponents: 2)

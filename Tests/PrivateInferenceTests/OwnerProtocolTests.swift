@@ -34,7 +34,9 @@ import Testing
         #expect(try #require(OwnerProtocol.EntityTags(" * ")).matches(hash: "anything", weak: false))
         // A tag that merely contains the hash is another tag.
         #expect(!(try #require(OwnerProtocol.EntityTags("\"x\(hash)\""))).matches(hash: hash, weak: true))
-        for bad in ["", " ", ",", hash, "\"open", "\"a\" \"b\"", "*, \"a\"", "W/ \"a\"", "\"a\"x", "\"a b\"", "w/\"a\""] {
+        for bad in [
+            "", " ", ",", hash, "\"open", "\"a\" \"b\"", "*, \"a\"", "W/ \"a\"", "\"a\"x", "\"a b\"", "w/\"a\"",
+        ] {
             #expect(OwnerProtocol.EntityTags(bad) == nil, "\(bad)")
         }
         #expect(OwnerProtocol.EntityTags(Array(repeating: "\"a\"", count: 65).joined(separator: ",")) == nil)

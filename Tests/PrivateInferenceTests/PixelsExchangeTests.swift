@@ -5,9 +5,11 @@ import Testing
 
 @testable import PrivateInference
 
-/// The pixels packing through the two-party exchange on real MNIST images: package files, requests of one image
-/// per chunk, the owner's checked and counted decryption, the user's finish; against the batch packing and the
-/// separate model. N = 4096 (toy ring, no security).
+/// The pixels packing through the two-party exchange on real MNIST images: package files, requests of one image per
+/// chunk, the owner's checked and counted decryption, the user's finish; against the batch packing and the separate
+/// model.
+///
+/// N = 4096 (toy ring, no security).
 @Suite struct PixelsExchangeTests {
     static let selection: [Int: [Int]] = [1: [2], 2: [0, 7]]
 

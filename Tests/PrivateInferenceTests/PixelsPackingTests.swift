@@ -5,9 +5,11 @@ import Testing
 
 @testable import PrivateInference
 
-/// The pixels packing (one image's values in the slots) on every PrivDNN network: the same geometry, kernels and
-/// scale plan as the batch packing, decrypted results against the plaintext model. N = 1024 (toy ring, no security),
-/// so the larger planes are cut into chunks of positions and LeNet-5 and AlexNet fold term blocks with rotations.
+/// The pixels packing (one image's values in the slots) on every PrivDNN network: the same geometry, kernels and scale
+/// plan as the batch packing, decrypted results against the plaintext model.
+///
+/// N = 1024 (toy ring, no security), so the larger planes are cut into chunks of positions and LeNet-5 and AlexNet fold
+/// term blocks with rotations.
 @Suite struct PixelsPackingTests {
     @Test(arguments: 0..<4)
     func encryptedConvolutionsMatchThePlaintextModel(index: Int) throws {
@@ -45,11 +47,13 @@ import Testing
                 // Every slot holds a complete output (or zero past the last position): no partial sum is decrypted.
                 let (chunk, group) = layout.place(output: o)
                 for slot in 0..<layout.slots {
-                    let expected = layout.filter(group: group, slot: slot).flatMap { filter in
-                        layout.position(chunk: chunk, slot: slot).map {
-                            Double(reference.data[(b * g.conv2Channels + layout.filters[filter]) * g.positions + $0])
-                        }
-                    } ?? 0
+                    let expected =
+                        layout.filter(group: group, slot: slot).flatMap { filter in
+                            layout.position(chunk: chunk, slot: slot).map {
+                                Double(
+                                    reference.data[(b * g.conv2Channels + layout.filters[filter]) * g.positions + $0])
+                            }
+                        } ?? 0
                     replicas = max(replicas, abs(values[slot] - expected))
                 }
                 for (slot, filter, position) in layout.results(output: o) {
@@ -65,7 +69,8 @@ import Testing
             #expect(seen.count == selection[2].count * g.positions)
         }
         print(
-            "\(architecture.rawValue) pixels: \(layout.outputs) outputs, \(layout.cipherLanes) cipher + \(layout.plainLanes) plain lanes, steps \(layout.rotationSteps), max |encrypted − plaintext| \(worst) of \(largest)")
+            "\(architecture.rawValue) pixels: \(layout.outputs) outputs, \(layout.cipherLanes) cipher + \(layout.plainLanes) plain lanes, steps \(layout.rotationSteps), max |encrypted − plaintext| \(worst) of \(largest)"
+        )
         #expect(checked == f.count * selection[2].count * g.positions)
         #expect(largest > 1e-2)
         #expect(worst < 1e-3 * max(1, largest))
@@ -106,7 +111,8 @@ import Testing
         #expect(layout.cipherLanes == 1 && layout.plainLanes == 1 && layout.outputs == 1)
         #expect(layout.rotationSteps == [64, 128, 256, 512, 1024, 2048, 4096])
         #expect(layout.results(output: 0).map(\.slot) == Array(0..<16))
-        // A 5×5 pooled conv2 reads a 6×6 window at stride 2: output 5 = (1, 1) reads activation (2 + 1, 2 + 4) at tap 10.
+        // A 5×5 pooled conv2 reads a 6×6 window at stride 2: output 5 = (1, 1) reads activation (2 + 1, 2 + 4) at tap
+        // 10.
         let read = try #require(layout.activation(position: 5, tap: 10))
         #expect(read.row == 3 && read.col == 6)
     }

@@ -14,7 +14,8 @@ import Testing
         #expect(try UserStore.add(keys: keys, name: "bob") != token)
         let users = try UserStore.list(keys: keys)
         #expect(users.map(\.name) == ["alice", "bob"])
-        #expect(users[0].packages == ["a", "b"] && users[1].packages == nil && users[1].budget == UserStore.defaultBudget)
+        #expect(
+            users[0].packages == ["a", "b"] && users[1].packages == nil && users[1].budget == UserStore.defaultBudget)
         // Only the hash is stored.
         let stored = try String(contentsOf: UserStore.url(keys), encoding: .utf8)
         #expect(!stored.contains(token) && stored.contains(UserStore.hash(token: token)))
@@ -24,7 +25,9 @@ import Testing
             try UserStore.reserve(keys: keys, token: token, package: "c", count: 1)
         }
         try UserStore.revoke(keys: keys, name: "alice")
-        #expect(throws: UserStore.Refusal.revoked(name: "alice")) { try UserStore.authenticate(keys: keys, token: token) }
+        #expect(throws: UserStore.Refusal.revoked(name: "alice")) {
+            try UserStore.authenticate(keys: keys, token: token)
+        }
         #expect(throws: InferenceError.self) { try UserStore.revoke(keys: keys, name: "carol") }
         // Names are never reused, and must be plain.
         #expect(throws: InferenceError.self) { try UserStore.add(keys: keys, name: "alice") }

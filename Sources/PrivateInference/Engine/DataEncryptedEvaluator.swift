@@ -202,7 +202,8 @@ struct DataEncryptedOwner {
             }
             let sums = terms.map { _ in WordBuffer(count: 2 * k * n) }
             withExtendedLifetime((inputs, factors)) {
-                ConstantAccumulator.sumAll(terms, primes: k, degree: n, moduli: context.moduli(k), into: sums.map(\.pointer))
+                ConstantAccumulator.sumAll(
+                    terms, primes: k, degree: n, moduli: context.moduli(k), into: sums.map(\.pointer))
             }
             counts["ct⊙pt", default: 0] += terms.count * inputs.count
             return try finish(sums, bias: { bias.pointer + $0 * k }, primes: k, scale: productScale)
@@ -219,7 +220,8 @@ struct DataEncryptedOwner {
     /// primes and `targetScale` (the owner's weight scales depend on it).
     func check(_ row: [Ciphertext], count: Int, row r: Int) throws {
         guard row.count == count else {
-            throw InferenceError.invalidArgument("encrypted mean row \(r) holds \(row.count) ciphertexts, expected \(count)")
+            throw InferenceError.invalidArgument(
+                "encrypted mean row \(r) holds \(row.count) ciphertexts, expected \(count)")
         }
         for ct in row where ct.size != 2 || ct.coeffModulusSize != top || ct.scale != targetScale {
             throw InferenceError.invalidArgument(
@@ -272,8 +274,9 @@ struct DataEncryptedOwner {
         }.map { try $0.get() }
     }
 
-    /// ct² relinearized and rescaled for every input, on every core: the words and the resulting scale. The fused
-    /// relinearize-and-rescale divides once by q·P (8 NTTs per square instead of 14).
+    /// ct² relinearized and rescaled for every input, on every core: the words and the resulting scale.
+    ///
+    /// The fused relinearize-and-rescale divides once by q·P (8 NTTs per square instead of 14).
     func squareAll(_ inputs: [Ciphertext]) throws -> [(WordBuffer, Double)] {
         try Parallelism.map(inputs.count) { i in
             Result {

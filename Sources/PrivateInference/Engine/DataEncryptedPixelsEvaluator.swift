@@ -68,7 +68,8 @@ struct DataEncryptedPixelsOwner {
                             for dx in 0..<w2 {
                                 let x = x2 * stage.stride + dx - stage.padding
                                 guard x >= 0, x < p1 else { continue }
-                                matrix[row * columns + (c * p1 + y) * p1 + x] += kernels.conv2CipherTaps[o][c][dy * w2 + dx]
+                                matrix[row * columns + (c * p1 + y) * p1 + x] +=
+                                    kernels.conv2CipherTaps[o][c][dy * w2 + dx]
                             }
                         }
                     }
@@ -112,15 +113,20 @@ struct DataEncryptedPixelsOwner {
         let positions = layout.outputs / kernels.geometry.conv1Channels
         let conv1Scale = targetScale * weightScale / context.prime(top - 1)
         conv1Bias = try context.encodeBuffer(
-            (0..<slots).map { s in s % layout.period < layout.outputs ? kernels.conv1Bias[s % layout.period / positions] : 0 },
+            (0..<slots).map { s in
+                s % layout.period < layout.outputs ? kernels.conv1Bias[s % layout.period / positions] : 0
+            },
             scale: conv1Scale, primes: top - 1)
         // The scales through the chain, computed as SEAL's square and rescale compute them.
         var scale = conv1Scale * conv1Scale / context.prime(top - 2)
         var primes = top - 2, period = layout.period
         var layers: [SlotMatrix] = []
-        let conv2 = (matrix: Self.conv2Matrix(kernels), bias: kernels.conv2Bias.flatMap { bias in
-            [Double](repeating: bias, count: kernels.geometry.positions)
-        })
+        let conv2 = (
+            matrix: Self.conv2Matrix(kernels),
+            bias: kernels.conv2Bias.flatMap { bias in
+                [Double](repeating: bias, count: kernels.geometry.positions)
+            }
+        )
         let fc = weights.fc.map { (matrix: $0.weights.flatMap { $0 }, bias: $0.bias) }
         for (index, (rows, columns)) in try Self.shapes(weights).enumerated() {
             let source = index == 0 ? conv2 : fc[index - 1]
@@ -165,7 +171,8 @@ struct DataEncryptedPixelsOwner {
             let words = inputs.map { WordBuffer($0.data) }
             let terms = inputs.indices.compactMap { j in
                 conv1Weights[j].map {
-                    ProductTerm(weight: UnsafePointer(words[j].pointer), input: UnsafePointer($0.pointer), inputIsCipher: false)
+                    ProductTerm(
+                        weight: UnsafePointer(words[j].pointer), input: UnsafePointer($0.pointer), inputIsCipher: false)
                 }
             }
             let sum = WordBuffer(count: 2 * top * n)

@@ -75,7 +75,8 @@ struct FullEncryptionEvaluator {
 
     /// Steps reported to `progress` per batch.
     var progressSteps: Int {
-        weights.kernels.geometry.conv1Channels + weights.kernels.geometry.conv2Channels + weights.fc.reduce(0) { $0 + $1.bias.count }
+        weights.kernels.geometry.conv1Channels + weights.kernels.geometry.conv2Channels
+            + weights.fc.reduce(0) { $0 + $1.bias.count }
     }
 
     /// Runs the network on one batch.

@@ -5,10 +5,11 @@ import NN
 /// The user's homomorphic part of any PrivDNN network for one image, in the pixels packing (``PixelsLayout``).
 ///
 /// Per chunk of positions: each cipher lane is conv1 (one ct⊙pt product per conv1 tap, the tap's operand the image
-/// encoded at the places the lane's blocks read), its bias, a rescale, a square and a rescale; each plain lane is
-/// one encoding of the user's activations. Per output ciphertext: every lane times its weight ciphertext (the
-/// squares' three components give four-component products, summed lazily in ``EvaluationForm``), the bias, one
-/// fused relinearize (s², s³) and rescale, then the folding rotations. No feature map is rotated: shifted copies come from the plaintext image.
+/// encoded at the places the lane's blocks read), its bias, a rescale, a square and a rescale; each plain lane is one
+/// encoding of the user's activations. Per output ciphertext: every lane times its weight ciphertext (the squares'
+/// three components give four-component products, summed lazily in ``EvaluationForm``), the bias, one fused relinearize
+/// (s², s³) and rescale, then the folding rotations. No feature map is rotated: shifted copies come from the plaintext
+/// image.
 struct PixelsEvaluator {
     let context: HEContext
     let plan: ScalePlan
@@ -69,7 +70,9 @@ struct PixelsEvaluator {
     func evaluate(pixels: [UInt8], activations: [Float], times: inout PhaseTimes) throws -> [Ciphertext] {
         let geometry = layout.geometry
         guard pixels.count == geometry.inputChannels * geometry.inputSide * geometry.inputSide else {
-            throw InferenceError.invalidArgument("an image has \(geometry.inputChannels * geometry.inputSide * geometry.inputSide) bytes, got \(pixels.count)")
+            throw InferenceError.invalidArgument(
+                "an image has \(geometry.inputChannels * geometry.inputSide * geometry.inputSide) bytes, got \(pixels.count)"
+            )
         }
         guard activations.count == geometry.conv1Channels * geometry.conv1Side * geometry.conv1Side else {
             throw InferenceError.invalidArgument("internal: \(activations.count) activations for one image")
@@ -150,10 +153,12 @@ struct PixelsEvaluator {
         return outputs
     }
 
-    /// conv1's image operands of every cipher lane of `chunk`, each distinct one encoded once: the operand of conv1
-    /// tap (c, dy, dx) in a block whose conv2 tap is (ty, tx) is input channel c read at offset (s·ty + dy, s·tx + dx)
-    /// from the block's output positions, so lanes (and taps) with the same offsets share it. Where a conv2 tap reads
-    /// padding the operand holds whatever the plane has there: the conv2 weight of that slot is zero.
+    /// conv1's image operands of every cipher lane of `chunk`, each distinct one encoded once: the operand of conv1 tap
+    /// (c, dy, dx) in a block whose conv2 tap is (ty, tx) is input channel c read at offset (s·ty + dy, s·tx + dx) from
+    /// the block's output positions, so lanes (and taps) with the same offsets share it.
+    ///
+    /// Where a conv2 tap reads padding the operand holds whatever the plane has there: the conv2 weight of that slot is
+    /// zero.
     /// - Returns: the encodings (`nil` where all zero) and, per lane and conv1 tap, the index of its encoding.
     func conv1Operands(chunk: Int, planes: [[Double]]) throws -> (encodings: [WordBuffer?], index: [[Int]]) {
         let geometry = layout.geometry, stage = geometry.conv1, wide = geometry.conv2Cipher
@@ -165,10 +170,12 @@ struct PixelsEvaluator {
             return (0..<taps).map { i in
                 let c = i / (window * window), dy = i % (window * window) / window, dx = i % window
                 // [channel, then per block its row and column offsets (or −1, −1 for an empty block)].
-                let key = [c] + blockTaps.flatMap { t -> [Int] in
-                    guard let t else { return [-1, -1] }
-                    return [s1 * (t / wide.window) + dy, s1 * (t % wide.window) + dx]
-                }
+                let key =
+                    [c]
+                    + blockTaps.flatMap { t -> [Int] in
+                        guard let t else { return [-1, -1] }
+                        return [s1 * (t / wide.window) + dy, s1 * (t % wide.window) + dx]
+                    }
                 if let known = known[key] { return known }
                 known[key] = keys.count
                 keys.append(key)
@@ -190,7 +197,9 @@ struct PixelsEvaluator {
             }
             // An operand that is zero everywhere (MNIST's border) adds nothing.
             guard any else { return .success(nil) }
-            return Result { try context.encodeBuffer(values, scale: plan.inputScale, primes: PipelineLevels.conv1Primes) }
+            return Result {
+                try context.encodeBuffer(values, scale: plan.inputScale, primes: PipelineLevels.conv1Primes)
+            }
         }.map { try $0.get() }
         return (encodings, index)
     }

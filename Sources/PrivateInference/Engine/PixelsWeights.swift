@@ -5,8 +5,10 @@ import NN
 /// The owner's encrypted filters laid out for the pixels packing (``PixelsLayout``): every ciphertext is a slot
 /// vector, so one product multiplies a whole lane's blocks, each by its own (channel, tap) weight.
 struct PixelsWeights: Sendable {
-    /// `conv1[lane][i]`: per cipher lane, conv1 tap i (over every input channel, ``LayerKernels/conv1Taps`` order)
-    /// of the encrypted channel each block holds, then the bias; at conv1's primes. The same for every chunk.
+    /// `conv1[lane][i]`: per cipher lane, conv1 tap i (over every input channel, ``LayerKernels/conv1Taps`` order) of
+    /// the encrypted channel each block holds, then the bias; at conv1's primes.
+    ///
+    /// The same for every chunk.
     var conv1: [[Ciphertext]]
     /// `cipher[output][lane]`: conv2's taps on the cipher lane's blocks, repeated over their positions and zero where
     /// the tap reads padding or the slot is empty; at conv2's primes.

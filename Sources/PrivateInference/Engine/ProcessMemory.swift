@@ -31,9 +31,11 @@ public enum ProcessMemory {
         #endif
     }
 
-    /// Returns the heap's free memory to the system (`malloc_trim(0)`), once one party's work is done in a process
-    /// that plays both (the exchange run, the demo): otherwise the owner's freed packaging buffers stay resident
-    /// under ``useOneHeap()`` and count towards the user's peak. Does nothing where unsupported.
+    /// Returns the heap's free memory to the system (`malloc_trim(0)`), once one party's work is done in a process that
+    /// plays both (the exchange run, the demo): otherwise the owner's freed packaging buffers stay resident under
+    /// ``useOneHeap()`` and count towards the user's peak.
+    ///
+    /// Does nothing where unsupported.
     public static func releaseFreeMemory() {
         #if canImport(Glibc)
             typealias MallocTrim = @convention(c) (Int) -> Int32

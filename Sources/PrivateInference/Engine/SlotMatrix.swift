@@ -54,9 +54,14 @@ struct SlotMatrix: Sendable {
 
     /// Encodes the diagonals of `matrix` for an input at `inputScale` on k primes.
     /// - Parameters:
+    ///   - context: the ring and its primes.
     ///   - matrix: `rows · columns` values, row-major.
+    ///   - rows: the output length.
+    ///   - columns: the input length.
     ///   - bias: `rows` values added to the output.
     ///   - inputPeriod: the input's period (at least the power of two ≥ `columns`).
+    ///   - k: the primes the input is on.
+    ///   - inputScale: the input's scale.
     ///   - targetScale: the output's intended scale (reached exactly when q_{k−1} allows it).
     /// - Throws: ``InferenceError`` for a shape that does not fit the slots or a non-finite value; `CKKSError`
     ///   from encoding.
@@ -75,7 +80,8 @@ struct SlotMatrix: Sendable {
         guard k >= 2 else { throw InferenceError.invalidArgument("internal: a linear layer needs two primes") }
         let (p, q, b) = Self.shape(rows: rows, columns: columns, inputPeriod: sourcePeriod)
         guard p <= slots else {
-            throw InferenceError.invalidArgument("a layer of \(columns) inputs and \(rows) outputs does not fit \(slots) slots")
+            throw InferenceError.invalidArgument(
+                "a layer of \(columns) inputs and \(rows) outputs does not fit \(slots) slots")
         }
         self.rows = rows
         self.columns = columns
@@ -167,7 +173,10 @@ struct SlotMatrix: Sendable {
         let sums = (0..<giant).map { _ in WordBuffer(count: 2 * k * n) }
         let terms = diagonals.map { row in
             row.indices.compactMap { i in
-                row[i].map { ProductTerm(weight: UnsafePointer(baby[i].pointer), input: UnsafePointer($0.pointer), inputIsCipher: false) }
+                row[i].map {
+                    ProductTerm(
+                        weight: UnsafePointer(baby[i].pointer), input: UnsafePointer($0.pointer), inputIsCipher: false)
+                }
             }
         }
         withExtendedLifetime((baby, diagonals, sums)) {

@@ -7,8 +7,10 @@ import NTT
 extension UserEvaluator {
     /// Adds one row of squares (`[filter · width + col − x0]` of the encrypted channels `channels`, for the conv1
     /// columns `columns` = x0..<x1) times their conv2 weights to every conv2 output whose window covers them: for
-    /// output (y2, x2) the taps of window row `row − 2·y2` on those columns, over those channels, as one lazy
-    /// ct⊗ct sum per output. Only where pairs align with even columns (``StageGeometry/pairsAlignWithEvenColumns``).
+    /// output (y2, x2) the taps of window row `row − 2·y2` on those columns, over those channels, as one lazy ct⊗ct sum
+    /// per output.
+    ///
+    /// Only where pairs align with even columns (``StageGeometry/pairsAlignWithEvenColumns``).
     func accumulateSquares(
         row: Int, columns: Range<Int>, _ squared: [WordBuffer], channels: Range<Int>, blocks: [[[WordBuffer]]],
         into totals: [WordBuffer], unit: [[ShoupOperand]]
@@ -82,7 +84,8 @@ extension UserEvaluator {
         let inputRows = stage.side
         let channelTaps = stage.pairedTaps
         // The source rows the tile's outputs read.
-        let needed = (stride * tile.rows.lowerBound)..<min(inputRows, stride * (tile.rows.upperBound - 1) + stage.window)
+        let needed =
+            (stride * tile.rows.lowerBound)..<min(inputRows, stride * (tile.rows.upperBound - 1) + stage.window)
         // On the whole plane (LeNet-5's single tile, where the demo's memory is counted) a plaintext channel is
         // encoded a few rows at a time, each group multiplied into every output it feeds, when the filters' weight
         // blocks (then kept for the whole channel) are smaller than the channel's encodings; otherwise, and in a
@@ -127,13 +130,16 @@ extension UserEvaluator {
                 }
                 inputs = channels.indices.map { Array(encoded[($0 * cells)..<(($0 + 1) * cells)]) }
             }
-            for chunk in Swift.stride(from: tile.filters.lowerBound, to: tile.filters.upperBound, by: Self.conv2FiltersPerPass) {
+            for chunk in Swift.stride(
+                from: tile.filters.lowerBound, to: tile.filters.upperBound, by: Self.conv2FiltersPerPass)
+            {
                 let filters = Array(chunk..<min(tile.filters.upperBound, chunk + Self.conv2FiltersPerPass))
                 let missing = filters.filter { blocks[$0] == nil }
                 let loaded = try times.measure("conv2.load") {
                     try Parallelism.map(missing.count * channels.count) { item in
                         Result {
-                            let words = try weights.buffers(2, missing[item / channels.count], channels[item % channels.count])
+                            let words = try weights.buffers(
+                                2, missing[item / channels.count], channels[item % channels.count])
                             return isCipher ? evaluationWeights(words) : words
                         }
                     }.map { try $0.get() }
@@ -190,7 +196,14 @@ extension UserEvaluator {
     /// A plaintext channel's value on conv2's plaintext source plane (``StageGeometry/conv2Plain``) at padded
     /// (row, col): the mean of a 2×2 block of the activation plane after a pool (zero outside it), the activation
     /// itself otherwise.
-    /// - Parameter activations: `images · conv1Channels · conv1Side²` activations, image-major NCHW.
+    /// - Parameters:
+    ///   - geometry: the network's encrypted part.
+    ///   - activations: `images · conv1Channels · conv1Side²` activations, image-major NCHW.
+    ///   - b: the image.
+    ///   - c: the conv1 channel.
+    ///   - row: the padded row on the source plane.
+    ///   - col: the padded column on the source plane.
+    /// - Returns: the value conv2's plaintext part reads there.
     static func plainSource(
         _ geometry: StageGeometry, _ activations: [Float], image b: Int, channel c: Int, row: Int, col: Int
     ) -> Double {
@@ -207,7 +220,9 @@ extension UserEvaluator {
     /// The tile's conv2 outputs from their running totals: the bias added, one fused relinearize (s², s³) and
     /// rescale each.
     /// - Returns: per filter of the tile, its outputs on the tile's rows.
-    func finishConv2(tile: OutputTile, totals: [WordBuffer], size: Int, times: inout PhaseTimes) throws -> [[Ciphertext]] {
+    func finishConv2(tile: OutputTile, totals: [WordBuffer], size: Int, times: inout PhaseTimes) throws
+        -> [[Ciphertext]]
+    {
         let k2 = PipelineLevels.conv2Primes, positions = tile.positions(geometry)
         let productScale = plan.squareScale * plan.conv2WeightScale
         let relinKeys = try times.measure("conv2.load") { try self.relinKeys() }
@@ -222,7 +237,8 @@ extension UserEvaluator {
                     Result {
                         if size == 4 {
                             EvaluationForm.interpolate(
-                                totals[slot + o].pointer, primes: k2, degree: context.degree, moduli: context.moduli(k2))
+                                totals[slot + o].pointer, primes: k2, degree: context.degree, moduli: context.moduli(k2)
+                            )
                         }
                         var ct = context.ciphertext(totals[slot + o], size: size, primes: k2, scale: productScale)
                         try context.evaluator.addInPlace(&ct, bias)

@@ -4,8 +4,10 @@ import NTT
 /// Neighbouring conv1 squares paired into one complex slot value each, as conv2's paired weights take them.
 extension UserEvaluator {
     /// Neighbouring squares paired in place as sq[2p] + X^(N/2)·sq[2p+1] (slot values a + σ_j·b·i), written over
-    /// sq[2p]: `squares` is `[group · width + col]` (three components at conv2's primes), the result
-    /// `[group · ⌈width/2⌉ + p]`. The paired (complex) conv2 weights take both in one product.
+    /// sq[2p]: `squares` is `[group · width + col]` (three components at conv2's primes), the result `[group ·
+    /// ⌈width/2⌉ + p]`.
+    ///
+    /// The paired (complex) conv2 weights take both in one product.
     func pairColumns(_ squares: [WordBuffer], groups: Int, width: Int, unit: [[ShoupOperand]]) -> [WordBuffer] {
         let half = (width + 1) / 2
         let pairs = (0..<(groups * half)).map { i -> (Int, Int?) in
@@ -19,7 +21,9 @@ extension UserEvaluator {
     /// Paired squares (three components at conv2's primes) in ``EvaluationForm``, on every core.
     func evaluationInputs(_ pairs: [WordBuffer]) -> [WordBuffer] {
         let k = PipelineLevels.conv2Primes, moduli = context.moduli(k)
-        return Parallelism.map(pairs.count) { EvaluationForm.input(pairs[$0], primes: k, degree: context.degree, moduli: moduli) }
+        return Parallelism.map(pairs.count) {
+            EvaluationForm.input(pairs[$0], primes: k, degree: context.degree, moduli: moduli)
+        }
     }
 
     /// conv2 weight ciphertexts (two components at conv2's primes) in ``EvaluationForm``.
@@ -45,7 +49,9 @@ extension UserEvaluator {
     /// One row of squares (`[group · width + col − x0]` for the columns `columns`) as the pairs conv2 reads,
     /// `(start index, pair)` per group (``ConvStage/pairStarts`` of ``StageGeometry/conv2Cipher``): in place where
     /// pairs align with even columns, else into new buffers (pairs then overlap: every column starts one).
-    func pairRow(_ squared: [WordBuffer], groups: Int, columns: Range<Int>, unit: [[ShoupOperand]]) -> [[(Int, WordBuffer)]] {
+    func pairRow(_ squared: [WordBuffer], groups: Int, columns: Range<Int>, unit: [[ShoupOperand]]) -> [[(
+        Int, WordBuffer
+    )]] {
         let stage = geometry.conv2Cipher, index = stage.pairIndex, width = columns.count
         if geometry.pairsAlignWithEvenColumns {
             let pairs = pairColumns(squared, groups: groups, width: width, unit: unit)

@@ -57,7 +57,8 @@ struct UserEvaluator {
 
     /// Bytes of conv1's source encodings kept for a tile whose squares cover `conv1Rows` rows (0 when not kept):
     /// every column block's source values of every input channel on the source rows those rows read.
-    static func sourceEncodingBytes(_ geometry: StageGeometry, conv1Filters: Int, conv1Rows: Int, degree n: Int) -> Int {
+    static func sourceEncodingBytes(_ geometry: StageGeometry, conv1Filters: Int, conv1Rows: Int, degree n: Int) -> Int
+    {
         guard sharesSourceEncodings(conv1Filters: conv1Filters), conv1Rows > 0 else { return 0 }
         let stage = geometry.conv1
         let sourceRows = min(stage.side, stage.stride * (conv1Rows - 1) + stage.window)
@@ -203,13 +204,16 @@ struct UserEvaluator {
             Result {
                 let start = i % side + pad, row = rows.lowerBound + i / side
                 guard index[start] >= 0, let pair = grid[(row + pad) * rowLength + index[start]] else {
-                    throw InferenceError.invalidArgument("internal: no pair starts at conv1 output (\(row), \(i % side))")
+                    throw InferenceError.invalidArgument(
+                        "internal: no pair starts at conv1 output (\(row), \(i % side))")
                 }
                 let words = EvaluationForm.coefficients(
                     ofInput: pair, primes: k2, degree: context.degree, moduli: context.moduli(k2))
                 var ct = context.ciphertext(words, size: 3, primes: k2, scale: plan.squareScale)
                 try context.evaluator.relinearizeInPlace(&ct, relinKeys: relinKeys)
-                while ct.coeffModulusSize > PipelineLevels.finalPrimes { try context.evaluator.modSwitchToNextInPlace(&ct) }
+                while ct.coeffModulusSize > PipelineLevels.finalPrimes {
+                    try context.evaluator.modSwitchToNextInPlace(&ct)
+                }
                 return ct
             }
         }.map { try $0.get() }

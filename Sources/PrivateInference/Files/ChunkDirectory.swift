@@ -38,7 +38,8 @@ enum ChunkDirectory {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
-                throw InferenceError.badFile(path: dir.path, reason: "is a file; requests and responses are directories of chunks")
+                throw InferenceError.badFile(
+                    path: dir.path, reason: "is a file; requests and responses are directories of chunks")
             }
             for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
             where name.hasPrefix("chunk-") || name == "images" || name == "plain" {
@@ -60,7 +61,8 @@ enum ChunkDirectory {
             throw InferenceError.badFile(path: dir.path, reason: "does not exist")
         }
         guard isDirectory.boolValue else {
-            throw InferenceError.badFile(path: dir.path, reason: "is a file; requests and responses are directories of chunks")
+            throw InferenceError.badFile(
+                path: dir.path, reason: "is a file; requests and responses are directories of chunks")
         }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter {
             !$0.hasPrefix(".") && $0 != "images" && $0 != "plain"
@@ -68,7 +70,9 @@ enum ChunkDirectory {
         var indexes = Set<Int>()
         for name in names {
             guard name.hasPrefix("chunk-"), let i = Int(name.dropFirst(6)), i >= 0, i < maxChunks, self.name(i) == name
-            else { throw InferenceError.badFile(path: dir.appendingPathComponent(name).path, reason: "is not a chunk file") }
+            else {
+                throw InferenceError.badFile(path: dir.appendingPathComponent(name).path, reason: "is not a chunk file")
+            }
             indexes.insert(i)
         }
         guard !indexes.isEmpty else { throw InferenceError.badFile(path: dir.path, reason: "holds no chunk") }
@@ -102,7 +106,8 @@ enum ChunkDirectory {
             count = try file.intField("chunks", path: path)
             requestID = try file.field("requestID", path: path)
             guard (1...ChunkDirectory.maxChunks).contains(count), (0..<count).contains(index),
-                requestID.utf8.count == 32, requestID.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
+                requestID.utf8.count == 32,
+                requestID.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
             else { throw InferenceError.badFile(path: path, reason: "malformed chunk index, count or request id") }
         }
 
@@ -125,7 +130,8 @@ enum ChunkDirectory {
                     path: path, reason: "holds chunk \(index), not \(position) (repeated or reordered chunk)")
             }
             guard count == files else {
-                throw InferenceError.mismatch(path: path, reason: "is one of \(count) chunks, the directory holds \(files)")
+                throw InferenceError.mismatch(
+                    path: path, reason: "is one of \(count) chunks, the directory holds \(files)")
             }
         }
     }

@@ -52,7 +52,8 @@ struct DecryptionBudget: Codable {
 
     /// Writes a new key's count (zero), before the key store's record marks the key as present.
     static func start(dir: URL, keyID: String) throws {
-        try AtomicWrite.write(Array(try JSONEncoder().encode(DecryptionBudget(keyID: keyID, decrypted: 0))), to: url(dir))
+        try AtomicWrite.write(
+            Array(try JSONEncoder().encode(DecryptionBudget(keyID: keyID, decrypted: 0))), to: url(dir))
     }
 }
 
@@ -84,4 +85,3 @@ final class FileLock {
 
     deinit { unlock() }
 }
-

@@ -146,17 +146,21 @@ struct ExchangeFile: Sendable {
             throw InferenceError.badFile(path: path, reason: "unreadable header")
         }
         guard header.version == version else {
-            throw InferenceError.badFile(path: path, reason: "format version \(header.version), this build reads \(version)")
+            throw InferenceError.badFile(
+                path: path, reason: "format version \(header.version), this build reads \(version)")
         }
         guard size - 12 - length == header.payloadBytes else {
             throw InferenceError.badFile(
-                path: path, reason: "payload has \(size - 12 - length) bytes, header says \(header.payloadBytes) (truncated?)")
+                path: path,
+                reason: "payload has \(size - 12 - length) bytes, header says \(header.payloadBytes) (truncated?)")
         }
         guard header.kind == kind else {
-            throw InferenceError.badFile(path: path, reason: "holds a \(header.kind.rawValue), expected a \(kind.rawValue)")
+            throw InferenceError.badFile(
+                path: path, reason: "holds a \(header.kind.rawValue), expected a \(kind.rawValue)")
         }
         guard header.parmsID == parmsID else {
-            throw InferenceError.mismatch(path: path, reason: "parms_id \(header.parmsID) does not match the parameters' \(parmsID)")
+            throw InferenceError.mismatch(
+                path: path, reason: "parms_id \(header.parmsID) does not match the parameters' \(parmsID)")
         }
         return header
     }

@@ -71,7 +71,8 @@ public struct FloodingParameters: Sendable, Codable, Equatable {
         func check(_ value: Int, _ range: ClosedRange<Int>, _ name: String) throws {
             guard range.contains(value) else {
                 throw InferenceError.badFile(
-                    path: path, reason: "flooding \(name) \(value) is outside \(range.lowerBound)...\(range.upperBound)")
+                    path: path, reason: "flooding \(name) \(value) is outside \(range.lowerBound)...\(range.upperBound)"
+                )
             }
         }
         try check(statisticalBits, Self.statisticalBitsRange, "statisticalBits")
@@ -96,4 +97,3 @@ public struct FloodingParameters: Sendable, Codable, Equatable {
         -log2(sigma(resultScale: 1) * (Double(degree) / 2).squareRoot())
     }
 }
-

@@ -1,11 +1,11 @@
 import CKKS
 import Foundation
+import NTT
 import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #endif
-import NTT
 
 /// Parameters written beside keys and in packages: enough to rebuild the ``HEContext``.
 struct ParameterRecord: Codable, Sendable, Hashable {
@@ -47,9 +47,10 @@ struct ParameterRecord: Codable, Sendable, Hashable {
     }
 }
 
-/// One owner key: a directory of the owner's key store (``OwnerKeyring``) holding the secret key (only here),
-/// the public and relinearization keys, the record of the parameters, key id (hash of the public key) and
-/// flooding, the decryption count, and the record of the one package made with the key (``IssuedPackage``).
+/// One owner key: a directory of the owner's key store (``OwnerKeyring``) holding the secret key (only here), the
+/// public and relinearization keys, the record of the parameters, key id (hash of the public key) and flooding, the
+/// decryption count, and the record of the one package made with the key (``IssuedPackage``).
+///
 /// Keys are SEAL-serialized inside the exchange container (version, parms_id, content hash).
 struct OwnerKeyStore: Sendable {
     struct Record: Codable {

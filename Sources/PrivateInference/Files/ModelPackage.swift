@@ -10,6 +10,8 @@ import NN
 /// versions 1–3 hashed whole files on top of the payload hashes.
 struct PackageManifest: Codable, Sendable {
     static let format = "privdnn-package"
+    /// The version this code writes; each version changed the files as follows.
+    ///
     /// 2: conv1 and conv2's plaintext-channel parts hold box-form taps (``PooledKernels``). 3: relinearization
     /// keys for s² and s³ (the user relinearizes four-component conv2 sums). 4: exchange files named by their
     /// header hash. 5: conv2's parts hold paired complex taps, and responses carry the real part 2·Re(m) of each

@@ -123,7 +123,8 @@ struct IssuedPackage: Codable, Sendable, Equatable {
             ciphertexts = conv2Ciphertexts + conv1Filters.count * conv1Rows.count * conv1Side
         }
         guard request.payload.count == ciphertexts * words * 8 else {
-            throw refuse("holds \(request.payload.count) payload bytes, the package's plan makes \(ciphertexts * words * 8)")
+            throw refuse(
+                "holds \(request.payload.count) payload bytes, the package's plan makes \(ciphertexts * words * 8)")
         }
         return ChunkShape(ciphertexts: ciphertexts, conv2Ciphertexts: conv2Ciphertexts, images: images)
     }
@@ -141,12 +142,19 @@ enum OwnerKeyring {
         if FileManager.default.fileExists(atPath: legacy.path) {
             throw InferenceError.badFile(
                 path: legacy.path,
-                reason: "a key store of the former layout (one key for every package); make a new one with another --keys")
+                reason:
+                    "a key store of the former layout (one key for every package); make a new one with another --keys")
         }
     }
 
     /// The directory of key `keyID`, which must be a key id (64 lowercase hex digits: it becomes a path).
-    /// - Parameter path: the file that named the key, for the error.
+    /// - Parameters:
+    ///   - root: the key store.
+    ///   - keyID: the key id.
+    ///   - path: the file that named the key, for the error.
+    /// - Returns: the key's directory in the key store.
+    /// - Throws: ``InferenceError/badFile(path:reason:)`` naming `path` for a malformed key id;
+    ///   ``InferenceError/mismatch(path:reason:)`` for a key this key store does not hold.
     static func directory(_ root: URL, keyID: String, path: String) throws -> URL {
         guard keyID.utf8.count == 64, keyID.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
         else { throw InferenceError.badFile(path: path, reason: "key id is not 64 hex digits") }
@@ -195,9 +203,11 @@ enum OwnerKeyring {
         let complete: @Sendable () throws -> OwnerKeyStore
     }
 
-    /// Draws a fresh secret key now and generates the other keys and writes them on a background thread, so that
-    /// the owner can encrypt with the secret key meanwhile. The key is written in a temporary directory and moved
-    /// to `keys/<key id>/` when complete: an interrupted run leaves no half-made key under a key id.
+    /// Draws a fresh secret key now and generates the other keys and writes them on a background thread, so that the
+    /// owner can encrypt with the secret key meanwhile.
+    ///
+    /// The key is written in a temporary directory and moved to `keys/<key id>/` when complete: an interrupted run
+    /// leaves no half-made key under a key id.
     static func create(_ root: URL, context: HEContext, security: SecurityLevel) throws -> Opening {
         try checkLayout(root)
         let dir = keysDirectory(root)

@@ -7,8 +7,9 @@ import Foundation
 #endif
 
 /// A model package as one stream: a POSIX ustar archive of its files, `manifest.json` first, so that the owner's
-/// service can send it with a known length while reading one block of a file at a time, and `tar x` can unpack
-/// it too. Packages are flat directories of regular files; nothing else is archived or unpacked.
+/// service can send it with a known length while reading one block of a file at a time, and `tar x` can unpack it too.
+///
+/// Packages are flat directories of regular files; nothing else is archived or unpacked.
 public enum PackageArchive {
     /// One file of a package.
     public struct Entry: Sendable, Equatable {
@@ -47,7 +48,8 @@ public enum PackageArchive {
             entries.append(Entry(name: name, size: Int(status.st_size), url: url))
         }
         guard let manifest = entries.firstIndex(where: { $0.name == PackageFiles.manifest }) else {
-            throw InferenceError.badFile(path: dir.appendingPathComponent(PackageFiles.manifest).path, reason: "missing")
+            throw InferenceError.badFile(
+                path: dir.appendingPathComponent(PackageFiles.manifest).path, reason: "missing")
         }
         entries.insert(entries.remove(at: manifest), at: 0)
         return entries

@@ -55,8 +55,10 @@ public enum ServedChunks {
             counted = true
         }
 
-        /// Gives the chunk up when it failed before anything was counted: the claim goes, so that the chunk is
-        /// as if it never arrived (a later copy is judged afresh). Once counted, the claim stays.
+        /// Gives the chunk up when it failed before anything was counted: the claim goes, so that the chunk is as if it
+        /// never arrived (a later copy is judged afresh).
+        ///
+        /// Once counted, the claim stays.
         func abandon() {
             if !counted { try? FileManager.default.removeItem(at: claim) }
             release()

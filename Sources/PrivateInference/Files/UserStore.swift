@@ -13,8 +13,10 @@ public enum UserStore {
     public struct User: Codable, Sendable, Equatable {
         /// The user's name (``validName(_:)``).
         public var name: String
-        /// Hex BLAKE2b-256 of the token. Tokens carry 256 bits from the system CSPRNG, so an unsalted fast hash is
-        /// enough: nobody can search that space, and the stored hash is useless to an attacker who reads the file.
+        /// Hex BLAKE2b-256 of the token.
+        ///
+        /// Tokens carry 256 bits from the system CSPRNG, so an unsalted fast hash is enough: nobody can search that
+        /// space, and the stored hash is useless to an attacker who reads the file.
         public var tokenHash: String
         /// The most ciphertexts this user may have decrypted, on top of each package key's own bound t.
         public var budget: Int
@@ -76,7 +78,8 @@ public enum UserStore {
     static func safeName(_ name: String, maxBytes: Int) -> Bool {
         (1...maxBytes).contains(name.utf8.count) && !name.hasPrefix(".")
             && name.utf8.allSatisfy { b in
-                (48...57).contains(b) || (65...90).contains(b) || (97...122).contains(b) || b == 46 || b == 95 || b == 45
+                (48...57).contains(b) || (65...90).contains(b) || (97...122).contains(b) || b == 46 || b == 95
+                    || b == 45
             }
     }
 
@@ -101,13 +104,17 @@ public enum UserStore {
     ///   - packages: the package IDs the user may decrypt for, or `nil` for all.
     /// - Throws: ``InferenceError/invalidArgument(_:)`` for a bad or taken name or a negative budget;
     ///   ``InferenceError/badFile(path:reason:)`` for an unreadable store.
+    /// - Returns: the new user's API token.
     public static func add(keys: URL, name: String, budget: Int = defaultBudget, packages: [String]? = nil) throws
         -> String
     {
         guard validName(name) else {
-            throw InferenceError.invalidArgument("user name must be 1-64 of A-Z a-z 0-9 . _ - (not starting with a dot)")
+            throw InferenceError.invalidArgument(
+                "user name must be 1-64 of A-Z a-z 0-9 . _ - (not starting with a dot)")
         }
-        guard budget >= 0 else { throw InferenceError.invalidArgument("a budget is a count of ciphertexts, at least 0") }
+        guard budget >= 0 else {
+            throw InferenceError.invalidArgument("a budget is a count of ciphertexts, at least 0")
+        }
         if let bad = packages?.first(where: { !PackageID.isValid($0) }) {
             throw InferenceError.invalidArgument("\(bad) is not a package ID (a folder name under --packages)")
         }
@@ -178,9 +185,10 @@ public enum UserStore {
         return result
     }
 
-    /// Gives back `count` ciphertexts reserved for the user holding `token` when nothing was decrypted after all
-    /// (the package key's own bound refused the request after the user's count was raised). Best effort: on a
-    /// failure the user stays over-counted, never under-counted.
+    /// Gives back `count` ciphertexts reserved for the user holding `token` when nothing was decrypted after all (the
+    /// package key's own bound refused the request after the user's count was raised).
+    ///
+    /// Best effort: on a failure the user stays over-counted, never under-counted.
     public static func refund(keys: URL, token: String, count: Int) {
         try? update(keys, create: false) { record in
             guard let i = record.users.firstIndex(where: { $0.tokenHash == hash(token: token) }) else { return }

@@ -59,7 +59,8 @@ struct LayerKernels: Sendable {
         let norm = structure.conv1Norm
         let gain = (0..<g.conv1Channels).map { f -> Double in
             guard let norm else { return 1 }
-            return Double(norm.weight.value.data[f]) / (Double(norm.runningVar.value.data[f]) + Double(norm.eps)).squareRoot()
+            return Double(norm.weight.value.data[f])
+                / (Double(norm.runningVar.value.data[f]) + Double(norm.eps)).squareRoot()
         }
         let w1 = c1.weight.value.data.map(Double.init)
         let b1 = c1.bias?.value.data.map(Double.init) ?? [Double](repeating: 0, count: g.conv1Channels)
@@ -73,12 +74,14 @@ struct LayerKernels: Sendable {
                 // x = (byte/255 − mean)/std: the shift's part is folded into the bias when not in the encoding.
                 if g.foldsInputShift { bias += -mean[c] / std[c] * w.reduce(0, +) }
                 let widest = max(255 - inputShift[c], inputShift[c])
-                let norm1 = g.conv1Pooled ? Self.pool(Array(w), k).reduce(0) { $0 + abs($1) } : w.reduce(0) { $0 + abs($1) }
+                let norm1 =
+                    g.conv1Pooled ? Self.pool(Array(w), k).reduce(0) { $0 + abs($1) } : w.reduce(0) { $0 + abs($1) }
                 bound += widest * norm1 / (255 * std[c])
             }
             if let norm {
-                bias = gain[f] * b1[f] + Double(norm.bias.value.data[f]) - gain[f] * Double(norm.runningMean.value.data[f])
-                    + (bias - b1[f]) // the folded shift, already scaled by the gain through the taps
+                bias =
+                    gain[f] * b1[f] + Double(norm.bias.value.data[f]) - gain[f] * Double(norm.runningMean.value.data[f])
+                    + (bias - b1[f])  // the folded shift, already scaled by the gain through the taps
             }
             taps1.append(taps)
             bias1.append(bias)

@@ -46,9 +46,12 @@ struct PixelsLayout: Sendable, Equatable {
 
     /// The layout for one image.
     /// - Parameters:
+    ///   - geometry: the network's encrypted part.
     ///   - slots: N/2, a power of two.
     ///   - cipherChannels: the encrypted conv1 filters; the other conv1 channels are plaintext.
     ///   - filters: the encrypted conv2 filters (at least one).
+    /// - Throws: ``InferenceError/invalidArgument(_:)`` for a slot count that is not a power of two or no conv2
+    ///   filter.
     init(geometry: StageGeometry, slots: Int, cipherChannels: [Int], filters: [Int]) throws {
         guard slots > 0, slots & (slots - 1) == 0 else {
             throw InferenceError.invalidArgument("slots must be a power of two, got \(slots)")
@@ -63,8 +66,9 @@ struct PixelsLayout: Sendable, Equatable {
         let positions = Self.powerOfTwo(atLeast: geometry.positions)
         blockSize = min(positions, slots)
         chunks = positions / blockSize
-        let terms = max(self.cipherChannels.count * geometry.conv2Cipher.window * geometry.conv2Cipher.window,
-                        plainChannels.count * geometry.conv2Plain.window * geometry.conv2Plain.window, 1)
+        let terms = max(
+            self.cipherChannels.count * geometry.conv2Cipher.window * geometry.conv2Cipher.window,
+            plainChannels.count * geometry.conv2Plain.window * geometry.conv2Plain.window, 1)
         groupBlocks = min(slots / blockSize, Self.powerOfTwo(atLeast: terms))
     }
 
@@ -107,6 +111,7 @@ struct PixelsLayout: Sendable, Equatable {
     }
 
     /// The term of lane `lane` at `slot`: (index into the lane's channel list, tap), or `nil` past the last term.
+    ///
     /// Terms are tap-major (consecutive channels of one tap), so that the blocks of a cipher lane mostly share a tap
     /// and the image operands of conv1 repeat from lane to lane (encoded once: VGG-16 at 50 %, 75 instead of 972).
     func term(lane: Int, slot: Int, cipher: Bool) -> (channel: Int, tap: Int)? {
@@ -120,7 +125,10 @@ struct PixelsLayout: Sendable, Equatable {
     func source(position: Int, tap: Int, cipher: Bool) -> (row: Int, col: Int) {
         let stage = cipher ? geometry.conv2Cipher : geometry.conv2Plain
         let side2 = geometry.conv2Side
-        return (stage.stride * (position / side2) + tap / stage.window, stage.stride * (position % side2) + tap % stage.window)
+        return (
+            stage.stride * (position / side2) + tap / stage.window,
+            stage.stride * (position % side2) + tap % stage.window
+        )
     }
 
     /// The activation (row, col) a cipher tap reads, or `nil` where it reads padding.

@@ -26,11 +26,16 @@ struct ConvStage: Sendable, Equatable {
     /// Complex taps per kernel.
     var pairedTaps: Int { window * pairedTapsPerRow }
 
-    /// The source columns where a pair (column c and c + 1) starts for some output: stride·x + 2t, within the
-    /// plane. With stride 2 they are the even columns, so each source value is in exactly one pair.
+    /// The source columns where a pair (column c and c + 1) starts for some output: stride·x + 2t, within the plane.
+    ///
+    /// With stride 2 they are the even columns, so each source value is in exactly one pair.
     var pairStarts: [Int] {
-        Array(Set((0..<outputSide).flatMap { x in (0..<pairedTapsPerRow).map { stride * x + 2 * $0 } }).filter { $0 < side })
-            .sorted()
+        Array(
+            Set((0..<outputSide).flatMap { x in (0..<pairedTapsPerRow).map { stride * x + 2 * $0 } }).filter {
+                $0 < side
+            }
+        )
+        .sorted()
     }
 
     /// Position of each source column in ``pairStarts`` (−1 where no pair starts).
@@ -84,9 +89,10 @@ struct StageGeometry: Sendable, Equatable {
     var positions: Int { conv2Side * conv2Side }
     /// conv1 taps per filter (every input channel), then the bias.
     var conv1Taps: Int { inputChannels * conv1Kernel * conv1Kernel }
-    /// The input shift (the normalization's mean) is folded into conv1's bias when conv1 has no padding: the
-    /// encoded values are then the raw bytes, and positions that are zero in every image are skipped. With
-    /// padding, the shift is applied to the encoded values, so that padding stays zero as in the model.
+    /// The input shift (the normalization's mean) is folded into conv1's bias when conv1 has no padding: the encoded
+    /// values are then the raw bytes, and positions that are zero in every image are skipped.
+    ///
+    /// With padding, the shift is applied to the encoded values, so that padding stays zero as in the model.
     var foldsInputShift: Bool { conv1Padding == 0 }
     /// The squares can be streamed into conv2 row by row, each row's columns paired within a column block, when
     /// conv2's pairs start on even columns of an unpadded plane (stride 2, no padding).
@@ -145,7 +151,8 @@ struct EncryptedStructure {
         }
         guard i < entries.count, entries[i].layer is Square else {
             throw InferenceError.unsupportedModel(
-                "\(model.architecture.rawValue): conv1 must be followed by [batch norm] [2×2 average pool] and a square")
+                "\(model.architecture.rawValue): conv1 must be followed by [batch norm] [2×2 average pool] and a square"
+            )
         }
         conv1Norm = norm
         conv1Pooled = pooled
@@ -166,7 +173,8 @@ struct EncryptedStructure {
             conv2Place = (i + 1, inner)
             conv2Pooled = poolFollows(block.main.entries, inner)
         } else {
-            throw InferenceError.unsupportedModel("conv2 must follow conv1's square (or open the residual block after it)")
+            throw InferenceError.unsupportedModel(
+                "conv2 must follow conv1's square (or open the residual block after it)")
         }
     }
 }
@@ -181,8 +189,12 @@ extension EncryptedStructure {
     /// The rest of the network from conv2's (pooled) outputs: the layers after conv2 (and its pool); for conv2 at
     /// the head of a residual block, the rest of its main branch, plus its shortcut on the conv1 result, then the
     /// layers after the block.
-    /// - Parameter conv1Result: the activations entering conv2 with every channel filled in (the encrypted ones
-    ///   decrypted), needed by a residual block's shortcut.
+    /// - Parameters:
+    ///   - model: the plaintext model.
+    ///   - outputs: conv2's (pooled) outputs, NCHW.
+    ///   - conv1Result: the activations entering conv2 with every channel filled in (the encrypted ones
+    ///     decrypted), needed by a residual block's shortcut.
+    /// - Returns: the network's logits.
     /// - Throws: ``InferenceError/invalidArgument(_:)`` when a shortcut needs the conv1 result and it is missing.
     func finish(_ model: Model, conv2 outputs: Tensor, conv1Result: Tensor?) throws -> Tensor {
         let network = model.network

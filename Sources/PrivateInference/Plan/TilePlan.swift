@@ -43,23 +43,23 @@ struct TilePlan: Sendable, Equatable {
     let filterBlock: Int
     let bandRows: Int
     let tiles: [OutputTile]
-    /// Plaintext conv1 channels encoded and multiplied into the running sums together: each pass over the sums
-    /// (3 MiB per output, read and written) then carries several channels' taps. Up to ``maxPlainChannelGroup`` in a
-    /// tiled plan, whose budget counts their encodings; 1 in the single tile of a small network (LeNet-5), which
-    /// encodes a channel a few rows at a time to keep the demo's memory low.
+    /// Plaintext conv1 channels encoded and multiplied into the running sums together: each pass over the sums (3 MiB
+    /// per output, read and written) then carries several channels' taps.
+    ///
+    /// Up to ``maxPlainChannelGroup`` in a tiled plan, whose budget counts their encodings; 1 in the single tile of a
+    /// small network (LeNet-5), which encodes a channel a few rows at a time to keep the demo's memory low.
     let plainChannelGroup: Int
     /// The most plaintext channels a tiled plan encodes together (8 of CIFAR-10's band of two rows: 0.4 GiB).
     static let maxPlainChannelGroup = 8
 
-    /// The plan for a selection.
+    /// Rows of squares (cipher stage) or of encoded activations (plain stage) a band of output rows reads.
     /// - Parameters:
-    ///   - geometry: the network's encrypted part.
-    ///   - conv1Filters: encrypted conv1 filters.
-    ///   - conv2Filters: encrypted conv2 filters (≥ 1).
-    ///   - degree: the ring degree N.
-    ///   - budget: bytes the engine's working set may take.
-    /// Rows of squares (cipher stage) or of encoded activations (plain stage) a band of `b` output rows reads.
-    static func inputRows(_ stage: ConvStage, _ b: Int) -> Int { min(stage.side, stage.stride * (b - 1) + stage.window) }
+    ///   - stage: conv2's cipher or plain source stage.
+    ///   - b: the band's output rows.
+    /// - Returns: the source rows the band reads (at most the stage's side).
+    static func inputRows(_ stage: ConvStage, _ b: Int) -> Int {
+        min(stage.side, stage.stride * (b - 1) + stage.window)
+    }
 
     /// Bytes of a tile's working set: the running sums of `filters` × `rows` output rows, one group of encrypted
     /// conv1 filters' squares and a group of plaintext channels' encodings on the rows they read, conv1's source
@@ -79,10 +79,18 @@ struct TilePlan: Sendable, Equatable {
         // One pass's weight blocks: a few filters' taps over a group of encrypted (four rows) or plaintext channels.
         let passFilters = min(f, UserEvaluator.conv2FiltersPerPass)
         let weightBlocks =
-            passFilters * max(group * g.conv2Cipher.pairedTaps * 4, plainChannelGroup * g.conv2Plain.pairedTaps * 2) * poly
+            passFilters * max(group * g.conv2Cipher.pairedTaps * 4, plainChannelGroup * g.conv2Plain.pairedTaps * 2)
+            * poly
         return sums + squares + encodings + sources + weightBlocks
     }
 
+    /// The plan for a selection.
+    /// - Parameters:
+    ///   - g: the network's encrypted part.
+    ///   - conv1Filters: encrypted conv1 filters.
+    ///   - conv2Filters: encrypted conv2 filters (≥ 1).
+    ///   - n: the ring degree N.
+    ///   - budget: bytes the engine's working set may take.
     init(geometry g: StageGeometry, conv1Filters: Int, conv2Filters: Int, degree n: Int, budget: Int = defaultBudget) {
         let side2 = g.conv2Side
         let cipher = g.conv2Cipher, plain = g.conv2Plain
@@ -101,7 +109,9 @@ struct TilePlan: Sendable, Equatable {
         // conv1's source values, encoded at five primes (≈ 1) for every tile: once when every group of conv1
         // filters shares them, per group otherwise.
         let groups = (conv1Filters + UserEvaluator.conv1FilterGroup - 1) / UserEvaluator.conv1FilterGroup
-        let sourcesPerRow = UserEvaluator.columnBlocks(g).reduce(0) { $0 + g.conv1.stride * ($1.count - 1) + g.conv1.window }
+        let sourcesPerRow = UserEvaluator.columnBlocks(g).reduce(0) {
+            $0 + g.conv1.stride * ($1.count - 1) + g.conv1.window
+        }
         func sourceEncodings(_ b: Int) -> Double {
             var rows = 0
             for band in 0..<bands(b) {
@@ -128,7 +138,9 @@ struct TilePlan: Sendable, Equatable {
         if memory(conv2Filters, side2) > budget {
             // The largest group of plaintext channels for which some tiling fits, then that group's cheapest tiling.
             best = (1, 1)
-            search: for candidate in stride(from: max(1, min(Self.maxPlainChannelGroup, plainChannels)), through: 1, by: -1) {
+            search: for candidate in stride(
+                from: max(1, min(Self.maxPlainChannelGroup, plainChannels)), through: 1, by: -1)
+            {
                 group = candidate
                 var bestCost = Double.infinity
                 for f in 1...max(1, conv2Filters) {
@@ -149,7 +161,9 @@ struct TilePlan: Sendable, Equatable {
         var tiles: [OutputTile] = []
         for first in stride(from: 0, to: conv2Filters, by: best.f) {
             for row in stride(from: 0, to: side2, by: best.b) {
-                tiles.append(OutputTile(filters: first..<min(conv2Filters, first + best.f), rows: row..<min(side2, row + best.b)))
+                tiles.append(
+                    OutputTile(filters: first..<min(conv2Filters, first + best.f), rows: row..<min(side2, row + best.b))
+                )
             }
         }
         self.tiles = tiles

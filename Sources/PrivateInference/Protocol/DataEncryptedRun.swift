@@ -267,7 +267,9 @@ public enum DataEncryptedRun {
             if p == Int(labels[i]) { correctPlain += 1 }
             if e == Int(labels[i]) { correctEncrypted += 1 }
             if e == p { agree += 1 }
-            for c in 0..<classes { maxDiff = max(maxDiff, abs(encrypted[i * classes + c] - Double(plain[i * classes + c]))) }
+            for c in 0..<classes {
+                maxDiff = max(maxDiff, abs(encrypted[i * classes + c] - Double(plain[i * classes + c])))
+            }
         }
         let total = Double(max(1, labels.count))
         return (

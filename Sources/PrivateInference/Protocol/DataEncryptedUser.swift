@@ -45,10 +45,14 @@ struct DataEncryptedUser {
         try generator.createGaloisKeys(steps: steps, seeded: true).serialized()
     }
 
-    /// One image in ``TapBlockLayout``: ``TapBlockLayout/ciphertexts`` seeded ciphertexts, serialized. Slot r of
-    /// block b of ciphertext j holds the plane value (the same 2×2 means of shifted bytes as ``encryptRow(_:pixels:count:)``)
-    /// that conv1's tap j · blocks + b reads for output r.
-    /// - Parameter pixels: the image's `channels · side²` bytes.
+    /// One image in ``TapBlockLayout``: ``TapBlockLayout/ciphertexts`` seeded ciphertexts, serialized.
+    ///
+    /// Slot r of block b of ciphertext j holds the plane value (the same 2×2 means of shifted bytes as
+    /// ``encryptRow(_:pixels:count:)``) that conv1's tap j · blocks + b reads for output r.
+    /// - Parameters:
+    ///   - pixels: the image's `channels · side²` bytes.
+    ///   - layout: the tap blocks of the owner's plan.
+    /// - Returns: the serialized ciphertexts, ``TapBlockLayout/ciphertexts`` of them.
     /// - Throws: ``InferenceError`` for an image of the wrong size; `CKKSError` from encoding or encryption.
     func encryptImage(_ pixels: [UInt8], layout: TapBlockLayout) throws -> [[UInt8]] {
         let g = geometry, plane = g.conv1, side = plane.side
@@ -76,12 +80,14 @@ struct DataEncryptedUser {
     }
 
     /// Row r of the plane conv1 reads (``StageGeometry/conv1``): after a pool, the 2×2 means of the shifted,
-    /// zero-padded bytes (box form); without one, the padded shifted bytes. One seeded ciphertext per channel and
-    /// column (`[c · side + x]`), slot i = image i, serialized as SEAL writes it.
+    /// zero-padded bytes (box form); without one, the padded shifted bytes.
+    ///
+    /// One seeded ciphertext per channel and column (`[c · side + x]`), slot i = image i, serialized as SEAL writes it.
     /// - Parameters:
     ///   - r: the row, 0 ..< plane side.
     ///   - pixels: `count` images of `channels · side²` bytes (channel-major), image-major.
     ///   - count: images in the batch (≤ N/2).
+    /// - Returns: the row's serialized ciphertexts, `[c · side + x]`.
     /// - Throws: `CKKSError` from encoding, encryption or serialization.
     func encryptRow(_ r: Int, pixels: [UInt8], count: Int) throws -> [[UInt8]] {
         let plane = geometry.conv1, side = plane.side, input = geometry.inputSide, pad = plane.padding

@@ -173,7 +173,8 @@ public enum FullEncryptionRun {
                     + "\(model.hiddenActivation.rawValue)); train one with `privdnn train --fc-activation square`")
         }
         guard model.architecture == .lenet5MNIST || model.architecture == .lenet5EMNIST else {
-            throw InferenceError.unsupportedModel("\(file): the full-encryption baseline runs the LeNet-5 networks only")
+            throw InferenceError.unsupportedModel(
+                "\(file): the full-encryption baseline runs the LeNet-5 networks only")
         }
         let kernels = try LayerKernels(model: model, normalization: normalization)
         let fc = try ["fc1", "fc2", "fc3"].map { name -> (weights: [[Double]], bias: [Double]) in

@@ -85,8 +85,11 @@ public enum OwnerRole {
 
         let kernels = try LayerKernels(model: model, normalization: normalization)
         let readsConv1Result = try EncryptedStructure(model).readsConv1Result
-        let layout = try packings.contains(.pixels) ? pixelsLayout(kernels, selection: selection, context: context,
-            readsConv1Result: readsConv1Result, modelURL: modelURL) : nil
+        let layout =
+            try packings.contains(.pixels)
+            ? pixelsLayout(
+                kernels, selection: selection, context: context,
+                readsConv1Result: readsConv1Result, modelURL: modelURL) : nil
         let plan = context.plan(kernels, selection: selection)
         let encryptor = try Encryptor(context: context.ckks, secretKey: opening.secret)
         let remainder = try ModelFile.remainder(of: model, selection: selection)
@@ -107,15 +110,17 @@ public enum OwnerRole {
             for (layer, primes) in [(1, PipelineLevels.conv1Primes), (2, PipelineLevels.conv2Primes)] {
                 for filter in selection[layer] {
                     for part in 0..<HEContext.partCount(layer: layer, kernels: kernels) {
-                        jobs.append((
-                            PackageFiles.part(layer: layer, filter: filter, part: part), primes,
-                            ["layer": String(layer), "filter": String(filter), "part": String(part)],
-                            {
-                                try context.encryptPart(
-                                    kernels, layer: layer, filter: filter, part: part, encryptedChannels: selection[1],
-                                    plan: plan, encryptor: encryptor)
-                            }
-                        ))
+                        jobs.append(
+                            (
+                                PackageFiles.part(layer: layer, filter: filter, part: part), primes,
+                                ["layer": String(layer), "filter": String(filter), "part": String(part)],
+                                {
+                                    try context.encryptPart(
+                                        kernels, layer: layer, filter: filter, part: part,
+                                        encryptedChannels: selection[1],
+                                        plan: plan, encryptor: encryptor)
+                                }
+                            ))
                     }
                 }
             }
@@ -123,19 +128,24 @@ public enum OwnerRole {
         if let layout {
             // The pixels packing: per cipher lane its conv1 operands, per output ciphertext its conv2 operands.
             for lane in 0..<layout.cipherLanes {
-                jobs.append((
-                    PackageFiles.pixelsConv1(lane: lane), PipelineLevels.conv1Primes, ["pixelsLane": String(lane)],
-                    { try context.encryptPixelsConv1(kernels, layout: layout, plan: plan, lane: lane, encryptor: encryptor) }
-                ))
+                jobs.append(
+                    (
+                        PackageFiles.pixelsConv1(lane: lane), PipelineLevels.conv1Primes, ["pixelsLane": String(lane)],
+                        {
+                            try context.encryptPixelsConv1(
+                                kernels, layout: layout, plan: plan, lane: lane, encryptor: encryptor)
+                        }
+                    ))
             }
             for output in 0..<layout.outputs {
-                jobs.append((
-                    PackageFiles.pixelsOutput(output), PipelineLevels.conv2Primes, ["pixelsOutput": String(output)],
-                    {
-                        try context.encryptPixelsOutput(
-                            kernels, layout: layout, plan: plan, output: output, encryptor: encryptor)
-                    }
-                ))
+                jobs.append(
+                    (
+                        PackageFiles.pixelsOutput(output), PipelineLevels.conv2Primes, ["pixelsOutput": String(output)],
+                        {
+                            try context.encryptPixelsOutput(
+                                kernels, layout: layout, plan: plan, output: output, encryptor: encryptor)
+                        }
+                    ))
             }
         }
         // Galois keys only for the folding steps the layout needs, generated (like the public and relinearization
@@ -187,7 +197,8 @@ public enum OwnerRole {
             parameters: ParameterRecord(context: context, security: security), plan: plan, flooding: store.flooding,
             selection: Dictionary(uniqueKeysWithValues: selection.layers.map { (String($0.key), $0.value) }),
             architecture: model.architecture.rawValue, normalizationMean: normalization.mean,
-            normalizationStd: normalization.std, keyID: store.keyID, cacheKey: cacheKey, packings: packings, files: files)
+            normalizationStd: normalization.std, keyID: store.keyID, cacheKey: cacheKey, packings: packings,
+            files: files)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         let manifestBytes = Array(try encoder.encode(manifest))
@@ -198,7 +209,8 @@ public enum OwnerRole {
             manifestHash: ContentHasher.hash(manifestBytes), cacheKey: cacheKey, plan: plan,
             conv2Filters: selection[2], positions: kernels.geometry.positions, maxImages: context.degree / 2,
             conv1Filters: readsConv1Result ? selection[1] : [],
-            conv1Positions: readsConv1Result && !selection[1].isEmpty ? kernels.geometry.conv1Side * kernels.geometry.conv1Side : 0,
+            conv1Positions: readsConv1Result && !selection[1].isEmpty
+                ? kernels.geometry.conv1Side * kernels.geometry.conv1Side : 0,
             packings: packings, pixelsOutputs: layout?.outputs
         ).write(to: store.dir)
         try AtomicWrite.commitDirectory(dir, to: out)
@@ -296,11 +308,12 @@ public enum OwnerRole {
     }
 
     /// ``decryptChunk(keys:chunk:response:authorize:)`` at most once per chunk: the service records every chunk it
-    /// decrypts under the key (request id, index, payload hash, user) and its response, durably, before sending
-    /// it. A copy of a decrypted chunk from the same user gets that response again, neither decrypted nor counted
-    /// again (a fresh flooding would be a second sample of its noise); a copy for another user or with other
-    /// content, one while the chunk is being decrypted, or one whose response is older than `keepResponses`
-    /// seconds is refused with ``ServedChunks/Refusal``.
+    /// decrypts under the key (request id, index, payload hash, user) and its response, durably, before sending it.
+    ///
+    /// A copy of a decrypted chunk from the same user gets that response again, neither decrypted nor counted again (a
+    /// fresh flooding would be a second sample of its noise); a copy for another user or with other content, one while
+    /// the chunk is being decrypted, or one whose response is older than `keepResponses` seconds is refused with
+    /// ``ServedChunks/Refusal``.
     /// - Parameters:
     ///   - keys: the owner's key store.
     ///   - chunk: the request chunk file.
@@ -308,6 +321,7 @@ public enum OwnerRole {
     ///   - keepResponses: seconds a response is kept for copies of its chunk.
     ///   - authorize: as in ``decryptChunk(keys:chunk:response:authorize:)``; not called for a stored response,
     ///     nor again for a chunk whose counts an earlier attempt (that died before answering) raised already.
+    /// - Returns: the response, open for reading, and the decryption (nil for a stored response).
     /// - Throws: ``ServedChunks/Refusal``; what `authorize` throws; ``InferenceError`` for a bad chunk or key store.
     public static func decryptChunkOnce(
         keys: URL, chunk: URL, user: String, keepResponses: TimeInterval, authorize: (ChunkClaim) throws -> Void
@@ -336,8 +350,19 @@ public enum OwnerRole {
 
     /// Decrypts one request chunk (found as file `position` of `files`; `nil`: wherever the chunk says) into its
     /// response chunk.
-    /// - Parameter first: the identity of the request's first chunk, set from this chunk when `nil`: every later
-    ///   chunk must be of the same request.
+    /// - Parameters:
+    ///   - keys: the owner's key store.
+    ///   - request: the request chunk file.
+    ///   - position: the chunk's index among the request's files, or `nil`.
+    ///   - files: the request's chunk count, or `nil`.
+    ///   - first: the identity of the request's first chunk, set from this chunk when `nil`: every later
+    ///     chunk must be of the same request.
+    ///   - response: the response chunk file to write.
+    ///   - flooding: whether to flood the decrypted values (off only in tests of the noise itself).
+    ///   - authorize: called with the chunk's claim before anything is decrypted or counted.
+    /// - Returns: the phase times and the key's decryption count.
+    /// - Throws: ``InferenceError`` for a bad, foreign or repeated chunk, a key store that cannot serve it or a
+    ///   budget it would exceed; what `authorize` throws.
     static func decryptChunk(
         keys: URL, chunk request: URL, position: Int?, files: Int?, first: inout ChunkDirectory.Identity?,
         response: URL, flooding: Bool = true, authorize: ((ChunkClaim) throws -> Void)? = nil
@@ -375,7 +400,9 @@ public enum OwnerRole {
             let shape = try issued.check(file, path: path, words: words)
             let count = shape.ciphertexts
             // σ for each ciphertext's scale as the package's plan makes it (conv2 results, then conv1 results).
-            let scales = (0..<count).map { $0 < shape.conv2Ciphertexts ? issued.plan.resultScale : issued.plan.squareScale }
+            let scales = (0..<count).map {
+                $0 < shape.conv2Ciphertexts ? issued.plan.resultScale : issued.plan.squareScale
+            }
             let sigmas = scales.map { store.flooding.sigma(resultScale: $0) }
             guard sigmas.allSatisfy({ $0.isFinite && $0 <= Flooding.maxSigma }) else {
                 throw InferenceError.badFile(
@@ -478,7 +505,13 @@ public enum OwnerRole {
     }
 
     /// Checks a selection against the model's layers.
-    /// - Parameter source: the selection's file, named in the error (else the error names the model file).
+    /// - Parameters:
+    ///   - selection: the filters to encrypt.
+    ///   - model: the model.
+    ///   - modelURL: the model's file, named in the error when `source` is nil.
+    ///   - source: the selection's file, named in the error (else the error names the model file).
+    /// - Throws: ``InferenceError/badFile(path:reason:)`` for a layer or filter the model does not have, or an
+    ///   empty layer.
     static func validate(_ selection: SelectedNeurons, model: Model, modelURL: URL, source: URL?) throws {
         func refuse(_ reason: String) -> InferenceError {
             source.map { .badFile(path: $0.path, reason: reason) }
@@ -490,7 +523,8 @@ public enum OwnerRole {
             }
             let count = layer == 1 ? model.conv1.outChannels : model.conv2.outChannels
             if let bad = filters.first(where: { $0 < 0 || $0 >= count }) {
-                throw refuse("selection layer \(layer): filter \(bad) is not in 0..<\(count) (\(modelURL.lastPathComponent))")
+                throw refuse(
+                    "selection layer \(layer): filter \(bad) is not in 0..<\(count) (\(modelURL.lastPathComponent))")
             }
         }
         guard !selection[2].isEmpty else {

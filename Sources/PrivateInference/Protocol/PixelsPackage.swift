@@ -9,7 +9,10 @@ final class PixelsPackage: @unchecked Sendable {
     private let lock = NSLock()
     private var made: PixelsEvaluator?
 
-    /// - Parameter make: reads, checks and parses the package's pixels files (conv1 lanes, outputs, Galois keys).
+    /// The package's pixels part, read when first needed.
+    /// - Parameters:
+    ///   - layout: the package's pixels layout.
+    ///   - make: reads, checks and parses the package's pixels files (conv1 lanes, outputs, Galois keys).
     init(layout: PixelsLayout, make: @escaping @Sendable () throws -> PixelsEvaluator) {
         self.layout = layout
         self.make = make

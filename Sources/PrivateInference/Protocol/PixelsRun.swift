@@ -46,8 +46,16 @@ package enum PixelsRun {
 
     /// Runs `repeats` times on one image.
     /// - Parameters:
-    ///   - pixels: the image's `C · H · W` bytes.
+    ///   - model: the model.
+    ///   - normalization: the data set's input normalization.
+    ///   - selection: the filters to encrypt.
+    ///   - parameters: the CKKS parameters.
     ///   - security: `.none` only for toy rings in tests.
+    ///   - pixels: the image's `C · H · W` bytes.
+    ///   - repeats: how many times the exchange runs (the report takes medians).
+    /// - Returns: the medians of each phase, sizes and the prediction's agreement with the separate model.
+    /// - Throws: ``InferenceError`` for a selection or model the pixels packing cannot serve; `CKKSError` from the
+    ///   scheme.
     package static func run(
         model: Model, normalization: Normalization, selection: SelectedNeurons, parameters: EncryptionParameters,
         security: SecurityLevel = .tc128, pixels: [UInt8], repeats: Int = 5
@@ -101,10 +109,14 @@ package enum PixelsRun {
             user.append(result.times.total - owner - finishSeconds)
             func argmax(_ v: [Float]) -> Int { v.indices.max { v[$0] < v[$1] } ?? 0 }
             agrees = agrees && argmax(result.logits.data) == argmax(expected)
-            for (a, b) in zip(result.logits.data, expected) { logitDifference = max(logitDifference, Double(abs(a - b))) }
+            for (a, b) in zip(result.logits.data, expected) {
+                logitDifference = max(logitDifference, Double(abs(a - b)))
+            }
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-        func bytes(_ names: [String]) -> Int { names.reduce(0) { $0 + ExchangeRun.fileSize(package.appendingPathComponent($1)) } }
+        func bytes(_ names: [String]) -> Int {
+            names.reduce(0) { $0 + ExchangeRun.fileSize(package.appendingPathComponent($1)) }
+        }
         let weightNames =
             (0..<layout.cipherLanes).map { PackageFiles.pixelsConv1(lane: $0) }
             + (0..<layout.outputs).map { PackageFiles.pixelsOutput($0) }

@@ -37,7 +37,9 @@ enum RequestCoding {
     }
 
     /// ``conv1Rows(_:path:side1:encrypted:)`` within a package's geometry.
-    static func conv1Rows(_ file: ExchangeFile, path: String, geometry: StageGeometry, encrypted: Bool) throws -> Range<Int> {
+    static func conv1Rows(_ file: ExchangeFile, path: String, geometry: StageGeometry, encrypted: Bool) throws -> Range<
+        Int
+    > {
         try conv1Rows(file, path: path, side1: geometry.conv1Side, encrypted: encrypted)
     }
 }

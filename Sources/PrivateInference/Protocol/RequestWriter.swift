@@ -40,7 +40,9 @@ enum RequestWriter {
                 "at most \(context.degree / 2) images per request (slots), got \(count)")
         }
         guard pkg.packings.contains(packing) else {
-            throw InferenceError.invalidArgument("the package holds no \(packing.rawValue) packing (it holds \(pkg.packings.map(\.rawValue).joined(separator: ", ")))")
+            throw InferenceError.invalidArgument(
+                "the package holds no \(packing.rawValue) packing (it holds \(pkg.packings.map(\.rawValue).joined(separator: ", ")))"
+            )
         }
         let privateDir = ChunkDirectory.privateDirectory(out)
         try ChunkDirectory.prepare(out)
@@ -78,7 +80,9 @@ enum RequestWriter {
             ) { times in
                 if let activations { return activations }
                 let keep = count * g.conv2Channels * g.positions * 4 <= keptPlainBytes
-                let (made, outputs) = times.measure("plain") { plainPart(pkg, pixels: pixels, count: count, outputs: keep) }
+                let (made, outputs) = times.measure("plain") {
+                    plainPart(pkg, pixels: pixels, count: count, outputs: keep)
+                }
                 if let outputs {
                     try ExchangeFile(
                         kind: .requestPrivate, parmsID: finalParms,
@@ -112,9 +116,16 @@ enum RequestWriter {
     /// Writes one request chunk and, first, its private side: a run killed between the two writes leaves no request
     /// chunk the user could send but never finish.
     /// - Parameters:
+    ///   - pkg: the loaded package.
+    ///   - identity: the request id and the chunk's index and count.
+    ///   - out: the request directory.
     ///   - images: the images the chunk's results cover.
     ///   - scale: the results' scale.
+    ///   - payload: the re-randomized, masked result ciphertexts.
+    ///   - secret: the private side's payload (the masks' seeds).
+    ///   - durable: whether both files are flushed to disk (not for scratch requests consumed in the same run).
     ///   - fields: the packing's own fields (tile, conv1 results; or the packing's name).
+    /// - Throws: ``InferenceError/badFile(path:reason:)`` for a file that cannot be written.
     static func writeChunk(
         _ pkg: LoadedPackage, identity: ChunkDirectory.Identity, out: URL, images: Int, scale: Double, payload: [UInt8],
         secret: [UInt8], durable: Bool, fields: [String: String]
@@ -122,11 +133,13 @@ enum RequestWriter {
         let finalParms = pkg.context.parmsIDs[PipelineLevels.finalPrimes].description
         let request = ExchangeFile(
             kind: .request, parmsID: finalParms,
-            fields: identity.fields.merging([
-                "keyID": pkg.manifest.keyID, "packageHash": pkg.manifestHash, "images": String(images),
-                "filters": pkg.weights.conv2Filters.map(String.init).joined(separator: ","),
-                "positions": String(pkg.geometry.positions), "scaleBits": String(scale.bitPattern, radix: 16),
-            ].merging(fields) { a, _ in a }) { a, _ in a }, payload: payload)
+            fields: identity.fields.merging(
+                [
+                    "keyID": pkg.manifest.keyID, "packageHash": pkg.manifestHash, "images": String(images),
+                    "filters": pkg.weights.conv2Filters.map(String.init).joined(separator: ","),
+                    "positions": String(pkg.geometry.positions), "scaleBits": String(scale.bitPattern, radix: 16),
+                ].merging(fields) { a, _ in a }
+            ) { a, _ in a }, payload: payload)
         try ExchangeFile(
             kind: .requestPrivate, parmsID: finalParms,
             fields: identity.fields.merging(["requestHash": request.header.payloadHash]) { a, _ in a },
@@ -154,7 +167,8 @@ enum RequestWriter {
             try writeChunk(
                 pkg, identity: ChunkDirectory.Identity(index: image, count: count, requestID: requestID), out: out,
                 images: 1, scale: outputs.first?.scale ?? pkg.plan.resultScale, payload: payload, secret: secret,
-                durable: durable, fields: ["conv1Filters": "", "conv1Positions": "0", "packing": Packing.pixels.rawValue])
+                durable: durable,
+                fields: ["conv1Filters": "", "conv1Positions": "0", "packing": Packing.pixels.rawValue])
             try chunkWritten?(image)
             progress?()
         }
@@ -190,8 +204,12 @@ enum RequestWriter {
                         var prng = UniformRandomGeneratorFactory.default.create()
                         let r = RLWESampler.uniform(degree: n, moduli: finalModuli, using: &prng)
                         let mask = maskOut + i * maskWords, words = ctOut + i * ctWords
-                        r.withUnsafeBufferPointer { if let b = $0.baseAddress { mask.initialize(from: b, count: maskWords) } }
-                        ct.data.withUnsafeBufferPointer { if let b = $0.baseAddress { words.update(from: b, count: ctWords) } }
+                        r.withUnsafeBufferPointer {
+                            if let b = $0.baseAddress { mask.initialize(from: b, count: maskWords) }
+                        }
+                        ct.data.withUnsafeBufferPointer {
+                            if let b = $0.baseAddress { words.update(from: b, count: ctWords) }
+                        }
                         // c0 += NTT(r), prime by prime (r is kept in coefficient form).
                         var rNTT = r
                         for j in 0..<kf {

@@ -72,17 +72,21 @@ struct ResponseAssembler {
         }
     }
 
-
     /// Checks that request chunk, private chunk and response chunk belong together and to this request, then
     /// unmasks and decodes the chunk's results.
-    /// - Parameter position: the chunk's place in the directories.
+    /// - Parameters:
+    ///   - request: the user's request chunk.
+    ///   - privateChunk: its private side (the masks).
+    ///   - response: the owner's response chunk.
+    ///   - position: the chunk's place in the directories.
     /// - Throws: ``InferenceError`` naming the chunk at fault: foreign, repeated, reordered, tampered, or covering
     ///   outputs another chunk already covered.
     mutating func add(request: URL, privateChunk: URL, response: URL, position: Int) throws {
         let context = pkg.context, g = pkg.geometry
         let finalParms = context.parmsIDs[PipelineLevels.finalPrimes].description
         // The user's own request chunk: its header binds the response to it (its payload is not read).
-        let req = ExchangeFile(header: try ExchangeFile.readHeader(request, kind: .request, parmsID: finalParms), payload: [])
+        let req = ExchangeFile(
+            header: try ExchangeFile.readHeader(request, kind: .request, parmsID: finalParms), payload: [])
         let identity = try ChunkDirectory.Identity(req, path: request.path)
         let first = ChunkDirectory.Identity(index: 0, count: chunks, requestID: requestID)
         try identity.check(position: position, files: chunks, first: first, path: request.path)
@@ -123,14 +127,16 @@ struct ResponseAssembler {
         }
         if packing == .pixels {
             try addPixels(
-                request: req, path: request.path, response: resp, responsePath: response.path, privatePayload: priv.payload,
+                request: req, path: request.path, response: resp, responsePath: response.path,
+                privatePayload: priv.payload,
                 image: identity.index, words: words, unmask: unmask)
             return
         }
         guard try req.intField("images", path: request.path) == count,
             (req.header.fields["packing"] ?? Packing.batch.rawValue) == Packing.batch.rawValue
         else {
-            throw InferenceError.mismatch(path: request.path, reason: "image count or packing differs from the request's")
+            throw InferenceError.mismatch(
+                path: request.path, reason: "image count or packing differs from the request's")
         }
         let tile = try RequestCoding.tile(req, path: request.path, geometry: g, filters: pkg.weights.conv2Filters.count)
         let conv1Rows = try RequestCoding.conv1Rows(
@@ -138,11 +144,13 @@ struct ResponseAssembler {
         // Every output is decoded once: a chunk covering rows another chunk covered is refused.
         for f in tile.filters {
             for y in tile.rows where done[f * g.conv2Side + y] {
-                throw InferenceError.mismatch(path: request.path, reason: "covers filter \(f) row \(y) again (repeated chunk)")
+                throw InferenceError.mismatch(
+                    path: request.path, reason: "covers filter \(f) row \(y) again (repeated chunk)")
             }
         }
         if let y = conv1Rows.first(where: { conv1Done[$0] }) {
-            throw InferenceError.mismatch(path: request.path, reason: "covers conv1 result row \(y) again (repeated chunk)")
+            throw InferenceError.mismatch(
+                path: request.path, reason: "covers conv1 result row \(y) again (repeated chunk)")
         }
         let conv2Cts = tile.filters.count * tile.positions(g)
         let conv1Filters = pkg.conv1ResultFilters.count
@@ -226,7 +234,8 @@ struct ResponseAssembler {
                     data: Array(plainOutputs[(range.lowerBound * outputSize)..<(range.upperBound * outputSize)]))
             } else {
                 let x = RequestWriter.normalizedImages(pkg, pixels: pixels, range: range)
-                activations = pkg.remainder.network.forward(x, from: 0, through: pkg.structure.squareIndex, training: false)
+                activations = pkg.remainder.network.forward(
+                    x, from: 0, through: pkg.structure.squareIndex, training: false)
                 outputs = pkg.structure.conv2(pkg.remainder, activations)
             }
             for (i, b) in range.enumerated() {

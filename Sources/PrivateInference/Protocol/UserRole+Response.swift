@@ -14,10 +14,12 @@ extension UserRole {
         let privateDir = ChunkDirectory.privateDirectory(request)
         let privates = try ChunkDirectory.list(privateDir), responses = try ChunkDirectory.list(response)
         guard privates.count == requests.count else {
-            throw InferenceError.mismatch(path: privateDir.path, reason: "holds \(privates.count) chunks, the request \(requests.count)")
+            throw InferenceError.mismatch(
+                path: privateDir.path, reason: "holds \(privates.count) chunks, the request \(requests.count)")
         }
         guard responses.count == requests.count else {
-            throw InferenceError.mismatch(path: response.path, reason: "holds \(responses.count) chunks, the request \(requests.count)")
+            throw InferenceError.mismatch(
+                path: response.path, reason: "holds \(responses.count) chunks, the request \(requests.count)")
         }
         var assembler = try ResponseAssembler(pkg, privateDirectory: privateDir)
         for i in requests.indices {

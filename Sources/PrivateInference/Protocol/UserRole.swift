@@ -10,10 +10,11 @@ public enum UserRole {
     /// request is cut into as many chunks as that needs (`TilePlan`).
     public static let defaultMemoryBudget = 3 << 30
 
-    /// Evaluates the package on `count` images and writes the re-randomized, masked request: a directory of
-    /// chunks (`ChunkDirectory`), one per tile of the engine's `TilePlan` (batch packing) or per image (pixels
-    /// packing), with its private side `REQ.private`. An app that sends image after image keeps a ``UserSession``
-    /// instead, which loads the package once.
+    /// Evaluates the package on `count` images and writes the re-randomized, masked request: a directory of chunks
+    /// (`ChunkDirectory`), one per tile of the engine's `TilePlan` (batch packing) or per image (pixels packing), with
+    /// its private side `REQ.private`.
+    ///
+    /// An app that sends image after image keeps a ``UserSession`` instead, which loads the package once.
     /// - Parameters:
     ///   - package: the package directory.
     ///   - pixels: `count · C · H · W` raw bytes.
@@ -36,10 +37,12 @@ public enum UserRole {
         return times
     }
 
-    /// Evaluates only the first `tiles` tiles of a request into a scratch directory, then removes it: one tile's
-    /// cost without the whole request (benchmarks). With 0 tiles, only the plan.
-    /// - Returns: the phase times, the tiles evaluated, the request's tile count and the plan's filter block and
-    ///   band rows.
+    /// Evaluates only the first `tiles` tiles of a request into a scratch directory, then removes it: one tile's cost
+    /// without the whole request (benchmarks).
+    ///
+    /// With 0 tiles, only the plan.
+    /// - Returns: the phase times, the tiles evaluated, the request's tile count and the plan's filter block and band
+    ///   rows.
     package static func profileTiles(
         package: URL, pixels: [UInt8], count: Int, tiles: Int, memoryBudget: Int = UserRole.defaultMemoryBudget
     ) throws -> (times: PhaseTimes, evaluated: Int, total: Int, filterBlock: Int, bandRows: Int) {

@@ -1,11 +1,12 @@
 import Foundation
 import NN
 
-/// A model package loaded once on the user's side: requests for image after image without reading and checking
-/// the package again, and the finish from the owner's response. This is the entry point for an app that
-/// classifies one picture at a time: load the package when the app starts, then per picture
-/// ``classify(pixels:count:packing:memoryBudget:work:progress:decrypt:)`` with a `decrypt` that sends a chunk to
-/// the owner (``OwnerClient/decrypt(chunk:response:)``).
+/// A model package loaded once on the user's side: requests for image after image without reading and checking the
+/// package again, and the finish from the owner's response.
+///
+/// This is the entry point for an app that classifies one picture at a time: load the package when the app starts, then
+/// per picture ``classify(pixels:count:packing:memoryBudget:work:progress:decrypt:)`` with a `decrypt` that sends a
+/// chunk to the owner (``OwnerClient/decrypt(chunk:response:)``).
 ///
 /// The session never holds a secret key (loading refuses a package that contains one).
 public final class UserSession: @unchecked Sendable {
@@ -35,7 +36,8 @@ public final class UserSession: @unchecked Sendable {
         if let requested {
             guard held.contains(requested) else {
                 throw InferenceError.invalidArgument(
-                    "the package holds no \(requested.rawValue) packing (it holds \(held.map(\.rawValue).joined(separator: ", ")))")
+                    "the package holds no \(requested.rawValue) packing (it holds \(held.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             return requested
         }
@@ -86,9 +88,11 @@ public final class UserSession: @unchecked Sendable {
         public var packing: Packing
     }
 
-    /// Classifies `count` images through the owner: each request chunk is handed to `decrypt` as soon as it is
-    /// written, its response decoded, and both removed before the next chunk is evaluated, so that one chunk is on
-    /// disk at a time. More images than a batch request's N/2 slots go as several requests.
+    /// Classifies `count` images through the owner: each request chunk is handed to `decrypt` as soon as it is written,
+    /// its response decoded, and both removed before the next chunk is evaluated, so that one chunk is on disk at a
+    /// time.
+    ///
+    /// More images than a batch request's N/2 slots go as several requests.
     /// - Parameters:
     ///   - pixels: `count · C · H · W` raw bytes.
     ///   - count: images (at least one).
@@ -98,11 +102,13 @@ public final class UserSession: @unchecked Sendable {
     ///   - progress: called with (steps done, total steps).
     ///   - decrypt: the owner's side: (request chunk, response chunk to write, chunk index, chunks); it may
     ///     measure its time in the `PhaseTimes` it is given.
+    /// - Returns: the logits and predictions of the images, with the phase times.
     /// - Throws: what `decrypt` throws; ``InferenceError`` for bad images, a bad package or a bad response.
     public func classify(
         pixels: [UInt8], count: Int, packing: Packing? = nil, memoryBudget: Int = UserRole.defaultMemoryBudget,
         work: URL? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil,
-        decrypt: (_ request: URL, _ response: URL, _ index: Int, _ chunks: Int, _ times: inout PhaseTimes) throws -> Void
+        decrypt: (_ request: URL, _ response: URL, _ index: Int, _ chunks: Int, _ times: inout PhaseTimes) throws ->
+            Void
     ) throws -> Classification {
         // RequestWriter's chunk callback is optional (formally escaping); it is only called during this call.
         try withoutActuallyEscaping(decrypt) { decrypt in
@@ -172,6 +178,7 @@ public final class UserSession: @unchecked Sendable {
     /// Progress ticks of one request of `count` images.
     func progressSteps(count: Int, packing: Packing, plan: TilePlan) -> Int {
         packing == .pixels
-            ? count : UserEvaluator.progressSteps(pkg.geometry, conv1Filters: pkg.weights.conv1Filters.count, plan: plan)
+            ? count
+            : UserEvaluator.progressSteps(pkg.geometry, conv1Filters: pkg.weights.conv1Filters.count, plan: plan)
     }
 }

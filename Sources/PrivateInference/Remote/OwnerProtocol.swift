@@ -1,9 +1,10 @@
 import Foundation
 
-/// The owner service's HTTP conventions that the service and its client both read: the bearer token, entity tags
-/// and the conditionals on them, `Expect`, the count headers and the JSON error body. Plain functions of strings,
-/// so that the service's own reading of a request (what Hummingbird does not do for it) is fuzzed without a server
-/// (`Fuzz/`, harness `service-headers`).
+/// The owner service's HTTP conventions that the service and its client both read: the bearer token, entity tags and
+/// the conditionals on them, `Expect`, the count headers and the JSON error body.
+///
+/// Plain functions of strings, so that the service's own reading of a request (what Hummingbird does not do for it) is
+/// fuzzed without a server (`Fuzz/`, harness `service-headers`).
 public enum OwnerProtocol {
     /// Response header: the user's decryption count after the request.
     public static let userDecryptedHeader = "X-PrivDNN-User-Decrypted"
@@ -29,7 +30,8 @@ public enum OwnerProtocol {
         let body = token.prefix { $0 != 61 }
         guard !body.isEmpty, token.dropFirst(body.count).allSatisfy({ $0 == 61 }),
             body.allSatisfy({ b in
-                (48...57).contains(b) || (65...90).contains(b) || (97...122).contains(b) || [45, 46, 95, 126, 43, 47].contains(b)
+                (48...57).contains(b) || (65...90).contains(b) || (97...122).contains(b)
+                    || [45, 46, 95, 126, 43, 47].contains(b)
             })
         else { return nil }
         return String(decoding: token, as: UTF8.self)
@@ -152,7 +154,9 @@ public enum OwnerProtocol {
             // The service's messages are one line; a forged long or multi-line one is cut, so that it cannot
             // forge lines in the user's output or logs.
             let line = envelope.error.message.prefix { $0 != "\n" && $0 != "\r" }.prefix(1024)
-            let code = envelope.error.code.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") }
+            let code = envelope.error.code.unicodeScalars.filter {
+                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_")
+            }
             return OwnerServiceError(
                 status: status, code: String(String.UnicodeScalarView(code.prefix(64))), message: String(line))
         }

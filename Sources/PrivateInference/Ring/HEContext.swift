@@ -77,10 +77,11 @@ package final class HEContext: Sendable {
         return buffer
     }
 
-    /// X^(N/2) in NTT form at k primes. At every slot root ζ it is ζ^(N/2) = ±i (SEAL's slots follow the powers
-    /// of 3 modulo 2N, so the sign alternates: ``pairingUnit``), and multiplying a ciphertext by it multiplies
-    /// slot j's value by that unit exactly (a negacyclic shift of the coefficients: no rounding, no noise
-    /// growth, no key).
+    /// X^(N/2) in NTT form at k primes.
+    ///
+    /// At every slot root ζ it is ζ^(N/2) = ±i (SEAL's slots follow the powers of 3 modulo 2N, so the sign alternates:
+    /// ``pairingUnit``), and multiplying a ciphertext by it multiplies slot j's value by that unit exactly (a
+    /// negacyclic shift of the coefficients: no rounding, no noise growth, no key).
     func imaginaryUnit(primes k: Int) -> WordBuffer {
         let n = degree
         let buffer = WordBuffer(count: k * n)
@@ -91,9 +92,10 @@ package final class HEContext: Sendable {
         return buffer
     }
 
-    /// The sign of X^(N/2)'s value i·σ_j at each slot j (σ_j = ±1), read back through the decoder. Pairs of
-    /// values are put in one slot as v + i·σ_j·w, and paired weights are encrypted as a − i·σ_j·b, whose product
-    /// has real part a·v + b·w in every slot.
+    /// The sign of X^(N/2)'s value i·σ_j at each slot j (σ_j = ±1), read back through the decoder.
+    ///
+    /// Pairs of values are put in one slot as v + i·σ_j·w, and paired weights are encrypted as a − i·σ_j·b, whose
+    /// product has real part a·v + b·w in every slot.
     func pairingUnit() throws -> [Double] {
         let k = 1
         let unit = imaginaryUnit(primes: k)

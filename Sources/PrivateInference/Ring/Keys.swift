@@ -31,7 +31,9 @@ extension HEContext {
 
     /// Symmetric encryption of the constant `value` at `scale` on k primes, keeping the seed so that it saves
     /// in SEAL's seeded (half-size) form.
-    package func encryptConstant(_ value: Double, scale: Double, primes k: Int, encryptor: Encryptor) throws -> Ciphertext {
+    package func encryptConstant(_ value: Double, scale: Double, primes k: Int, encryptor: Encryptor) throws
+        -> Ciphertext
+    {
         try encryptor.encryptSymmetric(encoder.encode(value, scale: scale, parmsID: parmsIDs[k]), seeded: true)
     }
 

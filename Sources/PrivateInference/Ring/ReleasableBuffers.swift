@@ -17,8 +17,9 @@ final class ReleasableBuffers: @unchecked Sendable {
         items.deallocate()
     }
 
-    /// Buffer `index`, leaving nothing in its place (`nil` if already taken). Distinct indexes may be taken
-    /// concurrently.
+    /// Buffer `index`, leaving nothing in its place (`nil` if already taken).
+    ///
+    /// Distinct indexes may be taken concurrently.
     func take(_ index: Int) -> WordBuffer? {
         let buffer = items[index]
         items[index] = nil
