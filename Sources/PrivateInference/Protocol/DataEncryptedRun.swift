@@ -189,7 +189,7 @@ public enum DataEncryptedRun {
                 counts: &counts, upload: &upload, download: &download, progress: progress)
         }
         phases.merge(transfer)
-        let plain = phases.measure("plain") { ModelFile.logits(model, images, normalization: normalization) }
+        let plain = phases.measure("reference") { ModelFile.logits(model, images, normalization: normalization) }
         let comparison = compare(logits, plain, labels: images.labels, classes: classes)
         let exchange = ["encrypt", "receive", "conv1", "activation", "conv2", "fc", "send", "decrypt"].reduce(0.0) {
             $0 + (phases.seconds[$1] ?? 0)
@@ -267,7 +267,9 @@ public enum DataEncryptedRun {
             if p == Int(labels[i]) { correctPlain += 1 }
             if e == Int(labels[i]) { correctEncrypted += 1 }
             if e == p { agree += 1 }
-            for c in 0..<classes { maxDiff = max(maxDiff, abs(encrypted[i * classes + c] - Double(plain[i * classes + c]))) }
+            for c in 0..<classes {
+                maxDiff = max(maxDiff, abs(encrypted[i * classes + c] - Double(plain[i * classes + c])))
+            }
         }
         let total = Double(max(1, labels.count))
         return (

@@ -133,7 +133,7 @@ public enum FullEncryptionRun {
             }
             done += count
         }
-        let plain = phases.measure("plain") { ModelFile.logits(model, images, normalization: normalization) }
+        let plain = phases.measure("reference") { ModelFile.logits(model, images, normalization: normalization) }
         func argmax<T: Comparable>(_ data: [T], _ i: Int) -> Int {
             var best = 0
             for c in 1..<classes where data[i * classes + c] > data[i * classes + best] { best = c }
@@ -173,7 +173,8 @@ public enum FullEncryptionRun {
                     + "\(model.hiddenActivation.rawValue)); train one with `privdnn train --fc-activation square`")
         }
         guard model.architecture == .lenet5MNIST || model.architecture == .lenet5EMNIST else {
-            throw InferenceError.unsupportedModel("\(file): the full-encryption baseline runs the LeNet-5 networks only")
+            throw InferenceError.unsupportedModel(
+                "\(file): the full-encryption baseline runs the LeNet-5 networks only")
         }
         let kernels = try LayerKernels(model: model, normalization: normalization)
         let fc = try ["fc1", "fc2", "fc3"].map { name -> (weights: [[Double]], bias: [Double]) in

@@ -36,7 +36,8 @@ enum RemoteInference {
         guard let token = token ?? ProcessInfo.processInfo.environment["PRIVDNN_TOKEN"] else {
             throw ToolError("give --token, or the token in $PRIVDNN_TOKEN")
         }
-        guard let url = URL(string: owner), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+        guard let url = URL(string: owner), let scheme = url.scheme?.lowercased(),
+            scheme == "http" || scheme == "https",
             url.host != nil
         else { throw ToolError("--owner takes the service's URL, e.g. http://127.0.0.1:8080") }
         guard !token.isEmpty, token.utf8.count <= 256, token.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
@@ -74,7 +75,10 @@ enum RemoteInference {
                 "packing": result.packing.rawValue,
                 "user_decrypted": result.decrypted, "user_budget": result.budget,
             ]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            print(
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            )
         } else {
             for (i, p) in predictions.enumerated() { print("\(i)\t\(p)") }
             if let accuracy { print(String(format: "accuracy %.2f %% (%d images)", accuracy, count)) }
@@ -116,7 +120,8 @@ extension RemoteInference {
         if let limit { images = images.subset(Array(0..<min(max(0, limit), images.count))) }
         guard images.count > 0 else { throw ToolError("no images selected") }
         let client = try client(owner: owner, token: token, caFile: caFile)
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-fetched-\(UUID().uuidString)")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "privdnn-fetched-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let start = DispatchTime.now().uptimeNanoseconds
         PeakMemory.reset()
@@ -135,11 +140,15 @@ extension RemoteInference {
         if json {
             let object: [String: Any] = [
                 "dataset": set.rawValue, "synthetic": synthetic != nil, "images": images.count, "accuracy": accuracy,
-                "seconds_total": seconds, "peak_rss_bytes": PeakMemory.bytes(), "phases": result.times.seconds,
+                "seconds_total": seconds, "peak_rss_bytes": PeakMemory.bytes(),
+                "phases": InferenceReportJSON.phaseList(result.times.seconds),
                 "chunks": result.chunks, "user_decrypted": result.decrypted, "user_budget": result.budget,
                 "packing": result.packing.rawValue,
             ]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            print(
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            )
         } else {
             print("images                 \(images.count)")
             print(String(format: "encrypted              %.2f %%", accuracy))
