@@ -159,12 +159,14 @@ if let spec = value("--tiles") {
     let preset = preset("--full-params", FullEncryptionPreset.self)
     var images = try Dataset.mnist.load(.test, root: value("--data-dir").map { URL(fileURLWithPath: $0) })
     if let limit = value("--limit").flatMap(Int.init) { images = images.subset(Array(0..<min(limit, images.count))) }
+    let started = Machine.timestamp()
     let report = try FullEncryptionRun.run(
         modelURL: model, images: images, preset: preset, normalization: Dataset.mnist.normalization)
     let agrees = report.agreement == 100
     print(
         json([
             "benchmark": "full-encryption/\(preset.rawValue)/N=\(report.degree)/measured", "images": report.images,
+            "date": started, "cpu": Machine.cpu(),
             "bit_sizes": report.bitSizes, "phases": report.phases.seconds, "seconds_total": report.secondsTotal,
             "cpu_seconds": report.cpuSeconds, "peak_rss_bytes": report.peakRSSBytes,
             "accuracy_plain": report.accuracyPlain, "accuracy_encrypted": report.accuracyEncrypted,

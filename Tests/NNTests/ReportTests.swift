@@ -155,7 +155,9 @@ final class Collected<T: Sendable>: Sendable {
         let document = try Self.parse(plot.render())
         let yTicks = try Self.nodes(document, "//*[local-name()='text'][@class='y-tick']").compactMap(\.stringValue)
         #expect(yTicks == ["100", "1k", "10k", "100k"])
-        let circles = try Self.nodes(document, "//*[local-name()='circle']/@cy").compactMap { $0.stringValue.flatMap(Double.init) }
+        let circles = try Self.nodes(document, "//*[local-name()='circle']/@cy").compactMap {
+            $0.stringValue.flatMap(Double.init)
+        }
         #expect(circles.count == 3)
         #expect(abs((circles[0] - circles[1]) - (circles[1] - circles[2])) < 0.02)
         #expect(SVGPlot.decadeLabel(-2) == "0.01" && SVGPlot.decadeLabel(7) == "10M" && SVGPlot.decadeLabel(2) == "100")
@@ -203,29 +205,39 @@ final class Collected<T: Sendable>: Sendable {
     }
 }
 
-/// The demo's bar chart: one log axis per group, bars with non-positive values left out, text escaped.
+/// The demo's bar chart: one log axis per panel, bars with non-positive values left out, machine-readable bars,
+/// ratios to the reference series, text escaped, valid XML.
 @Suite struct SVGBarChartTests {
-    @Test func barsAreLogScaledPerGroupAndEscaped() throws {
+    @Test func barsShareALogAxisPerPanelAndCarryRatios() throws {
         let chart = SVGBarChart(
-            title: "a < b",
-            groups: [
-                SVGBarChart.Group(
-                    title: "time",
-                    bars: [
-                        SVGBarChart.Bar(label: "fast", value: 1, text: "1 s"),
-                        SVGBarChart.Bar(label: "slow", value: 100, text: "100 s"),
-                        SVGBarChart.Bar(label: "none", value: 0, text: "0 s"),
+            title: "a < b", series: ["partial (measured)", "full (recorded)"], reference: 0,
+            panels: [
+                SVGBarChart.Panel(
+                    name: "time", title: "seconds", tickLabel: { String(format: "%g s", $0) },
+                    groups: [
+                        SVGBarChart.Group(
+                            label: "conv1",
+                            bars: [
+                                SVGBarChart.Bar(series: 0, value: 1, text: "1 s"),
+                                SVGBarChart.Bar(series: 1, value: 100, text: "100 s"),
+                            ]),
+                        SVGBarChart.Group(label: "none", bars: [SVGBarChart.Bar(series: 0, value: 0, text: "0 s")]),
                     ])
             ])
         let svg = chart.render()
         #expect(svg.contains("a &lt; b"))
         #expect(!svg.contains(">none<"))
-        let widths = svg.split(separator: "\n").filter { $0.hasPrefix("<rect x=") }.compactMap { line -> Double? in
-            guard let range = line.range(of: "width=\"") else { return nil }
-            return Double(line[range.upperBound...].prefix { $0 != "\"" })
-        }
+        let document = try SVGPlotTests.parse(svg)
+        let bar = "//*[local-name()='rect'][@class='bar']"
+        let widths = try document.nodes(forXPath: bar + "/@width").compactMap { $0.stringValue.flatMap(Double.init) }
         // log10 from a decade below the smallest (0.1) to 100: 1 is a third of the way, 100 the whole axis.
-        #expect(widths.count == 2)
-        #expect(abs(widths[0] / widths[1] - 1.0 / 3) < 1e-6)
+        try #require(widths.count == 2)
+        #expect(abs(widths[0] / widths[1] - 1.0 / 3) < 1e-3)
+        let series = try document.nodes(forXPath: bar + "/@data-series").compactMap(\.stringValue)
+        #expect(series == ["partial (measured)", "full (recorded)"])
+        // Decade gridlines 0.1, 1, 10, 100 s on the panel's log axis; the full bar says it is 100 times partial.
+        let ticks = try document.nodes(forXPath: "//*[local-name()='g'][@data-scale='log10']/*[local-name()='text']")
+        #expect(ticks.compactMap(\.stringValue) == ["0.1 s", "1 s", "10 s", "100 s"])
+        #expect(svg.contains("100 s (100× partial)"))
     }
 }

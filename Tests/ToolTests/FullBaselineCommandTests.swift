@@ -41,8 +41,31 @@ import Testing
         #expect(baseline.secondsTotal > 60 && baseline.peakBytes > 1e9)
         #expect(baseline.kind == "recorded" && baseline.agreement == 100)
         #expect(baseline.phases["conv1"] != nil && baseline.summary.contains(path))
+        // The record names when and where it ran; the baseline line repeats it, and the plaintext reference,
+        // "plain" in the older records, is the "reference" phase.
+        let date = try #require(newest["date"] as? String), cpu = try #require(newest["cpu"] as? String)
+        #expect(baseline.measuredOn == "\(date), \(cpu)" && baseline.summary.contains("on \(date), \(cpu)"))
+        #expect(!baseline.summary.contains("this machine"))
+        #expect(baseline.phases["reference"] != nil && baseline.phases["plain"] == nil)
         let privdnn = try FullBaseline.recorded(path, preset: "privdnn")
         #expect(privdnn.secondsTotal != baseline.secondsTotal)
+    }
+
+    /// A record without `date` and `cpu` is not passed off as measured on this machine.
+    @Test func recordedBaselineWithoutDateOrCPUSaysSo() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("fullrec-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let path = RepositoryPaths.root.appendingPathComponent(FullBaseline.defaultRecord).path
+        let line = try #require(
+            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").last {
+                $0.contains("full-encryption\\/auto\\/")
+            })
+        let stripped = line.replacingOccurrences(of: #""cpu":"[^"]*","#, with: "", options: .regularExpression)
+            .replacingOccurrences(of: #""date":"[^"]*","#, with: "", options: .regularExpression)
+        #expect(stripped != line && !stripped.contains("\"date\"") && !stripped.contains("\"cpu\""))
+        try Data((stripped + "\n").utf8).write(to: file)
+        let baseline = try FullBaseline.recorded(file.path, preset: "auto")
+        #expect(baseline.measuredOn == nil && baseline.summary.contains("a date and CPU the record does not give"))
     }
 
     @Test func recordedBaselineErrorsNameTheFile() throws {
@@ -53,11 +76,14 @@ import Testing
         let bad = dir.appendingPathComponent("bad.jsonl")
         try Data("{\"benchmark\": \"x\"}\nnot json\n".utf8).write(to: bad)
         let other = dir.appendingPathComponent("other.jsonl")
-        try Data("{\"benchmark\": \"full-encryption/privdnn/N=32768/measured\", \"agrees_with_plaintext\": true}\n".utf8)
-            .write(to: other)
-        for (path, needle) in [(missing, "no recorded"), (bad.path + ":2", "not a JSON object"),
-            (other.path, "no complete measured run")]
-        {
+        try Data(
+            "{\"benchmark\": \"full-encryption/privdnn/N=32768/measured\", \"agrees_with_plaintext\": true}\n".utf8
+        )
+        .write(to: other)
+        for (path, needle) in [
+            (missing, "no recorded"), (bad.path + ":2", "not a JSON object"),
+            (other.path, "no complete measured run"),
+        ] {
             let file = path.hasSuffix(":2") ? String(path.dropLast(2)) : path
             let error = #expect(throws: ToolError.self) { try FullBaseline.recorded(file, preset: "auto") }
             #expect(String(describing: error).contains(path) && String(describing: error).contains(needle))

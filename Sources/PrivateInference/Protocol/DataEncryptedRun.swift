@@ -189,7 +189,7 @@ public enum DataEncryptedRun {
                 counts: &counts, upload: &upload, download: &download, progress: progress)
         }
         phases.merge(transfer)
-        let plain = phases.measure("plain") { ModelFile.logits(model, images, normalization: normalization) }
+        let plain = phases.measure("reference") { ModelFile.logits(model, images, normalization: normalization) }
         let comparison = compare(logits, plain, labels: images.labels, classes: classes)
         let exchange = ["encrypt", "receive", "conv1", "activation", "conv2", "fc", "send", "decrypt"].reduce(0.0) {
             $0 + (phases.seconds[$1] ?? 0)

@@ -133,7 +133,7 @@ public enum FullEncryptionRun {
             }
             done += count
         }
-        let plain = phases.measure("plain") { ModelFile.logits(model, images, normalization: normalization) }
+        let plain = phases.measure("reference") { ModelFile.logits(model, images, normalization: normalization) }
         func argmax<T: Comparable>(_ data: [T], _ i: Int) -> Int {
             var best = 0
             for c in 1..<classes where data[i * classes + c] > data[i * classes + best] { best = c }

@@ -60,10 +60,9 @@ struct DemoCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: model) else {
             throw ToolError("\(model): no such model (train one with `privdnn train --dataset mnist`)")
         }
-        let (net, validate, test) = try InferenceSupport.run {
-            () throws -> (Model, (images: Tensor, labels: [Int]), LabeledImages) in
+        let (net, test) = try InferenceSupport.run { () throws -> (Model, LabeledImages) in
             let net = try Model(contentsOf: URL(fileURLWithPath: model), architecture: .lenet5MNIST)
-            return (net, try Dataset.mnist.tensors(.validate, root: root), try Dataset.mnist.load(.test, root: root))
+            return (net, try Dataset.mnist.load(.test, root: root))
         }
         // 1. Selection on the validate half (spec §12 item 13: never on the reporting half).
         let chosen: SelectedNeurons
@@ -72,27 +71,24 @@ struct DemoCommand: ParsableCommand {
         if let selection {
             chosen = try InferenceSupport.selection(selection)
         } else {
+            // Exactly `privdnn select --algorithm greedy --count 1,1`'s path: its evaluator of the validate half (the
+            // factored one for LeNet-5) and its greedy search.
+            let evaluator = try SelectionInputs.evaluator(
+                model: net, subset: .validate, data: data, limit: nil)
             chosen = try InferenceSupport.run {
-                let evaluator = try ModelSelectionEvaluator(
-                    model: net, images: validate.images, labels: validate.labels)
-                let greedy = GreedySelection(counts: [1, 1], base: Dataset.mnist.accuracyBase)
-                let progress = ProgressReporter(
-                    label: "greedy selection", total: greedy.plannedEvaluations(layerSizes: evaluator.layerSizes),
-                    unit: "eval")
-                let result = try greedy.run(on: evaluator, progress: progress)
-                progress.finish()
-                return result
+                try SelectionInputs.greedy(
+                    GreedySelection(counts: [1, 1], base: Dataset.mnist.accuracyBase), on: evaluator, label: "greedy")
             }
         }
         selectionSeconds = Double(DispatchTime.now().uptimeNanoseconds - selectStart) / 1e9
-        // 2. A_o, A_s, A_r on the test half.
+        // 2. A_r on the test half (A_o and A_s come with the exchange's report, which compares with both models).
         var images = test
         if let limit { images = images.subset(Array(0..<min(limit, images.count))) }
-        let accuracies = try InferenceSupport.run { () throws -> SelectionAccuracies in
-            let evaluator = try ModelSelectionEvaluator(
+        let remove = try InferenceSupport.run { () throws -> Double in
+            let evaluator = try SelectionEvaluators.make(
                 model: net, images: images.tensor(normalization: Dataset.mnist.normalization),
                 labels: images.labels.map(Int.init))
-            return try evaluator.accuracies(chosen, includingOriginal: true)
+            return try evaluator.evaluate(chosen, mode: .remove).roundedAccuracy
         }
         // 3. The encrypted exchange.
         let (progress, box) = InferenceSupport.progress("encrypted inference")
@@ -137,13 +133,15 @@ struct DemoCommand: ParsableCommand {
         if json {
             var extra: [String: Any] = [
                 "selection": Dictionary(uniqueKeysWithValues: chosen.layers.map { (String($0.key), $0.value) }),
-                "accuracy_remove": accuracies.remove, "seconds_selection": selectionSeconds, "seconds_demo": total,
+                "accuracy_remove": remove, "seconds_selection": selectionSeconds, "seconds_demo": total,
                 "svg": svg,
             ]
             if let baseline {
                 extra["full_encryption_seconds"] = baseline.secondsTotal
                 extra["full_encryption_peak_bytes"] = baseline.peakBytes
                 extra["full_encryption_kind"] = baseline.kind
+                extra["full_encryption_phases"] = InferenceReportJSON.phaseList(baseline.phases)
+                if let measuredOn = baseline.measuredOn { extra["full_encryption_measured_on"] = measuredOn }
                 if let agreement = baseline.agreement { extra["full_encryption_agreement"] = agreement }
                 extra["saving_time_percent"] = timeSaving
                 extra["saving_memory_percent"] = memorySaving
@@ -160,7 +158,7 @@ struct DemoCommand: ParsableCommand {
                 extra["data_encrypted_upload_bytes"] = d.uploadBytes
                 extra["data_encrypted_key_bytes"] = d.keyBytes
                 extra["data_encrypted_download_bytes"] = d.downloadBytes
-                extra["data_encrypted_phases"] = d.phases.seconds
+                extra["data_encrypted_phases"] = InferenceReportJSON.phaseList(d.phases.seconds)
                 extra["data_encrypted_load_average"] = d.loadAverage
                 extra["saving_vs_data_encrypted_time_percent"] = dataSavings.time
                 extra["saving_vs_data_encrypted_memory_percent"] = dataSavings.memory
@@ -171,11 +169,7 @@ struct DemoCommand: ParsableCommand {
             return
         }
         print("selection (greedy on validate)  {\(selectionText)}  in \(String(format: "%.1f", selectionSeconds)) s")
-        print(
-            String(
-                format: "A_o %.2f %%   A_s %.2f %%   A_r %.2f %%", accuracies.original ?? 0, accuracies.separate,
-                accuracies.remove))
-        print(InferenceReportJSON.table(report))
+        print(InferenceReportJSON.table(report, remove: remove))
         if let baseline, let timeSaving, let memorySaving {
             print(baseline.summary)
             let wire = wireSaving.map { String(format: ", bytes on the wire %.1f %%", $0) } ?? ""
@@ -205,58 +199,102 @@ struct DemoCommand: ParsableCommand {
         print("chart: \(svg)   demo wall time \(String(format: "%.1f", total)) s")
     }
 
-    /// Time, peak memory and bytes on the wire of the partial exchange beside full encryption and data encryption:
-    /// horizontal bars on a logarithmic scale, one group per quantity.
+    /// The partial exchange beside full encryption and data encryption, horizontal bars on log axes: the time of
+    /// every phase (in pipeline order, after the totals), then peak memory, bytes on the wire and one image.
     func chart(
         _ report: InferenceReport, _ baseline: FullBaseline?, _ dataBaseline: DataEncryptedBaseline?,
         _ single: OneImageComparison?
     ) -> SVGBarChart {
-        let partial = "partial (measured)", full = baseline.map { "full (\($0.kind))" } ?? ""
-        let data = "data encrypted (measured)"
-        func seconds(_ value: Double) -> String { String(format: value < 10 ? "%.2f s" : "%.0f s", value) }
+        let series = [
+            "partial (PrivDNN, measured in this run)",
+            baseline.map { b in
+                b.recordedIn != nil
+                    ? "full encryption (recorded: \(b.measuredOn ?? "date and CPU not recorded"))"
+                    : "full encryption (\(b.kind) in this run)"
+            } ?? "full encryption (none)",
+            "data encrypted (measured in this run)",
+        ]
+        func seconds(_ value: Double) -> String {
+            String(
+                format: value < 0.1 ? "%.1f ms" : value < 10 ? "%.2f s" : "%.0f s", value < 0.1 ? value * 1e3 : value)
+        }
         func bytes(_ value: Double) -> String { InferenceSupport.bytes(Int(value)) }
-        var time = [SVGBarChart.Bar(label: partial, value: report.secondsTotal, text: seconds(report.secondsTotal))]
+        // The three runs' seconds by phase; a run without a phase has no bar in its row.
+        let phases: [(series: Int, seconds: [String: Double])] =
+            [(0, report.phases.seconds)] + (baseline.map { [(1, $0.phases)] } ?? [])
+            + (dataBaseline.map { [(2, $0.report.phases.seconds)] } ?? [])
+        let names = PhaseTimes.ordered(phases.reduce(into: [:]) { all, run in all.merge(run.seconds) { a, _ in a } })
+        var totals = [SVGBarChart.Bar(series: 0, value: report.secondsTotal, text: seconds(report.secondsTotal))]
         var memory = [
-            SVGBarChart.Bar(label: partial, value: Double(report.peakRSSBytes), text: bytes(Double(report.peakRSSBytes)))
+            SVGBarChart.Bar(series: 0, value: Double(report.peakRSSBytes), text: bytes(Double(report.peakRSSBytes)))
         ]
         let partialWire = Double(report.packageBytes + report.requestBytes + report.responseBytes)
-        var wire = [SVGBarChart.Bar(label: partial, value: partialWire, text: bytes(partialWire))]
+        var wire = [SVGBarChart.Bar(series: 0, value: partialWire, text: bytes(partialWire))]
         if let baseline {
-            time.append(SVGBarChart.Bar(label: full, value: baseline.secondsTotal, text: seconds(baseline.secondsTotal)))
-            memory.append(SVGBarChart.Bar(label: full, value: baseline.peakBytes, text: bytes(baseline.peakBytes)))
-            if let bytesSent = baseline.wireBytes {
-                wire.append(SVGBarChart.Bar(label: full, value: bytesSent, text: bytes(bytesSent)))
-            }
+            totals.append(
+                SVGBarChart.Bar(series: 1, value: baseline.secondsTotal, text: seconds(baseline.secondsTotal)))
+            memory.append(SVGBarChart.Bar(series: 1, value: baseline.peakBytes, text: bytes(baseline.peakBytes)))
+            if let sent = baseline.wireBytes { wire.append(SVGBarChart.Bar(series: 1, value: sent, text: bytes(sent))) }
         }
         if let d = dataBaseline {
-            time.append(SVGBarChart.Bar(label: data, value: d.report.secondsTotal, text: seconds(d.report.secondsTotal)))
+            totals.append(
+                SVGBarChart.Bar(series: 2, value: d.report.secondsTotal, text: seconds(d.report.secondsTotal)))
             let peak = Double(d.report.peakRSSBytes)
-            memory.append(SVGBarChart.Bar(label: data, value: peak, text: bytes(peak)))
-            wire.append(SVGBarChart.Bar(label: data, value: Double(d.wireBytes), text: bytes(Double(d.wireBytes))))
+            memory.append(SVGBarChart.Bar(series: 2, value: peak, text: bytes(peak)))
+            wire.append(SVGBarChart.Bar(series: 2, value: Double(d.wireBytes), text: bytes(Double(d.wireBytes))))
         }
-        var groups = [
-            SVGBarChart.Group(title: "time (package through finish)", bars: time),
-            SVGBarChart.Group(title: "peak memory", bars: memory),
-            SVGBarChart.Group(title: "bytes on the wire (the partial package once, requests, responses)", bars: wire),
+        let time =
+            [SVGBarChart.Group(label: "total", bars: totals)]
+            + names.map { name in
+                SVGBarChart.Group(
+                    label: name.phase,
+                    bars: phases.compactMap { run in
+                        run.seconds[name.phase].map {
+                            SVGBarChart.Bar(series: run.series, value: $0, text: seconds($0))
+                        }
+                    })
+            }
+        var panels = [
+            SVGBarChart.Panel(
+                name: "time", title: "time per phase, seconds (package through finish; log scale)",
+                tickLabel: Self.secondsTick, groups: time),
+            SVGBarChart.Panel(
+                name: "memory", title: "peak memory, bytes (log scale)", tickLabel: Self.bytesTick,
+                groups: [SVGBarChart.Group(label: "peak RSS", bars: memory)]),
+            SVGBarChart.Panel(
+                name: "wire", title: "bytes on the wire: the partial package once, requests, responses (log scale)",
+                tickLabel: Self.bytesTick, groups: [SVGBarChart.Group(label: "sent", bars: wire)]),
         ]
         if let single {
             var bars = [
                 SVGBarChart.Bar(
-                    label: "partial, pixels packing", value: single.partialSeconds,
-                    text: String(format: "%.3f s", single.partialSeconds))
+                    series: 0, value: single.partialSeconds, text: seconds(single.partialSeconds) + " (pixels packing)")
             ]
             if let d = single.data {
-                bars.append(
-                    SVGBarChart.Bar(
-                        label: "data encrypted, one image", value: d.secondsPerImage,
-                        text: String(format: "%.3f s", d.secondsPerImage)))
+                bars.append(SVGBarChart.Bar(series: 2, value: d.secondsPerImage, text: seconds(d.secondsPerImage)))
             }
-            groups.append(SVGBarChart.Group(title: "one image (package, keys and setup once, not counted)", bars: bars))
+            panels.append(
+                SVGBarChart.Panel(
+                    name: "one image",
+                    title: "one image, seconds (package, keys and setup once, not counted; log scale)",
+                    tickLabel: Self.secondsTick, groups: [SVGBarChart.Group(label: "one image", bars: bars)]))
         }
         return SVGBarChart(
             title: String(
                 format: "PrivDNN LeNet5-MNIST, %d test images: encrypted %.2f %%, agreement %.2f %%", report.images,
                 report.accuracyEncrypted, report.agreement),
-            groups: groups)
+            series: series, reference: 0, panels: panels)
+    }
+
+    /// A decade of seconds: "0.1 ms", "10 ms", "0.1 s", "1 s", "100 s".
+    static let secondsTick: @Sendable (Double) -> String = { value in
+        value < 0.1 ? String(format: "%g ms", value * 1e3) : String(format: "%g s", value)
+    }
+
+    /// A decade of bytes: "100 kB", "1 MB", "10 GB".
+    static let bytesTick: @Sendable (Double) -> String = { value in
+        let units = [(1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB")]
+        let (scale, unit) = units.first { value >= $0.0 * 0.999 } ?? (1, "B")
+        return String(format: "%.0f %@", value / scale, unit as NSString)
     }
 }

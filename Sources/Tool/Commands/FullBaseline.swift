@@ -9,8 +9,8 @@ enum FullBaselineChoice: String, ExpressibleByArgument, CaseIterable {
     case run
     /// Extrapolate from kernel timings (``FullEncryptionEstimate``).
     case estimate
-    /// The newest measured run recorded by `InferenceBenchmarks --full` on this machine (a JSON-lines file):
-    /// a real measurement without spending minutes on it in every demo.
+    /// The newest measured run recorded by `InferenceBenchmarks --full` (a JSON-lines file naming the date and the
+    /// CPU it ran on): a real measurement without spending minutes on it in every demo.
     case recorded
     /// No baseline.
     case none
@@ -32,14 +32,19 @@ struct FullBaseline {
     var wireBytes: Double? = nil
     /// The JSON-lines file a recorded run came from (nil when run or estimated in this process).
     var recordedIn: String? = nil
+    /// When and where a recorded run was measured (its record's `date` and `cpu`), nil when the record has
+    /// neither or the baseline was made in this process.
+    var measuredOn: String? = nil
     /// One line for the summary.
     var summary: String
 
     /// Runs or estimates the baseline (progress bar on a terminal for the real run).
     /// - Parameters:
-    ///   - choice: run, estimate or none.
+    ///   - choice: recorded, run, estimate or none.
     ///   - squareModel: the LeNet-5 with Square FC activations (real run).
     ///   - images: the test images of the partial run.
+    ///   - record: the JSON-lines file of measured runs (recorded).
+    ///   - preset: the parameter preset whose recorded run to read.
     /// - Returns: nil for `none`.
     /// - Throws: ``ToolError`` for a missing model or a failed run.
     static func make(
@@ -57,7 +62,8 @@ struct FullBaseline {
                 measured: false, phases: estimate.phases, secondsTotal: estimate.secondsTotal,
                 peakBytes: estimate.peakBytes, agreement: nil, wireBytes: estimate.packageBytes,
                 summary: String(
-                    format: "full encryption (estimated from kernel timings, N=32768)  %.1f s, peak ≈ %@ (model), package %@"
+                    format: "full encryption (estimated in this process from kernel timings, N=32768)  %.1f s, "
+                        + "peak ≈ %@ (model), package %@"
                         + "\n  (measured run: `privdnn demo --full-baseline run`; numbers in BENCHMARKS.md)",
                     estimate.secondsTotal, InferenceSupport.bytes(Int(estimate.peakBytes)) as NSString,
                     InferenceSupport.bytes(Int(estimate.packageBytes)) as NSString))
@@ -80,7 +86,9 @@ struct FullBaseline {
                 peakBytes: Double(report.peakRSSBytes), agreement: report.agreement,
                 wireBytes: report.operations["seeded bytes"].map(Double.init),
                 summary: String(
-                    format: "full encryption (measured, N=%d, Square model %.2f %%)  %.1f s (cpu %.1f s), peak %@, "
+                    format:
+                        "full encryption (measured in this process, N=%d, Square model %.2f %%)  %.1f s (cpu %.1f s), "
+                        + "peak %@, "
                         + "%d weight ciphertexts, agreement %.2f %%",
                     report.degree, report.accuracyPlain, report.secondsTotal, report.cpuSeconds,
                     InferenceSupport.bytes(report.peakRSSBytes) as NSString, weights, report.agreement))
@@ -122,14 +130,21 @@ struct FullBaseline {
         let cpu = run["cpu_seconds"] as? Double ?? .nan
         let agreement = run["agreement"] as? Double ?? 100
         let load = (run["load_average"] as? [Double])?.map { String(format: "%.1f", $0) }.joined(separator: "/") ?? "?"
+        // The record says when and on which CPU it ran; older records without them are named as such rather
+        // than passed off as this machine's.
+        let when = [run["date"] as? String, run["cpu"] as? String].compactMap { $0 }
+        let measuredOn = when.isEmpty ? nil : when.joined(separator: ", ")
+        // Records before the reference phase had its name call the plaintext reference model "plain".
+        var named = phases
+        if let reference = named.removeValue(forKey: "plain") { named["reference", default: 0] += reference }
         return FullBaseline(
-            measured: true, phases: phases, secondsTotal: seconds, peakBytes: peak, agreement: agreement,
+            measured: true, phases: named, secondsTotal: seconds, peakBytes: peak, agreement: agreement,
             wireBytes: ((run["operations"] as? [String: Any])?["seeded bytes"] as? NSNumber)?.doubleValue,
-            recordedIn: path,
+            recordedIn: path, measuredOn: measuredOn,
             summary: String(
-                format: "full encryption (measured by `InferenceBenchmarks --full` on this machine, load %@; recorded in %@)"
+                format: "full encryption (recorded: measured by `InferenceBenchmarks --full` on %@, load %@; from %@)"
                     + "\n  %.1f s (cpu %.1f s), peak %@, agreement %.2f %%  (rerun here: --full-baseline run)",
-                load as NSString, path as NSString, seconds, cpu, InferenceSupport.bytes(Int(peak)) as NSString,
-                agreement))
+                (measuredOn ?? "a date and CPU the record does not give") as NSString, load as NSString,
+                path as NSString, seconds, cpu, InferenceSupport.bytes(Int(peak)) as NSString, agreement))
     }
 }

@@ -119,13 +119,19 @@ struct InferenceCommand: ParsableCommand {
 
 /// Text and JSON renderings of an ``InferenceReport``.
 enum InferenceReportJSON {
+    /// Phase times as a JSON list in pipeline order (`[{"phase": "package", "seconds": 1.4}, …]`): a JSON object's
+    /// keys come out sorted alphabetically, which scrambles the order the exchange runs in.
+    static func phaseList(_ seconds: [String: Double]) -> [[String: Any]] {
+        PhaseTimes.ordered(seconds).map { ["phase": $0.phase, "seconds": $0.seconds] }
+    }
+
     static func dictionary(_ r: InferenceReport) -> [String: Any] {
         [
             "images": r.images, "accuracy_plain": r.accuracyPlain, "accuracy_separate": r.accuracySeparate,
             "accuracy_encrypted": r.accuracyEncrypted, "agreement": r.agreement,
             "max_logit_difference": r.maxLogitDifference, "seconds_total": r.secondsTotal,
             "seconds_package": r.secondsPackage, "seconds_exchange": r.secondsExchange,
-            "peak_rss_bytes": r.peakRSSBytes, "phases": r.phases.seconds, "package_bytes": r.packageBytes,
+            "peak_rss_bytes": r.peakRSSBytes, "phases": phaseList(r.phases.seconds), "package_bytes": r.packageBytes,
             "request_bytes": r.requestBytes, "response_bytes": r.responseBytes, "chunks": r.chunks,
             "packing": r.packing.rawValue,
             "cpu_seconds": r.cpuSeconds,
@@ -136,20 +142,23 @@ enum InferenceReportJSON {
         try JSONOutput.text(object: dictionary(r).merging(extra) { $1 })
     }
 
-    static func table(_ r: InferenceReport) -> String {
+    /// The report as aligned lines; `remove` (A_r, the model without the encrypted filters) joins the accuracies
+    /// when the caller measured it, so that every accuracy is printed once, in one place.
+    static func table(_ r: InferenceReport, remove: Double? = nil) -> String {
         var lines = [
             "images                 \(r.images) (\(r.packing.rawValue) packing)",
             String(format: "A_o (plain)            %.2f %%", r.accuracyPlain),
             String(format: "A_s (separate)         %.2f %%", r.accuracySeparate),
+        ]
+        if let remove { lines.append(String(format: "A_r (remove)           %.2f %%", remove)) }
+        lines += [
             String(format: "encrypted              %.2f %%", r.accuracyEncrypted),
             String(format: "agreement with A_s     %.2f %%", r.agreement),
             String(format: "max |Δ logit|          %.2e", r.maxLogitDifference),
         ]
-        for phase in r.phases.seconds.keys.sorted() {
-            if let s = r.phases.seconds[phase] {
-                lines.append(
-                    "  " + phase.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %8.3f s", s))
-            }
+        for (phase, s) in r.phases.ordered {
+            lines.append(
+                "  " + phase.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %8.3f s", s))
         }
         lines.append(String(format: "total                  %.2f s (CPU %.2f s)", r.secondsTotal, r.cpuSeconds))
         lines.append("chunks per request     \(r.chunks)")

@@ -23,12 +23,7 @@ extension SelectCommand {
                         counts: counts, base: context.base, criterion: norm, evaluator: evaluator, step: step,
                         featureMapRanks: ranks)
                 }
-            let progress = context.progress(
-                algorithm.rawValue,
-                total: search.plannedEvaluations(
-                    layerSizes: evaluator.layerSizes))
-            selection = try run { try search.run(on: evaluator, progress: progress) }
-            progress.finish()
+            selection = try run { try SelectionInputs.greedy(search, on: evaluator, label: algorithm.rawValue) }
         case .pruning:
             selection = try run {
                 try PruningSelection(counts: counts, criterion: norm, featureMapRanks: ranks).run(on: evaluator)

@@ -42,6 +42,19 @@ enum SelectionInputs {
         }
     }
 
+    /// Runs a greedy search (greedy, or pruning-greedy's pruned one) on `evaluator` with a progress bar on a
+    /// terminal: the one selection path of `privdnn select --algorithm greedy` and `privdnn demo`.
+    /// - Throws: the search's `NNError` (callers turn it into their one-line error).
+    static func greedy(_ search: GreedySelection, on evaluator: any SelectionEvaluator, label: String) throws
+        -> SelectedNeurons
+    {
+        let progress = ProgressReporter(
+            label: label, total: search.plannedEvaluations(layerSizes: evaluator.layerSizes), unit: "eval")
+        let selection = try search.run(on: evaluator, progress: progress)
+        progress.finish()
+        return selection
+    }
+
     /// Reads a selection file and checks it against the model's layer widths.
     /// - Throws: ``ToolError`` naming the file: missing, malformed, or filters the model does not have.
     static func selection(_ path: String, layerSizes: [Int]) throws -> SelectedNeurons {

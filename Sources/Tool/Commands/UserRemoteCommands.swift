@@ -128,7 +128,8 @@ extension RemoteInference {
         if json {
             let object: [String: Any] = [
                 "dataset": set.rawValue, "synthetic": synthetic != nil, "images": images.count, "accuracy": accuracy,
-                "seconds_total": seconds, "peak_rss_bytes": PeakMemory.bytes(), "phases": result.times.seconds,
+                "seconds_total": seconds, "peak_rss_bytes": PeakMemory.bytes(),
+                "phases": InferenceReportJSON.phaseList(result.times.seconds),
                 "chunks": result.chunks, "user_decrypted": result.decrypted, "user_budget": result.budget,
                 "packing": result.packing.rawValue,
             ]
