@@ -98,8 +98,8 @@ enum Micro {
             let terms = (0..<outputs).map { o in
                 (0..<taps).map { t in
                     ProductTerm(
-                        weight: weights[t].pointer, input: inputs[(o + t) % pool].pointer, inputIsCipher: components > 1,
-                        inputComponents: max(2, components))
+                        weight: weights[t].pointer, input: inputs[(o + t) % pool].pointer,
+                        inputIsCipher: components > 1, inputComponents: max(2, components))
                 }
             }
             let products = Double(outputs * taps * n * k * (components == 1 ? 2 : 6))
@@ -117,7 +117,8 @@ enum Micro {
             let median = times.sorted()[times.count / 2]
             print(
                 String(
-                    format: "{\"kernel\": \"%@\", \"ms\": %.1f, \"ns_per_product\": %.4f, \"min_ns_per_product\": %.4f, \"checksum\": \"%016llx\"}",
+                    format: "{\"kernel\": \"%@\", \"ms\": %.1f, \"ns_per_product\": %.4f, "
+                        + "\"min_ns_per_product\": %.4f, \"checksum\": \"%016llx\"}",
                     label, median / 1e6, median / products, times.min()! / products, checksum))
         }
     }

@@ -21,8 +21,10 @@ enum ExchangeHarnesses {
             "decryptions", summary: "owner decryption count decryptions.json (`OwnerRole.decrypt`)",
             file: "decryptions.json",
             seed: { _ in
-                [("fresh", Seeds.text("{\"keyID\":\"$KEY\",\"decrypted\":0}")),
-                 ("used", Seeds.text("{\"decrypted\":1048000,\"keyID\":\"$KEY\"}"))]
+                [
+                    ("fresh", Seeds.text("{\"keyID\":\"$KEY\",\"decrypted\":0}")),
+                    ("used", Seeds.text("{\"decrypted\":1048000,\"keyID\":\"$KEY\"}")),
+                ]
             }),
         owner(
             "keystore-secret", summary: "owner key store secret.key (`OwnerRole.decrypt`)", file: "secret.key",
@@ -35,14 +37,22 @@ enum ExchangeHarnesses {
             seed: { [("template", $0.template(.keys, "relin.keys"))] }),
         owner(
             "request", summary: "request chunk file as the owner decrypts it (`OwnerRole.decrypt`)", file: nil,
-            seed: { [("template", $0.template(.exchange, "req/chunk-00000")), ("raw", $0.raw(.exchange, "req/chunk-00000"))] }),
+            seed: {
+                [
+                    ("template", $0.template(.exchange, "req/chunk-00000")),
+                    ("raw", $0.raw(.exchange, "req/chunk-00000")),
+                ]
+            }),
         user(
             "manifest", summary: "package manifest.json (`UserRole.finish`: package load and finish)",
             file: .package("manifest.json"), seed: { [("manifest", $0.manifestTemplate)] }),
         user(
             "response", summary: "response chunk file (`UserRole.finish`)", file: .exchange("resp/chunk-00000"),
             seed: {
-                [("template", $0.template(.exchange, "resp/chunk-00000")), ("raw", $0.raw(.exchange, "resp/chunk-00000"))]
+                [
+                    ("template", $0.template(.exchange, "resp/chunk-00000")),
+                    ("raw", $0.raw(.exchange, "resp/chunk-00000")),
+                ]
             }),
         user(
             "request-private", summary: "request's private chunk file req.private/chunk-00000 (`UserRole.finish`)",
@@ -50,7 +60,8 @@ enum ExchangeHarnesses {
             seed: { [("template", $0.template(.exchange, "req.private/chunk-00000"))] }),
         user(
             "request-images", summary: "request's private images file req.private/images (`UserRole.finish`)",
-            file: .exchange("req.private/images"), seed: { [("template", $0.template(.exchange, "req.private/images"))] }),
+            file: .exchange("req.private/images"),
+            seed: { [("template", $0.template(.exchange, "req.private/images"))] }),
     ]
 
     /// A harness running the owner's decryption of the fixture request with one key store file replaced (or,
@@ -145,15 +156,18 @@ final class ExchangeFixture: @unchecked Sendable {
             security: .none)
         let pixels = (0..<784).map { UInt8(truncatingIfNeeded: $0 * 37 % 251) }
         _ = try UserRole.infer(package: package, pixels: pixels, count: 1, out: exchange.appendingPathComponent("req"))
-        _ = try OwnerRole.decrypt(keys: store, request: exchange.appendingPathComponent("req"),
+        _ = try OwnerRole.decrypt(
+            keys: store, request: exchange.appendingPathComponent("req"),
             response: exchange.appendingPathComponent("resp"))
         // The package's key directory (the store holds one per package) is the `.keys` folder the harnesses copy.
         let keyIDs = try FileManager.default.contentsOfDirectory(atPath: store.appendingPathComponent("keys").path)
             .filter { !$0.hasPrefix(".") }
         guard keyIDs.count == 1 else { throw CocoaError(.fileReadUnknown) }
         let keys = path(.keys)
-        try FileManager.default.moveItem(at: store.appendingPathComponent("keys").appendingPathComponent(keyIDs[0]), to: keys)
-        try Data(#"{"keyID":"\#(keyIDs[0])","decrypted":0}"#.utf8).write(to: keys.appendingPathComponent("decryptions.json"))
+        try FileManager.default.moveItem(
+            at: store.appendingPathComponent("keys").appendingPathComponent(keyIDs[0]), to: keys)
+        try Data(#"{"keyID":"\#(keyIDs[0])","decrypted":0}"#.utf8).write(
+            to: keys.appendingPathComponent("decryptions.json"))
         try? FileManager.default.removeItem(at: keys.appendingPathComponent("decryptions.lock"))
         // Files by name, and those of the exchange's chunk directories (req/, req.private/, resp/) as "dir/name".
         for folder in [Folder.keys, .package, .exchange] {
@@ -162,9 +176,13 @@ final class ExchangeFixture: @unchecked Sendable {
                 _ = FileManager.default.fileExists(atPath: path(folder, name).path, isDirectory: &isDirectory)
                 let names =
                     isDirectory.boolValue
-                    ? try FileManager.default.contentsOfDirectory(atPath: path(folder, name).path).map { "\(name)/\($0)" }
+                    ? try FileManager.default.contentsOfDirectory(atPath: path(folder, name).path).map {
+                        "\(name)/\($0)"
+                    }
                     : [name]
-                for file in names { pristine[folder, default: [:]][file] = [UInt8](try Data(contentsOf: path(folder, file))) }
+                for file in names {
+                    pristine[folder, default: [:]][file] = [UInt8](try Data(contentsOf: path(folder, file)))
+                }
             }
         }
         let record = try json(pristine[.keys]!["keystore.json"]!)
@@ -175,7 +193,9 @@ final class ExchangeFixture: @unchecked Sendable {
             "$KEY": record["keyID"] as! String, "$CACHE": manifest["cacheKey"] as! String,
             "$PKG": ContentHasher.hash(pristine[.package]!["manifest.json"]!),
             "$REQ": request["payloadHash"] as! String, "$RID": fields["requestID"]!,
-            "\"$FILES\"": String(decoding: try JSONSerialization.data(withJSONObject: manifest["files"]!, options: .sortedKeys), as: UTF8.self),
+            "\"$FILES\"": String(
+                decoding: try JSONSerialization.data(withJSONObject: manifest["files"]!, options: .sortedKeys),
+                as: UTF8.self),
         ]
     }
 
@@ -187,12 +207,14 @@ final class ExchangeFixture: @unchecked Sendable {
     /// The harness's own copy of a fixture folder (made on first use).
     func workingCopy(_ folder: Folder, for harness: String) -> URL {
         // A key directory sits in a store of its own: `<harness>-store/keys/<key id>`.
+        let keyStore = Scratch.root.appendingPathComponent("\(harness)-store/keys")
         let url =
             folder == .keys
-            ? Scratch.root.appendingPathComponent("\(harness)-store/keys").appendingPathComponent(tokens["$KEY"] ?? "key")
+            ? keyStore.appendingPathComponent(tokens["$KEY"] ?? "key")
             : Scratch.root.appendingPathComponent("\(harness)-\(folder.rawValue)")
         if folder == .keys {
-            try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         }
         if copies.insert(url.path).inserted {
             try? FileManager.default.removeItem(at: url)
@@ -268,7 +290,9 @@ final class ExchangeFixture: @unchecked Sendable {
     }
 
     /// keystore.json with the key id as a token.
-    var keystoreTemplate: [UInt8] { Array(tokenized(String(decoding: raw(.keys, "keystore.json"), as: UTF8.self)).utf8) }
+    var keystoreTemplate: [UInt8] {
+        Array(tokenized(String(decoding: raw(.keys, "keystore.json"), as: UTF8.self)).utf8)
+    }
 
     /// manifest.json (keys sorted) with the file table, key id and cache key as tokens.
     var manifestTemplate: [UInt8] {
@@ -281,7 +305,9 @@ final class ExchangeFixture: @unchecked Sendable {
 
     private func tokenized(_ text: String) -> String {
         var text = text
-        for (token, value) in tokens where !token.hasPrefix("\"") { text = text.replacingOccurrences(of: value, with: token) }
+        for (token, value) in tokens where !token.hasPrefix("\"") {
+            text = text.replacingOccurrences(of: value, with: token)
+        }
         return text
     }
 

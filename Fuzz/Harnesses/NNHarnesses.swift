@@ -16,9 +16,11 @@ enum NNHarnesses {
             seeds: {
                 var small = Safetensors(metadata: ["format": "pt", HiddenActivation.metadataKey: "square"])
                 try small.setFloats("fc3.bias", [1, -2, 0.5], shape: [3])
-                small.tensors["half"] = SafetensorsTensor(dtype: .f16, shape: [2, 2], bytes: [0, 60, 0, 188, 0, 0, 0, 124])
+                small.tensors["half"] = SafetensorsTensor(
+                    dtype: .f16, shape: [2, 2], bytes: [0, 60, 0, 188, 0, 0, 0, 124])
                 small.tensors["brain"] = SafetensorsTensor(dtype: .bf16, shape: [2], bytes: [128, 63, 0, 192])
-                small.tensors["double"] = SafetensorsTensor(dtype: .f64, shape: [1], bytes: [0, 0, 0, 0, 0, 0, 240, 63])
+                small.tensors["double"] = SafetensorsTensor(
+                    dtype: .f64, shape: [1], bytes: [0, 0, 0, 0, 0, 0, 240, 63])
                 small.tensors["empty"] = SafetensorsTensor(dtype: .f32, shape: [0, 3], bytes: [])
                 return [
                     ("small", small.serialized()),
@@ -34,7 +36,8 @@ enum NNHarnesses {
                 _ = try? IDXLoader.read(url, rank: 1)
             },
             seeds: {
-                let images: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 2] + (0..<12).map { UInt8($0 * 20) }
+                let images: [UInt8] =
+                    [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 2] + (0..<12).map { UInt8($0 * 20) }
                 let labels: [UInt8] = [0, 0, 8, 1, 0, 0, 0, 3, 7, 0, 9]
                 return [
                     ("images", images), ("labels", labels), ("images-gz", try gzip(images)),
@@ -76,7 +79,9 @@ enum NNHarnesses {
                 let folder = gtsrbFolder(csv: nil, ppm: bytes)
                 _ = try? GTSRBLoader.load(folder: folder, size: 8)
             },
-            seeds: { [("rgb8", ppm8), ("rgb16", Seeds.text("P6\n# comment\n1 2\n65535\n") + (0..<12).map { UInt8($0) })] }),
+            seeds: {
+                [("rgb8", ppm8), ("rgb16", Seeds.text("P6\n# comment\n1 2\n65535\n") + (0..<12).map { UInt8($0) })]
+            }),
         Harness(
             name: "jpeg", summary: "TinyImageNet JPEG, decoded by libjpeg and resized (`TinyImageNetLoader.load`)",
             run: { bytes in
@@ -87,10 +92,14 @@ enum NNHarnesses {
                 _ = try? TinyImageNetLoader.load(folder: folder, size: 8)
             },
             seeds: {
-                let gradient = RGBImage(width: 9, height: 5, pixels: (0..<135).map { UInt8(truncatingIfNeeded: $0 &* 3) })
+                let gradient = RGBImage(
+                    width: 9, height: 5, pixels: (0..<135).map { UInt8(truncatingIfNeeded: $0 &* 3) })
                 return [
                     ("q90", try JPEG.encode(gradient)), ("q10", try JPEG.encode(gradient, quality: 10)),
-                    ("flat", try JPEG.encode(RGBImage(width: 16, height: 16, pixels: [UInt8](repeating: 200, count: 768)))),
+                    (
+                        "flat",
+                        try JPEG.encode(RGBImage(width: 16, height: 16, pixels: [UInt8](repeating: 200, count: 768)))
+                    ),
                 ]
             }),
         Harness(
@@ -132,7 +141,8 @@ enum NNHarnesses {
         let folder = Scratch.directory("gtsrb")
         let classFolder = folder.appendingPathComponent("00007")
         try! FileManager.default.createDirectory(at: classFolder, withIntermediateDirectories: true)
-        Scratch.write(csv ?? Seeds.text(csvHeader + "a.ppm;4;3;1;0;3;2;7\nb.ppm;4;3;0;0;3;2;7\n"),
+        Scratch.write(
+            csv ?? Seeds.text(csvHeader + "a.ppm;4;3;1;0;3;2;7\nb.ppm;4;3;0;0;3;2;7\n"),
             to: classFolder.appendingPathComponent("GT-00007.csv"))
         for name in ["a.ppm", "b.ppm"] { Scratch.write(ppm ?? ppm8, to: classFolder.appendingPathComponent(name)) }
         return folder

@@ -18,7 +18,9 @@ enum ExpectContinue {
                 case .unsupported:
                     let refusal = APIError(
                         status: 417, code: "expectation_failed", message: "the only expectation served is 100-continue")
-                    try await refuseEarly(refusal.response, writer: writer) { channel.close(mode: .input, promise: nil) }
+                    try await refuseEarly(refusal.response, writer: writer) {
+                        channel.close(mode: .input, promise: nil)
+                    }
                 case .continueFirst:
                     if let refusal = await admit(request) {
                         try await refuseEarly(refusal, writer: writer) { channel.close(mode: .input, promise: nil) }

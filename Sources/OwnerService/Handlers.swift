@@ -11,7 +11,8 @@ struct Handlers: Sendable {
     let index: PackageIndex
     let spool: Spool
     let maxRequestBytes: Int
-    /// Seconds a response is kept for copies of its chunk (``OwnerRole/decryptChunkOnce(keys:chunk:user:keepResponses:authorize:)``).
+    /// Seconds a response is kept for copies of its chunk
+    /// (``OwnerRole/decryptChunkOnce(keys:chunk:user:keepResponses:authorize:)``).
     let keepResponses: TimeInterval
     let slots: DecryptionSlots
     let logger: Logger
@@ -20,7 +21,8 @@ struct Handlers: Sendable {
     func health() -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        return Response(
+            status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
     }
 
     /// `GET /v1/packages/{id}`: the package as a ustar archive read from its files a block at a time; `HEAD`
@@ -45,12 +47,16 @@ struct Handlers: Sendable {
             }
             var headers = HTTPFields()
             headers[.eTag] = OwnerProtocol.entityTag(hash)
-            if let value = request.headers[.ifMatch], !(try entityTags(value, "If-Match")).matches(hash: hash, weak: false) {
+            if let value = request.headers[.ifMatch],
+                !(try entityTags(value, "If-Match")).matches(hash: hash, weak: false)
+            {
                 throw APIError(
                     status: 412, code: "precondition_failed",
                     message: "package \(id) is not the version If-Match names (it changed)")
             }
-            if let value = request.headers[.ifNoneMatch], try entityTags(value, "If-None-Match").matches(hash: hash, weak: true) {
+            if let value = request.headers[.ifNoneMatch],
+                try entityTags(value, "If-None-Match").matches(hash: hash, weak: true)
+            {
                 log(request, status: 304, user: user.name)
                 return Response(status: .notModified, headers: headers)
             }
@@ -65,7 +71,8 @@ struct Handlers: Sendable {
                 status: .ok, headers: headers,
                 body: ResponseBody(contentLength: length) { writer in
                     for entry in entries {
-                        try await writer.write(ByteBuffer(bytes: PackageArchive.header(name: entry.name, size: entry.size)))
+                        try await writer.write(
+                            ByteBuffer(bytes: PackageArchive.header(name: entry.name, size: entry.size)))
                         try await Self.stream(entry.url, bytes: entry.size, to: &writer)
                         let pad = PackageArchive.padded(entry.size) - entry.size
                         if pad > 0 { try await writer.write(ByteBuffer(repeating: 0, count: pad)) }
@@ -137,7 +144,8 @@ struct Handlers: Sendable {
         let token = try bearer(request)
         let user = try await offload { try authenticate(token) }
         if let length = OwnerProtocol.contentLength(request.headers[.contentLength]), length > maxRequestBytes {
-            throw APIError.tooLarge("the request chunk has \(length) bytes; this service takes at most \(maxRequestBytes)")
+            throw APIError.tooLarge(
+                "the request chunk has \(length) bytes; this service takes at most \(maxRequestBytes)")
         }
         return (token, user)
     }
@@ -175,7 +183,8 @@ struct Handlers: Sendable {
                             + "ciphertexts; the owner must issue a new package")
                 }
                 do {
-                    reserved = try UserStore.reserve(keys: keys, token: token, package: package, count: claim.ciphertexts)
+                    reserved = try UserStore.reserve(
+                        keys: keys, token: token, package: package, count: claim.ciphertexts)
                     count = claim.ciphertexts
                 } catch let refusal as UserStore.Refusal { throw APIError(refusal) }
             }
@@ -258,7 +267,8 @@ struct Handlers: Sendable {
 
     private func log(_ request: Request, status: Int, user: String, extra: [String: String] = [:]) {
         var metadata: Logger.Metadata = [
-            "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(status)", "user": "\(user)",
+            "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(status)",
+            "user": "\(user)",
         ]
         for (key, value) in extra { metadata[key] = "\(value)" }
         logger.info("request", metadata: metadata)

@@ -95,11 +95,9 @@ public enum OwnerService {
     public static func start(_ configuration: OwnerServiceConfiguration, logger: Logger? = nil) async throws
         -> RunningOwnerService
     {
-        let logger = logger ?? {
-            var quiet = Logger(label: "privdnn-owner")
-            quiet.logLevel = .warning
-            return quiet
-        }()
+        var quiet = Logger(label: "privdnn-owner")
+        quiet.logLevel = .warning
+        let logger = logger ?? quiet
         let (ports, portSink) = AsyncStream<Int>.makeStream()
         let (app, spool) = try makeApplication(configuration, logger: logger) { portSink.yield($0) }
         let group = ServiceGroup(
@@ -118,7 +116,8 @@ public enum OwnerService {
                 try await task.value
                 reason = "the server stopped before it listened"
             } catch { reason = "\(error)" }
-            throw OwnerServiceStartError(reason: "cannot listen on \(configuration.host):\(configuration.port): \(reason)")
+            throw OwnerServiceStartError(
+                reason: "cannot listen on \(configuration.host):\(configuration.port): \(reason)")
         }
         return RunningOwnerService(port: port, group: group, task: task)
     }

@@ -155,7 +155,9 @@ final class Collected<T: Sendable>: Sendable {
         let document = try Self.parse(plot.render())
         let yTicks = try Self.nodes(document, "//*[local-name()='text'][@class='y-tick']").compactMap(\.stringValue)
         #expect(yTicks == ["100", "1k", "10k", "100k"])
-        let circles = try Self.nodes(document, "//*[local-name()='circle']/@cy").compactMap { $0.stringValue.flatMap(Double.init) }
+        let circles = try Self.nodes(document, "//*[local-name()='circle']/@cy").compactMap {
+            $0.stringValue.flatMap(Double.init)
+        }
         #expect(circles.count == 3)
         #expect(abs((circles[0] - circles[1]) - (circles[1] - circles[2])) < 0.02)
         #expect(SVGPlot.decadeLabel(-2) == "0.01" && SVGPlot.decadeLabel(7) == "10M" && SVGPlot.decadeLabel(2) == "100")

@@ -9,8 +9,10 @@ import Testing
 extension OwnerServiceTests {
     /// A request head of `POST /v1/decrypt`.
     static func decryptHead(token: String, _ fields: [String]) -> String {
-        (["POST /v1/decrypt HTTP/1.1", "Host: 127.0.0.1", "Authorization: Bearer \(token)",
-          "Content-Type: application/octet-stream"] + fields).joined(separator: "\r\n") + "\r\n\r\n"
+        ([
+            "POST /v1/decrypt HTTP/1.1", "Host: 127.0.0.1", "Authorization: Bearer \(token)",
+            "Content-Type: application/octet-stream",
+        ] + fields).joined(separator: "\r\n") + "\r\n\r\n"
     }
 
     /// A client that asks `Expect: 100-continue` gets `100 Continue` and then its answer; one the service would

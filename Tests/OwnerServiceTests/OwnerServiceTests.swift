@@ -97,8 +97,12 @@ import Testing
         let out = f.scratch()
         let stranger = try client(service, UserStore.freshToken())
         let keyBefore = try f.keyCount("a")
-        #expect(await refusal { try stranger.decrypt(chunk: chunk, response: out.appendingPathComponent("r")) }?.status == 401)
-        #expect(await refusal { try stranger.fetchPackage(id: "a", to: out.appendingPathComponent("p")) }?.status == 401)
+        let decryptRefusal = await refusal {
+            try stranger.decrypt(chunk: chunk, response: out.appendingPathComponent("r"))
+        }
+        #expect(decryptRefusal?.status == 401)
+        let fetchRefusal = await refusal { try stranger.fetchPackage(id: "a", to: out.appendingPathComponent("p")) }
+        #expect(fetchRefusal?.status == 401)
         let user = try client(service, token)
         _ = try await blocking { try user.decrypt(chunk: chunk, response: out.appendingPathComponent("r0")) }
         try UserStore.revoke(keys: f.keys, name: name)
@@ -148,7 +152,9 @@ import Testing
         let (name, token) = try f.user()
         let out = f.scratch()
         let keyBefore = try f.keyCount("a")
-        let tooLarge = await refusal { try self.client(small, token).decrypt(chunk: chunk, response: out.appendingPathComponent("r")) }
+        let tooLarge = await refusal {
+            try self.client(small, token).decrypt(chunk: chunk, response: out.appendingPathComponent("r"))
+        }
         #expect(tooLarge?.status == 413)
         await small.stop()
 

@@ -22,8 +22,8 @@ public struct KSwitchKeys: Sendable, Hashable {
 
 /// Relinearization keys: ``KSwitchKeys`` whose index `keyPower - 2` holds the key for s^keyPower.
 ///
-/// SEAL's public key generator makes only s^2, at index 0; ``KeyGenerator/createRelinKeys(maxPower:seeded:)`` can add s^3 and
-/// higher (as SEAL's internal `create_relin_keys(count)`), which relinearize ciphertexts of size 4 and more.
+/// SEAL's public key generator makes only s^2, at index 0; ``KeyGenerator/createRelinKeys(maxPower:seeded:)`` can add
+/// s^3 and higher (as SEAL's internal `create_relin_keys(count)`), which relinearize ciphertexts of size 4 and more.
 /// - Note: SEAL: relinkeys.h `RelinKeys`.
 public struct RelinKeys: Sendable, Hashable {
     /// The underlying key-switching keys.

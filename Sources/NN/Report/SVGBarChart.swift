@@ -54,12 +54,16 @@ public struct SVGBarChart: Sendable {
 
     /// The SVG document.
     public func render() -> String {
-        let visible = groups.map { group in Group(title: group.title, bars: group.bars.filter { $0.value.isFinite && $0.value > 0 }) }
+        let visible = groups.map { group in
+            Group(title: group.title, bars: group.bars.filter { $0.value.isFinite && $0.value > 0 })
+        }
         var height = Self.titleHeight
-        for group in visible { height += Self.groupTitle + Double(group.bars.count) * (Self.barHeight + Self.barGap) + Self.groupGap }
+        for group in visible {
+            height += Self.groupTitle + Double(group.bars.count) * (Self.barHeight + Self.barGap) + Self.groupGap
+        }
         var svg = [
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(SVGPlot.number(width))\" height=\"\(SVGPlot.number(height))\" "
-                + "font-family=\"sans-serif\" font-size=\"13\">",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(SVGPlot.number(width))\" "
+                + "height=\"\(SVGPlot.number(height))\" font-family=\"sans-serif\" font-size=\"13\">",
             "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
             "<text x=\"16\" y=\"26\" font-size=\"16\">\(SVGPlot.escape(title))</text>",
         ]
@@ -67,7 +71,8 @@ public struct SVGBarChart: Sendable {
         var y = Self.titleHeight
         for group in visible {
             svg.append(
-                "<text x=\"16\" y=\"\(SVGPlot.number(y + 15))\" font-weight=\"bold\">\(SVGPlot.escape(group.title))</text>")
+                "<text x=\"16\" y=\"\(SVGPlot.number(y + 15))\" font-weight=\"bold\">"
+                    + "\(SVGPlot.escape(group.title))</text>")
             y += Self.groupTitle
             // A log axis from a decade below the smallest bar to the largest, so that every bar has a length.
             let values = group.bars.map(\.value)
@@ -80,8 +85,9 @@ public struct SVGBarChart: Sendable {
                     "<text x=\"\(SVGPlot.number(left - 8))\" y=\"\(SVGPlot.number(y + 14))\" text-anchor=\"end\">"
                         + "\(SVGPlot.escape(bar.label))</text>")
                 svg.append(
-                    "<rect x=\"\(SVGPlot.number(left))\" y=\"\(SVGPlot.number(y))\" width=\"\(SVGPlot.number(max(1, length)))\" "
-                        + "height=\"\(SVGPlot.number(Self.barHeight))\" fill=\"\(color)\"/>")
+                    "<rect x=\"\(SVGPlot.number(left))\" y=\"\(SVGPlot.number(y))\" "
+                        + "width=\"\(SVGPlot.number(max(1, length)))\" height=\"\(SVGPlot.number(Self.barHeight))\" "
+                        + "fill=\"\(color)\"/>")
                 svg.append(
                     "<text x=\"\(SVGPlot.number(left + max(1, length) + 6))\" y=\"\(SVGPlot.number(y + 14))\">"
                         + "\(SVGPlot.escape(bar.text))</text>")

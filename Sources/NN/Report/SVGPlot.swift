@@ -131,7 +131,8 @@ public struct SVGPlot: Sendable {
             ? Self.decades(yRange.map { ty($0.lowerBound)...ty($0.upperBound) } ?? Self.span(ys))
             : Self.niceTicks(yRange ?? Self.span(ys))
         let xDomain = xRange ?? ((xTicks.first ?? 0)...(xTicks.last ?? 1))
-        let yDomain = logY ? ((yTicks.first ?? 0)...(yTicks.last ?? 1)) : yRange ?? ((yTicks.first ?? 0)...(yTicks.last ?? 1))
+        let yDomain =
+            logY ? ((yTicks.first ?? 0)...(yTicks.last ?? 1)) : yRange ?? ((yTicks.first ?? 0)...(yTicks.last ?? 1))
         func px(_ x: Double) -> Double {
             left + (x - xDomain.lowerBound) / Swift.max(xDomain.upperBound - xDomain.lowerBound, 1e-300)
                 * (right - left)
@@ -149,8 +150,8 @@ public struct SVGPlot: Sendable {
                 + "font-family=\"sans-serif\" font-size=\"12\">")
         svg.append("<title>\(Self.escape(title))</title>")
         svg.append(
-            "<rect class=\"background\" x=\"0\" y=\"0\" width=\"\(Self.number(width))\" height=\"\(Self.number(height))\" fill=\"white\"/>"
-        )
+            "<rect class=\"background\" x=\"0\" y=\"0\" width=\"\(Self.number(width))\" "
+                + "height=\"\(Self.number(height))\" fill=\"white\"/>")
         svg.append(
             "<text class=\"title\" x=\"\(Self.number((left + right) / 2))\" y=\"28\" text-anchor=\"middle\" "
                 + "font-size=\"16\">\(Self.escape(title))</text>")
@@ -218,9 +219,11 @@ public struct SVGPlot: Sendable {
         for reference in referenceLines where ty(reference.y).isFinite {
             let color = reference.color ?? "#777777"
             svg.append(
-                "<g class=\"reference-line\" data-name=\"\(Self.escape(reference.name))\" clip-path=\"url(#plot-area)\">"
-                    + "<line x1=\"\(Self.number(left))\" y1=\"\(Self.number(py(ty(reference.y))))\" x2=\"\(Self.number(right))\" "
-                    + "y2=\"\(Self.number(py(ty(reference.y))))\" stroke=\"\(Self.escape(color))\" stroke-width=\"1.5\" "
+                "<g class=\"reference-line\" data-name=\"\(Self.escape(reference.name))\" "
+                    + "clip-path=\"url(#plot-area)\">"
+                    + "<line x1=\"\(Self.number(left))\" y1=\"\(Self.number(py(ty(reference.y))))\" "
+                    + "x2=\"\(Self.number(right))\" y2=\"\(Self.number(py(ty(reference.y))))\" "
+                    + "stroke=\"\(Self.escape(color))\" stroke-width=\"1.5\" "
                     + "stroke-dasharray=\"6 4\"/></g>")
             legend.append((reference.name, color, "dashed"))
         }
@@ -233,13 +236,13 @@ public struct SVGPlot: Sendable {
             switch entry.kind {
             case "marker":
                 svg.append(
-                    "<circle cx=\"\(Self.number(x + 10))\" cy=\"\(Self.number(y))\" r=\"4\" fill=\"\(Self.escape(entry.color))\"/>"
-                )
+                    "<circle cx=\"\(Self.number(x + 10))\" cy=\"\(Self.number(y))\" r=\"4\" "
+                        + "fill=\"\(Self.escape(entry.color))\"/>")
             default:
                 let dash = entry.kind == "dashed" ? " stroke-dasharray=\"6 4\"" : ""
                 svg.append(
-                    "<line x1=\"\(Self.number(x))\" y1=\"\(Self.number(y))\" x2=\"\(Self.number(x + 20))\" y2=\"\(Self.number(y))\" "
-                        + "stroke=\"\(Self.escape(entry.color))\" stroke-width=\"2\"\(dash)/>")
+                    "<line x1=\"\(Self.number(x))\" y1=\"\(Self.number(y))\" x2=\"\(Self.number(x + 20))\" "
+                        + "y2=\"\(Self.number(y))\" stroke=\"\(Self.escape(entry.color))\" stroke-width=\"2\"\(dash)/>")
             }
             svg.append(
                 "<text x=\"\(Self.number(x + 28))\" y=\"\(Self.number(y + 4))\">\(Self.escape(entry.name))</text>")
