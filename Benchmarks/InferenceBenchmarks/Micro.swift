@@ -72,11 +72,13 @@ enum Micro {
         time("BLAKE2b-256 of 10 MiB", repeats: 3) { _ = ContentHasher.hash(payload) }
     }
 
-    /// The lazy multiply-accumulate alone, on random canonical words at N = 16384 and k = 3 primes, shaped like a
-    /// convolution: 50 outputs of 36 terms, term t of output o = weight t ⊗ input (o + t) mod 64, so that outputs
-    /// share weights and inputs as in `sumAll`'s real calls. Both hot cases: a ciphertext weight times a
-    /// three-component ciphertext (6 products per coefficient and term) and times a plaintext (2). Prints ns per
-    /// 64×64-bit product (run under `taskset -c 0` for one core) and a checksum of the sums (equal across builds).
+    /// The lazy multiply-accumulate alone, on random canonical words at N = 16384 and k = 3 primes.
+    ///
+    /// The terms are shaped like a convolution: 50 outputs of 36 terms, term t of output o = weight t ⊗ input
+    /// (o + t) mod 64, so that outputs share weights and inputs as in `sumAll`'s real calls. Both hot cases: a
+    /// ciphertext weight times a three-component ciphertext (6 products per coefficient and term) and times a
+    /// plaintext (2). Prints ns per 64×64-bit product (run under `taskset -c 0` for one core) and a checksum of the
+    /// sums (equal across builds).
     static func kernel(repeats: Int) throws {
         let n = 16384, k = 3, outputs = 50, taps = 36, pool = 64
         let moduli = try CoeffModulus.create(degree: n, bitSizes: [60, 60, 60])

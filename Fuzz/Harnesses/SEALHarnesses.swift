@@ -4,7 +4,9 @@ import Foundation
 /// SEAL objects as `privdnn ckks` loads them (`CKKSFiles.context`, `CKKSFiles.load`, `ckks inspect`), at a toy
 /// context so that valid objects are a few kilobytes; every object kind in every compression mode.
 enum SEALHarnesses {
-    /// N = 64 and three primes: key level, two data levels. Security none, as the tool's loader uses.
+    /// N = 64 and three primes: key level, two data levels.
+    ///
+    /// Security none, as the tool's loader uses.
     static let parameters = try! EncryptionParameters(polyModulusDegree: 64, bitSizes: [40, 30, 40])
     static let context = try! CKKSContext(parameters, securityLevel: .none)
 

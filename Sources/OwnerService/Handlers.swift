@@ -4,8 +4,10 @@ import Hummingbird
 import Logging
 import PrivateInference
 
-/// The service's endpoints. Each turns every failure into an ``APIError`` response and logs one line per request
-/// (the user's name, never the token).
+/// The service's endpoints.
+///
+/// Each turns every failure into an ``APIError`` response and logs one line per request (the user's name, never
+/// the token).
 struct Handlers: Sendable {
     let keys: URL
     let index: PackageIndex
@@ -26,8 +28,9 @@ struct Handlers: Sendable {
     }
 
     /// `GET /v1/packages/{id}`: the package as a ustar archive read from its files a block at a time; `HEAD`
-    /// (`head`): the same headers (ETag, Content-Length), no body. `If-Match` (strong) refuses another version
-    /// (412); `If-None-Match` (weak) answers 304 for the current one.
+    /// (`head`): the same headers (ETag, Content-Length), no body.
+    ///
+    /// `If-Match` (strong) refuses another version (412); `If-None-Match` (weak) answers 304 for the current one.
     func package(_ request: Request, id: String, head: Bool = false) async -> Response {
         do {
             let token = try bearer(request)
@@ -88,8 +91,9 @@ struct Handlers: Sendable {
     /// `POST /v1/decrypt`: one request chunk, spooled to disk as it arrives (at most ``maxRequestBytes``), decrypted
     /// at most once (``OwnerRole/decryptChunkOnce(keys:chunk:user:keepResponses:authorize:)``, the decryption
     /// `owner decrypt` runs), counted against the user before anything is decrypted, and the response chunk
-    /// streamed back from the service's durable copy. A copy of a chunk decrypted before gets that copy again,
-    /// uncounted (`X-PrivDNN-Replayed: 1`), or 409.
+    /// streamed back from the service's durable copy.
+    ///
+    /// A copy of a chunk decrypted before gets that copy again, uncounted (`X-PrivDNN-Replayed: 1`), or 409.
     func decrypt(_ request: Request) async -> Response {
         let start = DispatchTime.now().uptimeNanoseconds
         let chunk = spool.file("request")
@@ -284,8 +288,10 @@ struct Handlers: Sendable {
     }
 
     /// Sends exactly `bytes` bytes from `handle`, a block at a time; a file that shrank ends the response early
-    /// (the client sees a short body and refuses it). The reads block briefly (1 MiB from the page cache, as a
-    /// rule), which is cheaper than a hop to another thread per block.
+    /// (the client sees a short body and refuses it).
+    ///
+    /// The reads block briefly (1 MiB from the page cache, as a rule), which is cheaper than a hop to another
+    /// thread per block.
     private static func stream(handle: FileHandle, bytes: Int, to writer: inout any ResponseBodyWriter) async throws {
         var left = bytes
         while left > 0 {

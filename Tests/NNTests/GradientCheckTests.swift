@@ -145,6 +145,7 @@ import Testing
     }
 
     /// The whole LeNet-5 (conv, pool, square, linear, relu) through cross-entropy, as the trainer uses it.
+    ///
     /// Float rounding through two squares limits the finite differences, hence the looser bound than per layer.
     @Test func lenet5EndToEnd() {
         let model = Model(.lenet5MNIST, seed: 3)

@@ -14,7 +14,9 @@ import Testing
         """
 
     /// The same writer on a.f16 [1, −0.5, 65504, 6e-8], b.f64 [[0.1, 2.5]], bn.num_batches_tracked = 937 (I64 scalar)
-    /// and an empty z.f32 (shape [0]); no metadata. Tensors are ordered I64, F64, F32, F16.
+    /// and an empty z.f32 (shape [0]), with no metadata.
+    ///
+    /// Tensors are ordered I64, F64, F32, F16.
     static let referenceMixed = """
         AAEAAAAAAAB7ImJuLm51bV9iYXRjaGVzX3RyYWNrZWQiOnsiZHR5cGUiOiJJNjQiLCJzaGFwZSI6W10sImRhdGFfb2Zmc2V0cyI6WzAs\
         OF19LCJiLmY2NCI6eyJkdHlwZSI6IkY2NCIsInNoYXBlIjpbMSwyXSwiZGF0YV9vZmZzZXRzIjpbOCwyNF19LCJ6LmYzMiI6eyJkdHlw\

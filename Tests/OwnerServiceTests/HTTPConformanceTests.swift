@@ -17,7 +17,9 @@ extension OwnerServiceTests {
 
     /// A client that asks `Expect: 100-continue` gets `100 Continue` and then its answer; one the service would
     /// refuse (unknown token 401, declared size over the limit 413) gets the refusal before it sends a byte, and
-    /// the connection is closed; any other expectation is 417. Only the accepted upload is decrypted and counted.
+    /// the connection is closed; any other expectation is 417.
+    ///
+    /// Only the accepted upload is decrypted and counted.
     @Test func expectContinueIsAnsweredBeforeTheUpload() async throws {
         let f = try ServiceFixture.get()
         let chunk = try f.chunks(try f.freshRequest())[0]

@@ -8,8 +8,9 @@ import Testing
 @testable import PrivateInference
 
 /// The owner's HTTP service on loopback (the real server, the real client): package download, decryption equal to
-/// the file-based exchange, tokens, per-user budgets, limits and packages. Serialized: the suite's tests share the
-/// packages' keys and compare their counts before and after.
+/// the file-based exchange, tokens, per-user budgets, limits and packages.
+///
+/// Serialized: the suite's tests share the packages' keys and compare their counts before and after.
 @Suite(.serialized) struct OwnerServiceTests {
     func client(_ service: RunningOwnerService, _ token: String) throws -> OwnerClient {
         OwnerClient(owner: try #require(URL(string: "http://127.0.0.1:\(service.port)")), token: token)

@@ -1,5 +1,7 @@
 /// Key-switching keys: an outer list indexed as SEAL does, each entry empty or holding one ``PublicKey`` per
-/// prime of the first data level (the RNS decomposition count). All keys live at the key level.
+/// prime of the first data level (the RNS decomposition count).
+///
+/// All keys live at the key level.
 /// - Note: SEAL: kswitchkeys.h `KSwitchKeys`.
 public struct KSwitchKeys: Sendable, Hashable {
     /// The key level's parms_id (`parms_id`).
@@ -67,6 +69,7 @@ public struct RelinKeys: Sendable, Hashable {
 }
 
 /// Galois keys: ``KSwitchKeys`` whose index `(g - 1) / 2` holds the key for Galois element g (odd, below 2N).
+///
 /// SEAL's key generator sizes the outer list to N, leaving absent elements empty.
 /// - Note: SEAL: galoiskeys.h `GaloisKeys`, util/galois.h `GaloisTool::GetIndexFromElt`.
 public struct GaloisKeys: Sendable, Hashable {

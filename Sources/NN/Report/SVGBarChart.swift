@@ -9,7 +9,7 @@ public struct SVGBarChart: Sendable {
         public var label: String
         /// The value (bars of non-positive or non-finite values are left out).
         public var value: Double
-        /// The text after the bar, e.g. "3.9 s".
+        /// The text after the bar, such as "3.9 s".
         public var text: String
 
         /// Creates a bar.

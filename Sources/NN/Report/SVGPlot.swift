@@ -86,7 +86,9 @@ public struct SVGPlot: Sendable {
     /// Canvas height in pixels.
     public var height: Double
     /// A logarithmic y axis (decades, labelled with their values): for quantities spanning orders of magnitude,
-    /// such as run times beside a baseline 30× slower. Non-positive values are left out.
+    /// such as run times beside a baseline 30× slower.
+    ///
+    /// Non-positive values are left out.
     public var logY = false
 
     /// The colours used for series without one (colour-blind-safe palette).
@@ -293,7 +295,6 @@ public struct SVGPlot: Sendable {
         return ticks
     }
 
-    /// A tick label with as many decimals as the step needs (`0.25` → 2, `5` → 0).
     /// Whole decades covering `range` (log10 values), at least two.
     static func decades(_ range: ClosedRange<Double>) -> [Double] {
         let low = range.lowerBound.rounded(.down), high = Swift.max(range.upperBound.rounded(.up), low + 1)
@@ -308,6 +309,7 @@ public struct SVGPlot: Sendable {
         return "1" + String(repeating: "0", count: e - shift) + unit
     }
 
+    /// A tick label with as many decimals as the step needs (`0.25` → 2, `5` → 0).
     static func tickLabel(_ value: Double, step: Double) -> String {
         let decimals = step >= 1 ? 0 : Int((-log10(step)).rounded(.up))
         return String(format: "%.\(Swift.min(decimals, 10))f", value)
