@@ -130,7 +130,12 @@ if let spec = value("--tiles") {
 } else if arguments.contains("--micro") {
     try Micro.run()
 } else if arguments.contains("--kernel") {
-    try Micro.kernel(repeats: value("--repeats").flatMap(Int.init) ?? 5)
+    let repeats = value("--repeats").flatMap(Int.init) ?? 5
+    guard repeats > 0 else {
+        FileHandle.standardError.write(Data("InferenceBenchmarks: --repeats takes 1 or more\n".utf8))
+        exit(2)
+    }
+    try Micro.kernel(repeats: repeats)
 } else if let name = value("--run"), let selection = selections[name] {
     // One configuration (a child process of --pipeline).
     let model = URL(fileURLWithPath: value("--model") ?? "models/lenet5-mnist.safetensors")

@@ -87,7 +87,7 @@ enum NNHarnesses {
             run: { bytes in
                 let folder = Scratch.directory("tiny")
                 let images = folder.appendingPathComponent("n01443537/images")
-                try! FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+                Scratch.makeDirectory(images)
                 Scratch.write(bytes, to: images.appendingPathComponent("n01443537_0.JPEG"))
                 _ = try? TinyImageNetLoader.load(folder: folder, size: 8)
             },
@@ -108,7 +108,7 @@ enum NNHarnesses {
             run: { bytes in
                 let folder = Scratch.directory("tiny-val")
                 let images = folder.appendingPathComponent("images")
-                try! FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+                Scratch.makeDirectory(images)
                 Scratch.write(tinyJPEG, to: images.appendingPathComponent("val_0.JPEG"))
                 Scratch.write(bytes, to: folder.appendingPathComponent("val_annotations.txt"))
                 _ = try? TinyImageNetLoader.load(folder: folder, classNames: ["n01", "n02"], size: 4)
@@ -133,14 +133,16 @@ enum NNHarnesses {
 
     static let csvHeader = "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\n"
     static let ppm8 = Seeds.text("P6 4 3 255\n") + (0..<36).map { UInt8($0 &* 7) }
-    static let tinyJPEG = try! JPEG.encode(RGBImage(width: 6, height: 6, pixels: (0..<108).map { UInt8($0) }))
+    static let tinyJPEG = setUp("encoding the 6 x 6 JPEG") {
+        try JPEG.encode(RGBImage(width: 6, height: 6, pixels: (0..<108).map { UInt8($0) }))
+    }
 
     /// A GTSRB class folder: the CSV (fixed rows for a.ppm and b.ppm unless given) and the images (fixed unless
     /// given; a given one is both a.ppm and b.ppm).
     static func gtsrbFolder(csv: [UInt8]?, ppm: [UInt8]?) -> URL {
         let folder = Scratch.directory("gtsrb")
         let classFolder = folder.appendingPathComponent("00007")
-        try! FileManager.default.createDirectory(at: classFolder, withIntermediateDirectories: true)
+        Scratch.makeDirectory(classFolder)
         Scratch.write(
             csv ?? Seeds.text(csvHeader + "a.ppm;4;3;1;0;3;2;7\nb.ppm;4;3;0;0;3;2;7\n"),
             to: classFolder.appendingPathComponent("GT-00007.csv"))

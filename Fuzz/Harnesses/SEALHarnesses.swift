@@ -7,8 +7,10 @@ enum SEALHarnesses {
     /// N = 64 and three primes: key level, two data levels.
     ///
     /// Security none, as the tool's loader uses.
-    static let parameters = try! EncryptionParameters(polyModulusDegree: 64, bitSizes: [40, 30, 40])
-    static let context = try! CKKSContext(parameters, securityLevel: .none)
+    static let parameters = setUp("toy parameters") {
+        try EncryptionParameters(polyModulusDegree: 64, bitSizes: [40, 30, 40])
+    }
+    static let context = setUp("toy context") { try CKKSContext(parameters, securityLevel: .none) }
 
     static let all: [Harness] = [
         Harness(

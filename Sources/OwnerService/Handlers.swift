@@ -101,6 +101,10 @@ struct Handlers: Sendable {
         defer { try? FileManager.default.removeItem(at: chunk) }
         var userName = "-"
         do {
+            // Resolved before anything is counted, so that a bad name could not cost the user a decryption.
+            let decryptedField = try Self.fieldName(OwnerProtocol.userDecryptedHeader)
+            let budgetField = try Self.fieldName(OwnerProtocol.userBudgetHeader)
+            let replayedField = try Self.fieldName(OwnerProtocol.replayedHeader)
             let (token, user) = try await admitUpload(request)
             userName = user.name
             try await receive(request.body, into: chunk)
@@ -118,14 +122,14 @@ struct Handlers: Sendable {
             var headers = HTTPFields()
             headers[.contentType] = "application/octet-stream"
             let after = counted ?? user
-            headers[HTTPField.Name(OwnerProtocol.userDecryptedHeader)!] = String(after.decrypted)
-            headers[HTTPField.Name(OwnerProtocol.userBudgetHeader)!] = String(after.budget)
+            headers[decryptedField] = String(after.decrypted)
+            headers[budgetField] = String(after.budget)
             var extra = ["seconds": String(format: "%.3f", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)]
             if let decryption = served.decryption {
                 extra["ciphertexts"] = "\(ciphertexts)"
                 extra["key_decrypted"] = "\(decryption.used)"
             } else {
-                headers[HTTPField.Name(OwnerProtocol.replayedHeader)!] = "1"
+                headers[replayedField] = "1"
                 extra["replayed"] = "stored response"
             }
             log(request, status: 200, user: userName, extra: extra)
@@ -243,6 +247,19 @@ struct Handlers: Sendable {
             throw APIError.badRequest("\(name) is not * or a list of entity tags")
         }
         return tags
+    }
+
+    /// The field name of one of ``OwnerProtocol``'s response headers.
+    ///
+    /// - Parameter name: the header's name, an HTTP token.
+    /// - Returns: the name as HTTPTypes spells a field.
+    /// - Throws: ``InferenceError/invalidArgument(_:)`` if `name` is not a valid field name (the request then
+    ///   fails with 500 and the reason in the log).
+    private static func fieldName(_ name: String) throws -> HTTPField.Name {
+        guard let field = HTTPField.Name(name) else {
+            throw InferenceError.invalidArgument("the response header name \(name) is not an HTTP token")
+        }
+        return field
     }
 
     /// The response for `error`, logged: library errors about the spooled chunk are the client's fault (400, the
