@@ -3,7 +3,9 @@ import NN
 
 /// LeNet5-MNIST on the real MNIST in `data/mnist`: one training epoch (the spec's Adam 1e-3, batch 128) and the
 /// evaluation forward pass over the 5,000-image test half, plus the masked pass from cached conv1 outputs that
-/// filter selection repeats. `Benchmarks/torch_lenet5.py` times the same work in PyTorch (same names).
+/// filter selection repeats.
+///
+/// `Benchmarks/torch_lenet5.py` times the same work in PyTorch (same names).
 enum NNBenchmarks: BenchmarkGroup {
     static let dataRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

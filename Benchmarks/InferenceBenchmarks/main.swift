@@ -7,11 +7,10 @@ import PrivateInference
 #endif
 
 /// Encrypted-inference benchmarks: `--micro` (kernel timings at N = 16384), `--kernel` (the lazy multiply-accumulate
-/// alone), `--pipeline` (the whole exchange on
-/// the 5,000-image MNIST test half for the selections (1,1), (2,6) and all filters, plus the measured
-/// full-encryption baseline `--full`; `--data-encrypted` measures the data-encrypted baseline), each configuration in its own process so that peak RSS (VmHWM) is per
-/// configuration. `--full-estimate` keeps the older extrapolation from kernel timings.
-/// Results are JSON lines on standard output.
+/// alone), `--pipeline` (the whole exchange on the 5,000-image MNIST test half for the selections (1,1), (2,6) and
+/// all filters, plus the measured full-encryption baseline `--full`; `--data-encrypted` measures the data-encrypted
+/// baseline), each configuration in its own process so that peak RSS (VmHWM) is per configuration.
+/// `--full-estimate` keeps the older extrapolation from kernel timings. Results are JSON lines on standard output.
 
 ProcessMemory.useOneHeap()
 let arguments = CommandLine.arguments
@@ -64,10 +63,9 @@ if let spec = value("--tiles") {
     defer { try? FileManager.default.removeItem(at: root) }
     let model = Model(set.architecture, seed: 0)
     let modelURL = root.appendingPathComponent("model.safetensors")
-    try Safetensors(
-        stateDict: model.stateDict(), metadata: ["format": "pt", "architecture": set.architecture.rawValue]
-    )
-    .write(to: modelURL)
+    let modelFile = Safetensors(
+        stateDict: model.stateDict(), metadata: ["format": "pt", "architecture": set.architecture.rawValue])
+    try modelFile.write(to: modelURL)
     let images = set.synthetic(count: count, seed: 0)
     let package = root.appendingPathComponent("package")
     _ = try OwnerRole.package(
@@ -132,7 +130,12 @@ if let spec = value("--tiles") {
 } else if arguments.contains("--micro") {
     try Micro.run()
 } else if arguments.contains("--kernel") {
-    try Micro.kernel(repeats: value("--repeats").flatMap(Int.init) ?? 5)
+    let repeats = value("--repeats").flatMap(Int.init) ?? 5
+    guard repeats > 0 else {
+        FileHandle.standardError.write(Data("InferenceBenchmarks: --repeats takes 1 or more\n".utf8))
+        exit(2)
+    }
+    try Micro.kernel(repeats: repeats)
 } else if let name = value("--run"), let selection = selections[name] {
     // One configuration (a child process of --pipeline).
     let model = URL(fileURLWithPath: value("--model") ?? "models/lenet5-mnist.safetensors")
@@ -240,6 +243,9 @@ if let spec = value("--tiles") {
     print("wrote \(out)")
 } else {
     print(
-        "usage: InferenceBenchmarks --micro | --kernel [--repeats R] | --pipeline [--model M] [--data-dir D] [--limit K] [--params auto|privdnn] [--selections '1,1;2,6;all'] [--full-params auto|privdnn] | --full [--square-model M] [--full-params auto|privdnn] [--data-dir D] [--limit K] | --data-encrypted [--square-model M] [--data-dir D] [--limit K] [--packing batch|pixels] | --full-estimate | --networks-chart networks.jsonl [--out networks.svg]"
-    )
+        "usage: InferenceBenchmarks --micro | --kernel [--repeats R] | --pipeline [--model M] [--data-dir D] "
+            + "[--limit K] [--params auto|privdnn] [--selections '1,1;2,6;all'] [--full-params auto|privdnn] | --full "
+            + "[--square-model M] [--full-params auto|privdnn] [--data-dir D] [--limit K] | --data-encrypted "
+            + "[--square-model M] [--data-dir D] [--limit K] [--packing batch|pixels] | --full-estimate | "
+            + "--networks-chart networks.jsonl [--out networks.svg]")
 }

@@ -16,41 +16,52 @@ enum ExchangeHarnesses {
     static let all: [Harness] = [
         owner(
             "keystore", summary: "owner key store record keystore.json (`OwnerRole.decrypt`)",
-            file: "keystore.json", seed: { [("record", $0.keystoreTemplate)] }),
+            file: "keystore.json", seed: { try [("record", $0.keystoreTemplate)] }),
         owner(
             "decryptions", summary: "owner decryption count decryptions.json (`OwnerRole.decrypt`)",
             file: "decryptions.json",
             seed: { _ in
-                [("fresh", Seeds.text("{\"keyID\":\"$KEY\",\"decrypted\":0}")),
-                 ("used", Seeds.text("{\"decrypted\":1048000,\"keyID\":\"$KEY\"}"))]
+                [
+                    ("fresh", Seeds.text("{\"keyID\":\"$KEY\",\"decrypted\":0}")),
+                    ("used", Seeds.text("{\"decrypted\":1048000,\"keyID\":\"$KEY\"}")),
+                ]
             }),
         owner(
             "keystore-secret", summary: "owner key store secret.key (`OwnerRole.decrypt`)", file: "secret.key",
-            seed: { [("template", $0.template(.keys, "secret.key")), ("raw", $0.raw(.keys, "secret.key"))] }),
+            seed: { try [("template", $0.template(.keys, "secret.key")), ("raw", $0.raw(.keys, "secret.key"))] }),
         owner(
             "keystore-public", summary: "owner key store public.key (`OwnerRole.decrypt`)", file: "public.key",
-            seed: { [("template", $0.template(.keys, "public.key"))] }),
+            seed: { try [("template", $0.template(.keys, "public.key"))] }),
         owner(
             "keystore-relin", summary: "owner key store relin.keys (`OwnerRole.decrypt`)", file: "relin.keys",
-            seed: { [("template", $0.template(.keys, "relin.keys"))] }),
+            seed: { try [("template", $0.template(.keys, "relin.keys"))] }),
         owner(
             "request", summary: "request chunk file as the owner decrypts it (`OwnerRole.decrypt`)", file: nil,
-            seed: { [("template", $0.template(.exchange, "req/chunk-00000")), ("raw", $0.raw(.exchange, "req/chunk-00000"))] }),
+            seed: {
+                try [
+                    ("template", $0.template(.exchange, "req/chunk-00000")),
+                    ("raw", $0.raw(.exchange, "req/chunk-00000")),
+                ]
+            }),
         user(
             "manifest", summary: "package manifest.json (`UserRole.finish`: package load and finish)",
-            file: .package("manifest.json"), seed: { [("manifest", $0.manifestTemplate)] }),
+            file: .package("manifest.json"), seed: { try [("manifest", $0.manifestTemplate)] }),
         user(
             "response", summary: "response chunk file (`UserRole.finish`)", file: .exchange("resp/chunk-00000"),
             seed: {
-                [("template", $0.template(.exchange, "resp/chunk-00000")), ("raw", $0.raw(.exchange, "resp/chunk-00000"))]
+                try [
+                    ("template", $0.template(.exchange, "resp/chunk-00000")),
+                    ("raw", $0.raw(.exchange, "resp/chunk-00000")),
+                ]
             }),
         user(
             "request-private", summary: "request's private chunk file req.private/chunk-00000 (`UserRole.finish`)",
             file: .exchange("req.private/chunk-00000"),
-            seed: { [("template", $0.template(.exchange, "req.private/chunk-00000"))] }),
+            seed: { try [("template", $0.template(.exchange, "req.private/chunk-00000"))] }),
         user(
             "request-images", summary: "request's private images file req.private/images (`UserRole.finish`)",
-            file: .exchange("req.private/images"), seed: { [("template", $0.template(.exchange, "req.private/images"))] }),
+            file: .exchange("req.private/images"),
+            seed: { try [("template", $0.template(.exchange, "req.private/images"))] }),
     ]
 
     /// A harness running the owner's decryption of the fixture request with one key store file replaced (or,
@@ -121,7 +132,7 @@ final class ExchangeFixture: @unchecked Sendable {
     static var sharedStorage: ExchangeFixture?
     static var shared: ExchangeFixture {
         if let fixture = sharedStorage { return fixture }
-        let fixture = try! ExchangeFixture()
+        let fixture = setUp("cannot make the exchange fixture") { try ExchangeFixture() }
         sharedStorage = fixture
         return fixture
     }
@@ -145,15 +156,18 @@ final class ExchangeFixture: @unchecked Sendable {
             security: .none)
         let pixels = (0..<784).map { UInt8(truncatingIfNeeded: $0 * 37 % 251) }
         _ = try UserRole.infer(package: package, pixels: pixels, count: 1, out: exchange.appendingPathComponent("req"))
-        _ = try OwnerRole.decrypt(keys: store, request: exchange.appendingPathComponent("req"),
+        _ = try OwnerRole.decrypt(
+            keys: store, request: exchange.appendingPathComponent("req"),
             response: exchange.appendingPathComponent("resp"))
         // The package's key directory (the store holds one per package) is the `.keys` folder the harnesses copy.
         let keyIDs = try FileManager.default.contentsOfDirectory(atPath: store.appendingPathComponent("keys").path)
             .filter { !$0.hasPrefix(".") }
         guard keyIDs.count == 1 else { throw CocoaError(.fileReadUnknown) }
         let keys = path(.keys)
-        try FileManager.default.moveItem(at: store.appendingPathComponent("keys").appendingPathComponent(keyIDs[0]), to: keys)
-        try Data(#"{"keyID":"\#(keyIDs[0])","decrypted":0}"#.utf8).write(to: keys.appendingPathComponent("decryptions.json"))
+        try FileManager.default.moveItem(
+            at: store.appendingPathComponent("keys").appendingPathComponent(keyIDs[0]), to: keys)
+        try Data(#"{"keyID":"\#(keyIDs[0])","decrypted":0}"#.utf8).write(
+            to: keys.appendingPathComponent("decryptions.json"))
         try? FileManager.default.removeItem(at: keys.appendingPathComponent("decryptions.lock"))
         // Files by name, and those of the exchange's chunk directories (req/, req.private/, resp/) as "dir/name".
         for folder in [Folder.keys, .package, .exchange] {
@@ -162,21 +176,33 @@ final class ExchangeFixture: @unchecked Sendable {
                 _ = FileManager.default.fileExists(atPath: path(folder, name).path, isDirectory: &isDirectory)
                 let names =
                     isDirectory.boolValue
-                    ? try FileManager.default.contentsOfDirectory(atPath: path(folder, name).path).map { "\(name)/\($0)" }
+                    ? try FileManager.default.contentsOfDirectory(atPath: path(folder, name).path).map {
+                        "\(name)/\($0)"
+                    }
                     : [name]
-                for file in names { pristine[folder, default: [:]][file] = [UInt8](try Data(contentsOf: path(folder, file))) }
+                for file in names {
+                    pristine[folder, default: [:]][file] = [UInt8](try Data(contentsOf: path(folder, file)))
+                }
             }
         }
-        let record = try json(pristine[.keys]!["keystore.json"]!)
-        let manifest = try json(pristine[.package]!["manifest.json"]!)
-        let request = try json(Self.split(pristine[.exchange]!["req/chunk-00000"]!)!.header)
-        let fields = request["fields"] as! [String: String]
+        let record = try json(raw(.keys, "keystore.json"))
+        let manifest = try json(raw(.package, "manifest.json"))
+        let request = try json(try Self.parts(raw(.exchange, "req/chunk-00000"), "req/chunk-00000").header)
+        guard let fields = request["fields"] as? [String: String], let requestID = fields["requestID"],
+            let files = manifest["files"]
+        else { throw FixtureError(description: "the request's fields or the manifest's files are missing") }
         tokens = [
-            "$KEY": record["keyID"] as! String, "$CACHE": manifest["cacheKey"] as! String,
-            "$PKG": ContentHasher.hash(pristine[.package]!["manifest.json"]!),
-            "$REQ": request["payloadHash"] as! String, "$RID": fields["requestID"]!,
-            "\"$FILES\"": String(decoding: try JSONSerialization.data(withJSONObject: manifest["files"]!, options: .sortedKeys), as: UTF8.self),
+            "$KEY": try Self.string(record, "keyID"), "$CACHE": try Self.string(manifest, "cacheKey"),
+            "$PKG": ContentHasher.hash(try raw(.package, "manifest.json")),
+            "$REQ": try Self.string(request, "payloadHash"), "$RID": requestID,
+            "\"$FILES\"": String(
+                decoding: try JSONSerialization.data(withJSONObject: files, options: .sortedKeys), as: UTF8.self),
         ]
+    }
+
+    /// A fixture file that is missing or not as the exchange writes it: the fixture is broken.
+    struct FixtureError: Error, CustomStringConvertible {
+        let description: String
     }
 
     func path(_ folder: Folder, _ name: String? = nil) -> URL {
@@ -187,23 +213,28 @@ final class ExchangeFixture: @unchecked Sendable {
     /// The harness's own copy of a fixture folder (made on first use).
     func workingCopy(_ folder: Folder, for harness: String) -> URL {
         // A key directory sits in a store of its own: `<harness>-store/keys/<key id>`.
+        let keyStore = Scratch.root.appendingPathComponent("\(harness)-store/keys")
         let url =
             folder == .keys
-            ? Scratch.root.appendingPathComponent("\(harness)-store/keys").appendingPathComponent(tokens["$KEY"] ?? "key")
+            ? keyStore.appendingPathComponent(tokens["$KEY"] ?? "key")
             : Scratch.root.appendingPathComponent("\(harness)-\(folder.rawValue)")
         if folder == .keys {
-            try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         }
         if copies.insert(url.path).inserted {
             try? FileManager.default.removeItem(at: url)
-            try! FileManager.default.copyItem(at: path(folder), to: url)
+            setUp("cannot copy the fixture to \(url.path)") {
+                try FileManager.default.copyItem(at: path(folder), to: url)
+            }
         }
         return url
     }
 
     /// Puts a fixture file back after an input replaced it.
     func restore(_ folder: Folder, _ name: String, in copy: URL) {
-        Scratch.write(pristine[folder]![name]!, to: copy.appendingPathComponent(name))
+        let bytes = setUp("cannot restore \(name)") { try raw(folder, name) }
+        Scratch.write(bytes, to: copy.appendingPathComponent(name))
     }
 
     /// An input as file bytes: raw files and JSON documents get the tokens replaced; templates are assembled
@@ -244,6 +275,18 @@ final class ExchangeFixture: @unchecked Sendable {
         return out
     }
 
+    /// ``split(_:)`` of fixture file `name`, which must be an exchange file.
+    static func parts(_ file: [UInt8], _ name: String) throws -> (header: [UInt8], payload: [UInt8]) {
+        guard let parts = split(file) else { throw FixtureError(description: "\(name) is not an exchange file") }
+        return parts
+    }
+
+    /// String member `key` of a fixture JSON object.
+    static func string(_ object: [String: Any], _ key: String) throws -> String {
+        guard let value = object[key] as? String else { throw FixtureError(description: "no string \(key)") }
+        return value
+    }
+
     /// An exchange file's header JSON and payload.
     static func split(_ file: [UInt8]) -> (header: [UInt8], payload: [UInt8])? {
         guard file.count >= 12 else { return nil }
@@ -254,38 +297,53 @@ final class ExchangeFixture: @unchecked Sendable {
 
     // MARK: seeds
 
-    func raw(_ folder: Folder, _ name: String) -> [UInt8] { pristine[folder]![name]! }
+    /// The pristine bytes of fixture file `name` in `folder`.
+    func raw(_ folder: Folder, _ name: String) throws -> [UInt8] {
+        guard let bytes = pristine[folder]?[name] else {
+            throw FixtureError(description: "\(folder.rawValue)/\(name) is not in the fixture")
+        }
+        return bytes
+    }
 
     /// A fixture exchange file as a template: header JSON with this run's values turned back into tokens, zero,
     /// payload.
-    func template(_ folder: Folder, _ name: String) -> [UInt8] {
-        let (header, payload) = Self.split(raw(folder, name))!
+    func template(_ folder: Folder, _ name: String) throws -> [UInt8] {
+        let (header, payload) = try Self.parts(raw(folder, name), name)
         var text = String(decoding: header, as: UTF8.self)
-        let object = try! json(header)
-        text = text.replacingOccurrences(of: object["payloadHash"] as! String, with: "$HASH")
+        let object = try json(header)
+        text = text.replacingOccurrences(of: try Self.string(object, "payloadHash"), with: "$HASH")
         text = text.replacingOccurrences(of: "\"payloadBytes\":\(payload.count)", with: "\"payloadBytes\":$LEN")
         return Array(tokenized(text).utf8) + [0] + payload
     }
 
     /// keystore.json with the key id as a token.
-    var keystoreTemplate: [UInt8] { Array(tokenized(String(decoding: raw(.keys, "keystore.json"), as: UTF8.self)).utf8) }
+    var keystoreTemplate: [UInt8] {
+        get throws { Array(tokenized(String(decoding: try raw(.keys, "keystore.json"), as: UTF8.self)).utf8) }
+    }
 
     /// manifest.json (keys sorted) with the file table, key id and cache key as tokens.
     var manifestTemplate: [UInt8] {
-        var manifest = try! json(raw(.package, "manifest.json"))
-        manifest["files"] = "$FILES"
-        let text = String(
-            decoding: try! JSONSerialization.data(withJSONObject: manifest, options: .sortedKeys), as: UTF8.self)
-        return Array(tokenized(text).utf8)
+        get throws {
+            var manifest = try json(raw(.package, "manifest.json"))
+            manifest["files"] = "$FILES"
+            let text = String(
+                decoding: try JSONSerialization.data(withJSONObject: manifest, options: .sortedKeys), as: UTF8.self)
+            return Array(tokenized(text).utf8)
+        }
     }
 
     private func tokenized(_ text: String) -> String {
         var text = text
-        for (token, value) in tokens where !token.hasPrefix("\"") { text = text.replacingOccurrences(of: value, with: token) }
+        for (token, value) in tokens where !token.hasPrefix("\"") {
+            text = text.replacingOccurrences(of: value, with: token)
+        }
         return text
     }
 
     private func json(_ bytes: [UInt8]) throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data(bytes)) as! [String: Any]
+        guard let object = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            throw FixtureError(description: "a fixture JSON file is not an object")
+        }
+        return object
     }
 }

@@ -25,7 +25,7 @@ enum Scratch {
         let url = URL(fileURLWithPath: base).appendingPathComponent(
             "privdnn-fuzz-\(ProcessInfo.processInfo.processIdentifier)")
         try? FileManager.default.removeItem(at: url)
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        makeDirectory(url)
         atexit { try? FileManager.default.removeItem(at: Scratch.root) }
         return url
     }()
@@ -34,14 +34,30 @@ enum Scratch {
     static func directory(_ name: String) -> URL {
         let url = root.appendingPathComponent(name)
         try? FileManager.default.removeItem(at: url)
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        makeDirectory(url)
         return url
+    }
+
+    /// Makes directory `url` and its parents (nothing if it exists).
+    static func makeDirectory(_ url: URL) {
+        setUp("cannot make \(url.path)") {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        }
     }
 
     /// Writes `bytes` to `url`, replacing it.
     static func write(_ bytes: [UInt8], to url: URL) {
-        try! Data(bytes).write(to: url)
+        setUp("cannot write \(url.path)") { try Data(bytes).write(to: url) }
     }
+}
+
+/// `body`'s value, or, if it throws, the end of the process with its error (exit status 2, which libFuzzer reports
+/// as a finding).
+///
+/// For the harnesses' own set-up (scratch files, the fixed toy fixtures), which works on any sound build and
+/// machine: fuzzing on without it would exercise nothing.
+func setUp<T>(_ what: String, _ body: () throws -> T) -> T {
+    do { return try body() } catch { fail("\(what): \(error)") }
 }
 
 /// Seed helpers.

@@ -16,9 +16,11 @@ enum NNHarnesses {
             seeds: {
                 var small = Safetensors(metadata: ["format": "pt", HiddenActivation.metadataKey: "square"])
                 try small.setFloats("fc3.bias", [1, -2, 0.5], shape: [3])
-                small.tensors["half"] = SafetensorsTensor(dtype: .f16, shape: [2, 2], bytes: [0, 60, 0, 188, 0, 0, 0, 124])
+                small.tensors["half"] = SafetensorsTensor(
+                    dtype: .f16, shape: [2, 2], bytes: [0, 60, 0, 188, 0, 0, 0, 124])
                 small.tensors["brain"] = SafetensorsTensor(dtype: .bf16, shape: [2], bytes: [128, 63, 0, 192])
-                small.tensors["double"] = SafetensorsTensor(dtype: .f64, shape: [1], bytes: [0, 0, 0, 0, 0, 0, 240, 63])
+                small.tensors["double"] = SafetensorsTensor(
+                    dtype: .f64, shape: [1], bytes: [0, 0, 0, 0, 0, 0, 240, 63])
                 small.tensors["empty"] = SafetensorsTensor(dtype: .f32, shape: [0, 3], bytes: [])
                 return [
                     ("small", small.serialized()),
@@ -34,7 +36,8 @@ enum NNHarnesses {
                 _ = try? IDXLoader.read(url, rank: 1)
             },
             seeds: {
-                let images: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 2] + (0..<12).map { UInt8($0 * 20) }
+                let images: [UInt8] =
+                    [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 2] + (0..<12).map { UInt8($0 * 20) }
                 let labels: [UInt8] = [0, 0, 8, 1, 0, 0, 0, 3, 7, 0, 9]
                 return [
                     ("images", images), ("labels", labels), ("images-gz", try gzip(images)),
@@ -76,21 +79,27 @@ enum NNHarnesses {
                 let folder = gtsrbFolder(csv: nil, ppm: bytes)
                 _ = try? GTSRBLoader.load(folder: folder, size: 8)
             },
-            seeds: { [("rgb8", ppm8), ("rgb16", Seeds.text("P6\n# comment\n1 2\n65535\n") + (0..<12).map { UInt8($0) })] }),
+            seeds: {
+                [("rgb8", ppm8), ("rgb16", Seeds.text("P6\n# comment\n1 2\n65535\n") + (0..<12).map { UInt8($0) })]
+            }),
         Harness(
             name: "jpeg", summary: "TinyImageNet JPEG, decoded by libjpeg and resized (`TinyImageNetLoader.load`)",
             run: { bytes in
                 let folder = Scratch.directory("tiny")
                 let images = folder.appendingPathComponent("n01443537/images")
-                try! FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+                Scratch.makeDirectory(images)
                 Scratch.write(bytes, to: images.appendingPathComponent("n01443537_0.JPEG"))
                 _ = try? TinyImageNetLoader.load(folder: folder, size: 8)
             },
             seeds: {
-                let gradient = RGBImage(width: 9, height: 5, pixels: (0..<135).map { UInt8(truncatingIfNeeded: $0 &* 3) })
+                let gradient = RGBImage(
+                    width: 9, height: 5, pixels: (0..<135).map { UInt8(truncatingIfNeeded: $0 &* 3) })
                 return [
                     ("q90", try JPEG.encode(gradient)), ("q10", try JPEG.encode(gradient, quality: 10)),
-                    ("flat", try JPEG.encode(RGBImage(width: 16, height: 16, pixels: [UInt8](repeating: 200, count: 768)))),
+                    (
+                        "flat",
+                        try JPEG.encode(RGBImage(width: 16, height: 16, pixels: [UInt8](repeating: 200, count: 768)))
+                    ),
                 ]
             }),
         Harness(
@@ -99,7 +108,7 @@ enum NNHarnesses {
             run: { bytes in
                 let folder = Scratch.directory("tiny-val")
                 let images = folder.appendingPathComponent("images")
-                try! FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+                Scratch.makeDirectory(images)
                 Scratch.write(tinyJPEG, to: images.appendingPathComponent("val_0.JPEG"))
                 Scratch.write(bytes, to: folder.appendingPathComponent("val_annotations.txt"))
                 _ = try? TinyImageNetLoader.load(folder: folder, classNames: ["n01", "n02"], size: 4)
@@ -124,15 +133,18 @@ enum NNHarnesses {
 
     static let csvHeader = "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\n"
     static let ppm8 = Seeds.text("P6 4 3 255\n") + (0..<36).map { UInt8($0 &* 7) }
-    static let tinyJPEG = try! JPEG.encode(RGBImage(width: 6, height: 6, pixels: (0..<108).map { UInt8($0) }))
+    static let tinyJPEG = setUp("encoding the 6 x 6 JPEG") {
+        try JPEG.encode(RGBImage(width: 6, height: 6, pixels: (0..<108).map { UInt8($0) }))
+    }
 
     /// A GTSRB class folder: the CSV (fixed rows for a.ppm and b.ppm unless given) and the images (fixed unless
     /// given; a given one is both a.ppm and b.ppm).
     static func gtsrbFolder(csv: [UInt8]?, ppm: [UInt8]?) -> URL {
         let folder = Scratch.directory("gtsrb")
         let classFolder = folder.appendingPathComponent("00007")
-        try! FileManager.default.createDirectory(at: classFolder, withIntermediateDirectories: true)
-        Scratch.write(csv ?? Seeds.text(csvHeader + "a.ppm;4;3;1;0;3;2;7\nb.ppm;4;3;0;0;3;2;7\n"),
+        Scratch.makeDirectory(classFolder)
+        Scratch.write(
+            csv ?? Seeds.text(csvHeader + "a.ppm;4;3;1;0;3;2;7\nb.ppm;4;3;0;0;3;2;7\n"),
             to: classFolder.appendingPathComponent("GT-00007.csv"))
         for name in ["a.ppm", "b.ppm"] { Scratch.write(ppm ?? ppm8, to: classFolder.appendingPathComponent(name)) }
         return folder

@@ -4,9 +4,13 @@ import Foundation
 /// SEAL objects as `privdnn ckks` loads them (`CKKSFiles.context`, `CKKSFiles.load`, `ckks inspect`), at a toy
 /// context so that valid objects are a few kilobytes; every object kind in every compression mode.
 enum SEALHarnesses {
-    /// N = 64 and three primes: key level, two data levels. Security none, as the tool's loader uses.
-    static let parameters = try! EncryptionParameters(polyModulusDegree: 64, bitSizes: [40, 30, 40])
-    static let context = try! CKKSContext(parameters, securityLevel: .none)
+    /// N = 64 and three primes: key level, two data levels.
+    ///
+    /// Security none, as the tool's loader uses.
+    static let parameters = setUp("toy parameters") {
+        try EncryptionParameters(polyModulusDegree: 64, bitSizes: [40, 30, 40])
+    }
+    static let context = setUp("toy context") { try CKKSContext(parameters, securityLevel: .none) }
 
     static let all: [Harness] = [
         Harness(
@@ -32,7 +36,8 @@ enum SEALHarnesses {
             return [("first", try encoder.encode([0.5, 7], scale: 0x1p25)), ("last", last)]
         },
         loader(Ciphertext.self, "seal-ciphertext") { keys in
-            let encryptor = try Encryptor(context: context, publicKey: keys.createPublicKey(), secretKey: keys.secretKey)
+            let encryptor = try Encryptor(
+                context: context, publicKey: keys.createPublicKey(), secretKey: keys.secretKey)
             let plain = try CKKSEncoder(context: context).encode([1, 2, 3], scale: 0x1p25)
             return [
                 ("public", try encryptor.encrypt(plain)), ("symmetric", try encryptor.encryptSymmetric(plain)),
@@ -45,10 +50,16 @@ enum SEALHarnesses {
             [("full", keys.createPublicKey()), ("seeded", keys.createPublicKey(seeded: true))]
         },
         loader(RelinKeys.self, "seal-relin-keys") { keys in
-            [("full", try keys.createRelinKeys()), ("seeded-power3", try keys.createRelinKeys(maxPower: 3, seeded: true))]
+            [
+                ("full", try keys.createRelinKeys()),
+                ("seeded-power3", try keys.createRelinKeys(maxPower: 3, seeded: true)),
+            ]
         },
         loader(GaloisKeys.self, "seal-galois-keys") { keys in
-            [("step1", try keys.createGaloisKeys(steps: [1])), ("seeded", try keys.createGaloisKeys(steps: [-2], seeded: true))]
+            [
+                ("step1", try keys.createGaloisKeys(steps: [1])),
+                ("seeded", try keys.createGaloisKeys(steps: [-2], seeded: true)),
+            ]
         },
         Harness(
             name: "seal-inspect", summary: "`privdnn ckks inspect`: any SEAL object, with and without parameters",

@@ -8,7 +8,8 @@ enum ServiceHarnesses {
     static let all: [Harness] = [
         Harness(
             name: "users",
-            summary: "the key store's users.json (`UserStore.list`, `authenticate`, `reserve`, `refund`, `add`, `revoke`)",
+            summary:
+                "the key store's users.json (`UserStore.list`, `authenticate`, `reserve`, `refund`, `add`, `revoke`)",
             run: { bytes in
                 let keys = Scratch.directory("users")
                 Scratch.write(bytes, to: UserStore.url(keys))
@@ -32,7 +33,9 @@ enum ServiceHarnesses {
                     Seeds.text(#"{"format":"privdnn-users","version":1,"users":[\#(users)]}"#)
                 }
                 let hash = UserStore.hash(token: knownToken)
-                let alice = #"{"name":"alice","tokenHash":"\#(hash)","budget":10,"decrypted":2,"revoked":false,"packages":["a","b"]}"#
+                let alice =
+                    #"{"name":"alice","tokenHash":"\#(hash)","budget":10,"decrypted":2,"revoked":false,"#
+                    + #""packages":["a","b"]}"#
                 let bob = #"{"name":"bob","tokenHash":"00","budget":65536,"decrypted":0,"revoked":true}"#
                 return [("two", store(alice + "," + bob)), ("empty", store("")), ("alice", store(alice))]
             }),
@@ -52,7 +55,8 @@ enum ServiceHarnesses {
                 }
                 for i in 1...2 {
                     guard let value = field(i), let tags = OwnerProtocol.EntityTags(value) else { continue }
-                    check(tags.matches(hash: "h", weak: true) || !tags.matches(hash: "h", weak: false), "strong ⊄ weak")
+                    check(
+                        tags.matches(hash: "h", weak: true) || !tags.matches(hash: "h", weak: false), "strong ⊄ weak")
                     if case .list(let list) = tags {
                         check(!list.isEmpty && list.count <= 64, "tag count out of bounds")
                         for tag in list {
@@ -101,7 +105,9 @@ enum ServiceHarnesses {
                 var offset = 0
                 _ = try? PackageArchive.unpack(source: "fuzz", out: out) { buffer in
                     let n = min(buffer.count, bytes.count - offset)
-                    bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + n)])) }
+                    bytes.withUnsafeBytes {
+                        buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + n)]))
+                    }
                     offset += n
                     return n
                 }
@@ -118,7 +124,10 @@ enum ServiceHarnesses {
                 let manifest = Seeds.text(#"{"format":"privdnn-package"}"#)
                 return [
                     ("manifest-only", archive([("manifest.json", manifest)])),
-                    ("two-files", archive([("manifest.json", manifest), ("weights.bin", (0..<700).map { UInt8($0 & 255) })])),
+                    (
+                        "two-files",
+                        archive([("manifest.json", manifest), ("weights.bin", (0..<700).map { UInt8($0 & 255) })])
+                    ),
                     ("empty", archive([])),
                 ]
             }),

@@ -8,9 +8,17 @@ import Foundation
 
 var selected: Harness?
 
+/// libFuzzer's entry point: runs the selected harness on one input.
+///
+/// - Parameters:
+///   - data: the input's bytes.
+///   - size: the input's length.
+/// - Returns: 0, as libFuzzer requires (a harness reports findings by crashing, leaking or exceeding limits).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    selected!.run(Array(UnsafeBufferPointer(start: data, count: size)))
+    // The driver starts only after a harness is selected (below); a missing one is a bug of this file.
+    guard let harness = selected else { fail("no harness selected before fuzzing") }
+    harness.run(Array(UnsafeBufferPointer(start: data, count: size)))
     return 0
 }
 

@@ -99,7 +99,7 @@ public final class CKKSContext: Sendable {
     public var firstContextData: ContextData { chain.count > 1 ? chain[1] : chain[0] }
     /// The last level (`last_context_data`).
     public var lastContextData: ContextData { chain[chain.count - 1] }
-    /// Whether the key level differs from the first data level, i.e. there is a special prime
+    /// Whether the key level differs from the first data level, that is, whether there is a special prime
     /// (`using_keyswitching`).
     public var usingKeySwitching: Bool { keyParmsID != firstParmsID }
 

@@ -14,7 +14,7 @@ public final class ContextData: Sendable {
     public let previousParmsID: ParmsID?
     /// The level below, or `nil` at the last level (`next_context_data`).
     public let nextParmsID: ParmsID?
-    /// Q = q_0 ... q_{k-1} as little-endian words (`total_coeff_modulus`).
+    /// Q = q_0 … q_{k-1} as little-endian words (`total_coeff_modulus`).
     public let totalCoeffModulus: [UInt64]
     /// The bit count of Q (`total_coeff_modulus_bit_count`).
     public let totalCoeffModulusBitCount: Int
@@ -22,7 +22,9 @@ public final class ContextData: Sendable {
     /// (`upper_half_threshold`, used by decoding).
     public let upperHalfThreshold: [UInt64]
     /// q_{k-1}^{-1} mod q_i for i < k - 1, with Shoup quotients: what rescaling by the last prime multiplies by
-    /// (`RNSTool::inv_q_last_mod_q`). Empty for a single prime.
+    /// (`RNSTool::inv_q_last_mod_q`).
+    ///
+    /// Empty for a single prime.
     package let inverseLastModulusModQ: [ShoupOperand]
 
     init(

@@ -13,7 +13,7 @@ public struct EncryptionParameters: Sendable, Hashable {
 
     /// The ring degree N (`poly_modulus_degree`).
     public let polyModulusDegree: Int
-    /// The primes q_0 ... q_{k-1}; at the key level the last one is the special prime.
+    /// The primes q_0, …, q_{k-1}; at the key level the last one is the special prime.
     public let coeffModulus: [Modulus]
     /// BLAKE2b-256 of `[scheme, N, q_0, ..., q_{k-1}, plain modulus 0]` as little-endian words.
     public let parmsID: ParmsID

@@ -18,7 +18,7 @@ public struct ParmsID: Sendable, Hashable, CustomStringConvertible {
         self.words = words
     }
 
-    /// The all-zero parms_id (`parms_id_zero`): "no parameters", e.g. a plaintext in coefficient form.
+    /// The all-zero parms_id (`parms_id_zero`): "no parameters", as a plaintext in coefficient form has.
     public static let zero = ParmsID(unchecked: [0, 0, 0, 0])
 
     /// Whether this is ``zero``.

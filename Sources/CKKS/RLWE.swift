@@ -82,8 +82,8 @@ enum RLWE {
 
     /// A public-key encryption of zero: `(u·pk0 + e0, u·pk1 + e1)`.
     ///
-    /// Computed over `moduli` (the level above the target, or the target itself at the key level), then, if `modDown` is given, divided by its last prime with
-    /// rounding. The stream order is u (ternary), e0, e1.
+    /// Computed over `moduli` (the level above the target, or the target itself at the key level), then, if `modDown`
+    /// is given, divided by its last prime with rounding. The stream order is u (ternary), e0, e1.
     /// - Parameters:
     ///   - publicKey: the key-level public key words (two polynomials of `publicKeyRows` rows each).
     ///   - publicKeyRows: K, the number of key-level primes.

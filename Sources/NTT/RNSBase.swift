@@ -128,7 +128,8 @@ public final class RNSBase: Sendable {
     public func decompose(words: [UInt64], degree: Int) throws -> RNSPoly {
         let k = count
         guard degree > 0, words.count == degree * k else {
-            throw NTTError.invalidArgument("decompose needs \(k) words per coefficient for degree \(degree), got \(words.count)")
+            throw NTTError.invalidArgument(
+                "decompose needs \(k) words per coefficient for degree \(degree), got \(words.count)")
         }
         var poly = try RNSPoly(degree: degree, moduliCount: k)
         for (j, m) in moduli.enumerated() {

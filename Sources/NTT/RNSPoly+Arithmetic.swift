@@ -5,8 +5,8 @@ extension RNSPoly {
     ///   - other: a polynomial of the same shape and form.
     ///   - moduli: the level's primes (at least `moduliCount`).
     /// - Note: SEAL: util/polyarithsmallmod.h `add_poly_coeffmod`
-    @inlinable
     /// - Throws: ``NTTError/invalidArgument(_:)`` for operands of other shapes or forms, or too few moduli.
+    @inlinable
     public mutating func add(_ other: RNSPoly, moduli: [Modulus]) throws {
         try checkForm(other)
         let n = degree
@@ -21,8 +21,8 @@ extension RNSPoly {
     ///   - other: a polynomial of the same shape and form.
     ///   - moduli: the level's primes (at least `moduliCount`).
     /// - Note: SEAL: util/polyarithsmallmod.h `sub_poly_coeffmod`
-    @inlinable
     /// - Throws: ``NTTError/invalidArgument(_:)`` for operands of other shapes or forms, or too few moduli.
+    @inlinable
     public mutating func subtract(_ other: RNSPoly, moduli: [Modulus]) throws {
         try checkForm(other)
         let n = degree
@@ -35,8 +35,8 @@ extension RNSPoly {
     ///
     /// - Parameter moduli: the level's primes (at least `moduliCount`).
     /// - Note: SEAL: util/polyarithsmallmod.h `negate_poly_coeffmod`
-    @inlinable
     /// - Throws: ``NTTError/invalidArgument(_:)`` for too few moduli.
+    @inlinable
     public mutating func negate(moduli: [Modulus]) throws {
         let n = degree
         try forEachLimb(moduli: moduli) { a, _, q in PolyArithmetic.negate(a, into: a, count: n, modulus: q) }
@@ -48,9 +48,9 @@ extension RNSPoly {
     ///   - other: an NTT-form polynomial of the same shape.
     ///   - moduli: the level's primes (at least `moduliCount`).
     /// - Note: SEAL: util/polyarithsmallmod.h `dyadic_product_coeffmod`
-    @inlinable
     /// - Throws: ``NTTError/invalidArgument(_:)`` for an operand not in NTT form or of another shape, or too few
     ///   moduli.
+    @inlinable
     public mutating func multiplyDyadic(_ other: RNSPoly, moduli: [Modulus]) throws {
         guard isNTTForm, other.isNTTForm else { throw NTTError.invalidArgument("dyadic products need NTT form") }
         let n = degree
@@ -65,9 +65,9 @@ extension RNSPoly {
     ///   - a: an NTT-form polynomial of self's shape.
     ///   - b: an NTT-form polynomial of self's shape.
     ///   - moduli: the level's primes (at least `moduliCount`).
-    @inlinable
     /// - Throws: ``NTTError/invalidArgument(_:)`` for an operand not in NTT form or of another shape, or too few
     ///   moduli.
+    @inlinable
     public mutating func multiplyAdd(_ a: RNSPoly, _ b: RNSPoly, moduli: [Modulus]) throws {
         guard isNTTForm, a.isNTTForm, b.isNTTForm else {
             throw NTTError.invalidArgument("dyadic products need NTT form")
@@ -97,8 +97,8 @@ extension RNSPoly {
     ///   - scalar: c, any word.
     ///   - moduli: the level's primes (at least `moduliCount`).
     /// - Note: SEAL: util/polyarithsmallmod.h `multiply_poly_scalar_coeffmod`
-    @inlinable
     /// - Throws: ``NTTError/invalidArgument(_:)`` for too few moduli.
+    @inlinable
     public mutating func multiplyScalar(_ scalar: UInt64, moduli: [Modulus]) throws {
         let n = degree
         try forEachLimb(moduli: moduli) { a, _, q in
@@ -111,8 +111,8 @@ extension RNSPoly {
     /// - Parameters:
     ///   - scalars: c_j < q_j, one per limb.
     ///   - moduli: the level's primes (at least `moduliCount`).
-    @inlinable
     /// - Throws: ``NTTError/invalidArgument(_:)`` for too few scalars or moduli, or a scalar not below its prime.
+    @inlinable
     public mutating func multiplyScalars(_ scalars: [UInt64], moduli: [Modulus]) throws {
         guard scalars.count >= moduliCount else {
             throw NTTError.invalidArgument("\(scalars.count) scalars for \(moduliCount) limbs")

@@ -3,9 +3,9 @@ extension RNSPoly {
     ///
     /// - Parameter tables: the level's NTT tables, one per limb (at least `moduliCount`), of degree N.
     /// - Note: SEAL: util/ntt.h `ntt_negacyclic_harvey` per RNS component
-    @inlinable
     /// - Throws: ``NTTError/invalidArgument(_:)`` for a polynomial already in NTT form, or tables too few or of
     ///   another degree.
+    @inlinable
     public mutating func forwardNTT(tables: [NTTTables]) throws {
         guard !isNTTForm else { throw NTTError.invalidArgument("the polynomial is already in NTT form") }
         try checkTables(tables)
@@ -21,9 +21,9 @@ extension RNSPoly {
     ///
     /// - Parameter tables: the level's NTT tables, one per limb (at least `moduliCount`), of degree N.
     /// - Note: SEAL: util/ntt.h `inverse_ntt_negacyclic_harvey` per RNS component
-    @inlinable
     /// - Throws: ``NTTError/invalidArgument(_:)`` for a polynomial not in NTT form, or tables too few or of another
     ///   degree.
+    @inlinable
     public mutating func inverseNTT(tables: [NTTTables]) throws {
         guard isNTTForm else { throw NTTError.invalidArgument("the polynomial is not in NTT form") }
         try checkTables(tables)

@@ -24,7 +24,8 @@ public struct RNSPoly: Sendable, Hashable {
     /// - Throws: ``NTTError/invalidArgument(_:)`` for a degree below 1 or a negative limb count.
     public init(degree: Int, moduliCount: Int, isNTTForm: Bool = false) throws {
         guard degree > 0, moduliCount >= 0, moduliCount <= Int.max / degree else {
-            throw NTTError.invalidArgument("an RNSPoly needs a positive degree and limb count, got \(degree) and \(moduliCount)")
+            throw NTTError.invalidArgument(
+                "an RNSPoly needs a positive degree and limb count, got \(degree) and \(moduliCount)")
         }
         coefficients = [UInt64](repeating: 0, count: degree * moduliCount)
         self.degree = degree
@@ -99,7 +100,8 @@ public struct RNSPoly: Sendable, Hashable {
     func checkShape(_ other: RNSPoly) throws {
         guard other.degree == degree, other.moduliCount == moduliCount else {
             throw NTTError.invalidArgument(
-                "RNSPoly shapes differ: \(moduliCount) limbs of degree \(degree) and \(other.moduliCount) of \(other.degree)")
+                "RNSPoly shapes differ: \(moduliCount) limbs of degree \(degree) and \(other.moduliCount) "
+                    + "of \(other.degree)")
         }
     }
 

@@ -23,14 +23,19 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a response is kept for a copy of its request chunk (a retry); later copies get 409.")
     var keepResponses = Int(OwnerServiceConfiguration.defaultKeepResponses)
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
-    @Option(help: "PEM certificate (chain) to serve HTTPS directly (with --tls-key); default: plain HTTP behind a proxy.")
+    @Option(
+        help: "PEM certificate (chain) to serve HTTPS directly (with --tls-key); default: plain HTTP behind a proxy.")
     var tlsCertificate: String?
     @Option(help: "PEM private key of --tls-certificate.") var tlsKey: String?
 
     func validate() throws {
-        guard (1...(1 << 20)).contains(maxRequestMib) else { throw ValidationError("--max-request-mib takes 1...1048576") }
+        guard (1...(1 << 20)).contains(maxRequestMib) else {
+            throw ValidationError("--max-request-mib takes 1...1048576")
+        }
         guard (1...64).contains(decryptions) else { throw ValidationError("--decryptions takes 1...64") }
-        guard (0...(1 << 30)).contains(keepResponses) else { throw ValidationError("--keep-responses takes 0 or more seconds") }
+        guard (0...(1 << 30)).contains(keepResponses) else {
+            throw ValidationError("--keep-responses takes 0 or more seconds")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         _ = try address()
         guard (tlsCertificate == nil) == (tlsKey == nil) else {

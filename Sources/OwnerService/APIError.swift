@@ -13,11 +13,15 @@ struct APIError: Error, Sendable {
     /// The one-line message.
     var message: String
 
-    static func unauthorized(_ message: String) -> APIError { APIError(status: 401, code: "unauthorized", message: message) }
+    static func unauthorized(_ message: String) -> APIError {
+        APIError(status: 401, code: "unauthorized", message: message)
+    }
     static func forbidden(_ message: String) -> APIError { APIError(status: 403, code: "forbidden", message: message) }
     static func notFound(_ message: String) -> APIError { APIError(status: 404, code: "not_found", message: message) }
     static func tooLarge(_ message: String) -> APIError { APIError(status: 413, code: "too_large", message: message) }
-    static func badRequest(_ message: String) -> APIError { APIError(status: 400, code: "bad_request", message: message) }
+    static func badRequest(_ message: String) -> APIError {
+        APIError(status: 400, code: "bad_request", message: message)
+    }
     /// The details go to the owner's log; the client learns only that the owner is at fault.
     static let `internal` = APIError(status: 500, code: "internal", message: "the owner's service failed; see its log")
 

@@ -4,14 +4,17 @@ import Hummingbird
 import Logging
 import PrivateInference
 
-/// The service's endpoints. Each turns every failure into an ``APIError`` response and logs one line per request
-/// (the user's name, never the token).
+/// The service's endpoints.
+///
+/// Each turns every failure into an ``APIError`` response and logs one line per request (the user's name, never
+/// the token).
 struct Handlers: Sendable {
     let keys: URL
     let index: PackageIndex
     let spool: Spool
     let maxRequestBytes: Int
-    /// Seconds a response is kept for copies of its chunk (``OwnerRole/decryptChunkOnce(keys:chunk:user:keepResponses:authorize:)``).
+    /// Seconds a response is kept for copies of its chunk
+    /// (``OwnerRole/decryptChunkOnce(keys:chunk:user:keepResponses:authorize:)``).
     let keepResponses: TimeInterval
     let slots: DecryptionSlots
     let logger: Logger
@@ -20,12 +23,14 @@ struct Handlers: Sendable {
     func health() -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        return Response(
+            status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
     }
 
     /// `GET /v1/packages/{id}`: the package as a ustar archive read from its files a block at a time; `HEAD`
-    /// (`head`): the same headers (ETag, Content-Length), no body. `If-Match` (strong) refuses another version
-    /// (412); `If-None-Match` (weak) answers 304 for the current one.
+    /// (`head`): the same headers (ETag, Content-Length), no body.
+    ///
+    /// `If-Match` (strong) refuses another version (412); `If-None-Match` (weak) answers 304 for the current one.
     func package(_ request: Request, id: String, head: Bool = false) async -> Response {
         do {
             let token = try bearer(request)
@@ -45,12 +50,16 @@ struct Handlers: Sendable {
             }
             var headers = HTTPFields()
             headers[.eTag] = OwnerProtocol.entityTag(hash)
-            if let value = request.headers[.ifMatch], !(try entityTags(value, "If-Match")).matches(hash: hash, weak: false) {
+            if let value = request.headers[.ifMatch],
+                !(try entityTags(value, "If-Match")).matches(hash: hash, weak: false)
+            {
                 throw APIError(
                     status: 412, code: "precondition_failed",
                     message: "package \(id) is not the version If-Match names (it changed)")
             }
-            if let value = request.headers[.ifNoneMatch], try entityTags(value, "If-None-Match").matches(hash: hash, weak: true) {
+            if let value = request.headers[.ifNoneMatch],
+                try entityTags(value, "If-None-Match").matches(hash: hash, weak: true)
+            {
                 log(request, status: 304, user: user.name)
                 return Response(status: .notModified, headers: headers)
             }
@@ -65,7 +74,8 @@ struct Handlers: Sendable {
                 status: .ok, headers: headers,
                 body: ResponseBody(contentLength: length) { writer in
                     for entry in entries {
-                        try await writer.write(ByteBuffer(bytes: PackageArchive.header(name: entry.name, size: entry.size)))
+                        try await writer.write(
+                            ByteBuffer(bytes: PackageArchive.header(name: entry.name, size: entry.size)))
                         try await Self.stream(entry.url, bytes: entry.size, to: &writer)
                         let pad = PackageArchive.padded(entry.size) - entry.size
                         if pad > 0 { try await writer.write(ByteBuffer(repeating: 0, count: pad)) }
@@ -81,8 +91,9 @@ struct Handlers: Sendable {
     /// `POST /v1/decrypt`: one request chunk, spooled to disk as it arrives (at most ``maxRequestBytes``), decrypted
     /// at most once (``OwnerRole/decryptChunkOnce(keys:chunk:user:keepResponses:authorize:)``, the decryption
     /// `owner decrypt` runs), counted against the user before anything is decrypted, and the response chunk
-    /// streamed back from the service's durable copy. A copy of a chunk decrypted before gets that copy again,
-    /// uncounted (`X-PrivDNN-Replayed: 1`), or 409.
+    /// streamed back from the service's durable copy.
+    ///
+    /// A copy of a chunk decrypted before gets that copy again, uncounted (`X-PrivDNN-Replayed: 1`), or 409.
     func decrypt(_ request: Request) async -> Response {
         let start = DispatchTime.now().uptimeNanoseconds
         let chunk = spool.file("request")
@@ -90,6 +101,10 @@ struct Handlers: Sendable {
         defer { try? FileManager.default.removeItem(at: chunk) }
         var userName = "-"
         do {
+            // Resolved before anything is counted, so that a bad name could not cost the user a decryption.
+            let decryptedField = try Self.fieldName(OwnerProtocol.userDecryptedHeader)
+            let budgetField = try Self.fieldName(OwnerProtocol.userBudgetHeader)
+            let replayedField = try Self.fieldName(OwnerProtocol.replayedHeader)
             let (token, user) = try await admitUpload(request)
             userName = user.name
             try await receive(request.body, into: chunk)
@@ -107,14 +122,14 @@ struct Handlers: Sendable {
             var headers = HTTPFields()
             headers[.contentType] = "application/octet-stream"
             let after = counted ?? user
-            headers[HTTPField.Name(OwnerProtocol.userDecryptedHeader)!] = String(after.decrypted)
-            headers[HTTPField.Name(OwnerProtocol.userBudgetHeader)!] = String(after.budget)
+            headers[decryptedField] = String(after.decrypted)
+            headers[budgetField] = String(after.budget)
             var extra = ["seconds": String(format: "%.3f", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)]
             if let decryption = served.decryption {
                 extra["ciphertexts"] = "\(ciphertexts)"
                 extra["key_decrypted"] = "\(decryption.used)"
             } else {
-                headers[HTTPField.Name(OwnerProtocol.replayedHeader)!] = "1"
+                headers[replayedField] = "1"
                 extra["replayed"] = "stored response"
             }
             log(request, status: 200, user: userName, extra: extra)
@@ -137,7 +152,8 @@ struct Handlers: Sendable {
         let token = try bearer(request)
         let user = try await offload { try authenticate(token) }
         if let length = OwnerProtocol.contentLength(request.headers[.contentLength]), length > maxRequestBytes {
-            throw APIError.tooLarge("the request chunk has \(length) bytes; this service takes at most \(maxRequestBytes)")
+            throw APIError.tooLarge(
+                "the request chunk has \(length) bytes; this service takes at most \(maxRequestBytes)")
         }
         return (token, user)
     }
@@ -175,7 +191,8 @@ struct Handlers: Sendable {
                             + "ciphertexts; the owner must issue a new package")
                 }
                 do {
-                    reserved = try UserStore.reserve(keys: keys, token: token, package: package, count: claim.ciphertexts)
+                    reserved = try UserStore.reserve(
+                        keys: keys, token: token, package: package, count: claim.ciphertexts)
                     count = claim.ciphertexts
                 } catch let refusal as UserStore.Refusal { throw APIError(refusal) }
             }
@@ -232,6 +249,19 @@ struct Handlers: Sendable {
         return tags
     }
 
+    /// The field name of one of ``OwnerProtocol``'s response headers.
+    ///
+    /// - Parameter name: the header's name, an HTTP token.
+    /// - Returns: the name as HTTPTypes spells a field.
+    /// - Throws: ``InferenceError/invalidArgument(_:)`` if `name` is not a valid field name (the request then
+    ///   fails with 500 and the reason in the log).
+    private static func fieldName(_ name: String) throws -> HTTPField.Name {
+        guard let field = HTTPField.Name(name) else {
+            throw InferenceError.invalidArgument("the response header name \(name) is not an HTTP token")
+        }
+        return field
+    }
+
     /// The response for `error`, logged: library errors about the spooled chunk are the client's fault (400, the
     /// spool path replaced by "request chunk"); anything else is the owner's (500, details only in the log).
     private func refuse(_ request: Request, _ error: Error, user: String = "-") -> Response {
@@ -258,7 +288,8 @@ struct Handlers: Sendable {
 
     private func log(_ request: Request, status: Int, user: String, extra: [String: String] = [:]) {
         var metadata: Logger.Metadata = [
-            "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(status)", "user": "\(user)",
+            "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(status)",
+            "user": "\(user)",
         ]
         for (key, value) in extra { metadata[key] = "\(value)" }
         logger.info("request", metadata: metadata)
@@ -274,8 +305,10 @@ struct Handlers: Sendable {
     }
 
     /// Sends exactly `bytes` bytes from `handle`, a block at a time; a file that shrank ends the response early
-    /// (the client sees a short body and refuses it). The reads block briefly (1 MiB from the page cache, as a
-    /// rule), which is cheaper than a hop to another thread per block.
+    /// (the client sees a short body and refuses it).
+    ///
+    /// The reads block briefly (1 MiB from the page cache, as a rule), which is cheaper than a hop to another
+    /// thread per block.
     private static func stream(handle: FileHandle, bytes: Int, to writer: inout any ResponseBodyWriter) async throws {
         var left = bytes
         while left > 0 {

@@ -26,8 +26,9 @@ public struct OwnerServiceConfiguration: Sendable {
     /// Decryptions run at once (each already uses every core); more requests wait their turn.
     public var concurrentDecryptions: Int
     /// Seconds a response chunk is kept in the key store after it was sent, so that a copy of its request chunk
-    /// (a client retrying after a lost answer) gets it again instead of a second decryption; after that, a copy is
-    /// refused (409). The disk it takes is the responses of this many seconds.
+    /// (a client retrying after a lost answer) gets it again instead of a second decryption.
+    ///
+    /// After that, a copy is refused (409). The disk it takes is the responses of this many seconds.
     public var keepResponses: TimeInterval
     /// A PEM certificate (chain) and its PEM private key to serve HTTPS directly (swift-nio-ssl); `nil`: plain
     /// HTTP, for loopback behind a reverse proxy that terminates TLS.
@@ -57,7 +58,9 @@ public struct OwnerServiceConfiguration: Sendable {
     }
 }
 
-/// The model owner's decryption service over HTTP (Hummingbird 2):
+/// The model owner's decryption service over HTTP (Hummingbird 2).
+///
+/// Its endpoints:
 ///
 /// - `GET /health`: `{"status":"ok"}`.
 /// - `GET /v1/packages/{id}`: package `id` as a ustar archive (``PackageArchive``), streamed from its files, with
@@ -90,16 +93,18 @@ public enum OwnerService {
     }
 
     /// Starts the service in the background (tests, or an app that embeds it) and returns once it listens.
+    /// - Parameters:
+    ///   - configuration: keys, packages, address and limits.
+    ///   - logger: where requests are logged (default: standard error, warnings and worse).
+    /// - Returns: the running service, with the port it listens on (the bound one when the configuration asks for
+    ///   port 0).
     /// - Throws: ``OwnerServiceStartError`` for a bad configuration or when the server stopped before listening.
-    /// - Parameter logger: where requests are logged (default: standard error, warnings and worse).
     public static func start(_ configuration: OwnerServiceConfiguration, logger: Logger? = nil) async throws
         -> RunningOwnerService
     {
-        let logger = logger ?? {
-            var quiet = Logger(label: "privdnn-owner")
-            quiet.logLevel = .warning
-            return quiet
-        }()
+        var quiet = Logger(label: "privdnn-owner")
+        quiet.logLevel = .warning
+        let logger = logger ?? quiet
         let (ports, portSink) = AsyncStream<Int>.makeStream()
         let (app, spool) = try makeApplication(configuration, logger: logger) { portSink.yield($0) }
         let group = ServiceGroup(
@@ -118,7 +123,8 @@ public enum OwnerService {
                 try await task.value
                 reason = "the server stopped before it listened"
             } catch { reason = "\(error)" }
-            throw OwnerServiceStartError(reason: "cannot listen on \(configuration.host):\(configuration.port): \(reason)")
+            throw OwnerServiceStartError(
+                reason: "cannot listen on \(configuration.host):\(configuration.port): \(reason)")
         }
         return RunningOwnerService(port: port, group: group, task: task)
     }

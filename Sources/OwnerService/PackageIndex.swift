@@ -2,9 +2,11 @@ import Foundation
 import PrivateInference
 
 /// The packages the service offers: the folders under `--packages` that hold a `manifest.json`, each named by its
-/// folder (the package ID). Read from disk on every use, never cached, so that a package the owner adds or
-/// replaces (`owner package --out PACKAGES/ID`, an atomic rename) is served at once, and a request is always
-/// checked against the package as it is now.
+/// folder (the package ID).
+///
+/// Read from disk on every use, never cached, so that a package the owner adds or replaces
+/// (`owner package --out PACKAGES/ID`, an atomic rename) is served at once, and a request is always checked against
+/// the package as it is now.
 struct PackageIndex: Sendable {
     /// The `--packages` directory.
     let root: URL

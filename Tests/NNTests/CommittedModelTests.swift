@@ -1,7 +1,7 @@
 import Foundation
 import NN
-import Testing
 import TestSupport
+import Testing
 
 /// The committed LeNet5-MNIST (`models/lenet5-mnist.safetensors`, see `models/README.md`) on the real test half,
 /// and the speed of the masked 5,000-image forward pass that selection (issue 5) repeats thousands of times.

@@ -110,7 +110,10 @@ import Testing
             shortcut: Sequential([("0", Conv2d(2, 3, kernelSize: 1, stride: 2, bias: false, generator: &g))]),
             reluAfterAdd: false)
         check(block, [3, 2, 6, 6], scale: 0.5)
-        #expect(block.namedParameters.map(\.0) == ["conv1.weight", "bn1.weight", "bn1.bias", "conv2.weight", "shortcut.0.weight"])
+        #expect(
+            block.namedParameters.map(\.0) == [
+                "conv1.weight", "bn1.weight", "bn1.bias", "conv2.weight", "shortcut.0.weight",
+            ])
     }
 
     @Test func basicBlockWithIdentityShortcutAndReLU() {
@@ -142,6 +145,7 @@ import Testing
     }
 
     /// The whole LeNet-5 (conv, pool, square, linear, relu) through cross-entropy, as the trainer uses it.
+    ///
     /// Float rounding through two squares limits the finite differences, hence the looser bound than per layer.
     @Test func lenet5EndToEnd() {
         let model = Model(.lenet5MNIST, seed: 3)

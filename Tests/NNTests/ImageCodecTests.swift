@@ -60,7 +60,8 @@ import Testing
     /// Fuzz/regressions/jpeg-leak-on-truncated-image.jpg: the buffer pointer was not volatile across longjmp).
     @Test func failedDecodeFreesItsPixelBuffer() throws {
         let (width, height) = (4096, 2048)
-        let bytes = try JPEG.encode(RGBImage(width: width, height: height, pixels: [UInt8](repeating: 90, count: width * height * 3)))
+        let bytes = try JPEG.encode(
+            RGBImage(width: width, height: height, pixels: [UInt8](repeating: 90, count: width * height * 3)))
         let cut = Array(bytes.prefix(bytes.count / 2))  // fails at the end of data, after about half the rows
         func residentBytes() -> Int {
             let fields = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8))?.split(separator: " ")
@@ -74,25 +75,26 @@ import Testing
     }
 
     /// A header claiming 65,000 × 65,000 pixels (libjpeg's own limit is 65,500 a side) is refused before anything is
-    /// allocated for them (the `jpeg` fuzz harness found a 12 GiB RGB buffer going over its 2 GiB limit; Fuzz/regressions/jpeg-huge-dimensions.jpg).
+    /// allocated for them (the `jpeg` fuzz harness found a 12 GiB RGB buffer going over its 2 GiB limit;
+    /// Fuzz/regressions/jpeg-huge-dimensions.jpg).
     @Test func oversizedHeaderIsRefusedBeforeAllocation() throws {
         var bytes = try JPEG.encode(Fixtures.rgb(width: 16, height: 8, seed: 5))
         // SOF0 (FF C0): length(2) precision(1) height(2) width(2).
         let sof = try #require((0..<bytes.count - 1).first { bytes[$0] == 0xff && bytes[$0 + 1] == 0xc0 })
         for (i, byte) in [0xfd, 0xe8, 0xfd, 0xe8].enumerated() { bytes[sof + 5 + i] = UInt8(byte) }  // 65,000 twice
-        #expect(throws: DataFileError(
-            file: "huge.JPEG", problem: "JPEG of 65000 x 65000 pixels is over the limit of 67108864 pixels")) {
+        let overLimit = "JPEG of 65000 x 65000 pixels is over the limit of 67108864 pixels"
+        #expect(throws: DataFileError(file: "huge.JPEG", problem: overLimit)) {
             try JPEG.decode(bytes, file: "huge.JPEG")
         }
         let regression = RepositoryPaths.root.appendingPathComponent("Fuzz/regressions/jpeg-huge-dimensions.jpg")
-        #expect(throws: DataFileError(
-            file: "r.JPEG", problem: "JPEG of 65000 x 65000 pixels is over the limit of 67108864 pixels")) {
+        #expect(throws: DataFileError(file: "r.JPEG", problem: overLimit)) {
             try JPEG.decode([UInt8](try Data(contentsOf: regression)), file: "r.JPEG")
         }
         // The limit is inclusive and per call.
         let small = try JPEG.encode(Fixtures.rgb(width: 16, height: 8, seed: 5))
         #expect(try JPEG.decode(small, file: "s.JPEG", maxPixels: 128).width == 16)
-        #expect(throws: DataFileError(file: "s.JPEG", problem: "JPEG of 16 x 8 pixels is over the limit of 127 pixels")) {
+        let overSmallLimit = "JPEG of 16 x 8 pixels is over the limit of 127 pixels"
+        #expect(throws: DataFileError(file: "s.JPEG", problem: overSmallLimit)) {
             try JPEG.decode(small, file: "s.JPEG", maxPixels: 127)
         }
     }

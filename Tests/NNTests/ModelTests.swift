@@ -50,7 +50,8 @@ import Testing
         #expect(alex["bn2.weight"] == [256])
         #expect(alex["fc1.weight"] == [512, 2304])
         #expect(alex["fc3.weight"] == [43, 128])
-        let resnet = Dictionary(uniqueKeysWithValues: Model(.resNet18TinyImageNet).stateDict().map { ($0.0, $0.1.shape) })
+        let resnet = Dictionary(
+            uniqueKeysWithValues: Model(.resNet18TinyImageNet).stateDict().map { ($0.0, $0.1.shape) })
         #expect(resnet["conv1.weight"] == [64, 3, 3, 3] && resnet["conv1.bias"] == nil)
         #expect(resnet["shortcut.0.weight"] == [64, 64, 1, 1])
         #expect(resnet["layer2.0.shortcut.0.weight"] == [128, 64, 1, 1])
@@ -69,7 +70,8 @@ import Testing
         var original: [String: Tensor] = [:]
         for (name, tensor) in source.stateDict() {
             let parts = name.split(separator: ".")
-            let renamed = parts[0].hasPrefix("conv") ? "\(parts[0])_layers.0.layer.\(parts[1])" : "\(parts[0])_layer.\(parts[1])"
+            let renamed =
+                parts[0].hasPrefix("conv") ? "\(parts[0])_layers.0.layer.\(parts[1])" : "\(parts[0])_layer.\(parts[1])"
             original[renamed] = tensor
         }
         let third = Model(.lenet5MNIST, seed: 3)
@@ -92,7 +94,9 @@ import Testing
         tensors["bn9.weight"] = Tensor(shape: [4])
         #expect(throws: NNError.unexpectedTensor("bn9.weight")) { try model.load(tensors) }
         // An EMNIST file is not an MNIST model.
-        #expect(throws: NNError.self) { try model.load(Dictionary(uniqueKeysWithValues: Model(.lenet5EMNIST).stateDict())) }
+        #expect(throws: NNError.self) {
+            try model.load(Dictionary(uniqueKeysWithValues: Model(.lenet5EMNIST).stateDict()))
+        }
         #expect(model.stateDict().map(\.1) == before)
     }
 
@@ -137,7 +141,9 @@ import Testing
                                 for j in 0..<3 {
                                     let iy = oy * 2 - 1 + i, ix = ox * 2 - 1 + j
                                     guard iy >= 0, iy < 5, ix >= 0, ix < 5 else { continue }
-                                    sum += Double(w[((o * 2 + c) * 3 + i) * 3 + j]) * Double(x.data[((n * 2 + c) * 5 + iy) * 5 + ix])
+                                    sum +=
+                                        Double(w[((o * 2 + c) * 3 + i) * 3 + j])
+                                        * Double(x.data[((n * 2 + c) * 5 + iy) * 5 + ix])
                                 }
                             }
                         }

@@ -7,19 +7,21 @@ import Testing
     /// `safetensors.numpy.save(…, metadata={"format": "pt"})` (safetensors 0.8.0) of conv1.weight (2×1×2×2,
     /// values k/8 − 0.25), conv1.bias [1.5, −2] and fc1.weight [[3.25]], all float32.
     static let referenceF32 = """
-        6AAAAAAAAAB7Il9fbWV0YWRhdGFfXyI6eyJmb3JtYXQiOiJwdCJ9LCJjb252MS5iaWFzIjp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOlsyXSwiZGF0\
-        YV9vZmZzZXRzIjpbMCw4XX0sImNvbnYxLndlaWdodCI6eyJkdHlwZSI6IkYzMiIsInNoYXBlIjpbMiwxLDIsMl0sImRhdGFfb2Zmc2V0cyI6Wzgs\
-        NDBdfSwiZmMxLndlaWdodCI6eyJkdHlwZSI6IkYzMiIsInNoYXBlIjpbMSwxXSwiZGF0YV9vZmZzZXRzIjpbNDAsNDRdfX0gAADAPwAAAMAAAIC+\
-        AAAAvgAAAAAAAAA+AACAPgAAwD4AAAA/AAAgPwAAUEA=
+        6AAAAAAAAAB7Il9fbWV0YWRhdGFfXyI6eyJmb3JtYXQiOiJwdCJ9LCJjb252MS5iaWFzIjp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOlsy\
+        XSwiZGF0YV9vZmZzZXRzIjpbMCw4XX0sImNvbnYxLndlaWdodCI6eyJkdHlwZSI6IkYzMiIsInNoYXBlIjpbMiwxLDIsMl0sImRhdGFf\
+        b2Zmc2V0cyI6WzgsNDBdfSwiZmMxLndlaWdodCI6eyJkdHlwZSI6IkYzMiIsInNoYXBlIjpbMSwxXSwiZGF0YV9vZmZzZXRzIjpbNDAs\
+        NDRdfX0gAADAPwAAAMAAAIC+AAAAvgAAAAAAAAA+AACAPgAAwD4AAAA/AAAgPwAAUEA=
         """
 
     /// The same writer on a.f16 [1, −0.5, 65504, 6e-8], b.f64 [[0.1, 2.5]], bn.num_batches_tracked = 937 (I64 scalar)
-    /// and an empty z.f32 (shape [0]); no metadata. Tensors are ordered I64, F64, F32, F16.
+    /// and an empty z.f32 (shape [0]), with no metadata.
+    ///
+    /// Tensors are ordered I64, F64, F32, F16.
     static let referenceMixed = """
-        AAEAAAAAAAB7ImJuLm51bV9iYXRjaGVzX3RyYWNrZWQiOnsiZHR5cGUiOiJJNjQiLCJzaGFwZSI6W10sImRhdGFfb2Zmc2V0cyI6WzAsOF19LCJi\
-        LmY2NCI6eyJkdHlwZSI6IkY2NCIsInNoYXBlIjpbMSwyXSwiZGF0YV9vZmZzZXRzIjpbOCwyNF19LCJ6LmYzMiI6eyJkdHlwZSI6IkYzMiIsInNo\
-        YXBlIjpbMF0sImRhdGFfb2Zmc2V0cyI6WzI0LDI0XX0sImEuZjE2Ijp7ImR0eXBlIjoiRjE2Iiwic2hhcGUiOls0XSwiZGF0YV9vZmZzZXRzIjpb\
-        MjQsMzJdfX0gICAgqQMAAAAAAACamZmZmZm5PwAAAAAAAARAADwAuP97AQA=
+        AAEAAAAAAAB7ImJuLm51bV9iYXRjaGVzX3RyYWNrZWQiOnsiZHR5cGUiOiJJNjQiLCJzaGFwZSI6W10sImRhdGFfb2Zmc2V0cyI6WzAs\
+        OF19LCJiLmY2NCI6eyJkdHlwZSI6IkY2NCIsInNoYXBlIjpbMSwyXSwiZGF0YV9vZmZzZXRzIjpbOCwyNF19LCJ6LmYzMiI6eyJkdHlw\
+        ZSI6IkYzMiIsInNoYXBlIjpbMF0sImRhdGFfb2Zmc2V0cyI6WzI0LDI0XX0sImEuZjE2Ijp7ImR0eXBlIjoiRjE2Iiwic2hhcGUiOls0\
+        XSwiZGF0YV9vZmZzZXRzIjpbMjQsMzJdfX0gICAgqQMAAAAAAACamZmZmZm5PwAAAAAAAARAADwAuP97AQA=
         """
 
     static func bytes(_ base64: String) throws -> [UInt8] {

@@ -20,9 +20,10 @@ import Testing
         #expect(abs(accuracies.point(base: 99.36) - -0.063180178826856) < 1e-9)
 
         // Two per layer: layer 1 adds 0 next (A_r 96.4 with [1, 0] beats 95.4 with [1, 2]).
-        let two = try GreedySelection(counts: [2, 2], base: 99.36).run(on: AnalyticEvaluator(
-            removalCost1: [2, 1, 3], removalCost2: [0.5, 4, 2],
-            cut: [[1.0, 0.2, 0.3], [1.0, 0.2, 0.3], [9, 9, 9]]))
+        let two = try GreedySelection(counts: [2, 2], base: 99.36).run(
+            on: AnalyticEvaluator(
+                removalCost1: [2, 1, 3], removalCost2: [0.5, 4, 2],
+                cut: [[1.0, 0.2, 0.3], [1.0, 0.2, 0.3], [9, 9, 9]]))
         #expect(two[1] == [0, 1])
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import NN
-import Testing
 import TestSupport
+import Testing
 
 /// Our LeNet5-MNIST against PyTorch's (`vectors/nn/`, made by `vectors/gen_nn.py`): a PyTorch state dict loads
 /// 1:1 by name, and the logits (plain, "separate", "remove") agree on real test-half images.
@@ -21,7 +21,8 @@ import TestSupport
             Reference.self, from: try RepositoryPaths.vector("nn/torch_lenet5_mnist.json"))
         let model = Model(.lenet5MNIST, seed: 99)
         try model.load(try Safetensors(contentsOf: file).floatTensors(file: file.path))
-        let official = try Dataset.mnist.loadOfficial(train: false, root: RepositoryPaths.data.appendingPathComponent("mnist"))
+        let official = try Dataset.mnist.loadOfficial(
+            train: false, root: RepositoryPaths.data.appendingPathComponent("mnist"))
         let images = official.subset(reference.indices).tensor()
 
         func expectClose(_ logits: Tensor, _ expected: [[Float]], _ what: String) {

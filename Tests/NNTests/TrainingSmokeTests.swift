@@ -1,6 +1,6 @@
 import NN
-import Testing
 import TestSupport
+import Testing
 
 /// Seeded LeNet-5 training on a few hundred real MNIST images.
 @Suite struct TrainingSmokeTests {

@@ -93,7 +93,8 @@ import Testing
     @Test func misuseThrowsInsteadOfTrapping() throws {
         var rng = SplitMix64(seed: 5)
         var a = try random(&rng)
-        let short = try RNSPoly(coefficients: Array(a.coefficients.prefix(2 * degree)), degree: degree, isNTTForm: false)
+        let short = try RNSPoly(
+            coefficients: Array(a.coefficients.prefix(2 * degree)), degree: degree, isNTTForm: false)
         #expect(throws: NTTError.self) { try a.add(short, moduli: moduli) }
         #expect(throws: NTTError.self) { try a.add(a, moduli: Array(moduli.prefix(1))) }
         #expect(throws: NTTError.self) { try a.multiplyDyadic(a, moduli: moduli) }

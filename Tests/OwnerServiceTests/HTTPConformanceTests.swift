@@ -9,13 +9,17 @@ import Testing
 extension OwnerServiceTests {
     /// A request head of `POST /v1/decrypt`.
     static func decryptHead(token: String, _ fields: [String]) -> String {
-        (["POST /v1/decrypt HTTP/1.1", "Host: 127.0.0.1", "Authorization: Bearer \(token)",
-          "Content-Type: application/octet-stream"] + fields).joined(separator: "\r\n") + "\r\n\r\n"
+        ([
+            "POST /v1/decrypt HTTP/1.1", "Host: 127.0.0.1", "Authorization: Bearer \(token)",
+            "Content-Type: application/octet-stream",
+        ] + fields).joined(separator: "\r\n") + "\r\n\r\n"
     }
 
     /// A client that asks `Expect: 100-continue` gets `100 Continue` and then its answer; one the service would
     /// refuse (unknown token 401, declared size over the limit 413) gets the refusal before it sends a byte, and
-    /// the connection is closed; any other expectation is 417. Only the accepted upload is decrypted and counted.
+    /// the connection is closed; any other expectation is 417.
+    ///
+    /// Only the accepted upload is decrypted and counted.
     @Test func expectContinueIsAnsweredBeforeTheUpload() async throws {
         let f = try ServiceFixture.get()
         let chunk = try f.chunks(try f.freshRequest())[0]

@@ -8,8 +8,9 @@ import Testing
 @testable import PrivateInference
 
 /// The owner's HTTP service on loopback (the real server, the real client): package download, decryption equal to
-/// the file-based exchange, tokens, per-user budgets, limits and packages. Serialized: the suite's tests share the
-/// packages' keys and compare their counts before and after.
+/// the file-based exchange, tokens, per-user budgets, limits and packages.
+///
+/// Serialized: the suite's tests share the packages' keys and compare their counts before and after.
 @Suite(.serialized) struct OwnerServiceTests {
     func client(_ service: RunningOwnerService, _ token: String) throws -> OwnerClient {
         OwnerClient(owner: try #require(URL(string: "http://127.0.0.1:\(service.port)")), token: token)
@@ -97,8 +98,12 @@ import Testing
         let out = f.scratch()
         let stranger = try client(service, UserStore.freshToken())
         let keyBefore = try f.keyCount("a")
-        #expect(await refusal { try stranger.decrypt(chunk: chunk, response: out.appendingPathComponent("r")) }?.status == 401)
-        #expect(await refusal { try stranger.fetchPackage(id: "a", to: out.appendingPathComponent("p")) }?.status == 401)
+        let decryptRefusal = await refusal {
+            try stranger.decrypt(chunk: chunk, response: out.appendingPathComponent("r"))
+        }
+        #expect(decryptRefusal?.status == 401)
+        let fetchRefusal = await refusal { try stranger.fetchPackage(id: "a", to: out.appendingPathComponent("p")) }
+        #expect(fetchRefusal?.status == 401)
         let user = try client(service, token)
         _ = try await blocking { try user.decrypt(chunk: chunk, response: out.appendingPathComponent("r0")) }
         try UserStore.revoke(keys: f.keys, name: name)
@@ -148,7 +153,9 @@ import Testing
         let (name, token) = try f.user()
         let out = f.scratch()
         let keyBefore = try f.keyCount("a")
-        let tooLarge = await refusal { try self.client(small, token).decrypt(chunk: chunk, response: out.appendingPathComponent("r")) }
+        let tooLarge = await refusal {
+            try self.client(small, token).decrypt(chunk: chunk, response: out.appendingPathComponent("r"))
+        }
         #expect(tooLarge?.status == 413)
         await small.stop()
 

@@ -21,7 +21,8 @@ import Testing
         let selection = try SelectedNeurons([1: [3], 2: [1, 5]])
         _ = try OwnerRole.package(
             modelURL: model, selection: selection, out: f.packages.appendingPathComponent(id), preset: .auto,
-            keys: f.keys, parameters: try EncryptionParameters(polyModulusDegree: 4096, bitSizes: [60, 60, 60, 60, 60, 60]),
+            keys: f.keys,
+            parameters: try EncryptionParameters(polyModulusDegree: 4096, bitSizes: [60, 60, 60, 60, 60, 60]),
             security: .none, packings: [.pixels])
         let service = try await f.start()
         let (name, token) = try f.user()
@@ -48,7 +49,8 @@ import Testing
             #expect(ServiceFixture.predictions(result.logits) == [expected[i]])
         }
         #expect(try f.stored(name)?.decrypted == 3 * outputs)
-        #expect(try ServiceFixture.keyCount(keys: f.keys, package: f.packages.appendingPathComponent(id)) == 3 * outputs)
+        #expect(
+            try ServiceFixture.keyCount(keys: f.keys, package: f.packages.appendingPathComponent(id)) == 3 * outputs)
         await service.stop()
     }
 }

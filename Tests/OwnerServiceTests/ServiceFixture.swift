@@ -1,14 +1,14 @@
 import CKKS
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 import NN
 import OwnerService
 import TestSupport
 
 @testable import PrivateInference
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Two packages (`a`, `b`, each with its own key) made once at N = 4096, a chunked request for each, and the
 /// predictions of `a`'s request through the file-based exchange (`owner decrypt`), shared by the suite.
@@ -156,7 +156,9 @@ struct ServiceFixture: Sendable {
     }
 
     /// A user with a fresh name and their token.
-    func user(budget: Int = UserStore.defaultBudget, packages: [String]? = nil) throws -> (name: String, token: String) {
+    func user(
+        budget: Int = UserStore.defaultBudget, packages: [String]? = nil
+    ) throws -> (name: String, token: String) {
         let name = "u\(UUID().uuidString.prefix(8))"
         return (name, try UserStore.add(keys: keys, name: name, budget: budget, packages: packages))
     }

@@ -30,7 +30,8 @@ extension EncoderFFT {
     /// `encodeWords` of `count` values given by `value(i)`, written to `out` (`k·N` words), without the
     /// intermediate arrays (the pipeline encodes thousands of real vectors straight into its own buffers).
     func encodeWords(
-        count: Int, value: (Int) -> Complex64, scale: Double, level: EncodingLevel, into base: UnsafeMutablePointer<UInt64>
+        count: Int, value: (Int) -> Complex64, scale: Double, level: EncodingLevel,
+        into base: UnsafeMutablePointer<UInt64>
     ) throws {
         let n = degree
         guard count <= slotCount else {

@@ -63,14 +63,16 @@ public final class CKKSEncoder: Sendable {
     ///   - out: exactly `k·N` words for the level's k primes, overwritten with the NTT-form plaintext.
     /// - Throws: as the vector encoders, and for an `out` of the wrong size.
     public func encode(
-        _ values: UnsafeBufferPointer<Double>, scale: Double, parmsID: ParmsID, into out: UnsafeMutableBufferPointer<UInt64>
+        _ values: UnsafeBufferPointer<Double>, scale: Double, parmsID: ParmsID,
+        into out: UnsafeMutableBufferPointer<UInt64>
     ) throws {
         let (_, level) = try level(parmsID)
         guard let base = out.baseAddress, out.count == level.moduli.count * fft.degree else {
             throw CKKSError.invalidArgument(
                 "the output holds \(out.count) words, the level needs \(level.moduli.count * fft.degree)")
         }
-        try fft.encodeWords(count: values.count, value: { Complex64(values[$0]) }, scale: scale, level: level, into: base)
+        try fft.encodeWords(
+            count: values.count, value: { Complex64(values[$0]) }, scale: scale, level: level, into: base)
     }
 
     /// Encodes complex slot values into caller-owned words: the same words as

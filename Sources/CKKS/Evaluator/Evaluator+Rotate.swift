@@ -67,8 +67,8 @@ extension Evaluator {
 
     /// Rotates the slots of a ciphertext in place (`rotate_vector_inplace`).
     ///
-    /// A positive `steps` moves slot i + steps to slot i. Without a key for the step itself, the rotation is composed from the non-adjacent form of `steps`,
-    /// in SEAL's order (which fixes the output words).
+    /// A positive `steps` moves slot i + steps to slot i. Without a key for the step itself, the rotation is composed
+    /// from the non-adjacent form of `steps`, in SEAL's order (which fixes the output words).
     /// - Parameters:
     ///   - encrypted: a size-2 ciphertext.
     ///   - steps: |steps| < N/2.

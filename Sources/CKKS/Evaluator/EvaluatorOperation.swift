@@ -1,6 +1,7 @@
 /// The evaluator operations by their command-line names.
 ///
-/// One entry point checks which operands each needs. The `privdnn ckks eval` command and the vector tests dispatch through it.
+/// One entry point checks which operands each needs. The `privdnn ckks eval` command and the vector tests dispatch
+/// through it.
 package enum EvaluatorOperation: String, CaseIterable, Sendable {
     /// ``Evaluator/add(_:_:)``.
     case add

@@ -1,5 +1,7 @@
 /// Key-switching keys: an outer list indexed as SEAL does, each entry empty or holding one ``PublicKey`` per
-/// prime of the first data level (the RNS decomposition count). All keys live at the key level.
+/// prime of the first data level (the RNS decomposition count).
+///
+/// All keys live at the key level.
 /// - Note: SEAL: kswitchkeys.h `KSwitchKeys`.
 public struct KSwitchKeys: Sendable, Hashable {
     /// The key level's parms_id (`parms_id`).
@@ -22,8 +24,8 @@ public struct KSwitchKeys: Sendable, Hashable {
 
 /// Relinearization keys: ``KSwitchKeys`` whose index `keyPower - 2` holds the key for s^keyPower.
 ///
-/// SEAL's public key generator makes only s^2, at index 0; ``KeyGenerator/createRelinKeys(maxPower:seeded:)`` can add s^3 and
-/// higher (as SEAL's internal `create_relin_keys(count)`), which relinearize ciphertexts of size 4 and more.
+/// SEAL's public key generator makes only s^2, at index 0; ``KeyGenerator/createRelinKeys(maxPower:seeded:)`` can add
+/// s^3 and higher (as SEAL's internal `create_relin_keys(count)`), which relinearize ciphertexts of size 4 and more.
 /// - Note: SEAL: relinkeys.h `RelinKeys`.
 public struct RelinKeys: Sendable, Hashable {
     /// The underlying key-switching keys.
@@ -67,6 +69,7 @@ public struct RelinKeys: Sendable, Hashable {
 }
 
 /// Galois keys: ``KSwitchKeys`` whose index `(g - 1) / 2` holds the key for Galois element g (odd, below 2N).
+///
 /// SEAL's key generator sizes the outer list to N, leaving absent elements empty.
 /// - Note: SEAL: galoiskeys.h `GaloisKeys`, util/galois.h `GaloisTool::GetIndexFromElt`.
 public struct GaloisKeys: Sendable, Hashable {

@@ -4,7 +4,7 @@
 /// unkeyed BLAKE2b of the root hash with `node_offset` i, `leaf_length` and `inner_length` 64, depth 0.
 /// - Note: SEAL: util/blake2xb.c `blake2xb`, randomgen.cpp `Blake2xbPRNG::refill_buffer`.
 package enum Blake2xb {
-    /// BLAKE2Xb with `outputByteCount` bytes of output (1 ... 2^32 - 1).
+    /// BLAKE2Xb with `outputByteCount` bytes of output (1 through 2^32 - 1).
     /// - Parameters:
     ///   - message: the input.
     ///   - key: 0...64 bytes.

@@ -81,9 +81,11 @@ package enum RLWESampler {
     }
 
     /// A ternary polynomial (`sample_poly_ternary`): coefficient i is r - 1 for r uniform in {0, 1, 2}, drawn in
-    /// order i = 0 ..< N. r comes from `std::uniform_int_distribution<uint64_t>(0, 2)` over 32-bit draws as
-    /// libstdc++ 11+ implements it (Lemire's method: x * 3, redraw while the low half is below 2^32 mod 3 = 1),
-    /// the library of Linux SEAL builds and the seal-python wheels.
+    /// order i = 0 ..< N.
+    ///
+    /// r comes from `std::uniform_int_distribution<uint64_t>(0, 2)` over 32-bit draws as libstdc++ 11+ implements it
+    /// (Lemire's method: x * 3, redraw while the low half is below 2^32 mod 3 = 1), the library of Linux SEAL builds
+    /// and the seal-python wheels.
     /// - Parameters:
     ///   - destination: `degree * moduli.count` words.
     ///   - degree: the ring degree N.

@@ -131,7 +131,9 @@ extension UniformRandomGenerator {
 }
 
 /// SEAL's buffered PRNG: a 4096-byte buffer refilled from `block(seed, counter)` with a counter that starts at
-/// 0 and grows by one per refill. The concrete kind is BLAKE2Xb or SHAKE256 (``PRNGType``).
+/// 0 and grows by one per refill.
+///
+/// The concrete kind is BLAKE2Xb or SHAKE256 (``PRNGType``).
 ///
 /// A value type: a copy replays the same stream, which tests use deliberately; fresh randomness comes from a
 /// fresh seed (``UniformRandomGeneratorFactory/create()``).

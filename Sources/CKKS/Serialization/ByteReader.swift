@@ -1,5 +1,7 @@
 /// Reads little-endian fields from bytes with bounds checks; every failure is a ``CKKSError`` naming the
-/// object being read, never a crash. Fields need no alignment (SEAL writes them packed).
+/// object being read, never a crash.
+///
+/// Fields need no alignment (SEAL writes them packed).
 package struct ByteReader: Sendable {
     /// The bytes being read.
     package let bytes: [UInt8]

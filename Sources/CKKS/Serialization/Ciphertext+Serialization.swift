@@ -25,8 +25,10 @@ extension Ciphertext: SEALMembersLoadable {
     public static var objectName: String { "ciphertext" }
 
     /// Writes parms_id (32), is_ntt_form (u8), size, N, k (u64 each), scale (f64), correction_factor (u64,
-    /// SEAL 4.x) and the words as a DynArray: 113 + 8 size N k bytes. When ``isSeeded``, the DynArray holds only
-    /// c0 and the 81-byte PRNG info follows (113 + 8Nk + 81 bytes), as SEAL writes seeded ciphertexts.
+    /// SEAL 4.x) and the words as a DynArray: 113 + 8 size N k bytes.
+    ///
+    /// When ``isSeeded``, the DynArray holds only c0 and the 81-byte PRNG info follows (113 + 8Nk + 81 bytes), as
+    /// SEAL writes seeded ciphertexts.
     /// - Note: SEAL: ciphertext.cpp `Ciphertext::save_members`.
     package func saveMembers(into writer: inout ByteWriter, version: SEALVersion) {
         writer.write(words: parmsID.words)

@@ -1,5 +1,7 @@
-/// The SEAL version written into headers. Files that SEAL 4.1 must read need `.v4_1` (SEAL 4.1 rejects every
-/// other 4.x minor); files byte-identical to seal-python 4.4 need `.v4_4`.
+/// The SEAL version written into headers.
+///
+/// Files that SEAL 4.1 must read need `.v4_1` (SEAL 4.1 rejects every other 4.x minor); files byte-identical to
+/// seal-python 4.4 need `.v4_4`.
 /// - Note: SEAL: serialization.h `SEALVersion`, `IsCompatibleVersion`.
 public enum SEALVersion: Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// SEAL 4.1 (`5E A1 10 04 01`).

@@ -22,8 +22,10 @@ public enum SEALObjectType: String, Sendable, CaseIterable {
 public struct SEALObjectSummary: Sendable, Equatable {
     /// The object's header.
     public var header: SEALHeader
-    /// The object kind. Without a context, plaintexts and secret keys (and ciphertexts and public keys) share a
-    /// layout; ``candidates`` then lists both and this is the data-level kind.
+    /// The object kind.
+    ///
+    /// Without a context, plaintexts and secret keys (and ciphertexts and public keys) share a layout;
+    /// ``candidates`` then lists both and this is the data-level kind.
     public var type: SEALObjectType
     /// Every kind the layout fits (one entry when a context decided it).
     public var candidates: [SEALObjectType]

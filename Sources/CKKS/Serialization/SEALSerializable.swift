@@ -189,8 +189,9 @@ enum SEALValidation {
         }
     }
 
-    /// Every word of each `degree`-word row must be below its prime (rows cycle through `moduli`). Positions,
-    /// not values, are reported, so secret keys do not leak into messages.
+    /// Every word of each `degree`-word row must be below its prime (rows cycle through `moduli`).
+    ///
+    /// Positions, not values, are reported, so secret keys do not leak into messages.
     static func reduced(_ words: [UInt64], degree: Int, moduli: [UInt64], object: String) throws {
         guard degree > 0, !moduli.isEmpty else { return }
         try words.withUnsafeBufferPointer { buffer in

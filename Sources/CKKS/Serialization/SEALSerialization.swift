@@ -1,6 +1,7 @@
 /// The framing every SEAL object shares: a ``SEALHeader``, then the members, possibly compressed as one stream.
-/// Nested objects (moduli, arrays, PRNG info, the package keys inside key-switching keys) carry their own
-/// uncompressed headers with the same version bytes.
+///
+/// Nested objects (moduli, arrays, PRNG info, the package keys inside key-switching keys) carry their own uncompressed
+/// headers with the same version bytes.
 /// - Note: SEAL: serialization.cpp `Serialization::Save`, `Serialization::Load`.
 package enum SEALSerialization {
     /// The most member bytes a compressed object may inflate to when its kind and parameters give nothing
@@ -32,7 +33,7 @@ package enum SEALSerialization {
         try saveInPlace(into: &writer, version: version, members: members)
     }
 
-    /// Writes an uncompressed object whose members never fail, e.g. a nested one.
+    /// Writes an uncompressed object whose members never fail, such as a nested one.
     static func saveNested(into writer: inout ByteWriter, version: SEALVersion, members: (inout ByteWriter) -> Void) {
         saveInPlace(into: &writer, version: version, members: members)
     }
@@ -181,7 +182,7 @@ package enum SEALSerialization {
         saveNested(into: &writer, version: version) { $0.write(value) }
     }
 
-    /// Reads a `Modulus` object's value; SEAL accepts 0 (unset) or 2 ... 2^61 - 1.
+    /// Reads a `Modulus` object's value; SEAL accepts 0 (unset) or 2 through 2^61 - 1.
     static func readModulusValue(from reader: inout ByteReader) throws -> UInt64 {
         let object = reader.object
         return try loadObject(from: &reader, object: "\(object) modulus") { body, _ in

@@ -64,6 +64,8 @@ public struct AttackData: Sendable {
     ///   - samples: how many validate images the thief gets.
     ///   - testLimit: use only the first `testLimit` test images (`nil`: all), for quick runs.
     ///   - seed: seeds the draw.
+    /// - Returns: the thief's `samples` validate images, the (possibly limited) test split and the whole validate
+    ///   split, each normalised with the data set's test transform.
     /// - Throws: ``DataFileError`` for missing or bad files; ``NNError/datasetMismatch(_:)`` if `samples`
     ///   is not in `1...validate count`.
     public static func load(

@@ -55,7 +55,13 @@ struct AttackTraining {
     let batchSize: Int
     var generator: Xoshiro256
 
-    /// - Parameter period: the cosine period in epochs.
+    /// Prepares training with `optimizer`, whose learning rate the cosine schedule sets at each epoch.
+    ///
+    /// - Parameters:
+    ///   - optimizer: updates the parameters it was made with; its learning rate is the schedule's start.
+    ///   - period: the cosine period in epochs.
+    ///   - batchSize: samples per optimiser step.
+    ///   - seed: seeds the shuffling (a stream distinct from the models' initialisation).
     init(optimizer: any Optimizer, period: Int, batchSize: Int, seed: UInt64) {
         self.optimizer = optimizer
         schedule = CosineAnnealing(initial: optimizer.learningRate, periodEpochs: period)
@@ -63,9 +69,15 @@ struct AttackTraining {
         generator = Xoshiro256(seed: seed ^ 0x4154_5441_434B_5300)  // "ATTACKS": distinct from init streams
     }
 
-    /// Trains epoch `epoch` (from 0) over `count` samples; returns the mean loss per sample.
-    /// - Parameter logits: training-mode logits of the samples at the given indices.
-    /// - Parameter backward: back-propagates dLoss/dLogits through the last `logits` call.
+    /// Trains epoch `epoch` (from 0) over `count` samples in shuffled batches.
+    ///
+    /// - Parameters:
+    ///   - epoch: the epoch index, from 0; it sets the learning rate.
+    ///   - count: the number of training samples.
+    ///   - labels: the class of each sample.
+    ///   - logits: training-mode logits of the samples at the given indices.
+    ///   - backward: back-propagates dLoss/dLogits through the last `logits` call.
+    /// - Returns: the mean cross-entropy loss per sample over the epoch.
     mutating func trainEpoch(
         _ epoch: Int, count: Int, labels: [Int], logits: (ArraySlice<Int>) -> Tensor, backward: (Tensor) -> Void
     ) -> Double {
@@ -85,6 +97,8 @@ struct AttackTraining {
     }
 
     /// Trains a whole model for one epoch on `data`.
+    ///
+    /// - Returns: the mean cross-entropy loss per sample over the epoch.
     mutating func trainEpoch(_ epoch: Int, model: Model, on data: LabeledTensor) -> Double {
         trainEpoch(
             epoch, count: data.count, labels: data.labels,

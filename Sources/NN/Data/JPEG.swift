@@ -6,15 +6,20 @@ import Foundation
 /// libjpeg is the decoder PIL uses, with the same defaults (integer DCT, fancy upsampling), so decoded pixels
 /// match what torchvision's `ImageFolder` saw. Greyscale JPEGs are expanded to RGB, like PIL's `convert("RGB")`.
 public enum JPEG {
-    /// The largest image ``decode(_:file:maxPixels:)`` accepts by default: 64 Mpx, 192 MiB of RGB. Data sets hold
-    /// far smaller pictures (TinyImageNet 64 x 64, GTSRB up to a few hundred pixels a side); the limit is there
-    /// because a JPEG header states its size, and a corrupt or hostile file can claim gigapixels.
+    /// The largest image ``decode(_:file:maxPixels:)`` accepts by default: 64 Mpx, 192 MiB of RGB.
+    ///
+    /// Data sets hold far smaller pictures (TinyImageNet 64 x 64, GTSRB up to a few hundred pixels a side); the limit
+    /// is there because a JPEG header states its size, and a corrupt or hostile file can claim gigapixels.
     public static let defaultMaxPixels = 1 << 26
 
     /// Decodes a JPEG held in memory to RGB.
     ///
-    /// - Parameter maxPixels: images with more pixels (width × height, as the header states them) are refused
-    ///   before their buffers are allocated.
+    /// - Parameters:
+    ///   - bytes: the whole JPEG file.
+    ///   - file: the file's name, for error messages.
+    ///   - maxPixels: images with more pixels (width × height, as the header states them) are refused
+    ///     before their buffers are allocated.
+    /// - Returns: the image as 8-bit RGB, row by row.
     /// - Throws: ``DataFileError`` naming `file` with libjpeg's message for a foreign, corrupt, truncated or
     ///   oversized file.
     public static func decode(_ bytes: [UInt8], file: String, maxPixels: Int = defaultMaxPixels) throws -> RGBImage {

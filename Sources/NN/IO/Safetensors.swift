@@ -204,8 +204,8 @@ public struct Safetensors: Equatable, Sendable {
         for info in infos {
             guard info.end <= dataLength else {
                 throw fail(
-                    "tensor '\(info.name)': data_offsets [\(info.begin), \(info.end)] outside the \(dataLength)-byte data region"
-                )
+                    "tensor '\(info.name)': data_offsets [\(info.begin), \(info.end)] outside the "
+                        + "\(dataLength)-byte data region")
             }
             guard info.begin >= position else {
                 throw fail(

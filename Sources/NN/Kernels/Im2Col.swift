@@ -66,7 +66,9 @@ struct ConvGeometry: Sendable, Equatable {
     }
 
     /// Folds a `patch × (images·outPixels)` column matrix back onto `images` NCHW images, adding overlaps
-    /// (the adjoint of ``im2col(_:images:into:)``). `output` must be zeroed or hold values to add to.
+    /// (the adjoint of ``im2col(_:images:into:)``).
+    ///
+    /// `output` must be zeroed or hold values to add to.
     @inlinable
     func col2im(_ col: UnsafePointer<Float>, images: Int, into output: UnsafeMutablePointer<Float>) {
         let oh = outHeight, ow = outWidth, columns = images * outPixels

@@ -1,5 +1,7 @@
 /// Grow-only scratch memory reused across calls, so a layer's hot loops do not allocate, zero and fault in fresh
-/// pages on every batch. Contents are uninitialised: each user writes before it reads.
+/// pages on every batch.
+///
+/// Contents are uninitialised: each user writes before it reads.
 ///
 /// A layer keeps one workspace per (role, worker chunk); chunks never share one, and a layer runs one pass at a
 /// time (see ``Model``), hence `@unchecked Sendable`.

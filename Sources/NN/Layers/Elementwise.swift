@@ -68,7 +68,9 @@ public final class Square: Layer {
 }
 
 /// Inverted dropout (PyTorch `nn.Dropout`): in training, zeroes each element with probability `p` and scales
-/// survivors by `1/(1−p)`; identity in evaluation. Draws from its own seeded stream.
+/// survivors by `1/(1−p)`; identity in evaluation.
+///
+/// Draws from its own seeded stream.
 public final class Dropout: Layer {
     /// Drop probability.
     public let probability: Float

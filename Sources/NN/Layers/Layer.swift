@@ -82,12 +82,14 @@ public final class Sequential: Layer {
         forward(input, from: 0, training: training)
     }
 
-    /// Runs layers `start...` only, e.g. to resume from a cached intermediate output.
+    /// Runs layers `start...end` only, for example to resume from a cached intermediate output.
     /// - Parameters:
     ///   - input: the output of layer `start - 1` (or the network input if `start == 0`).
     ///   - start: the index of the first layer to run.
+    ///   - end: the index of the last layer to run; `nil` runs to the end of the network.
     ///   - training: the mode.
-    /// - Returns: the last layer's output.
+    /// - Returns: the output of layer `end` (of the last layer when `end` is `nil`); `input` itself when
+    ///   `start > end`.
     public func forward(_ input: Tensor, from start: Int, through end: Int? = nil, training: Bool) -> Tensor {
         var x = input
         let last = end ?? (entries.count - 1)

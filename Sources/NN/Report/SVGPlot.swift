@@ -86,7 +86,9 @@ public struct SVGPlot: Sendable {
     /// Canvas height in pixels.
     public var height: Double
     /// A logarithmic y axis (decades, labelled with their values): for quantities spanning orders of magnitude,
-    /// such as run times beside a baseline 30× slower. Non-positive values are left out.
+    /// such as run times beside a baseline 30× slower.
+    ///
+    /// Non-positive values are left out.
     public var logY = false
 
     /// The colours used for series without one (colour-blind-safe palette).
@@ -131,7 +133,8 @@ public struct SVGPlot: Sendable {
             ? Self.decades(yRange.map { ty($0.lowerBound)...ty($0.upperBound) } ?? Self.span(ys))
             : Self.niceTicks(yRange ?? Self.span(ys))
         let xDomain = xRange ?? ((xTicks.first ?? 0)...(xTicks.last ?? 1))
-        let yDomain = logY ? ((yTicks.first ?? 0)...(yTicks.last ?? 1)) : yRange ?? ((yTicks.first ?? 0)...(yTicks.last ?? 1))
+        let yDomain =
+            logY ? ((yTicks.first ?? 0)...(yTicks.last ?? 1)) : yRange ?? ((yTicks.first ?? 0)...(yTicks.last ?? 1))
         func px(_ x: Double) -> Double {
             left + (x - xDomain.lowerBound) / Swift.max(xDomain.upperBound - xDomain.lowerBound, 1e-300)
                 * (right - left)
@@ -149,8 +152,8 @@ public struct SVGPlot: Sendable {
                 + "font-family=\"sans-serif\" font-size=\"12\">")
         svg.append("<title>\(Self.escape(title))</title>")
         svg.append(
-            "<rect class=\"background\" x=\"0\" y=\"0\" width=\"\(Self.number(width))\" height=\"\(Self.number(height))\" fill=\"white\"/>"
-        )
+            "<rect class=\"background\" x=\"0\" y=\"0\" width=\"\(Self.number(width))\" "
+                + "height=\"\(Self.number(height))\" fill=\"white\"/>")
         svg.append(
             "<text class=\"title\" x=\"\(Self.number((left + right) / 2))\" y=\"28\" text-anchor=\"middle\" "
                 + "font-size=\"16\">\(Self.escape(title))</text>")
@@ -218,9 +221,11 @@ public struct SVGPlot: Sendable {
         for reference in referenceLines where ty(reference.y).isFinite {
             let color = reference.color ?? "#777777"
             svg.append(
-                "<g class=\"reference-line\" data-name=\"\(Self.escape(reference.name))\" clip-path=\"url(#plot-area)\">"
-                    + "<line x1=\"\(Self.number(left))\" y1=\"\(Self.number(py(ty(reference.y))))\" x2=\"\(Self.number(right))\" "
-                    + "y2=\"\(Self.number(py(ty(reference.y))))\" stroke=\"\(Self.escape(color))\" stroke-width=\"1.5\" "
+                "<g class=\"reference-line\" data-name=\"\(Self.escape(reference.name))\" "
+                    + "clip-path=\"url(#plot-area)\">"
+                    + "<line x1=\"\(Self.number(left))\" y1=\"\(Self.number(py(ty(reference.y))))\" "
+                    + "x2=\"\(Self.number(right))\" y2=\"\(Self.number(py(ty(reference.y))))\" "
+                    + "stroke=\"\(Self.escape(color))\" stroke-width=\"1.5\" "
                     + "stroke-dasharray=\"6 4\"/></g>")
             legend.append((reference.name, color, "dashed"))
         }
@@ -233,13 +238,13 @@ public struct SVGPlot: Sendable {
             switch entry.kind {
             case "marker":
                 svg.append(
-                    "<circle cx=\"\(Self.number(x + 10))\" cy=\"\(Self.number(y))\" r=\"4\" fill=\"\(Self.escape(entry.color))\"/>"
-                )
+                    "<circle cx=\"\(Self.number(x + 10))\" cy=\"\(Self.number(y))\" r=\"4\" "
+                        + "fill=\"\(Self.escape(entry.color))\"/>")
             default:
                 let dash = entry.kind == "dashed" ? " stroke-dasharray=\"6 4\"" : ""
                 svg.append(
-                    "<line x1=\"\(Self.number(x))\" y1=\"\(Self.number(y))\" x2=\"\(Self.number(x + 20))\" y2=\"\(Self.number(y))\" "
-                        + "stroke=\"\(Self.escape(entry.color))\" stroke-width=\"2\"\(dash)/>")
+                    "<line x1=\"\(Self.number(x))\" y1=\"\(Self.number(y))\" x2=\"\(Self.number(x + 20))\" "
+                        + "y2=\"\(Self.number(y))\" stroke=\"\(Self.escape(entry.color))\" stroke-width=\"2\"\(dash)/>")
             }
             svg.append(
                 "<text x=\"\(Self.number(x + 28))\" y=\"\(Self.number(y + 4))\">\(Self.escape(entry.name))</text>")
@@ -290,7 +295,6 @@ public struct SVGPlot: Sendable {
         return ticks
     }
 
-    /// A tick label with as many decimals as the step needs (`0.25` → 2, `5` → 0).
     /// Whole decades covering `range` (log10 values), at least two.
     static func decades(_ range: ClosedRange<Double>) -> [Double] {
         let low = range.lowerBound.rounded(.down), high = Swift.max(range.upperBound.rounded(.up), low + 1)
@@ -305,6 +309,7 @@ public struct SVGPlot: Sendable {
         return "1" + String(repeating: "0", count: e - shift) + unit
     }
 
+    /// A tick label with as many decimals as the step needs (`0.25` → 2, `5` → 0).
     static func tickLabel(_ value: Double, step: Double) -> String {
         let decimals = step >= 1 ? 0 : Int((-log10(step)).rounded(.up))
         return String(format: "%.\(Swift.min(decimals, 10))f", value)

@@ -1,7 +1,7 @@
 /// HRank's filter importance (Lin et al., CVPR 2020; spec §7.4, prune index 3).
 ///
-/// The matrix rank of each filter's output feature map, averaged over a sample of training images. Filters whose maps carry more independent rows
-/// are taken to hold more information and are kept ("the n_l highest").
+/// The matrix rank of each filter's output feature map, averaged over a sample of training images. Filters whose maps
+/// carry more independent rows are taken to hold more information and are kept ("the n_l highest").
 public enum FeatureMapRanks {
     /// The sample size the original meant to use (`use_partial_dataloaders(count=500)`; its hook actually ran over
     /// the whole train split, spec §7.4).

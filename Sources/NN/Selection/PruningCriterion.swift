@@ -14,8 +14,8 @@ public enum PruningCriterion: String, Sendable, CaseIterable, Codable {
     ///
     /// - Parameters:
     ///   - filters: each filter's flattened weights (all the same length).
-    ///   - featureMapRanks: HRank's per-filter averages (``FeatureMapRanks/averages(model:layer:images:normalization:chunk:)``);
-    ///     ignored by the weight criteria.
+    ///   - featureMapRanks: HRank's per-filter averages
+    ///     (``FeatureMapRanks/averages(model:layer:images:normalization:chunk:)``); ignored by the weight criteria.
     /// - Returns: the scores, in filter order.
     /// - Throws: ``NNError/invalidSelection(_:)`` for HRank without one average per filter.
     public func scores(_ filters: [[Float]], featureMapRanks: [Double]? = nil) throws -> [Double] {

@@ -16,7 +16,8 @@ public struct SelectionAccuracies: Hashable, Sendable, Codable {
         self.remove = remove
     }
 
-    /// The point for this selection against the baseline accuracy `base` (see ``SelectionScore/point(separate:remove:base:)``).
+    /// The point for this selection against the baseline accuracy `base` (see
+    /// ``SelectionScore/point(separate:remove:base:)``).
     public func point(base: Double) -> Double {
         SelectionScore.point(separate: separate, remove: remove, base: base)
     }

@@ -1,7 +1,9 @@
 import Foundation
 
 /// Random geometric changes applied to each training batch as a tensor (not part of the original MNIST recipe;
-/// see `models/README.md`). The spec's own per-epoch flips and grayscale are ``Augmentation``, on 8-bit images.
+/// see `models/README.md`).
+///
+/// The spec's own per-epoch flips and grayscale are ``Augmentation``, on 8-bit images.
 public enum BatchAugmentation: Sendable, Equatable, Codable {
     /// Images are used as they are (the original recipe: ToTensor only).
     case none

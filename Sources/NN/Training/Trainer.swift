@@ -17,8 +17,9 @@ public struct EpochReport: Sendable, Equatable, Codable {
 }
 
 /// Mini-batch training with a ``TrainingRecipe``: shuffled batches (seeded), cross-entropy, the recipe's
-/// optimiser, and cosine annealing stepped once per epoch (spec §4). The last partial batch is kept, as with
-/// PyTorch's `DataLoader` default.
+/// optimiser, and cosine annealing stepped once per epoch (spec §4).
+///
+/// The last partial batch is kept, as with PyTorch's `DataLoader` default.
 public final class Trainer {
     /// The model being trained.
     public let model: Model
