@@ -97,13 +97,17 @@ package enum RNSTool {
         }
     }
 
-    /// The last step of a division with rounding by a prime (or a product of primes) M, on one NTT-form row:
-    /// `output` = (c − t)·M^-1 mod q, where t = (the rounded remainder − h) mod q arrives in coefficient form,
-    /// lazily in [0, 2q). Shared by ``divideAndRoundQLastNTT(_:degree:moduli:tables:inverses:output:scratch:)``
-    /// and CKKS's fused division by the last two primes.
+    /// The last step of a division with rounding by a prime (or a product of primes) M, on one NTT-form row: `output` =
+    /// (c − t)·M^-1 mod q, where t = (the rounded remainder − h) mod q arrives in coefficient form, lazily in [0, 2q).
+    ///
+    /// Shared by ``divideAndRoundQLastNTT(_:degree:moduli:tables:inverses:output:scratch:)`` and CKKS's fused division
+    /// by the last two primes.
     /// - Parameters:
     ///   - row: c, `degree` canonical NTT-form words mod q.
     ///   - remainder: t in coefficient form, each word below 2q; overwritten by its lazy NTT (below 4q).
+    ///   - n: N, the row length.
+    ///   - qi: q.
+    ///   - table: q's NTT tables.
     ///   - inverse: M^-1 mod q.
     ///   - output: `degree` words; may equal `row`.
     @inlinable

@@ -56,9 +56,11 @@ extension OwnerServiceTests {
         await restarted.stop()
     }
 
-    /// A service killed after counting a chunk but before answering left its claim counted: the chunk sent again
-    /// is decrypted without being counted again. One killed before counting left an uncounted claim: the chunk is
-    /// counted once when sent again. (The kill is simulated by the record it leaves.)
+    /// A service killed after counting a chunk but before answering left its claim counted: the chunk sent again is
+    /// decrypted without being counted again.
+    ///
+    /// One killed before counting left an uncounted claim: the chunk is counted once when sent again. (The kill is
+    /// simulated by the record it leaves.)
     @Test func aChunkWhoseAttemptDiedIsCountedExactlyOnce() async throws {
         let f = try ServiceFixture.get()
         let chunks = try f.chunks(try f.freshRequest())
@@ -98,10 +100,11 @@ extension OwnerServiceTests {
         await service.stop()
     }
 
-    /// The client sends a chunk again after answers that say "try again": `409 in_progress` while an earlier
-    /// attempt's claim on the chunk is held (here by the test, as a running decryption holds it), and no answer
-    /// while the service is down and comes back on the same port. With retrying off the same moments are
-    /// refusals; with the default the chunk is decrypted and counted once.
+    /// The client sends a chunk again after answers that say "try again": `409 in_progress` while an earlier attempt's
+    /// claim on the chunk is held (here by the test, as a running decryption holds it), and no answer while the service
+    /// is down and comes back on the same port.
+    ///
+    /// With retrying off the same moments are refusals; with the default the chunk is decrypted and counted once.
     @Test func theClientRetriesWhileAChunkIsInProgressOrTheServiceRestarts() async throws {
         let f = try ServiceFixture.get()
         let chunks = try f.chunks(try f.freshRequest())
@@ -119,7 +122,9 @@ extension OwnerServiceTests {
         var noRetries = try client(service, token)
         noRetries.retries = 0
         let impatient = noRetries
-        let refused = await refusal { try impatient.decrypt(chunk: chunks[0], response: out.appendingPathComponent("x")) }
+        let refused = await refusal {
+            try impatient.decrypt(chunk: chunks[0], response: out.appendingPathComponent("x"))
+        }
         #expect(refused?.status == 409 && refused?.code == "in_progress", "\(String(describing: refused))")
         #expect(refused?.isTransient == true)
         let patient = try client(service, token)
@@ -134,7 +139,9 @@ extension OwnerServiceTests {
         await service.stop()
         let down = await refusal { try impatient.decrypt(chunk: chunks[1], response: out.appendingPathComponent("y")) }
         #expect(down?.status == 0 && down?.code == "unreachable" && down?.isTransient == true)
-        async let second = blocking { try patient.decrypt(chunk: chunks[1], response: out.appendingPathComponent("r1")) }
+        async let second = blocking {
+            try patient.decrypt(chunk: chunks[1], response: out.appendingPathComponent("r1"))
+        }
         try await Task.sleep(for: .milliseconds(700))
         let restarted = try await OwnerService.start(
             OwnerServiceConfiguration(
@@ -169,7 +176,8 @@ extension OwnerServiceTests {
         _ = try await blocking { try user.decrypt(chunk: chunks[0], response: out.appendingPathComponent("r0")) }
         #expect(try f.keyCount("a") == t)
         let refused = await refusal { try user.decrypt(chunk: chunks[1], response: out.appendingPathComponent("r1")) }
-        #expect(refused?.status == 403 && refused?.message.contains("t = \(t)") == true, "\(String(describing: refused))")
+        #expect(
+            refused?.status == 403 && refused?.message.contains("t = \(t)") == true, "\(String(describing: refused))")
         #expect(try f.keyCount("a") == t)
         #expect(try f.stored(name)?.decrypted == one)
         await service.stop()

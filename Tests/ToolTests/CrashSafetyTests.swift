@@ -176,6 +176,7 @@ import Testing
     }
 
     /// The decryption count of the key store at `keys`: `decryptions.json` wherever it lies inside the store.
+    ///
     /// The decryptions counted over every key in the store (a killed `owner package` can leave a whole key whose
     /// package was never committed, beside the key the rerun made).
     func decryptions(in keys: URL) throws -> Int {

@@ -57,7 +57,8 @@ import Testing
 
         // The test-half numbers are the closing test of that selection on the first 300 test images.
         let model = Model(.lenet5MNIST)
-        try model.load(try Safetensors(contentsOf: URL(fileURLWithPath: try Self.modelFile.get())).floatTensors(file: ""))
+        try model.load(
+            try Safetensors(contentsOf: URL(fileURLWithPath: try Self.modelFile.get())).floatTensors(file: ""))
         let test = try Dataset.mnist.load(.test, root: URL(fileURLWithPath: Self.data)).subset(Array(0..<300))
         let evaluator = try ModelSelectionEvaluator(model: model, images: test.tensor(), labels: test.intLabels)
         let closing = try ClosingTest(selection: selection, evaluator: evaluator, base: 99.36)
@@ -79,7 +80,8 @@ import Testing
 
     @Test func pruningRandomAndPruningGreedy() throws {
         let model = Model(.lenet5MNIST)
-        try model.load(try Safetensors(contentsOf: URL(fileURLWithPath: try Self.modelFile.get())).floatTensors(file: ""))
+        try model.load(
+            try Safetensors(contentsOf: URL(fileURLWithPath: try Self.modelFile.get())).floatTensors(file: ""))
         let conv2 = model.conv2.weight.value.data
         let filters = (0..<16).map { Array(conv2[($0 * 150)..<(($0 + 1) * 150)]) }
 
@@ -89,7 +91,9 @@ import Testing
         #expect(pruned["2"] == (try PruningCriterion.fpgm.strongest(4, of: filters)))
         #expect(pruned["1"]?.count == 1)  // max(1, ⌊6 · 25 / 100⌋)
 
-        let random = try select(["--algorithm", "random", "--count", "1,2", "--budget-evaluations", "11", "--seed", "5"])
+        let random = try select([
+            "--algorithm", "random", "--count", "1,2", "--budget-evaluations", "11", "--seed", "5",
+        ])
         #expect(random["evaluations"] as? Int == 10)  // whole selections only: 5 of 2 evaluations
         let drawn = try #require(try Self.entry(random)["selection"] as? [String: [Int]])
         #expect(drawn["1"]?.count == 1 && drawn["2"]?.count == 2)
@@ -115,7 +119,8 @@ import Testing
         // The best row by point is the one written.
         let best = try #require(rows.max { $0.accuracies.point(base: 99.36) < $1.accuracies.point(base: 99.36) })
         let written = try SelectedNeurons(contentsOf: URL(fileURLWithPath: out))
-        #expect(best.accuracies.point(base: 99.36) == rows.first { $0.selection == written }?.accuracies.point(base: 99.36))
+        #expect(
+            best.accuracies.point(base: 99.36) == rows.first { $0.selection == written }?.accuracies.point(base: 99.36))
         for name in ["accuracy_rank_1_1.svg", "distribution_1_1.svg"] {
             let svg = try String(contentsOfFile: plots + "/" + name, encoding: .utf8)
             #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
@@ -158,14 +163,17 @@ import Testing
         #expect(report["evaluations"] as? Int == 96 + 77)
         #expect(try SelectCommand.amendEvaluations(percents: [20, 40], layerSizes: [6, 16]) == 173)
         // The 50…100 % series (a full conv1 at 100 % fills conv2 without evaluation).
-        #expect(try SelectCommand.amendEvaluations(percents: Array(stride(from: 50, through: 100, by: 5)), layerSizes: [6, 16]) == 291)
+        #expect(
+            try SelectCommand.amendEvaluations(
+                percents: Array(stride(from: 50, through: 100, by: 5)), layerSizes: [6, 16]) == 291)
         #expect(FileManager.default.fileExists(atPath: plots + "/accuracy_vs_encrypted.svg"))
     }
 
     @Test func badInputGivesOneClearLine() throws {
         let model = try Self.modelFile.get()
         let common = ["--data-dir", Self.data, "--limit", "50"]
-        let missing = message(["--algorithm", "greedy", "--count", "1,1", "--model", "/nonexistent/m.safetensors"] + common)
+        let missing = message(
+            ["--algorithm", "greedy", "--count", "1,1", "--model", "/nonexistent/m.safetensors"] + common)
         #expect(missing.contains("/nonexistent/m.safetensors") && missing.contains("no such model file"))
 
         let garbage = temporaryPath("garbage.safetensors")
@@ -177,15 +185,19 @@ import Testing
         let wrong = message(["--algorithm", "greedy", "--count", "1,1", "--model", model, "--dataset", "emnist"])
         #expect(wrong.contains(model) && wrong.contains("conv1"))
 
-        #expect(message(["--algorithm", "greedy", "--count", "7,1", "--model", model] + common).contains("layer 1 has 6"))
+        #expect(
+            message(["--algorithm", "greedy", "--count", "7,1", "--model", model] + common).contains("layer 1 has 6"))
         #expect(message(["--algorithm", "greedy", "--count", "1,x", "--model", model] + common).contains("'x'"))
         #expect(message(["--algorithm", "greedy", "--model", model] + common).contains("--count"))
-        #expect(message(["--algorithm", "greedy", "--count", "1", "--percent", "5", "--model", model]).contains("not both"))
-        #expect(message(["--algorithm", "exhaustive", "--count", "1,1", "--shard", "2/2", "--model", model] + common)
-            .contains("--shard"))
+        #expect(
+            message(["--algorithm", "greedy", "--count", "1", "--percent", "5", "--model", model]).contains("not both"))
+        #expect(
+            message(["--algorithm", "exhaustive", "--count", "1,1", "--shard", "2/2", "--model", model] + common)
+                .contains("--shard"))
         #expect(message(["--algorithm", "bogus", "--count", "1,1", "--model", model]).contains("bogus"))
-        #expect(message(["--algorithm", "greedy", "--count", "1,1", "--model", model, "--data-dir", "/nonexistent"])
-            .contains("/nonexistent"))
+        #expect(
+            message(["--algorithm", "greedy", "--count", "1,1", "--model", model, "--data-dir", "/nonexistent"])
+                .contains("/nonexistent"))
         for text in [missing, wrong] { #expect(!text.contains("\n")) }
     }
 
@@ -220,7 +232,8 @@ import Testing
         try Data("{\"1\": [6]}".utf8).write(to: URL(fileURLWithPath: wide))
         func run(_ file: String, _ extra: [String] = []) throws -> String {
             let command = try TestCommand.parse(
-                ["--dataset", "mnist", "--model", model, "--data-dir", Self.data, "--selection", file, "--json"] + extra)
+                ["--dataset", "mnist", "--model", model, "--data-dir", Self.data, "--selection", file, "--json"] + extra
+            )
             return try command.selectionOptions.report(command, selection: file)
         }
         let text = try run(selection)

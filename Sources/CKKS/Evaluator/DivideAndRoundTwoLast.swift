@@ -54,7 +54,7 @@ struct DivideAndRoundTwoLast: Sendable {
     /// - Parameters:
     ///   - product: ℓ+1 canonical NTT-form rows u over q_0..q_{ℓ-1}, P (destroyed).
     ///   - cipher: ℓ canonical NTT-form rows c over q_0..q_{ℓ-1}.
-    ///   - degree: N.
+    ///   - n: N.
     ///   - output: ℓ−1 rows; may alias `cipher`.
     ///   - scratch: N words.
     func apply(

@@ -42,8 +42,10 @@ public struct OwnerServiceError: Error, Equatable, Sendable, CustomStringConvert
 }
 
 /// A client of the owner's decryption service (`privdnn-owner serve`): downloads packages and has request chunks
-/// decrypted, one chunk per HTTP request, streaming files from and to disk (URLSession's upload-from-file and
-/// download tasks), so that neither side holds more than a chunk. Calls block the calling thread.
+/// decrypted, one chunk per HTTP request, streaming files from and to disk (URLSession's upload-from-file and download
+/// tasks), so that neither side holds more than a chunk.
+///
+/// Calls block the calling thread.
 ///
 /// An owner whose certificate a private certificate authority signed: ``init(owner:token:caFile:)``.
 public struct OwnerClient: Sendable {
@@ -53,11 +55,12 @@ public struct OwnerClient: Sendable {
     let token: String
     /// How long one request may take (a large chunk's decryption takes minutes at N = 16384).
     public var timeout: TimeInterval = 3600
-    /// How many times a package download or a chunk is sent again after an answer that says "try again": no
-    /// answer at all (the service restarting, a connection reset), `409 in_progress` (an earlier copy of the chunk,
-    /// whose answer was lost, is still being decrypted) or 502/503/504 from a proxy in front of the service.
-    /// Sending a chunk again is safe: the service decrypts and counts a chunk once and answers copies from its
-    /// record. 0 turns retrying off.
+    /// How many times a package download or a chunk is sent again after an answer that says "try again": no answer at
+    /// all (the service restarting, a connection reset), `409 in_progress` (an earlier copy of the chunk, whose answer
+    /// was lost, is still being decrypted) or 502/503/504 from a proxy in front of the service.
+    ///
+    /// Sending a chunk again is safe: the service decrypts and counts a chunk once and answers copies from its record.
+    /// 0 turns retrying off.
     public var retries = 5
     /// The wait before the first retry; each further wait is twice the previous one (0.25 s: about 8 s over five
     /// retries, enough for a service restart).
@@ -125,11 +128,13 @@ public struct OwnerClient: Sendable {
         public var replayed: Bool
     }
 
-    /// Sends one request chunk and writes the service's response chunk. Sending a chunk again (after an answer
-    /// was lost) is safe: the service answers a copy from its record, neither decrypting nor counting it again.
+    /// Sends one request chunk and writes the service's response chunk.
+    ///
+    /// Sending a chunk again (after an answer was lost) is safe: the service answers a copy from its record, neither
+    /// decrypting nor counting it again.
     /// - Returns: the user's count and budget, and whether the answer was a stored one.
-    /// - Throws: ``OwnerServiceError`` for a refusal (401 unknown token, 403 revoked, other package or budget,
-    ///   409 a copy it will not answer, 413 too large, 400 malformed) or no answer.
+    /// - Throws: ``OwnerServiceError`` for a refusal (401 unknown token, 403 revoked, other package or budget, 409 a
+    ///   copy it will not answer, 413 too large, 400 malformed) or no answer.
     @discardableResult
     public func decrypt(chunk: URL, response: URL) throws -> ChunkAnswer {
         var request = URLRequest(url: owner.appendingPathComponent("v1/decrypt"))
@@ -137,7 +142,9 @@ public struct OwnerClient: Sendable {
         request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
         let (file, answer) = try retrying { try transfer(request, upload: chunk) }
         do {
-            if FileManager.default.fileExists(atPath: response.path) { try FileManager.default.removeItem(at: response) }
+            if FileManager.default.fileExists(atPath: response.path) {
+                try FileManager.default.removeItem(at: response)
+            }
             try FileManager.default.moveItem(at: file, to: response)
         } catch {
             try? FileManager.default.removeItem(at: file)
@@ -243,7 +250,8 @@ public struct OwnerClient: Sendable {
         }
         let answer = Answer(status: http.statusCode, fields: fields)
         if let file { return (file, answer) }
-        let target = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-download-\(UUID().uuidString)")
+        let target = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "privdnn-download-\(UUID().uuidString)")
         do { try AtomicWrite.write([[UInt8](body ?? Data())], to: target) } catch {
             throw InferenceError.badFile(path: target.path, reason: "cannot keep the service's answer")
         }

@@ -36,11 +36,12 @@ package struct ProductTerm {
 package enum LazyAccumulator {
     /// Coefficients per block: the (up to eight) running-sum rows of a block stay in L1.
     static let block = 256
-    /// Words from one running-sum row to the next: a block plus a cache line, so that rows are not a multiple of
-    /// 4 KiB apart (lo0 and lo1 were): the store to one row's word i then no longer holds up the load of the next
-    /// row's word i (the core guesses load-store overlaps from the low 12 address bits), and the rows fall in
-    /// distinct L1 sets. Measured 1.08–1.19× on ct⊙ct3 terms (block by block against the unpadded rows, in one
-    /// process), neutral on ct⊙pt.
+    /// Words from one running-sum row to the next: a block plus a cache line, so that rows are not a multiple of 4 KiB
+    /// apart (lo0 and lo1 were): the store to one row's word i then no longer holds up the load of the next row's word
+    /// i (the core guesses load-store overlaps from the low 12 address bits), and the rows fall in distinct L1 sets.
+    ///
+    /// Measured 1.08–1.19× on ct⊙ct3 terms (block by block against the unpadded rows, in one process), neutral on
+    /// ct⊙pt.
     static let rowStride = block + 8
     /// Products a 128-bit sum can take before it must be reduced: each is below (2^60)² = 2^120, so 255 fit.
     static let maxLazyProducts = 255

@@ -15,7 +15,10 @@ struct InferenceCommand: ParsableCommand {
     @OptionGroup var data: DataOptions
     @OptionGroup var trained: ModelOption
     @Option(help: "Selection JSON.") var selection: String?
-    @Option(help: "Encrypt this percentage of conv1's and conv2's filters, chosen by L2-norm pruning (instead of --selection).")
+    @Option(
+        help:
+            "Encrypt this percentage of conv1's and conv2's filters, chosen by L2-norm pruning (instead of --selection)."
+    )
     var share: Double?
     @Option(help: "Use only the first K test images.") var limit: Int?
     @Option(help: "Run on N seeded random images of the data set's shape instead of its test split.")
@@ -30,7 +33,10 @@ struct InferenceCommand: ParsableCommand {
     @Option(help: "Your API token for --owner (default: $PRIVDNN_TOKEN).") var token: String?
     @Option(help: RemoteInference.caFileHelp) var caFile: String?
     @Option(help: "The package ID to fetch from --owner.") var package: String?
-    @Option(help: "auto (pixels up to 8 images, batch above), batch (images across slots) or pixels (one image's positions across slots).")
+    @Option(
+        help:
+            "auto (pixels up to 8 images, batch above), batch (images across slots) or pixels (one image's positions across slots)."
+    )
     var packing: PackingChoice = .auto
     @Option(help: "Run only slice i of n (0-based, 0/3 … 2/3) of the selected images; merge with `privdnn merge`.")
     var shard: String?
@@ -86,7 +92,8 @@ struct InferenceCommand: ParsableCommand {
         let automatic = { try ExchangeRun.automaticPacking(modelURL: modelURL, images: images.count) }
         let chosenPacking = try packing.packing ?? InferenceSupport.run(automatic)
         let identity = try InferenceRunIdentity(
-            dataset: set, synthetic: synthetic != nil, seed: seed, randomModel: trained.model == nil, modelURL: modelURL,
+            dataset: set, synthetic: synthetic != nil, seed: seed, randomModel: trained.model == nil,
+            modelURL: modelURL,
             images: images, selection: chosen, share: share, params: params, packing: chosenPacking,
             memoryBudget: budget)
         let range = slice.range(of: images.count)

@@ -25,8 +25,10 @@ struct OneImageComparison {
     var partial: InferenceReport
     /// The data-encrypted run of the image, if measured.
     var data: DataEncryptedReport?
-    /// The full-encryption baseline (every weight encrypted), if the demo has one. It has no one-image layout:
-    /// every weight is one ciphertext whatever the number of images, so one image costs what its batch costs.
+    /// The full-encryption baseline (every weight encrypted), if the demo has one.
+    ///
+    /// It has no one-image layout: every weight is one ciphertext whatever the number of images, so one image costs
+    /// what its batch costs.
     var full: FullBaseline? = nil
 
     /// PrivDNN's bytes on the wire: the package (once), the request and the response.
