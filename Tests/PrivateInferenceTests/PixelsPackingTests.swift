@@ -11,6 +11,16 @@ import Testing
 /// N = 1024 (toy ring, no security), so the larger planes are cut into chunks of positions and LeNet-5 and AlexNet fold
 /// term blocks with rotations.
 @Suite struct PixelsPackingTests {
+    /// A package serves both packings by default, except for a residual network (its shortcut reads conv1's squares,
+    /// which the pixels packing does not return): `owner package --packing auto`.
+    @Test func servablePackingsFollowTheNetwork() throws {
+        for architecture in Architecture.allCases {
+            let servable = try Packing.servable(by: Model(architecture, seed: 0))
+            #expect(
+                servable == (architecture == .resNet18TinyImageNet ? [.batch] : [.batch, .pixels]), "\(architecture)")
+        }
+    }
+
     @Test(arguments: 0..<4)
     func encryptedConvolutionsMatchThePlaintextModel(index: Int) throws {
         let f = try EngineArchitectureTests.Fixture(index)

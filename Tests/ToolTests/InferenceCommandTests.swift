@@ -141,6 +141,41 @@ import Testing
         #expect(refused.stderr.contains("holds no batch packing") && refused.stderr.split(separator: "\n").count == 1)
     }
 
+    /// `owner package` without `--packing` serves both packings for LeNet-5: `user infer --count 1` sends the one
+    /// pixels chunk of one picture, and the same package answers a batch request too.
+    @Test func aDefaultPackageServesOnePictureAndATestSet() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-both-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = { (name: String) in dir.appendingPathComponent(name).path }
+        try Data(#"{"1": [0], "2": [0]}"#.utf8).write(to: URL(fileURLWithPath: path("sel.json")))
+        let images = RepositoryPaths.data.appendingPathComponent("mnist/t10k-images-idx3-ubyte.gz").path
+        func succeed(_ arguments: [String]) throws {
+            let run = try ChildProcess.run(arguments, in: dir)
+            #expect(run.exitCode == 0, "\(arguments.prefix(2)): \(run.stderr)")
+        }
+        try succeed([
+            "owner", "package", "--model",
+            RepositoryPaths.root.appendingPathComponent("models/lenet5-mnist.safetensors").path,
+            "--selection", path("sel.json"), "--out", path("pkg"), "--keys", path("keys"), "--no-cache",
+        ])
+        try succeed([
+            "user", "infer", "--package", path("pkg"), "--images", images, "--count", "1", "--out", path("one"),
+        ])
+        let one = try ExchangeFile.read(
+            URL(fileURLWithPath: path("one")).appendingPathComponent("chunk-00000"), kind: .request
+        ).header
+        #expect(one.fields["packing"] == "pixels", "\(one.fields)")
+        try succeed([
+            "user", "infer", "--package", path("pkg"), "--images", images, "--count", "1", "--packing", "batch",
+            "--out", path("batch"),
+        ])
+        let batch = try ExchangeFile.read(
+            URL(fileURLWithPath: path("batch")).appendingPathComponent("chunk-00000"), kind: .request
+        ).header
+        #expect(batch.fields["packing"] != "pixels", "\(batch.fields)")
+    }
+
     /// A model with a NaN weight is refused by name before any key or scale is made from it.
     @Test func packagingANonFiniteModelNamesTheTensor() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privdnn-nan-\(UUID().uuidString)")

@@ -1,3 +1,5 @@
+import NN
+
 /// How the encrypted part of a network lays values out in a ciphertext's slots: one plan (`StageGeometry`,
 /// `LayerKernels`, `ScalePlan`), two layouts.
 public enum Packing: String, Codable, Sendable, CaseIterable {
@@ -19,4 +21,13 @@ public enum Packing: String, Codable, Sendable, CaseIterable {
 
     /// The cheaper packing for `images` images: ``pixels`` up to ``pixelsUpTo``, ``batch`` above.
     public static func automatic(images: Int) -> Packing { images <= pixelsUpTo ? .pixels : .batch }
+
+    /// The packings a package of `model` can serve: both, except for a residual network, whose shortcut reads
+    /// conv1's squares, which the pixels packing does not return yet (batch only).
+    /// - Parameter model: the model to package.
+    /// - Returns: the packings, batch first.
+    /// - Throws: ``InferenceError`` for a model whose encrypted part the engine cannot place.
+    public static func servable(by model: Model) throws -> [Packing] {
+        try EncryptedStructure(model).readsConv1Result ? [.batch] : allCases
+    }
 }

@@ -16,9 +16,19 @@ enum PackingChoice: String, ExpressibleByArgument, CaseIterable {
 
 /// `owner package --packing`: which packings' operands the package holds.
 enum PackageLayouts: String, ExpressibleByArgument, CaseIterable {
+    /// Every packing the network can serve (``Packing/servable(by:)``): both, or batch for a residual network.
+    case auto
     case batch, pixels, both
 
-    var packings: [Packing] { self == .both ? Packing.allCases : [Packing(rawValue: rawValue) ?? .batch] }
+    /// The packings for a package of the model at `modelURL` (read only for ``auto``).
+    func packings(modelURL: URL) throws -> [Packing] {
+        switch self {
+        case .auto: try Packing.servable(by: Model(contentsOf: modelURL))
+        case .both: Packing.allCases
+        case .batch: [.batch]
+        case .pixels: [.pixels]
+        }
+    }
 }
 
 /// Shared pieces of the owner/user/inference/demo commands.

@@ -29,9 +29,12 @@ struct OwnerPackageCommand: ParsableCommand {
     @Flag(help: "Do not use the package cache.") var noCache = false
     @Option(
         help:
-            "Layouts the package serves: batch (images across slots, for many images), pixels (one image's positions across slots, for an app) or both."
+            """
+            Layouts the package serves: auto (both, or batch for a residual network), batch (images across slots, \
+            for many images), pixels (one image's positions across slots, for an app) or both.
+            """
     )
-    var packing: PackageLayouts = .batch
+    var packing: PackageLayouts = .auto
 
     func validate() throws { _ = try trained.required() }
 
@@ -44,7 +47,7 @@ struct OwnerPackageCommand: ParsableCommand {
                 modelURL: URL(fileURLWithPath: model), selection: selection, out: URL(fileURLWithPath: out),
                 preset: params, keys: URL(fileURLWithPath: keys), normalization: data.dataset.normalization,
                 cache: noCache ? nil : PackageCache.defaultRoot, selectionFile: selectionFile,
-                packings: packing.packings)
+                packings: try packing.packings(modelURL: URL(fileURLWithPath: model)))
         }
         print(
             "\(summary.reused ? "reused" : "wrote") \(out) (\(InferenceSupport.bytes(summary.bytes)), cache key "
