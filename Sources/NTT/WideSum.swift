@@ -6,16 +6,17 @@
 /// products (PrivateInference), all accumulate with it. Products of residues below 2^60 are below 2^120, so 255 of
 /// them (plus a canonical start value) fit before the sum must be reduced; callers with 61- or 62-bit operands take
 /// fewer (key switching: 8 products of operands below 4q).
-/// - Note: SEAL: evaluator.cpp `switch_key_inplace` (`t_poly_lazy`), util/uintarithsmallmod.h `barrett_reduce_128`
 ///
-/// The type is public only so that the optimizer inlines it into the other modules' loops: the members are `package`
-/// (the package's own kernels), but a `package` struct's `@inlinable` members are not inlined across modules by Swift
-/// 6.3 (measured: every product became a call, 2.5× the instructions of the engine's multiply-accumulate).
-public struct WideSum {
+/// `@usableFromInline` as well as `package` (as `ShoupOperand` is): Swift 6.3 does not inline a plain `package`
+/// struct's `@inlinable` members into other modules (measured: every product became a call, 2.5× the instructions of
+/// the engine's multiply-accumulate).
+/// - Note: SEAL: evaluator.cpp `switch_key_inplace` (`t_poly_lazy`), util/uintarithsmallmod.h `barrett_reduce_128`
+@usableFromInline
+package struct WideSum {
     /// The low word.
-    @usableFromInline var low: UInt64
+    @usableFromInline package var low: UInt64
     /// The high word.
-    @usableFromInline var high: UInt64
+    @usableFromInline package var high: UInt64
 
     /// A sum starting from `start` (a canonical residue, or 0).
     @inlinable @inline(__always)
