@@ -92,8 +92,10 @@ struct LazyAccumulatorTests {
     /// its coefficients.
     ///
     /// Odd term counts and more products than one lazy run holds.
-    @Test(arguments: [[3], [3, 1], [1, 3, 3]])
-    func evaluationFormEqualsTheSchoolbookSum(kinds: [Int]) throws {
+    /// Weights in evaluation form (four rows), plain (two rows, their values at ±1 made in the kernel), or mixed so
+    /// that paired terms of either kind meet terms of the other.
+    @Test(arguments: [[3], [3, 1], [1, 3, 3]], [0, 1, 2])
+    func evaluationFormEqualsTheSchoolbookSum(kinds: [Int], plainWeights: Int) throws {
         let (n, moduli) = try Self.ring()
         let k = moduli.count
         var rng = SystemRandomNumberGenerator()
@@ -127,10 +129,12 @@ struct LazyAccumulatorTests {
             #expect(back.array == input.array)
         }
         // The ciphertext terms go in one sum, the plaintext ones in another folded into the same totals.
+        // plainWeights 0: every weight evaluated; 1: none; 2: every third term's.
+        let evaluated = { (t: Int) in plainWeights == 0 || (plainWeights == 2 && t % 3 == 0) }
         let cipher = (0..<terms).filter { sizes[$0] == 3 }.map {
             ProductTerm(
-                weight: cipherWeights[$0].pointer, input: cipherInputs[$0].pointer, inputIsCipher: true,
-                inputComponents: 4)
+                weight: evaluated($0) ? cipherWeights[$0].pointer : w[$0].pointer, input: cipherInputs[$0].pointer,
+                inputIsCipher: true, inputComponents: 4, weightIsEvaluated: evaluated($0))
         }
         let plain = (0..<terms).filter { sizes[$0] == 1 }.map {
             ProductTerm(weight: w[$0].pointer, input: x[$0].pointer, inputIsCipher: false, inputComponents: 2)

@@ -126,4 +126,28 @@ import Testing
         let read = try #require(layout.activation(position: 5, tap: 10))
         #expect(read.row == 3 && read.col == 6)
     }
+
+    /// Where outputs cost more than lanes the layout puts more filters in each output (``PixelsLayout/estimatedCost``).
+    ///
+    /// GTSRB's AlexNet at 50 % (48 encrypted conv1 channels, 128 conv2 filters, blocks of 256 positions) takes 8 term
+    /// blocks per filter, four filters per output: 32 outputs of three folding steps instead of 128 of five (one image
+    /// measured 1.79 s against 3.62 s), its 54 cipher lanes sharing most conv1 operands. CIFAR-10's VGG-16 at 50 %
+    /// takes two filters per output (16 outputs). LeNet-5 keeps the widest grouping: a second cipher lane would
+    /// encode 25 more operands, which costs more than an output saves.
+    @Test func theCostModelTradesOutputsForLanes() throws {
+        let alexNet = try StageGeometry(model: Model(.alexNetGTSRB, seed: 1))
+        let gtsrb = try PixelsLayout(
+            geometry: alexNet, slots: 8192, cipherChannels: Array(0..<48), filters: Array(0..<128))
+        #expect(gtsrb.blockSize == 256 && gtsrb.groupBlocks == 8 && gtsrb.filtersPerOutput == 4)
+        #expect(gtsrb.outputs == 32 && gtsrb.rotationSteps.count == 3)
+        #expect(gtsrb.cipherLanes == 54 && gtsrb.plainLanes == 54)
+        #expect(gtsrb.conv1OperandKeys().keys.count < gtsrb.cipherLanes * alexNet.conv1Taps / 4)
+        let vgg = try StageGeometry(model: Model(.vgg16CIFAR10, seed: 1))
+        let cifar = try PixelsLayout(
+            geometry: vgg, slots: 8192, cipherChannels: Array(0..<32), filters: Array(0..<32))
+        #expect(cifar.blockSize == 1024 && cifar.groupBlocks == 4 && cifar.outputs == 16 && cifar.cipherLanes == 72)
+        let lenet = try StageGeometry(model: Model(.lenet5MNIST, seed: 1))
+        let pair = try PixelsLayout(geometry: lenet, slots: 8192, cipherChannels: [0, 1], filters: Array(0..<6))
+        #expect(pair.groupBlocks == 128 && pair.outputs == 2 && pair.cipherLanes == 1)
+    }
 }

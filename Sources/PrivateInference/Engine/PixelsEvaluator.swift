@@ -20,11 +20,6 @@ struct PixelsEvaluator {
     let relinKeys: RelinKeys
     /// Keys for ``PixelsLayout/rotationSteps``.
     let galoisKeys: GaloisKeys
-    /// `weights.conv1`'s words for the multiply-accumulate kernel, made once.
-    let conv1Words: [[WordBuffer]]
-    /// `weights.cipher` in ``EvaluationForm`` and `weights.plain`'s words, made once (a copy per image was more
-    /// memory traffic than the products).
-    let cipherWords: [[WordBuffer]], plainWords: [[WordBuffer]]
 
     init(
         context: HEContext, plan: ScalePlan, layout: PixelsLayout, weights: PixelsWeights, inputShift: [Double],
@@ -37,12 +32,6 @@ struct PixelsEvaluator {
         self.inputShift = inputShift
         self.relinKeys = relinKeys
         self.galoisKeys = galoisKeys
-        conv1Words = weights.conv1.map { lane in lane.map { WordBuffer($0.data) } }
-        let k2 = PipelineLevels.conv2Primes, n = context.degree, moduli = context.moduli(k2)
-        cipherWords = Parallelism.map(weights.cipher.count) { o in
-            weights.cipher[o].map { EvaluationForm.weight(WordBuffer($0.data), primes: k2, degree: n, moduli: moduli) }
-        }
-        plainWords = weights.plain.map { $0.map { WordBuffer($0.data) } }
     }
 
     /// conv1's source plane of one image per input channel (2×2 means of the padded bytes after a pool, the
@@ -104,11 +93,13 @@ struct PixelsEvaluator {
                     Result {
                         let output = chunk * layout.outputGroups + group
                         // Every lane's product in one lazy sum (ciphertext lanes, then plaintext lanes folded in).
-                        let cipherWeights = cipherWords[output], plainWeights = plainWords[output]
+                        let cipherWeights = weights.cipher[output], plainWeights = weights.plain[output]
+                        // The weights stay in coefficient form: each is read once per image, so storing its values
+                        // at ±1 would double the bytes read for two additions saved.
                         let cipherTerms = lanes.indices.map {
                             ProductTerm(
                                 weight: cipherWeights[$0].pointer, input: lanes[$0].pointer, inputIsCipher: true,
-                                inputComponents: 4)
+                                inputComponents: 4, weightIsEvaluated: false)
                         }
                         let plainTerms = plain.indices.compactMap { lane in
                             plain[lane].map {
@@ -153,35 +144,17 @@ struct PixelsEvaluator {
         return outputs
     }
 
-    /// conv1's image operands of every cipher lane of `chunk`, each distinct one encoded once: the operand of conv1 tap
-    /// (c, dy, dx) in a block whose conv2 tap is (ty, tx) is input channel c read at offset (s·ty + dy, s·tx + dx) from
-    /// the block's output positions, so lanes (and taps) with the same offsets share it.
+    /// conv1's image operands of every cipher lane of `chunk`, each distinct one (``PixelsLayout/conv1OperandKeys()``)
+    /// encoded once.
     ///
     /// Where a conv2 tap reads padding the operand holds whatever the plane has there: the conv2 weight of that slot is
     /// zero.
     /// - Returns: the encodings (`nil` where all zero) and, per lane and conv1 tap, the index of its encoding.
     func conv1Operands(chunk: Int, planes: [[Double]]) throws -> (encodings: [WordBuffer?], index: [[Int]]) {
         let geometry = layout.geometry, stage = geometry.conv1, wide = geometry.conv2Cipher
-        let window = stage.window, side = stage.side, s1 = stage.stride, taps = geometry.conv1Taps
-        let blocks = layout.blocksPerCiphertext, blockSize = layout.blockSize, side2 = geometry.conv2Side
-        var keys: [[Int]] = [], known: [[Int]: Int] = [:]
-        let index = (0..<layout.cipherLanes).map { lane -> [Int] in
-            let blockTaps = (0..<blocks).map { layout.term(lane: lane, slot: $0 * blockSize, cipher: true)?.tap }
-            return (0..<taps).map { i in
-                let c = i / (window * window), dy = i % (window * window) / window, dx = i % window
-                // [channel, then per block its row and column offsets (or −1, −1 for an empty block)].
-                let key =
-                    [c]
-                    + blockTaps.flatMap { t -> [Int] in
-                        guard let t else { return [-1, -1] }
-                        return [s1 * (t / wide.window) + dy, s1 * (t % wide.window) + dx]
-                    }
-                if let known = known[key] { return known }
-                known[key] = keys.count
-                keys.append(key)
-                return keys.count - 1
-            }
-        }
+        let side = stage.side, s1 = stage.stride
+        let blockSize = layout.blockSize, side2 = geometry.conv2Side
+        let (keys, index) = layout.conv1OperandKeys()
         let encodings = try Parallelism.map(keys.count) { k -> Result<WordBuffer?, Error> in
             let key = keys[k], plane = planes[key[0]]
             var any = false
@@ -212,13 +185,13 @@ struct PixelsEvaluator {
         let k1 = PipelineLevels.conv1Primes, n = context.degree
         let terms = (0..<taps).compactMap { i in
             operands.encodings[operands.index[lane][i]].map {
-                ProductTerm(weight: conv1Words[lane][i].pointer, input: $0.pointer, inputIsCipher: false)
+                ProductTerm(weight: weights.conv1[lane][i].pointer, input: $0.pointer, inputIsCipher: false)
             }
         }
-        var ct = weights.conv1[lane][taps]
+        var ct = weights.conv1Bias[lane]
         if !terms.isEmpty {
             let sum = WordBuffer(count: 2 * k1 * n)
-            withExtendedLifetime((operands.encodings, conv1Words)) {
+            withExtendedLifetime((operands.encodings, weights.conv1)) {
                 LazyAccumulator.sumAll(
                     [terms], primes: k1, degree: n, moduli: context.moduli(k1), outSize: 2, into: [sum.pointer],
                     accumulate: false)

@@ -4,19 +4,51 @@ import NN
 
 /// The owner's encrypted filters laid out for the pixels packing (``PixelsLayout``): every ciphertext is a slot
 /// vector, so one product multiplies a whole lane's blocks, each by its own (channel, tap) weight.
+///
+/// Held as the multiply-accumulate kernel's words, one copy each (made per file as the package is read, so a
+/// file's ciphertexts are freed before the next is parsed): GTSRB's AlexNet at 50 % has 9,728 weight ciphertexts,
+/// 7.6 GB, and a second copy, or their four-row evaluation form, would not fit beside them.
 struct PixelsWeights: Sendable {
-    /// `conv1[lane][i]`: per cipher lane, conv1 tap i (over every input channel, ``LayerKernels/conv1Taps`` order) of
-    /// the encrypted channel each block holds, then the bias; at conv1's primes.
+    /// `conv1[lane][i]`: per cipher lane, conv1 tap i of the encrypted channel each block holds.
     ///
-    /// The same for every chunk.
-    var conv1: [[Ciphertext]]
+    /// Taps run over every input channel in ``LayerKernels/conv1Taps`` order, at conv1's primes; the same for every
+    /// chunk.
+    var conv1: [[WordBuffer]]
+    /// `conv1Bias[lane]`: the lane's conv1 biases, at the products' scale.
+    var conv1Bias: [Ciphertext]
     /// `cipher[output][lane]`: conv2's taps on the cipher lane's blocks, repeated over their positions and zero where
-    /// the tap reads padding or the slot is empty; at conv2's primes.
-    var cipher: [[Ciphertext]]
+    /// the tap reads padding or the slot is empty; at conv2's primes (coefficient form: the kernel makes the
+    /// weight's values at ±1 itself).
+    var cipher: [[WordBuffer]]
     /// `plain[output][lane]`: conv2's taps on the plain lane's blocks.
-    var plain: [[Ciphertext]]
+    var plain: [[WordBuffer]]
     /// `bias[output]`: each filter's bias on its first block's positions.
     var bias: [Ciphertext]
+
+    /// The words of one cipher lane's conv1 file (``HEContext/encryptPixelsConv1(_:layout:plan:lane:encryptor:)``:
+    /// the taps, then the bias) and of every output's file (``HEContext/encryptPixelsOutput(_:layout:plan:output:encryptor:)``:
+    /// cipher lanes, plain lanes, the bias).
+    init(layout: PixelsLayout, conv1: [[Ciphertext]], outputs: [[Ciphertext]]) {
+        self.init(layout: layout, conv1: conv1)
+        for output in outputs { append(output, layout: layout) }
+    }
+
+    /// The conv1 operands only; outputs are added with ``append(_:layout:)`` one file at a time.
+    init(layout: PixelsLayout, conv1: [[Ciphertext]]) {
+        self.conv1 = conv1.map { lane in lane.dropLast().map { WordBuffer($0.data) } }
+        conv1Bias = conv1.compactMap(\.last)
+        cipher = []
+        plain = []
+        bias = []
+    }
+
+    /// Adds the next output's operands (cipher lanes, plain lanes, the bias).
+    mutating func append(_ output: [Ciphertext], layout: PixelsLayout) {
+        let lanes = layout.cipherLanes + layout.plainLanes
+        cipher.append(output[..<layout.cipherLanes].map { WordBuffer($0.data) })
+        plain.append(output[layout.cipherLanes..<lanes].map { WordBuffer($0.data) })
+        bias.append(output[lanes])
+    }
 }
 
 extension HEContext {
@@ -32,10 +64,7 @@ extension HEContext {
         let outputs = try (0..<layout.outputs).map {
             try encryptPixelsOutput(kernels, layout: layout, plan: plan, output: $0, encryptor: encryptor)
         }
-        return PixelsWeights(
-            conv1: conv1, cipher: outputs.map { Array($0[..<layout.cipherLanes]) },
-            plain: outputs.map { Array($0[layout.cipherLanes..<(layout.cipherLanes + layout.plainLanes)]) },
-            bias: outputs.map { $0[layout.cipherLanes + layout.plainLanes] })
+        return PixelsWeights(layout: layout, conv1: conv1, outputs: outputs)
     }
 
     /// Ciphertexts of one output's conv2 operands: its cipher lanes, its plain lanes, then the bias.

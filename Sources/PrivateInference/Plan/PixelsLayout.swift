@@ -42,7 +42,7 @@ struct PixelsLayout: Sendable, Equatable {
     /// Chunks of positions (more than one only when a filter's positions exceed the slots).
     let chunks: Int
     /// Blocks given to each filter in an output ciphertext (a power of two): term blocks folded by rotations.
-    let groupBlocks: Int
+    private(set) var groupBlocks: Int
 
     /// The layout for one image.
     /// - Parameters:
@@ -66,10 +66,67 @@ struct PixelsLayout: Sendable, Equatable {
         let positions = Self.powerOfTwo(atLeast: geometry.positions)
         blockSize = min(positions, slots)
         chunks = positions / blockSize
-        let terms = max(
-            self.cipherChannels.count * geometry.conv2Cipher.window * geometry.conv2Cipher.window,
-            plainChannels.count * geometry.conv2Plain.window * geometry.conv2Plain.window, 1)
-        groupBlocks = min(slots / blockSize, Self.powerOfTwo(atLeast: terms))
+        let cipherTerms = self.cipherChannels.count * geometry.conv2Cipher.window * geometry.conv2Cipher.window
+        let plainTerms = plainChannels.count * geometry.conv2Plain.window * geometry.conv2Plain.window
+        let widest = min(slots / blockSize, Self.powerOfTwo(atLeast: max(cipherTerms, plainTerms, 1)))
+        // Fewer term blocks per filter put more filters in each output: fewer outputs to relinearize, fold, protect
+        // and decrypt, and fewer folding steps, for more lanes (a filter's terms are repeated in each of its blocks).
+        // The widest grouping unless a narrower one is estimated at least 10 % cheaper (``estimatedCost``).
+        groupBlocks = widest
+        var best = estimatedCost
+        for shift in Swift.stride(from: 1, through: widest.trailingZeroBitCount, by: 1) {
+            var candidate = self
+            candidate.groupBlocks = widest >> shift
+            let cost = candidate.estimatedCost
+            if 10 * cost < 9 * best {
+                best = cost
+                groupBlocks = candidate.groupBlocks
+            }
+        }
+    }
+
+    /// The estimated wall time of one image in this layout, in units of ~10 µs (one product of two N-word rows at
+    /// N = 16384).
+    ///
+    /// Fitted to the one-image runs at N = 16384: an output's key switches (its relinearization (s², s³) and its
+    /// folding rotations) ≈ 300 each and its rescale, interpolation, protection and decryption ≈ 500 (GTSRB's
+    /// AlexNet at 50 %: 26 ms per output with seven key switches); per cipher lane conv1's products (10 per tap, at
+    /// five primes) and its rescales and square (≈ 300); each distinct conv1 operand an encoding at five primes
+    /// (≈ 120: LeNet-5 pays ~30 ms for a lane of 25 unshared operands, GTSRB's lanes share most of theirs); a plain
+    /// lane's encoding ≈ 60; and per output and lane its products at three primes (12 cipher, 6 plain).
+    var estimatedCost: Int {
+        let keySwitches = (cipherChannels.isEmpty ? 0 : 2) + groupBlocks.trailingZeroBitCount
+        let lanes =
+            conv1OperandKeys().keys.count * 120 + cipherLanes * (10 * geometry.conv1Taps + 300) + plainLanes * 60
+        return chunks * lanes + outputs * (300 * keySwitches + 500 + 12 * cipherLanes + 6 * plainLanes)
+    }
+
+    /// conv1's image operands of every cipher lane, each distinct one named once: the operand of conv1 tap
+    /// (c, dy, dx) in a block whose conv2 tap is (ty, tx) is input channel c read at offset (s·ty + dy, s·tx + dx)
+    /// from the block's output positions, so lanes (and taps) with the same offsets share it.
+    /// - Returns: the distinct operands, each as [input channel, then per block its row and column offsets (−1, −1
+    ///   for an empty block)], and per lane and conv1 tap the index of its operand.
+    func conv1OperandKeys() -> (keys: [[Int]], index: [[Int]]) {
+        let stage = geometry.conv1, wide = geometry.conv2Cipher
+        let window = stage.window, s1 = stage.stride, taps = geometry.conv1Taps
+        var keys: [[Int]] = [], known: [[Int]: Int] = [:]
+        let index = (0..<cipherLanes).map { lane -> [Int] in
+            let blockTaps = (0..<blocksPerCiphertext).map { term(lane: lane, slot: $0 * blockSize, cipher: true)?.tap }
+            return (0..<taps).map { i in
+                let c = i / (window * window), dy = i % (window * window) / window, dx = i % window
+                let key =
+                    [c]
+                    + blockTaps.flatMap { t -> [Int] in
+                        guard let t else { return [-1, -1] }
+                        return [s1 * (t / wide.window) + dy, s1 * (t % wide.window) + dx]
+                    }
+                if let known = known[key] { return known }
+                known[key] = keys.count
+                keys.append(key)
+                return keys.count - 1
+            }
+        }
+        return (keys, index)
     }
 
     static func powerOfTwo(atLeast n: Int) -> Int {

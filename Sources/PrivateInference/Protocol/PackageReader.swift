@@ -145,16 +145,15 @@ struct PackageReader: Sendable {
                     PackageFiles.pixelsConv1(lane: $0), count: conv1Taps + 1, primes: PipelineLevels.conv1Primes
                 ) { $0 }
             }
-            let lanes = layout.cipherLanes + layout.plainLanes
-            let outputs = try (0..<layout.outputs).map {
-                try weights(
-                    PackageFiles.pixelsOutput($0), count: HEContext.pixelsOutputCount(layout),
-                    primes: PipelineLevels.conv2Primes
-                ) { $0 }
+            // One output's file at a time: its ciphertexts become kernel words and are freed before the next.
+            var pixelsWeights = PixelsWeights(layout: layout, conv1: conv1)
+            for output in 0..<layout.outputs {
+                pixelsWeights.append(
+                    try weights(
+                        PackageFiles.pixelsOutput(output), count: HEContext.pixelsOutputCount(layout),
+                        primes: PipelineLevels.conv2Primes
+                    ) { $0 }, layout: layout)
             }
-            let pixelsWeights = PixelsWeights(
-                conv1: conv1, cipher: outputs.map { Array($0[..<layout.cipherLanes]) },
-                plain: outputs.map { Array($0[layout.cipherLanes..<lanes]) }, bias: outputs.map { $0[lanes] })
             return PixelsEvaluator(
                 context: context, plan: plan, layout: layout, weights: pixelsWeights, inputShift: kernelsShift,
                 relinKeys: try relinKeys(), galoisKeys: try key(GaloisKeys.self, try galoisFile()))

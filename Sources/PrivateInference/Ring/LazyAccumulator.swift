@@ -11,18 +11,25 @@ package struct ProductTerm {
     /// Whether `input` is a ciphertext (the product then has `inputComponents + 1` components).
     let inputIsCipher: Bool
     /// Components of a ciphertext input: 2, 3 for an unrelinearized product, or 4 for an unrelinearized product
-    /// in ``EvaluationForm`` (the weight is then in evaluation form too, four rows, and the product's four rows
-    /// are its values at 0, ∞, 1 and −1).
+    /// in ``EvaluationForm`` (the product's four rows are then its values at 0, ∞, 1 and −1).
     var inputComponents: Int = 2
+    /// With a four-row (``EvaluationForm``) input: whether the weight is in evaluation form too (four rows).
+    ///
+    /// Otherwise it is plain (b0, b1), its values at 1 and −1 then made in registers. The plain weight is half the bytes, which
+    /// is what matters where every weight is read once per product (the pixels packing, where GTSRB at 50 % holds
+    /// 7.6 GB of them); where a weight serves many products the stored rows save the two additions.
+    var weightIsEvaluated: Bool = true
 
     /// A term (`package`: the kernel benchmarks build them).
     package init(
-        weight: UnsafePointer<UInt64>, input: UnsafePointer<UInt64>, inputIsCipher: Bool, inputComponents: Int = 2
+        weight: UnsafePointer<UInt64>, input: UnsafePointer<UInt64>, inputIsCipher: Bool, inputComponents: Int = 2,
+        weightIsEvaluated: Bool = true
     ) {
         self.weight = weight
         self.input = input
         self.inputIsCipher = inputIsCipher
         self.inputComponents = inputComponents
+        self.weightIsEvaluated = weightIsEvaluated
     }
 }
 
@@ -134,13 +141,52 @@ package enum LazyAccumulator {
             let term = terms[t]
             let w0 = term.weight + j * n + start
             let w1 = term.weight + (k + j) * n + start
-            if term.inputIsCipher && term.inputComponents == 4 {
+            if term.inputIsCipher && term.inputComponents == 4 && !term.weightIsEvaluated {
+                // Evaluation form with a plain weight: its rows at 1 and −1 are b0 + b1 and b0 − b1.
+                let b0 = term.input + j * n + start, b1 = term.input + (k + j) * n + start
+                let b2 = term.input + (2 * k + j) * n + start, b3 = term.input + (3 * k + j) * n + start
+                let next = t + 1 < terms.count ? terms[t + 1] : term
+                if t + 1 < terms.count, next.inputIsCipher, next.inputComponents == 4, !next.weightIsEvaluated {
+                    let v0 = next.weight + j * n + start, v1 = next.weight + (k + j) * n + start
+                    let y0 = next.input + j * n + start, y1 = next.input + (k + j) * n + start
+                    let y2 = next.input + (2 * k + j) * n + start, y3 = next.input + (3 * k + j) * n + start
+                    for i in 0..<count {
+                        let a0 = w0[i], a1 = w1[i], c0 = v0[i], c1 = v1[i]
+                        var s0 = WideSum(a0, times: b0[i])
+                        s0.add(c0, times: y0[i])
+                        var s1 = WideSum(a1, times: b1[i])
+                        s1.add(c1, times: y1[i])
+                        var s2 = WideSum(q.addMod(a0, a1), times: b2[i])
+                        s2.add(q.addMod(c0, c1), times: y2[i])
+                        var s3 = WideSum(q.subMod(a0, a1), times: b3[i])
+                        s3.add(q.subMod(c0, c1), times: y3[i])
+                        add(s0, lo0 + i, hi0 + i)
+                        add(s1, lo1 + i, hi1 + i)
+                        add(s2, lo2 + i, hi2 + i)
+                        add(s3, lo3 + i, hi3 + i)
+                    }
+                    pending += 2
+                    t += 2
+                } else {
+                    for i in 0..<count {
+                        let a0 = w0[i], a1 = w1[i]
+                        add(WideSum(a0, times: b0[i]), lo0 + i, hi0 + i)
+                        add(WideSum(a1, times: b1[i]), lo1 + i, hi1 + i)
+                        add(WideSum(q.addMod(a0, a1), times: b2[i]), lo2 + i, hi2 + i)
+                        add(WideSum(q.subMod(a0, a1), times: b3[i]), lo3 + i, hi3 + i)
+                    }
+                    pending += 1
+                    t += 1
+                }
+            } else if term.inputIsCipher && term.inputComponents == 4 {
                 // Evaluation form: row r of the product is row r of the weight times row r of the input. Two terms
                 // at a time when they can, their products added in registers.
                 let w2 = term.weight + (2 * k + j) * n + start, w3 = term.weight + (3 * k + j) * n + start
                 let b0 = term.input + j * n + start, b1 = term.input + (k + j) * n + start
                 let b2 = term.input + (2 * k + j) * n + start, b3 = term.input + (3 * k + j) * n + start
-                if t + 1 < terms.count, terms[t + 1].inputIsCipher, terms[t + 1].inputComponents == 4 {
+                if t + 1 < terms.count, terms[t + 1].inputIsCipher, terms[t + 1].inputComponents == 4,
+                    terms[t + 1].weightIsEvaluated
+                {
                     let next = terms[t + 1]
                     let v0 = next.weight + j * n + start, v1 = next.weight + (k + j) * n + start
                     let v2 = next.weight + (2 * k + j) * n + start, v3 = next.weight + (3 * k + j) * n + start
