@@ -11,13 +11,43 @@ import Testing
 /// N = 1024 (toy ring, no security), so the larger planes are cut into chunks of positions and LeNet-5 and AlexNet fold
 /// term blocks with rotations.
 @Suite struct PixelsPackingTests {
-    /// A package serves both packings by default, except for a residual network (its shortcut reads conv1's squares,
-    /// which the pixels packing does not return): `owner package --packing auto`.
+    /// A package serves both packings by default (`owner package --packing auto`): ResNet-18's shortcut reads
+    /// conv1's squares, which the pixels packing returns from the lanes holding conv2's centre tap.
     @Test func servablePackingsFollowTheNetwork() throws {
         for architecture in Architecture.allCases {
-            let servable = try Packing.servable(by: Model(architecture, seed: 0))
-            #expect(
-                servable == (architecture == .resNet18TinyImageNet ? [.batch] : [.batch, .pixels]), "\(architecture)")
+            #expect(try Packing.servable(by: Model(architecture, seed: 0)) == [.batch, .pixels], "\(architecture)")
+        }
+    }
+
+    /// Where conv1's result sits in the pixels packing of ResNet-18 (64×64 planes, a 3×3 conv2 with padding 1): each
+    /// encrypted channel's square at position p is in a block of a result lane whose term is (that channel, the
+    /// centre tap 4) and whose slot holds position p, at full size and in the toy ring's chunks of positions.
+    @Test func conv1ResultSlotsHoldTheCentreTap() throws {
+        let geometry = try StageGeometry(model: Model(.resNet18TinyImageNet, seed: 1))
+        #expect(PixelsLayout.identityTap(geometry) == 4)
+        #expect(PixelsLayout.identityTap(try StageGeometry(model: Model(.lenet5MNIST, seed: 1))) == nil)
+        for (slots, channels) in [(8192, Array(0..<32)), (512, [2, 40]), (8192, [5])] {
+            let layout = try PixelsLayout(
+                geometry: geometry, slots: slots, cipherChannels: channels, filters: [9, 11],
+                carriesConv1Result: true)
+            #expect(layout.resultCiphertexts == layout.chunks * layout.resultLanes.count)
+            #expect(layout.resultLanes.count <= layout.cipherLanes && !layout.resultLanes.isEmpty)
+            for e in channels.indices {
+                for p in [0, 1, 63, 64, 2049, 4095] {
+                    let (ct, slot) = layout.resultSlot(channel: e, position: p)
+                    let lane = layout.resultLanes.lowerBound + ct % layout.resultLanes.count
+                    let term = try #require(layout.term(lane: lane, slot: slot, cipher: true))
+                    #expect(term.channel == e && term.tap == 4)
+                    #expect(layout.position(chunk: ct / layout.resultLanes.count, slot: slot) == p)
+                    #expect(layout.activation(position: p, tap: 4).map { $0.row * 64 + $0.col } == p)
+                }
+            }
+        }
+        // A network without such a tap cannot carry conv1's result.
+        #expect(throws: InferenceError.self) {
+            try PixelsLayout(
+                geometry: try StageGeometry(model: Model(.lenet5MNIST, seed: 1)), slots: 8192, cipherChannels: [1],
+                filters: [2], carriesConv1Result: true)
         }
     }
 

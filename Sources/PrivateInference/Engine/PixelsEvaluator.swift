@@ -53,8 +53,10 @@ struct PixelsEvaluator {
     ///   - activations: the image's `conv1Channels · conv1Side²` activations entering conv2 (the plaintext filters'
     ///     squares; channels of encrypted filters are ignored).
     ///   - times: receives conv1, activation and conv2 times.
-    /// - Returns: the output ciphertexts (``PixelsLayout/outputs``) at two primes and `resultScale`; their
-    ///   ``PixelsLayout/results(output:)`` slots hold the encrypted conv2 filters' outputs.
+    /// - Returns: the output ciphertexts (``PixelsLayout/outputs``) at two primes and `resultScale`, whose
+    ///   ``PixelsLayout/results(output:)`` slots hold the encrypted conv2 filters' outputs; then, if the layout
+    ///   ``PixelsLayout/carriesConv1Result``, its ``PixelsLayout/resultCiphertexts`` (the lanes holding conv1's
+    ///   result, relinearized, at two primes and `squareScale`).
     /// - Throws: ``InferenceError`` for inputs of the wrong size; `CKKSError` from the evaluator.
     func evaluate(pixels: [UInt8], activations: [Float], times: inout PhaseTimes) throws -> [Ciphertext] {
         let geometry = layout.geometry
@@ -68,7 +70,7 @@ struct PixelsEvaluator {
         }
         let evaluator = context.evaluator
         let planes = sourcePlanes(pixels)
-        var outputs: [Ciphertext] = []
+        var outputs: [Ciphertext] = [], results: [Ciphertext] = []
         for chunk in 0..<layout.chunks {
             let k2 = PipelineLevels.conv2Primes, n = context.degree, moduli = context.moduli(k2)
             // The squares in evaluation form (a ct⊗ct term then costs four products instead of six).
@@ -140,8 +142,18 @@ struct PixelsEvaluator {
                 }.map { try $0.get() }
             }
             outputs += groups
+            results += try times.measure("conv1.result") {
+                try conv1Result(lanes: Array(lanes[layout.resultLanes]))
+            }
         }
-        return outputs
+        return outputs + results
+    }
+
+    /// The lanes holding conv1's result as ciphertexts the owner can decrypt (``HEContext/decryptableSquare(_:scale:relinKeys:)``).
+    func conv1Result(lanes: [WordBuffer]) throws -> [Ciphertext] {
+        try Parallelism.map(lanes.count) { i in
+            Result { try context.decryptableSquare(lanes[i], scale: plan.squareScale, relinKeys: relinKeys) }
+        }.map { try $0.get() }
     }
 
     /// conv1's image operands of every cipher lane of `chunk`, each distinct one (``PixelsLayout/conv1OperandKeys()``)

@@ -198,7 +198,7 @@ struct UserEvaluator {
     /// returns real parts only).
     func squaresAtDecryptionLevel(_ grid: [WordBuffer?], rows: Range<Int>) throws -> [Ciphertext] {
         let stage = geometry.conv2Cipher, index = stage.pairIndex, rowLength = stage.pairStarts.count
-        let side = geometry.conv1Side, pad = stage.padding, k2 = PipelineLevels.conv2Primes
+        let side = geometry.conv1Side, pad = stage.padding
         let relinKeys = try self.relinKeys()
         return try Parallelism.map(rows.count * side) { i in
             Result {
@@ -207,14 +207,7 @@ struct UserEvaluator {
                     throw InferenceError.invalidArgument(
                         "internal: no pair starts at conv1 output (\(row), \(i % side))")
                 }
-                let words = EvaluationForm.coefficients(
-                    ofInput: pair, primes: k2, degree: context.degree, moduli: context.moduli(k2))
-                var ct = context.ciphertext(words, size: 3, primes: k2, scale: plan.squareScale)
-                try context.evaluator.relinearizeInPlace(&ct, relinKeys: relinKeys)
-                while ct.coeffModulusSize > PipelineLevels.finalPrimes {
-                    try context.evaluator.modSwitchToNextInPlace(&ct)
-                }
-                return ct
+                return try context.decryptableSquare(pair, scale: plan.squareScale, relinKeys: relinKeys)
             }
         }.map { try $0.get() }
     }

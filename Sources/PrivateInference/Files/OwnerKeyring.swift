@@ -30,6 +30,9 @@ struct IssuedPackage: Codable, Sendable, Equatable {
     /// Output ciphertexts per image of a pixels request (``PixelsLayout/outputs``), if the package holds that
     /// packing.
     var pixelsOutputs: Int?
+    /// Ciphertexts of conv1's result per image of a pixels request (``PixelsLayout/resultCiphertexts``), after the
+    /// outputs, at the square scale (`nil`: none).
+    var pixelsConv1Results: Int?
 
     static func url(_ dir: URL) -> URL { dir.appendingPathComponent("package.json") }
 
@@ -54,7 +57,8 @@ struct IssuedPackage: Codable, Sendable, Equatable {
             (1...(1 << 16)).contains(record.positions), (0...(1 << 16)).contains(record.conv1Positions),
             (1...(1 << 20)).contains(record.maxImages),
             (record.pixelsOutputs != nil) == (record.packings ?? []).contains(.pixels),
-            (1...(1 << 20)).contains(record.pixelsOutputs ?? 1)
+            (1...(1 << 20)).contains(record.pixelsOutputs ?? 1),
+            (0...(1 << 20)).contains(record.pixelsConv1Results ?? 0)
         else { throw InferenceError.badFile(path: url.path, reason: "package record out of range") }
         return record
     }
@@ -110,11 +114,12 @@ struct IssuedPackage: Codable, Sendable, Equatable {
         }
         let conv2Ciphertexts: Int, ciphertexts: Int
         if packing == .pixels {
-            // One image per chunk, its outputs' ciphertexts: the layout fixes how many.
-            guard let outputs = pixelsOutputs, images == 1, conv1Filters.isEmpty else {
+            // One image per chunk, its outputs' ciphertexts and those of conv1's result: the layout fixes how many.
+            let results = pixelsConv1Results ?? 0
+            guard let outputs = pixelsOutputs, images == 1, (results > 0) == !conv1Filters.isEmpty else {
                 throw refuse("a pixels request chunk carries one image")
             }
-            (conv2Ciphertexts, ciphertexts) = (outputs, outputs)
+            (conv2Ciphertexts, ciphertexts) = (outputs, outputs + results)
         } else {
             let tile = try RequestCoding.tile(request, path: path, side2: conv2Side, filters: conv2Filters.count)
             let conv1Rows = try RequestCoding.conv1Rows(

@@ -22,12 +22,14 @@ public enum Packing: String, Codable, Sendable, CaseIterable {
     /// The cheaper packing for `images` images: ``pixels`` up to ``pixelsUpTo``, ``batch`` above.
     public static func automatic(images: Int) -> Packing { images <= pixelsUpTo ? .pixels : .batch }
 
-    /// The packings a package of `model` can serve: both, except for a residual network, whose shortcut reads
-    /// conv1's squares, which the pixels packing does not return yet (batch only).
+    /// The packings a package of `model` can serve: both, or batch only for a residual network whose conv2 has no
+    /// tap reading conv1's plane in place (the pixels packing returns conv1's result from that tap's lanes).
     /// - Parameter model: the model to package.
     /// - Returns: the packings, batch first.
     /// - Throws: ``InferenceError`` for a model whose encrypted part the engine cannot place.
     public static func servable(by model: Model) throws -> [Packing] {
-        try EncryptedStructure(model).readsConv1Result ? [.batch] : allCases
+        let structure = try EncryptedStructure(model)
+        guard structure.readsConv1Result else { return allCases }
+        return PixelsLayout.identityTap(try StageGeometry(model: model)) == nil ? [.batch] : allCases
     }
 }

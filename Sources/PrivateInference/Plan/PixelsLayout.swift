@@ -43,6 +43,9 @@ struct PixelsLayout: Sendable, Equatable {
     let chunks: Int
     /// Blocks given to each filter in an output ciphertext (a power of two): term blocks folded by rotations.
     private(set) var groupBlocks: Int
+    /// Whether a request also carries conv1's result on the encrypted channels (a residual shortcut reads it):
+    /// the cipher lanes that hold conv2's ``identityTap`` (``resultLanes``), relinearized, after the outputs.
+    let carriesConv1Result: Bool
 
     /// The layout for one image.
     /// - Parameters:
@@ -50,9 +53,13 @@ struct PixelsLayout: Sendable, Equatable {
     ///   - slots: N/2, a power of two.
     ///   - cipherChannels: the encrypted conv1 filters; the other conv1 channels are plaintext.
     ///   - filters: the encrypted conv2 filters (at least one).
-    /// - Throws: ``InferenceError/invalidArgument(_:)`` for a slot count that is not a power of two or no conv2
-    ///   filter.
-    init(geometry: StageGeometry, slots: Int, cipherChannels: [Int], filters: [Int]) throws {
+    ///   - carriesConv1Result: whether requests carry conv1's result on the encrypted channels too (a residual
+    ///     network: ``EncryptedStructure/readsConv1Result``).
+    /// - Throws: ``InferenceError/invalidArgument(_:)`` for a slot count that is not a power of two, no conv2
+    ///   filter, or a conv1 result asked of a geometry whose conv2 has no tap reading conv1's plane in place.
+    init(
+        geometry: StageGeometry, slots: Int, cipherChannels: [Int], filters: [Int], carriesConv1Result: Bool = false
+    ) throws {
         guard slots > 0, slots & (slots - 1) == 0 else {
             throw InferenceError.invalidArgument("slots must be a power of two, got \(slots)")
         }
@@ -63,6 +70,12 @@ struct PixelsLayout: Sendable, Equatable {
         let encrypted = Set(cipherChannels)
         plainChannels = (0..<geometry.conv1Channels).filter { !encrypted.contains($0) }
         self.filters = filters.sorted()
+        self.carriesConv1Result = carriesConv1Result && !cipherChannels.isEmpty
+        guard !self.carriesConv1Result || Self.identityTap(geometry) != nil else {
+            throw InferenceError.invalidArgument(
+                "conv2 has no tap that reads conv1's plane in place, so the pixels packing cannot return conv1's result"
+            )
+        }
         let positions = Self.powerOfTwo(atLeast: geometry.positions)
         blockSize = min(positions, slots)
         chunks = positions / blockSize
@@ -98,7 +111,9 @@ struct PixelsLayout: Sendable, Equatable {
         let keySwitches = (cipherChannels.isEmpty ? 0 : 2) + groupBlocks.trailingZeroBitCount
         let lanes =
             conv1OperandKeys().keys.count * 120 + cipherLanes * (10 * geometry.conv1Taps + 300) + plainLanes * 60
+        // conv1's result lanes (a residual network): a relinearization, protection and decryption each.
         return chunks * lanes + outputs * (300 * keySwitches + 500 + 12 * cipherLanes + 6 * plainLanes)
+            + resultCiphertexts * 800
     }
 
     /// conv1's image operands of every cipher lane, each distinct one named once: the operand of conv1 tap
@@ -127,6 +142,36 @@ struct PixelsLayout: Sendable, Equatable {
             }
         }
         return (keys, index)
+    }
+
+    /// conv2's cipher tap that reads, for output position q, conv1's value at q itself (the centre of a stride-1
+    /// kernel whose padding keeps the plane's size), or `nil` when there is none.
+    static func identityTap(_ geometry: StageGeometry) -> Int? {
+        let stage = geometry.conv2Cipher, pad = geometry.conv2Padding
+        guard stage.stride == 1, geometry.conv1Side == geometry.conv2Side, pad < stage.window else { return nil }
+        return pad * stage.window + pad
+    }
+
+    /// The cipher lanes (of every chunk) that hold conv1's result.
+    ///
+    /// Those with a block of term (e, ``identityTap``), whose slots are encrypted channel e's squares at the block's
+    /// positions. Empty unless ``carriesConv1Result``.
+    var resultLanes: Range<Int> {
+        guard carriesConv1Result, let tap = Self.identityTap(geometry) else { return 0..<0 }
+        let channels = cipherChannels.count
+        return (tap * channels / groupBlocks)..<((tap + 1) * channels - 1) / groupBlocks + 1
+    }
+
+    /// Ciphertexts of conv1's result per image: ``resultLanes`` of every chunk, chunk-major, after the outputs.
+    var resultCiphertexts: Int { chunks * resultLanes.count }
+
+    /// Where encrypted channel `channel` (index into ``cipherChannels``) has its conv1 result at `position`: the
+    /// index among ``resultCiphertexts`` and the slot.
+    func resultSlot(channel: Int, position: Int) -> (ciphertext: Int, slot: Int) {
+        let t = (Self.identityTap(geometry) ?? 0) * cipherChannels.count + channel
+        let lane = t / groupBlocks, block = (t % groupBlocks) * filtersPerOutput
+        let chunk = position / blockSize
+        return (chunk * resultLanes.count + lane - resultLanes.lowerBound, block * blockSize + position % blockSize)
     }
 
     static func powerOfTwo(atLeast n: Int) -> Int {

@@ -72,7 +72,7 @@ public enum ExchangeRun {
         workDirectory: URL? = nil, memoryBudget: Int = UserRole.defaultMemoryBudget, packing: Packing? = nil,
         progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> InferenceReport {
-        // The automatic choice, where the network can use the pixels packing (a residual network cannot yet); the
+        // The automatic choice, where the network can use the pixels packing (``Packing/servable(by:)``); the
         // model is read for that only when the choice would be pixels (a few images), not for a test set.
         let packing = try packing ?? automaticPacking(modelURL: modelURL, images: images.count)
         let start = DispatchTime.now().uptimeNanoseconds
@@ -150,8 +150,8 @@ public enum ExchangeRun {
 
     /// The packing `run` takes when none is given.
     ///
-    /// It is ``Packing/automatic(images:)`` for `images` images, except batch for a network that cannot use the
-    /// pixels packing yet (a residual one). The model is read only when the choice would be pixels (a few images),
+    /// It is ``Packing/automatic(images:)`` for `images` images, except batch for a network the pixels packing
+    /// cannot serve (``Packing/servable(by:)``). The model is read only when the choice would be pixels (a few images),
     /// not for a test set. Slices of one run (`inference --shard`) pass the whole run's count so that every slice
     /// takes the packing the whole run would.
     /// - Throws: `NNError` for a model file that cannot be read, ``InferenceError`` for a network the encrypted
@@ -159,7 +159,7 @@ public enum ExchangeRun {
     public static func automaticPacking(modelURL: URL, images: Int) throws -> Packing {
         let automatic = Packing.automatic(images: images)
         guard automatic == .pixels else { return automatic }
-        return try EncryptedStructure(try Model(contentsOf: modelURL)).readsConv1Result ? .batch : automatic
+        return try Packing.servable(by: try Model(contentsOf: modelURL)).contains(.pixels) ? automatic : .batch
     }
 
     static func fileSize(_ url: URL) -> Int {

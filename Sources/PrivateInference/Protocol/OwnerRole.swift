@@ -211,7 +211,8 @@ public enum OwnerRole {
             conv1Filters: readsConv1Result ? selection[1] : [],
             conv1Positions: readsConv1Result && !selection[1].isEmpty
                 ? kernels.geometry.conv1Side * kernels.geometry.conv1Side : 0,
-            packings: packings, pixelsOutputs: layout?.outputs
+            packings: packings, pixelsOutputs: layout?.outputs,
+            pixelsConv1Results: layout.map(\.resultCiphertexts).flatMap { $0 > 0 ? $0 : nil }
         ).write(to: store.dir)
         try AtomicWrite.commitDirectory(dir, to: out)
         if let cached { try? PackageCache.copy(out, to: cached) }
@@ -495,13 +496,13 @@ public enum OwnerRole {
     static func pixelsLayout(
         _ kernels: LayerKernels, selection: SelectedNeurons, context: HEContext, readsConv1Result: Bool, modelURL: URL
     ) throws -> PixelsLayout {
-        guard !readsConv1Result else {
-            throw InferenceError.badFile(
-                path: modelURL.path,
-                reason: "the pixels packing does not serve a residual network yet (its shortcut reads conv1's squares)")
+        do {
+            return try PixelsLayout(
+                geometry: kernels.geometry, slots: context.degree / 2, cipherChannels: selection[1],
+                filters: selection[2], carriesConv1Result: readsConv1Result)
+        } catch InferenceError.invalidArgument(let reason) {
+            throw InferenceError.badFile(path: modelURL.path, reason: reason)
         }
-        return try PixelsLayout(
-            geometry: kernels.geometry, slots: context.degree / 2, cipherChannels: selection[1], filters: selection[2])
     }
 
     /// Checks a selection against the model's layers.

@@ -116,16 +116,18 @@ struct PackageReader: Sendable {
 
     /// The pixels packing: its layout and Galois keys checked now, its weights and keys read when the first image
     /// is evaluated.
-    /// - Throws: ``InferenceError`` for a residual network (not served yet), a layout the geometry cannot take, or
-    ///   a Galois key file whose rotation steps differ from the layout's.
+    /// - Throws: ``InferenceError`` for a layout the geometry cannot take (a residual network whose conv2 cannot read
+    ///   conv1's plane in place), or a Galois key file whose rotation steps differ from the layout's.
     func pixelsPackage(geometry: StageGeometry, structure: EncryptedStructure) throws -> PixelsPackage {
-        guard !structure.readsConv1Result else {
-            throw InferenceError.badFile(
-                path: manifestPath, reason: "the pixels packing does not serve a residual network yet")
-        }
         let selection1 = manifest.selection["1"] ?? [], selection2 = manifest.selection["2"] ?? []
-        let layout = try PixelsLayout(
-            geometry: geometry, slots: context.degree / 2, cipherChannels: selection1, filters: selection2)
+        let layout: PixelsLayout
+        do {
+            layout = try PixelsLayout(
+                geometry: geometry, slots: context.degree / 2, cipherChannels: selection1, filters: selection2,
+                carriesConv1Result: structure.readsConv1Result)
+        } catch InferenceError.invalidArgument(let reason) {
+            throw InferenceError.badFile(path: manifestPath, reason: reason)
+        }
         let steps = layout.rotationSteps.map(String.init).joined(separator: ",")
         @Sendable func galoisFile() throws -> PackageExchangeFile {
             let file = try keyFile(PackageFiles.galoisKeys, .galoisKeys)

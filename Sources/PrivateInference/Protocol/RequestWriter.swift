@@ -148,8 +148,9 @@ enum RequestWriter {
         try request.write(to: ChunkDirectory.url(out, identity.index), durable: durable)
     }
 
-    /// The pixels packing's request: a chunk per image, each its output ciphertexts (``PixelsLayout/outputs``),
-    /// re-randomized and masked as in the batch packing (every slot of them is a complete output).
+    /// The pixels packing's request: a chunk per image, each its output ciphertexts (``PixelsLayout/outputs``) and,
+    /// for a residual network, the lanes holding conv1's result (``PixelsLayout/resultCiphertexts``), re-randomized
+    /// and masked as in the batch packing (every slot of an output is a complete output).
     static func writePixels(
         _ pkg: LoadedPackage, pixels: [UInt8], count: Int, out: URL, requestID: String, times: inout PhaseTimes,
         durable: Bool, progress: (@Sendable () -> Void)?, chunkWritten: ((Int) throws -> Void)?
@@ -159,6 +160,7 @@ enum RequestWriter {
         }
         let evaluator = try times.measure("load") { try package.evaluator() }
         let g = pkg.geometry, imageBytes = g.inputChannels * g.inputSide * g.inputSide
+        let conv1Filters = pkg.conv1ResultFilters
         for image in 0..<count {
             let bytes = Array(pixels[(image * imageBytes)..<((image + 1) * imageBytes)])
             let activations = times.measure("plain") { plainPart(pkg, pixels: bytes, count: 1, outputs: false).0 }
@@ -168,7 +170,11 @@ enum RequestWriter {
                 pkg, identity: ChunkDirectory.Identity(index: image, count: count, requestID: requestID), out: out,
                 images: 1, scale: outputs.first?.scale ?? pkg.plan.resultScale, payload: payload, secret: secret,
                 durable: durable,
-                fields: ["conv1Filters": "", "conv1Positions": "0", "packing": Packing.pixels.rawValue])
+                fields: [
+                    "conv1Filters": conv1Filters.map(String.init).joined(separator: ","),
+                    "conv1Positions": String(conv1Filters.isEmpty ? 0 : g.conv1Side * g.conv1Side),
+                    "packing": Packing.pixels.rawValue,
+                ])
             try chunkWritten?(image)
             progress?()
         }

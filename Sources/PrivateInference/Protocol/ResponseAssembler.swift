@@ -56,7 +56,8 @@ struct ResponseAssembler {
         conv1Values = [Float](repeating: 0, count: count * conv1 * g.conv1Side * g.conv1Side)
         // Batch: per (filter, output row); pixels: per image.
         done = [Bool](repeating: false, count: packing == .pixels ? count : filters * g.conv2Side)
-        conv1Done = [Bool](repeating: conv1 == 0, count: g.conv1Side)
+        // A pixels chunk carries its image's conv1 result whole: `done` covers it.
+        conv1Done = [Bool](repeating: conv1 == 0 || packing == .pixels, count: g.conv1Side)
         let plainURL = ChunkDirectory.plainURL(privateDirectory)
         if FileManager.default.fileExists(atPath: plainURL.path) {
             let plain = try ExchangeFile.read(plainURL, kind: .requestPrivate, parmsID: file.header.parmsID)
@@ -184,7 +185,8 @@ struct ResponseAssembler {
     }
 
     /// A pixels chunk: one image's output ciphertexts, each result slot (``PixelsLayout/results(output:)``) put at
-    /// its filter and position.
+    /// its filter and position, then (a residual network) the lanes holding conv1's result, each encrypted channel's
+    /// squares read at ``PixelsLayout/resultSlot(channel:position:)``.
     private mutating func addPixels(
         request: ExchangeFile, path: String, response: ExchangeFile, responsePath: String, privatePayload: [UInt8],
         image: Int, words: Int, unmask: @Sendable (Int, Bool) throws -> [Double]
@@ -195,15 +197,27 @@ struct ResponseAssembler {
         guard !done[image] else {
             throw InferenceError.mismatch(path: path, reason: "covers image \(image) again (repeated chunk)")
         }
-        let outputs = layout.outputs
-        guard response.payload.count == outputs * words * 8, privatePayload.count == outputs * words * 8 else {
+        let outputs = layout.outputs, cts = outputs + layout.resultCiphertexts
+        guard response.payload.count == cts * words * 8, privatePayload.count == cts * words * 8 else {
             throw InferenceError.badFile(path: responsePath, reason: "sizes do not fit the request chunk")
         }
-        let decoded = try Parallelism.map(outputs) { o in Result { try unmask(o, true) } }.map { try $0.get() }
+        let decoded = try Parallelism.map(cts) { o in Result { try unmask(o, o < outputs) } }.map { try $0.get() }
         let filters = pkg.weights.conv2Filters.count, positions = pkg.geometry.positions
         for o in 0..<outputs {
             for (slot, filter, position) in layout.results(output: o) {
                 values[(image * filters + filter) * positions + position] = Float(decoded[o][slot])
+            }
+        }
+        // conv1's result, in the order of the package's conv1 result filters (the selected conv1 filters, as the
+        // layout's cipher channels).
+        let conv1Filters = pkg.conv1ResultFilters, plane = pkg.geometry.conv1Side * pkg.geometry.conv1Side
+        for (fi, filter) in conv1Filters.enumerated() {
+            guard let e = layout.cipherChannels.firstIndex(of: filter), layout.carriesConv1Result else {
+                throw InferenceError.mismatch(path: path, reason: "carries no conv1 result for filter \(filter)")
+            }
+            for p in 0..<plane {
+                let (ct, slot) = layout.resultSlot(channel: e, position: p)
+                conv1Values[(image * conv1Filters.count + fi) * plane + p] = Float(decoded[outputs + ct][slot])
             }
         }
         done[image] = true

@@ -128,3 +128,20 @@ package final class HEContext: Sendable {
         return try encoder.decode(Plaintext(parmsID: parmsIDs[k], scale: scale, data: words))
     }
 }
+
+extension HEContext {
+    /// An unrelinearized square kept in ``EvaluationForm`` (conv2's primes) as a ciphertext the owner may decrypt:
+    /// relinearized — the owner made every weight's random part, so a square's s² component would expose the image
+    /// — and switched down to the decryption level.
+    func decryptableSquare(_ evaluationWords: WordBuffer, scale: Double, relinKeys: RelinKeys) throws -> Ciphertext {
+        let k2 = PipelineLevels.conv2Primes
+        let words = EvaluationForm.coefficients(
+            ofInput: evaluationWords, primes: k2, degree: degree, moduli: moduli(k2))
+        var ct = ciphertext(words, size: 3, primes: k2, scale: scale)
+        try evaluator.relinearizeInPlace(&ct, relinKeys: relinKeys)
+        while ct.coeffModulusSize > PipelineLevels.finalPrimes {
+            try evaluator.modSwitchToNextInPlace(&ct)
+        }
+        return ct
+    }
+}
