@@ -172,6 +172,9 @@ import Testing
         #expect(gtsrb.outputs == 32 && gtsrb.rotationSteps.count == 3)
         #expect(gtsrb.cipherLanes == 54 && gtsrb.plainLanes == 54)
         #expect(gtsrb.conv1OperandKeys().keys.count < gtsrb.cipherLanes * alexNet.conv1Taps / 4)
+        // Lanes of 8 blocks over 48 channels hold the same channels every 6 lanes: 6 sets of conv1 weights, not 54.
+        let sets = gtsrb.conv1WeightSets()
+        #expect(sets.lanes == Array(0..<6) && sets.index == (0..<54).map { $0 % 6 })
         let vgg = try StageGeometry(model: Model(.vgg16CIFAR10, seed: 1))
         let cifar = try PixelsLayout(
             geometry: vgg, slots: 8192, cipherChannels: Array(0..<32), filters: Array(0..<32))
@@ -180,4 +183,13 @@ import Testing
         let pair = try PixelsLayout(geometry: lenet, slots: 8192, cipherChannels: [0, 1], filters: Array(0..<6))
         #expect(pair.groupBlocks == 128 && pair.outputs == 2 && pair.cipherLanes == 1)
     }
+}
+
+/// The peak resident set read from /proc: its field is padded to eight digits, so from 10^7 kB on the tab meets
+/// the digits (a 9.6 GiB peak read as 0 before).
+@Test func peakMemoryReadsEveryWidthOfItsField() {
+    #expect(PeakMemory.bytes(status: "Name:\tx\nVmHWM:\t  213456 kB\nVmRSS:\t 1 kB") == 213_456 * 1024)
+    #expect(PeakMemory.bytes(status: "VmPeak:\t1 kB\nVmHWM:\t10034456 kB\n") == 10_034_456 * 1024)
+    #expect(PeakMemory.bytes(status: "VmRSS:\t 1 kB\n") == 0)
+    #expect(PeakMemory.bytes() > 0)
 }

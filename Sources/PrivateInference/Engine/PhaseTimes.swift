@@ -52,8 +52,14 @@ public enum PeakMemory {
     /// `VmHWM` from /proc/self/status in bytes, or 0 where it is unavailable.
     public static func bytes() -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        return bytes(status: text)
+    }
+
+    /// `VmHWM` of a /proc status text in bytes, or 0 when it has none.
+    static func bytes(status text: String) -> Int {
         for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let digits = line.split(separator: " ").compactMap { Int($0) }
+            // "VmHWM:\t  123456 kB"; from 10^7 kB on no space is left between the tab and the digits.
+            let digits = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { Int($0) }
             if let kib = digits.first { return kib * 1024 }
         }
         return 0

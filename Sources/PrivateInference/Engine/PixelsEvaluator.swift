@@ -20,6 +20,8 @@ struct PixelsEvaluator {
     let relinKeys: RelinKeys
     /// Keys for ``PixelsLayout/rotationSteps``.
     let galoisKeys: GaloisKeys
+    /// Per cipher lane, its set of conv1 weights (``PixelsLayout/conv1WeightSets()``).
+    let conv1Set: [Int]
 
     init(
         context: HEContext, plan: ScalePlan, layout: PixelsLayout, weights: PixelsWeights, inputShift: [Double],
@@ -32,6 +34,7 @@ struct PixelsEvaluator {
         self.inputShift = inputShift
         self.relinKeys = relinKeys
         self.galoisKeys = galoisKeys
+        conv1Set = layout.conv1WeightSets().index
     }
 
     /// conv1's source plane of one image per input channel (2×2 means of the padded bytes after a pool, the
@@ -197,10 +200,10 @@ struct PixelsEvaluator {
         let k1 = PipelineLevels.conv1Primes, n = context.degree
         let terms = (0..<taps).compactMap { i in
             operands.encodings[operands.index[lane][i]].map {
-                ProductTerm(weight: weights.conv1[lane][i].pointer, input: $0.pointer, inputIsCipher: false)
+                ProductTerm(weight: weights.conv1[conv1Set[lane]][i].pointer, input: $0.pointer, inputIsCipher: false)
             }
         }
-        var ct = weights.conv1Bias[lane]
+        var ct = weights.conv1Bias[conv1Set[lane]]
         if !terms.isEmpty {
             let sum = WordBuffer(count: 2 * k1 * n)
             withExtendedLifetime((operands.encodings, weights.conv1)) {

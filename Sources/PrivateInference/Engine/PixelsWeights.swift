@@ -9,12 +9,13 @@ import NN
 /// file's ciphertexts are freed before the next is parsed): GTSRB's AlexNet at 50 % has 9,728 weight ciphertexts,
 /// 7.6 GB, and a second copy, or their four-row evaluation form, would not fit beside them.
 struct PixelsWeights: Sendable {
-    /// `conv1[lane][i]`: per cipher lane, conv1 tap i of the encrypted channel each block holds.
+    /// `conv1[set][i]`: per set of cipher lanes (``PixelsLayout/conv1WeightSets()``), conv1 tap i of the encrypted
+    /// channel each block holds.
     ///
     /// Taps run over every input channel in ``LayerKernels/conv1Taps`` order, at conv1's primes; the same for every
     /// chunk.
     var conv1: [[WordBuffer]]
-    /// `conv1Bias[lane]`: the lane's conv1 biases, at the products' scale.
+    /// `conv1Bias[set]`: the set's conv1 biases, at the products' scale.
     var conv1Bias: [Ciphertext]
     /// `cipher[output][lane]`: conv2's taps on the cipher lane's blocks, repeated over their positions and zero where
     /// the tap reads padding or the slot is empty; at conv2's primes (coefficient form: the kernel makes the
@@ -52,13 +53,13 @@ struct PixelsWeights: Sendable {
 }
 
 extension HEContext {
-    /// Encrypts the selected filters in `layout` at the plan's scales (owner side, in memory): every cipher lane's
-    /// conv1 operands (``encryptPixelsConv1(_:layout:plan:lane:encryptor:)``) and every output's conv2 operands
+    /// Encrypts the selected filters in `layout` at the plan's scales (owner side, in memory): every distinct set of
+    /// cipher lanes' conv1 operands (``encryptPixelsConv1(_:layout:plan:lane:encryptor:)``) and every output's conv2 operands
     /// (``encryptPixelsOutput(_:layout:plan:output:encryptor:)``).
     func encryptPixelsWeights(
         _ kernels: LayerKernels, layout: PixelsLayout, plan: ScalePlan, encryptor: Encryptor
     ) throws -> PixelsWeights {
-        let conv1 = try (0..<layout.cipherLanes).map {
+        let conv1 = try layout.conv1WeightSets().lanes.map {
             try encryptPixelsConv1(kernels, layout: layout, plan: plan, lane: $0, encryptor: encryptor)
         }
         let outputs = try (0..<layout.outputs).map {

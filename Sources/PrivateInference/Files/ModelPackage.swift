@@ -55,7 +55,7 @@ enum PackageFiles {
     static let selection = "selection.json"
     /// The pixels packing's Galois keys (``PixelsLayout/rotationSteps``).
     static let galoisKeys = "galois.keys"
-    /// The pixels packing's conv1 operands of one cipher lane.
+    /// The pixels packing's conv1 operands of one set of cipher lanes (``PixelsLayout/conv1WeightSets()``).
     static func pixelsConv1(lane: Int) -> String { "pixels-conv1-lane\(lane).enc" }
     /// The pixels packing's conv2 operands of one output ciphertext.
     static func pixelsOutput(_ output: Int) -> String { "pixels-output\(output).enc" }

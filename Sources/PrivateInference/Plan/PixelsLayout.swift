@@ -144,6 +144,24 @@ struct PixelsLayout: Sendable, Equatable {
         return (keys, index)
     }
 
+    /// The cipher lanes' conv1 weights, each distinct set once: a lane's conv1 operands are, per block, the weights
+    /// of the encrypted channel the block holds, so lanes whose blocks hold the same channels (terms are tap-major:
+    /// GTSRB's 54 lanes of 8 blocks over 48 channels repeat every 6 lanes) share them.
+    /// - Returns: per set its first lane (whose weights the owner encrypts), and per lane its set.
+    func conv1WeightSets() -> (lanes: [Int], index: [Int]) {
+        var lanes: [Int] = [], known: [[Int]: Int] = [:]
+        let index = (0..<cipherLanes).map { lane -> Int in
+            let channels = (0..<blocksPerCiphertext).map {
+                term(lane: lane, slot: $0 * blockSize, cipher: true)?.channel ?? -1
+            }
+            if let set = known[channels] { return set }
+            known[channels] = lanes.count
+            lanes.append(lane)
+            return lanes.count - 1
+        }
+        return (lanes, index)
+    }
+
     /// conv2's cipher tap that reads, for output position q, conv1's value at q itself (the centre of a stride-1
     /// kernel whose padding keeps the plane's size), or `nil` when there is none.
     static func identityTap(_ geometry: StageGeometry) -> Int? {

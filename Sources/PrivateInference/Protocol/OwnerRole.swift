@@ -126,11 +126,12 @@ public enum OwnerRole {
             }
         }
         if let layout {
-            // The pixels packing: per cipher lane its conv1 operands, per output ciphertext its conv2 operands.
-            for lane in 0..<layout.cipherLanes {
+            // The pixels packing: per distinct set of cipher lanes' conv1 operands one file (named by its index),
+            // per output ciphertext its conv2 operands.
+            for (set, lane) in layout.conv1WeightSets().lanes.enumerated() {
                 jobs.append(
                     (
-                        PackageFiles.pixelsConv1(lane: lane), PipelineLevels.conv1Primes, ["pixelsLane": String(lane)],
+                        PackageFiles.pixelsConv1(lane: set), PipelineLevels.conv1Primes, ["pixelsLane": String(set)],
                         {
                             try context.encryptPixelsConv1(
                                 kernels, layout: layout, plan: plan, lane: lane, encryptor: encryptor)

@@ -142,7 +142,7 @@ struct PackageReader: Sendable {
         let plan = manifest.plan
         let conv1Taps = geometry.conv1Taps
         return PixelsPackage(layout: layout) {
-            let conv1 = try (0..<layout.cipherLanes).map {
+            let conv1 = try layout.conv1WeightSets().lanes.indices.map {
                 try weights(
                     PackageFiles.pixelsConv1(lane: $0), count: conv1Taps + 1, primes: PipelineLevels.conv1Primes
                 ) { $0 }

@@ -118,7 +118,7 @@ package enum PixelsRun {
             names.reduce(0) { $0 + ExchangeRun.fileSize(package.appendingPathComponent($1)) }
         }
         let weightNames =
-            (0..<layout.cipherLanes).map { PackageFiles.pixelsConv1(lane: $0) }
+            layout.conv1WeightSets().lanes.indices.map { PackageFiles.pixelsConv1(lane: $0) }
             + (0..<layout.outputs).map { PackageFiles.pixelsOutput($0) }
         return Report(
             outputs: layout.outputs, cipherLanes: layout.cipherLanes, plainLanes: layout.plainLanes,
