@@ -31,7 +31,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = try Self.package(dir)
         let manifest = try UserRole.readManifest(out)
-        #expect(manifest.version == PackageManifest.currentVersion && manifest.version == 6)
+        #expect(manifest.version == PackageManifest.currentVersion && manifest.version == 7)
         let part = PackageFiles.part(layer: 2, filter: 2, part: 0)
         for name in [PackageFiles.publicKey, PackageFiles.relinKeys, part] {
             let bytes = [UInt8](try Data(contentsOf: out.appendingPathComponent(name)))
@@ -133,18 +133,21 @@ import Testing
         }
         try restore()
 
-        // A version-5 package (no packings listed) is refused, not misread.
+        // A version-5 package (no packings listed) and a version-6 one (pixels conv1 files per lane, not per set of
+        // lanes) are refused, not misread.
         let manifestURL = out.appendingPathComponent(PackageFiles.manifest)
-        try Self.edit(manifestURL) { bytes in
-            bytes = Array(
-                String(decoding: bytes, as: UTF8.self).replacingOccurrences(
-                    of: "\"version\" : 6", with: "\"version\" : 5"
-                ).utf8)
+        for older in [5, 6] {
+            try Self.edit(manifestURL) { bytes in
+                bytes = Array(
+                    String(decoding: bytes, as: UTF8.self).replacingOccurrences(
+                        of: "\"version\" : 7", with: "\"version\" : \(older)"
+                    ).utf8)
+            }
+            #expect(
+                throws: InferenceError.badFile(path: manifestURL.path, reason: "not a version-7 privdnn package")
+            ) { try UserRole.load(out) }
+            try restore()
         }
-        #expect(
-            throws: InferenceError.badFile(path: manifestURL.path, reason: "not a version-6 privdnn package")
-        ) { try UserRole.load(out) }
-        try restore()
         _ = try UserRole.load(out).weights.part(2, 0, 3)  // the restored package is intact
     }
 

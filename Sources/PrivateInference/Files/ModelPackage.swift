@@ -16,8 +16,11 @@ struct PackageManifest: Codable, Sendable {
     /// keys for s² and s³ (the user relinearizes four-component conv2 sums). 4: exchange files named by their
     /// header hash. 5: conv2's parts hold paired complex taps, and responses carry the real part 2·Re(m) of each
     /// result. 6: a package holds the operands of one or both packings (``packings``); a pixels package adds
-    /// Galois keys for its folding rotations.
-    static let currentVersion = 6
+    /// Galois keys for its folding rotations. 7: the pixels layout chooses its term blocks per filter by cost
+    /// (``PixelsLayout/estimatedCost``), `pixels-conv1-laneL.enc` holds the conv1 weights of the L-th distinct set of
+    /// lanes (``PixelsLayout/conv1WeightSets()``), and a residual network's pixels requests carry conv1's result
+    /// lanes: a version-6 pixels package would be read with other lanes' weights, so it is refused as a whole.
+    static let currentVersion = 7
 
     var format: String
     var version: Int

@@ -60,6 +60,8 @@ public enum OwnerRole {
         hasher.update(String(context.degree))
         hasher.update("\(normalization.mean)\(normalization.std)")
         hasher.update(packings.map(\.rawValue).joined(separator: ","))
+        // A package of an older format is not reused: it would be refused when loaded.
+        hasher.update("version \(PackageManifest.currentVersion)")
         let cacheKey = hasher.finalize()
         // A package is reused only together with the key it was made with: every package has its own key.
         let issued = try OwnerKeyring.issued(keys, cacheKey: cacheKey)
