@@ -22,6 +22,9 @@ struct PixelsEvaluator {
     let galoisKeys: GaloisKeys
     /// Per cipher lane, its set of conv1 weights (``PixelsLayout/conv1WeightSets()``).
     let conv1Set: [Int]
+    /// The distinct conv1 operands and each lane's index into them (``PixelsLayout/conv1OperandKeys()``), the same
+    /// for every image.
+    let operandKeys: (keys: [[Int]], index: [[Int]])
 
     init(
         context: HEContext, plan: ScalePlan, layout: PixelsLayout, weights: PixelsWeights, inputShift: [Double],
@@ -35,6 +38,7 @@ struct PixelsEvaluator {
         self.relinKeys = relinKeys
         self.galoisKeys = galoisKeys
         conv1Set = layout.conv1WeightSets().index
+        operandKeys = layout.conv1OperandKeys()
     }
 
     /// conv1's source plane of one image per input channel (2×2 means of the padded bytes after a pool, the
@@ -169,7 +173,7 @@ struct PixelsEvaluator {
         let geometry = layout.geometry, stage = geometry.conv1, wide = geometry.conv2Cipher
         let side = stage.side, s1 = stage.stride
         let blockSize = layout.blockSize, side2 = geometry.conv2Side
-        let (keys, index) = layout.conv1OperandKeys()
+        let (keys, index) = operandKeys
         let encodings = try Parallelism.map(keys.count) { k -> Result<WordBuffer?, Error> in
             let key = keys[k], plane = planes[key[0]]
             var any = false

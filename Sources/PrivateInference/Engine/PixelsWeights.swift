@@ -6,8 +6,8 @@ import NN
 /// vector, so one product multiplies a whole lane's blocks, each by its own (channel, tap) weight.
 ///
 /// Held as the multiply-accumulate kernel's words, one copy each (made per file as the package is read, so a
-/// file's ciphertexts are freed before the next is parsed): GTSRB's AlexNet at 50 % has 9,728 weight ciphertexts,
-/// 7.6 GB, and a second copy, or their four-row evaluation form, would not fit beside them.
+/// file's ciphertexts are freed before the next is parsed): GTSRB's AlexNet at 50 % holds ~3.2 GB of them expanded
+/// (TinyImageNet's ResNet-18 ~7.4 GB), and a second copy, or their four-row evaluation form, would double that.
 struct PixelsWeights: Sendable {
     /// `conv1[set][i]`: per set of cipher lanes (``PixelsLayout/conv1WeightSets()``), conv1 tap i of the encrypted
     /// channel each block holds.

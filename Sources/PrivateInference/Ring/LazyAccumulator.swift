@@ -15,9 +15,9 @@ package struct ProductTerm {
     var inputComponents: Int = 2
     /// With a four-row (``EvaluationForm``) input: whether the weight is in evaluation form too (four rows).
     ///
-    /// Otherwise it is plain (b0, b1), its values at 1 and −1 then made in registers. The plain weight is half the bytes, which
-    /// is what matters where every weight is read once per product (the pixels packing, where GTSRB at 50 % holds
-    /// 7.6 GB of them); where a weight serves many products the stored rows save the two additions.
+    /// Otherwise it is plain (b0, b1), its values at 1 and −1 then made in registers. The plain weight is half the
+    /// bytes, which is what matters where every weight is read once per image (the pixels packing: GTSRB at 50 % holds
+    /// ~3.2 GB of them); where a weight serves many products (the batch packing) the stored rows save two additions.
     var weightIsEvaluated: Bool = true
 
     /// A term (`package`: the kernel benchmarks build them).

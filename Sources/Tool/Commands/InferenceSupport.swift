@@ -16,7 +16,7 @@ enum PackingChoice: String, ExpressibleByArgument, CaseIterable {
 
 /// `owner package --packing`: which packings' operands the package holds.
 enum PackageLayouts: String, ExpressibleByArgument, CaseIterable {
-    /// Every packing the network can serve (``Packing/servable(by:)``): both, or batch for a residual network.
+    /// Every packing the network can serve (``Packing/servable(by:)``): both for the five PrivDNN networks.
     case auto
     case batch, pixels, both
 

@@ -30,7 +30,8 @@ struct OwnerPackageCommand: ParsableCommand {
     @Option(
         help:
             """
-            Layouts the package serves: auto (both, or batch for a residual network), batch (images across slots, \
+            Layouts the package serves: auto (every layout the network can serve: both for the five PrivDNN \
+            networks), batch (images across slots, \
             for many images), pixels (one image's positions across slots, for an app) or both.
             """
     )
